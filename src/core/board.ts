@@ -1,0 +1,86 @@
+/**
+ * The normalised board: what the CLI and client hand to the workflow after validation.
+ * Every default is already applied and every duration is in milliseconds, so the workflow
+ * never interprets user input.
+ */
+
+export const TASK_TYPES = ['build', 'test', 'analyze', 'document', 'review', 'deploy', 'generic'] as const;
+export type TaskType = (typeof TASK_TYPES)[number];
+
+export interface RetrySpec {
+  /** Total attempts including the first; 1 means no retry. */
+  maxAttempts: number;
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maxIntervalMs: number;
+}
+
+export interface ShellAgentSpec {
+  kind: 'shell';
+  /** A string is run by /bin/sh -c; an array is an argv run without a shell. */
+  command: string | string[];
+  env: Record<string, string>;
+}
+
+export type AgentSpec = ShellAgentSpec;
+
+export interface TaskSpec {
+  id: string;
+  description: string;
+  type: TaskType;
+  dependsOn: string[];
+  agent: AgentSpec;
+  /** Expected duration; drives priorities and the planner. */
+  estimateMs: number;
+  /** Tie-breaker after the critical path: higher runs first. */
+  priority: number;
+  retry: RetrySpec;
+  /** Start-to-close limit of one attempt. */
+  timeoutMs: number;
+  /** How long a silent attempt may go before Temporal declares it lost (worker died). */
+  heartbeatTimeoutMs: number;
+}
+
+export type SchedulingPolicy = 'eager' | 'waves';
+
+export interface BoardSpec {
+  id: string;
+  name: string;
+  /** Absolute directory tasks run in. */
+  workdir: string;
+  maxParallel: number;
+  policy: SchedulingPolicy;
+  tasks: TaskSpec[];
+}
+
+export const DEFAULTS = {
+  maxParallel: 4,
+  estimateMs: 60_000,
+  priority: 0,
+  timeoutMs: 60 * 60_000,
+  heartbeatTimeoutMs: 30_000,
+  retry: { maxAttempts: 3, initialIntervalMs: 1_000, backoffCoefficient: 2, maxIntervalMs: 60_000 },
+} as const;
+
+/** Ids become branch names, folder names and workflow ids: keep them to a portable alphabet. */
+export const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+export function isSafeId(id: string): boolean {
+  return SAFE_ID.test(id) && !id.includes('..') && !id.endsWith('.lock') && !id.endsWith('.');
+}
+
+/** Turns a board name into an id when the board gives none ("My Board!" -> "my-board"). */
+export function slugify(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/\.{2,}/g, '.')
+    .replace(/^[-._]+|[-._]+$/g, '')
+    .slice(0, 100)
+    .replace(/[-._]+$/g, '');
+  return slug;
+}
+
+export function boardWorkflowId(boardId: string): string {
+  return `todone-board-${boardId}`;
+}

@@ -1,0 +1,92 @@
+/**
+ * What a running or finished board looks like from outside: the `status` query, the workflow
+ * result and the CLI's report all use these shapes. Small on purpose: they travel in payloads.
+ */
+import type { SchedulingPolicy } from './board.js';
+
+export const TASK_STATES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+export function isFinal(state: TaskState): boolean {
+  return state !== 'pending' && state !== 'running';
+}
+
+export interface TaskStatus {
+  id: string;
+  state: TaskState;
+  /** Attempts known to the workflow: counted when an attempt's outcome reaches it. */
+  attempts: number;
+  /** Epoch ms (workflow time) when the task was handed to an activity. */
+  startedAt?: number;
+  endedAt?: number;
+  /** Wall time the last attempt's process ran, as measured by the activity. */
+  durationMs?: number;
+  exitCode?: number;
+  /** Why it failed, was skipped or cancelled. */
+  reason?: string;
+  logPath?: string;
+  /** Bounded tail of the last attempt's output. */
+  outputTail?: string;
+}
+
+export interface BoardCounts {
+  total: number;
+  pending: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  cancelled: number;
+}
+
+export type BoardState = 'running' | 'cancelling' | 'completed' | 'failed' | 'cancelled';
+
+export interface BoardStatus {
+  boardId: string;
+  name: string;
+  policy: SchedulingPolicy;
+  maxParallel: number;
+  state: BoardState;
+  startedAt: number;
+  endedAt?: number;
+  counts: BoardCounts;
+  tasks: TaskStatus[];
+}
+
+/** The seed's metrics, with the parallelization factor defined as sum of task durations / makespan. */
+export interface BoardMetrics {
+  totalTasks: number;
+  completedTasks: number;
+  failedTasks: number;
+  skippedTasks: number;
+  cancelledTasks: number;
+  executionTimeMs: number;
+  sumOfTaskDurationsMs: number;
+  parallelizationFactor: number;
+}
+
+export interface BoardResult extends BoardStatus {
+  metrics: BoardMetrics;
+}
+
+export function countTasks(tasks: readonly TaskStatus[]): BoardCounts {
+  const counts: BoardCounts = { total: tasks.length, pending: 0, running: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
+  for (const task of tasks) counts[task.state]++;
+  return counts;
+}
+
+export function computeMetrics(tasks: readonly TaskStatus[], startedAt: number, endedAt: number): BoardMetrics {
+  const counts = countTasks(tasks);
+  const sumOfTaskDurationsMs = tasks.reduce((sum, t) => sum + (t.durationMs ?? 0), 0);
+  const executionTimeMs = Math.max(0, endedAt - startedAt);
+  return {
+    totalTasks: counts.total,
+    completedTasks: counts.succeeded,
+    failedTasks: counts.failed,
+    skippedTasks: counts.skipped,
+    cancelledTasks: counts.cancelled,
+    executionTimeMs,
+    sumOfTaskDurationsMs,
+    parallelizationFactor: executionTimeMs > 0 ? sumOfTaskDurationsMs / executionTimeMs : 0,
+  };
+}
