@@ -14,6 +14,6 @@ export const cancelBoardSignal = defineSignal<[reason?: string]>('cancelBoard');
 /** Cancel one task (its process is killed); its dependents are skipped. */
 export const cancelTaskSignal = defineSignal<[taskId: string, reason?: string]>('cancelTask');
 /** Like cancelTaskSignal, but answers whether the task existed and was still cancellable. */
-export const cancelTaskUpdate = defineUpdate<{ accepted: boolean; state: string }, [taskId: string, reason?: string]>(
-  'cancelTask',
+export const cancelTaskUpdate = defineUpdate<{ accepted: boolean; state: string }, [request: { taskId: string; reason?: string }]>(
+  'cancelTaskChecked',
 );

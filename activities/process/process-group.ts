@@ -1,0 +1,97 @@
+/**
+ * Processes run in their own process group so that cancelling a task kills everything it started,
+ * and a pid file lets the next attempt kill what a crashed worker left behind.
+ */
+import { readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+/**
+ * A killed grandchild whose parent died is reparented to PID 1; in a container that never
+ * reaps, it lingers as a zombie that answers kill(0) but runs nothing.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+/** Signals the whole group led by `pid`; quietly does nothing when it is already gone. */
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: nothing left to kill.
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs` if the group's leader is still there. */
+export async function terminateGroup(pid: number, graceMs = 2_000): Promise<void> {
+  killGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  killGroup(pid, 'SIGKILL');
+}
+
+interface PidRecord {
+  pid: number;
+  attempt: number;
+  startedAt: number;
+}
+
+export async function writePidFile(file: string, record: PidRecord): Promise<void> {
+  await fs.writeFile(file, JSON.stringify(record));
+}
+
+export async function removePidFile(file: string): Promise<void> {
+  await fs.rm(file, { force: true });
+}
+
+/**
+ * A pid file that survives means the worker running that attempt died without cleaning up.
+ * Its process group may still be writing to the worktree: stop it before a new attempt starts.
+ */
+export async function killLeftover(file: string, marker: string): Promise<PidRecord | undefined> {
+  let record: PidRecord;
+  try {
+    record = JSON.parse(await fs.readFile(file, 'utf8')) as PidRecord;
+  } catch {
+    return undefined;
+  }
+  if (isAlive(record.pid) && (await carriesMarker(record.pid, marker))) await terminateGroup(record.pid);
+  await removePidFile(file);
+  return record;
+}
+
+/**
+ * Pids get reused: before killing a recorded group, check (where /proc exists) that its leader
+ * still carries the marker variable Todone gave it.
+ */
+async function carriesMarker(pid: number, marker: string): Promise<boolean> {
+  try {
+    const environ = await fs.readFile(`/proc/${pid}/environ`, 'utf8');
+    return environ.split('\0').includes(marker);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' && !(await procExists());
+  }
+}
+
+async function procExists(): Promise<boolean> {
+  try {
+    await fs.access('/proc/self/environ');
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Runs one command as a supervised child: own process group, stdin closed, full output to a log
+ * file, a bounded tail in memory, periodic progress callbacks, and group-wide kill on abort.
+ */
+import fs from 'node:fs';
+import { execa } from 'execa';
+import { OutputTail } from './output-tail.js';
+import { removePidFile, terminateGroup, writePidFile } from './process-group.js';
+
+export interface SuperviseOptions {
+  /** A string runs through /bin/sh -c; an array is an argv run directly. */
+  command: string | readonly string[];
+  cwd: string;
+  env: Record<string, string>;
+  logPath: string;
+  pidFile: string;
+  attempt: number;
+  signal: AbortSignal;
+  progressEveryMs: number;
+  onProgress: (progress: { outputBytes: number; lastLine: string; elapsedMs: number }) => void;
+}
+
+export type SuperviseOutcome =
+  | { kind: 'exited'; exitCode: number; durationMs: number; tail: OutputTail }
+  | { kind: 'killed'; signal: string; durationMs: number; tail: OutputTail; aborted: boolean }
+  | { kind: 'spawn-error'; message: string; durationMs: number; tail: OutputTail };
+
+export async function supervise(options: SuperviseOptions): Promise<SuperviseOutcome> {
+  const [file, args] =
+    typeof options.command === 'string' ? ['/bin/sh', ['-c', options.command]] : [options.command[0]!, options.command.slice(1)];
+  const tail = new OutputTail();
+  const log = fs.createWriteStream(options.logPath, { flags: 'w' });
+  const started = Date.now();
+
+  const child = execa(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: true,
+    // Agents wait on an open stdin; a new process group lets cancellation reach grandchildren.
+    stdin: 'ignore',
+    detached: true,
+    buffer: false,
+    reject: false,
+    stripFinalNewline: false,
+  });
+
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on('data', (chunk: Buffer) => tail.push(chunk));
+    stream?.pipe(log, { end: false });
+  }
+
+  if (child.pid !== undefined) {
+    await writePidFile(options.pidFile, { pid: child.pid, attempt: options.attempt, startedAt: started });
+  }
+
+  let aborted = false;
+  const onAbort = () => {
+    aborted = true;
+    if (child.pid !== undefined) void terminateGroup(child.pid);
+  };
+  if (options.signal.aborted) onAbort();
+  else options.signal.addEventListener('abort', onAbort, { once: true });
+
+  const timer = setInterval(
+    () => options.onProgress({ outputBytes: tail.bytes, lastLine: tail.lastLine, elapsedMs: Date.now() - started }),
+    options.progressEveryMs,
+  );
+
+  try {
+    const result = await child;
+    const durationMs = Date.now() - started;
+    if (typeof result.exitCode === 'number') return { kind: 'exited', exitCode: result.exitCode, durationMs, tail };
+    if (result.signal) return { kind: 'killed', signal: result.signal, durationMs, tail, aborted };
+    return { kind: 'spawn-error', message: result.shortMessage ?? result.message ?? 'could not start', durationMs, tail };
+  } finally {
+    clearInterval(timer);
+    options.signal.removeEventListener('abort', onAbort);
+    // Children of the shell may outlive it while holding our pipes; the group goes with the task.
+    if (child.pid !== undefined) await terminateGroup(child.pid, 500);
+    await new Promise<void>((resolve) => log.end(resolve));
+    await removePidFile(options.pidFile);
+  }
+}

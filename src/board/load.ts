@@ -1,0 +1,174 @@
+/**
+ * The edge where board input becomes a BoardSpec: from a file (the CLI) or an object (a client).
+ * Every problem is collected and thrown once as an InvalidInputError, so the user fixes the file in
+ * one pass; past this point nothing re-checks user input.
+ */
+import { statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AgentSpec, BoardSpec, RetrySpec, SchedulingPolicy, TaskSpec } from '../core/board.js';
+import { DEFAULTS, slugify } from '../core/board.js';
+import { formatDuration } from '../core/duration.js';
+import type { Issue } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
+import type { BoardIssue, PathSegment } from './format.js';
+import { describeValue, formatPath } from './format.js';
+import type { Locate } from './parse.js';
+import { parseBoardText, readBoardFile } from './parse.js';
+import type { RawBoard, RawRetry, RawTask } from './schema.js';
+import { boardSchema } from './schema.js';
+import { checkBoard } from './validate.js';
+import { fromZodError } from './zod-issues.js';
+
+/** Command-line style overrides: they win over what the board says. */
+export interface LoadOptions {
+  policy?: SchedulingPolicy;
+  maxParallel?: number;
+}
+
+export interface NormaliseOptions extends LoadOptions {
+  /** Names the input in the error (a file path, "request", ...). */
+  source: string;
+  /** Folder a relative `workdir` is resolved against, and the default workdir. */
+  baseDir: string;
+  /** Adds "(line N)" to problems when the input came from a file. */
+  locate?: Locate;
+  /** Report a workdir that is missing or not a folder (only meaningful on the machine that runs tasks). */
+  checkWorkdir?: boolean;
+}
+
+/**
+ * Loads a board file (`.yaml`, `.yml`, `.json`, or a folder holding `board.yaml`). The workdir
+ * defaults to the file's folder and must exist.
+ */
+export async function loadBoardFile(file: string, opts: LoadOptions = {}): Promise<BoardSpec> {
+  const { absolute, display, text } = await readBoardFile(file);
+  const parsed = parseBoardText(text, display);
+  return normaliseBoard(parsed.value, {
+    ...opts,
+    source: display,
+    baseDir: path.dirname(absolute),
+    locate: parsed.locate,
+    checkWorkdir: true,
+  });
+}
+
+/**
+ * Validates an in-memory board (the same shape as a board file) and applies every default.
+ * Durations given as numbers are seconds, exactly as in a file.
+ */
+export function normaliseBoard(raw: unknown, opts: NormaliseOptions): BoardSpec {
+  const issues: BoardIssue[] = [];
+  const parsed = boardSchema.safeParse(raw);
+  if (!parsed.success) issues.push(...fromZodError(parsed.error));
+  issues.push(...checkBoard(raw));
+
+  let board: BoardSpec | undefined;
+  if (parsed.success) board = build(parsed.data, opts, issues);
+  // Option problems are not in the file, so they get no line number.
+  const all = [...toIssues(issues, opts.locate), ...toIssues(checkOptions(opts), undefined)];
+  if (all.length > 0 || board === undefined) throw new InvalidInputError(opts.source, all);
+  return board;
+}
+
+function build(raw: RawBoard, opts: NormaliseOptions, issues: BoardIssue[]): BoardSpec {
+  const workdir = resolveWorkdir(raw.workdir, opts.baseDir);
+  if (opts.checkWorkdir) {
+    const problem = workdirProblem(workdir);
+    if (problem) issues.push({ at: raw.workdir === undefined ? [] : ['workdir'], message: problem });
+  }
+  return {
+    id: raw.id ?? slugify(raw.name),
+    name: raw.name.trim(),
+    workdir,
+    maxParallel: opts.maxParallel ?? raw.maxParallel ?? DEFAULTS.maxParallel,
+    policy: opts.policy ?? raw.policy ?? 'eager',
+    tasks: raw.tasks.map((task, i) => buildTask(task, i, raw, issues)),
+  };
+}
+
+function buildTask(task: RawTask, index: number, board: RawBoard, issues: BoardIssue[]): TaskSpec {
+  const agent = task.agent ?? board.agent;
+  return {
+    id: task.id,
+    description: task.description ?? '',
+    type: task.type ?? 'generic',
+    dependsOn: [...new Set(task.dependsOn ?? [])],
+    // A missing agent was already reported by checkBoard; the placeholder never leaves this module.
+    agent: agent ? { kind: agent.kind, command: agent.command, env: { ...agent.env } } : placeholderAgent(),
+    estimateMs: task.estimate ?? DEFAULTS.estimateMs,
+    priority: task.priority ?? DEFAULTS.priority,
+    retry: buildRetry(task.retry, board.retry, ['tasks', index, 'retry'], issues),
+    timeoutMs: task.timeout ?? board.timeout ?? DEFAULTS.timeoutMs,
+    heartbeatTimeoutMs: task.heartbeatTimeout ?? board.heartbeatTimeout ?? DEFAULTS.heartbeatTimeoutMs,
+  };
+}
+
+function placeholderAgent(): AgentSpec {
+  return { kind: 'shell', command: [], env: {} };
+}
+
+/** Each retry field falls back on its own: a task can raise maxAttempts and keep the board's intervals. */
+function buildRetry(
+  task: RawRetry | undefined,
+  board: RawRetry | undefined,
+  taskPath: PathSegment[],
+  issues: BoardIssue[],
+): RetrySpec {
+  const initialIntervalMs = task?.initialInterval ?? board?.initialInterval ?? DEFAULTS.retry.initialIntervalMs;
+  const givenMax = task?.maxInterval ?? board?.maxInterval;
+  // Temporal rejects maxInterval < initialInterval; an unset maximum simply stretches to fit.
+  const maxIntervalMs = givenMax ?? Math.max(DEFAULTS.retry.maxIntervalMs, initialIntervalMs);
+  if (givenMax !== undefined && givenMax < initialIntervalMs) {
+    const at = task?.maxInterval !== undefined ? [...taskPath, 'maxInterval'] : ['retry', 'maxInterval'];
+    issues.push({
+      at,
+      message: `maxInterval (${formatDuration(givenMax)}) must not be shorter than initialInterval (${formatDuration(initialIntervalMs)})`,
+    });
+  }
+  return {
+    maxAttempts: task?.maxAttempts ?? board?.maxAttempts ?? DEFAULTS.retry.maxAttempts,
+    initialIntervalMs,
+    backoffCoefficient: task?.backoffCoefficient ?? board?.backoffCoefficient ?? DEFAULTS.retry.backoffCoefficient,
+    maxIntervalMs,
+  };
+}
+
+function resolveWorkdir(workdir: string | undefined, baseDir: string): string {
+  if (workdir === undefined) return path.resolve(baseDir);
+  const expanded = workdir === '~' || workdir.startsWith('~/') ? path.join(os.homedir(), workdir.slice(1)) : workdir;
+  return path.resolve(baseDir, expanded);
+}
+
+function workdirProblem(workdir: string): string | undefined {
+  const info = statSync(workdir, { throwIfNoEntry: false });
+  if (info === undefined) return `workdir not found: ${workdir}`;
+  return info.isDirectory() ? undefined : `workdir is not a folder: ${workdir}`;
+}
+
+function checkOptions(opts: LoadOptions): BoardIssue[] {
+  const issues: BoardIssue[] = [];
+  const { maxParallel, policy } = opts;
+  if (maxParallel !== undefined && !(Number.isInteger(maxParallel) && maxParallel > 0)) {
+    issues.push({ at: ['maxParallel'], message: `expected a positive integer, got ${describeValue(maxParallel)} (from the options)` });
+  }
+  if (policy !== undefined && policy !== 'eager' && policy !== 'waves') {
+    issues.push({ at: ['policy'], message: `expected one of "eager", "waves", got ${describeValue(policy)} (from the options)` });
+  }
+  return issues;
+}
+
+/** With a source to point at, problems are listed in file order so the user can fix them top to bottom. */
+function toIssues(issues: readonly BoardIssue[], locate: Locate | undefined): Issue[] {
+  const seen = new Set<string>();
+  const located: { line: number; issue: Issue }[] = [];
+  for (const issue of issues) {
+    const position = locate?.(issue.at);
+    const entry = { path: formatPath(issue.at), message: position ? `${issue.message} (line ${position.line})` : issue.message };
+    const key = `${entry.path}\n${entry.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    located.push({ line: position?.line ?? 0, issue: entry });
+  }
+  return located.sort((a, b) => a.line - b.line).map((l) => l.issue);
+}

@@ -1,0 +1,98 @@
+/**
+ * Checks that span tasks: ids, dependencies, cycles, agents. They read the raw input leniently
+ * (skipping whatever the schema already rejects) so one run reports shape errors and graph errors
+ * together instead of making the user fix the file twice.
+ */
+import { isSafeId, slugify } from '../core/board.js';
+import type { GraphTask } from '../core/graph.js';
+import { findCycle } from '../core/graph.js';
+import type { BoardIssue, PathSegment } from './format.js';
+import { suggestion } from './suggest.js';
+
+const SAFE_ID_RULE = "use letters, digits, '.', '_' and '-' (must start with a letter or digit)";
+
+/** Why `id` cannot be a branch name, folder name and workflow id, or undefined when it can. */
+export function unsafeIdReason(id: string): string | undefined {
+  if (isSafeId(id)) return undefined;
+  const quoted = JSON.stringify(id);
+  if (id.length > 100) return `${quoted} is not a safe id: at most 100 characters (it has ${id.length})`;
+  if (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) {
+    if (id.includes('..')) return `${quoted} is not a safe id: it must not contain ".."`;
+    return `${quoted} is not a safe id: it must not end with "." or ".lock"`;
+  }
+  return `${quoted} is not a safe id: ${SAFE_ID_RULE}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Mirrors the schema's reading of `dependsOn` (a lone string is a one-item list). */
+function dependencyList(value: unknown): unknown[] {
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value : [];
+}
+
+export function checkBoard(raw: unknown): BoardIssue[] {
+  if (!isRecord(raw)) return [];
+  const issues: BoardIssue[] = [...checkBoardId(raw)];
+  if (!Array.isArray(raw.tasks)) return issues;
+  const tasks: unknown[] = raw.tasks;
+  if (tasks.length === 0) {
+    issues.push({ at: ['tasks'], message: 'must contain at least one task' });
+    return issues;
+  }
+
+  const firstIndex = new Map<string, number>();
+  tasks.forEach((task, i) => {
+    if (!isRecord(task) || typeof task.id !== 'string') return;
+    const reason = unsafeIdReason(task.id);
+    if (reason) issues.push({ at: ['tasks', i, 'id'], message: reason });
+    const first = firstIndex.get(task.id);
+    if (first === undefined) firstIndex.set(task.id, i);
+    else issues.push({ at: ['tasks', i, 'id'], message: `duplicate id ${JSON.stringify(task.id)} (first used at tasks[${first}])` });
+  });
+  const ids = [...firstIndex.keys()];
+
+  const graph: GraphTask[] = [];
+  tasks.forEach((task, i) => {
+    if (!isRecord(task)) return;
+    const at: PathSegment[] = ['tasks', i];
+    if (task.agent === undefined && raw.agent === undefined) {
+      issues.push({
+        at: [...at, 'agent'],
+        message: 'no agent: give the task an agent (e.g. agent: "make test") or give the board a default agent',
+      });
+    }
+    const id = typeof task.id === 'string' ? task.id : undefined;
+    const deps: string[] = [];
+    dependencyList(task.dependsOn).forEach((dep, j) => {
+      if (typeof dep !== 'string') return;
+      const depAt = [...at, 'dependsOn', j];
+      if (dep === id) issues.push({ at: depAt, message: `task ${JSON.stringify(dep)} depends on itself` });
+      else if (!firstIndex.has(dep)) issues.push({ at: depAt, message: `unknown task ${JSON.stringify(dep)}${suggestion(dep, ids)}` });
+      else deps.push(dep);
+    });
+    if (id !== undefined && firstIndex.get(id) === i) graph.push({ id, dependsOn: deps, estimateMs: 0, priority: 0 });
+  });
+
+  const cycle = findCycle(graph);
+  if (cycle) issues.push({ at: ['tasks'], message: `dependency cycle: ${cycle.join(' -> ')}` });
+  return issues;
+}
+
+function checkBoardId(raw: Record<string, unknown>): BoardIssue[] {
+  if (typeof raw.id === 'string') {
+    const reason = unsafeIdReason(raw.id);
+    return reason ? [{ at: ['id'], message: reason }] : [];
+  }
+  if (raw.id !== undefined || typeof raw.name !== 'string' || raw.name.trim() === '') return [];
+  const derived = slugify(raw.name);
+  if (isSafeId(derived)) return [];
+  return [
+    {
+      at: ['name'],
+      message: `cannot derive a board id from the name ${JSON.stringify(raw.name)}: add an "id" field (${SAFE_ID_RULE})`,
+    },
+  ];
+}

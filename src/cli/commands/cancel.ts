@@ -1,0 +1,34 @@
+/** `todone cancel <board> [task]`: stop a whole board, or one task and what depends on it. */
+import { resolveBoardId } from '../board-ref.js';
+import type { CommandIO } from '../io.js';
+import { openSession } from '../session.js';
+
+export async function cancelCommand(options: { board: string; task?: string; reason?: string }, io: CommandIO): Promise<number> {
+  const boardId = await resolveBoardId(options.board, io.cwd);
+  const session = await openSession(io);
+  try {
+    const description = await session.boards.snapshot(boardId, 1_000);
+    if (description.description.status.name !== 'RUNNING') {
+      io.stderr(`Board "${boardId}" is not running (${description.description.status.name}): nothing to cancel.\n`);
+      return 1;
+    }
+    if (!options.task) {
+      await session.boards.cancelBoard(boardId, options.reason);
+      io.stdout(`Cancelling board "${boardId}": running tasks are being stopped, nothing new will start.\n`);
+      return 0;
+    }
+    const answer = await session.boards.cancelTask(boardId, options.task, options.reason);
+    if (answer.queued) {
+      io.stdout(`No worker is running board "${boardId}" right now: the cancellation of "${options.task}" is queued and applies when it resumes.\n`);
+      return 0;
+    }
+    if (!answer.accepted) {
+      io.stderr(`Task "${options.task}" is already ${answer.state}: nothing to cancel.\n`);
+      return 1;
+    }
+    io.stdout(`Task "${options.task}" ${answer.state === 'cancelling' ? 'is being cancelled (its process is killed)' : 'cancelled'}; its dependents will be skipped.\n`);
+    return 0;
+  } finally {
+    await session.close();
+  }
+}

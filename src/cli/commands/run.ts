@@ -1,0 +1,103 @@
+/**
+ * `todone run <board>`: validate, start (or join) the board's workflow, host a worker in this
+ * process unless told not to, show live progress, print the result.
+ * Exit 0 when every task succeeded, 1 when any did not, 2 for invalid input (thrown).
+ */
+import path from 'node:path';
+import type { Worker } from '@temporalio/worker';
+import { loadBoardFile } from '../../board/load.js';
+import type { SchedulingPolicy } from '../../core/board.js';
+import type { BoardResult } from '../../core/run-state.js';
+import { connectWorkerConnection } from '../../../temporal/connection.js';
+import { createTodoneWorker } from '../../../worker/create-worker.js';
+import { formatResult } from '../format/task-table.js';
+import type { CommandIO } from '../io.js';
+import { ProgressReporter } from '../progress/reporter.js';
+import { openSession, type Session } from '../session.js';
+
+export interface RunCommandOptions {
+  file: string;
+  json?: boolean;
+  maxParallel?: number;
+  policy?: SchedulingPolicy;
+  taskQueue?: string;
+  /** Host a worker in this process (default). Off when separate `todone worker`s serve the queue. */
+  worker?: boolean;
+  /** How often the live view asks the workflow for its status. */
+  pollMs?: number;
+}
+
+export async function runCommand(options: RunCommandOptions, io: CommandIO): Promise<number> {
+  const board = await loadBoardFile(path.resolve(io.cwd, options.file), { maxParallel: options.maxParallel, policy: options.policy });
+  const session = await openSession(io, { taskQueue: options.taskQueue });
+  let worker: Worker | undefined;
+  let workerRun: Promise<void> | undefined;
+  const stopWorker = async () => {
+    if (!worker) return;
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await workerRun;
+  };
+  const onInterrupt = () => {
+    io.stderr(
+      `\nStopped watching. Board "${board.id}" stays in Temporal: run \`todone run ${options.file}\` again to resume it, ` +
+        `or \`todone cancel ${board.id}\` to stop it.\n`,
+    );
+    void stopWorker().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onInterrupt);
+  process.once('SIGTERM', onInterrupt);
+
+  try {
+    const started = await session.boards.startOrAttach(board);
+    const log = options.json ? io.stderr : io.stdout;
+    log(
+      started.attached
+        ? `Board "${board.id}" is already running: attaching to it (workflow ${started.handle.workflowId}).\n`
+        : `Board "${board.id}" started: ${board.tasks.length} tasks, maxParallel ${board.maxParallel} (workflow ${started.handle.workflowId}).\n`,
+    );
+    const link = session.uiLink(started.handle.workflowId);
+    if (link) log(`Watch it in the Temporal Web UI: ${link}\n`);
+
+    if (options.worker !== false) {
+      const connection = await connectWorkerConnection(session.target);
+      worker = await createTodoneWorker({ connection, namespace: session.target.namespace, taskQueue: started.taskQueue, home: session.home });
+      workerRun = worker.run().finally(() => connection.close());
+    }
+
+    const result = await watch(session, board.id, options, io, started.handle.result());
+    await stopWorker();
+    if (options.json) io.stdout(JSON.stringify(result, null, 2) + '\n');
+    else io.stdout(formatResult(result) + '\n');
+    return result.state === 'completed' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+    await stopWorker();
+    await session.close();
+  }
+}
+
+/** Polls the status query for the live view until the workflow's result arrives. */
+async function watch(
+  session: Session,
+  boardId: string,
+  options: RunCommandOptions,
+  io: CommandIO,
+  result: Promise<BoardResult>,
+): Promise<BoardResult> {
+  const reporter = new ProgressReporter({ write: options.json ? io.stderr : io.stdout, isTTY: io.isTTY });
+  let finished: BoardResult | undefined;
+  const done = result.then((value) => (finished = value));
+  try {
+    while (!finished) {
+      const snapshot = await session.boards.snapshot(boardId, 2_000).catch(() => undefined);
+      if (snapshot?.status) reporter.update(snapshot.status);
+      else if (snapshot && !snapshot.answered) reporter.waiting(`waiting for a worker on task queue "${session.taskQueue}"…`);
+      await Promise.race([done, new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 300))]);
+    }
+    reporter.update(finished);
+    return finished;
+  } finally {
+    reporter.done();
+  }
+}

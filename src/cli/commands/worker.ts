@@ -1,0 +1,36 @@
+/**
+ * `todone worker`: a standalone worker for a shared cluster (or the embedded server), serving
+ * every board started on its task queue until SIGINT/SIGTERM.
+ */
+import { connectWorkerConnection, resolveConnection } from '../../../temporal/connection.js';
+import { DEFAULT_TASK_QUEUE } from '../../../temporal/names.js';
+import { createTodoneWorker } from '../../../worker/create-worker.js';
+import { todoneHome } from '../../data-dir.js';
+import type { CommandIO } from '../io.js';
+
+export async function workerCommand(options: { taskQueue?: string; maxConcurrentActivities?: number }, io: CommandIO): Promise<number> {
+  const home = todoneHome(io.env);
+  const target = await resolveConnection({
+    env: io.env,
+    dataDir: home,
+    onEmbeddedServer: (info) => io.stderr(`Using the local Temporal dev server at ${info.address} (Web UI ${info.uiUrl})\n`),
+  });
+  const taskQueue = options.taskQueue ?? io.env.TODONE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
+  const connection = await connectWorkerConnection(target);
+  try {
+    const worker = await createTodoneWorker({
+      connection,
+      namespace: target.namespace,
+      taskQueue,
+      home,
+      maxConcurrentActivities: options.maxConcurrentActivities,
+    });
+    io.stdout(`Todone worker polling task queue "${taskQueue}" on ${target.address} (namespace ${target.namespace}). Ctrl-C stops it.\n`);
+    // The SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown of this worker.
+    await worker.run();
+    io.stdout('Worker stopped.\n');
+    return 0;
+  } finally {
+    await connection.close();
+  }
+}

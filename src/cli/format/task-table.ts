@@ -1,0 +1,82 @@
+/** Renders task statuses and board results as plain text for terminals and logs. */
+import pc from 'picocolors';
+import { formatDuration } from '../../core/duration.js';
+import type { BoardResult, BoardStatus, TaskState, TaskStatus } from '../../core/run-state.js';
+
+const STATE_COLOUR: Record<TaskState, (text: string) => string> = {
+  pending: pc.dim,
+  running: pc.cyan,
+  succeeded: pc.green,
+  failed: pc.red,
+  skipped: pc.yellow,
+  cancelled: pc.magenta,
+};
+
+export function colourState(state: TaskState): string {
+  return STATE_COLOUR[state](state);
+}
+
+function pad(text: string, width: number, visible = text.length): string {
+  return text + ' '.repeat(Math.max(0, width - visible));
+}
+
+export function formatTaskTable(tasks: readonly TaskStatus[], runningAttempts: Record<string, number> = {}): string {
+  const idWidth = Math.max(4, ...tasks.map((t) => t.id.length));
+  const header = `${pad('task', idWidth)}  ${pad('state', 9)}  attempts  duration  note`;
+  const rows = tasks.map((t) => {
+    const attempts = t.state === 'running' ? (runningAttempts[t.id] ?? Math.max(1, t.attempts)) : t.attempts;
+    const duration = t.durationMs !== undefined ? formatDuration(t.durationMs) : '';
+    const note = (t.reason ?? '').split('\n')[0]!.slice(0, 100);
+    return `${pad(t.id, idWidth)}  ${pad(colourState(t.state), 9, t.state.length)}  ${pad(String(attempts), 8)}  ${pad(duration, 8)}  ${note}`;
+  });
+  return [pc.bold(header), ...rows].join('\n');
+}
+
+export function formatCounts(status: Pick<BoardStatus, 'counts'>): string {
+  const c = status.counts;
+  const parts = [
+    `${c.succeeded}/${c.total} succeeded`,
+    c.running ? pc.cyan(`${c.running} running`) : '',
+    c.pending ? `${c.pending} pending` : '',
+    c.failed ? pc.red(`${c.failed} failed`) : '',
+    c.skipped ? pc.yellow(`${c.skipped} skipped`) : '',
+    c.cancelled ? pc.magenta(`${c.cancelled} cancelled`) : '',
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
+export function formatResult(result: BoardResult): string {
+  const m = result.metrics;
+  const verdict =
+    result.state === 'completed' ? pc.green('completed') : result.state === 'cancelled' ? pc.magenta('cancelled') : pc.red('failed');
+  const slowest = [...result.tasks]
+    .filter((t) => t.durationMs !== undefined)
+    .sort((a, b) => b.durationMs! - a.durationMs!)
+    .slice(0, 3)
+    .map((t) => `${t.id} ${formatDuration(t.durationMs!)}`);
+  const lines = [
+    '',
+    formatTaskTable(result.tasks),
+    '',
+    `Board ${pc.bold(result.name)} ${verdict}: ${formatCounts(result)} in ${formatDuration(m.executionTimeMs)}.`,
+    `Parallelization factor ${m.parallelizationFactor.toFixed(2)} (task time ${formatDuration(m.sumOfTaskDurationsMs)} / wall time ${formatDuration(m.executionTimeMs)}, maxParallel ${result.maxParallel}, ${result.policy}).`,
+  ];
+  if (slowest.length > 0) lines.push(`Slowest: ${slowest.join(', ')}.`);
+  for (const t of result.tasks.filter((t) => t.state === 'failed')) {
+    lines.push('', pc.red(`${t.id} failed after ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}: ${t.reason ?? ''}`));
+    if (t.outputTail) lines.push(indent(lastLines(t.outputTail, 10)));
+    if (t.logPath) lines.push(pc.dim(`  full log: ${t.logPath}`));
+  }
+  return lines.join('\n');
+}
+
+function lastLines(text: string, count: number): string {
+  return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `  | ${line}`)
+    .join('\n');
+}

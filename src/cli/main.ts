@@ -1,0 +1,120 @@
+/**
+ * The `todone` command line: parses arguments and dispatches to commands/<name>. The one error
+ * boundary lives here: bad input exits 2, a board that ran and failed exits 1.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { TodoneError } from '../errors.js';
+import { cancelCommand } from './commands/cancel.js';
+import { planCommand } from './commands/plan.js';
+import { runCommand } from './commands/run.js';
+import { serverCommand } from './commands/server.js';
+import { statusCommand } from './commands/status.js';
+import { workerCommand } from './commands/worker.js';
+import { loadBoardFile } from '../board/load.js';
+import { processIO, type CommandIO } from './io.js';
+import path from 'node:path';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+const policyOption = () =>
+  new Option('--policy <policy>', 'scheduling policy (waves exists only to compare against the seed)').choices(['eager', 'waves']);
+
+export function buildProgram(io: CommandIO, setExitCode: (code: number) => void): Command {
+  const program = new Command('todone')
+    .description('Run a board of tasks with coding agents, in parallel, as a durable Temporal workflow.')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  program
+    .command('run')
+    .description('run a board (or attach to its run in progress) and watch it until it finishes')
+    .argument('<board>', 'board file (.yaml, .yml, .json) or a folder with board.yaml')
+    .option('--json', 'print the final result as JSON on stdout (progress goes to stderr)')
+    .option('--max-parallel <n>', 'override the board\'s maxParallel', positiveInt)
+    .addOption(policyOption())
+    .option('--task-queue <name>', 'Temporal task queue (default: $TODONE_TASK_QUEUE or "todone")')
+    .option('--no-worker', 'do not host a worker in this process (use `todone worker`s instead)')
+    .action(async (board: string, opts: { json?: boolean; maxParallel?: number; policy?: 'eager' | 'waves'; taskQueue?: string; worker: boolean }) => {
+      setExitCode(await runCommand({ file: board, ...opts }, io));
+    });
+
+  program
+    .command('plan')
+    .description('show waves, critical path and simulated makespans without running anything')
+    .argument('<board>', 'board file')
+    .option('--json', 'print the plan as JSON')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'mermaid', 'dot']).default('text'))
+    .option('--max-parallel <n>', 'plan for this many slots instead of the board\'s maxParallel', positiveInt)
+    .action(async (file: string, opts: { json?: boolean; format: 'text' | 'mermaid' | 'dot'; maxParallel?: number }) => {
+      const board = await loadBoardFile(path.resolve(io.cwd, file), { maxParallel: opts.maxParallel });
+      setExitCode(planCommand({ board, json: opts.json, format: opts.format, write: io.stdout }));
+    });
+
+  program
+    .command('status')
+    .description("show a board's live state (or its result once finished)")
+    .argument('<board>', 'board file or board id')
+    .option('--json', 'print as JSON')
+    .action(async (board: string, opts: { json?: boolean }) => {
+      setExitCode(await statusCommand({ board, ...opts }, io));
+    });
+
+  program
+    .command('cancel')
+    .description('cancel a whole board, or one task (its process is killed, its dependents skipped)')
+    .argument('<board>', 'board file or board id')
+    .argument('[task]', 'task id')
+    .option('--reason <text>', 'recorded as the reason')
+    .action(async (board: string, task: string | undefined, opts: { reason?: string }) => {
+      setExitCode(await cancelCommand({ board, task, reason: opts.reason }, io));
+    });
+
+  program
+    .command('server')
+    .description('run the local Temporal dev server (with Web UI) in the foreground')
+    .option('--port <port>', 'gRPC port', positiveInt)
+    .option('--ui-port <port>', 'Web UI port', positiveInt)
+    .action(async (opts: { port?: number; uiPort?: number }) => {
+      setExitCode(await serverCommand(opts, io));
+    });
+
+  program
+    .command('worker')
+    .description('run a standalone worker for boards on a task queue (for shared clusters)')
+    .option('--task-queue <name>', 'Temporal task queue (default: $TODONE_TASK_QUEUE or "todone")')
+    .option('--max-concurrent-activities <n>', 'cap on tasks this worker runs at once', positiveInt)
+    .action(async (opts: { taskQueue?: string; maxConcurrentActivities?: number }) => {
+      setExitCode(await workerCommand(opts, io));
+    });
+
+  return program;
+}
+
+export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(io, (code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+function reportError(error: unknown, io: CommandIO): number {
+  if (error instanceof TodoneError) {
+    io.stderr(`todone: ${error.message}\n`);
+    return error.exitCode;
+  }
+  // commander already printed its message (unknown option, missing argument, --help).
+  if (error instanceof Error && 'exitCode' in error && typeof error.exitCode === 'number' && 'code' in error) {
+    return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? 0 : 2;
+  }
+  io.stderr(`todone: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 1;
+}

@@ -1,0 +1,123 @@
+/**
+ * Starting, watching and cancelling boards from any Node program: the CLI is one user of this,
+ * other services that trigger boards are another.
+ */
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import type { BoardWorkflowInput, boardWorkflow } from '../../workflows/index.js';
+import { boardWorkflowId, type BoardSpec } from '../core/board.js';
+import type { BoardResult, BoardStatus } from '../core/run-state.js';
+import { NotFoundError } from '../errors.js';
+import { BOARD_WORKFLOW_TYPE, DEFAULT_TASK_QUEUE, cancelBoardSignal, cancelTaskSignal, cancelTaskUpdate, statusQuery } from '../../temporal/names.js';
+
+export type BoardHandle = WorkflowHandle<typeof boardWorkflow>;
+
+export interface StartedBoard {
+  handle: BoardHandle;
+  /** True when a run of this board was already in progress and we joined it. */
+  attached: boolean;
+  /** The queue the board's workflow and tasks run on (the existing one's when attached). */
+  taskQueue: string;
+}
+
+export interface BoardSnapshot {
+  /** Live status from the workflow, or the final result once it has closed. */
+  status?: BoardStatus | BoardResult;
+  description: WorkflowExecutionDescription;
+  /** False when the board is running but no worker answered the query in time. */
+  answered: boolean;
+  /** Attempt numbers of running tasks, from the server's view of pending activities. */
+  runningAttempts: Record<string, number>;
+}
+
+export class BoardClient {
+  constructor(
+    readonly client: Client,
+    readonly taskQueue: string = DEFAULT_TASK_QUEUE,
+  ) {}
+
+  handle(boardId: string): BoardHandle {
+    return this.client.workflow.getHandle<typeof boardWorkflow>(boardWorkflowId(boardId));
+  }
+
+  /**
+   * Starts the board, or joins the run already in progress: the workflow id comes from the
+   * board id, so a second `todone run` can never start a duplicate.
+   */
+  async startOrAttach(board: BoardSpec): Promise<StartedBoard> {
+    const input: BoardWorkflowInput = { board };
+    try {
+      const handle = await this.client.workflow.start<typeof boardWorkflow>(BOARD_WORKFLOW_TYPE, {
+        workflowId: boardWorkflowId(board.id),
+        taskQueue: this.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'FAIL',
+        staticSummary: `${board.name} (${board.tasks.length} tasks)`,
+      });
+      return { handle, attached: false, taskQueue: this.taskQueue };
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      const handle = this.handle(board.id);
+      const description = await handle.describe();
+      return { handle, attached: true, taskQueue: description.taskQueue };
+    }
+  }
+
+  async snapshot(boardId: string, queryTimeoutMs = 3_000): Promise<BoardSnapshot> {
+    const handle = this.handle(boardId);
+    let description: WorkflowExecutionDescription;
+    try {
+      description = await handle.describe();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new NotFoundError(`no board "${boardId}" found (workflow ${handle.workflowId})`);
+      throw error;
+    }
+    const runningAttempts: Record<string, number> = {};
+    for (const pending of description.raw.pendingActivities ?? []) {
+      const taskId = pending.activityId?.replace(/^task-/, '');
+      if (taskId) runningAttempts[taskId] = pending.attempt ?? 1;
+    }
+    if (description.status.name !== 'RUNNING') {
+      const status = description.status.name === 'COMPLETED' ? await handle.result() : undefined;
+      return { status, description, answered: true, runningAttempts };
+    }
+    try {
+      const status = await this.client.withDeadline(Date.now() + queryTimeoutMs, () => handle.query(statusQuery));
+      return { status, description, answered: true, runningAttempts };
+    } catch {
+      return { description, answered: false, runningAttempts };
+    }
+  }
+
+  async cancelBoard(boardId: string, reason = 'cancelled by request'): Promise<void> {
+    await this.handle(boardId).signal(cancelBoardSignal, reason);
+  }
+
+  /**
+   * Cancels one task. The update answers whether it took effect; when no worker is there to
+   * answer, the signal is queued in history and applies as soon as the board resumes.
+   */
+  async cancelTask(
+    boardId: string,
+    taskId: string,
+    reason = 'cancelled by request',
+    timeoutMs = 5_000,
+  ): Promise<{ accepted: boolean; state: string; queued: boolean }> {
+    const handle = this.handle(boardId);
+    try {
+      const answer = await this.client.withDeadline(Date.now() + timeoutMs, () =>
+        handle.executeUpdate(cancelTaskUpdate, { args: [{ taskId, reason }] }),
+      );
+      return { ...answer, queued: false };
+    } catch (error) {
+      if (error instanceof Error && /unknown task/.test(error.message)) {
+        throw new NotFoundError(`board "${boardId}" has no task "${taskId}"`);
+      }
+      await handle.signal(cancelTaskSignal, taskId, reason);
+      return { accepted: true, state: 'queued', queued: true };
+    }
+  }
+
+  async result(boardId: string): Promise<BoardResult> {
+    return this.handle(boardId).result();
+  }
+}

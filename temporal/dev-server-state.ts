@@ -1,0 +1,108 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+/** Where one data directory keeps its embedded server: everything under `<dataDir>/temporal/`. */
+export interface DevServerPaths {
+  dir: string;
+  dbFile: string;
+  stateFile: string;
+  logFile: string;
+  lockFile: string;
+}
+
+export function devServerPaths(dataDir: string): DevServerPaths {
+  const dir = path.join(path.resolve(dataDir), 'temporal');
+  return {
+    dir,
+    dbFile: path.join(dir, 'dev.db'),
+    stateFile: path.join(dir, 'server.json'),
+    logFile: path.join(dir, 'server.log'),
+    lockFile: path.join(dir, 'start.lock'),
+  };
+}
+
+/**
+ * What server.json remembers. Written right after the spawn (before readiness) so that a todone
+ * killed mid-start leaves a trail the next run can follow instead of starting a second server on the
+ * same database; `readyAt` is set once the server answered. `stoppedAt` keeps the ports around so a
+ * restarted server comes back on the same address.
+ */
+export interface DevServerRecord {
+  pid: number;
+  address: string;
+  port: number;
+  uiPort: number;
+  uiUrl: string;
+  dbFile: string;
+  logFile: string;
+  cliPath: string;
+  startedAt: string;
+  readyAt?: string;
+  stoppedAt?: string;
+  /** Started by `todone server` in a terminal rather than detached by `todone run`. */
+  foreground?: boolean;
+  /** The SDK-downloaded fallback: lives inside process `pid` and dies with it. */
+  inProcess?: boolean;
+}
+
+export async function readRecord(paths: DevServerPaths): Promise<DevServerRecord | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(paths.stateFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed = JSON.parse(text) as Partial<DevServerRecord>;
+    if (typeof parsed.pid !== 'number' || typeof parsed.port !== 'number' || typeof parsed.address !== 'string') {
+      return undefined;
+    }
+    return parsed as DevServerRecord;
+  } catch {
+    // A torn or hand-edited file is as good as none: the server is found again by starting it.
+    return undefined;
+  }
+}
+
+/** Atomic (write then rename) so a concurrent reader never sees half a file. */
+export async function writeRecord(paths: DevServerPaths, record: DevServerRecord): Promise<void> {
+  const tmp = `${paths.stateFile}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`);
+  await fs.rename(tmp, paths.stateFile);
+}
+
+export async function markStopped(paths: DevServerPaths, pid: number): Promise<void> {
+  const record = await readRecord(paths);
+  if (!record || record.pid !== pid || record.stoppedAt) return;
+  await writeRecord(paths, { ...record, stoppedAt: new Date().toISOString() });
+}
+
+/** The last lines of server.log, for error messages. */
+export async function logTail(logFile: string, maxLines = 25): Promise<string> {
+  try {
+    const handle = await fs.open(logFile, 'r');
+    try {
+      const { size } = await handle.stat();
+      const length = Math.min(size, 8192);
+      const buffer = Buffer.alloc(length);
+      await handle.read(buffer, 0, length, size - length);
+      return buffer.toString('utf8').trimEnd().split('\n').slice(-maxLines).join('\n');
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return '';
+  }
+}
+
+const MAX_LOG_BYTES = 5 * 1024 * 1024;
+
+/** One previous generation is kept; the log is for diagnosing the current server. */
+export async function rotateLog(logFile: string): Promise<void> {
+  try {
+    const { size } = await fs.stat(logFile);
+    if (size > MAX_LOG_BYTES) await fs.rename(logFile, `${logFile}.1`);
+  } catch {
+    // No log yet.
+  }
+}

@@ -1,0 +1,49 @@
+/** Builds normalised boards for tests, with shell tasks that leave evidence on disk. */
+import { DEFAULTS, type BoardSpec, type TaskSpec } from '../../src/core/board.js';
+
+export interface TestTask {
+  id: string;
+  dependsOn?: string[];
+  command?: string | string[];
+  estimateMs?: number;
+  priority?: number;
+  retry?: Partial<TaskSpec['retry']>;
+  timeoutMs?: number;
+  heartbeatTimeoutMs?: number;
+}
+
+/**
+ * A command that records when it ran, in ms since the epoch, into `<id>.start` / `<id>.end`
+ * in the board's workdir, and appends to `<id>.runs` so repeated executions are counted.
+ */
+export function timedCommand(seconds: number): string {
+  return [
+    'date +%s%3N > "$TODONE_TASK_ID.start"',
+    'echo run >> "$TODONE_TASK_ID.runs"',
+    `sleep ${seconds}`,
+    'date +%s%3N > "$TODONE_TASK_ID.end"',
+  ].join('; ');
+}
+
+export function makeBoard(id: string, workdir: string, tasks: TestTask[], overrides: Partial<BoardSpec> = {}): BoardSpec {
+  return {
+    id,
+    name: id,
+    workdir,
+    maxParallel: 4,
+    policy: 'eager',
+    ...overrides,
+    tasks: tasks.map((task) => ({
+      id: task.id,
+      description: `test task ${task.id}`,
+      type: 'generic',
+      dependsOn: task.dependsOn ?? [],
+      agent: { kind: 'shell', command: task.command ?? timedCommand(0.2), env: {} },
+      estimateMs: task.estimateMs ?? 1_000,
+      priority: task.priority ?? 0,
+      retry: { ...DEFAULTS.retry, initialIntervalMs: 100, ...task.retry },
+      timeoutMs: task.timeoutMs ?? 60_000,
+      heartbeatTimeoutMs: task.heartbeatTimeoutMs ?? 10_000,
+    })),
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * A real worker against the suite's dev server: one workflow bundle per test file and a fresh
+ * task queue per board, as the SDK's own tests do.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { BoardClient } from '../../src/client/board-client.js';
+import type { BoardSpec } from '../../src/core/board.js';
+import type { BoardResult } from '../../src/core/run-state.js';
+import { createTodoneWorker } from '../../worker/create-worker.js';
+import { workflowsEntry } from '../../worker/workflow-code.js';
+
+export interface Harness {
+  client: Client;
+  home: string;
+  tempDir(prefix?: string): Promise<string>;
+  /** Runs the board to completion on a fresh queue; `during` runs alongside, e.g. to cancel. */
+  run(board: BoardSpec, during?: (boards: BoardClient) => Promise<void>): Promise<BoardResult>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(): Promise<Harness> {
+  const address = inject('temporalAddress');
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: quietLogger });
+  const temps: string[] = [];
+  const tempDir = async (prefix = 'todone-test-') => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+    temps.push(dir);
+    return dir;
+  };
+  const home = await tempDir('todone-home-');
+
+  return {
+    client,
+    home,
+    tempDir,
+    async run(board, during) {
+      const taskQueue = `test-${randomUUID()}`;
+      const worker: Worker = await createTodoneWorker({
+        connection: nativeConnection,
+        namespace: 'default',
+        taskQueue,
+        home,
+        workflowBundle: { code },
+      });
+      const boards = new BoardClient(client, taskQueue);
+      return worker.runUntil(async () => {
+        const { handle } = await boards.startOrAttach(board);
+        const [result] = await Promise.all([handle.result(), during?.(boards)]);
+        return result;
+      });
+    },
+    async close() {
+      await nativeConnection.close();
+      await connection.close();
+      await Promise.all(temps.map((dir) => fs.rm(dir, { recursive: true, force: true })));
+    },
+  };
+}
+
+const noop = () => undefined;
+const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };

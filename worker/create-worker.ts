@@ -1,0 +1,38 @@
+/**
+ * The Todone worker: board workflows plus the task activities, on one task queue.
+ * Used in-process by `todone run` and standalone by `todone worker`.
+ */
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { installRuntime } from './runtime.js';
+import { workflowSource } from './workflow-code.js';
+
+export interface TodoneWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  /** Todone's data folder: task logs and pid files go there. */
+  home: string;
+  /** Tests pass a bundle built once per file; otherwise see workflowSource(). */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  maxConcurrentActivities?: number;
+}
+
+export async function createTodoneWorker(options: TodoneWorkerOptions): Promise<Worker> {
+  installRuntime();
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: createActivities({ home: options.home }),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : workflowSource()),
+    // Boards bound their own parallelism with maxParallel; this only caps one machine.
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 64,
+    // Cancellation reaches an activity only through a heartbeat response: keep that loop short
+    // so `todone cancel` kills a process within a second or two, not half a minute.
+    maxHeartbeatThrottleInterval: '1s',
+    defaultHeartbeatThrottleInterval: '1s',
+    // Give running tasks a moment to finish before shutdown cancels them; they are retried anyway.
+    shutdownGraceTime: '5s',
+  });
+}
