@@ -86,7 +86,7 @@ export async function logTail(logFile: string, maxLines = 25): Promise<string> {
       const length = Math.min(size, 8192);
       const buffer = Buffer.alloc(length);
       await handle.read(buffer, 0, length, size - length);
-      return buffer.toString('utf8').trimEnd().split('\n').slice(-maxLines).join('\n');
+      return buffer.toString('utf8').trim().split('\n').slice(-maxLines).join('\n');
     } finally {
       await handle.close();
     }

@@ -67,10 +67,9 @@ const inProcessServers = new Map<string, { info: DevServerInfo; server: SdkDevSe
  * Only one server may use a database, so an existing one is reused whatever ports were asked for.
  */
 export async function ensureDevServer(opts: DevServerOptions): Promise<DevServerInfo> {
-  const paths = devServerPaths(opts.dataDir);
+  const paths = await preparePaths(opts.dataDir);
   const mine = inProcessServers.get(paths.dir);
   if (mine) return { ...mine.info, reused: true };
-  await fs.mkdir(paths.dir, { recursive: true });
 
   const running = await findAnswering(paths);
   if (running) return running;
@@ -93,7 +92,12 @@ export async function ensureDevServer(opts: DevServerOptions): Promise<DevServer
  * ensureDevServer brings the same state back on the same address.
  */
 export async function stopDevServer(dataDir: string): Promise<boolean> {
-  const paths = devServerPaths(dataDir);
+  let paths: DevServerPaths;
+  try {
+    paths = devServerPaths(await fs.realpath(dataDir));
+  } catch {
+    return false;
+  }
   const mine = inProcessServers.get(paths.dir);
   if (mine) {
     inProcessServers.delete(paths.dir);
@@ -122,8 +126,7 @@ export async function runDevServerForeground(
   opts: DevServerOptions & { print?: (line: string) => void },
 ): Promise<number> {
   const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const paths = devServerPaths(opts.dataDir);
-  await fs.mkdir(paths.dir, { recursive: true });
+  const paths = await preparePaths(opts.dataDir);
   const startTimeoutMs = opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
 
   const started = await withStartLock(paths.lockFile, async () => {
@@ -178,6 +181,16 @@ export async function runDevServerForeground(
   stopForwarding();
   await markStopped(paths, record.pid);
   return code;
+}
+
+/**
+ * The real path, because the process check matches the database path on the server's command line:
+ * two spellings of one folder (a symlink, macOS's /tmp) must not look like two servers.
+ */
+async function preparePaths(dataDir: string): Promise<DevServerPaths> {
+  const { dir } = devServerPaths(dataDir);
+  await fs.mkdir(dir, { recursive: true });
+  return devServerPaths(path.dirname(await fs.realpath(dir)));
 }
 
 function printReady(print: (line: string) => void, address: string, uiUrl: string, dbFile: string): void {
@@ -330,8 +343,7 @@ async function startDetached(
       continue;
     }
     throw new SetupError(
-      `The Temporal dev server (${cliPath}) did not become ready at ${LOOPBACK}:${ports.port} ` +
-        `within ${startTimeoutMs / 1000} s (${result.reason}).` +
+      `The Temporal dev server (${cliPath}) at ${LOOPBACK}:${ports.port} ${result.reason}.` +
         (result.tail ? `\nLast lines of ${paths.logFile}:\n${indent(result.tail)}` : `\nSee ${paths.logFile}.`),
     );
   }
@@ -365,16 +377,17 @@ async function spawnDetached(
   child.unref();
   let exit: string | undefined;
   child.once('exit', (code, signal) => {
-    exit = signal ? `it was killed by ${signal}` : `it exited with code ${code}`;
+    exit = signal ? `killed by ${signal}` : `exit code ${code}`;
   });
 
   const record = newRecord(child.pid!, cliPath, paths, ports);
   await writeRecord(paths, record);
   const ready = await waitUntilServing(record.address, { timeoutMs: startTimeoutMs, gaveUp: () => exit !== undefined });
   if (!ready) {
+    const reason = exit === undefined ? `did not answer within ${startTimeoutMs / 1000} s, so it was stopped` : `stopped before it answered: ${exit}`;
     if (exit === undefined) await terminate(record.pid);
     await markStopped(paths, record.pid);
-    return { reason: exit ?? 'it did not answer, so it was stopped', tail: await logTail(paths.logFile) };
+    return { reason, tail: await logTail(paths.logFile) };
   }
   const readyRecord = { ...record, readyAt: new Date().toISOString() };
   await writeRecord(paths, readyRecord);

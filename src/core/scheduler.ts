@@ -3,7 +3,7 @@
  * Pure and deterministic, so the workflow can drive it and tests can exercise it without Temporal.
  */
 import type { BoardSpec, TaskSpec } from './board.js';
-import { bLevels, buildGraph, topologicalWaves, transitiveDependents, type Graph } from './graph.js';
+import { bLevels, buildGraph, topologicalOrder, topologicalWaves, transitiveDependents, type Graph } from './graph.js';
 import { ReadyQueue, type Rank } from './ready-queue.js';
 import { countTasks, isFinal, type BoardCounts, type TaskState, type TaskStatus } from './run-state.js';
 
@@ -51,8 +51,10 @@ export class BoardScheduler {
     for (const task of board.tasks) {
       if (isFinal(this.status.get(task.id)!.state)) this.closeInWave(task.id);
     }
-    for (const task of board.tasks) {
-      if (this.status.get(task.id)!.state !== 'pending') continue;
+    // Dependencies first, so a skip below a carried failure reaches the whole chain whatever the board order.
+    for (const id of topologicalOrder(this.graph)) {
+      if (this.status.get(id)!.state !== 'pending') continue;
+      const task = this.graph.byId.get(id)!;
       const deps = new Set(task.dependsOn);
       let waiting = 0;
       for (const dep of deps) if (this.status.get(dep)!.state !== 'succeeded') waiting++;

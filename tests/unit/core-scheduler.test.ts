@@ -146,6 +146,32 @@ describe('BoardScheduler', () => {
     );
   });
 
+  it('skips the whole chain below a carried failure even when the board lists dependents first', () => {
+    // A snapshot taken by the scheduler already has these skipped; one written by hand or by an
+    // older version may not, and a task left pending here would never start nor end.
+    const tasks = [
+      toTaskSpec({ id: 'grandchild', dependsOn: ['child'], estimateMs: 1, priority: 0 }),
+      toTaskSpec({ id: 'child', dependsOn: ['root'], estimateMs: 1, priority: 0 }),
+      toTaskSpec({ id: 'root', dependsOn: [], estimateMs: 1, priority: 0 }),
+      toTaskSpec({ id: 'other', dependsOn: [], estimateMs: 1, priority: 0 }),
+    ];
+    for (const policy of ['eager', 'waves'] as const) {
+      const carried: TaskStatus[] = [
+        { id: 'root', state: 'failed', attempts: 3 },
+        { id: 'child', state: 'pending', attempts: 0 },
+        { id: 'grandchild', state: 'pending', attempts: 0 },
+      ];
+      const scheduler = new BoardScheduler({ tasks, maxParallel: 4, policy }, carried);
+      expect(scheduler.statusOf('child')!.state).toBe('skipped');
+      expect(scheduler.statusOf('grandchild')!.state).toBe('skipped');
+      expect(scheduler.startNext(0)).toEqual(['other']);
+      scheduler.succeed('other', { attempts: 1 }, 1);
+      expect(scheduler.startNext(1)).toEqual([]);
+      expect(scheduler.done).toBe(true);
+      expect(scheduler.counts).toMatchObject({ pending: 0, failed: 1, skipped: 2, succeeded: 1 });
+    }
+  });
+
   it('cancelAllPending leaves nothing pending and starts nothing more', () => {
     fc.assert(
       fc.property(scenarioArb, fc.integer({ min: 0, max: 10 }), (scenario, cut) => {

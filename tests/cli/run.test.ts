@@ -1,0 +1,94 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BoardResult } from '../../src/core/run-state.js';
+import { runCli } from '../support/cli.js';
+
+let dir: string;
+const env = () => ({
+  TEMPORAL_ADDRESS: inject('temporalAddress'),
+  TODONE_HOME: path.join(dir, 'home'),
+  // Each test file gets its own queue so workers of other files never pick up these boards.
+  TODONE_TASK_QUEUE: `cli-${randomUUID()}`,
+});
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'todone-cli-run-'));
+});
+afterAll(async () => fs.rm(dir, { recursive: true, force: true }));
+
+async function board(name: string, tasks: string): Promise<{ file: string; id: string }> {
+  const id = `${name}-${randomUUID().slice(0, 8)}`;
+  const file = path.join(dir, `${id}.yaml`);
+  await fs.writeFile(file, `name: ${id}\nmaxParallel: 2\nretry: { maxAttempts: 1 }\ntasks:\n${tasks}`);
+  return { file, id };
+}
+
+describe('todone run', () => {
+  it('runs a board to completion, shows progress and a summary, exits 0', async () => {
+    const { file, id } = await board('ok', '  - { id: a, agent: "echo hello-from-a" }\n  - { id: b, agent: "true", dependsOn: [a] }\n');
+    const result = await runCli(['run', file], { env: env() });
+    expect(result.stderr).not.toContain('todone:');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain(`Board "${id}" started: 2 tasks`);
+    expect(result.stdout).toMatch(/a started/);
+    expect(result.stdout).toMatch(/a succeeded in/);
+    expect(result.stdout).toMatch(/b succeeded in/);
+    expect(result.stdout).toContain('completed: 2/2 succeeded');
+    expect(result.stdout).toContain('Parallelization factor');
+  });
+
+  it('prints the result as JSON with --json and exits 1 when a task fails', async () => {
+    const { file } = await board(
+      'fails',
+      '  - { id: bad, agent: "echo nope >&2; exit 4" }\n  - { id: after, agent: "true", dependsOn: [bad] }\n  - { id: fine, agent: "true" }\n',
+    );
+    const result = await runCli(['run', file, '--json'], { env: env() });
+    expect(result.exitCode).toBe(1);
+    const parsed = JSON.parse(result.stdout) as BoardResult;
+    expect(parsed.state).toBe('failed');
+    expect(parsed.tasks.map((t) => [t.id, t.state])).toEqual([
+      ['bad', 'failed'],
+      ['after', 'skipped'],
+      ['fine', 'succeeded'],
+    ]);
+    expect(parsed.metrics).toMatchObject({ totalTasks: 3, completedTasks: 1, failedTasks: 1, skippedTasks: 1 });
+    // Progress went to stderr so stdout stays machine-readable.
+    expect(result.stderr).toMatch(/bad failed after 1 attempt/);
+  });
+
+  it('shows a finished board with `todone status` by file or by id', async () => {
+    const { file, id } = await board('status', '  - { id: only, agent: "true" }\n');
+    const e = env();
+    expect((await runCli(['run', file], { env: e })).exitCode).toBe(0);
+    const byFile = await runCli(['status', file], { env: e });
+    expect(byFile.exitCode).toBe(0);
+    expect(byFile.stdout).toContain('COMPLETED');
+    expect(byFile.stdout).toMatch(/only\s+succeeded\s+1/);
+    const byId = await runCli(['status', id, '--json'], { env: e });
+    expect(JSON.parse(byId.stdout)).toMatchObject({ workflowState: 'COMPLETED', boardId: id, counts: { succeeded: 1 } });
+  });
+
+  it('says clearly when a board does not exist', async () => {
+    const result = await runCli(['status', 'no-such-board'], { env: env() });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('no board "no-such-board"');
+  });
+
+  it('plans without running: waves, critical path, verdict, and mermaid', async () => {
+    const { file } = await board(
+      'plan',
+      '  - { id: a, agent: "true", estimate: 10s }\n  - { id: b, agent: "true", estimate: 20s, dependsOn: [a] }\n  - { id: c, agent: "true", estimate: 5s, dependsOn: [a] }\n  - { id: d, agent: "true", estimate: 5s }\n',
+    );
+    const text = await runCli(['plan', file], { env: env() });
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toMatch(/wave 1: a, d/);
+    expect(text.stdout).toMatch(/a -> b/);
+    const json = await runCli(['plan', file, '--json'], { env: env() });
+    expect(JSON.parse(json.stdout)).toMatchObject({ taskCount: 4, criticalPath: { ids: ['a', 'b'], lengthMs: 30_000 } });
+    const mermaid = await runCli(['plan', file, '--format', 'mermaid'], { env: env() });
+    expect(mermaid.stdout).toContain('flowchart');
+  });
+});
