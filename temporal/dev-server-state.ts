@@ -1,6 +1,38 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
+export interface DevServerInfo {
+  /** host:port of the gRPC frontend. */
+  address: string;
+  uiUrl: string;
+  pid: number;
+  dbFile: string;
+  /** True when an already-running server was found rather than started. */
+  reused: boolean;
+  logFile: string;
+  /**
+   * Set for the SDK-download fallback: the server runs inside process `pid` and stops with it, so it
+   * does not outlive `todone run` the way the detached CLI server does.
+   */
+  inProcess?: boolean;
+}
+
+export interface DevServerOptions {
+  /** State goes under `<dataDir>/temporal/`: dev.db, server.json, server.log. */
+  dataDir: string;
+  /** Skips locateTemporalCli. */
+  cliPath?: string;
+  /** Defaults to the last port used for this dataDir, else 7233, else any free port. */
+  port?: number;
+  /** Defaults to the last UI port used, else 8233 (or port + 1000), else any free port. */
+  uiPort?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Namespaces to create besides "default". */
+  namespaces?: string[];
+  /** How long a new server may take to answer; 30 s by default. */
+  startTimeoutMs?: number;
+}
+
 /** Where one data directory keeps its embedded server: everything under `<dataDir>/temporal/`. */
 export interface DevServerPaths {
   dir: string;
@@ -105,4 +137,26 @@ export async function rotateLog(logFile: string): Promise<void> {
   } catch {
     // No log yet.
   }
+}
+
+/**
+ * The real path, because the process check matches the database path on the server's command line:
+ * two spellings of one folder (a symlink, macOS's /tmp) must not look like two servers.
+ */
+export async function preparePaths(dataDir: string): Promise<DevServerPaths> {
+  const { dir } = devServerPaths(dataDir);
+  await fs.mkdir(dir, { recursive: true });
+  return devServerPaths(path.dirname(await fs.realpath(dir)));
+}
+
+export function toInfo(record: DevServerRecord, reused: boolean): DevServerInfo {
+  return {
+    address: record.address,
+    uiUrl: record.uiUrl,
+    pid: record.pid,
+    dbFile: record.dbFile,
+    reused,
+    logFile: record.logFile,
+    ...(record.inProcess ? { inProcess: true } : {}),
+  };
 }

@@ -27,13 +27,15 @@ export interface BoardWorkflowInput {
   board: BoardSpec;
   /** Present when this run continues an earlier one (continue-as-new). */
   carried?: { startedAt: number; tasks: TaskStatus[] };
+  /** History events after which the run drains and continues as new (tests lower it). */
+  continueAfterEvents?: number;
 }
 
 /**
  * Past this many history events the workflow drains its running tasks and continues as new,
  * long before Temporal's 51,200-event hard limit.
  */
-const HISTORY_EVENTS_BEFORE_CONTINUE = 20_000;
+const DEFAULT_CONTINUE_AFTER_EVENTS = 20_000;
 
 export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardResult> {
   const { board } = input;
@@ -74,7 +76,7 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
   setHandler(statusQuery, status);
   setHandler(cancelTaskSignal, (taskId, reason) => void cancelTask(taskId, reason ?? 'cancelled by request'));
   setHandler(cancelTaskUpdate, ({ taskId, reason }) => cancelTask(taskId, reason ?? 'cancelled by request'), {
-    validator: ({ taskId }) => {
+    validator: ({ taskId }: { taskId: string }) => {
       if (!scheduler.statusOf(taskId)) throw new Error(`unknown task "${taskId}"`);
     },
   });
@@ -114,7 +116,7 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
   };
 
   for (;;) {
-    const draining = boardState === 'running' && shouldContinueAsNew();
+    const draining = boardState === 'running' && shouldContinueAsNew(input.continueAfterEvents ?? DEFAULT_CONTINUE_AFTER_EVENTS);
     if (!draining && boardState === 'running') {
       for (const id of scheduler.startNext(Date.now())) {
         // runOne never rejects: every outcome lands in the scheduler and wakes the loop.
@@ -127,7 +129,8 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
   }
 
   if (boardState === 'running' && !scheduler.done) {
-    await continueAsNew<typeof boardWorkflow>({ board, carried: { startedAt, tasks: scheduler.snapshot() } });
+    // Running tasks were drained first: an activity cannot outlive the run that scheduled it.
+    await continueAsNew<typeof boardWorkflow>({ ...input, carried: { startedAt, tasks: scheduler.snapshot() } });
   }
 
   const endedAt = Date.now();
@@ -139,9 +142,9 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
   return { ...status(), state: finalState, endedAt, tasks, metrics: computeMetrics(tasks, startedAt, endedAt) };
 }
 
-function shouldContinueAsNew(): boolean {
+function shouldContinueAsNew(limit: number): boolean {
   const info = workflowInfo();
-  return info.continueAsNewSuggested || info.historyLength > HISTORY_EVENTS_BEFORE_CONTINUE;
+  return info.continueAsNewSuggested || info.historyLength > limit;
 }
 
 function activitiesFor(task: TaskSpec) {
@@ -160,13 +163,13 @@ function activitiesFor(task: TaskSpec) {
   });
 }
 
+/** A success keeps no output tail: the log file has it, and 10,000 tails would bloat every status. */
 function outcomeOf(result: TaskAttemptResult): Outcome {
   return {
     attempts: result.attempt,
     durationMs: result.durationMs,
     exitCode: result.exitCode,
     logPath: result.logPath,
-    outputTail: result.outputTail,
   };
 }
 

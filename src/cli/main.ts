@@ -79,7 +79,8 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .description('run the local Temporal dev server (with Web UI) in the foreground')
     .option('--port <port>', 'gRPC port', positiveInt)
     .option('--ui-port <port>', 'Web UI port', positiveInt)
-    .action(async (opts: { port?: number; uiPort?: number }) => {
+    .option('--stop', 'stop the background dev server that `todone run` started')
+    .action(async (opts: { port?: number; uiPort?: number; stop?: boolean }) => {
       setExitCode(await serverCommand(opts, io));
     });
 

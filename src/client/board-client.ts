@@ -43,8 +43,8 @@ export class BoardClient {
    * Starts the board, or joins the run already in progress: the workflow id comes from the
    * board id, so a second `todone run` can never start a duplicate.
    */
-  async startOrAttach(board: BoardSpec): Promise<StartedBoard> {
-    const input: BoardWorkflowInput = { board };
+  async startOrAttach(board: BoardSpec, tuning: Pick<BoardWorkflowInput, 'continueAfterEvents'> = {}): Promise<StartedBoard> {
+    const input: BoardWorkflowInput = { board, ...tuning };
     try {
       const handle = await this.client.workflow.start<typeof boardWorkflow>(BOARD_WORKFLOW_TYPE, {
         workflowId: boardWorkflowId(board.id),

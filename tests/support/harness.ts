@@ -13,6 +13,7 @@ import { BoardClient } from '../../src/client/board-client.js';
 import type { BoardSpec } from '../../src/core/board.js';
 import type { BoardResult } from '../../src/core/run-state.js';
 import { createTodoneWorker } from '../../worker/create-worker.js';
+import { installRuntime } from '../../worker/runtime.js';
 import { workflowsEntry } from '../../worker/workflow-code.js';
 
 export interface Harness {
@@ -20,7 +21,11 @@ export interface Harness {
   home: string;
   tempDir(prefix?: string): Promise<string>;
   /** Runs the board to completion on a fresh queue; `during` runs alongside, e.g. to cancel. */
-  run(board: BoardSpec, during?: (boards: BoardClient) => Promise<void>): Promise<BoardResult>;
+  run(
+    board: BoardSpec,
+    during?: (boards: BoardClient) => Promise<void>,
+    tuning?: Parameters<BoardClient['startOrAttach']>[1],
+  ): Promise<BoardResult>;
   close(): Promise<void>;
 }
 
@@ -28,6 +33,7 @@ export async function createHarness(): Promise<Harness> {
   const address = inject('temporalAddress');
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
+  installRuntime();
   const nativeConnection = await NativeConnection.connect({ address });
   const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: quietLogger });
   const temps: string[] = [];
@@ -42,7 +48,7 @@ export async function createHarness(): Promise<Harness> {
     client,
     home,
     tempDir,
-    async run(board, during) {
+    async run(board, during, tuning) {
       const taskQueue = `test-${randomUUID()}`;
       const worker: Worker = await createTodoneWorker({
         connection: nativeConnection,
@@ -53,7 +59,7 @@ export async function createHarness(): Promise<Harness> {
       });
       const boards = new BoardClient(client, taskQueue);
       return worker.runUntil(async () => {
-        const { handle } = await boards.startOrAttach(board);
+        const { handle } = await boards.startOrAttach(board, tuning);
         const [result] = await Promise.all([handle.result(), during?.(boards)]);
         return result;
       });

@@ -175,4 +175,23 @@ describe('board workflow on a real dev server', () => {
       expect(snapshot.runningAttempts).toEqual({ slow: 1 });
     });
   });
+
+  it('continues as new when its history grows, without re-running finished tasks', async () => {
+    const workdir = await h.tempDir();
+    const ids = Array.from({ length: 12 }, (_, i) => `n${i}`);
+    const board = makeBoard(
+      uid('continue'),
+      workdir,
+      ids.map((id, i) => ({ id, dependsOn: i >= 3 ? [ids[i - 3]!] : [], command: 'echo run >> "$TODONE_TASK_ID.runs"' })),
+      { maxParallel: 3 },
+    );
+    // About six events per task: this forces several continue-as-new hops on a 12-task board.
+    const result = await h.run(board, undefined, { continueAfterEvents: 25 });
+
+    expect(result.state).toBe('completed');
+    for (const id of ids) expect(await countRuns(workdir, id), id).toBe(1);
+    const handle = h.client.workflow.getHandle(`todone-board-${board.id}`);
+    const description = await handle.describe();
+    expect(description.runId).not.toBe(description.raw.workflowExecutionInfo?.firstRunId);
+  });
 });

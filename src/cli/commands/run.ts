@@ -10,6 +10,7 @@ import type { SchedulingPolicy } from '../../core/board.js';
 import type { BoardResult } from '../../core/run-state.js';
 import { connectWorkerConnection } from '../../../temporal/connection.js';
 import { createTodoneWorker } from '../../../worker/create-worker.js';
+import { installRuntime } from '../../../worker/runtime.js';
 import { formatResult } from '../format/task-table.js';
 import type { CommandIO } from '../io.js';
 import { ProgressReporter } from '../progress/reporter.js';
@@ -59,6 +60,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     if (link) log(`Watch it in the Temporal Web UI: ${link}\n`);
 
     if (options.worker !== false) {
+      installRuntime();
       const connection = await connectWorkerConnection(session.target);
       worker = await createTodoneWorker({ connection, namespace: session.target.namespace, taskQueue: started.taskQueue, home: session.home });
       workerRun = worker.run().finally(() => connection.close());

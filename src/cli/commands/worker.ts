@@ -5,6 +5,7 @@
 import { connectWorkerConnection, resolveConnection } from '../../../temporal/connection.js';
 import { DEFAULT_TASK_QUEUE } from '../../../temporal/names.js';
 import { createTodoneWorker } from '../../../worker/create-worker.js';
+import { installRuntime } from '../../../worker/runtime.js';
 import { todoneHome } from '../../data-dir.js';
 import type { CommandIO } from '../io.js';
 
@@ -16,7 +17,8 @@ export async function workerCommand(options: { taskQueue?: string; maxConcurrent
     onEmbeddedServer: (info) => io.stderr(`Using the local Temporal dev server at ${info.address} (Web UI ${info.uiUrl})\n`),
   });
   const taskQueue = options.taskQueue ?? io.env.TODONE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
-  const connection = await connectWorkerConnection(target);
+  installRuntime();
+      const connection = await connectWorkerConnection(target);
   try {
     const worker = await createTodoneWorker({
       connection,
