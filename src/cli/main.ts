@@ -3,6 +3,7 @@
  * boundary lives here: bad input exits 2, a board that ran and failed exits 1.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { findPackageRoot } from '../../temporal/temporal-cli.js';
 import { TodoneError } from '../errors.js';
 import { cancelCommand } from './commands/cancel.js';
 import { planCommand } from './commands/plan.js';
@@ -12,7 +13,14 @@ import { statusCommand } from './commands/status.js';
 import { workerCommand } from './commands/worker.js';
 import { loadBoardFile } from '../board/load.js';
 import { processIO, type CommandIO } from './io.js';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+
+function version(): string {
+  const root = findPackageRoot();
+  if (!root) return 'unknown';
+  return (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -26,6 +34,7 @@ const policyOption = () =>
 export function buildProgram(io: CommandIO, setExitCode: (code: number) => void): Command {
   const program = new Command('todone')
     .description('Run a board of tasks with coding agents, in parallel, as a durable Temporal workflow.')
+    .version(version(), '-V, --version')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * Starting, watching and cancelling boards from any Node program: the CLI is one user of this,
  * other services that trigger boards are another.
@@ -17,6 +18,8 @@ export interface StartedBoard {
   attached: boolean;
   /** The queue the board's workflow and tasks run on (the existing one's when attached). */
   taskQueue: string;
+  /** Attached to a run that started from a different version of the board. */
+  boardChanged: boolean;
 }
 
 export interface BoardSnapshot {
@@ -27,6 +30,11 @@ export interface BoardSnapshot {
   answered: boolean;
   /** Attempt numbers of running tasks, from the server's view of pending activities. */
   runningAttempts: Record<string, number>;
+}
+
+/** Identifies a version of a board, so attaching to a run of an edited board can say so. */
+export function boardHash(board: BoardSpec): string {
+  return createHash('sha256').update(JSON.stringify(board)).digest('hex').slice(0, 16);
 }
 
 export class BoardClient {
@@ -52,13 +60,15 @@ export class BoardClient {
         args: [input],
         workflowIdConflictPolicy: 'FAIL',
         staticSummary: `${board.name} (${board.tasks.length} tasks)`,
+        memo: { boardHash: boardHash(board) },
       });
-      return { handle, attached: false, taskQueue: this.taskQueue };
+      return { handle, attached: false, taskQueue: this.taskQueue, boardChanged: false };
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       const handle = this.handle(board.id);
       const description = await handle.describe();
-      return { handle, attached: true, taskQueue: description.taskQueue };
+      const boardChanged = description.memo?.boardHash !== boardHash(board);
+      return { handle, attached: true, taskQueue: description.taskQueue, boardChanged };
     }
   }
 

@@ -56,6 +56,12 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
         ? `Board "${board.id}" is already running: attaching to it (workflow ${started.handle.workflowId}).\n`
         : `Board "${board.id}" started: ${board.tasks.length} tasks, maxParallel ${board.maxParallel} (workflow ${started.handle.workflowId}).\n`,
     );
+    if (started.boardChanged) {
+      io.stderr(
+        `Note: ${options.file} changed since this run started; the run goes on with the version it started with. ` +
+          `Cancel it (\`todone cancel ${board.id}\`) and run again to use the new one.\n`,
+      );
+    }
     const link = session.uiLink(started.handle.workflowId);
     if (link) log(`Watch it in the Temporal Web UI: ${link}\n`);
 
