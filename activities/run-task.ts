@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { taskDataDir } from '../src/data-dir.js';
+import { prepareWorktree } from './git/worktree.js';
 import { killLeftover } from './process/process-group.js';
 import { supervise } from './process/supervise.js';
 import { FAILURE_TYPES, type RunTaskInput, type TaskAttemptFailure, type TaskAttemptResult } from './types.js';
@@ -26,6 +27,9 @@ export function createRunTask({ home }: RunTaskDeps) {
     const marker = `TODONE_TASK_KEY=${input.boardId}/${input.taskId}`;
     await killLeftover(pidFile, marker);
 
+    // A retry must not build on what the failed attempt left in the worktree.
+    if (input.worktree && attempt > 1) await prepareWorktree(input.worktree);
+
     const logPath = path.join(dir, `attempt-${attempt}.log`);
     if (!(await isDirectory(input.workdir))) {
       throw invalid(`workdir ${input.workdir} does not exist or is not a folder`, { attempt, logPath });
@@ -37,6 +41,7 @@ export function createRunTask({ home }: RunTaskDeps) {
       cwd: input.workdir,
       env: {
         ...input.agent.env,
+        ...input.env,
         TODONE_BOARD_ID: input.boardId,
         TODONE_TASK_ID: input.taskId,
         TODONE_TASK_TYPE: input.type,

@@ -1,4 +1,5 @@
 /** Inputs and outputs of the task activities. The workflow imports these as types only. */
+import type { PrepareWorktreeInput } from './git/types.js';
 import type { AgentSpec, TaskType } from '../src/core/board.js';
 
 export interface RunTaskInput {
@@ -8,6 +9,13 @@ export interface RunTaskInput {
   description: string;
   workdir: string;
   agent: AgentSpec;
+  /**
+   * Git mode: the worktree the task runs in. A retried attempt first puts it back to the task's
+   * start commit, so it never builds on a failed attempt's leftovers.
+   */
+  worktree?: PrepareWorktreeInput;
+  /** Extra environment for this run (e.g. what conflicted last time). */
+  env?: Record<string, string>;
 }
 
 export interface TaskAttemptResult {
@@ -28,4 +36,6 @@ export const FAILURE_TYPES = {
   taskFailed: 'TaskFailed',
   /** The task cannot run as configured (missing workdir, command not found): retrying will not help. */
   invalidTask: 'InvalidTaskConfig',
+  /** The board's repository settings cannot work (not a repository, unknown base branch, ...). */
+  gitConfig: 'GitConfigError',
 } as const;

@@ -32,6 +32,9 @@ export async function createTodoneWorker(options: TodoneWorkerOptions): Promise<
     // so `todone cancel` kills a process within a second or two, not half a minute.
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',
+    // A board whose worker died waits this long for the dead worker's sticky queue before its
+    // next workflow task goes to any worker: keep resumption after a crash quick.
+    stickyQueueScheduleToStartTimeout: '3s',
     // Give running tasks a moment to finish before shutdown cancels them; they are retried anyway.
     shutdownGraceTime: '5s',
   });

@@ -1,32 +1,22 @@
 /**
  * One board, one workflow. The workflow decides (a BoardScheduler from the pure core) and the
  * activities do. Each task is one activity whose Temporal retry policy comes from the board;
- * tasks start the moment their dependencies succeed, up to maxParallel at once.
+ * tasks start the moment their dependencies succeed, up to maxParallel at once. In git mode each
+ * task also gets a worktree, a commit and a turn in the merge queue (WorktreeFlow).
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  TimeoutFailure,
-  condition,
-  continueAsNew,
-  isCancellation,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
-import type { TaskAttemptFailure, TaskAttemptResult } from '../activities/types.js';
-import { FAILURE_TYPES } from '../activities/types.js';
+import { CancellationScope, condition, continueAsNew, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { BoardSpec, TaskSpec } from '../src/core/board.js';
 import { computeMetrics, type BoardResult, type BoardState, type BoardStatus, type TaskStatus } from '../src/core/run-state.js';
-import { BoardScheduler, type Outcome } from '../src/core/scheduler.js';
+import { BoardScheduler } from '../src/core/scheduler.js';
 import { cancelBoardSignal, cancelTaskSignal, cancelTaskUpdate, statusQuery } from '../temporal/names.js';
+import { taskActivities } from './activity-options.js';
+import { failureOutcome, successOutcome } from './failures.js';
+import { WorktreeFlow, type TaskEnd, type WorktreeCarry } from './worktree-flow.js';
 
 export interface BoardWorkflowInput {
   board: BoardSpec;
   /** Present when this run continues an earlier one (continue-as-new). */
-  carried?: { startedAt: number; tasks: TaskStatus[] };
+  carried?: { startedAt: number; tasks: TaskStatus[]; git?: WorktreeCarry };
   /** History events after which the run drains and continues as new (tests lower it). */
   continueAfterEvents?: number;
 }
@@ -42,6 +32,8 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
   const scheduler = new BoardScheduler(board, input.carried?.tasks);
   const startedAt = input.carried?.startedAt ?? Date.now();
   const scopes = new Map<string, CancellationScope>();
+  const cancelReasons = new Map<string, string>();
+  const worktrees = board.git ? new WorktreeFlow(board, board.git) : undefined;
   let boardState: BoardState = 'running';
   let changed = false;
 
@@ -54,14 +46,15 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
     startedAt,
     counts: scheduler.counts,
     tasks: scheduler.snapshot(),
+    ...(worktrees?.ready ? { integration: worktrees.status() } : {}),
   });
 
   const cancelTask = (taskId: string, reason: string): { accepted: boolean; state: string } => {
     const current = scheduler.statusOf(taskId);
     if (!current) return { accepted: false, state: 'unknown' };
     if (current.state === 'running') {
-      scopes.get(taskId)?.cancel();
       cancelReasons.set(taskId, reason);
+      scopes.get(taskId)?.cancel();
       return { accepted: true, state: 'cancelling' };
     }
     if (current.state === 'pending') {
@@ -71,7 +64,6 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
     }
     return { accepted: false, state: current.state };
   };
-  const cancelReasons = new Map<string, string>();
 
   setHandler(statusQuery, status);
   setHandler(cancelTaskSignal, (taskId, reason) => void cancelTask(taskId, reason ?? 'cancelled by request'));
@@ -92,23 +84,39 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
     changed = true;
   });
 
+  await worktrees?.start(input.carried?.git);
+
+  const runPlain = async (task: TaskSpec, scope: CancellationScope): Promise<TaskEnd> => {
+    try {
+      const result = await scope.run(() =>
+        taskActivities(task).runTask({
+          boardId: board.id,
+          taskId: task.id,
+          type: task.type,
+          description: task.description,
+          workdir: board.workdir,
+          agent: task.agent,
+        }),
+      );
+      return { state: 'succeeded', outcome: successOutcome(result) };
+    } catch (error) {
+      const cancelled = isCancellation(error);
+      return {
+        state: cancelled ? 'cancelled' : 'failed',
+        outcome: failureOutcome(error, task, cancelled ? cancelReasons.get(task.id) : undefined),
+      };
+    }
+  };
+
   const runOne = async (task: TaskSpec): Promise<void> => {
     const scope = new CancellationScope();
     scopes.set(task.id, scope);
     try {
-      const result = await scope.run(() => activitiesFor(task).runTask({
-        boardId: board.id,
-        taskId: task.id,
-        type: task.type,
-        description: task.description,
-        workdir: board.workdir,
-        agent: task.agent,
-      }));
-      scheduler.succeed(task.id, outcomeOf(result), Date.now());
-    } catch (error) {
-      const cancelled = isCancellation(error);
-      const outcome = failureOutcome(error, task, cancelled ? cancelReasons.get(task.id) : undefined);
-      scheduler.fail(task.id, cancelled ? 'cancelled' : 'failed', outcome, Date.now());
+      const end = worktrees
+        ? await worktrees.run(task, scope, () => cancelReasons.get(task.id))
+        : await runPlain(task, scope);
+      if (end.state === 'succeeded') scheduler.succeed(task.id, end.outcome, Date.now());
+      else scheduler.fail(task.id, end.state, end.outcome, Date.now());
     } finally {
       scopes.delete(task.id);
       changed = true;
@@ -130,7 +138,10 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
 
   if (boardState === 'running' && !scheduler.done) {
     // Running tasks were drained first: an activity cannot outlive the run that scheduled it.
-    await continueAsNew<typeof boardWorkflow>({ ...input, carried: { startedAt, tasks: scheduler.snapshot() } });
+    await continueAsNew<typeof boardWorkflow>({
+      ...input,
+      carried: { startedAt, tasks: scheduler.snapshot(), ...(worktrees ? { git: worktrees.carry() } : {}) },
+    });
   }
 
   const endedAt = Date.now();
@@ -145,65 +156,4 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
 function shouldContinueAsNew(limit: number): boolean {
   const info = workflowInfo();
   return info.continueAsNewSuggested || info.historyLength > limit;
-}
-
-function activitiesFor(task: TaskSpec) {
-  return proxyActivities<Activities>({
-    activityId: `task-${task.id}`,
-    summary: `${task.id}: ${task.description}`.slice(0, 200),
-    startToCloseTimeout: task.timeoutMs,
-    heartbeatTimeout: task.heartbeatTimeoutMs,
-    retry: {
-      maximumAttempts: task.retry.maxAttempts,
-      initialInterval: task.retry.initialIntervalMs,
-      backoffCoefficient: task.retry.backoffCoefficient,
-      maximumInterval: task.retry.maxIntervalMs,
-      nonRetryableErrorTypes: [FAILURE_TYPES.invalidTask],
-    },
-  });
-}
-
-/** A success keeps no output tail: the log file has it, and 10,000 tails would bloat every status. */
-function outcomeOf(result: TaskAttemptResult): Outcome {
-  return {
-    attempts: result.attempt,
-    durationMs: result.durationMs,
-    exitCode: result.exitCode,
-    logPath: result.logPath,
-  };
-}
-
-/** Turns whatever ended the activity into a reason a person can act on. */
-function failureOutcome(error: unknown, task: TaskSpec, cancelReason: string | undefined): Outcome {
-  if (cancelReason !== undefined || isCancellation(error)) {
-    return { attempts: 0, reason: cancelReason ?? 'cancelled' , ...attemptDetails(error) };
-  }
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  const details = attemptDetails(error);
-  if (cause instanceof TimeoutFailure) {
-    const limit = cause.timeoutType === 'HEARTBEAT' ? task.heartbeatTimeoutMs : task.timeoutMs;
-    return { attempts: task.retry.maxAttempts, ...details, reason: `timed out (${cause.timeoutType ?? 'timeout'}, limit ${limit}ms)` };
-  }
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return { attempts: details.attempts ?? task.retry.maxAttempts, ...details, reason: message };
-}
-
-function attemptDetails(error: unknown): Partial<Outcome> & { attempts?: number } {
-  let cause: unknown = error;
-  while (cause instanceof Error) {
-    if (cause instanceof ApplicationFailure) {
-      const detail = cause.details?.[0] as TaskAttemptFailure | undefined;
-      if (detail && typeof detail.attempt === 'number') {
-        return {
-          attempts: detail.attempt,
-          durationMs: detail.durationMs,
-          exitCode: detail.exitCode,
-          logPath: detail.logPath,
-          outputTail: detail.outputTail,
-        };
-      }
-    }
-    cause = cause.cause;
-  }
-  return {};
 }

@@ -3,12 +3,13 @@
  * Every problem is collected and thrown once as an InvalidInputError, so the user fixes the file in
  * one pass; past this point nothing re-checks user input.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AgentSpec, BoardSpec, RetrySpec, SchedulingPolicy, TaskSpec } from '../core/board.js';
+import type { AgentSpec, BoardSpec, GitSpec, RetrySpec, SchedulingPolicy, TaskSpec } from '../core/board.js';
 import { DEFAULTS, slugify } from '../core/board.js';
 import { formatDuration } from '../core/duration.js';
+import { todoneHome } from '../data-dir.js';
 import type { Issue } from '../errors.js';
 import { InvalidInputError } from '../errors.js';
 import type { BoardIssue, PathSegment } from './format.js';
@@ -24,6 +25,8 @@ import { fromZodError } from './zod-issues.js';
 export interface LoadOptions {
   policy?: SchedulingPolicy;
   maxParallel?: number;
+  /** Todone's data folder: default parent of the board's worktrees. */
+  home?: string;
 }
 
 export interface NormaliseOptions extends LoadOptions {
@@ -77,13 +80,45 @@ function build(raw: RawBoard, opts: NormaliseOptions, issues: BoardIssue[]): Boa
     const problem = workdirProblem(workdir);
     if (problem) issues.push({ at: raw.workdir === undefined ? [] : ['workdir'], message: problem });
   }
+  const id = raw.id ?? slugify(raw.name);
+  const git = raw.repo === undefined ? undefined : buildGit(raw, id, opts, issues);
   return {
-    id: raw.id ?? slugify(raw.name),
+    id,
     name: raw.name.trim(),
-    workdir,
+    workdir: git?.repo ?? workdir,
     maxParallel: opts.maxParallel ?? raw.maxParallel ?? DEFAULTS.maxParallel,
     policy: opts.policy ?? raw.policy ?? 'eager',
+    ...(git ? { git } : {}),
     tasks: raw.tasks.map((task, i) => buildTask(task, i, raw, issues)),
+  };
+}
+
+function buildGit(raw: RawBoard, boardId: string, opts: NormaliseOptions, issues: BoardIssue[]): GitSpec {
+  const repo = resolveWorkdir(raw.repo, opts.baseDir);
+  if (opts.checkWorkdir && !existsSync(path.join(repo, '.git'))) {
+    issues.push({ at: ['repo'], message: `not a git repository (no .git in ${repo})` });
+  }
+  const home = opts.home ?? todoneHome();
+  const worktreeRoot = raw.worktrees?.root ? resolveWorkdir(raw.worktrees.root, opts.baseDir) : path.join(home, 'worktrees', boardId);
+  const relative = path.relative(repo, worktreeRoot);
+  if (relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))) {
+    issues.push({ at: ['worktrees', 'root'], message: `must be outside the repository (${worktreeRoot} is inside ${repo})` });
+  }
+  const w = raw.worktrees;
+  const i = raw.integration;
+  return {
+    repo,
+    ...(raw.base ? { base: raw.base } : {}),
+    worktreeRoot,
+    poolSize: w?.pool ?? 0,
+    keep: w?.keep ?? [],
+    copy: w?.copy ?? [],
+    link: w?.link ?? [],
+    strategy: i?.strategy ?? 'merge',
+    ...(i?.author ? { author: i.author } : {}),
+    onConflict: i?.onConflict ?? 'fail',
+    conflictRetries: i?.conflictRetries ?? 1,
+    keepFailedWorktrees: w?.keepFailed ?? true,
   };
 }
 

@@ -114,6 +114,37 @@ export const taskSchema = z.strictObject(
 );
 
 const nonEmptyText = expected('a non-empty string');
+const pathList = z.array(z.string(nonEmptyText).min(1, nonEmptyText), expected('a list of paths'));
+
+export const worktreesSchema = z.strictObject(
+  {
+    root: z.string(nonEmptyText).min(1, nonEmptyText).optional(),
+    pool: z.number(expected('a whole number >= 0')).int(expected('a whole number >= 0')).min(0, expected('a whole number >= 0')).optional(),
+    keep: pathList.optional(),
+    copy: pathList.optional(),
+    link: pathList.optional(),
+    keepFailed: z.boolean(expected('true or false')).optional(),
+  },
+  expected('a worktrees mapping (root, pool, keep, copy, link, keepFailed)'),
+);
+
+export const authorSchema = z.strictObject(
+  {
+    name: z.string(nonEmptyText).min(1, nonEmptyText),
+    email: z.string(nonEmptyText).min(1, nonEmptyText),
+  },
+  expected('an author mapping { name, email }'),
+);
+
+export const integrationSchema = z.strictObject(
+  {
+    strategy: z.enum(['merge', 'rebase', 'squash'], oneOf(['merge', 'rebase', 'squash'])).optional(),
+    onConflict: z.enum(['fail', 'retry'], oneOf(['fail', 'retry'])).optional(),
+    conflictRetries: z.number(atLeastOne).int(atLeastOne).min(1, atLeastOne).optional(),
+    author: authorSchema.optional(),
+  },
+  expected('an integration mapping (strategy, onConflict, conflictRetries, author)'),
+);
 
 export const boardObjectSchema = z.strictObject(
   {
@@ -126,6 +157,10 @@ export const boardObjectSchema = z.strictObject(
     retry: retrySchema.optional(),
     timeout: duration({ allowZero: false }).optional(),
     heartbeatTimeout: duration({ allowZero: false }).optional(),
+    repo: z.string(nonEmptyText).min(1, nonEmptyText).optional(),
+    base: z.string(nonEmptyText).min(1, nonEmptyText).optional(),
+    worktrees: worktreesSchema.optional(),
+    integration: integrationSchema.optional(),
     tasks: z.array(taskSchema, expected('a list of tasks')),
   },
   expected('a board: a mapping with a name and a list of tasks'),
@@ -152,4 +187,7 @@ export const KNOWN_FIELDS = {
   task: Object.keys(taskSchema.shape),
   agent: Object.keys(agentSchema.shape),
   retry: Object.keys(retrySchema.shape),
+  worktrees: Object.keys(worktreesSchema.shape),
+  integration: Object.keys(integrationSchema.shape),
+  author: Object.keys(authorSchema.shape),
 } as const;

@@ -25,6 +25,9 @@ function fieldsAt(at: readonly PathSegment[]): readonly string[] {
   if (typeof last === 'number') return KNOWN_FIELDS.task;
   if (last === 'agent') return KNOWN_FIELDS.agent;
   if (last === 'retry') return KNOWN_FIELDS.retry;
+  if (last === 'worktrees') return KNOWN_FIELDS.worktrees;
+  if (last === 'integration') return KNOWN_FIELDS.integration;
+  if (last === 'author') return KNOWN_FIELDS.author;
   return [];
 }
 

@@ -4,8 +4,11 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { findPackageRoot } from '../../temporal/temporal-cli.js';
+import { todoneHome } from '../data-dir.js';
 import { TodoneError } from '../errors.js';
 import { cancelCommand } from './commands/cancel.js';
+import { cleanCommand } from './commands/clean.js';
+import { landCommand } from './commands/land.js';
 import { planCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
 import { serverCommand } from './commands/server.js';
@@ -48,7 +51,8 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .addOption(policyOption())
     .option('--task-queue <name>', 'Temporal task queue (default: $TODONE_TASK_QUEUE or "todone")')
     .option('--no-worker', 'do not host a worker in this process (use `todone worker`s instead)')
-    .action(async (board: string, opts: { json?: boolean; maxParallel?: number; policy?: 'eager' | 'waves'; taskQueue?: string; worker: boolean }) => {
+    .option('--land', 'git boards: fast-forward the base branch to the integration head if every task succeeded')
+    .action(async (board: string, opts: { json?: boolean; maxParallel?: number; policy?: 'eager' | 'waves'; taskQueue?: string; worker: boolean; land?: boolean }) => {
       setExitCode(await runCommand({ file: board, ...opts }, io));
     });
 
@@ -60,7 +64,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'mermaid', 'dot']).default('text'))
     .option('--max-parallel <n>', 'plan for this many slots instead of the board\'s maxParallel', positiveInt)
     .action(async (file: string, opts: { json?: boolean; format: 'text' | 'mermaid' | 'dot'; maxParallel?: number }) => {
-      const board = await loadBoardFile(path.resolve(io.cwd, file), { maxParallel: opts.maxParallel });
+      const board = await loadBoardFile(path.resolve(io.cwd, file), { maxParallel: opts.maxParallel, home: todoneHome(io.env) });
       setExitCode(planCommand({ board, json: opts.json, format: opts.format, write: io.stdout }));
     });
 
@@ -81,6 +85,23 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--reason <text>', 'recorded as the reason')
     .action(async (board: string, task: string | undefined, opts: { reason?: string }) => {
       setExitCode(await cancelCommand({ board, task, reason: opts.reason }, io));
+    });
+
+  program
+    .command('land')
+    .description("fast-forward a finished git board's base branch to its integration branch")
+    .argument('<board>', 'board file or board id')
+    .action(async (board: string) => {
+      setExitCode(await landCommand({ board }, io));
+    });
+
+  program
+    .command('clean')
+    .description("remove a board's worktrees and task branches")
+    .argument('<board>', 'board file or board id')
+    .option('--all', 'also remove the integration branch')
+    .action(async (board: string, opts: { all?: boolean }) => {
+      setExitCode(await cleanCommand({ board, all: opts.all }, io));
     });
 
   program

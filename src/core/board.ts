@@ -43,6 +43,43 @@ export interface TaskSpec {
 
 export type SchedulingPolicy = 'eager' | 'waves';
 
+export type IntegrationStrategy = 'merge' | 'rebase' | 'squash';
+
+export interface CommitAuthor {
+  name: string;
+  email: string;
+}
+
+/** What the git activities need to know about the board's repository. */
+export interface BoardGitConfig {
+  /** Absolute path of the user's repository (its main worktree). */
+  repo: string;
+  /** Branch tasks start from and `land` fast-forwards; default: the repository's current branch. */
+  base?: string;
+  /** Folder holding this board's worktrees; outside the user's working tree. */
+  worktreeRoot: string;
+  /** Pre-created worktrees reused across tasks. 0 disables the pool. */
+  poolSize: number;
+  /** Untracked paths `clean -fdx` must spare in a reused worktree (gitignore-style patterns). */
+  keep: string[];
+  /** Untracked files/folders from the main worktree copied into each task worktree (e.g. `.env`). */
+  copy: string[];
+  /** Untracked files/folders symlinked into each task worktree (e.g. `node_modules`). */
+  link: string[];
+  strategy: IntegrationStrategy;
+  author?: CommitAuthor;
+}
+
+/** The board's git mode: the activities' config plus what the workflow decides with. */
+export interface GitSpec extends BoardGitConfig {
+  /** `retry` re-runs a conflicted task from the current integration head, telling it what conflicted. */
+  onConflict: 'fail' | 'retry';
+  /** Re-runs allowed per task after conflicts (onConflict: retry). */
+  conflictRetries: number;
+  /** Keep the worktrees of failed and conflicted tasks for inspection. */
+  keepFailedWorktrees: boolean;
+}
+
 export interface BoardSpec {
   id: string;
   name: string;
@@ -50,6 +87,8 @@ export interface BoardSpec {
   workdir: string;
   maxParallel: number;
   policy: SchedulingPolicy;
+  /** Present when the board names a repository: tasks then run in worktrees and are integrated. */
+  git?: GitSpec;
   tasks: TaskSpec[];
 }
 

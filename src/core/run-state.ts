@@ -4,7 +4,7 @@
  */
 import type { SchedulingPolicy } from './board.js';
 
-export const TASK_STATES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
+export const TASK_STATES = ['pending', 'running', 'succeeded', 'failed', 'conflicted', 'skipped', 'cancelled'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
 export function isFinal(state: TaskState): boolean {
@@ -27,6 +27,31 @@ export interface TaskStatus {
   logPath?: string;
   /** Bounded tail of the last attempt's output. */
   outputTail?: string;
+  /** Git mode: the task's commit and what it changed. */
+  commit?: TaskCommit;
+  /** Git mode: files that conflicted when the task was integrated. */
+  conflictFiles?: string[];
+  /** Git mode: a worktree kept for inspection (failed or conflicted task). */
+  worktree?: string;
+}
+
+export interface TaskCommit {
+  sha: string;
+  branch: string;
+  changed: boolean;
+  files: number;
+  insertions: number;
+  deletions: number;
+}
+
+/** Git mode: where the board's work was integrated. */
+export interface IntegrationStatus {
+  repo: string;
+  worktreeRoot: string;
+  baseBranch: string;
+  baseSha: string;
+  branch: string;
+  head: string;
 }
 
 export interface BoardCounts {
@@ -35,6 +60,7 @@ export interface BoardCounts {
   running: number;
   succeeded: number;
   failed: number;
+  conflicted: number;
   skipped: number;
   cancelled: number;
 }
@@ -51,6 +77,7 @@ export interface BoardStatus {
   endedAt?: number;
   counts: BoardCounts;
   tasks: TaskStatus[];
+  integration?: IntegrationStatus;
 }
 
 /** The seed's metrics, with the parallelization factor defined as sum of task durations / makespan. */
@@ -58,6 +85,7 @@ export interface BoardMetrics {
   totalTasks: number;
   completedTasks: number;
   failedTasks: number;
+  conflictedTasks: number;
   skippedTasks: number;
   cancelledTasks: number;
   executionTimeMs: number;
@@ -70,7 +98,7 @@ export interface BoardResult extends BoardStatus {
 }
 
 export function countTasks(tasks: readonly TaskStatus[]): BoardCounts {
-  const counts: BoardCounts = { total: tasks.length, pending: 0, running: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
+  const counts: BoardCounts = { total: tasks.length, pending: 0, running: 0, succeeded: 0, failed: 0, conflicted: 0, skipped: 0, cancelled: 0 };
   for (const task of tasks) counts[task.state]++;
   return counts;
 }
@@ -83,6 +111,7 @@ export function computeMetrics(tasks: readonly TaskStatus[], startedAt: number, 
     totalTasks: counts.total,
     completedTasks: counts.succeeded,
     failedTasks: counts.failed,
+    conflictedTasks: counts.conflicted,
     skippedTasks: counts.skipped,
     cancelledTasks: counts.cancelled,
     executionTimeMs,

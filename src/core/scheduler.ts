@@ -14,6 +14,9 @@ export interface Outcome {
   reason?: string;
   logPath?: string;
   outputTail?: string;
+  commit?: TaskStatus['commit'];
+  conflictFiles?: string[];
+  worktree?: string;
 }
 
 export class BoardScheduler {
@@ -115,7 +118,7 @@ export class BoardScheduler {
   }
 
   /** Marks the task failed (or cancelled) and skips everything downstream; returns the skipped ids. */
-  fail(id: string, state: 'failed' | 'cancelled', outcome: Outcome, now: number): string[] {
+  fail(id: string, state: 'failed' | 'conflicted' | 'cancelled', outcome: Outcome, now: number): string[] {
     this.finish(id, state, outcome, now);
     const skipped: string[] = [];
     for (const dependent of transitiveDependents(this.graph, id)) {
@@ -150,7 +153,7 @@ export class BoardScheduler {
     status.state = state;
     status.endedAt = now;
     status.attempts = outcome.attempts;
-    for (const key of ['durationMs', 'exitCode', 'reason', 'logPath', 'outputTail'] as const) {
+    for (const key of ['durationMs', 'exitCode', 'reason', 'logPath', 'outputTail', 'commit', 'conflictFiles', 'worktree'] as const) {
       if (outcome[key] !== undefined) (status as unknown as Record<string, unknown>)[key] = outcome[key];
     }
     this.closeInWave(id);
@@ -185,5 +188,5 @@ export class BoardScheduler {
 }
 
 function isBlocking(state: TaskState): boolean {
-  return state === 'failed' || state === 'skipped' || state === 'cancelled';
+  return state === 'failed' || state === 'conflicted' || state === 'skipped' || state === 'cancelled';
 }

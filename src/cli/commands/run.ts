@@ -11,7 +11,9 @@ import type { BoardResult } from '../../core/run-state.js';
 import { connectWorkerConnection } from '../../../temporal/connection.js';
 import { createTodoneWorker } from '../../../worker/create-worker.js';
 import { installRuntime } from '../../../worker/runtime.js';
+import { todoneHome } from '../../data-dir.js';
 import { formatResult } from '../format/task-table.js';
+import { landResult } from './land.js';
 import type { CommandIO } from '../io.js';
 import { ProgressReporter } from '../progress/reporter.js';
 import { openSession, type Session } from '../session.js';
@@ -26,10 +28,16 @@ export interface RunCommandOptions {
   worker?: boolean;
   /** How often the live view asks the workflow for its status. */
   pollMs?: number;
+  /** Git boards: land the integration branch when every task succeeded. */
+  land?: boolean;
 }
 
 export async function runCommand(options: RunCommandOptions, io: CommandIO): Promise<number> {
-  const board = await loadBoardFile(path.resolve(io.cwd, options.file), { maxParallel: options.maxParallel, policy: options.policy });
+  const board = await loadBoardFile(path.resolve(io.cwd, options.file), {
+    maxParallel: options.maxParallel,
+    policy: options.policy,
+    home: todoneHome(io.env),
+  });
   const session = await openSession(io, { taskQueue: options.taskQueue });
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
@@ -76,6 +84,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     await stopWorker();
     if (options.json) io.stdout(JSON.stringify(result, null, 2) + '\n');
     else io.stdout(formatResult(result) + '\n');
+    if (options.land && result.state === 'completed') return landResult(result, options.json ? { ...io, stdout: io.stderr } : io);
     return result.state === 'completed' ? 0 : 1;
   } finally {
     process.off('SIGINT', onInterrupt);

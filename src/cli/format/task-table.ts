@@ -8,6 +8,7 @@ const STATE_COLOUR: Record<TaskState, (text: string) => string> = {
   running: pc.cyan,
   succeeded: pc.green,
   failed: pc.red,
+  conflicted: pc.red,
   skipped: pc.yellow,
   cancelled: pc.magenta,
 };
@@ -26,10 +27,17 @@ export function formatTaskTable(tasks: readonly TaskStatus[], runningAttempts: R
   const rows = tasks.map((t) => {
     const attempts = t.state === 'running' ? (runningAttempts[t.id] ?? Math.max(1, t.attempts)) : t.attempts;
     const duration = t.durationMs !== undefined ? formatDuration(t.durationMs) : '';
-    const note = (t.reason ?? '').split('\n')[0]!.slice(0, 100);
+    const note = (t.reason ?? commitNote(t) ?? '').split('\n')[0]!.slice(0, 100);
     return `${pad(t.id, idWidth)}  ${pad(colourState(t.state), 9, t.state.length)}  ${pad(String(attempts), 8)}  ${pad(duration, 8)}  ${note}`;
   });
   return [pc.bold(header), ...rows].join('\n');
+}
+
+function commitNote(task: TaskStatus): string | undefined {
+  const c = task.commit;
+  if (!c) return undefined;
+  if (!c.changed) return 'no changes';
+  return `${c.sha.slice(0, 8)} +${c.insertions} -${c.deletions} in ${c.files} file${c.files === 1 ? '' : 's'}`;
 }
 
 export function formatCounts(status: Pick<BoardStatus, 'counts'>): string {
@@ -39,6 +47,7 @@ export function formatCounts(status: Pick<BoardStatus, 'counts'>): string {
     c.running ? pc.cyan(`${c.running} running`) : '',
     c.pending ? `${c.pending} pending` : '',
     c.failed ? pc.red(`${c.failed} failed`) : '',
+    c.conflicted ? pc.red(`${c.conflicted} conflicted`) : '',
     c.skipped ? pc.yellow(`${c.skipped} skipped`) : '',
     c.cancelled ? pc.magenta(`${c.cancelled} cancelled`) : '',
   ];
@@ -62,6 +71,17 @@ export function formatResult(result: BoardResult): string {
     `Parallelization factor ${m.parallelizationFactor.toFixed(2)} (task time ${formatDuration(m.sumOfTaskDurationsMs)} / wall time ${formatDuration(m.executionTimeMs)}, maxParallel ${result.maxParallel}, ${result.policy}).`,
   ];
   if (slowest.length > 0) lines.push(`Slowest: ${slowest.join(', ')}.`);
+  const git = result.integration;
+  if (git) {
+    lines.push(
+      `Integrated into ${git.branch} at ${git.head.slice(0, 12)} (base ${git.baseBranch} at ${git.baseSha.slice(0, 12)}).` +
+        (result.state === 'completed' ? ` Land it with \`todone land ${result.boardId}\`.` : ''),
+    );
+  }
+  for (const t of result.tasks.filter((t) => t.state === 'conflicted')) {
+    lines.push('', pc.red(`${t.id} conflicted: ${(t.conflictFiles ?? []).join(', ')}`));
+    if (t.worktree) lines.push(pc.dim(`  worktree kept: ${t.worktree}`));
+  }
   for (const t of result.tasks.filter((t) => t.state === 'failed')) {
     lines.push('', pc.red(`${t.id} failed after ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}: ${t.reason ?? ''}`));
     if (t.outputTail) lines.push(indent(lastLines(t.outputTail, 10)));

@@ -1,0 +1,77 @@
+/**
+ * Commits everything a task changed in its worktree, as one commit on its branch whose message names
+ * the board and the task. Run again after a crash it finds the commit already made (the branch has
+ * moved past the start commit) instead of making another; a task that changed nothing says so.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { crashPoint } from './crash-point.js';
+import { GitConfigError } from './errors.js';
+import { extraExcludes } from './extras.js';
+import { clearStaleIndexLock, commonDirOf, gitDirOf, openGit, revParse, type Git } from './git.js';
+import { taskBranch, taskCommitMessage } from './names.js';
+import { realpathLoose } from './paths.js';
+import { repoKey, withRepoLock } from './repo-lock.js';
+import type { CommitInput, CommitResult } from './types.js';
+import { checkInput, commitSchema } from './validate.js';
+
+/** Paths reported per commit: enough to read, small enough for a workflow history. */
+export const MAX_FILES = 200;
+
+export async function commitWork(input: CommitInput): Promise<CommitResult> {
+  checkInput(commitSchema, input, 'commitWork');
+  const { git: config, boardId, taskId, description, startSha } = input;
+  const branch = taskBranch(boardId, taskId);
+  if (input.branch !== branch) throw new GitConfigError(`commitWork: task ${taskId} works on ${branch}, not ${input.branch}`);
+  const worktree = openGit(input.path, config.author ? { author: config.author } : {});
+  await assertWorktreeOf(worktree, config.repo);
+
+  if (await fs.stat(path.join(await gitDirOf(worktree), 'index.lock')).then(() => true, () => false)) {
+    await withRepoLock(config.repo, () => clearStaleIndexLock(worktree));
+  }
+  // An agent may have switched branches or detached HEAD; its work is wherever HEAD is now.
+  const head = await worktree.run(['symbolic-ref', '-q', 'HEAD'], { ok: [1] });
+  if (head.stdout.trim() !== `refs/heads/${branch}`) await worktree.raw(['checkout', '--no-track', '-B', branch]);
+
+  await worktree.raw(['add', '--all', '--verbose', '--', '.', ...(await extraExcludes(worktree, config))]);
+  crashPoint('commit:after-add');
+  const staged = await worktree.raw(['diff', '--cached', '--name-only', '-z', '--no-renames']);
+  if (staged !== '') {
+    await worktree.raw(['commit', '--no-verify', '--no-gpg-sign', '--cleanup=whitespace', '--file=-'], {
+      input: taskCommitMessage(boardId, taskId, description),
+    });
+    crashPoint('commit:after-commit');
+  }
+
+  const sha = await revParse(worktree, 'HEAD');
+  if (sha === startSha) return { sha, changed: false, files: [], filesTruncated: false, insertions: 0, deletions: 0 };
+  return { sha, changed: true, ...(await diffStat(worktree, startSha, sha)) };
+}
+
+async function assertWorktreeOf(worktree: Git, repo: string): Promise<void> {
+  const common = await commonDirOf(worktree).catch(() => undefined);
+  if (!common || (await realpathLoose(common)) !== (await repoKey(repo))) {
+    throw new GitConfigError(`${worktree.dir} is not a worktree of ${repo}`);
+  }
+}
+
+export async function diffStat(
+  git: Git,
+  from: string,
+  to: string,
+): Promise<Pick<CommitResult, 'files' | 'filesTruncated' | 'insertions' | 'deletions'>> {
+  const out = await git.raw(['diff', '--numstat', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', from, to]);
+  const files: string[] = [];
+  let insertions = 0;
+  let deletions = 0;
+  for (const record of out.split('\0')) {
+    const match = /^(-|\d+)\t(-|\d+)\t([\s\S]*)$/.exec(record);
+    if (!match) continue;
+    const [, added = '-', removed = '-', file = ''] = match;
+    // Binary files count as changed without line counts ("-").
+    if (added !== '-') insertions += Number(added);
+    if (removed !== '-') deletions += Number(removed);
+    files.push(file);
+  }
+  return { files: files.slice(0, MAX_FILES), filesTruncated: files.length > MAX_FILES, insertions, deletions };
+}

@@ -1,0 +1,30 @@
+/**
+ * Crash injection for tests: `TODONE_CRASH_AT=<name>` kills the process with SIGKILL at that point,
+ * the way a power cut or an OOM kill would, so tests can check that the retried step repairs what
+ * was left. Without the variable this is a string comparison.
+ */
+export type CrashPointName =
+  | 'worktree:after-add'
+  | 'worktree:after-reset'
+  | 'commit:after-add'
+  | 'commit:after-commit'
+  | 'integrate:during-merge'
+  | 'integrate:after-merge'
+  | 'land:before-update';
+
+export const CRASH_POINTS: readonly CrashPointName[] = [
+  'worktree:after-add',
+  'worktree:after-reset',
+  'commit:after-add',
+  'commit:after-commit',
+  'integrate:during-merge',
+  'integrate:after-merge',
+  'land:before-update',
+];
+
+export function crashPoint(name: CrashPointName): void {
+  if (process.env.TODONE_CRASH_AT !== name) return;
+  process.kill(process.pid, 'SIGKILL');
+  // SIGKILL to ourselves is delivered before kill() returns; this line only documents that.
+  throw new Error(`crash point ${name} did not kill the process`);
+}

@@ -1,0 +1,89 @@
+/**
+ * The git layer's contract: what the worktree and integration activities take and return.
+ * Everything here travels in Temporal payloads, so it stays small: ids, paths, SHAs, counts.
+ */
+
+// The board's git settings are part of the normalised board (the workflow carries them).
+export type { BoardGitConfig, CommitAuthor, IntegrationStrategy } from '../../src/core/board.js';
+import type { BoardGitConfig } from '../../src/core/board.js';
+
+export interface IntegrationInfo {
+  baseBranch: string;
+  /** `base` when the board started: `land` refuses if it has moved since. */
+  baseSha: string;
+  integrationBranch: string;
+  /** Current head of the integration branch (equal to baseSha on a fresh board). */
+  integrationHead: string;
+}
+
+export interface PrepareWorktreeInput {
+  git: BoardGitConfig;
+  boardId: string;
+  taskId: string;
+  /** Commit the task starts from: base for roots, the integration head for dependents. */
+  startSha: string;
+  /** Pool slot to use, decided by the workflow; undefined means a dedicated worktree. */
+  poolSlot?: number;
+}
+
+export interface PreparedWorktree {
+  path: string;
+  branch: string;
+  headSha: string;
+}
+
+export interface CommitInput {
+  git: BoardGitConfig;
+  boardId: string;
+  taskId: string;
+  description: string;
+  path: string;
+  branch: string;
+  /** The task's start commit: a branch head different from it means the commit was already made. */
+  startSha: string;
+}
+
+export interface CommitResult {
+  /** Head of the task branch after committing (equal to startSha when nothing changed). */
+  sha: string;
+  changed: boolean;
+  /** Changed paths, capped (see filesTruncated) so payloads stay small. */
+  files: string[];
+  filesTruncated: boolean;
+  insertions: number;
+  deletions: number;
+}
+
+export interface IntegrateInput {
+  git: BoardGitConfig;
+  boardId: string;
+  taskId: string;
+  branch: string;
+  /** The task's commit to integrate. */
+  taskSha: string;
+}
+
+export type IntegrateResult =
+  | { kind: 'merged' | 'already-integrated' | 'nothing-to-merge'; head: string }
+  | { kind: 'conflicted'; head: string; files: string[] };
+
+export interface ReleaseWorktreeInput {
+  git: BoardGitConfig;
+  boardId: string;
+  taskId: string;
+  path: string;
+  branch: string;
+  poolSlot?: number;
+  /** Remove the worktree (and the task branch). False keeps it for inspection. */
+  remove: boolean;
+}
+
+export interface LandInput {
+  git: BoardGitConfig;
+  boardId: string;
+  baseBranch: string;
+  expectedBaseSha: string;
+  integrationHead: string;
+}
+
+export type LandResult = { landed: true; head: string } | { landed: false; reason: string };

@@ -1,0 +1,47 @@
+/**
+ * `todone clean <board>`: removes the board's worktrees and task branches; `--all` also removes the
+ * integration branch. Refuses while the board is running.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { cleanBoard } from '../../../activities/git/cleanup.js';
+import { loadBoardFile } from '../../board/load.js';
+import type { BoardGitConfig } from '../../core/board.js';
+import type { BoardResult } from '../../core/run-state.js';
+import { todoneHome } from '../../data-dir.js';
+import { NotFoundError } from '../../errors.js';
+import type { CommandIO } from '../io.js';
+import { openSession } from '../session.js';
+import { gitConfigOf } from './git-config.js';
+
+export async function cleanCommand(options: { board: string; all?: boolean }, io: CommandIO): Promise<number> {
+  const file = path.resolve(io.cwd, options.board);
+  const fromFile = fs.existsSync(file) ? await loadBoardFile(file, { home: todoneHome(io.env) }) : undefined;
+  const boardId = fromFile?.id ?? options.board;
+  const session = await openSession(io);
+  let git: BoardGitConfig | undefined = fromFile?.git;
+  try {
+    const snapshot = await session.boards.snapshot(boardId).catch((error: unknown) => {
+      if (error instanceof NotFoundError && git) return undefined;
+      throw error;
+    });
+    if (snapshot?.description.status.name === 'RUNNING') {
+      io.stderr(`Board "${boardId}" is still running: cancel it first (\`todone cancel ${boardId}\`).\n`);
+      return 1;
+    }
+    const integration = (snapshot?.status as BoardResult | undefined)?.integration;
+    git ??= integration ? gitConfigOf(integration) : undefined;
+  } finally {
+    await session.close();
+  }
+  if (!git) {
+    io.stderr(`Board "${boardId}" names no repository: it has no worktrees or branches to clean.\n`);
+    return 1;
+  }
+  const removed = await cleanBoard({ git, boardId, all: Boolean(options.all) });
+  io.stdout(
+    `Removed ${removed.removedWorktrees.length} worktree${removed.removedWorktrees.length === 1 ? '' : 's'} and ` +
+      `${removed.deletedBranches.length} branch${removed.deletedBranches.length === 1 ? '' : 'es'} of board "${boardId}".\n`,
+  );
+  return 0;
+}

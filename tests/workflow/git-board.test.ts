@@ -1,0 +1,167 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BoardSpec, GitSpec } from '../../src/core/board.js';
+import type { BoardResult, TaskStatus } from '../../src/core/run-state.js';
+import { makeBoard, type TestTask } from '../support/boards.js';
+import { createRepo, git, pictureCheckout, showFile } from '../support/git-repo.js';
+import { createHarness, type Harness } from '../support/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => h?.close());
+
+const task = (result: BoardResult, id: string): TaskStatus => result.tasks.find((t) => t.id === id)!;
+
+async function gitBoard(name: string, tasks: TestTask[], git: Partial<GitSpec> = {}, overrides: Partial<BoardSpec> = {}) {
+  const root = await h.tempDir('todone-git-');
+  const repo = await createRepo(path.join(root, 'repo'), { 'README.md': '# project\n', 'shared.txt': 'line 1\nline 2\nline 3\n' });
+  const board = makeBoard(`${name}-${randomUUID().slice(0, 8)}`, repo, tasks, {
+    ...overrides,
+    git: {
+      repo,
+      worktreeRoot: path.join(root, 'worktrees'),
+      poolSize: 0,
+      keep: [],
+      copy: [],
+      link: [],
+      strategy: 'merge',
+      onConflict: 'fail',
+      conflictRetries: 1,
+      keepFailedWorktrees: true,
+      ...git,
+    },
+  });
+  return { repo, root, board };
+}
+
+describe('boards in git worktrees', () => {
+  it('integrates parallel tasks, gives dependents their work, and leaves the user checkout untouched', async () => {
+    const { repo, board } = await gitBoard('parallel', [
+      { id: 'a', command: 'echo from-a > a.txt' },
+      { id: 'b', command: 'echo from-b > b.txt' },
+      { id: 'c', dependsOn: ['a', 'b'], command: 'cat a.txt b.txt > c.txt' },
+    ]);
+    // Untracked and modified files in the user's checkout must survive as they are.
+    await fs.writeFile(path.join(repo, 'scratch.txt'), 'my notes\n');
+    await fs.appendFile(path.join(repo, 'README.md'), 'work in progress\n');
+    const before = await pictureCheckout(repo);
+
+    const result = await h.run(board);
+
+    expect(result.state).toBe('completed');
+    const integration = result.integration!;
+    expect(integration.branch).toBe(`todone/${board.id}/integration`);
+    expect(await showFile(repo, integration.branch, 'a.txt')).toBe('from-a');
+    expect(await showFile(repo, integration.branch, 'b.txt')).toBe('from-b');
+    expect(await showFile(repo, integration.branch, 'c.txt')).toBe('from-a\nfrom-b');
+    expect(await git(repo, ['rev-parse', integration.branch])).toBe(integration.head);
+    expect(task(result, 'a').commit).toMatchObject({ changed: true, files: 1, insertions: 1 });
+    expect(await pictureCheckout(repo)).toEqual(before);
+    await git(repo, ['fsck', '--no-progress']);
+  });
+
+  it('reports exactly one of two clashing tasks as conflicted and keeps the other one\'s result', async () => {
+    const { repo, board } = await gitBoard('conflict', [
+      { id: 'left', command: 'printf "line 1\\nLEFT\\nline 3\\n" > shared.txt' },
+      { id: 'right', command: 'printf "line 1\\nRIGHT\\nline 3\\n" > shared.txt' },
+      { id: 'after-left', dependsOn: ['left'], command: 'true' },
+      { id: 'after-right', dependsOn: ['right'], command: 'true' },
+    ]);
+    const result = await h.run(board);
+
+    const states = ['left', 'right'].map((id) => task(result, id).state).sort();
+    expect(states).toEqual(['conflicted', 'succeeded']);
+    const loser = task(result, 'left').state === 'conflicted' ? 'left' : 'right';
+    const winner = loser === 'left' ? 'right' : 'left';
+    expect(task(result, loser).conflictFiles).toEqual(['shared.txt']);
+    expect(task(result, `after-${loser}`).state).toBe('skipped');
+    expect(task(result, `after-${winner}`).state).toBe('succeeded');
+    expect(await showFile(repo, result.integration!.branch, 'shared.txt')).toBe(`line 1\n${winner.toUpperCase()}\nline 3`);
+    // The conflicted task's worktree is kept for inspection; the integration worktree is clean.
+    expect(task(result, loser).worktree).toBeDefined();
+    await fs.access(task(result, loser).worktree!);
+    expect(result.state).toBe('failed');
+  });
+
+  it('re-runs a conflicted task from the new head when onConflict is retry, telling it what conflicted', async () => {
+    const { repo, board } = await gitBoard(
+      'conflict-retry',
+      [
+        { id: 'first', command: 'printf "line 1\\nFIRST\\nline 3\\n" > shared.txt', priority: 10 },
+        {
+          id: 'second',
+          dependsOn: [],
+          // Without conflict news it clashes; told about the conflict, it builds on the new head.
+          command: 'if [ -n "$TODONE_CONFLICT_FILES" ]; then echo "$TODONE_CONFLICT_FILES" > conflict-news.txt; echo SECOND >> shared.txt; else sleep 0.5; printf "line 1\\nSECOND\\nline 3\\n" > shared.txt; fi',
+        },
+      ],
+      { onConflict: 'retry' },
+    );
+    const result = await h.run(board);
+
+    expect(result.state).toBe('completed');
+    expect(await showFile(repo, result.integration!.branch, 'conflict-news.txt')).toBe('shared.txt');
+    expect(await showFile(repo, result.integration!.branch, 'shared.txt')).toBe('line 1\nFIRST\nline 3\nSECOND');
+  });
+
+  it('starts each retried attempt from a clean worktree and commits only the final attempt', async () => {
+    const { repo, board } = await gitBoard('retry-clean', [
+      {
+        id: 'flaky',
+        command: 'echo "attempt $TODONE_ATTEMPT" > "junk-$TODONE_ATTEMPT.txt"; [ "$TODONE_ATTEMPT" -ge 2 ] && echo done > result.txt',
+        retry: { maxAttempts: 3 },
+      },
+    ]);
+    const result = await h.run(board);
+
+    expect(task(result, 'flaky')).toMatchObject({ state: 'succeeded', attempts: 2 });
+    const files = (await git(repo, ['ls-tree', '-r', '--name-only', result.integration!.branch])).split('\n');
+    expect(files).toContain('junk-2.txt');
+    expect(files).toContain('result.txt');
+    expect(files).not.toContain('junk-1.txt');
+  });
+
+  it('keeps task text away from any shell: quotes, $() and ; stay literal', async () => {
+    const { repo, root, board } = await gitBoard('quoting', [{ id: 'odd', command: 'echo ok > ok.txt' }]);
+    board.tasks[0]!.description = `Fix "it" $(touch ${root}/pwned) \`touch ${root}/pwned2\`; touch ${root}/pwned3 'x'`;
+    const result = await h.run(board);
+
+    expect(result.state).toBe('completed');
+    const message = await git(repo, ['log', '-1', '--format=%B', task(result, 'odd').commit!.sha]);
+    expect(message).toContain(`$(touch ${root}/pwned)`);
+    for (const name of ['pwned', 'pwned2', 'pwned3']) {
+      await expect(fs.access(path.join(root, name))).rejects.toThrow();
+    }
+  });
+
+  it('hands out a clean pooled worktree to each task in turn', async () => {
+    const check = 'test -z "$(git status --porcelain --ignored)" || { git status --porcelain --ignored; exit 9; }';
+    const { repo, board } = await gitBoard(
+      'pool',
+      [
+        { id: 'one', command: `${check}; echo one > one.txt; echo junk > build.out; mkdir -p cache && echo x > cache/x` },
+        { id: 'two', dependsOn: ['one'], command: `${check}; test -f one.txt; echo two > two.txt; echo junk > build.out` },
+        { id: 'three', dependsOn: ['two'], command: `${check}; test -f two.txt; echo three > three.txt` },
+      ],
+      { poolSize: 1 },
+      { maxParallel: 1 },
+    );
+    await fs.writeFile(path.join(repo, '.gitignore'), 'build.out\ncache/\n');
+    await git(repo, ['add', '.gitignore']);
+    await git(repo, ['commit', '--quiet', '-m', 'ignore build output']);
+
+    const result = await h.run(board);
+    expect(result.tasks.map((t) => [t.id, t.state, t.reason])).toEqual([
+      ['one', 'succeeded', undefined],
+      ['two', 'succeeded', undefined],
+      ['three', 'succeeded', undefined],
+    ]);
+    const files = (await git(repo, ['ls-tree', '-r', '--name-only', result.integration!.branch])).split('\n');
+    expect(files).toEqual(expect.arrayContaining(['one.txt', 'two.txt', 'three.txt']));
+    expect(files).not.toContain('build.out');
+  });
+});

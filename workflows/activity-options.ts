@@ -1,0 +1,42 @@
+/** Activity stubs with the timeouts and retry policies the board asks for. */
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { FAILURE_TYPES } from '../activities/types.js';
+import type { BoardSpec, TaskSpec } from '../src/core/board.js';
+
+/** The task's own attempt: its retry policy and timeouts come from the board. */
+export function taskActivities(task: TaskSpec) {
+  return proxyActivities<Activities>({
+    activityId: `task-${task.id}`,
+    summary: `${task.id}: ${task.description}`.slice(0, 200),
+    startToCloseTimeout: task.timeoutMs,
+    heartbeatTimeout: task.heartbeatTimeoutMs,
+    retry: {
+      maximumAttempts: task.retry.maxAttempts,
+      initialInterval: task.retry.initialIntervalMs,
+      backoffCoefficient: task.retry.backoffCoefficient,
+      maximumInterval: task.retry.maxIntervalMs,
+      nonRetryableErrorTypes: [FAILURE_TYPES.invalidTask],
+    },
+  });
+}
+
+/**
+ * Worktree, commit and merge steps: idempotent, so Temporal may retry them freely after a crash;
+ * a repository problem that retrying cannot fix is non-retryable. They heartbeat while git works,
+ * so a dead worker is noticed as fast as the board's tasks notice it.
+ */
+export function gitActivities(board: BoardSpec) {
+  const shortest = Math.min(...board.tasks.map((t) => t.heartbeatTimeoutMs));
+  const heartbeatMs = Math.min(30_000, Math.max(2_000, shortest));
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: heartbeatMs,
+    retry: {
+      maximumAttempts: 5,
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      nonRetryableErrorTypes: [FAILURE_TYPES.invalidTask, FAILURE_TYPES.gitConfig],
+    },
+  });
+}
