@@ -4,6 +4,7 @@
  * Bad repository settings become non-retryable failures.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { rememberBoardRepo } from './git/board-registry.js';
 import { commitWork } from './git/commit.js';
 import { GitConfigError } from './git/errors.js';
 import { initIntegration, integrate } from './git/integration.js';
@@ -32,9 +33,12 @@ function asActivity<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (..
   };
 }
 
-export function createGitActivities() {
+export function createGitActivities({ home }: { home: string }) {
   return {
-    initIntegration: asActivity(initIntegration),
+    initIntegration: asActivity(async (input: Parameters<typeof initIntegration>[0]) => {
+      await rememberBoardRepo(home, input.boardId, input.git);
+      return initIntegration(input);
+    }),
     prepareWorktree: asActivity(prepareWorktree),
     commitWork: asActivity(commitWork),
     integrate: asActivity(integrate),

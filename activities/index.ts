@@ -9,7 +9,7 @@ export type ActivityDeps = RunTaskDeps;
 export function createActivities(deps: ActivityDeps) {
   return {
     runTask: createRunTask(deps),
-    ...createGitActivities(),
+    ...createGitActivities(deps),
   };
 }
 

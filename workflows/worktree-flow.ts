@@ -139,7 +139,9 @@ export class WorktreeFlow {
         sha: merged.commit.sha,
         branch: worktree.branch,
         changed: merged.commit.changed,
+        // At least this many: the commit step caps its list (filesTruncated) to keep payloads small.
         files: merged.commit.files.length,
+        paths: merged.commit.files.slice(0, 50),
         insertions: merged.commit.insertions,
         deletions: merged.commit.deletions,
       };

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { openGit } from './git.js';
 import { boardBranchPrefix, integrationBranch, integrationWorktreePath } from './names.js';
 import { isInside, realpathLoose } from './paths.js';
-import { forgetWorktree, listWorktrees, ownerOf, removeRegistration, type WorktreeEntry } from './registry.js';
+import { forgetWorktree, listWorktrees, ownerOf, removeRegistration, TRASH, type WorktreeEntry } from './registry.js';
 import { repoKey, withRepoLock } from './repo-lock.js';
 import type { BoardGitConfig } from './types.js';
 import { boardOnlySchema, checkInput } from './validate.js';
@@ -58,7 +58,7 @@ export async function cleanBoard(input: { git: BoardGitConfig; boardId: string; 
 /** Folders a crash left under the root that git does not know (it forgets nothing it registered). */
 async function removeLeftoverFolders(repo: ReturnType<typeof openGit>, root: string, all: boolean): Promise<void> {
   const registered = new Set((await listWorktrees(repo)).map((e) => e.realPath));
-  for (const group of ['tasks', 'pool']) {
+  for (const group of ['tasks', 'pool', TRASH]) {
     const dir = path.join(root, group);
     for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
       const folder = path.join(dir, name);

@@ -97,7 +97,8 @@ export function openGit(dir: string, options: { author?: CommitAuthor } = {}): G
       // No result means git never ran (missing binary, a guard refused the arguments).
       if (!result) throw error;
     }
-    if (process.env.TODONE_GIT_TRACE) process.stderr.write(`TRACE ${Math.round(performance.now() - t0)}ms ${args.slice(0, 3).join(' ')}\n`);
+    // A debugging aid: which commands a step runs and what each costs (free text never is an argument).
+    if (process.env.TODONE_GIT_TRACE) process.stderr.write(`todone git ${Math.round(performance.now() - t0)}ms ${args.slice(0, 3).join(' ')}\n`);
     if (!result) throw new Error(`git ${args[0] ?? ''} produced no result`);
     if (result.exitCode !== 0 && !(runOptions.ok ?? []).includes(result.exitCode)) {
       throw new GitCommandError(args, result.exitCode, result.stderr || result.stdout, dir);

@@ -186,7 +186,8 @@ async function mergeTask({ worktree, branch, head, input }: Step): Promise<Integ
 }
 
 async function squashTask({ worktree, branch, head, input }: Step): Promise<IntegrateResult> {
-  const merge = await worktree.run(['merge', '--squash', input.taskSha], { ok: [1] });
+  // --ff: a user's `merge.ff = only` would otherwise refuse every squash that is not a fast-forward.
+  const merge = await worktree.run(['merge', '--squash', '--ff', input.taskSha], { ok: [1] });
   if (merge.exitCode !== 0) return conflicted(worktree, branch, head, merge);
   crashPoint('integrate:during-merge');
   if ((await stagedFiles(worktree)).length === 0) {

@@ -24,10 +24,6 @@ export function isInside(parent: string, child: string): boolean {
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
-export async function samePath(a: string, b: string): Promise<boolean> {
-  return (await realpathLoose(a)) === (await realpathLoose(b));
-}
-
 export async function exists(p: string): Promise<boolean> {
   try {
     await fs.lstat(p);

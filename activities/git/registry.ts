@@ -83,6 +83,31 @@ export async function forgetWorktree(repo: Git, wtPath: string, commonDir: strin
   await fs.rm(wtPath, { recursive: true, force: true });
 }
 
+/** Where removed worktree folders wait to be deleted, outside the repository lock. */
+export const TRASH = '.trash';
+
+/**
+ * Unregisters the worktree at `wtPath` and moves its folder into the root's trash, returning the
+ * new path for the caller to delete after releasing the lock. Falls back to deleting in place.
+ */
+export async function unregisterToTrash(repo: Git, wtPath: string, commonDir: string, root: string): Promise<string | undefined> {
+  const trash = path.join(root, TRASH, `${path.basename(wtPath)}-${process.pid}-${Date.now().toString(36)}`);
+  const admins = await adminDirsFor(commonDir, wtPath);
+  try {
+    await fs.mkdir(path.dirname(trash), { recursive: true });
+    await fs.rename(wtPath, trash);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      for (const admin of admins) await fs.rm(admin, { recursive: true, force: true });
+      return undefined;
+    }
+    await forgetWorktree(repo, wtPath, commonDir, root);
+    return undefined;
+  }
+  for (const admin of admins) await fs.rm(admin, { recursive: true, force: true });
+  return trash;
+}
+
 /** Drops a registration (and, through git, its folder when there is one) without the root check: for sweeps. */
 export async function removeRegistration(repo: Git, entry: WorktreeEntry, commonDir: string): Promise<void> {
   await repo.run(['worktree', 'remove', '--force', '--force', entry.path], { ok: [1, 128] });

@@ -13,6 +13,7 @@ import { GitConfigError } from './errors.js';
 import { poolSlotPath, taskBranch, taskWorktreePath } from './names.js';
 import {
   assertRootOutsideCheckouts,
+  unregisterToTrash,
   findByPath,
   forgetWorktree,
   inspectWorktree,
@@ -30,8 +31,11 @@ export async function prepareWorktree(input: PrepareWorktreeInput): Promise<Prep
   const branch = taskBranch(boardId, taskId);
   const wtPath = poolSlot === undefined ? taskWorktreePath(config.worktreeRoot, taskId) : poolSlotPath(config.worktreeRoot, poolSlot);
   const repo = openGit(config.repo, config.author ? { author: config.author } : {});
+  const worktree = repo.at(wtPath);
 
-  return withRepoLock(config.repo, async () => {
+  // The lock covers the registry and the refs. Filling a new worktree with files (seconds on a large
+  // repository) happens after it, in parallel with other tasks: nothing but this task uses the folder.
+  const fresh = await withRepoLock(config.repo, async () => {
     const commonDir = await repoKey(config.repo);
     const start = await tryRevParse(repo, startSha);
     if (!start) throw new GitConfigError(`the start commit ${startSha} of task ${taskId} does not exist in ${config.repo}`);
@@ -39,7 +43,6 @@ export async function prepareWorktree(input: PrepareWorktreeInput): Promise<Prep
     await assertRootOutsideCheckouts(entries, config.worktreeRoot);
     if (await releaseBranchElsewhere(repo, entries, branch, wtPath, commonDir, config.worktreeRoot)) entries = await listWorktrees(repo);
 
-    const worktree = repo.at(wtPath);
     const state = await inspectWorktree(repo, wtPath, entries, commonDir);
     if (state === 'healthy') {
       await clearStaleIndexLock(worktree);
@@ -47,20 +50,26 @@ export async function prepareWorktree(input: PrepareWorktreeInput): Promise<Prep
       // As `reset --hard` does, but also moves HEAD onto the task branch; in a slot that already
       // holds the repository it rewrites only the files that differ, which is the point of the pool.
       await worktree.raw(['checkout', '--force', '--no-track', '-B', branch, start]);
-      await cleanIfNeeded(worktree, config.keep);
     } else {
       if (state === 'broken') await forgetWorktree(repo, wtPath, commonDir, config.worktreeRoot);
       await fs.mkdir(path.dirname(wtPath), { recursive: true });
       // -B moves a branch a failed attempt left behind; --no-track keeps git away from .git/config.
-      await repo.raw(['worktree', 'add', '--no-track', '-B', branch, wtPath, start]);
+      await repo.raw(['worktree', 'add', '--no-checkout', '--no-track', '-B', branch, wtPath, start]);
       crashPoint('worktree:after-add');
-      // A fresh checkout is already exactly `start`, with nothing untracked to clean.
     }
-    crashPoint('worktree:after-reset');
     await markOwned(await gitDirOf(worktree), boardId);
-    await placeExtras(worktree, config);
-    return { path: wtPath, branch, headSha: await revParse(worktree, 'HEAD') };
+    return state !== 'healthy';
   });
+
+  if (fresh) {
+    // HEAD is at the start commit already: this writes the index and every file.
+    await worktree.raw(['reset', '--hard']);
+  } else {
+    await cleanIfNeeded(worktree, config.keep);
+  }
+  crashPoint('worktree:after-reset');
+  await placeExtras(worktree, config);
+  return { path: wtPath, branch, headSha: await revParse(worktree, 'HEAD') };
 }
 
 /**
@@ -75,13 +84,15 @@ export async function releaseWorktree(input: ReleaseWorktreeInput): Promise<void
   const branch = taskBranch(boardId, taskId);
   const repo = openGit(config.repo, config.author ? { author: config.author } : {});
 
-  await withRepoLock(config.repo, async () => {
+  const trash = await withRepoLock(config.repo, async () => {
     const commonDir = await repoKey(config.repo);
     let entries = await listWorktrees(repo);
+    let moved: string | undefined;
     if (poolSlot !== undefined) {
       const slotPath = poolSlotPath(config.worktreeRoot, poolSlot);
       const entry = await findByPath(entries, slotPath);
       // A slot already handed to another task is that task's now: a late retry must not touch it.
+      // For the same reason the slot is cleaned under the lock, before the next task can have it.
       if (entry?.branch === `refs/heads/${branch}`) {
         if ((await inspectWorktree(repo, slotPath, entries, commonDir)) === 'healthy') {
           const slot = repo.at(slotPath);
@@ -97,14 +108,18 @@ export async function releaseWorktree(input: ReleaseWorktreeInput): Promise<void
     } else {
       const wtPath = taskWorktreePath(config.worktreeRoot, taskId);
       if ((await inspectWorktree(repo, wtPath, entries, commonDir)) !== 'absent') {
-        await forgetWorktree(repo, wtPath, commonDir, config.worktreeRoot);
+        moved = await unregisterToTrash(repo, wtPath, commonDir, config.worktreeRoot);
       }
     }
     entries = await listWorktrees(repo);
-    if (entries.some((e) => e.branch === `refs/heads/${branch}`)) return;
-    const sha = await branchSha(repo, branch);
-    if (sha) await repo.raw(['update-ref', '-m', 'todone: release task worktree', '-d', `refs/heads/${branch}`, sha]);
+    if (!entries.some((e) => e.branch === `refs/heads/${branch}`)) {
+      const sha = await branchSha(repo, branch);
+      if (sha) await repo.raw(['update-ref', '-m', 'todone: release task worktree', '-d', `refs/heads/${branch}`, sha]);
+    }
+    return moved;
   });
+  // Deleting a large checkout takes a while, and the folder is nobody's any more.
+  if (trash) await fs.rm(trash, { recursive: true, force: true });
 }
 
 /**

@@ -40,6 +40,8 @@ export interface TaskCommit {
   branch: string;
   changed: boolean;
   files: number;
+  /** The first changed paths (at most 50): dependents' prompts list them. */
+  paths: string[];
   insertions: number;
   deletions: number;
 }
