@@ -19,7 +19,7 @@ export interface CleanResult {
 }
 
 /** The board's worktrees and task branches; with `all`, its integration branch and worktree too. */
-export async function cleanBoard(input: { git: BoardGitConfig; boardId: string; all?: boolean }): Promise<CleanResult> {
+export async function cleanBoard(input: { git: BoardGitConfig; boardId: string; all?: boolean; except?: string[] }): Promise<CleanResult> {
   checkInput(boardOnlySchema, input, 'cleanBoard');
   const { git: config, boardId } = input;
   const all = input.all ?? false;
@@ -30,10 +30,13 @@ export async function cleanBoard(input: { git: BoardGitConfig; boardId: string; 
     const commonDir = await repoKey(config.repo);
     const realRoot = await realpathLoose(root);
     const integrationPath = await realpathLoose(integrationWorktreePath(root));
+    // Worktrees kept for inspection (failed, conflicted) survive a sweep, and so do their branches.
+    const spared = new Set(await Promise.all((input.except ?? []).map((p) => realpathLoose(p))));
     const removedWorktrees: string[] = [];
     for (const entry of await listWorktrees(repo)) {
       if (entry.main || !isInside(realRoot, entry.realPath)) continue;
       if (!all && entry.realPath === integrationPath) continue;
+      if (spared.has(entry.realPath)) continue;
       // A root shared with another board (by configuration) must not cost that board its worktrees.
       const owner = await ownerOf(entry, commonDir);
       if (owner !== undefined && owner !== boardId) continue;

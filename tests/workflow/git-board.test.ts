@@ -7,6 +7,7 @@ import type { BoardResult, TaskStatus } from '../../src/core/run-state.js';
 import { makeBoard, type TestTask } from '../support/boards.js';
 import { createRepo, git, pictureCheckout, showFile } from '../support/git-repo.js';
 import { createHarness, type Harness } from '../support/harness.js';
+import { sweepFinishedBoards } from '../../worker/sweep.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -163,5 +164,27 @@ describe('boards in git worktrees', () => {
     const files = (await git(repo, ['ls-tree', '-r', '--name-only', result.integration!.branch])).split('\n');
     expect(files).toEqual(expect.arrayContaining(['one.txt', 'two.txt', 'three.txt']));
     expect(files).not.toContain('build.out');
+  });
+
+  it('sweeps what a finished board left behind at worker start-up, sparing worktrees kept for inspection', async () => {
+    const { repo, board } = await gitBoard('sweep', [
+      { id: 'fine', command: 'echo fine > fine.txt' },
+      { id: 'broken', command: 'echo half > half.txt; exit 1', retry: { maxAttempts: 1 } },
+    ]);
+    const result = await h.run(board);
+    const kept = task(result, 'broken').worktree!;
+    await fs.access(kept);
+    // What a crash between the merge and the clean-up would leave: an integrated task's worktree.
+    const stray = path.join(board.git!.worktreeRoot, 'tasks', 'fine');
+    await git(repo, ['worktree', 'add', '--quiet', '--detach', stray, 'main']);
+
+    const report = await sweepFinishedBoards({ home: h.home, client: h.client });
+
+    expect(report.removedWorktrees).toBeGreaterThanOrEqual(1);
+    await expect(fs.access(stray)).rejects.toThrow();
+    await fs.access(kept);
+    const listed = await git(repo, ['worktree', 'list', '--porcelain']);
+    expect(listed).not.toContain(stray);
+    expect(listed).toContain(kept);
   });
 });

@@ -11,6 +11,7 @@ import type { BoardResult } from '../../core/run-state.js';
 import { connectWorkerConnection } from '../../../temporal/connection.js';
 import { createTodoneWorker } from '../../../worker/create-worker.js';
 import { installRuntime } from '../../../worker/runtime.js';
+import { sweepFinishedBoards } from '../../../worker/sweep.js';
 import { todoneHome } from '../../data-dir.js';
 import { formatResult } from '../format/task-table.js';
 import { landResult } from './land.js';
@@ -74,6 +75,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     if (link) log(`Watch it in the Temporal Web UI: ${link}\n`);
 
     if (options.worker !== false) {
+      await sweepFinishedBoards({ home: session.home, client: session.client, log: io.stderr });
       installRuntime();
       const connection = await connectWorkerConnection(session.target);
       worker = await createTodoneWorker({ connection, namespace: session.target.namespace, taskQueue: started.taskQueue, home: session.home });

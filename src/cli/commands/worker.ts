@@ -2,10 +2,11 @@
  * `todone worker`: a standalone worker for a shared cluster (or the embedded server), serving
  * every board started on its task queue until SIGINT/SIGTERM.
  */
-import { connectWorkerConnection, resolveConnection } from '../../../temporal/connection.js';
+import { connectClient, connectWorkerConnection, resolveConnection } from '../../../temporal/connection.js';
 import { DEFAULT_TASK_QUEUE } from '../../../temporal/names.js';
 import { createTodoneWorker } from '../../../worker/create-worker.js';
 import { installRuntime } from '../../../worker/runtime.js';
+import { sweepFinishedBoards } from '../../../worker/sweep.js';
 import { todoneHome } from '../../data-dir.js';
 import type { CommandIO } from '../io.js';
 
@@ -27,6 +28,9 @@ export async function workerCommand(options: { taskQueue?: string; maxConcurrent
       home,
       maxConcurrentActivities: options.maxConcurrentActivities,
     });
+    const { client, connection: clientConnection } = await connectClient(target);
+    const swept = await sweepFinishedBoards({ home, client, log: io.stderr }).finally(() => clientConnection.close());
+    if (swept.removedWorktrees > 0) io.stdout(`Swept ${swept.removedWorktrees} leftover worktree(s) of finished boards.\n`);
     io.stdout(`Todone worker polling task queue "${taskQueue}" on ${target.address} (namespace ${target.namespace}). Ctrl-C stops it.\n`);
     // The SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown of this worker.
     await worker.run();
