@@ -1,15 +1,21 @@
 /**
- * The task activity: one attempt of one task, run as a supervised process.
- * Idempotent per (board, task, attempt): the log file is rewritten, and whatever a crashed
+ * The task activity: one attempt of one task. The agent's adapter turns the task into an argv and
+ * a prompt file, the agent runs supervised in the task's folder, its own report is read back from
+ * the end of its log, and the task's validation commands judge the result.
+ * Idempotent per (board, task, attempt): logs and the prompt are rewritten, and whatever a crashed
  * earlier attempt left running is stopped first.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { taskDataDir } from '../src/data-dir.js';
+import { agentInvocation, hasOutputParser, parseAgentOutput, type AgentReport } from './agents/index.js';
+import { clip, readLogTail } from './agents/output.js';
+import { validationLogPath, writePrompt } from './agents/prompt-file.js';
 import { prepareWorktree } from './git/worktree.js';
 import { killLeftover } from './process/process-group.js';
-import { supervise } from './process/supervise.js';
+import { supervise, type SuperviseOutcome } from './process/supervise.js';
+import { runValidation } from './process/validation.js';
 import { FAILURE_TYPES, type RunTaskInput, type TaskAttemptFailure, type TaskAttemptResult } from './types.js';
 
 export interface RunTaskDeps {
@@ -21,65 +27,138 @@ export function createRunTask({ home }: RunTaskDeps) {
   return async function runTask(input: RunTaskInput): Promise<TaskAttemptResult> {
     const ctx = Context.current();
     const attempt = ctx.info.attempt;
+    const started = Date.now();
     const dir = taskDataDir(home, input.boardId, input.taskId);
     await fs.mkdir(dir, { recursive: true });
     const pidFile = path.join(dir, 'process.json');
-    const marker = `TODONE_TASK_KEY=${input.boardId}/${input.taskId}`;
-    await killLeftover(pidFile, marker);
+    const taskKey = `${input.boardId}/${input.taskId}`;
+    await killLeftover(pidFile, `TODONE_TASK_KEY=${taskKey}`);
 
     // A retry must not build on what the failed attempt left in the worktree.
     if (input.worktree && attempt > 1) await prepareWorktree(input.worktree);
 
     const logPath = path.join(dir, `attempt-${attempt}.log`);
+    const validationLog = validationLogPath(dir, attempt);
+    // A log left by an earlier run of the board would otherwise be quoted in the next prompt.
+    await fs.rm(validationLog, { force: true });
     if (!(await isDirectory(input.workdir))) {
       throw invalid(`workdir ${input.workdir} does not exist or is not a folder`, { attempt, logPath });
     }
 
+    const { prompt, promptFile } = await writePrompt(input, dir, attempt);
+    const invocation = agentInvocation({
+      agent: input.agent,
+      prompt,
+      promptFile,
+      worktree: input.workdir,
+      taskId: input.taskId,
+      boardId: input.boardId,
+      attempt,
+      logDir: dir,
+    });
+    // The marker variable lets a later attempt recognise (and only then kill) a group this one started.
+    const todoneEnv = {
+      TODONE_BOARD_ID: input.boardId,
+      TODONE_TASK_ID: input.taskId,
+      TODONE_TASK_TYPE: input.type,
+      TODONE_ATTEMPT: String(attempt),
+      TODONE_TASK_KEY: taskKey,
+    };
     const heartbeatEveryMs = Math.max(200, Math.min(5_000, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
+    const supervision = { cwd: input.workdir, pidFile, attempt, signal: ctx.cancellationSignal, progressEveryMs: heartbeatEveryMs };
+
     const outcome = await supervise({
-      command: input.agent.command,
-      cwd: input.workdir,
+      ...supervision,
+      file: invocation.file,
+      args: invocation.args,
       env: {
-        ...input.agent.env,
+        ...invocation.env,
         ...input.env,
-        TODONE_BOARD_ID: input.boardId,
-        TODONE_TASK_ID: input.taskId,
-        TODONE_TASK_TYPE: input.type,
+        ...todoneEnv,
         TODONE_TASK_DESCRIPTION: input.description,
-        TODONE_ATTEMPT: String(attempt),
-        TODONE_TASK_KEY: `${input.boardId}/${input.taskId}`,
+        TODONE_PROMPT_FILE: promptFile,
       },
       logPath,
-      pidFile,
-      attempt,
-      signal: ctx.cancellationSignal,
-      progressEveryMs: heartbeatEveryMs,
-      onProgress: (progress) => ctx.heartbeat(progress),
+      onProgress: (progress) => ctx.heartbeat({ phase: 'agent', ...progress }),
     });
 
-    const report = { attempt, logPath, durationMs: outcome.durationMs, outputTail: outcome.tail.tail, outputBytes: outcome.tail.bytes };
-    switch (outcome.kind) {
-      case 'exited':
-        if (outcome.exitCode === 0) return { ...report, exitCode: 0 };
-        throw ApplicationFailure.create({
-          type: FAILURE_TYPES.taskFailed,
-          message: `exited with code ${outcome.exitCode}${outcome.tail.lastLine ? `: ${outcome.tail.lastLine}` : ''}`,
-          details: [{ ...report, exitCode: outcome.exitCode } satisfies TaskAttemptFailure],
-        });
-      case 'killed':
-        if (outcome.aborted) {
-          // Let Temporal see the cancellation (or timeout) it asked for, not a task failure.
-          ctx.cancellationSignal.throwIfAborted();
-        }
-        throw ApplicationFailure.create({
-          type: FAILURE_TYPES.taskFailed,
-          message: `killed by ${outcome.signal}`,
-          details: [report satisfies TaskAttemptFailure],
-        });
-      case 'spawn-error':
-        throw invalid(`could not start the task's command: ${outcome.message}`, report);
+    // Only the end of the log is read back: the agent may have printed gigabytes.
+    const agentReport: AgentReport = hasOutputParser(input.agent) && outcome.kind !== 'spawn-error' ? parseAgentOutput(input.agent, await readLogTail(logPath)) : {};
+    const report = {
+      attempt,
+      logPath,
+      promptPath: promptFile,
+      durationMs: outcome.durationMs,
+      outputTail: outcome.tail.tail,
+      outputBytes: outcome.tail.bytes,
+      ...(agentReport.usage ? { usage: agentReport.usage } : {}),
+      ...(agentReport.summary ? { summary: agentReport.summary } : {}),
+    };
+    checkAgentOutcome(outcome, agentReport, report, input, ctx.cancellationSignal);
+
+    const commands = input.validate ?? [];
+    if (commands.length === 0) return { ...report, exitCode: 0 };
+
+    const validation = await runValidation({
+      ...supervision,
+      commands,
+      env: { ...input.env, ...todoneEnv },
+      logPath: validationLog,
+      onProgress: (progress) => ctx.heartbeat({ phase: 'validate', ...progress }),
+    });
+    if (validation.kind === 'aborted') ctx.cancellationSignal.throwIfAborted();
+    const validated = {
+      ...report,
+      exitCode: 0,
+      durationMs: Date.now() - started,
+      validation: validation.records,
+      validationLogPath: validationLog,
+    };
+    if (validation.kind === 'failed') {
+      const { failed } = validation;
+      const how = failed.exitCode === null ? 'did not finish' : `exited with code ${failed.exitCode}`;
+      throw ApplicationFailure.create({
+        type: FAILURE_TYPES.validationFailed,
+        message: `validation failed: \`${clip(failed.command.replace(/\s+/g, ' '), 200)}\` ${how}${validation.lastLine ? `: ${validation.lastLine}` : ''}`,
+        // The agent's own tail is in its log; what the user needs here is why the check failed.
+        details: [{ ...validated, outputTail: validation.tail } satisfies TaskAttemptFailure],
+      });
     }
+    return validated;
   };
+}
+
+/** Throws unless the agent exited 0 and its CLI reported no error. */
+function checkAgentOutcome(
+  outcome: SuperviseOutcome,
+  agentReport: AgentReport,
+  report: TaskAttemptFailure,
+  input: RunTaskInput,
+  signal: AbortSignal,
+): void {
+  switch (outcome.kind) {
+    case 'exited': {
+      const why = agentReport.error ?? outcome.tail.lastLine;
+      if (outcome.exitCode !== 0) {
+        throw failed(`exited with code ${outcome.exitCode}${why ? `: ${why}` : ''}`, { ...report, exitCode: outcome.exitCode });
+      }
+      // Some CLIs exit 0 on a failed run and say so only in their output.
+      if (agentReport.error) throw failed(`the agent reported an error: ${agentReport.error}`, { ...report, exitCode: 0 });
+      return;
+    }
+    case 'killed':
+      // Let Temporal see the cancellation (or timeout) it asked for, not a task failure.
+      if (outcome.aborted) signal.throwIfAborted();
+      throw failed(`killed by ${outcome.signal}`, report);
+    case 'spawn-error': {
+      const hint = input.agent.kind === 'shell' || input.agent.kind === 'custom' ? '' : ` (is the ${input.agent.kind} CLI installed and on PATH? agent.bin names it)`;
+      throw invalid(`could not start the task's agent: ${outcome.message}${hint}`, report);
+    }
+  }
+}
+
+function failed(message: string, details: TaskAttemptFailure): ApplicationFailure {
+  return ApplicationFailure.create({ type: FAILURE_TYPES.taskFailed, message, details: [details] });
 }
 
 function invalid(message: string, details: TaskAttemptFailure): ApplicationFailure {

@@ -1,6 +1,6 @@
 /** Inputs and outputs of the task activities. The workflow imports these as types only. */
 import type { PrepareWorktreeInput } from './git/types.js';
-import type { AgentSpec, TaskType } from '../src/core/board.js';
+import type { AgentSpec, TaskType, ValidateSpec } from '../src/core/board.js';
 
 export interface RunTaskInput {
   boardId: string;
@@ -16,6 +16,38 @@ export interface RunTaskInput {
   worktree?: PrepareWorktreeInput;
   /** Extra environment for this run (e.g. what conflicted last time). */
   env?: Record<string, string>;
+  /** The board's goal, for the prompt. */
+  goal?: string;
+  /** Commands that must pass in the task's folder after the agent (the loader's TaskSpec.validate). */
+  validate?: ValidateSpec[];
+  /** What the task builds on, for the prompt: each dependency's summary and the files it changed. */
+  dependencies?: DependencyBrief[];
+}
+
+export interface DependencyBrief {
+  id: string;
+  description: string;
+  /** The dependency's own agent summary (TaskAttemptResult.summary), when it gave one. */
+  summary?: string;
+  files: string[];
+}
+
+/** Token counts as the agent's CLI reported them; input includes cached input. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  /** The part of inputTokens served from the provider's cache, when reported. */
+  cachedInputTokens?: number;
+  costUsd?: number;
+}
+
+export interface ValidationRecord {
+  command: string;
+  passed: boolean;
+  required: boolean;
+  /** null when the command was killed by a signal or could not start. */
+  exitCode: number | null;
+  durationMs: number;
 }
 
 export interface TaskAttemptResult {
@@ -26,14 +58,29 @@ export interface TaskAttemptResult {
   /** Last few KB of combined output: enough to read an error, never enough to bloat history. */
   outputTail: string;
   outputBytes: number;
+  /** The prompt the agent was given (`prompt-<attempt>.md` beside the log). */
+  promptPath?: string;
+  /** Tokens and cost, when the agent's CLI reports them. */
+  usage?: Usage;
+  /** The agent's closing message, bounded: what dependents' prompts say this task did. */
+  summary?: string;
+  /** One entry per validation command run, in order; absent when the task has none. */
+  validation?: ValidationRecord[];
+  /** Full output of the validation commands (`validation-<attempt>.log`). */
+  validationLogPath?: string;
 }
 
-/** Carried in `ApplicationFailure.details[0]` when an attempt fails, so the workflow can report it. */
+/**
+ * Carried in `ApplicationFailure.details[0]` when an attempt fails, so the workflow can report it.
+ * For a validation failure, `outputTail` is the failing command's output (the agent's is in its log).
+ */
 export type TaskAttemptFailure = Partial<TaskAttemptResult> & { attempt: number };
 
 export const FAILURE_TYPES = {
-  /** The process ran and exited non-zero: retryable. */
+  /** The process ran and exited non-zero, or its CLI reported an error: retryable. */
   taskFailed: 'TaskFailed',
+  /** The agent finished but a required validation command failed: retryable, its output goes into the next prompt. */
+  validationFailed: 'ValidationFailed',
   /** The task cannot run as configured (missing workdir, command not found): retrying will not help. */
   invalidTask: 'InvalidTaskConfig',
   /** The board's repository settings cannot work (not a repository, unknown base branch, ...). */

@@ -8,11 +8,14 @@ import { OutputTail } from './output-tail.js';
 import { removePidFile, terminateGroup, writePidFile } from './process-group.js';
 
 export interface SuperviseOptions {
-  /** A string runs through /bin/sh -c; an array is an argv run directly. */
-  command: string | readonly string[];
+  /** Run directly, never through a shell (a shell command is `/bin/sh`, `-c`, command). */
+  file: string;
+  args: readonly string[];
   cwd: string;
   env: Record<string, string>;
   logPath: string;
+  /** Append to the log instead of starting it afresh (several commands, one log). */
+  appendLog?: boolean;
   pidFile: string;
   attempt: number;
   signal: AbortSignal;
@@ -26,13 +29,11 @@ export type SuperviseOutcome =
   | { kind: 'spawn-error'; message: string; durationMs: number; tail: OutputTail };
 
 export async function supervise(options: SuperviseOptions): Promise<SuperviseOutcome> {
-  const [file, args] =
-    typeof options.command === 'string' ? ['/bin/sh', ['-c', options.command]] : [options.command[0]!, options.command.slice(1)];
   const tail = new OutputTail();
-  const log = fs.createWriteStream(options.logPath, { flags: 'w' });
+  const log = fs.createWriteStream(options.logPath, { flags: options.appendLog ? 'a' : 'w' });
   const started = Date.now();
 
-  const child = execa(file, args, {
+  const child = execa(options.file, options.args, {
     cwd: options.cwd,
     env: options.env,
     extendEnv: true,
@@ -69,6 +70,8 @@ export async function supervise(options: SuperviseOptions): Promise<SuperviseOut
   try {
     const result = await child;
     const durationMs = Date.now() - started;
+    // CLIs trap SIGTERM and exit with a code of their own (143): that is still our kill.
+    if (aborted) return { kind: 'killed', signal: result.signal ?? 'SIGTERM', durationMs, tail, aborted };
     if (typeof result.exitCode === 'number') return { kind: 'exited', exitCode: result.exitCode, durationMs, tail };
     if (result.signal) return { kind: 'killed', signal: result.signal, durationMs, tail, aborted };
     return { kind: 'spawn-error', message: result.shortMessage ?? result.message ?? 'could not start', durationMs, tail };

@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AgentSpec, BoardSpec, GitSpec, RetrySpec, SchedulingPolicy, TaskSpec } from '../core/board.js';
+import type { AgentSpec, BoardSpec, GitSpec, RetrySpec, SchedulingPolicy, TaskSpec, ValidateSpec } from '../core/board.js';
 import { DEFAULTS, slugify } from '../core/board.js';
 import { formatDuration } from '../core/duration.js';
 import { todoneHome } from '../data-dir.js';
@@ -16,7 +16,7 @@ import type { BoardIssue, PathSegment } from './format.js';
 import { describeValue, formatPath } from './format.js';
 import type { Locate } from './parse.js';
 import { parseBoardText, readBoardFile } from './parse.js';
-import type { RawBoard, RawRetry, RawTask } from './schema.js';
+import type { RawAgent, RawBoard, RawRetry, RawTask, RawValidateEntry } from './schema.js';
 import { boardSchema } from './schema.js';
 import { checkBoard } from './validate.js';
 import { fromZodError } from './zod-issues.js';
@@ -63,7 +63,7 @@ export async function loadBoardFile(file: string, opts: LoadOptions = {}): Promi
 export function normaliseBoard(raw: unknown, opts: NormaliseOptions): BoardSpec {
   const issues: BoardIssue[] = [];
   const parsed = boardSchema.safeParse(raw);
-  if (!parsed.success) issues.push(...fromZodError(parsed.error));
+  if (!parsed.success) issues.push(...fromZodError(parsed.error, raw));
   issues.push(...checkBoard(raw));
 
   let board: BoardSpec | undefined;
@@ -85,11 +85,12 @@ function build(raw: RawBoard, opts: NormaliseOptions, issues: BoardIssue[]): Boa
   return {
     id,
     name: raw.name.trim(),
+    ...(raw.goal?.trim() ? { goal: raw.goal.trim() } : {}),
     workdir: git?.repo ?? workdir,
     maxParallel: opts.maxParallel ?? raw.maxParallel ?? DEFAULTS.maxParallel,
     policy: opts.policy ?? raw.policy ?? 'eager',
     ...(git ? { git } : {}),
-    tasks: raw.tasks.map((task, i) => buildTask(task, i, raw, issues)),
+    tasks: raw.tasks.map((task, i) => buildTask(task, i, raw, opts.baseDir, issues)),
   };
 }
 
@@ -122,21 +123,47 @@ function buildGit(raw: RawBoard, boardId: string, opts: NormaliseOptions, issues
   };
 }
 
-function buildTask(task: RawTask, index: number, board: RawBoard, issues: BoardIssue[]): TaskSpec {
-  const agent = task.agent ?? board.agent;
+function buildTask(task: RawTask, index: number, board: RawBoard, baseDir: string, issues: BoardIssue[]): TaskSpec {
+  const type = task.type ?? 'generic';
+  // The task's own agent, then the board's agent for its type, then the board's default.
+  const agent = task.agent ?? board.agents?.[type] ?? board.agent;
   return {
     id: task.id,
     description: task.description ?? '',
-    type: task.type ?? 'generic',
+    type,
     dependsOn: [...new Set(task.dependsOn ?? [])],
     // A missing agent was already reported by checkBoard; the placeholder never leaves this module.
-    agent: agent ? { kind: agent.kind, command: agent.command, env: { ...agent.env } } : placeholderAgent(),
+    agent: agent ? buildAgent(agent, baseDir) : placeholderAgent(),
     estimateMs: task.estimate ?? DEFAULTS.estimateMs,
     priority: task.priority ?? DEFAULTS.priority,
     retry: buildRetry(task.retry, board.retry, ['tasks', index, 'retry'], issues),
     timeoutMs: task.timeout ?? board.timeout ?? DEFAULTS.timeoutMs,
     heartbeatTimeoutMs: task.heartbeatTimeout ?? board.heartbeatTimeout ?? DEFAULTS.heartbeatTimeoutMs,
+    validate: [...(board.validators?.[type] ?? []), ...(task.validate ?? [])].map(buildValidate),
   };
+}
+
+function buildAgent(agent: RawAgent, baseDir: string): AgentSpec {
+  const env = { ...agent.env };
+  switch (agent.kind) {
+    case 'shell':
+      return { kind: 'shell', command: agent.command, env };
+    case 'custom':
+      return { kind: 'custom', command: [...agent.command], env };
+    default:
+      return {
+        kind: agent.kind,
+        ...(agent.model ? { model: agent.model } : {}),
+        args: [...(agent.args ?? [])],
+        env,
+        // A path is the user's, relative to the board file; a bare name is looked up on PATH where the agent runs.
+        ...(agent.bin ? { bin: agent.bin.includes('/') ? resolveWorkdir(agent.bin, baseDir) : agent.bin } : {}),
+      };
+  }
+}
+
+function buildValidate(entry: RawValidateEntry): ValidateSpec {
+  return { run: entry.run, required: entry.required ?? true };
 }
 
 function placeholderAgent(): AgentSpec {

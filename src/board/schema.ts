@@ -4,7 +4,7 @@
  * applied by load.ts. Durations come out in milliseconds.
  */
 import { z } from 'zod';
-import { TASK_TYPES } from '../core/board.js';
+import { AGENT_KINDS, CUSTOM_PLACEHOLDERS, TASK_TYPES, type AgentKind, type CliAgentSpec } from '../core/board.js';
 import { parseDuration } from '../core/duration.js';
 import { describeValue } from './format.js';
 import { suggestion } from './suggest.js';
@@ -71,21 +71,91 @@ const command = z.custom<string | string[]>(
 
 /** YAML reads `DEBUG: 1` as a number; an environment only holds strings, so scalars are stringified. */
 const envValue = z.union([z.string(), z.number(), z.boolean()], expected('a string')).transform(String);
+const env = z.record(z.string(), envValue, expected('a mapping of variable names to values'));
 
-export const agentSchema = z.strictObject(
-  {
-    kind: z.literal('shell', oneOf(['shell'])),
-    command,
-    env: z.record(z.string(), envValue, expected('a mapping of variable names to values')).optional(),
+const nonEmptyText = expected('a non-empty string');
+const nonEmptyString = z.string(nonEmptyText).min(1, nonEmptyText);
+
+const AGENT_SHAPES = `a shell command string, or a mapping with a kind (${AGENT_KINDS.join(', ')})`;
+
+const shellAgentSchema = z.strictObject({ kind: z.literal('shell'), command, env: env.optional() });
+
+/** The coding-agent CLIs share one shape: the adapter knows each one's flags. */
+function cliAgentSchema<K extends CliAgentSpec['kind']>(kind: K) {
+  return z.strictObject({
+    kind: z.literal(kind),
+    model: nonEmptyString.optional(),
+    args: z.array(z.string(expected('a string')), expected('a list of extra arguments (strings)')).optional(),
+    env: env.optional(),
+    bin: nonEmptyString.optional(),
+  });
+}
+
+const PLACEHOLDER = /\{([A-Za-z]+)\}/g;
+
+/** An unknown placeholder is a typo that would reach the agent verbatim; catch it at load time. */
+const templateArgument = z.string(expected('a string')).superRefine((arg, ctx) => {
+  for (const [, name] of arg.matchAll(PLACEHOLDER)) {
+    if ((CUSTOM_PLACEHOLDERS as readonly string[]).includes(name!)) continue;
+    const list = CUSTOM_PLACEHOLDERS.map((p) => `{${p}}`).join(', ');
+    ctx.addIssue({ code: 'custom', message: `unknown placeholder {${name}}${suggestion(name!, CUSTOM_PLACEHOLDERS)} (expected one of ${list})` });
+  }
+});
+
+const customCommand = z
+  .array(templateArgument, expected('an argv template: a list of strings'))
+  .refine((argv) => argv.length > 0 && argv[0] !== '', expected('a non-empty argv template: a list of strings'));
+
+const customAgentSchema = z.strictObject({ kind: z.literal('custom'), command: customCommand, env: env.optional() });
+
+const agentSchemas = [
+  shellAgentSchema,
+  cliAgentSchema('claude'),
+  cliAgentSchema('codex'),
+  cliAgentSchema('gemini'),
+  cliAgentSchema('aider'),
+  customAgentSchema,
+] as const;
+
+export const agentSchema = z.discriminatedUnion('kind', agentSchemas, {
+  error: (issue: IssueInput) => {
+    if (issue.code === 'invalid_union' && typeof issue.input === 'object' && issue.input !== null) {
+      // The discriminator did not match: word it as a bad `kind` (zod puts the issue at `.kind`).
+      const kind = (issue.input as { kind?: unknown }).kind;
+      if (kind === undefined) return `required: expected one of ${AGENT_KINDS.map((k) => JSON.stringify(k)).join(', ')}`;
+      return oneOf(AGENT_KINDS).error({ input: kind });
+    }
+    return `expected ${AGENT_SHAPES}, got ${describeValue(issue.input)}`;
   },
-  expected('a shell command string, or a mapping like { kind: shell, command: "..." }'),
-);
+});
 
 /** A bare string is the common case, so it stands for a shell agent running that command. */
 const agent = z.preprocess(
   (value) => (typeof value === 'string' ? { kind: 'shell', command: value } : value),
   agentSchema,
 );
+
+/** Validation commands are the user's own shell strings, like shell agents. */
+const validateCommand = z.string(expected('a shell command string')).refine((run) => run.trim() !== '', expected('a non-empty shell command string'));
+
+const validateObject = z.strictObject(
+  { run: validateCommand, required: z.boolean(expected('true or false')).optional() },
+  expected('a command string, or a mapping { run: "...", required: false }'),
+);
+
+/** A bare string is the common case: a required check. */
+const validateEntry = z.preprocess((value) => (typeof value === 'string' ? { run: value } : value), validateObject);
+
+/** `validate: npm test` is read as a one-item list, like `dependsOn`. */
+const validateList = z.preprocess(
+  (value) => (typeof value === 'string' ? [value] : value),
+  z.array(validateEntry, expected('a list of commands')),
+);
+
+/** Keyed by task type; zod reports an unknown type as an unknown field (zod-issues.ts suggests the right one). */
+function byTaskType<T extends z.ZodType>(value: T, what: string) {
+  return z.partialRecord(z.enum(TASK_TYPES), value, expected(`a mapping of task types to ${what}`));
+}
 
 export const retrySchema = z.strictObject(
   {
@@ -104,6 +174,7 @@ export const taskSchema = z.strictObject(
     type: z.enum(TASK_TYPES, oneOf(TASK_TYPES)).optional(),
     dependsOn: dependsOn.optional(),
     agent: agent.optional(),
+    validate: validateList.optional(),
     estimate: duration({ allowZero: true }).optional(),
     priority: z.number(expected('a number')).optional(),
     retry: retrySchema.optional(),
@@ -113,7 +184,6 @@ export const taskSchema = z.strictObject(
   expected('a task (a mapping with at least an id)'),
 );
 
-const nonEmptyText = expected('a non-empty string');
 const pathList = z.array(z.string(nonEmptyText).min(1, nonEmptyText), expected('a list of paths'));
 
 export const worktreesSchema = z.strictObject(
@@ -153,7 +223,10 @@ export const boardObjectSchema = z.strictObject(
     maxParallel: z.number(positiveInteger).int(positiveInteger).positive(positiveInteger).optional(),
     policy: z.enum(['eager', 'waves'], oneOf(['eager', 'waves'])).optional(),
     workdir: z.string(nonEmptyText).min(1, nonEmptyText).optional(),
+    goal: z.string(expected('a string')).optional(),
     agent: agent.optional(),
+    agents: byTaskType(agent, 'agents').optional(),
+    validators: byTaskType(validateList, 'lists of commands').optional(),
     retry: retrySchema.optional(),
     timeout: duration({ allowZero: false }).optional(),
     heartbeatTimeout: duration({ allowZero: false }).optional(),
@@ -179,13 +252,18 @@ export const boardSchema = z.preprocess((value) => {
 export type RawBoard = z.output<typeof boardSchema>;
 export type RawTask = z.output<typeof taskSchema>;
 export type RawAgent = z.output<typeof agentSchema>;
+export type RawValidateEntry = z.output<typeof validateEntry>;
 export type RawRetry = z.output<typeof retrySchema>;
 
 /** The fields each kind of mapping accepts, for "unknown field" messages. */
 export const KNOWN_FIELDS = {
   board: Object.keys(boardObjectSchema.shape),
   task: Object.keys(taskSchema.shape),
-  agent: Object.keys(agentSchema.shape),
+  agent: Object.fromEntries(agentSchemas.map((schema) => [schema.shape.kind.value, Object.keys(schema.shape)])) as Record<
+    AgentKind,
+    string[]
+  >,
+  validate: Object.keys(validateObject.shape),
   retry: Object.keys(retrySchema.shape),
   worktrees: Object.keys(worktreesSchema.shape),
   integration: Object.keys(integrationSchema.shape),

@@ -58,10 +58,10 @@ export function checkBoard(raw: unknown): BoardIssue[] {
   tasks.forEach((task, i) => {
     if (!isRecord(task)) return;
     const at: PathSegment[] = ['tasks', i];
-    if (task.agent === undefined && raw.agent === undefined) {
+    if (task.agent === undefined && raw.agent === undefined && !hasTypeAgent(raw.agents, task.type)) {
       issues.push({
         at: [...at, 'agent'],
-        message: 'no agent: give the task an agent (e.g. agent: "make test") or give the board a default agent',
+        message: 'no agent: give the task an agent (e.g. agent: "make test"), give the board a default agent, or map its type under agents',
       });
     }
     const id = typeof task.id === 'string' ? task.id : undefined;
@@ -79,6 +79,12 @@ export function checkBoard(raw: unknown): BoardIssue[] {
   const cycle = findCycle(graph);
   if (cycle) issues.push({ at: ['tasks'], message: `dependency cycle: ${cycle.join(' -> ')}` });
   return issues;
+}
+
+/** Mirrors load.ts: a task without a type is `generic`. */
+function hasTypeAgent(agents: unknown, type: unknown): boolean {
+  if (!isRecord(agents)) return false;
+  return agents[typeof type === 'string' ? type : 'generic'] !== undefined;
 }
 
 function checkBoardId(raw: Record<string, unknown>): BoardIssue[] {

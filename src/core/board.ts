@@ -22,7 +22,42 @@ export interface ShellAgentSpec {
   env: Record<string, string>;
 }
 
-export type AgentSpec = ShellAgentSpec;
+/** A coding-agent CLI run in its non-interactive mode (see activities/agents/). */
+export interface CliAgentSpec {
+  kind: 'claude' | 'codex' | 'gemini' | 'aider';
+  /** Model name passed to the CLI; its default when absent. */
+  model?: string;
+  /** Extra command-line arguments appended to the adapter's own. */
+  args: string[];
+  env: Record<string, string>;
+  /** The executable; default: the CLI's usual name on PATH. */
+  bin?: string;
+}
+
+/** The placeholders a custom agent's argv template may use. */
+export const CUSTOM_PLACEHOLDERS = ['prompt', 'promptFile', 'worktree', 'taskId', 'boardId', 'attempt'] as const;
+export type CustomPlaceholder = (typeof CUSTOM_PLACEHOLDERS)[number];
+
+/**
+ * An argv template: `{prompt}`, `{promptFile}`, `{worktree}`, `{taskId}`, `{boardId}`, `{attempt}`
+ * placeholders are replaced inside each argument (no shell).
+ */
+export interface CustomAgentSpec {
+  kind: 'custom';
+  command: string[];
+  env: Record<string, string>;
+}
+
+export type AgentSpec = ShellAgentSpec | CliAgentSpec | CustomAgentSpec;
+export type AgentKind = AgentSpec['kind'];
+export const AGENT_KINDS = ['shell', 'claude', 'codex', 'gemini', 'aider', 'custom'] as const satisfies readonly AgentKind[];
+
+/** A command run by /bin/sh -c in the task's folder after its agent succeeds. */
+export interface ValidateSpec {
+  run: string;
+  /** A failing optional command is recorded in the result without failing the attempt. */
+  required: boolean;
+}
 
 export interface TaskSpec {
   id: string;
@@ -39,6 +74,12 @@ export interface TaskSpec {
   timeoutMs: number;
   /** How long a silent attempt may go before Temporal declares it lost (worker died). */
   heartbeatTimeoutMs: number;
+  /**
+   * Checks run after the agent: the board's validators for the task's type first, then the task's
+   * own. Optional only so boards recorded in older workflow histories still type-check; the loader
+   * always fills it.
+   */
+  validate?: ValidateSpec[];
 }
 
 export type SchedulingPolicy = 'eager' | 'waves';
@@ -83,6 +124,8 @@ export interface GitSpec extends BoardGitConfig {
 export interface BoardSpec {
   id: string;
   name: string;
+  /** What the whole board is for: given to every agent in its prompt. */
+  goal?: string;
   /** Absolute directory tasks run in. */
   workdir: string;
   maxParallel: number;

@@ -71,6 +71,7 @@ describe('loadBoardFile: valid boards', () => {
           retry: { ...DEFAULTS.retry },
           timeoutMs: DEFAULTS.timeoutMs,
           heartbeatTimeoutMs: DEFAULTS.heartbeatTimeoutMs,
+          validate: [],
         },
       ],
     });
@@ -300,8 +301,8 @@ describe('loadBoardFile: bad input', () => {
     const issues = await loadIssues(
       `name: x\ntasks:\n  - { id: a, agent: 5 }\n  - { id: b, agent: { kind: claude, command: x } }\n  - { id: c, agent: { kind: shell, command: [] } }\n  - { id: d, agent: "  " }\n`,
     );
-    expectIssue(issues, 'tasks[0].agent', 'expected a shell command string, or a mapping');
-    expectIssue(issues, 'tasks[1].agent.kind', 'expected one of "shell", got "claude"');
+    expectIssue(issues, 'tasks[0].agent', 'expected a shell command string, or a mapping with a kind');
+    expectIssue(issues, 'tasks[1].agent.command', 'unknown field: this agent kind builds its own command');
     expectIssue(issues, 'tasks[2].agent.command', 'expected a non-empty command');
     expectIssue(issues, 'tasks[3].agent.command', 'expected a non-empty command');
   });
@@ -370,5 +371,108 @@ describe('normaliseBoard', () => {
     expect(error.source).toBe('request');
     expect(error.issues).toEqual([{ path: 'tasks[0].dependsOn[0]', message: 'unknown task "z" (did you mean "a"?)' }]);
     expect(error.exitCode).toBe(2);
+  });
+});
+
+describe('agents, goal and validation', () => {
+  it('resolves each task agent (task, then agents[type], then the board default) and orders checks', async () => {
+    const file = await writeBoard(
+      [
+        'name: agents',
+        'goal: "  Ship the parser.  "',
+        'agent: { kind: claude, model: sonnet, args: [--allowedTools, Bash], env: { MAX_THINKING: 1 } }',
+        'agents:',
+        '  test: { kind: codex, model: gpt-5-codex }',
+        '  document: { kind: gemini }',
+        'validators:',
+        '  build: [npm run build]',
+        '  test: npm test',
+        'tasks:',
+        '  - id: build',
+        '    type: build',
+        '    validate: [make lint, { run: make docs, required: false }, { run: make check, required: true }]',
+        '  - { id: test, type: test }',
+        '  - { id: docs, type: document, agent: { kind: aider, bin: ./tools/aider, model: gpt-4o } }',
+        '  - { id: custom, agent: { kind: custom, command: [my-agent, --prompt-file, "{promptFile}", "--in={worktree}"] } }',
+        '  - { id: plain, agent: make all }',
+        '',
+      ].join('\n'),
+    );
+    const board = await loadBoardFile(file);
+    expect(board.goal).toBe('Ship the parser.');
+    const byId = Object.fromEntries(board.tasks.map((t) => [t.id, t]));
+    expect(byId.build).toMatchObject({
+      agent: { kind: 'claude', model: 'sonnet', args: ['--allowedTools', 'Bash'], env: { MAX_THINKING: '1' } },
+      validate: [
+        { run: 'npm run build', required: true },
+        { run: 'make lint', required: true },
+        { run: 'make docs', required: false },
+        { run: 'make check', required: true },
+      ],
+    });
+    expect(byId.test).toMatchObject({ agent: { kind: 'codex', model: 'gpt-5-codex', args: [], env: {} }, validate: [{ run: 'npm test', required: true }] });
+    expect(byId.docs!.agent).toEqual({ kind: 'aider', model: 'gpt-4o', args: [], env: {}, bin: path.join(path.dirname(file), 'tools/aider') });
+    expect(byId.custom!.agent).toEqual({ kind: 'custom', command: ['my-agent', '--prompt-file', '{promptFile}', '--in={worktree}'], env: {} });
+    expect(byId.plain).toMatchObject({ agent: { kind: 'shell', command: 'make all', env: {} }, validate: [] });
+  });
+
+  it('accepts a board with only an agents map, and still requires an agent for unmapped types', async () => {
+    const issues = await loadIssues(`name: x\nagents: { build: { kind: claude } }\ntasks:\n  - { id: a, type: build }\n  - { id: b }\n`);
+    expect(issues.map((i) => i.path)).toEqual(['tasks[1].agent']);
+    expectIssue(issues, 'tasks[1].agent', 'map its type under agents');
+  });
+
+  it('leaves goal out when the board has none and keeps a bare CLI agent minimal', () => {
+    const board = normaliseBoard({ name: 'mem', agent: { kind: 'gemini' }, tasks: [{ id: 'a' }] }, { source: 'request', baseDir: '/' });
+    expect(board).not.toHaveProperty('goal');
+    expect(board.tasks[0]!.agent).toEqual({ kind: 'gemini', args: [], env: {} });
+  });
+
+  it('rejects bad agent kinds, fields and templates with suggestions', async () => {
+    const issues = await loadIssues(
+      [
+        'name: x',
+        'tasks:',
+        '  - { id: a, agent: { kind: cluade } }',
+        '  - { id: b, agent: { model: x } }',
+        '  - { id: c, agent: { kind: claude, modle: opus } }',
+        '  - { id: d, agent: { kind: codex, args: --full-auto } }',
+        '  - { id: e, agent: { kind: custom, command: [run, "{promt}", "{taskId}"] } }',
+        '  - { id: f, agent: { kind: custom, command: [] } }',
+        '  - { id: g, agent: { kind: gemini, bin: "" } }',
+        '',
+      ].join('\n'),
+    );
+    expectIssue(issues, 'tasks[0].agent.kind', 'expected one of "shell", "claude", "codex", "gemini", "aider", "custom", got "cluade" (did you mean "claude"?)');
+    expectIssue(issues, 'tasks[1].agent.kind', 'required: expected one of "shell"');
+    expectIssue(issues, 'tasks[2].agent.modle', 'unknown field (did you mean "model"?)');
+    expectIssue(issues, 'tasks[3].agent.args', 'expected a list of extra arguments (strings), got "--full-auto"');
+    expectIssue(issues, 'tasks[4].agent.command[1]', 'unknown placeholder {promt} (did you mean "prompt"?)');
+    expectIssue(issues, 'tasks[5].agent.command', 'expected a non-empty argv template');
+    expectIssue(issues, 'tasks[6].agent.bin', 'expected a non-empty string');
+    expect(issues.some((i) => i.path.startsWith('tasks[4].agent.command[2]'))).toBe(false);
+  });
+
+  it('rejects bad agents maps, validators and validate entries', async () => {
+    const issues = await loadIssues(
+      [
+        'name: x',
+        'goal: 5',
+        'agent: "true"',
+        'agents: { tests: { kind: codex } }',
+        'validators: { build: [7] }',
+        'tasks:',
+        '  - { id: a, validate: [{ run: make, requird: false }] }',
+        '  - { id: b, validate: ["  "] }',
+        '  - { id: c, validate: [{ required: false }] }',
+        '',
+      ].join('\n'),
+    );
+    expectIssue(issues, 'goal', 'expected a string, got 5');
+    expectIssue(issues, 'agents.tests', 'unknown field (did you mean "test"?)');
+    expectIssue(issues, 'validators.build[0]', 'expected a command string, or a mapping { run: "...", required: false }, got 7');
+    expectIssue(issues, 'tasks[0].validate[0].requird', 'unknown field (did you mean "required"?)');
+    expectIssue(issues, 'tasks[1].validate[0].run', 'expected a non-empty shell command string, got "  "');
+    expectIssue(issues, 'tasks[2].validate[0].run', 'required: expected a shell command string');
   });
 });

@@ -1,0 +1,64 @@
+/**
+ * Claude Code in print mode. `--output-format json` ends the run with one `result` object holding
+ * the final message, usage and cost. acceptEdits lets it write files without asking; anything
+ * more (Bash, ...) is the board's choice through `args` (e.g. `--allowedTools Bash`).
+ */
+import type { CliAgentSpec } from '../../src/core/board.js';
+import type { Usage } from '../types.js';
+import { clip, isObject, lastJsonObject, numberAt, stringAt, type JsonObject } from './output.js';
+import { promptArgument } from './prompt-argument.js';
+import type { AgentAdapter, AgentReport } from './types.js';
+
+export const claudeAdapter: AgentAdapter<CliAgentSpec> = {
+  kind: 'claude',
+  invocation(ctx) {
+    const { agent } = ctx;
+    return {
+      file: agent.bin ?? 'claude',
+      // The prompt sits right after -p: options such as --allowedTools take several values and
+      // would swallow a prompt placed after the user's args.
+      args: [
+        '-p',
+        promptArgument(ctx),
+        '--output-format',
+        'json',
+        '--permission-mode',
+        'acceptEdits',
+        ...(agent.model ? ['--model', agent.model] : []),
+        ...agent.args,
+      ],
+      env: { ...agent.env },
+    };
+  },
+  parseOutput: parseClaudeOutput,
+};
+
+export function parseClaudeOutput(output: string): AgentReport {
+  const result = lastJsonObject(output, (value) => value.type === 'result');
+  if (!result) return {};
+  const usage = claudeUsage(result);
+  const text = stringAt(result.result);
+  return {
+    ...(usage ? { usage } : {}),
+    ...(text && result.is_error !== true ? { summary: clip(text) } : {}),
+    // It exits 0 on some failures (e.g. max turns reached) and says so only here.
+    ...(result.is_error === true ? { error: clip(text ?? `claude reported an error (${String(result.subtype)})`, 500) } : {}),
+  };
+}
+
+/** Anthropic counts cached input apart from input_tokens; Usage.inputTokens includes it. */
+function claudeUsage(result: JsonObject): Usage | undefined {
+  const usage = isObject(result.usage) ? result.usage : undefined;
+  const input = numberAt(usage?.input_tokens);
+  const output = numberAt(usage?.output_tokens);
+  if (input === undefined || output === undefined) return undefined;
+  const cacheRead = numberAt(usage?.cache_read_input_tokens) ?? 0;
+  const cacheWrite = numberAt(usage?.cache_creation_input_tokens) ?? 0;
+  const cost = numberAt(result.total_cost_usd);
+  return {
+    inputTokens: input + cacheRead + cacheWrite,
+    outputTokens: output,
+    ...(cacheRead > 0 ? { cachedInputTokens: cacheRead } : {}),
+    ...(cost !== undefined ? { costUsd: cost } : {}),
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * Codex CLI's exec mode. `--json` streams JSONL events; `turn.completed` carries usage and
+ * `turn.failed` the error. The default sandbox is read-only, where writes fail and codex still
+ * exits 0, hence workspace-write; git's own checks are Todone's business, not codex's.
+ */
+import type { CliAgentSpec } from '../../src/core/board.js';
+import type { Usage } from '../types.js';
+import { clip, isObject, jsonLines, numberAt, stringAt, type JsonObject } from './output.js';
+import { promptArgument } from './prompt-argument.js';
+import type { AgentAdapter, AgentReport } from './types.js';
+
+export const codexAdapter: AgentAdapter<CliAgentSpec> = {
+  kind: 'codex',
+  invocation(ctx) {
+    const { agent } = ctx;
+    return {
+      file: agent.bin ?? 'codex',
+      args: [
+        'exec',
+        '--json',
+        '--skip-git-repo-check',
+        '--sandbox',
+        'workspace-write',
+        ...(agent.model ? ['-m', agent.model] : []),
+        ...agent.args,
+        // Last, after `--`, so a user option taking a value cannot swallow it and it is never read as a flag.
+        '--',
+        promptArgument(ctx),
+      ],
+      env: { ...agent.env },
+    };
+  },
+  parseOutput: parseCodexOutput,
+};
+
+export function parseCodexOutput(output: string): AgentReport {
+  let usage: Usage | undefined;
+  let summary: string | undefined;
+  let error: string | undefined;
+  for (const event of jsonLines(output)) {
+    if (event.type === 'turn.completed') {
+      usage = addUsage(usage, codexUsage(event));
+      error = undefined;
+    } else if (event.type === 'turn.failed') {
+      const failure = isObject(event.error) ? event.error : {};
+      error = clip(stringAt(failure.message) ?? 'codex reported turn.failed', 500);
+    } else if (event.type === 'item.completed' && isObject(event.item) && event.item.type === 'agent_message') {
+      summary = stringAt(event.item.text) ?? summary;
+    }
+  }
+  return { ...(usage ? { usage } : {}), ...(summary ? { summary: clip(summary) } : {}), ...(error ? { error } : {}) };
+}
+
+/** OpenAI's input_tokens already include the cached ones. */
+function codexUsage(event: JsonObject): Usage | undefined {
+  const usage = isObject(event.usage) ? event.usage : undefined;
+  const input = numberAt(usage?.input_tokens);
+  const output = numberAt(usage?.output_tokens);
+  if (input === undefined || output === undefined) return undefined;
+  const cached = numberAt(usage?.cached_input_tokens);
+  return { inputTokens: input, outputTokens: output, ...(cached ? { cachedInputTokens: cached } : {}) };
+}
+
+function addUsage(a: Usage | undefined, b: Usage | undefined): Usage | undefined {
+  if (!a || !b) return a ?? b;
+  const cached = (a.cachedInputTokens ?? 0) + (b.cachedInputTokens ?? 0);
+  return { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens, ...(cached ? { cachedInputTokens: cached } : {}) };
+}

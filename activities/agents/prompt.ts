@@ -1,0 +1,113 @@
+/**
+ * The prompt an agent gets: what to do, what the board is for, what its dependencies already did,
+ * how its work will be checked, and on a retry why the last attempt was rejected. Pure, so what
+ * agents are told can be tested exactly.
+ */
+import type { TaskType, ValidateSpec } from '../../src/core/board.js';
+import type { DependencyBrief } from '../types.js';
+
+export interface PromptInput {
+  taskId: string;
+  type: TaskType;
+  description: string;
+  goal?: string;
+  dependencies?: DependencyBrief[];
+  validate?: ValidateSpec[];
+  /** The folder the agent works in. */
+  worktree: string;
+  /** Todone commits the worktree itself (git mode): the agent must not. */
+  committedByTodone: boolean;
+  /** The end of the previous attempt's validation log, when it failed validation. */
+  previousValidation?: { attempt: number; output: string };
+  /** Files that conflicted when the previous run of this task was merged. */
+  conflictFiles?: string[];
+}
+
+/** Per dependency: past this, a file list says "and N more" (the prompt must fit in one argv entry). */
+const MAX_FILES_PER_DEPENDENCY = 50;
+
+export function buildPrompt(input: PromptInput): string {
+  const sections = [
+    `# Task ${input.taskId} (${input.type})`,
+    input.description.trim() || '(no description: see the board goal and the checks below)',
+    input.goal ? `## Goal of the whole board\n\n${input.goal.trim()}` : undefined,
+    dependenciesSection(input.dependencies ?? []),
+    checksSection(input.validate ?? []),
+    previousValidationSection(input.previousValidation),
+    conflictSection(input.conflictFiles ?? []),
+    rulesSection(input),
+  ];
+  return `${sections.filter((s) => s !== undefined).join('\n\n')}\n`;
+}
+
+function dependenciesSection(dependencies: DependencyBrief[]): string | undefined {
+  if (dependencies.length === 0) return undefined;
+  const parts = dependencies.map((dep) => {
+    const lines = [`### ${dep.id}${dep.description ? `: ${oneLine(dep.description)}` : ''}`];
+    if (dep.summary) lines.push('', dep.summary.trim());
+    if (dep.files.length > 0) {
+      const shown = dep.files.slice(0, MAX_FILES_PER_DEPENDENCY).map((file) => `- ${file}`);
+      const more = dep.files.length - shown.length;
+      lines.push('', 'Files it changed:', ...shown, ...(more > 0 ? [`- … and ${more} more`] : []));
+    }
+    return lines.join('\n');
+  });
+  return ['## Work already done that this task builds on', 'These tasks finished before this one; their changes are already in your folder.', ...parts].join('\n\n');
+}
+
+function checksSection(validate: ValidateSpec[]): string | undefined {
+  if (validate.length === 0) return undefined;
+  const lines = validate.map((check) => `- ${inlineCode(oneLine(check.run))}${check.required ? '' : ' (advisory: reported, not required)'}`);
+  return [
+    '## How your work is checked',
+    'When you finish, these commands run in your folder. The task succeeds only if every required one exits 0, so run them yourself before you stop:',
+    lines.join('\n'),
+  ].join('\n\n');
+}
+
+function previousValidationSection(previous: PromptInput['previousValidation']): string | undefined {
+  if (!previous) return undefined;
+  const output = previous.output.trimEnd();
+  const fence = fenceFor(output);
+  return [
+    '## The previous attempt failed its checks',
+    `Attempt ${previous.attempt} finished, but a required check failed. The end of its output:`,
+    `${fence}text\n${output}\n${fence}`,
+    'Fix the cause; the same checks run again after you finish.',
+  ].join('\n\n');
+}
+
+function conflictSection(files: string[]): string | undefined {
+  if (files.length === 0) return undefined;
+  return [
+    '## This task is being redone after a merge conflict',
+    "An earlier run of this task conflicted with other tasks' work in these files. Your folder now holds that newer work; make this task's change on top of it:",
+    files.map((file) => `- ${file}`).join('\n'),
+  ].join('\n\n');
+}
+
+function rulesSection(input: PromptInput): string {
+  const rules = [`- Work only inside ${input.worktree}.`, '- Nobody will answer questions: decide, do the work, and finish.'];
+  if (input.committedByTodone) rules.push('- Do not commit, branch or push: Todone commits and merges your changes when the checks pass.');
+  rules.push('- End with a short summary of what you changed: the tasks that build on this one are given it.');
+  return `## Rules\n\n${rules.join('\n')}`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** A fence longer than any backtick run in the content, so tool output cannot close it early. */
+function fenceFor(content: string): string {
+  return '`'.repeat(Math.max(3, longestBacktickRun(content) + 1));
+}
+
+/** Markdown inline code that survives backticks in the command (`` a `b` ``). */
+function inlineCode(text: string): string {
+  const ticks = '`'.repeat(longestBacktickRun(text) + 1);
+  return ticks.length === 1 ? `\`${text}\`` : `${ticks} ${text} ${ticks}`;
+}
+
+function longestBacktickRun(text: string): number {
+  return Math.max(0, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
+}

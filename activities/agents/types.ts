@@ -1,0 +1,45 @@
+/**
+ * One interface for every agent: an adapter turns a task into an argv (never a shell string built
+ * from task text) and, when its CLI has a machine-readable output, reads usage and errors back.
+ */
+import type { AgentSpec } from '../../src/core/board.js';
+import type { Usage } from '../types.js';
+
+export interface AgentContext<S extends AgentSpec = AgentSpec> {
+  agent: S;
+  /** The prompt's text, exactly as written to `promptFile`. */
+  prompt: string;
+  /** Absolute path of `prompt-<attempt>.md` in the task's log folder. */
+  promptFile: string;
+  /** The folder the agent works in (the task's worktree, or the board's workdir). */
+  worktree: string;
+  taskId: string;
+  boardId: string;
+  attempt: number;
+  /** The task's log folder: where a CLI that keeps files of its own is told to keep them. */
+  logDir: string;
+}
+
+export interface AgentInvocation {
+  /** The executable: a name looked up on PATH, or a path. */
+  file: string;
+  args: string[];
+  /** Added to the worker's environment (Todone's own TODONE_* variables are added after). */
+  env: Record<string, string>;
+}
+
+/** What an agent's own output says about its run; the worktree and validation still judge the work. */
+export interface AgentReport {
+  usage?: Usage;
+  /** The agent's closing message. */
+  summary?: string;
+  /** Set when the CLI says the run failed even though it may have exited 0. */
+  error?: string;
+}
+
+export interface AgentAdapter<S extends AgentSpec = AgentSpec> {
+  readonly kind: S['kind'];
+  invocation(ctx: AgentContext<S>): AgentInvocation;
+  /** `output` is the end of the attempt's log (stdout and stderr interleaved), bounded. */
+  parseOutput?(output: string): AgentReport;
+}
