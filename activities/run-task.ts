@@ -16,6 +16,8 @@ import { prepareWorktree } from './git/worktree.js';
 import { killLeftover } from './process/process-group.js';
 import { supervise, type SuperviseOutcome } from './process/supervise.js';
 import { runValidation } from './process/validation.js';
+import { budgetBlocks, earlierUsage, recordUsage } from './usage-ledger.js';
+import { addUsage } from '../src/core/usage.js';
 import { FAILURE_TYPES, type RunTaskInput, type TaskAttemptFailure, type TaskAttemptResult } from './types.js';
 
 export interface RunTaskDeps {
@@ -33,6 +35,17 @@ export function createRunTask({ home }: RunTaskDeps) {
     const pidFile = path.join(dir, 'process.json');
     const taskKey = `${input.boardId}/${input.taskId}`;
     await killLeftover(pidFile, `TODONE_TASK_KEY=${taskKey}`);
+
+    const earlier = await earlierUsage(dir, attempt);
+    const blocked = budgetBlocks(input.budgets, earlier);
+    if (blocked) {
+      throw ApplicationFailure.create({
+        type: FAILURE_TYPES.budgetExhausted,
+        message: blocked,
+        nonRetryable: true,
+        details: [{ attempt: attempt - 1, ...(earlier ? { usage: earlier } : {}) } satisfies TaskAttemptFailure],
+      });
+    }
 
     // A retry must not build on what the failed attempt left in the worktree.
     if (input.worktree && attempt > 1) await prepareWorktree(input.worktree);
@@ -84,6 +97,8 @@ export function createRunTask({ home }: RunTaskDeps) {
 
     // Only the end of the log is read back: the agent may have printed gigabytes.
     const agentReport: AgentReport = hasOutputParser(input.agent) && outcome.kind !== 'spawn-error' ? parseAgentOutput(input.agent, await readLogTail(logPath)) : {};
+    await recordUsage(dir, attempt, agentReport.usage);
+    const usage = addUsage(earlier, agentReport.usage);
     const report = {
       attempt,
       logPath,
@@ -91,7 +106,7 @@ export function createRunTask({ home }: RunTaskDeps) {
       durationMs: outcome.durationMs,
       outputTail: outcome.tail.tail,
       outputBytes: outcome.tail.bytes,
-      ...(agentReport.usage ? { usage: agentReport.usage } : {}),
+      ...(usage ? { usage } : {}),
       ...(agentReport.summary ? { summary: agentReport.summary } : {}),
     };
     checkAgentOutcome(outcome, agentReport, report, input, ctx.cancellationSignal);

@@ -1,6 +1,7 @@
 /** Inputs and outputs of the task activities. The workflow imports these as types only. */
 import type { PrepareWorktreeInput } from './git/types.js';
 import type { AgentSpec, TaskType, ValidateSpec } from '../src/core/board.js';
+import type { BudgetSpec, Usage } from '../src/core/usage.js';
 
 export interface RunTaskInput {
   boardId: string;
@@ -22,6 +23,11 @@ export interface RunTaskInput {
   validate?: ValidateSpec[];
   /** What the task builds on, for the prompt: each dependency's summary and the files it changed. */
   dependencies?: DependencyBrief[];
+  /**
+   * Budgets and what the workflow knew had been spent when it scheduled this task. Each retry
+   * adds this activity's own earlier attempts and refuses to start once a budget is used up.
+   */
+  budgets?: { board?: BudgetSpec; task?: BudgetSpec; boardSpent?: Usage; taskSpent?: Usage };
 }
 
 export interface DependencyBrief {
@@ -33,13 +39,7 @@ export interface DependencyBrief {
 }
 
 /** Token counts as the agent's CLI reported them; input includes cached input. */
-export interface Usage {
-  inputTokens: number;
-  outputTokens: number;
-  /** The part of inputTokens served from the provider's cache, when reported. */
-  cachedInputTokens?: number;
-  costUsd?: number;
-}
+export type { Usage } from '../src/core/usage.js';
 
 export interface ValidationRecord {
   command: string;
@@ -60,7 +60,7 @@ export interface TaskAttemptResult {
   outputBytes: number;
   /** The prompt the agent was given (`prompt-<attempt>.md` beside the log). */
   promptPath?: string;
-  /** Tokens and cost, when the agent's CLI reports them. */
+  /** Tokens and cost of this attempt and the earlier attempts of this activity, when the CLI reports them. */
   usage?: Usage;
   /** The agent's closing message, bounded: what dependents' prompts say this task did. */
   summary?: string;
@@ -81,6 +81,8 @@ export const FAILURE_TYPES = {
   taskFailed: 'TaskFailed',
   /** The agent finished but a required validation command failed: retryable, its output goes into the next prompt. */
   validationFailed: 'ValidationFailed',
+  /** A budget was used up before this attempt could start: retrying would only spend more. */
+  budgetExhausted: 'BudgetExhausted',
   /** The task cannot run as configured (missing workdir, command not found): retrying will not help. */
   invalidTask: 'InvalidTaskConfig',
   /** The board's repository settings cannot work (not a repository, unknown base branch, ...). */

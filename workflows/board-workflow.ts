@@ -9,7 +9,9 @@ import type { BoardSpec, TaskSpec } from '../src/core/board.js';
 import { computeMetrics, type BoardResult, type BoardState, type BoardStatus, type TaskStatus } from '../src/core/run-state.js';
 import { BoardScheduler } from '../src/core/scheduler.js';
 import { cancelBoardSignal, cancelTaskSignal, cancelTaskUpdate, statusQuery } from '../temporal/names.js';
+import { addUsage, budgetSpent, type Usage } from '../src/core/usage.js';
 import { taskActivities } from './activity-options.js';
+import { taskInput } from './task-input.js';
 import { failureOutcome, successOutcome } from './failures.js';
 import { WorktreeFlow, type TaskEnd, type WorktreeCarry } from './worktree-flow.js';
 
@@ -36,6 +38,8 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
   const worktrees = board.git ? new WorktreeFlow(board, board.git) : undefined;
   let boardState: BoardState = 'running';
   let changed = false;
+  let budgetExhausted: string | undefined;
+  const boardSpent = (): Usage | undefined => scheduler.snapshot().reduce<Usage | undefined>((sum, t) => addUsage(sum, t.usage), undefined);
 
   const status = (): BoardStatus => ({
     boardId: board.id,
@@ -47,6 +51,8 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
     counts: scheduler.counts,
     tasks: scheduler.snapshot(),
     ...(worktrees?.ready ? { integration: worktrees.status() } : {}),
+    ...usageField(boardSpent()),
+    ...(board.budget ? { budget: { ...board.budget, ...(budgetExhausted ? { exhausted: budgetExhausted } : {}) } } : {}),
   });
 
   const cancelTask = (taskId: string, reason: string): { accepted: boolean; state: string } => {
@@ -84,20 +90,31 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
     changed = true;
   });
 
+  /** Once the board's budget is spent nothing new starts; running tasks finish or are cancelled. */
+  const enforceBudget = (): void => {
+    if (budgetExhausted || !board.budget) return;
+    budgetExhausted = budgetSpent(boardSpent(), board.budget);
+    if (!budgetExhausted) return;
+    const reason = `budget exhausted: ${budgetExhausted}`;
+    scheduler.skipAllPending(reason);
+    if (board.budget.onExhausted === 'cancel') {
+      for (const [taskId, scope] of scopes) {
+        cancelReasons.set(taskId, reason);
+        scope.cancel();
+      }
+    }
+  };
+
+  // A run continued as new may carry a budget already spent.
+  enforceBudget();
   await worktrees?.start(input.carried?.git);
+
+  const inputFor = (task: TaskSpec) => (workdir: string, taskSpent: Usage | undefined) =>
+    taskInput(board, task, scheduler, { board: boardSpent(), task: taskSpent }, workdir);
 
   const runPlain = async (task: TaskSpec, scope: CancellationScope): Promise<TaskEnd> => {
     try {
-      const result = await scope.run(() =>
-        taskActivities(task).runTask({
-          boardId: board.id,
-          taskId: task.id,
-          type: task.type,
-          description: task.description,
-          workdir: board.workdir,
-          agent: task.agent,
-        }),
-      );
+      const result = await scope.run(() => taskActivities(task).runTask(inputFor(task)(board.workdir, undefined)));
       return { state: 'succeeded', outcome: successOutcome(result) };
     } catch (error) {
       const cancelled = isCancellation(error);
@@ -113,10 +130,12 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
     scopes.set(task.id, scope);
     try {
       const end = worktrees
-        ? await worktrees.run(task, scope, () => cancelReasons.get(task.id))
+        ? await worktrees.run(task, scope, () => cancelReasons.get(task.id), inputFor(task))
         : await runPlain(task, scope);
-      if (end.state === 'succeeded') scheduler.succeed(task.id, end.outcome, Date.now());
-      else scheduler.fail(task.id, end.state, end.outcome, Date.now());
+      const outcome = { ...end.outcome, agent: task.agent.kind };
+      if (end.state === 'succeeded') scheduler.succeed(task.id, outcome, Date.now());
+      else scheduler.fail(task.id, end.state, outcome, Date.now());
+      enforceBudget();
     } finally {
       scopes.delete(task.id);
       changed = true;
@@ -156,4 +175,8 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
 function shouldContinueAsNew(limit: number): boolean {
   const info = workflowInfo();
   return info.continueAsNewSuggested || info.historyLength > limit;
+}
+
+function usageField(usage: Usage | undefined): { usage?: Usage } {
+  return usage ? { usage } : {};
 }

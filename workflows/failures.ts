@@ -6,7 +6,14 @@ import type { Outcome } from '../src/core/scheduler.js';
 
 /** A success keeps no output tail: the log file has it, and 10,000 tails would bloat every status. */
 export function successOutcome(result: TaskAttemptResult): Outcome {
-  return { attempts: result.attempt, durationMs: result.durationMs, exitCode: result.exitCode, logPath: result.logPath };
+  return {
+    attempts: result.attempt,
+    durationMs: result.durationMs,
+    exitCode: result.exitCode,
+    logPath: result.logPath,
+    ...(result.usage ? { usage: result.usage } : {}),
+    ...(result.summary ? { summary: result.summary } : {}),
+  };
 }
 
 /** A reason a person can act on: the exit code and last line, the timeout that fired, or the cancel reason. */
@@ -36,6 +43,7 @@ function attemptDetails(error: unknown): Partial<Outcome> & { attempts?: number 
           exitCode: detail.exitCode,
           logPath: detail.logPath,
           outputTail: detail.outputTail,
+          ...(detail.usage ? { usage: detail.usage } : {}),
         };
       }
     }

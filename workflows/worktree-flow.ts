@@ -4,6 +4,8 @@
  * branch through a queue that handles one task at a time, in completion order.
  */
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
+import type { RunTaskInput } from '../activities/types.js';
+import { addUsage, type Usage } from '../src/core/usage.js';
 import type { IntegrateResult, IntegrationInfo, PrepareWorktreeInput, PreparedWorktree } from '../activities/git/types.js';
 import type { BoardSpec, GitSpec, TaskSpec } from '../src/core/board.js';
 import type { IntegrationStatus } from '../src/core/run-state.js';
@@ -76,12 +78,18 @@ export class WorktreeFlow {
    * Runs one task to its end. `scope` is the task's cancellation scope: cancelling it kills the
    * agent, but a merge already under way finishes (it is quick and must not be left half done).
    */
-  async run(task: TaskSpec, scope: CancellationScope, cancelReason: () => string | undefined): Promise<TaskEnd> {
+  async run(
+    task: TaskSpec,
+    scope: CancellationScope,
+    cancelReason: () => string | undefined,
+    makeInput: (workdir: string, taskSpent: Usage | undefined) => RunTaskInput,
+  ): Promise<TaskEnd> {
     // Its dependencies were integrated before it became ready, so the head already holds their work.
     let startSha = task.dependsOn.length === 0 ? this.info.baseSha : this.info.integrationHead;
     let conflictsLeft = this.git.onConflict === 'retry' ? this.git.conflictRetries : 0;
     let previousConflict: string[] | undefined;
     let attemptsSoFar = 0;
+    let usageSoFar: Usage | undefined;
 
     for (;;) {
       const poolSlot = this.freeSlots.shift();
@@ -98,27 +106,29 @@ export class WorktreeFlow {
         worktree = await scope.run(() => this.acts.prepareWorktree(request));
         const result = await scope.run(() =>
           taskActivities(task).runTask({
-            boardId: this.board.id,
-            taskId: task.id,
-            type: task.type,
-            description: task.description,
-            workdir: worktree!.path,
-            agent: task.agent,
+            ...makeInput(worktree!.path, usageSoFar),
             worktree: request,
             ...(previousConflict ? { env: { TODONE_CONFLICT_FILES: previousConflict.join('\n') } } : {}),
           }),
         );
-        outcome = { ...successOutcome(result), attempts: attemptsSoFar + result.attempt };
+        const succeeded = successOutcome(result);
+        outcome = { ...succeeded, attempts: attemptsSoFar + result.attempt, ...withUsage(addUsage(usageSoFar, succeeded.usage)) };
       } catch (error) {
         const cancelled = isCancellation(error);
         const failed = failureOutcome(error, task, cancelled ? cancelReason() : undefined);
         const kept = await this.release(task, request, worktree, !cancelled && this.git.keepFailedWorktrees);
         return {
           state: cancelled ? 'cancelled' : 'failed',
-          outcome: { ...failed, attempts: attemptsSoFar + failed.attempts, ...(kept ? { worktree: kept } : {}) },
+          outcome: {
+            ...failed,
+            attempts: attemptsSoFar + failed.attempts,
+            ...withUsage(addUsage(usageSoFar, failed.usage)),
+            ...(kept ? { worktree: kept } : {}),
+          },
         };
       }
       attemptsSoFar = outcome.attempts;
+      usageSoFar = outcome.usage;
 
       // Past this point the agent's work exists only in the worktree: finish committing and merging
       // even if the task is cancelled meanwhile, so nothing is lost half way.
@@ -211,4 +221,8 @@ export class WorktreeFlow {
     }
     return keep ? worktree.path : undefined;
   }
+}
+
+function withUsage(usage: Usage | undefined): { usage?: Usage } {
+  return usage ? { usage } : {};
 }

@@ -90,6 +90,7 @@ function build(raw: RawBoard, opts: NormaliseOptions, issues: BoardIssue[]): Boa
     maxParallel: opts.maxParallel ?? raw.maxParallel ?? DEFAULTS.maxParallel,
     policy: opts.policy ?? raw.policy ?? 'eager',
     ...(git ? { git } : {}),
+    ...(raw.budget ? { budget: { ...raw.budget, onExhausted: raw.budget.onExhausted ?? 'finish' } } : {}),
     tasks: raw.tasks.map((task, i) => buildTask(task, i, raw, opts.baseDir, issues)),
   };
 }
@@ -140,6 +141,7 @@ function buildTask(task: RawTask, index: number, board: RawBoard, baseDir: strin
     timeoutMs: task.timeout ?? board.timeout ?? DEFAULTS.timeoutMs,
     heartbeatTimeoutMs: task.heartbeatTimeout ?? board.heartbeatTimeout ?? DEFAULTS.heartbeatTimeoutMs,
     validate: [...(board.validators?.[type] ?? []), ...(task.validate ?? [])].map(buildValidate),
+    ...(task.budget ? { budget: task.budget } : {}),
   };
 }
 

@@ -167,6 +167,19 @@ export const retrySchema = z.strictObject(
   expected('a retry mapping (maxAttempts, initialInterval, backoffCoefficient, maxInterval)'),
 );
 
+const nonNegative = expected('a number >= 0');
+const budgetFields = {
+  usd: z.number(nonNegative).min(0, nonNegative).optional(),
+  tokens: z.number(nonNegative).int(nonNegative).min(0, nonNegative).optional(),
+};
+
+export const taskBudgetSchema = z.strictObject(budgetFields, expected('a budget mapping (usd, tokens)'));
+
+export const boardBudgetSchema = z.strictObject(
+  { ...budgetFields, onExhausted: z.enum(['finish', 'cancel'], oneOf(['finish', 'cancel'])).optional() },
+  expected('a budget mapping (usd, tokens, onExhausted)'),
+);
+
 export const taskSchema = z.strictObject(
   {
     id: taskId,
@@ -175,6 +188,7 @@ export const taskSchema = z.strictObject(
     dependsOn: dependsOn.optional(),
     agent: agent.optional(),
     validate: validateList.optional(),
+    budget: taskBudgetSchema.optional(),
     estimate: duration({ allowZero: true }).optional(),
     priority: z.number(expected('a number')).optional(),
     retry: retrySchema.optional(),
@@ -227,6 +241,7 @@ export const boardObjectSchema = z.strictObject(
     agent: agent.optional(),
     agents: byTaskType(agent, 'agents').optional(),
     validators: byTaskType(validateList, 'lists of commands').optional(),
+    budget: boardBudgetSchema.optional(),
     retry: retrySchema.optional(),
     timeout: duration({ allowZero: false }).optional(),
     heartbeatTimeout: duration({ allowZero: false }).optional(),
@@ -268,4 +283,5 @@ export const KNOWN_FIELDS = {
   worktrees: Object.keys(worktreesSchema.shape),
   integration: Object.keys(integrationSchema.shape),
   author: Object.keys(authorSchema.shape),
+  budget: Object.keys(boardBudgetSchema.shape),
 } as const;

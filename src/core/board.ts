@@ -4,6 +4,8 @@
  * never interprets user input.
  */
 
+import type { BudgetSpec } from './usage.js';
+
 export const TASK_TYPES = ['build', 'test', 'analyze', 'document', 'review', 'deploy', 'generic'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
 
@@ -80,6 +82,8 @@ export interface TaskSpec {
    * always fills it.
    */
   validate?: ValidateSpec[];
+  /** This task's own cap on tokens and money, across all its attempts. */
+  budget?: BudgetSpec;
 }
 
 export type SchedulingPolicy = 'eager' | 'waves';
@@ -126,6 +130,11 @@ export interface BoardSpec {
   name: string;
   /** What the whole board is for: given to every agent in its prompt. */
   goal?: string;
+  /**
+   * The board's cap on tokens and money. Once spent, no new task or attempt starts; running ones
+   * finish (`finish`) or are cancelled (`cancel`).
+   */
+  budget?: BudgetSpec & { onExhausted: 'finish' | 'cancel' };
   /** Absolute directory tasks run in. */
   workdir: string;
   maxParallel: number;

@@ -3,6 +3,7 @@
  * result and the CLI's report all use these shapes. Small on purpose: they travel in payloads.
  */
 import type { SchedulingPolicy } from './board.js';
+import type { BudgetSpec, Usage } from './usage.js';
 
 export const TASK_STATES = ['pending', 'running', 'succeeded', 'failed', 'conflicted', 'skipped', 'cancelled'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
@@ -27,6 +28,12 @@ export interface TaskStatus {
   logPath?: string;
   /** Bounded tail of the last attempt's output. */
   outputTail?: string;
+  /** The agent kind that ran it (shell, claude, codex, ...). */
+  agent?: string;
+  /** Tokens and cost over all its attempts, when its agent reports them. */
+  usage?: Usage;
+  /** The agent's closing message (bounded). */
+  summary?: string;
   /** Git mode: the task's commit and what it changed. */
   commit?: TaskCommit;
   /** Git mode: files that conflicted when the task was integrated. */
@@ -80,6 +87,9 @@ export interface BoardStatus {
   counts: BoardCounts;
   tasks: TaskStatus[];
   integration?: IntegrationStatus;
+  /** Everything the board's agents reported spending. */
+  usage?: Usage;
+  budget?: BudgetSpec & { onExhausted: 'finish' | 'cancel'; exhausted?: string };
 }
 
 /** The seed's metrics, with the parallelization factor defined as sum of task durations / makespan. */

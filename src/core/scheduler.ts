@@ -17,6 +17,9 @@ export interface Outcome {
   commit?: TaskStatus['commit'];
   conflictFiles?: string[];
   worktree?: string;
+  usage?: TaskStatus['usage'];
+  summary?: string;
+  agent?: string;
 }
 
 export class BoardScheduler {
@@ -137,6 +140,18 @@ export class BoardScheduler {
     return [id, ...this.fail(id, 'cancelled', { attempts: status.attempts, reason }, now)];
   }
 
+  /** Every task not yet started ends skipped with `reason` (e.g. the budget is spent). */
+  skipAllPending(reason: string): string[] {
+    const skipped: string[] = [];
+    for (const id of this.board.tasks.map((t) => t.id)) {
+      if (this.status.get(id)!.state !== 'pending') continue;
+      this.ready.removeWhere((item) => item.id === id);
+      this.skip(id, reason);
+      skipped.push(id);
+    }
+    return skipped;
+  }
+
   /** Board cancellation: every task not yet started ends cancelled. */
   cancelAllPending(reason: string, now: number): void {
     for (const id of this.board.tasks.map((t) => t.id)) {
@@ -153,7 +168,7 @@ export class BoardScheduler {
     status.state = state;
     status.endedAt = now;
     status.attempts = outcome.attempts;
-    for (const key of ['durationMs', 'exitCode', 'reason', 'logPath', 'outputTail', 'commit', 'conflictFiles', 'worktree'] as const) {
+    for (const key of ['durationMs', 'exitCode', 'reason', 'logPath', 'outputTail', 'commit', 'conflictFiles', 'worktree', 'usage', 'summary', 'agent'] as const) {
       if (outcome[key] !== undefined) (status as unknown as Record<string, unknown>)[key] = outcome[key];
     }
     this.closeInWave(id);

@@ -2,6 +2,7 @@
 import pc from 'picocolors';
 import { formatDuration } from '../../core/duration.js';
 import type { BoardResult, BoardStatus, TaskState, TaskStatus } from '../../core/run-state.js';
+import type { Usage } from '../../core/usage.js';
 
 const STATE_COLOUR: Record<TaskState, (text: string) => string> = {
   pending: pc.dim,
@@ -23,14 +24,21 @@ function pad(text: string, width: number, visible = text.length): string {
 
 export function formatTaskTable(tasks: readonly TaskStatus[], runningAttempts: Record<string, number> = {}): string {
   const idWidth = Math.max(4, ...tasks.map((t) => t.id.length));
-  const header = `${pad('task', idWidth)}  ${pad('state', 9)}  attempts  duration  note`;
+  const header = `${pad('task', idWidth)}  ${pad('state', 10)}  ${pad('agent', 6)}  attempts  duration  ${pad('usage', 16)}  note`;
   const rows = tasks.map((t) => {
     const attempts = t.state === 'running' ? (runningAttempts[t.id] ?? Math.max(1, t.attempts)) : t.attempts;
     const duration = t.durationMs !== undefined ? formatDuration(t.durationMs) : '';
     const note = (t.reason ?? commitNote(t) ?? '').split('\n')[0]!.slice(0, 100);
-    return `${pad(t.id, idWidth)}  ${pad(colourState(t.state), 9, t.state.length)}  ${pad(String(attempts), 8)}  ${pad(duration, 8)}  ${note}`;
+    return `${pad(t.id, idWidth)}  ${pad(colourState(t.state), 10, t.state.length)}  ${pad(t.agent ?? '', 6)}  ${pad(String(attempts), 8)}  ${pad(duration, 8)}  ${pad(formatUsage(t.usage), 16)}  ${note}`;
   });
   return [pc.bold(header), ...rows].join('\n');
+}
+
+export function formatUsage(usage: Usage | undefined): string {
+  if (!usage) return '';
+  const tokens = usage.inputTokens + usage.outputTokens;
+  const count = tokens >= 10_000 ? `${Math.round(tokens / 1000)}k` : String(tokens);
+  return `${count} tok${usage.costUsd !== undefined ? ` $${usage.costUsd.toFixed(usage.costUsd < 1 ? 4 : 2)}` : ''}`;
 }
 
 function commitNote(task: TaskStatus): string | undefined {
@@ -71,6 +79,8 @@ export function formatResult(result: BoardResult): string {
     `Parallelization factor ${m.parallelizationFactor.toFixed(2)} (task time ${formatDuration(m.sumOfTaskDurationsMs)} / wall time ${formatDuration(m.executionTimeMs)}, maxParallel ${result.maxParallel}, ${result.policy}).`,
   ];
   if (slowest.length > 0) lines.push(`Slowest: ${slowest.join(', ')}.`);
+  if (result.usage) lines.push(`Agents used ${formatUsage(result.usage)}${result.budget ? ` (budget: ${[result.budget.usd !== undefined ? `$${result.budget.usd}` : '', result.budget.tokens !== undefined ? `${result.budget.tokens} tokens` : ''].filter(Boolean).join(', ')})` : ''}.`);
+  if (result.budget?.exhausted) lines.push(pc.yellow(`Budget exhausted: ${result.budget.exhausted}; tasks not yet started were skipped.`));
   const git = result.integration;
   if (git) {
     lines.push(

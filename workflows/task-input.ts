@@ -1,0 +1,43 @@
+/** What a task's activity is told: its agent and checks, the board's goal, its dependencies' work, budgets. */
+import type { RunTaskInput } from '../activities/types.js';
+import type { BoardSpec, TaskSpec } from '../src/core/board.js';
+import type { BoardScheduler } from '../src/core/scheduler.js';
+import type { Usage } from '../src/core/usage.js';
+
+export function taskInput(
+  board: BoardSpec,
+  task: TaskSpec,
+  scheduler: BoardScheduler,
+  spent: { board?: Usage; task?: Usage },
+  workdir: string,
+): RunTaskInput {
+  const dependencies = task.dependsOn.map((id) => {
+    const status = scheduler.statusOf(id);
+    return {
+      id,
+      description: scheduler.task(id)?.description ?? '',
+      ...(status?.summary ? { summary: status.summary } : {}),
+      files: status?.commit?.paths ?? [],
+    };
+  });
+  const budgets = board.budget || task.budget
+    ? {
+        ...(board.budget ? { board: { usd: board.budget.usd, tokens: board.budget.tokens } } : {}),
+        ...(task.budget ? { task: task.budget } : {}),
+        ...(spent.board ? { boardSpent: spent.board } : {}),
+        ...(spent.task ? { taskSpent: spent.task } : {}),
+      }
+    : undefined;
+  return {
+    boardId: board.id,
+    taskId: task.id,
+    type: task.type,
+    description: task.description,
+    workdir,
+    agent: task.agent,
+    ...(board.goal ? { goal: board.goal } : {}),
+    ...(task.validate?.length ? { validate: task.validate } : {}),
+    ...(dependencies.length ? { dependencies } : {}),
+    ...(budgets ? { budgets } : {}),
+  };
+}
