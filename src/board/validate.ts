@@ -48,6 +48,10 @@ export function checkBoard(raw: unknown): BoardIssue[] {
     if (!isRecord(task) || typeof task.id !== 'string') return;
     const reason = unsafeIdReason(task.id);
     if (reason) issues.push({ at: ['tasks', i, 'id'], message: reason });
+    else if (task.id.toLowerCase() === 'integration' && raw.repo !== undefined) {
+      // Its branch todone/<board>/integration would be the board's integration branch.
+      issues.push({ at: ['tasks', i, 'id'], message: '"integration" is reserved on boards with a repo: choose another id' });
+    }
     const first = firstIndex.get(task.id);
     if (first === undefined) firstIndex.set(task.id, i);
     else issues.push({ at: ['tasks', i, 'id'], message: `duplicate id ${JSON.stringify(task.id)} (first used at tasks[${first}])` });
