@@ -476,3 +476,29 @@ describe('agents, goal and validation', () => {
     expectIssue(issues, 'tasks[2].validate[0].run', 'required: expected a shell command string');
   });
 });
+
+describe('budgets and git settings', () => {
+  it('reads board and task budgets, defaulting onExhausted to finish', async () => {
+    const file = await writeBoard(`name: x\nbudget: { usd: 5, tokens: 100000 }\ntasks:\n  - { id: a, agent: "true", budget: { usd: 1 } }\n`);
+    const board = await loadBoardFile(file);
+    expect(board.budget).toEqual({ usd: 5, tokens: 100000, onExhausted: 'finish' });
+    expect(board.tasks[0]!.budget).toEqual({ usd: 1 });
+  });
+
+  it('rejects bad budgets with their paths', async () => {
+    const issues = await loadIssues(`name: x\nbudget: { usd: -1, onExhausted: stop, dollars: 3 }\ntasks:\n  - { id: a, agent: "true", budget: { tokens: 1.5 } }\n`);
+    expectIssue(issues, 'budget.usd', 'expected a number >= 0');
+    expectIssue(issues, 'budget.onExhausted', 'expected one of "finish", "cancel"');
+    expectIssue(issues, 'budget.dollars', 'unknown field');
+    expectIssue(issues, 'tasks[0].budget.tokens', 'expected a number >= 0');
+  });
+
+  it('reserves the task id "integration" on boards with a repo, and keeps worktrees outside it', async () => {
+    const repo = await mkdtemp(path.join(os.tmpdir(), 'todone-repo-'));
+    await mkdir(path.join(repo, '.git'));
+    const issues = await loadIssues(`name: x\nrepo: ${repo}\nworktrees: { root: ${repo}/trees }\ntasks:\n  - { id: integration, agent: "true" }\n`);
+    expectIssue(issues, 'tasks[0].id', '"integration" is reserved');
+    expectIssue(issues, 'worktrees.root', 'must be outside the repository');
+    await rm(repo, { recursive: true, force: true });
+  });
+});

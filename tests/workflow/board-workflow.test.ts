@@ -194,4 +194,17 @@ describe('board workflow on a real dev server', () => {
     const description = await handle.describe();
     expect(description.runId).not.toBe(description.raw.workflowExecutionInfo?.firstRunId);
   });
+
+  it('kills a hanging task when its attempt times out, leaving no process behind', async () => {
+    const workdir = await h.tempDir();
+    const board = makeBoard(uid('timeout'), workdir, [
+      { id: 'hangs', command: 'sleep 300 & echo $! > child.pid; wait', timeoutMs: 1_500, retry: { maxAttempts: 1 } },
+    ]);
+    const result = await h.run(board);
+
+    expect(task(result, 'hangs')).toMatchObject({ state: 'failed' });
+    expect(task(result, 'hangs').reason).toMatch(/timed out \(START_TO_CLOSE/);
+    const child = Number(await fs.readFile(path.join(workdir, 'child.pid'), 'utf8'));
+    await waitFor('the timed-out task to be killed', () => !isAlive(child), { timeoutMs: 10_000 });
+  });
 });
