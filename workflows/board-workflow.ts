@@ -11,6 +11,7 @@ import { BoardScheduler } from '../src/core/scheduler.js';
 import { cancelBoardSignal, cancelTaskSignal, cancelTaskUpdate, statusQuery } from '../temporal/names.js';
 import { addUsage, budgetSpent, type Usage } from '../src/core/usage.js';
 import { taskActivities } from './activity-options.js';
+import { runCandidates } from './best-of-n.js';
 import { taskInput } from './task-input.js';
 import { failureOutcome, successOutcome } from './failures.js';
 import { WorktreeFlow, type TaskEnd, type WorktreeCarry } from './worktree-flow.js';
@@ -129,9 +130,12 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
     const scope = new CancellationScope();
     scopes.set(task.id, scope);
     try {
-      const end = worktrees
-        ? await worktrees.run(task, scope, () => cancelReasons.get(task.id), inputFor(task))
-        : await runPlain(task, scope);
+      const cancelReason = () => cancelReasons.get(task.id);
+      const end = !worktrees
+        ? await runPlain(task, scope)
+        : task.candidates
+          ? await runCandidates(worktrees, task, scope, cancelReason, inputFor(task))
+          : await worktrees.run(task, scope, cancelReason, inputFor(task));
       const outcome = { ...end.outcome, agent: task.agent.kind };
       if (end.state === 'succeeded') scheduler.succeed(task.id, outcome, Date.now());
       else scheduler.fail(task.id, end.state, outcome, Date.now());

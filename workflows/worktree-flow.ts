@@ -30,11 +30,11 @@ export class WorktreeFlow {
   /** The merge queue: each integration waits for the one before it. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  private readonly acts: ReturnType<typeof gitActivities>;
+  readonly acts: ReturnType<typeof gitActivities>;
 
   constructor(
-    private readonly board: BoardSpec,
-    private readonly git: GitSpec,
+    readonly board: BoardSpec,
+    readonly git: GitSpec,
   ) {
     this.acts = gitActivities(board);
   }
@@ -84,8 +84,7 @@ export class WorktreeFlow {
     cancelReason: () => string | undefined,
     makeInput: (workdir: string, taskSpent: Usage | undefined) => RunTaskInput,
   ): Promise<TaskEnd> {
-    // Its dependencies were integrated before it became ready, so the head already holds their work.
-    let startSha = task.dependsOn.length === 0 ? this.info.baseSha : this.info.integrationHead;
+    let startSha = this.startShaFor(task);
     let conflictsLeft = this.git.onConflict === 'retry' ? this.git.conflictRetries : 0;
     let previousConflict: string[] | undefined;
     let attemptsSoFar = 0;
@@ -182,7 +181,13 @@ export class WorktreeFlow {
     }
   }
 
-  private async integrate(task: TaskSpec, branch: string, taskSha: string): Promise<IntegrateResult> {
+  /** Its dependencies were integrated before it became ready, so the head already holds their work. */
+  startShaFor(task: TaskSpec): string {
+    return task.dependsOn.length === 0 ? this.info.baseSha : this.info.integrationHead;
+  }
+
+  /** Takes the task's turn in the merge queue. */
+  async integrate(task: TaskSpec, branch: string, taskSha: string): Promise<IntegrateResult> {
     const turn = this.queue.then(() =>
       this.acts.integrate({ git: this.git, boardId: this.board.id, taskId: task.id, branch, taskSha }),
     );

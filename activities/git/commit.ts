@@ -44,8 +44,10 @@ export async function commitWork(input: CommitInput): Promise<CommitResult> {
   }
 
   const sha = await revParse(worktree, 'HEAD');
-  if (sha === startSha) return { sha, changed: false, files: [], filesTruncated: false, insertions: 0, deletions: 0 };
-  return { sha, changed: true, ...(await diffStat(worktree, startSha, sha)) };
+  // The tree names the content: candidates of one task that wrote the same thing share it (votes).
+  const tree = await revParse(worktree, `${sha}^{tree}`);
+  if (sha === startSha) return { sha, tree, changed: false, files: [], filesTruncated: false, insertions: 0, deletions: 0 };
+  return { sha, tree, changed: true, ...(await diffStat(worktree, startSha, sha)) };
 }
 
 async function assertWorktreeOf(worktree: Git, repo: string): Promise<void> {

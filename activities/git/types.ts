@@ -46,6 +46,8 @@ export interface CommitInput {
 export interface CommitResult {
   /** Head of the task branch after committing (equal to startSha when nothing changed). */
   sha: string;
+  /** The commit's tree: equal trees mean equal content. */
+  tree?: string;
   changed: boolean;
   /** Changed paths, capped (see filesTruncated) so payloads stay small. */
   files: string[];

@@ -142,7 +142,24 @@ function buildTask(task: RawTask, index: number, board: RawBoard, baseDir: strin
     heartbeatTimeoutMs: task.heartbeatTimeout ?? board.heartbeatTimeout ?? DEFAULTS.heartbeatTimeoutMs,
     validate: [...(board.validators?.[type] ?? []), ...(task.validate ?? [])].map(buildValidate),
     ...(task.budget ? { budget: task.budget } : {}),
+    ...buildCandidates(task, index, board, baseDir, issues),
   };
+}
+
+/** Best of N: several agents try the task side by side in their own worktrees; one result is kept. */
+function buildCandidates(task: RawTask, index: number, board: RawBoard, baseDir: string, issues: BoardIssue[]): Pick<TaskSpec, 'candidates'> {
+  const given = task.attempts;
+  if (!given) return {};
+  const count = given.count ?? given.agents?.length ?? 0;
+  if (count < 2) {
+    issues.push({ at: ['tasks', index, 'attempts'], message: 'best of N needs at least 2 candidates (a count, or a list of agents)' });
+    return {};
+  }
+  if (board.repo === undefined) {
+    issues.push({ at: ['tasks', index, 'attempts'], message: 'best of N runs candidates in separate worktrees: the board needs a repo' });
+    return {};
+  }
+  return { candidates: { count, agents: (given.agents ?? []).map((a) => buildAgent(a, baseDir)), pick: given.pick ?? 'first' } };
 }
 
 function buildAgent(agent: RawAgent, baseDir: string): AgentSpec {

@@ -180,6 +180,18 @@ export const boardBudgetSchema = z.strictObject(
   expected('a budget mapping (usd, tokens, onExhausted)'),
 );
 
+export const attemptsObjectSchema = z.strictObject(
+  {
+    count: z.number(expected('a whole number >= 2')).int(expected('a whole number >= 2')).min(2, expected('a whole number >= 2')).optional(),
+    agents: z.array(agent, expected('a list of agents')).min(1, expected('a non-empty list of agents')).optional(),
+    pick: z.enum(['first', 'smallest', 'vote'], oneOf(['first', 'smallest', 'vote'])).optional(),
+  },
+  expected('a number of candidates, or a mapping (count, agents, pick)'),
+);
+
+/** `attempts: 3` is read as `attempts: { count: 3 }`. */
+const attempts = z.preprocess((value) => (typeof value === 'number' ? { count: value } : value), attemptsObjectSchema);
+
 export const taskSchema = z.strictObject(
   {
     id: taskId,
@@ -189,6 +201,7 @@ export const taskSchema = z.strictObject(
     agent: agent.optional(),
     validate: validateList.optional(),
     budget: taskBudgetSchema.optional(),
+    attempts: attempts.optional(),
     estimate: duration({ allowZero: true }).optional(),
     priority: z.number(expected('a number')).optional(),
     retry: retrySchema.optional(),
@@ -284,4 +297,5 @@ export const KNOWN_FIELDS = {
   integration: Object.keys(integrationSchema.shape),
   author: Object.keys(authorSchema.shape),
   budget: Object.keys(boardBudgetSchema.shape),
+  attempts: Object.keys(attemptsObjectSchema.shape),
 } as const;

@@ -82,6 +82,12 @@ export interface TaskSpec {
    * always fills it.
    */
   validate?: ValidateSpec[];
+  /**
+   * Best of N (git boards): `count` candidates run side by side in their own worktrees, each with
+   * the next of `agents` (the task's agent when the list runs out), and `pick` keeps one result:
+   * the first to pass its checks, the one that changed fewest lines, or the most common result.
+   */
+  candidates?: { count: number; agents: AgentSpec[]; pick: 'first' | 'smallest' | 'vote' };
   /** This task's own cap on tokens and money, across all its attempts. */
   budget?: BudgetSpec;
 }

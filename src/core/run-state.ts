@@ -34,12 +34,23 @@ export interface TaskStatus {
   usage?: Usage;
   /** The agent's closing message (bounded). */
   summary?: string;
+  /** Best of N: every candidate, the one kept and why the others were not. */
+  candidates?: CandidateStatus[];
   /** Git mode: the task's commit and what it changed. */
   commit?: TaskCommit;
   /** Git mode: files that conflicted when the task was integrated. */
   conflictFiles?: string[];
   /** Git mode: a worktree kept for inspection (failed or conflicted task). */
   worktree?: string;
+}
+
+export interface CandidateStatus {
+  id: string;
+  agent: string;
+  state: 'chosen' | 'discarded' | 'failed' | 'cancelled';
+  changedLines?: number;
+  usage?: Usage;
+  reason?: string;
 }
 
 export interface TaskCommit {

@@ -20,6 +20,7 @@ export interface Outcome {
   usage?: TaskStatus['usage'];
   summary?: string;
   agent?: string;
+  candidates?: TaskStatus['candidates'];
 }
 
 export class BoardScheduler {
@@ -168,7 +169,7 @@ export class BoardScheduler {
     status.state = state;
     status.endedAt = now;
     status.attempts = outcome.attempts;
-    for (const key of ['durationMs', 'exitCode', 'reason', 'logPath', 'outputTail', 'commit', 'conflictFiles', 'worktree', 'usage', 'summary', 'agent'] as const) {
+    for (const key of ['durationMs', 'exitCode', 'reason', 'logPath', 'outputTail', 'commit', 'conflictFiles', 'worktree', 'usage', 'summary', 'agent', 'candidates'] as const) {
       if (outcome[key] !== undefined) (status as unknown as Record<string, unknown>)[key] = outcome[key];
     }
     this.closeInWave(id);

@@ -502,3 +502,22 @@ describe('budgets and git settings', () => {
     await rm(repo, { recursive: true, force: true });
   });
 });
+
+describe('best of N', () => {
+  it('reads attempts as a count or a mapping, and needs a repo', async () => {
+    const repo = await mkdtemp(path.join(os.tmpdir(), 'todone-repo-'));
+    await mkdir(path.join(repo, '.git'));
+    const file = await writeBoard(
+      `name: x\nrepo: ${repo}\nagent: "true"\ntasks:\n  - { id: a, attempts: 3 }\n  - { id: b, attempts: { agents: ["echo 1", { kind: claude }], pick: vote } }\n`,
+    );
+    const board = await loadBoardFile(file);
+    expect(board.tasks[0]!.candidates).toEqual({ count: 3, agents: [], pick: 'first' });
+    expect(board.tasks[1]!.candidates).toMatchObject({ count: 2, pick: 'vote', agents: [{ kind: 'shell' }, { kind: 'claude' }] });
+    await rm(repo, { recursive: true, force: true });
+
+    expectIssue(await loadIssues(`name: x\nagent: "true"\ntasks:\n  - { id: a, attempts: 2 }\n`), 'tasks[0].attempts', 'the board needs a repo');
+    const issues = await loadIssues(`name: x\nagent: "true"\ntasks:\n  - { id: a }\n  - { id: b, attempts: 1 }\n  - { id: c, attempts: { pick: best } }\n`);
+    expectIssue(issues, 'tasks[1].attempts.count', 'expected a whole number >= 2');
+    expectIssue(issues, 'tasks[2].attempts.pick', 'expected one of "first", "smallest", "vote"');
+  });
+});

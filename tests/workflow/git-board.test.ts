@@ -8,6 +8,7 @@ import { makeBoard, type TestTask } from '../support/boards.js';
 import { createRepo, git, pictureCheckout, showFile } from '../support/git-repo.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { sweepFinishedBoards } from '../../worker/sweep.js';
+import { isAlive } from '../../activities/process/process-group.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -186,5 +187,59 @@ describe('boards in git worktrees', () => {
     const listed = await git(repo, ['worktree', 'list', '--porcelain']);
     expect(listed).not.toContain(stray);
     expect(listed).toContain(kept);
+  });
+
+  describe('best of N', () => {
+    const shell = (command: string) => ({ kind: 'shell' as const, command, env: {} });
+
+    it('keeps the candidate that changed the fewest lines and reports the others', async () => {
+      const { repo, board } = await gitBoard('best-smallest', [{ id: 'pick' }]);
+      board.tasks[0]!.candidates = {
+        count: 3,
+        pick: 'smallest',
+        agents: [shell('printf "a\\nb\\nc\\n" > answer.txt'), shell('echo short > answer.txt'), shell('exit 1')],
+      };
+      const result = await h.run(board);
+
+      expect(task(result, 'pick').state).toBe('succeeded');
+      expect(task(result, 'pick').candidates!.map((c) => [c.id, c.state, c.changedLines])).toEqual([
+        ['pick.c1', 'discarded', 3],
+        ['pick.c2', 'chosen', 1],
+        ['pick.c3', 'failed', undefined],
+      ]);
+      expect(await showFile(repo, result.integration!.branch, 'answer.txt')).toBe('short');
+      // Every candidate's worktree and branch is gone; only the integration worktree remains.
+      expect(await git(repo, ['branch', '--list', `todone/${board.id}/pick.*`])).toBe('');
+    });
+
+    it('votes for the result most candidates agree on', async () => {
+      const { repo, board } = await gitBoard('best-vote', [{ id: 'pick' }]);
+      board.tasks[0]!.candidates = {
+        count: 3,
+        pick: 'vote',
+        agents: [shell('echo majority > answer.txt'), shell('echo lonely > answer.txt'), shell('sleep 0.3; echo majority > answer.txt')],
+      };
+      const result = await h.run(board);
+
+      expect(await showFile(repo, result.integration!.branch, 'answer.txt')).toBe('majority');
+      const states = task(result, 'pick').candidates!.map((c) => c.state);
+      expect(states.filter((s) => s === 'chosen')).toHaveLength(1);
+      expect(task(result, 'pick').candidates![1]!.state).toBe('discarded');
+    });
+
+    it('takes the first candidate to pass and stops the others', async () => {
+      const { repo, root, board } = await gitBoard('best-first', [{ id: 'pick' }]);
+      board.tasks[0]!.candidates = {
+        count: 2,
+        pick: 'first',
+        agents: [shell(`echo $$ > ${root}/slow.pid; sleep 30; echo slow > answer.txt`), shell('echo fast > answer.txt')],
+      };
+      const result = await h.run(board);
+
+      expect(await showFile(repo, result.integration!.branch, 'answer.txt')).toBe('fast');
+      expect(task(result, 'pick').candidates!.map((c) => c.state)).toEqual(['cancelled', 'chosen']);
+      const slow = Number(await fs.readFile(path.join(root, 'slow.pid'), 'utf8'));
+      expect(isAlive(slow)).toBe(false);
+    });
   });
 });
