@@ -6,7 +6,7 @@ import { createLogUpdate } from 'log-update';
 import pc from 'picocolors';
 import { formatDuration } from '../../core/duration.js';
 import type { BoardStatus, TaskStatus } from '../../core/run-state.js';
-import { colourState, formatCounts } from '../format/task-table.js';
+import { colourState, formatCounts, formatUsage } from '../format/task-table.js';
 
 export interface ReporterOutput {
   write: (text: string) => void;
@@ -54,7 +54,7 @@ function describeChange(task: TaskStatus): string {
     case 'running':
       return `${stamp} ${pc.cyan('▶')} ${name} started`;
     case 'succeeded':
-      return `${stamp} ${pc.green('✔')} ${name} succeeded in ${formatDuration(task.durationMs ?? 0)}${task.attempts > 1 ? ` (attempt ${task.attempts})` : ''}`;
+      return `${stamp} ${pc.green('✔')} ${name} succeeded in ${formatDuration(task.durationMs ?? 0)}${task.attempts > 1 ? ` (attempt ${task.attempts})` : ''}${task.usage ? `, ${formatUsage(task.usage)}` : ''}`;
     case 'failed':
       return `${stamp} ${pc.red('✖')} ${name} failed after ${task.attempts} attempt${task.attempts === 1 ? '' : 's'}: ${task.reason ?? ''}`;
     default:
