@@ -1,5 +1,5 @@
 /** Builds normalised boards for tests, with shell tasks that leave evidence on disk. */
-import { DEFAULTS, type BoardSpec, type TaskSpec } from '../../src/core/board.js';
+import { DEFAULTS, type BoardSpec, type GitSpec, type TaskSpec } from '../../src/core/board.js';
 
 export interface TestTask {
   id: string;
@@ -45,5 +45,22 @@ export function makeBoard(id: string, workdir: string, tasks: TestTask[], overri
       timeoutMs: task.timeoutMs ?? 60_000,
       heartbeatTimeoutMs: task.heartbeatTimeoutMs ?? 10_000,
     })),
+  };
+}
+
+/** A git board's settings as the loader would give them for `repo:` with no other options. */
+export function gitSpec(repo: string, worktreeRoot: string, overrides: Partial<GitSpec> = {}): GitSpec {
+  return {
+    repo,
+    worktreeRoot,
+    poolSize: 0,
+    keep: [],
+    copy: [],
+    link: [],
+    strategy: 'merge',
+    onConflict: 'fail',
+    conflictRetries: 1,
+    keepFailedWorktrees: true,
+    ...overrides,
   };
 }

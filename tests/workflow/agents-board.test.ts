@@ -11,7 +11,7 @@ import type { BoardResult, TaskStatus } from '../../src/core/run-state.js';
 import { claudeInvocation, cliPath, codexInvocation } from '../fixtures/model-server/clis.js';
 import type { ModelScript } from '../fixtures/model-server/script.js';
 import { startModelServer, type ModelServer } from '../fixtures/model-server/server.js';
-import { makeBoard, type TestTask } from '../support/boards.js';
+import { gitSpec, makeBoard, type TestTask } from '../support/boards.js';
 import { createRepo, showFile } from '../support/git-repo.js';
 import { createHarness, type Harness } from '../support/harness.js';
 
@@ -43,18 +43,7 @@ async function boardWith(name: string, tasks: (TestTask & { agent?: AgentSpec; v
   const repo = await createRepo(path.join(root, 'repo'));
   const board = makeBoard(`${name}-${randomUUID().slice(0, 8)}`, repo, tasks, {
     ...extra,
-    git: {
-      repo,
-      worktreeRoot: path.join(root, 'trees'),
-      poolSize: 0,
-      keep: [],
-      copy: [],
-      link: [],
-      strategy: 'merge',
-      onConflict: 'fail',
-      conflictRetries: 1,
-      keepFailedWorktrees: true,
-    },
+    git: gitSpec(repo, path.join(root, 'trees')),
   });
   tasks.forEach((t, i) => {
     const spec = board.tasks[i]!;

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BoardSpec, GitSpec } from '../../src/core/board.js';
 import type { BoardResult, TaskStatus } from '../../src/core/run-state.js';
-import { makeBoard, type TestTask } from '../support/boards.js';
+import { gitSpec, makeBoard, type TestTask } from '../support/boards.js';
 import { createRepo, git, pictureCheckout, showFile } from '../support/git-repo.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { sweepFinishedBoards } from '../../worker/sweep.js';
@@ -23,19 +23,7 @@ async function gitBoard(name: string, tasks: TestTask[], git: Partial<GitSpec> =
   const repo = await createRepo(path.join(root, 'repo'), { 'README.md': '# project\n', 'shared.txt': 'line 1\nline 2\nline 3\n' });
   const board = makeBoard(`${name}-${randomUUID().slice(0, 8)}`, repo, tasks, {
     ...overrides,
-    git: {
-      repo,
-      worktreeRoot: path.join(root, 'worktrees'),
-      poolSize: 0,
-      keep: [],
-      copy: [],
-      link: [],
-      strategy: 'merge',
-      onConflict: 'fail',
-      conflictRetries: 1,
-      keepFailedWorktrees: true,
-      ...git,
-    },
+    git: gitSpec(repo, path.join(root, 'worktrees'), git),
   });
   return { repo, root, board };
 }
