@@ -161,9 +161,11 @@ export async function startDetached(
   for (let attempt = 1; ; attempt++) {
     const result = await spawnDetached(cliPath, paths, ports, opts, startTimeoutMs);
     if ('info' in result) return result.info;
-    // Ports picked by probing can be taken before the server binds them; pick again once.
-    if (attempt === 1 && ports.auto && /address already in use|bind:/i.test(result.tail)) {
-      ports = await randomPorts(opts);
+    // Ports picked by probing can be taken before the server binds them, and the server also binds
+    // random ports of its own (HTTP API, metrics, internal services): on a clash, try again, with
+    // new ports when they were ours to choose.
+    if (attempt <= 2 && /address already in use|bind:/i.test(result.startLog)) {
+      if (ports.auto) ports = await randomPorts(opts);
       continue;
     }
     throw new SetupError(
@@ -179,7 +181,7 @@ async function spawnDetached(
   ports: Ports,
   opts: DevServerOptions,
   startTimeoutMs: number,
-): Promise<{ info: DevServerInfo } | { reason: string; tail: string }> {
+): Promise<{ info: DevServerInfo } | { reason: string; tail: string; startLog: string }> {
   await rotateLog(paths.logFile);
   const args = serverArgs(paths.dbFile, ports, opts.namespaces);
   const log = await fs.open(paths.logFile, 'a');
@@ -211,7 +213,8 @@ async function spawnDetached(
     const reason = exit === undefined ? `did not answer within ${startTimeoutMs / 1000} s, so it was stopped` : `stopped before it answered: ${exit}`;
     if (exit === undefined) await terminate(record.pid);
     await markStopped(paths, record.pid);
-    return { reason, tail: await logTail(paths.logFile) };
+    const startLog = await logTail(paths.logFile, 2_000, 256 * 1024);
+    return { reason, tail: summariseCrash(startLog), startLog };
   }
   const readyRecord = { ...record, readyAt: new Date().toISOString() };
   await writeRecord(paths, readyRecord);
@@ -282,4 +285,12 @@ function indent(text: string): string {
     .split('\n')
     .map((line) => `    ${line}`)
     .join('\n');
+}
+
+/** A Go panic ends in a long stack trace: keep its first lines (the reason) and the log's end. */
+function summariseCrash(log: string): string {
+  const lines = log.split('\n');
+  const panicAt = lines.findIndex((line) => /^(panic|fatal error):/.test(line));
+  if (panicAt < 0) return lines.slice(-25).join('\n');
+  return [...lines.slice(panicAt, panicAt + 6), '    …'].join('\n');
 }

@@ -110,12 +110,12 @@ export async function markStopped(paths: DevServerPaths, pid: number): Promise<v
 }
 
 /** The last lines of server.log, for error messages. */
-export async function logTail(logFile: string, maxLines = 25): Promise<string> {
+export async function logTail(logFile: string, maxLines = 25, maxBytes = 8192): Promise<string> {
   try {
     const handle = await fs.open(logFile, 'r');
     try {
       const { size } = await handle.stat();
-      const length = Math.min(size, 8192);
+      const length = Math.min(size, maxBytes);
       const buffer = Buffer.alloc(length);
       await handle.read(buffer, 0, length, size - length);
       return buffer.toString('utf8').trim().split('\n').slice(-maxLines).join('\n');

@@ -66,7 +66,7 @@ describe('todone run', () => {
     const byFile = await runCli(['status', file], { env: e });
     expect(byFile.exitCode).toBe(0);
     expect(byFile.stdout).toContain('COMPLETED');
-    expect(byFile.stdout).toMatch(/only\s+succeeded\s+1/);
+    expect(byFile.stdout).toMatch(/only\s+succeeded\s+shell\s+1/);
     const byId = await runCli(['status', id, '--json'], { env: e });
     expect(JSON.parse(byId.stdout)).toMatchObject({ workflowState: 'COMPLETED', boardId: id, counts: { succeeded: 1 } });
   });

@@ -89,7 +89,8 @@ describe.concurrent('commitWork', () => {
     const startSha = await git(repo, ['rev-parse', 'HEAD']);
     const idle = await prepareWorktree({ git: config, boardId: board, taskId: 'idle', startSha });
     const nothing = await commitWork({ git: config, boardId: board, taskId: 'idle', description: '', path: idle.path, branch: idle.branch, startSha });
-    expect(nothing).toEqual({ sha: startSha, changed: false, files: [], filesTruncated: false, insertions: 0, deletions: 0 });
+    const startTree = await git(repo, ['rev-parse', `${startSha}^{tree}`]);
+    expect(nothing).toEqual({ sha: startSha, tree: startTree, changed: false, files: [], filesTruncated: false, insertions: 0, deletions: 0 });
 
     const many = await prepareWorktree({ git: config, boardId: board, taskId: 'many', startSha });
     await writeFiles(many.path, Object.fromEntries(Array.from({ length: MAX_FILES + 5 }, (_, i) => [`gen/f${i}.txt`, `${i}\n`])));
