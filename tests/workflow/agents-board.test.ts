@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentSpec, BoardSpec, CliAgentSpec } from '../../src/core/board.js';
@@ -103,5 +104,39 @@ describe('a board of real coding agents', () => {
     expect(task(result, 'later').reason).toMatch(/^budget exhausted: spent \d+ of a 1000-token budget$/);
     expect(result.budget?.exhausted).toMatch(/1000-token budget/);
     expect(result.state).toBe('failed');
+  });
+
+  it('runs aider (a stand-in honouring its flags and output) and reads its token report', async () => {
+    const aider = fileURLToPath(new URL('../fixtures/fake-aider/aider', import.meta.url));
+    const { repo, board } = await boardWith('aider', [
+      { id: 'with-aider', agent: { kind: 'aider', model: 'gpt-4o', args: [], env: { FAKE_AIDER_WRITE: 'aider.txt=from aider' }, bin: aider } },
+    ]);
+    const result = await h.run(board);
+
+    expect(task(result, 'with-aider')).toMatchObject({
+      state: 'succeeded',
+      agent: 'aider',
+      usage: { inputTokens: 2300, outputTokens: 120, costUsd: 0.0123 },
+    });
+    expect(await showFile(repo, result.integration!.branch, 'aider.txt')).toBe('from aider');
+  });
+
+  it('cancels running tasks when the budget is spent and onExhausted is cancel', async () => {
+    const claude = await agentFor('claude', {
+      turns: [{ writeFile: { path: 'spent.txt', content: 'x\n' } }, { text: 'done', usage: { input: 5000, output: 500 } }],
+    });
+    const { board } = await boardWith(
+      'budget-cancel',
+      [
+        { id: 'expensive', agent: claude },
+        { id: 'slow', command: 'touch slow.started; sleep 60' },
+      ],
+      { maxParallel: 2, budget: { tokens: 1000, onExhausted: 'cancel' } },
+    );
+    const result = await h.run(board);
+
+    expect(task(result, 'expensive').state).toBe('succeeded');
+    expect(task(result, 'slow')).toMatchObject({ state: 'cancelled' });
+    expect(task(result, 'slow').reason).toMatch(/^budget exhausted/);
   });
 });
