@@ -40,7 +40,9 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
   let boardState: BoardState = 'running';
   let changed = false;
   let budgetExhausted: string | undefined;
-  const boardSpent = (): Usage | undefined => scheduler.snapshot().reduce<Usage | undefined>((sum, t) => addUsage(sum, t.usage), undefined);
+  // A running total, not a sum over every task per start: a 10,000-task board starts 10,000 tasks.
+  let spent = (input.carried?.tasks ?? []).reduce<Usage | undefined>((sum, t) => addUsage(sum, t.usage), undefined);
+  const boardSpent = (): Usage | undefined => spent;
 
   const status = (): BoardStatus => ({
     boardId: board.id,
@@ -137,6 +139,7 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
           ? await runCandidates(worktrees, task, scope, cancelReason, inputFor(task))
           : await worktrees.run(task, scope, cancelReason, inputFor(task));
       const outcome = { ...end.outcome, agent: task.agent.kind };
+      spent = addUsage(spent, outcome.usage);
       if (end.state === 'succeeded') scheduler.succeed(task.id, outcome, Date.now());
       else scheduler.fail(task.id, end.state, outcome, Date.now());
       enforceBudget();

@@ -56,6 +56,10 @@ export class ReadyQueue<T extends Rank> {
     return top;
   }
 
+  clear(): void {
+    this.heap.length = 0;
+  }
+
   /** Removes every item matching the predicate (used when a queued task is cancelled). */
   removeWhere(predicate: (item: T) => boolean): T[] {
     const removed = this.heap.filter(predicate);

@@ -144,9 +144,10 @@ export class BoardScheduler {
   /** Every task not yet started ends skipped with `reason` (e.g. the budget is spent). */
   skipAllPending(reason: string): string[] {
     const skipped: string[] = [];
+    // Every queued task is pending, and every pending task ends here: empty the queue at once.
+    this.ready.clear();
     for (const id of this.board.tasks.map((t) => t.id)) {
       if (this.status.get(id)!.state !== 'pending') continue;
-      this.ready.removeWhere((item) => item.id === id);
       this.skip(id, reason);
       skipped.push(id);
     }
@@ -155,10 +156,10 @@ export class BoardScheduler {
 
   /** Board cancellation: every task not yet started ends cancelled. */
   cancelAllPending(reason: string, now: number): void {
+    this.ready.clear();
     for (const id of this.board.tasks.map((t) => t.id)) {
       const status = this.status.get(id)!;
       if (status.state !== 'pending') continue;
-      this.ready.removeWhere((item) => item.id === id);
       this.finish(id, 'cancelled', { attempts: status.attempts, reason }, now, false);
     }
   }
