@@ -1,3 +1,3 @@
 /** Runs every bench in this folder, one after another (`npm run bench` builds first). */
-const benches = ['./worktree-pool.mjs'];
+const benches = ['./plan-scale.mjs', './worktree-pool.mjs'];
 for (const bench of benches) await import(bench);
