@@ -24,12 +24,15 @@ function pad(text: string, width: number, visible = text.length): string {
 
 export function formatTaskTable(tasks: readonly TaskStatus[], runningAttempts: Record<string, number> = {}): string {
   const idWidth = Math.max(4, ...tasks.map((t) => t.id.length));
-  const header = `${pad('task', idWidth)}  ${pad('state', 10)}  ${pad('agent', 6)}  attempts  duration  ${pad('usage', 16)}  note`;
+  // Shell tasks report no usage: the column appears only when some agent reported tokens.
+  const withUsage = tasks.some((t) => t.usage);
+  const usageColumn = (text: string) => (withUsage ? `${pad(text, 16)}  ` : '');
+  const header = `${pad('task', idWidth)}  ${pad('state', 10)}  ${pad('agent', 6)}  attempts  duration  ${usageColumn('usage')}note`;
   const rows = tasks.map((t) => {
     const attempts = t.state === 'running' ? (runningAttempts[t.id] ?? Math.max(1, t.attempts)) : t.attempts;
     const duration = t.durationMs !== undefined ? formatDuration(t.durationMs) : '';
     const note = (t.reason ?? commitNote(t) ?? '').split('\n')[0]!.slice(0, 100);
-    return `${pad(t.id, idWidth)}  ${pad(colourState(t.state), 10, t.state.length)}  ${pad(t.agent ?? '', 6)}  ${pad(String(attempts), 8)}  ${pad(duration, 8)}  ${pad(formatUsage(t.usage), 16)}  ${note}`;
+    return `${pad(t.id, idWidth)}  ${pad(colourState(t.state), 10, t.state.length)}  ${pad(t.agent ?? '', 6)}  ${pad(String(attempts), 8)}  ${pad(duration, 8)}  ${usageColumn(formatUsage(t.usage))}${note}`;
   });
   return [pc.bold(header), ...rows].join('\n');
 }
