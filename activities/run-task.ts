@@ -77,11 +77,18 @@ export function createRunTask({ home }: RunTaskDeps) {
       TODONE_ATTEMPT: String(attempt),
       TODONE_TASK_KEY: taskKey,
     };
-    const heartbeatEveryMs = Math.max(200, Math.min(5_000, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3));
+    // Progress is sampled often enough for the idle watch too (the worker throttles the heartbeats themselves).
+    const heartbeatEveryMs = Math.max(
+      100,
+      Math.min(5_000, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3, input.idleTimeoutMs ? input.idleTimeoutMs / 4 : Infinity),
+    );
     const supervision = { cwd: input.workdir, pidFile, attempt, signal: ctx.cancellationSignal, progressEveryMs: heartbeatEveryMs };
+    // A hung agent still has a live supervisor heartbeating for it; silence is how it shows.
+    const idle = watchIdle(input.idleTimeoutMs);
 
     const outcome = await supervise({
       ...supervision,
+      signal: AbortSignal.any([ctx.cancellationSignal, idle.signal]),
       file: invocation.file,
       args: invocation.args,
       env: {
@@ -92,8 +99,12 @@ export function createRunTask({ home }: RunTaskDeps) {
         TODONE_PROMPT_FILE: promptFile,
       },
       logPath,
-      onProgress: (progress) => ctx.heartbeat({ phase: 'agent', ...progress }),
+      onProgress: (progress) => {
+        idle.observe(progress.outputBytes);
+        ctx.heartbeat({ phase: 'agent', ...progress });
+      },
     });
+    idle.stop();
 
     // Only the end of the log is read back: the agent may have printed gigabytes.
     const agentReport: AgentReport = hasOutputParser(input.agent) && outcome.kind !== 'spawn-error' ? parseAgentOutput(input.agent, await readLogTail(logPath)) : {};
@@ -109,6 +120,9 @@ export function createRunTask({ home }: RunTaskDeps) {
       ...(usage ? { usage } : {}),
       ...(agentReport.summary ? { summary: agentReport.summary } : {}),
     };
+    if (idle.fired && !ctx.cancellationSignal.aborted) {
+      throw failed(`no output for ${Math.round(input.idleTimeoutMs! / 1000)}s: the agent was taken for hung and killed (idleTimeout)`, report);
+    }
     checkAgentOutcome(outcome, agentReport, report, input, ctx.cancellationSignal);
 
     const commands = input.validate ?? [];
@@ -170,6 +184,32 @@ function checkAgentOutcome(
       throw invalid(`could not start the task's agent: ${outcome.message}${hint}`, report);
     }
   }
+}
+
+/** Fires when the agent's output has not grown for `timeoutMs`. */
+function watchIdle(timeoutMs: number | undefined) {
+  const controller = new AbortController();
+  let lastBytes = -1;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    if (timeoutMs === undefined) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(new Error('idle')), timeoutMs);
+  };
+  arm();
+  return {
+    signal: controller.signal,
+    get fired() {
+      return controller.signal.aborted;
+    },
+    observe(bytes: number) {
+      if (bytes !== lastBytes) {
+        lastBytes = bytes;
+        arm();
+      }
+    },
+    stop: () => clearTimeout(timer),
+  };
 }
 
 function failed(message: string, details: TaskAttemptFailure): ApplicationFailure {

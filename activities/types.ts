@@ -15,6 +15,8 @@ export interface RunTaskInput {
    * start commit, so it never builds on a failed attempt's leftovers.
    */
   worktree?: PrepareWorktreeInput;
+  /** Kill the agent when it prints nothing for this long (TaskSpec.idleTimeoutMs). */
+  idleTimeoutMs?: number;
   /** Extra environment for this run (e.g. what conflicted last time). */
   env?: Record<string, string>;
   /** The board's goal, for the prompt. */

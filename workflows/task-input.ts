@@ -36,6 +36,7 @@ export function taskInput(
     workdir,
     agent: task.agent,
     ...(board.goal ? { goal: board.goal } : {}),
+    ...(task.idleTimeoutMs ? { idleTimeoutMs: task.idleTimeoutMs } : {}),
     ...(task.validate?.length ? { validate: task.validate } : {}),
     ...(dependencies.length ? { dependencies } : {}),
     ...(budgets ? { budgets } : {}),

@@ -140,6 +140,7 @@ function buildTask(task: RawTask, index: number, board: RawBoard, baseDir: strin
     retry: buildRetry(task.retry, board.retry, ['tasks', index, 'retry'], issues),
     timeoutMs: task.timeout ?? board.timeout ?? DEFAULTS.timeoutMs,
     heartbeatTimeoutMs: task.heartbeatTimeout ?? board.heartbeatTimeout ?? DEFAULTS.heartbeatTimeoutMs,
+    ...((task.idleTimeout ?? board.idleTimeout) !== undefined ? { idleTimeoutMs: (task.idleTimeout ?? board.idleTimeout)! } : {}),
     validate: [...(board.validators?.[type] ?? []), ...(task.validate ?? [])].map(buildValidate),
     ...(task.budget ? { budget: task.budget } : {}),
     ...buildCandidates(task, index, board, baseDir, issues),

@@ -207,6 +207,7 @@ export const taskSchema = z.strictObject(
     retry: retrySchema.optional(),
     timeout: duration({ allowZero: false }).optional(),
     heartbeatTimeout: duration({ allowZero: false }).optional(),
+    idleTimeout: duration({ allowZero: false }).optional(),
   },
   expected('a task (a mapping with at least an id)'),
 );
@@ -258,6 +259,7 @@ export const boardObjectSchema = z.strictObject(
     retry: retrySchema.optional(),
     timeout: duration({ allowZero: false }).optional(),
     heartbeatTimeout: duration({ allowZero: false }).optional(),
+    idleTimeout: duration({ allowZero: false }).optional(),
     repo: z.string(nonEmptyText).min(1, nonEmptyText).optional(),
     base: z.string(nonEmptyText).min(1, nonEmptyText).optional(),
     worktrees: worktreesSchema.optional(),

@@ -76,6 +76,8 @@ export interface TaskSpec {
   timeoutMs: number;
   /** How long a silent attempt may go before Temporal declares it lost (worker died). */
   heartbeatTimeoutMs: number;
+  /** An agent that prints nothing for this long is taken for hung and killed (its attempt fails). */
+  idleTimeoutMs?: number;
   /**
    * Checks run after the agent: the board's validators for the task's type first, then the task's
    * own. Optional only so boards recorded in older workflow histories still type-check; the loader

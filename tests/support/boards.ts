@@ -10,6 +10,7 @@ export interface TestTask {
   retry?: Partial<TaskSpec['retry']>;
   timeoutMs?: number;
   heartbeatTimeoutMs?: number;
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -44,6 +45,7 @@ export function makeBoard(id: string, workdir: string, tasks: TestTask[], overri
       retry: { ...DEFAULTS.retry, initialIntervalMs: 100, ...task.retry },
       timeoutMs: task.timeoutMs ?? 60_000,
       heartbeatTimeoutMs: task.heartbeatTimeoutMs ?? 10_000,
+      ...(task.idleTimeoutMs ? { idleTimeoutMs: task.idleTimeoutMs } : {}),
     })),
   };
 }

@@ -207,4 +207,19 @@ describe('board workflow on a real dev server', () => {
     const child = Number(await fs.readFile(path.join(workdir, 'child.pid'), 'utf8'));
     await waitFor('the timed-out task to be killed', () => !isAlive(child), { timeoutMs: 10_000 });
   });
+
+  it('kills an agent that goes silent for its idleTimeout, while a chatty one runs on', async () => {
+    const workdir = await h.tempDir();
+    const board = makeBoard(uid('idle'), workdir, [
+      { id: 'silent', command: 'echo starting; sleep 300 & echo $! > child.pid; wait', idleTimeoutMs: 1_000, retry: { maxAttempts: 1 } },
+      { id: 'chatty', command: 'for i in 1 2 3 4 5 6; do echo tick $i; sleep 0.4; done', idleTimeoutMs: 1_000 },
+    ]);
+    const result = await h.run(board);
+
+    expect(task(result, 'silent').state).toBe('failed');
+    expect(task(result, 'silent').reason).toContain('no output for 1s');
+    expect(task(result, 'chatty').state).toBe('succeeded');
+    const child = Number(await fs.readFile(path.join(workdir, 'child.pid'), 'utf8'));
+    await waitFor('the silent agent to be killed', () => !isAlive(child), { timeoutMs: 10_000 });
+  });
 });
