@@ -4,7 +4,8 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BoardResult } from '../../src/core/run-state.js';
-import { runCli } from '../support/cli.js';
+import { runCli, spawnCli } from '../support/cli.js';
+import { waitFor } from '../support/wait-for.js';
 
 let dir: string;
 const env = () => ({
@@ -90,5 +91,37 @@ describe('todone run', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ taskCount: 4, criticalPath: { ids: ['a', 'b'], lengthMs: 30_000 } });
     const mermaid = await runCli(['plan', file, '--format', 'mermaid'], { env: env() });
     expect(mermaid.stdout).toContain('flowchart');
+  });
+
+  it('cancels a running task from another terminal with `todone cancel`, and then the board', async () => {
+    const { file, id } = await board(
+      'cancel',
+      '  - { id: long, agent: "touch long.started; sleep 300" }\n  - { id: after, agent: "true", dependsOn: [long] }\n  - { id: other, agent: "touch other.started; sleep 300" }\n',
+    );
+    const e = env();
+    const running = spawnCli(['run', file, '--json'], { cwd: dir, env: e });
+    await waitFor('both tasks to start', async () =>
+      (await fs.access(path.join(dir, 'long.started')).then(() => true, () => false)) &&
+      (await fs.access(path.join(dir, 'other.started')).then(() => true, () => false)),
+    );
+
+    const one = await runCli(['cancel', id, 'long', '--reason', 'not needed'], { env: e });
+    expect(one.exitCode, one.stderr).toBe(0);
+    expect(one.stdout).toContain('is being cancelled');
+    const all = await runCli(['cancel', file], { env: e });
+    expect(all.exitCode, all.stderr).toBe(0);
+
+    const finished = await running;
+    expect(finished.exitCode).toBe(1);
+    const result = JSON.parse(String(finished.stdout)) as BoardResult;
+    expect(result.state).toBe('cancelled');
+    expect(result.tasks.map((t) => [t.id, t.state, t.reason])).toEqual([
+      ['long', 'cancelled', 'not needed'],
+      ['after', 'skipped', 'dependency "long" cancelled'],
+      ['other', 'cancelled', 'cancelled by request'],
+    ]);
+    const again = await runCli(['cancel', id], { env: e });
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toContain('is not running');
   });
 });
