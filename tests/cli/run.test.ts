@@ -124,4 +124,23 @@ describe('todone run', () => {
     expect(again.exitCode).toBe(1);
     expect(again.stderr).toContain('is not running');
   });
+
+  it('says so when no worker is serving a board, and shows what the server knows', async () => {
+    const { file, id } = await board('no-worker', '  - { id: waiting, agent: "true" }\n');
+    const e = env();
+    const submitter = spawnCli(['run', file, '--no-worker'], { cwd: dir, env: e });
+    try {
+      const status = await waitFor('the board to exist', async () => {
+        const result = await runCli(['status', id], { env: e });
+        return result.exitCode === 0 ? result : undefined;
+      });
+      expect(status.stdout).toContain('is RUNNING');
+      expect(status.stdout).toContain('No worker answered');
+      expect(status.stdout).toContain(e.TODONE_TASK_QUEUE);
+    } finally {
+      submitter.kill('SIGKILL');
+      await submitter;
+      await runCli(['cancel', id], { env: e });
+    }
+  });
 });
