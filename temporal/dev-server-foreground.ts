@@ -14,7 +14,7 @@ import {
   stopInProcessServer,
 } from './dev-server-start.js';
 import { waitUntilServing } from './health.js';
-import { isRunning } from './processes.js';
+import { isRunning } from '../src/util/processes.js';
 import { withStartLock } from './start-lock.js';
 import { locateTemporalCli } from './temporal-cli.js';
 

@@ -20,7 +20,8 @@ import {
 } from './dev-server-state.js';
 import { serverAnswers, waitUntilServing } from './health.js';
 import { freePort, isPortFree, LOOPBACK } from './ports.js';
-import { isDevServerProcess, isRunning, terminate } from './processes.js';
+import { isRunning } from '../src/util/processes.js';
+import { isDevServerProcess, terminate } from './processes.js';
 import { startSdkDevServer, type SdkDevServer } from './sdk-dev-server.js';
 import { findPackageRoot, TEMPORAL_CLI_ENV } from './temporal-cli.js';
 

@@ -17,7 +17,8 @@ import {
   startInProcess,
   stopInProcessServer,
 } from './dev-server-start.js';
-import { isDevServerProcess, isRunning, terminate } from './processes.js';
+import { isRunning } from '../src/util/processes.js';
+import { isDevServerProcess, terminate } from './processes.js';
 import { withStartLock } from './start-lock.js';
 import { locateTemporalCli } from './temporal-cli.js';
 

@@ -2,30 +2,8 @@
  * Processes run in their own process group so that cancelling a task kills everything it started,
  * and a pid file lets the next attempt kill what a crashed worker left behind.
  */
-import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  return !isZombie(pid);
-}
-
-/**
- * A killed grandchild whose parent died is reparented to PID 1; in a container that never
- * reaps, it lingers as a zombie that answers kill(0) but runs nothing.
- */
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
-}
+import { isRunning } from '../../src/util/processes.js';
 
 /** Signals the whole group led by `pid`; quietly does nothing when it is already gone. */
 export function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -40,7 +18,7 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
 export async function terminateGroup(pid: number, graceMs = 2_000): Promise<void> {
   killGroup(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (isRunning(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   killGroup(pid, 'SIGKILL');
 }
 
@@ -69,7 +47,7 @@ export async function killLeftover(file: string, marker: string): Promise<PidRec
   } catch {
     return undefined;
   }
-  if (isAlive(record.pid) && (await carriesMarker(record.pid, marker))) await terminateGroup(record.pid);
+  if (isRunning(record.pid) && (await carriesMarker(record.pid, marker))) await terminateGroup(record.pid);
   await removePidFile(file);
   return record;
 }

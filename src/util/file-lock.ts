@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isRunning } from '../../temporal/processes.js';
+import { isRunning } from './processes.js';
 
 export interface LockOwner {
   pid?: number;

@@ -16,7 +16,7 @@ import { connectClient, resolveConnection } from '../../temporal/connection.js';
 import { devServerPaths, readRecord } from '../../temporal/dev-server-state.js';
 import { ensureDevServer, runDevServerForeground, stopDevServer } from '../../temporal/dev-server.js';
 import { freePort } from '../../temporal/ports.js';
-import { isRunning } from '../../temporal/processes.js';
+import { isRunning } from '../../src/util/processes.js';
 import { findPackageRoot, locateTemporalCli } from '../../temporal/temporal-cli.js';
 
 const tempDirs: string[] = [];

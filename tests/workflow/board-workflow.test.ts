@@ -3,7 +3,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BoardResult, TaskStatus } from '../../src/core/run-state.js';
-import { isAlive } from '../../activities/process/process-group.js';
+import { isRunning } from '../../src/util/processes.js';
 import { makeBoard, timedCommand } from '../support/boards.js';
 import { countRuns, maxOverlap, readSpans } from '../support/evidence.js';
 import { createHarness, type Harness } from '../support/harness.js';
@@ -126,7 +126,7 @@ describe('board workflow on a real dev server', () => {
         const text = await fs.readFile(path.join(workdir, 'grandchild.pid'), 'utf8').catch(() => '');
         return text.trim() ? Number(text) : undefined;
       });
-      expect(isAlive(grandchild)).toBe(true);
+      expect(isRunning(grandchild)).toBe(true);
       const answer = await boards.cancelTask(board.id, 'hang', 'not needed');
       expect(answer).toMatchObject({ accepted: true, queued: false });
     });
@@ -134,7 +134,7 @@ describe('board workflow on a real dev server', () => {
     expect(task(result, 'hang')).toMatchObject({ state: 'cancelled', reason: 'not needed' });
     expect(task(result, 'after-hang').state).toBe('skipped');
     expect(task(result, 'other').state).toBe('succeeded');
-    expect(isAlive(grandchild)).toBe(false);
+    expect(isRunning(grandchild)).toBe(false);
   });
 
   it('cancelling the board kills running tasks and starts nothing new', async () => {
@@ -155,7 +155,7 @@ describe('board workflow on a real dev server', () => {
     expect(result.state).toBe('cancelled');
     expect(task(result, 'long')).toMatchObject({ state: 'cancelled', reason: 'stop everything' });
     expect(task(result, 'next').state).toBe('cancelled');
-    expect(isAlive(pid)).toBe(false);
+    expect(isRunning(pid)).toBe(false);
     expect(await countRuns(workdir, 'next')).toBe(0);
   });
 
@@ -205,7 +205,7 @@ describe('board workflow on a real dev server', () => {
     expect(task(result, 'hangs')).toMatchObject({ state: 'failed' });
     expect(task(result, 'hangs').reason).toMatch(/timed out \(START_TO_CLOSE/);
     const child = Number(await fs.readFile(path.join(workdir, 'child.pid'), 'utf8'));
-    await waitFor('the timed-out task to be killed', () => !isAlive(child), { timeoutMs: 10_000 });
+    await waitFor('the timed-out task to be killed', () => !isRunning(child), { timeoutMs: 10_000 });
   });
 
   it('kills an agent that goes silent for its idleTimeout, while a chatty one runs on', async () => {
@@ -220,6 +220,6 @@ describe('board workflow on a real dev server', () => {
     expect(task(result, 'silent').reason).toContain('no output for 1s');
     expect(task(result, 'chatty').state).toBe('succeeded');
     const child = Number(await fs.readFile(path.join(workdir, 'child.pid'), 'utf8'));
-    await waitFor('the silent agent to be killed', () => !isAlive(child), { timeoutMs: 10_000 });
+    await waitFor('the silent agent to be killed', () => !isRunning(child), { timeoutMs: 10_000 });
   });
 });

@@ -8,7 +8,7 @@ import { gitSpec, makeBoard, type TestTask } from '../support/boards.js';
 import { createRepo, git, pictureCheckout, showFile } from '../support/git-repo.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { sweepFinishedBoards } from '../../worker/sweep.js';
-import { isAlive } from '../../activities/process/process-group.js';
+import { isRunning } from '../../src/util/processes.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -227,7 +227,7 @@ describe('boards in git worktrees', () => {
       expect(await showFile(repo, result.integration!.branch, 'answer.txt')).toBe('fast');
       expect(task(result, 'pick').candidates!.map((c) => c.state)).toEqual(['cancelled', 'chosen']);
       const slow = Number(await fs.readFile(path.join(root, 'slow.pid'), 'utf8'));
-      expect(isAlive(slow)).toBe(false);
+      expect(isRunning(slow)).toBe(false);
     });
   });
 });
