@@ -9,10 +9,10 @@ import type { RunTaskInput, TaskAttemptResult } from '../activities/types.js';
 import type { AgentSpec, TaskSpec } from '../src/core/board.js';
 import type { CandidateStatus } from '../src/core/run-state.js';
 import type { Outcome } from '../src/core/scheduler.js';
-import { addUsage, type Usage } from '../src/core/usage.js';
+import { addUsage, withUsage, type Usage } from '../src/core/usage.js';
 import { taskActivities } from './activity-options.js';
 import { failureOutcome, successOutcome } from './failures.js';
-import type { TaskEnd, WorktreeFlow } from './worktree-flow.js';
+import { taskCommit, type TaskEnd, type WorktreeFlow } from './worktree-flow.js';
 
 interface Candidate {
   id: string;
@@ -78,20 +78,12 @@ export async function runCandidates(
     const reasons = candidates.map((c) => `${c.id}: ${c.failure?.reason ?? 'did not finish'}`).join('; ');
     end = {
       state: taskCancelled ? 'cancelled' : 'failed',
-      outcome: { attempts, ...(usage ? { usage } : {}), reason: taskCancelled ? (cancelReason() ?? 'cancelled') : `no candidate passed (${reasons})` },
+      outcome: { attempts, ...withUsage(usage), reason: taskCancelled ? (cancelReason() ?? 'cancelled') : `no candidate passed (${reasons})` },
     };
   } else {
     const merged = await CancellationScope.nonCancellable(() => flow.integrate(task, chosen.worktree!.branch, chosen.commit!.sha));
-    const commit = {
-      sha: chosen.commit!.sha,
-      branch: chosen.worktree!.branch,
-      changed: chosen.commit!.changed,
-      files: chosen.commit!.files.length,
-      paths: chosen.commit!.files.slice(0, 50),
-      insertions: chosen.commit!.insertions,
-      deletions: chosen.commit!.deletions,
-    };
-    const base: Outcome = { ...successOutcome(chosen.result!), attempts, commit, ...(usage ? { usage } : {}) };
+    const commit = taskCommit(chosen.commit!, chosen.worktree!.branch);
+    const base: Outcome = { ...successOutcome(chosen.result!), attempts, commit, ...withUsage(usage) };
     end =
       merged.kind === 'conflicted'
         ? { state: 'conflicted', outcome: { ...base, conflictFiles: merged.files, reason: `merge conflict in ${merged.files.join(', ')}` } }

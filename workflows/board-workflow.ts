@@ -9,7 +9,7 @@ import type { BoardSpec, TaskSpec } from '../src/core/board.js';
 import { computeMetrics, type BoardResult, type BoardState, type BoardStatus, type TaskStatus } from '../src/core/run-state.js';
 import { BoardScheduler } from '../src/core/scheduler.js';
 import { cancelBoardSignal, cancelTaskSignal, cancelTaskUpdate, statusQuery } from '../temporal/names.js';
-import { addUsage, budgetSpent, type Usage } from '../src/core/usage.js';
+import { addUsage, budgetSpent, withUsage, type Usage } from '../src/core/usage.js';
 import { taskActivities } from './activity-options.js';
 import { runCandidates } from './best-of-n.js';
 import { taskInput } from './task-input.js';
@@ -54,7 +54,7 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
     counts: scheduler.counts,
     tasks: scheduler.snapshot(),
     ...(worktrees?.ready ? { integration: worktrees.status() } : {}),
-    ...usageField(boardSpent()),
+    ...withUsage(boardSpent()),
     ...(board.budget ? { budget: { ...board.budget, ...(budgetExhausted ? { exhausted: budgetExhausted } : {}) } } : {}),
   });
 
@@ -182,8 +182,4 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
 function shouldContinueAsNew(limit: number): boolean {
   const info = workflowInfo();
   return info.continueAsNewSuggested || info.historyLength > limit;
-}
-
-function usageField(usage: Usage | undefined): { usage?: Usage } {
-  return usage ? { usage } : {};
 }

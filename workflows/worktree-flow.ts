@@ -5,10 +5,10 @@
  */
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { RunTaskInput } from '../activities/types.js';
-import { addUsage, type Usage } from '../src/core/usage.js';
-import type { IntegrateResult, IntegrationInfo, PrepareWorktreeInput, PreparedWorktree } from '../activities/git/types.js';
+import { addUsage, withUsage, type Usage } from '../src/core/usage.js';
+import type { CommitResult, IntegrateResult, IntegrationInfo, PrepareWorktreeInput, PreparedWorktree } from '../activities/git/types.js';
 import type { BoardSpec, GitSpec, TaskSpec } from '../src/core/board.js';
-import type { IntegrationStatus } from '../src/core/run-state.js';
+import type { IntegrationStatus, TaskCommit } from '../src/core/run-state.js';
 import type { Outcome } from '../src/core/scheduler.js';
 import { gitActivities, taskActivities } from './activity-options.js';
 import { failureOutcome, successOutcome } from './failures.js';
@@ -144,16 +144,7 @@ export class WorktreeFlow {
         const result = await this.integrate(task, worktree.branch, commit.sha);
         return { commit, result };
       });
-      const commit = {
-        sha: merged.commit.sha,
-        branch: worktree.branch,
-        changed: merged.commit.changed,
-        // At least this many: the commit step caps its list (filesTruncated) to keep payloads small.
-        files: merged.commit.files.length,
-        paths: merged.commit.files.slice(0, 50),
-        insertions: merged.commit.insertions,
-        deletions: merged.commit.deletions,
-      };
+      const commit = taskCommit(merged.commit, worktree.branch);
 
       if (merged.result.kind !== 'conflicted') {
         await this.release(task, request, worktree, false);
@@ -228,6 +219,16 @@ export class WorktreeFlow {
   }
 }
 
-function withUsage(usage: Usage | undefined): { usage?: Usage } {
-  return usage ? { usage } : {};
+/** What the task status keeps of a commit: counts and the first paths, not the whole list. */
+export function taskCommit(commit: CommitResult, branch: string): TaskCommit {
+  return {
+    sha: commit.sha,
+    branch,
+    changed: commit.changed,
+    // At least this many: the commit step caps its list (filesTruncated) to keep payloads small.
+    files: commit.files.length,
+    paths: commit.files.slice(0, 50),
+    insertions: commit.insertions,
+    deletions: commit.deletions,
+  };
 }

@@ -24,6 +24,11 @@ export function addUsage(a: Usage | undefined, b: Usage | undefined): Usage | un
   return sum;
 }
 
+/** `{ usage }` to spread into a status or outcome, or nothing when no agent reported any. */
+export function withUsage(usage: Usage | undefined): { usage?: Usage } {
+  return usage ? { usage } : {};
+}
+
 export function totalTokens(usage: Usage | undefined): number {
   return usage ? usage.inputTokens + usage.outputTokens : 0;
 }
