@@ -72,15 +72,20 @@ export class BoardClient {
     }
   }
 
-  async snapshot(boardId: string, queryTimeoutMs = 3_000): Promise<BoardSnapshot> {
+  /** What the server knows of the board's workflow, without asking a worker. */
+  async describe(boardId: string): Promise<WorkflowExecutionDescription> {
     const handle = this.handle(boardId);
-    let description: WorkflowExecutionDescription;
     try {
-      description = await handle.describe();
+      return await handle.describe();
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw new NotFoundError(`no board "${boardId}" found (workflow ${handle.workflowId})`);
       throw error;
     }
+  }
+
+  async snapshot(boardId: string, queryTimeoutMs = 3_000): Promise<BoardSnapshot> {
+    const handle = this.handle(boardId);
+    const description = await this.describe(boardId);
     const runningAttempts: Record<string, number> = {};
     for (const pending of description.raw.pendingActivities ?? []) {
       const taskId = pending.activityId?.replace(/^task-/, '');

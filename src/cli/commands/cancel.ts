@@ -7,9 +7,10 @@ export async function cancelCommand(options: { board: string; task?: string; rea
   const boardId = await resolveBoardId(options.board, io.cwd);
   const session = await openSession(io);
   try {
-    const description = await session.boards.snapshot(boardId, 1_000);
-    if (description.description.status.name !== 'RUNNING') {
-      io.stderr(`Board "${boardId}" is not running (${description.description.status.name}): nothing to cancel.\n`);
+    // Only the workflow's state matters here: no need to wait on a worker for a status query.
+    const state = (await session.boards.describe(boardId)).status.name;
+    if (state !== 'RUNNING') {
+      io.stderr(`Board "${boardId}" is not running (${state}): nothing to cancel.\n`);
       return 1;
     }
     if (!options.task) {
