@@ -3,26 +3,27 @@
  * retry) naming every problem, before any git command runs. Objects are not strict, because the
  * workflow passes its richer `GitSpec` where a `BoardGitConfig` is expected.
  */
-import path from 'node:path';
 import { z } from 'zod';
-import { isSafeId } from '../../src/core/board.js';
+import { withRule } from '../../src/core/rule-schema.js';
+import {
+  absolutePathProblem,
+  branchNameProblem,
+  identityPartProblem,
+  keepPatternProblem,
+  relativePathProblem,
+  shaProblem,
+  unsafeIdReason,
+} from '../../src/core/rules.js';
 import { GitConfigError } from './errors.js';
 
-const absolutePath = z.string().refine((p) => p !== '' && path.isAbsolute(p), 'must be an absolute path');
-const safeId = z.string().refine(isSafeId, "must be a safe id (letters, digits, '.', '_', '-')");
-const sha = z.string().regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, 'must be a full commit SHA');
-/** Stays inside the folder it is relative to, and never names git's own data. */
-const relativeEntry = z.string().refine((p) => {
-  if (p === '' || path.isAbsolute(p) || p.includes('\0')) return false;
-  const parts = p.split(/[\\/]+/).filter((s) => s !== '' && s !== '.');
-  return parts.length > 0 && !parts.includes('..') && parts[0] !== '.git';
-}, 'must be a relative path inside the repository (no "..", not .git)');
-const keepPattern = z.string().refine((p) => p.trim() !== '' && !p.includes('\0') && !p.includes('\n'), 'must be a non-empty pattern');
-/** Git rejects `<`, `>` and newlines in identities. */
-const identityPart = z.string().refine((s) => s.trim() !== '' && !/[<>\n\0]/.test(s), 'must be non-empty, without <, > or newlines');
-const branchName = z
-  .string()
-  .refine((b) => b !== '' && !b.startsWith('-') && !b.startsWith('refs/') && !/[\s~^:?*[\\\0]|\.\.|@\{|\/\/|\.lock$|^\/|\/$|\.$/.test(b), 'must be a local branch name');
+// The same rules the board schema applies at load time (src/core/rules.ts): what a board accepts, these accept.
+const absolutePath = withRule(z.string(), absolutePathProblem);
+const safeId = withRule(z.string(), unsafeIdReason);
+const sha = withRule(z.string(), shaProblem);
+const relativeEntry = withRule(z.string(), relativePathProblem);
+const keepPattern = withRule(z.string(), keepPatternProblem);
+const identityPart = withRule(z.string(), identityPartProblem);
+const branchName = withRule(z.string(), branchNameProblem);
 
 export const boardGitConfigSchema = z.object({
   repo: absolutePath,

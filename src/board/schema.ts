@@ -4,8 +4,11 @@
  * applied by load.ts. Durations come out in milliseconds.
  */
 import { z } from 'zod';
-import { AGENT_KINDS, CUSTOM_PLACEHOLDERS, TASK_TYPES, type AgentKind, type CliAgentSpec } from '../core/board.js';
+import { AGENT_KINDS, CUSTOM_PLACEHOLDERS, TASK_TYPES, type CliAgentSpec } from '../core/board.js';
 import { parseDuration } from '../core/duration.js';
+import { withRule } from '../core/rule-schema.js';
+import type { Rule } from '../core/rules.js';
+import { branchNameProblem, identityPartProblem, keepPatternProblem, relativePathProblem } from '../core/rules.js';
 import { describeValue } from './format.js';
 import { suggestion } from './suggest.js';
 
@@ -75,6 +78,14 @@ const env = z.record(z.string(), envValue, expected('a mapping of variable names
 
 const nonEmptyText = expected('a non-empty string');
 const nonEmptyString = z.string(nonEmptyText).min(1, nonEmptyText);
+
+/**
+ * A non-empty string that also keeps one of git's rules (src/core/rules.ts), the very rule the git
+ * activities check: a value that would fail inside the workflow is reported here, before it starts.
+ */
+function gitSetting(rule: Rule) {
+  return withRule(nonEmptyString, rule, (problem, value) => `${problem}, got ${describeValue(value)}`);
+}
 
 const AGENT_SHAPES = `a shell command string, or a mapping with a kind (${AGENT_KINDS.join(', ')})`;
 
@@ -212,15 +223,15 @@ export const taskSchema = z.strictObject(
   expected('a task (a mapping with at least an id)'),
 );
 
-const pathList = z.array(z.string(nonEmptyText).min(1, nonEmptyText), expected('a list of paths'));
+const pathList = (rule: Rule) => z.array(gitSetting(rule), expected('a list of paths'));
 
 export const worktreesSchema = z.strictObject(
   {
     root: z.string(nonEmptyText).min(1, nonEmptyText).optional(),
     pool: z.number(expected('a whole number >= 0')).int(expected('a whole number >= 0')).min(0, expected('a whole number >= 0')).optional(),
-    keep: pathList.optional(),
-    copy: pathList.optional(),
-    link: pathList.optional(),
+    keep: z.array(gitSetting(keepPatternProblem), expected('a list of patterns')).optional(),
+    copy: pathList(relativePathProblem).optional(),
+    link: pathList(relativePathProblem).optional(),
     keepFailed: z.boolean(expected('true or false')).optional(),
   },
   expected('a worktrees mapping (root, pool, keep, copy, link, keepFailed)'),
@@ -228,8 +239,8 @@ export const worktreesSchema = z.strictObject(
 
 export const authorSchema = z.strictObject(
   {
-    name: z.string(nonEmptyText).min(1, nonEmptyText),
-    email: z.string(nonEmptyText).min(1, nonEmptyText),
+    name: gitSetting(identityPartProblem),
+    email: gitSetting(identityPartProblem),
   },
   expected('an author mapping { name, email }'),
 );
@@ -261,7 +272,7 @@ export const boardObjectSchema = z.strictObject(
     heartbeatTimeout: duration({ allowZero: false }).optional(),
     idleTimeout: duration({ allowZero: false }).optional(),
     repo: z.string(nonEmptyText).min(1, nonEmptyText).optional(),
-    base: z.string(nonEmptyText).min(1, nonEmptyText).optional(),
+    base: gitSetting(branchNameProblem).optional(),
     worktrees: worktreesSchema.optional(),
     integration: integrationSchema.optional(),
     tasks: z.array(taskSchema, expected('a list of tasks')),
@@ -284,20 +295,3 @@ export type RawTask = z.output<typeof taskSchema>;
 export type RawAgent = z.output<typeof agentSchema>;
 export type RawValidateEntry = z.output<typeof validateEntry>;
 export type RawRetry = z.output<typeof retrySchema>;
-
-/** The fields each kind of mapping accepts, for "unknown field" messages. */
-export const KNOWN_FIELDS = {
-  board: Object.keys(boardObjectSchema.shape),
-  task: Object.keys(taskSchema.shape),
-  agent: Object.fromEntries(agentSchemas.map((schema) => [schema.shape.kind.value, Object.keys(schema.shape)])) as Record<
-    AgentKind,
-    string[]
-  >,
-  validate: Object.keys(validateObject.shape),
-  retry: Object.keys(retrySchema.shape),
-  worktrees: Object.keys(worktreesSchema.shape),
-  integration: Object.keys(integrationSchema.shape),
-  author: Object.keys(authorSchema.shape),
-  budget: Object.keys(boardBudgetSchema.shape),
-  attempts: Object.keys(attemptsObjectSchema.shape),
-} as const;

@@ -3,25 +3,12 @@
  * (skipping whatever the schema already rejects) so one run reports shape errors and graph errors
  * together instead of making the user fix the file twice.
  */
-import { isSafeId, slugify } from '../core/board.js';
+import { slugify } from '../core/board.js';
 import type { GraphTask } from '../core/graph.js';
 import { findCycle } from '../core/graph.js';
+import { isSafeId, SAFE_ID_RULE, unsafeIdReason } from '../core/rules.js';
 import type { BoardIssue, PathSegment } from './format.js';
 import { suggestion } from './suggest.js';
-
-const SAFE_ID_RULE = "use letters, digits, '.', '_' and '-' (must start with a letter or digit)";
-
-/** Why `id` cannot be a branch name, folder name and workflow id, or undefined when it can. */
-export function unsafeIdReason(id: string): string | undefined {
-  if (isSafeId(id)) return undefined;
-  const quoted = JSON.stringify(id);
-  if (id.length > 100) return `${quoted} is not a safe id: at most 100 characters (it has ${id.length})`;
-  if (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) {
-    if (id.includes('..')) return `${quoted} is not a safe id: it must not contain ".."`;
-    return `${quoted} is not a safe id: it must not end with "." or ".lock"`;
-  }
-  return `${quoted} is not a safe id: ${SAFE_ID_RULE}`;
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -161,12 +161,8 @@ export const DEFAULTS = {
   retry: { maxAttempts: 3, initialIntervalMs: 1_000, backoffCoefficient: 2, maxIntervalMs: 60_000 },
 } as const;
 
-/** Ids become branch names, folder names and workflow ids: keep them to a portable alphabet. */
-export const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-
-export function isSafeId(id: string): boolean {
-  return SAFE_ID.test(id) && !id.includes('..') && !id.endsWith('.lock') && !id.endsWith('.');
-}
+/** Ids become branch names, folder names and workflow ids; the rule lives with git's other rules. */
+export { isSafeId } from './rules.js';
 
 /** Turns a board name into an id when the board gives none ("My Board!" -> "my-board"). */
 export function slugify(name: string): string {

@@ -1,0 +1,91 @@
+/**
+ * The rules on the strings that reach git: ids, SHAs, paths inside the repository, keep patterns,
+ * identities and branch names. The board schema applies them at load time and the git activities
+ * at their edge, so a value one accepts the other accepts too, and bad input is reported before a
+ * workflow starts. Pure (no Node modules): workflow code may import it.
+ *
+ * Each rule is a function returning why a value breaks it ("must ..."), or undefined when it
+ * passes; `is…` predicates are derived from them.
+ */
+
+export type Rule = (value: string) => string | undefined;
+
+const passes =
+  (rule: Rule) =>
+  (value: string): boolean =>
+    rule(value) === undefined;
+
+// ---- safe ids: they become branch names, folder names and workflow ids ----
+
+export const SAFE_ID_MAX_LENGTH = 100;
+const SAFE_ID_ALPHABET = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const SAFE_ID_RULE = "use letters, digits, '.', '_' and '-' (must start with a letter or digit)";
+
+/** Why `id` cannot be a branch name, folder name and workflow id, or undefined when it can. */
+export function unsafeIdReason(id: string): string | undefined {
+  const quoted = JSON.stringify(id);
+  if (id.length > SAFE_ID_MAX_LENGTH) return `${quoted} is not a safe id: at most ${SAFE_ID_MAX_LENGTH} characters (it has ${id.length})`;
+  if (!SAFE_ID_ALPHABET.test(id)) return `${quoted} is not a safe id: ${SAFE_ID_RULE}`;
+  if (id.includes('..')) return `${quoted} is not a safe id: it must not contain ".."`;
+  // Git refuses ref names ending in ".lock" or ".".
+  if (id.endsWith('.lock') || id.endsWith('.')) return `${quoted} is not a safe id: it must not end with "." or ".lock"`;
+  return undefined;
+}
+
+export const isSafeId = passes(unsafeIdReason);
+
+// ---- commit SHAs: SHA-1 or SHA-256 repositories, always the full lowercase form git prints ----
+
+const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+export const shaProblem: Rule = (text) => (FULL_SHA.test(text) ? undefined : 'must be a full commit SHA (40 or 64 lowercase hex digits)');
+
+export const isFullSha = passes(shaProblem);
+
+// ---- paths ----
+
+/** POSIX, like the machines the activities run on; written by hand so this file needs no node:path. */
+export const absolutePathProblem: Rule = (p) => (p.startsWith('/') ? undefined : 'must be an absolute path');
+
+export const isAbsolutePath = passes(absolutePathProblem);
+
+/** For `copy` and `link`: stays inside the repository, and never names git's own data. */
+export const relativePathProblem: Rule = (p) => {
+  if (p === '') return 'must not be empty';
+  if (p.includes('\0')) return 'must not contain a NUL character';
+  if (isAbsolutePath(p)) return 'must be relative to the repository, not an absolute path';
+  const parts = p.split(/[\\/]+/).filter((s) => s !== '' && s !== '.');
+  if (parts.length === 0) return 'must name something inside the repository, not the repository itself';
+  if (parts.includes('..')) return 'must stay inside the repository (no ".." segments)';
+  if (parts[0] === '.git') return "must not name git's own data (.git)";
+  return undefined;
+};
+
+/** A gitignore-style pattern handed to `git clean -e`: one line. */
+export const keepPatternProblem: Rule = (p) => {
+  if (p.trim() === '') return 'must not be blank';
+  if (p.includes('\0') || p.includes('\n')) return 'must be one line (no newline or NUL character)';
+  return undefined;
+};
+
+// ---- git identities and branches ----
+
+/** Git rejects `<`, `>` and newlines in a name or email. */
+export const identityPartProblem: Rule = (s) => {
+  if (s.trim() === '') return 'must not be blank';
+  if (/[<>\n\0]/.test(s)) return 'must not contain <, > or a newline (git refuses them in names and emails)';
+  return undefined;
+};
+
+/** A subset of `git check-ref-format --branch` that also keeps names from reading as options. */
+const BAD_BRANCH = /[\s~^:?*[\\\0]|\.\.|@\{|\/\/|\.lock$|^\/|\/$|\.$/;
+
+export const branchNameProblem: Rule = (b) => {
+  if (b === '') return 'must not be empty';
+  if (b.startsWith('-')) return 'must not start with "-"';
+  if (b.startsWith('refs/')) return 'must be a local branch name (without "refs/")';
+  if (BAD_BRANCH.test(b)) {
+    return 'must be a valid branch name (no spaces, ~ ^ : ? * [ \\, "..", "@{" or "//", and no leading or trailing "/", trailing "." or ".lock")';
+  }
+  return undefined;
+};
