@@ -106,10 +106,7 @@ async function firstFree(candidates: (number | undefined)[], taken: number[]): P
     if (candidate === undefined || candidate > 65_535 || taken.includes(candidate)) continue;
     if (await isPortFree(candidate)) return candidate;
   }
-  for (;;) {
-    const port = await freePort();
-    if (!taken.includes(port)) return port;
-  }
+  return freePort(taken);
 }
 
 export function serverArgs(dbFile: string, ports: Ports, namespaces: string[] = []): string[] {

@@ -1,8 +1,13 @@
 import net from 'node:net';
+import getPort from 'get-port';
 
 export const LOOPBACK = '127.0.0.1';
 
-/** Whether nothing listens on `port` (we can bind it ourselves right now). */
+/**
+ * Whether nothing listens on `port` (we can bind it ourselves right now). Not get-port: it refuses a
+ * port this very process picked in the last 15 to 30 s, and a server restarted here must come back
+ * on the port it had.
+ */
 export function isPortFree(port: number, host = LOOPBACK): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
@@ -11,17 +16,13 @@ export function isPortFree(port: number, host = LOOPBACK): Promise<boolean> {
   });
 }
 
-/** A port the OS says is free now (binding port 0). Someone may take it before we use it. */
-export function freePort(host = LOOPBACK): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host, exclusive: true }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('the OS returned no port'))));
-    });
-  });
+/**
+ * A port free now, never one in `exclude`. get-port also remembers for a while the ports it handed
+ * out in this process, so two calls in a row never return the same port. Someone outside may still
+ * take it before we use it.
+ */
+export function freePort(exclude: readonly number[] = [], host = LOOPBACK): Promise<number> {
+  return getPort({ host, exclude });
 }
 
 /** A cheap "is anything listening" test, so readiness polling does not wait out gRPC timeouts. */
