@@ -501,6 +501,26 @@ describe('budgets and git settings', () => {
     expectIssue(issues, 'worktrees.root', 'must be outside the repository');
     await rm(repo, { recursive: true, force: true });
   });
+
+  it('rejects at load time the git settings the git activities would refuse inside the workflow', async () => {
+    const repo = await mkdtemp(path.join(os.tmpdir(), 'todone-repo-'));
+    await mkdir(path.join(repo, '.git'));
+    const issues = await loadIssues(
+      `name: x\nrepo: ${repo}\nbase: "-x"\nworktrees:\n  copy: ["../x", ".git/hooks"]\n  link: ["/abs"]\n  keep: ["", " "]\n` +
+        `integration: { author: { name: " ", email: "<a@b.c>" } }\ntasks:\n  - { id: a, agent: "true" }\n`,
+    );
+    expectIssue(issues, 'base', 'must not start with "-", got "-x" (line 3)');
+    expectIssue(issues, 'worktrees.copy[0]', 'must stay inside the repository (no ".." segments), got "../x"');
+    expectIssue(issues, 'worktrees.copy[1]', "must not name git's own data (.git)");
+    expectIssue(issues, 'worktrees.link[0]', 'must be relative to the repository, not an absolute path, got "/abs"');
+    expectIssue(issues, 'worktrees.keep[0]', 'expected a non-empty string, got ""');
+    expectIssue(issues, 'worktrees.keep[1]', 'must not be blank');
+    expectIssue(issues, 'integration.author.name', 'must not be blank');
+    expectIssue(issues, 'integration.author.email', 'must not contain <, > or a newline');
+    expectIssue(await loadIssues(`name: x\nrepo: ${repo}\nbase: a..b\ntasks:\n${TASK}`), 'base', 'must be a valid branch name');
+    expectIssue(await loadIssues(`name: x\nrepo: ${repo}\nbase: refs/heads/main\ntasks:\n${TASK}`), 'base', 'must be a local branch name (without "refs/")');
+    await rm(repo, { recursive: true, force: true });
+  });
 });
 
 describe('best of N', () => {
