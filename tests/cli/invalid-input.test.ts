@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { boardWorkflowId } from '../../src/core/board.js';
+import { boardWorkflowId } from '../../workflows/api.js';
 import { runCli } from '../support/cli.js';
 
 let dir: string;
@@ -106,6 +106,23 @@ describe('todone run with bad input', () => {
     expect(result.stderr).toContain('tasks[0].dependsOn[0]: unknown task "zz"');
     expect(result.stderr).toContain('tasks[1].id: duplicate id "a"');
     expect(result.stderr).toContain('tasks[1].type');
+  });
+
+  it('rejects git settings the git activities would refuse, before any workflow starts', async () => {
+    await fs.mkdir(path.join(dir, 'git-settings-repo', '.git'), { recursive: true });
+    const file = await writeBoard(
+      'git-settings.yaml',
+      'name: git-settings\nrepo: git-settings-repo\nbase: "a..b"\nworktrees: { copy: ["../x"], link: ["/abs"] }\n' +
+        'integration: { author: { name: Ann, email: "<ann@example.com>" } }\ntasks:\n  - { id: a, agent: "true" }\n',
+    );
+    const result = await runCli(['run', file], { env: env() });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('base: must be a valid branch name');
+    expect(result.stderr).toContain('worktrees.copy[0]: must stay inside the repository (no ".." segments), got "../x" (line 4)');
+    expect(result.stderr).toContain('worktrees.link[0]: must be relative to the repository, not an absolute path');
+    expect(result.stderr).toContain('integration.author.email: must not contain <, > or a newline');
+    expect(result.stdout).toBe('');
+    await expectNoWorkflow('git-settings');
   });
 
   it('rejects a bad command-line option with exit 2', async () => {
