@@ -97,11 +97,12 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
 
   program
     .command('clean')
-    .description("remove a board's worktrees and task branches")
-    .argument('<board>', 'board file or board id')
+    .description("remove a board's worktrees and task branches, or (--finished) what finished boards left behind")
+    .argument('[board]', 'board file or board id')
     .option('--all', 'also remove the integration branch')
-    .action(async (board: string, opts: { all?: boolean }) => {
-      setExitCode(await cleanCommand({ board, all: opts.all }, io));
+    .option('--finished', "every finished board: remove leftover worktrees, keep those kept for inspection")
+    .action(async (board: string | undefined, opts: { all?: boolean; finished?: boolean }) => {
+      setExitCode(await cleanCommand({ board, all: opts.all, finished: opts.finished }, io));
     });
 
   program

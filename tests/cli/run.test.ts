@@ -125,6 +125,32 @@ describe('todone run', () => {
     expect(again.stderr).toContain('is not running');
   });
 
+  it('says nothing about boards whose repository is long gone, and forgets them; clean --finished sweeps on request', async () => {
+    const e = { ...env(), TODONE_HOME: path.join(dir, `home-${randomUUID().slice(0, 8)}`) };
+    const goneRepo = path.join(dir, `gone-${randomUUID().slice(0, 8)}`);
+    const record = path.join(e.TODONE_HOME, 'boards', 'old-board', 'git.json');
+    const git = { repo: goneRepo, worktreeRoot: path.join(goneRepo, '..', 'trees'), poolSize: 0, keep: [], copy: [], link: [], strategy: 'merge' };
+    await fs.mkdir(path.dirname(record), { recursive: true });
+    await fs.writeFile(record, JSON.stringify({ boardId: 'old-board', git }));
+
+    const { file } = await board('quiet', '  - { id: a, agent: "true" }\n');
+    const result = await runCli(['run', file], { env: e });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain('sweep');
+    expect(result.stdout).not.toContain('sweep');
+    expect(result.stderr).not.toContain('old-board');
+    // The run's worker swept in the background and forgot the board whose repository is gone.
+    await expect(fs.access(record)).rejects.toThrow();
+
+    await fs.mkdir(path.dirname(record), { recursive: true });
+    await fs.writeFile(record, JSON.stringify({ boardId: 'old-board', git }));
+    const cleaned = await runCli(['clean', '--finished'], { env: e });
+    expect(cleaned.exitCode, cleaned.stderr).toBe(0);
+    expect(cleaned.stdout).toContain('Removed 0 leftover worktrees of 0 finished boards.');
+    expect(cleaned.stderr).not.toContain('old-board');
+    await expect(fs.access(record)).rejects.toThrow();
+  });
+
   it('says so when no worker is serving a board, and shows what the server knows', async () => {
     const { file, id } = await board('no-worker', '  - { id: waiting, agent: "true" }\n');
     const e = env();

@@ -1,6 +1,7 @@
 /**
  * `todone clean <board>`: removes the board's worktrees and task branches; `--all` also removes the
- * integration branch. Refuses while the board is running.
+ * integration branch. Refuses while the board is running. `todone clean --finished` sweeps every
+ * finished board instead, the way a worker does at its start.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,12 +10,25 @@ import { loadBoardFile } from '../../board/load.js';
 import type { BoardGitConfig } from '../../core/board.js';
 import type { BoardResult } from '../../core/run-state.js';
 import { todoneHome } from '../../data-dir.js';
-import { NotFoundError } from '../../errors.js';
+import { NotFoundError, TodoneError } from '../../errors.js';
 import type { CommandIO } from '../io.js';
 import { openSession } from '../session.js';
+import { sweepFinishedBoards } from '../../../worker/sweep.js';
 import { gitConfigOf } from './git-config.js';
 
-export async function cleanCommand(options: { board: string; all?: boolean }, io: CommandIO): Promise<number> {
+export interface CleanCommandOptions {
+  board?: string;
+  all?: boolean;
+  /** Every finished board, instead of one: leftover worktrees go, those kept for inspection stay. */
+  finished?: boolean;
+}
+
+export async function cleanCommand(options: CleanCommandOptions, io: CommandIO): Promise<number> {
+  if (options.finished) {
+    if (options.board !== undefined || options.all) throw usage('`todone clean --finished` takes no board and no --all.');
+    return cleanFinished(io);
+  }
+  if (options.board === undefined) throw usage('name a board to clean, or use --finished for every finished board.');
   const file = path.resolve(io.cwd, options.board);
   const fromFile = fs.existsSync(file) ? await loadBoardFile(file, { home: todoneHome(io.env) }) : undefined;
   const boardId = fromFile?.id ?? options.board;
@@ -44,4 +58,22 @@ export async function cleanCommand(options: { board: string; all?: boolean }, io
       `${removed.deletedBranches.length} branch${removed.deletedBranches.length === 1 ? '' : 'es'} of board "${boardId}".\n`,
   );
   return 0;
+}
+
+async function cleanFinished(io: CommandIO): Promise<number> {
+  const session = await openSession(io);
+  try {
+    const report = await sweepFinishedBoards({ home: session.home, client: session.client, log: io.stderr });
+    io.stdout(
+      `Removed ${report.removedWorktrees} leftover worktree${report.removedWorktrees === 1 ? '' : 's'} of ` +
+        `${report.boards} finished board${report.boards === 1 ? '' : 's'}.\n`,
+    );
+    return 0;
+  } finally {
+    await session.close();
+  }
+}
+
+function usage(message: string): TodoneError {
+  return new TodoneError(message, 'USAGE', 2);
 }

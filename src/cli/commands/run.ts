@@ -42,6 +42,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
   const session = await openSession(io, { taskQueue: options.taskQueue });
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
+  let sweep: Promise<unknown> | undefined;
   const stopWorker = async () => {
     if (!worker) return;
     if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -75,7 +76,8 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     if (link) log(`Watch it in the Temporal Web UI: ${link}\n`);
 
     if (options.worker !== false) {
-      await sweepFinishedBoards({ home: session.home, client: session.client, log: io.stderr });
+      // Other boards' leftovers are the worker's chore, not this run's: swept alongside, in silence.
+      sweep = sweepFinishedBoards({ home: session.home, client: session.client }).catch(() => undefined);
       installRuntime();
       const connection = await connectWorkerConnection(session.target);
       worker = await createTodoneWorker({ connection, namespace: session.target.namespace, taskQueue: started.taskQueue, home: session.home });
@@ -92,6 +94,8 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);
     await stopWorker();
+    // Its git steps hold repository locks and use the session's client: let it end first.
+    await sweep;
     await session.close();
   }
 }
