@@ -32,7 +32,7 @@ function positiveInt(value: string): number {
 }
 
 const policyOption = () =>
-  new Option('--policy <policy>', 'scheduling policy (waves exists only to compare against the seed)').choices(['eager', 'waves']);
+  new Option('--policy <policy>', 'scheduling policy: eager, or waves (level-by-level barriers, for comparison)').choices(['eager', 'waves']);
 
 export function buildProgram(io: CommandIO, setExitCode: (code: number) => void): Command {
   const program = new Command('todone')

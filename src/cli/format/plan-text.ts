@@ -56,7 +56,7 @@ export function formatPlanText(
   return lines.join('\n') + '\n';
 }
 
-/** The seed's should_use_todone, said in one sentence. */
+/** The original description's `should_use_todone`, said in one sentence. */
 export function verdict(plan: Pick<BoardPlan, 'advice' | 'parallelizationFactor'>): string {
   if (plan.advice.worthIt) {
     return `Parallel execution is worth it: ~${plan.parallelizationFactor.toFixed(1)}x faster than running tasks one at a time.`;
