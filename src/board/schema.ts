@@ -1,7 +1,8 @@
 /**
- * The shape of a board file as the user writes it. Only types and ranges are checked here; the
- * relations between tasks (ids, dependencies, cycles) are validate.ts's job, and defaults are
- * applied by load.ts. Durations come out in milliseconds.
+ * The shape of a board file as the user writes it. Types, ranges and the git rules the git
+ * activities rely on (src/core/rules.ts) are checked here; the relations between tasks (ids,
+ * dependencies, cycles) are validate.ts's job, and defaults are applied by load.ts. Durations come
+ * out in milliseconds.
  */
 import { z } from 'zod';
 import { AGENT_KINDS, CUSTOM_PLACEHOLDERS, TASK_TYPES, type CliAgentSpec } from '../core/board.js';
