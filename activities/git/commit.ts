@@ -31,11 +31,12 @@ export async function commitWork(input: CommitInput): Promise<CommitResult> {
   }
   // An agent may have switched branches or detached HEAD; its work is wherever HEAD is now.
   const head = await worktree.run(['symbolic-ref', '-q', 'HEAD'], { ok: [1] });
-  if (head.stdout.trim() !== `refs/heads/${branch}`) await worktree.raw(['checkout', '--no-track', '-B', branch]);
+  if (head.stdout.trim() !== `refs/heads/${branch}`) await worktree.api((g) => g.checkout(['--no-track', '-B', branch]));
 
-  await worktree.raw(['add', '--all', '--verbose', '--', '.', ...(await extraExcludes(worktree, config))]);
+  const excludes = await extraExcludes(worktree, config);
+  await worktree.api((g) => g.add(['--all', '--verbose', '--', '.', ...excludes]));
   crashPoint('commit:after-add');
-  const staged = await worktree.raw(['diff', '--cached', '--name-only', '-z', '--no-renames']);
+  const staged = await worktree.api((g) => g.diff(['--cached', '--name-only', '-z', '--no-renames']));
   if (staged !== '') {
     await worktree.raw(['commit', '--no-verify', '--no-gpg-sign', '--cleanup=whitespace', '--file=-'], {
       input: taskCommitMessage(boardId, taskId, description),
@@ -62,7 +63,7 @@ export async function diffStat(
   from: string,
   to: string,
 ): Promise<Pick<CommitResult, 'files' | 'filesTruncated' | 'insertions' | 'deletions'>> {
-  const out = await git.raw(['diff', '--numstat', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', from, to]);
+  const out = await git.api((g) => g.diff(['--numstat', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', from, to]));
   const files: string[] = [];
   let insertions = 0;
   let deletions = 0;

@@ -2,11 +2,20 @@
  * Every git command Todone runs goes through here: simple-git with argument arrays (never a shell),
  * one instance per command so its exit code and stderr can be read exactly, and an environment in
  * which the user's hooks, pager, editor, signing and terminal prompts never run.
+ *
+ * `api` runs simple-git's typed calls (revparse, checkout, add, diff, reset, clean) where they
+ * produce the very command and flags we need. `raw` is for what simple-git has no call for, or
+ * whose call would change the command: worktree, update-ref (with --stdin), symbolic-ref,
+ * for-each-ref, rev-list, ls-files, merge-base, cherry-pick, merge and `branch` (its call adds
+ * `-v`); `commit`, whose call passes the message with `-m` where ours comes on stdin
+ * (`--file=-`); `status` and `log`, whose calls impose their own format and parser where ours
+ * read `--porcelain=v2 -z` and `--format=%B`. `run` is `raw` for commands whose non-zero exit is an
+ * answer (a merge that conflicted, a ref that is not there), read from the exit code.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { simpleGit } from 'simple-git';
+import { simpleGit, type SimpleGit } from 'simple-git';
 import { GitCommandError } from './errors.js';
 import type { CommitAuthor } from './types.js';
 
@@ -65,6 +74,11 @@ export interface Git {
   readonly author: CommitAuthor;
   /** stdout of a command that must succeed. */
   raw(args: readonly string[], options?: { input?: string }): Promise<string>;
+  /**
+   * A typed simple-git call on an instance with the same settings; like `raw`, a non-zero exit
+   * (which simple-git lets pass when git printed nothing on stderr) throws a GitCommandError.
+   */
+  api<T>(call: (git: SimpleGit) => Promise<T>): Promise<T>;
   run(args: readonly string[], options?: RunOptions): Promise<GitResult>;
   /** The same settings in another folder (a worktree of the same repository). */
   at(dir: string): Git;
@@ -72,8 +86,10 @@ export interface Git {
 
 export function openGit(dir: string, options: { author?: CommitAuthor } = {}): Git {
   const author = options.author ?? DEFAULT_AUTHOR;
-  const run = async (args: readonly string[], runOptions: RunOptions = {}): Promise<GitResult> => {
+  /** Runs `call` on a fresh hardened instance; `result` is what git answered, whatever simple-git made of it. */
+  const execute = async <T>(call: (git: SimpleGit) => Promise<T>, input: string | undefined, ok: readonly number[]) => {
     let result: GitResult | undefined;
+    let spawned: readonly string[] = [];
     const git = simpleGit({
       baseDir: dir,
       // The committer (and author) is always set, so commits work with no git identity configured.
@@ -88,30 +104,44 @@ export function openGit(dir: string, options: { author?: CommitAuthor } = {}): G
         };
         return error;
       },
-      ...(runOptions.input !== undefined ? { input: () => runOptions.input } : {}),
-    }).env(gitEnv());
+      ...(input !== undefined ? { input: () => input } : {}),
+    })
+      .env(gitEnv())
+      .outputHandler((_command, _stdout, _stderr, args) => (spawned = withoutConfig(args)));
     const t0 = performance.now();
+    let value: T | undefined;
     try {
-      await git.raw([...args]);
+      value = await call(git);
     } catch (error) {
-      // No result means git never ran (missing binary, a guard refused the arguments).
-      if (!result) throw error;
+      // No result means git never ran (missing binary, a guard refused the arguments); exit 0 means
+      // simple-git could not read a successful answer: either way not git's failure to report.
+      if (!result || result.exitCode === 0) throw error;
     }
     // A debugging aid: which commands a step runs and what each costs (free text never is an argument).
-    if (process.env.TODONE_GIT_TRACE) process.stderr.write(`todone git ${Math.round(performance.now() - t0)}ms ${args.slice(0, 3).join(' ')}\n`);
-    if (!result) throw new Error(`git ${args[0] ?? ''} produced no result`);
-    if (result.exitCode !== 0 && !(runOptions.ok ?? []).includes(result.exitCode)) {
-      throw new GitCommandError(args, result.exitCode, result.stderr || result.stdout, dir);
+    if (process.env.TODONE_GIT_TRACE) process.stderr.write(`todone git ${Math.round(performance.now() - t0)}ms ${spawned.slice(0, 3).join(' ')}\n`);
+    if (!result) throw new Error(`git ${spawned[0] ?? ''} produced no result`);
+    if (result.exitCode !== 0 && !ok.includes(result.exitCode)) {
+      throw new GitCommandError(spawned, result.exitCode, result.stderr || result.stdout, dir);
     }
-    return result;
+    return { result, value };
   };
+  const run = async (args: readonly string[], runOptions: RunOptions = {}): Promise<GitResult> =>
+    (await execute((git) => git.raw([...args]), runOptions.input, runOptions.ok ?? [])).result;
   return {
     dir,
     author,
     run,
     raw: async (args, rawOptions) => (await run(args, rawOptions?.input !== undefined ? { input: rawOptions.input } : {})).stdout,
+    api: async (call) => (await execute(call, undefined, [])).value!,
     at: (other) => openGit(other, { author }),
   };
+}
+
+/** The command as we asked for it: simple-git puts our `-c` settings in front. */
+function withoutConfig(args: readonly string[]): string[] {
+  let i = 0;
+  while (args[i] === '-c') i += 2;
+  return args.slice(i);
 }
 
 function gitEnv(): Record<string, string> {
@@ -127,14 +157,16 @@ function gitEnv(): Record<string, string> {
 
 /** `rev-parse` of something that must exist, as a full SHA. */
 export async function revParse(git: Git, rev: string): Promise<string> {
-  return (await git.raw(['rev-parse', '--verify', rev])).trim();
+  return git.api((g) => g.revparse(['--verify', rev]));
 }
 
 /** The commit `rev` names, or undefined when there is none. */
 export async function tryRevParse(git: Git, rev: string): Promise<string | undefined> {
   // Without -q so that a miss prints (to stderr): simple-git waits 50 ms after a silent command.
-  const r = await git.run(['rev-parse', '--verify', `${rev}^{commit}`], { ok: [1, 128] });
-  return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  return git.api((g) => g.revparse(['--verify', `${rev}^{commit}`])).catch((error: unknown) => {
+    if (error instanceof GitCommandError && (error.status === 1 || error.status === 128)) return undefined;
+    throw error;
+  });
 }
 
 export async function branchSha(git: Git, branch: string): Promise<string | undefined> {
@@ -156,11 +188,11 @@ export function isFullSha(text: string): boolean {
 
 /** The git dir of the worktree at `git.dir` (its private one for a linked worktree). */
 export async function gitDirOf(git: Git): Promise<string> {
-  return path.resolve(git.dir, (await git.raw(['rev-parse', '--git-dir'])).trim());
+  return path.resolve(git.dir, await git.api((g) => g.revparse(['--git-dir'])));
 }
 
 export async function commonDirOf(git: Git): Promise<string> {
-  return path.resolve(git.dir, (await git.raw(['rev-parse', '--git-common-dir'])).trim());
+  return path.resolve(git.dir, await git.api((g) => g.revparse(['--git-common-dir'])));
 }
 
 export interface StaleLockOptions {

@@ -5,6 +5,7 @@
  * branch exactly as it was, and a crash at any point is repaired by the next call, which also
  * recognises a task already integrated so that nothing is integrated twice.
  */
+import { CleanOptions, ResetMode } from 'simple-git';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MAX_FILES } from './commit.js';
@@ -121,8 +122,8 @@ async function restore(worktree: Git, branch: string): Promise<void> {
   // A rebase replays onto a detached HEAD; a crash there leaves it detached.
   if (status.branch !== branch) await worktree.raw(['symbolic-ref', 'HEAD', `refs/heads/${branch}`]);
   // Checked first because this runs before every integration, and almost always finds nothing to do.
-  if (busy || status.branch !== branch || status.changed > 0) await worktree.raw(['reset', '--hard', 'HEAD']);
-  if (status.untracked > 0) await worktree.raw(['clean', '-ffdx']);
+  if (busy || status.branch !== branch || status.changed > 0) await worktree.api((g) => g.reset(ResetMode.HARD, ['HEAD']));
+  if (status.untracked > 0) await worktree.api((g) => g.clean(CleanOptions.FORCE, ['-f', '-d', '-x']));
 }
 
 export async function integrate(input: IntegrateInput): Promise<IntegrateResult> {
@@ -209,7 +210,7 @@ async function rebaseTask({ worktree, branch, head, input }: Step): Promise<Inte
     .split('\n')
     .filter(Boolean);
   if (commits.length === 0) return { kind: 'nothing-to-merge', head };
-  await worktree.raw(['checkout', '--detach']);
+  await worktree.api((g) => g.checkout(['--detach']));
   let replayed = 0;
   for (const commit of commits) {
     const pick = await worktree.run(['cherry-pick', '--no-commit', commit], { ok: [1] });
@@ -236,7 +237,7 @@ async function rebaseTask({ worktree, branch, head, input }: Step): Promise<Inte
 }
 
 async function conflicted(worktree: Git, branch: string, head: string, attempt: GitResult): Promise<IntegrateResult> {
-  const files = [...new Set((await worktree.raw(['diff', '--name-only', '-z', '--diff-filter=U'])).split('\0').filter(Boolean))].sort();
+  const files = [...new Set((await worktree.api((g) => g.diff(['--name-only', '-z', '--diff-filter=U']))).split('\0').filter(Boolean))].sort();
   await restore(worktree, branch);
   if (files.length === 0) {
     // Not a conflict (e.g. an object git could not read): a failure worth retrying, not a verdict on the task.
@@ -246,7 +247,7 @@ async function conflicted(worktree: Git, branch: string, head: string, attempt: 
 }
 
 async function stagedFiles(worktree: Git): Promise<string[]> {
-  return (await worktree.raw(['diff', '--cached', '--name-only', '-z', '--no-renames'])).split('\0').filter(Boolean);
+  return (await worktree.api((g) => g.diff(['--cached', '--name-only', '-z', '--no-renames']))).split('\0').filter(Boolean);
 }
 
 async function commitFromStdin(worktree: Git, message: string): Promise<void> {

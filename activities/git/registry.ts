@@ -181,7 +181,7 @@ export async function releaseBranchElsewhere(
     if (e.prunable !== undefined || e.locked !== undefined || !(await exists(e.path))) {
       await forgetWorktree(repo, e.path, commonDir, root);
     } else {
-      await repo.at(e.path).raw(['checkout', '--detach']);
+      await repo.at(e.path).api((g) => g.checkout(['--detach']));
     }
     changed = true;
   }

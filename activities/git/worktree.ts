@@ -4,6 +4,7 @@
  * once, switched from task to task, so a large repository is not checked out again for each).
  * Every step is safe to run again after a crash at any point: what is there is reused or repaired.
  */
+import { CleanOptions, ResetMode } from 'simple-git';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { crashPoint } from './crash-point.js';
@@ -49,7 +50,7 @@ export async function prepareWorktree(input: PrepareWorktreeInput): Promise<Prep
       await abandonOperations(worktree);
       // As `reset --hard` does, but also moves HEAD onto the task branch; in a slot that already
       // holds the repository it rewrites only the files that differ, which is the point of the pool.
-      await worktree.raw(['checkout', '--force', '--no-track', '-B', branch, start]);
+      await worktree.api((g) => g.checkout(['--force', '--no-track', '-B', branch, start]));
     } else {
       if (state === 'broken') await forgetWorktree(repo, wtPath, commonDir, config.worktreeRoot);
       await fs.mkdir(path.dirname(wtPath), { recursive: true });
@@ -63,7 +64,7 @@ export async function prepareWorktree(input: PrepareWorktreeInput): Promise<Prep
 
   if (fresh) {
     // HEAD is at the start commit already: this writes the index and every file.
-    await worktree.raw(['reset', '--hard']);
+    await worktree.api((g) => g.reset(ResetMode.HARD));
   } else {
     await cleanIfNeeded(worktree, config.keep);
   }
@@ -99,7 +100,7 @@ export async function releaseWorktree(input: ReleaseWorktreeInput): Promise<void
           await clearStaleIndexLock(slot);
           await abandonOperations(slot);
           // --force discards tracked changes as `reset --hard` would.
-          await slot.raw(['checkout', '--force', '--detach']);
+          await slot.api((g) => g.checkout(['--force', '--detach']));
           await cleanIfNeeded(slot, config.keep);
         } else {
           await forgetWorktree(repo, slotPath, commonDir, config.worktreeRoot);
@@ -155,5 +156,5 @@ export async function initPool(input: { git: BoardGitConfig; boardId: string; st
 /** `clean -ffdx` sparing the board's keep patterns (both f's so nested repositories go too), if anything is untracked. */
 async function cleanIfNeeded(worktree: Git, keep: readonly string[]): Promise<void> {
   if ((await worktreeStatus(worktree)).untracked === 0) return;
-  await worktree.raw(['clean', '-ffdx', ...keep.flatMap((k) => ['-e', k])]);
+  await worktree.api((g) => g.clean(CleanOptions.FORCE, ['-f', '-d', '-x', ...keep.flatMap((k) => ['-e', k])]));
 }
