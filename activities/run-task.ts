@@ -9,7 +9,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { taskDataDir } from '../src/data-dir.js';
-import { agentInvocation, hasOutputParser, parseAgentOutput, type AgentReport } from './agents/index.js';
+import { hostSandboxProbes, type SandboxProbes } from './agents/host-sandboxes.js';
+import { hasOutputParser, parseAgentOutput, type AgentReport } from './agents/index.js';
+import { plannedInvocation } from './agents/planned-invocation.js';
+import { recordUnfinished } from './agents/unfinished-note.js';
+import { unfinishedWork } from './agents/work-check.js';
 import { clip, readLogTail } from './agents/output.js';
 import { validationLogPath, writePrompt } from './agents/prompt-file.js';
 import { prepareWorktree } from './git/worktree.js';
@@ -18,15 +22,17 @@ import { supervise, type SuperviseOutcome } from './process/supervise.js';
 import { runValidation } from './process/validation.js';
 import { budgetBlocks, earlierUsage, recordUsage } from './usage-ledger.js';
 import { addUsage } from '../src/core/usage.js';
-import { FAILURE_TYPES, type RunTaskInput, type TaskAttemptFailure, type TaskAttemptResult } from './types.js';
+import { FAILURE_TYPES, type RunTaskInput, type TaskOutcome } from './types.js';
 
 export interface RunTaskDeps {
   /** Todone's data folder (logs, pid files). */
   home: string;
+  /** What works on this host to confine agents (probed once per process); tests inject answers. */
+  sandboxes?: SandboxProbes;
 }
 
-export function createRunTask({ home }: RunTaskDeps) {
-  return async function runTask(input: RunTaskInput): Promise<TaskAttemptResult> {
+export function createRunTask({ home, sandboxes = hostSandboxProbes }: RunTaskDeps) {
+  return async function runTask(input: RunTaskInput): Promise<TaskOutcome> {
     const ctx = Context.current();
     const attempt = ctx.info.attempt;
     const started = Date.now();
@@ -43,7 +49,7 @@ export function createRunTask({ home }: RunTaskDeps) {
         type: FAILURE_TYPES.budgetExhausted,
         message: blocked,
         nonRetryable: true,
-        details: [{ attempt: attempt - 1, ...(earlier ? { usage: earlier } : {}) } satisfies TaskAttemptFailure],
+        details: [{ attempts: attempt - 1, ...(earlier ? { usage: earlier } : {}) } satisfies TaskOutcome],
       });
     }
 
@@ -55,20 +61,26 @@ export function createRunTask({ home }: RunTaskDeps) {
     // A log left by an earlier run of the board would otherwise be quoted in the next prompt.
     await fs.rm(validationLog, { force: true });
     if (!(await isDirectory(input.workdir))) {
-      throw invalid(`workdir ${input.workdir} does not exist or is not a folder`, { attempt, logPath });
+      throw invalid(`workdir ${input.workdir} does not exist or is not a folder`, { attempts: attempt, logPath });
     }
 
     const { prompt, promptFile } = await writePrompt(input, dir, attempt);
-    const invocation = agentInvocation({
-      agent: input.agent,
-      prompt,
-      promptFile,
-      worktree: input.workdir,
-      taskId: input.taskId,
-      boardId: input.boardId,
-      attempt,
-      logDir: dir,
-    });
+    const planned = await plannedInvocation(
+      {
+        agent: input.agent,
+        prompt,
+        promptFile,
+        worktree: input.workdir,
+        taskId: input.taskId,
+        boardId: input.boardId,
+        attempt,
+        logDir: dir,
+      },
+      sandboxes,
+      { readable: input.worktree ? [input.worktree.git.repo] : [] },
+    );
+    if ('refused' in planned) throw invalid(planned.refused, { attempts: attempt, logPath });
+    const { invocation } = planned;
     // The marker variable lets a later attempt recognise (and only then kill) a group this one started.
     const todoneEnv = {
       TODONE_BOARD_ID: input.boardId,
@@ -110,8 +122,8 @@ export function createRunTask({ home }: RunTaskDeps) {
     const agentReport: AgentReport = hasOutputParser(input.agent) && outcome.kind !== 'spawn-error' ? parseAgentOutput(input.agent, await readLogTail(logPath)) : {};
     await recordUsage(dir, attempt, agentReport.usage);
     const usage = addUsage(earlier, agentReport.usage);
-    const report = {
-      attempt,
+    const report: TaskOutcome = {
+      attempts: attempt,
       logPath,
       promptPath: promptFile,
       durationMs: outcome.durationMs,
@@ -124,6 +136,11 @@ export function createRunTask({ home }: RunTaskDeps) {
       throw failed(`no output for ${Math.round(input.idleTimeoutMs! / 1000)}s: the agent was taken for hung and killed (idleTimeout)`, report);
     }
     checkAgentOutcome(outcome, agentReport, report, input, ctx.cancellationSignal);
+    const unfinished = await unfinishedWork(input, agentReport);
+    if (unfinished) {
+      await recordUnfinished(dir, attempt, unfinished);
+      throw failed(unfinished, { ...report, exitCode: 0 });
+    }
 
     const commands = input.validate ?? [];
     if (commands.length === 0) return { ...report, exitCode: 0 };
@@ -150,7 +167,7 @@ export function createRunTask({ home }: RunTaskDeps) {
         type: FAILURE_TYPES.validationFailed,
         message: `validation failed: \`${clip(failed.command.replace(/\s+/g, ' '), 200)}\` ${how}${validation.lastLine ? `: ${validation.lastLine}` : ''}`,
         // The agent's own tail is in its log; what the user needs here is why the check failed.
-        details: [{ ...validated, outputTail: validation.tail } satisfies TaskAttemptFailure],
+        details: [{ ...validated, outputTail: validation.tail } satisfies TaskOutcome],
       });
     }
     return validated;
@@ -161,7 +178,7 @@ export function createRunTask({ home }: RunTaskDeps) {
 function checkAgentOutcome(
   outcome: SuperviseOutcome,
   agentReport: AgentReport,
-  report: TaskAttemptFailure,
+  report: TaskOutcome,
   input: RunTaskInput,
   signal: AbortSignal,
 ): void {
@@ -212,11 +229,11 @@ function watchIdle(timeoutMs: number | undefined) {
   };
 }
 
-function failed(message: string, details: TaskAttemptFailure): ApplicationFailure {
+function failed(message: string, details: TaskOutcome): ApplicationFailure {
   return ApplicationFailure.create({ type: FAILURE_TYPES.taskFailed, message, details: [details] });
 }
 
-function invalid(message: string, details: TaskAttemptFailure): ApplicationFailure {
+function invalid(message: string, details: TaskOutcome): ApplicationFailure {
   return ApplicationFailure.create({ type: FAILURE_TYPES.invalidTask, message, nonRetryable: true, details: [details] });
 }
 

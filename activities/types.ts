@@ -17,6 +17,8 @@ export interface RunTaskInput {
   worktree?: PrepareWorktreeInput;
   /** Kill the agent when it prints nothing for this long (TaskSpec.idleTimeoutMs). */
   idleTimeoutMs?: number;
+  /** Git mode: an attempt that leaves its worktree unchanged fails (TaskSpec.expectChanges). */
+  expectChanges?: boolean;
   /** Extra environment for this run (e.g. what conflicted last time). */
   env?: Record<string, string>;
   /** The board's goal, for the prompt. */
@@ -35,7 +37,7 @@ export interface RunTaskInput {
 export interface DependencyBrief {
   id: string;
   description: string;
-  /** The dependency's own agent summary (TaskAttemptResult.summary), when it gave one. */
+  /** The dependency's own agent summary (TaskOutcome.summary), when it gave one. */
   summary?: string;
   files: string[];
 }
@@ -43,40 +45,13 @@ export interface DependencyBrief {
 /** Token counts as the agent's CLI reported them; input includes cached input. */
 export type { Usage } from '../src/core/usage.js';
 
-export interface ValidationRecord {
-  command: string;
-  passed: boolean;
-  required: boolean;
-  /** null when the command was killed by a signal or could not start. */
-  exitCode: number | null;
-  durationMs: number;
-}
-
-export interface TaskAttemptResult {
-  attempt: number;
-  exitCode: number;
-  durationMs: number;
-  logPath: string;
-  /** Last few KB of combined output: enough to read an error, never enough to bloat history. */
-  outputTail: string;
-  outputBytes: number;
-  /** The prompt the agent was given (`prompt-<attempt>.md` beside the log). */
-  promptPath?: string;
-  /** Tokens and cost of this attempt and the earlier attempts of this activity, when the CLI reports them. */
-  usage?: Usage;
-  /** The agent's closing message, bounded: what dependents' prompts say this task did. */
-  summary?: string;
-  /** One entry per validation command run, in order; absent when the task has none. */
-  validation?: ValidationRecord[];
-  /** Full output of the validation commands (`validation-<attempt>.log`). */
-  validationLogPath?: string;
-}
-
 /**
- * Carried in `ApplicationFailure.details[0]` when an attempt fails, so the workflow can report it.
- * For a validation failure, `outputTail` is the failing command's output (the agent's is in its log).
+ * An attempt's activity returns the TaskOutcome of that attempt (`attempts` is its attempt number,
+ * usage covers its earlier attempts too); a failed attempt carries the same shape in
+ * `ApplicationFailure.details[0]`. For a validation failure `outputTail` is the failing check's
+ * output (the agent's is in its log).
  */
-export type TaskAttemptFailure = Partial<TaskAttemptResult> & { attempt: number };
+export type { TaskOutcome, ValidationRecord } from '../src/core/outcome.js';
 
 export const FAILURE_TYPES = {
   /** The process ran and exited non-zero, or its CLI reported an error: retryable. */

@@ -5,24 +5,18 @@
  * task also gets a worktree, a commit and a turn in the merge queue (WorktreeFlow).
  */
 import { CancellationScope, condition, continueAsNew, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { BoardSpec, TaskSpec } from '../src/core/board.js';
-import { computeMetrics, type BoardResult, type BoardState, type BoardStatus, type TaskStatus } from '../src/core/run-state.js';
+import type { TaskSpec } from '../src/core/board.js';
+import { computeMetrics, type BoardResult, type BoardState, type BoardStatus } from '../src/core/run-state.js';
 import { BoardScheduler } from '../src/core/scheduler.js';
-import { cancelBoardSignal, cancelTaskSignal, cancelTaskUpdate, statusQuery } from '../temporal/names.js';
 import { addUsage, budgetSpent, withUsage, type Usage } from '../src/core/usage.js';
 import { taskActivities } from './activity-options.js';
-import { runCandidates } from './best-of-n.js';
-import { taskInput } from './task-input.js';
+import { cancelBoardSignal, cancelTaskSignal, cancelTaskUpdate, statusQuery, type BoardWorkflowInput } from './api.js';
 import { failureOutcome, successOutcome } from './failures.js';
-import { WorktreeFlow, type TaskEnd, type WorktreeCarry } from './worktree-flow.js';
+import { runGitTask } from './git-task.js';
+import { taskInput } from './task-input.js';
+import { WorktreeFlow, type TaskEnd } from './worktree-flow.js';
 
-export interface BoardWorkflowInput {
-  board: BoardSpec;
-  /** Present when this run continues an earlier one (continue-as-new). */
-  carried?: { startedAt: number; tasks: TaskStatus[]; git?: WorktreeCarry };
-  /** History events after which the run drains and continues as new (tests lower it). */
-  continueAfterEvents?: number;
-}
+export type { BoardWorkflowInput } from './api.js';
 
 /**
  * Past this many history events the workflow drains its running tasks and continues as new,
@@ -133,11 +127,9 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
     scopes.set(task.id, scope);
     try {
       const cancelReason = () => cancelReasons.get(task.id);
-      const end = !worktrees
-        ? await runPlain(task, scope)
-        : task.candidates
-          ? await runCandidates(worktrees, task, scope, cancelReason, inputFor(task))
-          : await worktrees.run(task, scope, cancelReason, inputFor(task));
+      const end = worktrees
+        ? await runGitTask(task, { flow: worktrees, scope, cancelReason, makeInput: inputFor(task) })
+        : await runPlain(task, scope);
       const outcome = { ...end.outcome, agent: task.agent.kind };
       spent = addUsage(spent, outcome.usage);
       if (end.state === 'succeeded') scheduler.succeed(task.id, outcome, Date.now());

@@ -1,53 +1,38 @@
 /** Turns what ended a task activity into the outcome the scheduler records. */
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, isCancellation } from '@temporalio/workflow';
-import type { TaskAttemptFailure, TaskAttemptResult } from '../activities/types.js';
 import type { TaskSpec } from '../src/core/board.js';
-import type { Outcome } from '../src/core/scheduler.js';
+import { asTaskOutcome, type TaskOutcome } from '../src/core/outcome.js';
 
 /** A success keeps no output tail: the log file has it, and 10,000 tails would bloat every status. */
-export function successOutcome(result: TaskAttemptResult): Outcome {
-  return {
-    attempts: result.attempt,
-    durationMs: result.durationMs,
-    exitCode: result.exitCode,
-    logPath: result.logPath,
-    ...(result.usage ? { usage: result.usage } : {}),
-    ...(result.summary ? { summary: result.summary } : {}),
-  };
+export function successOutcome(result: TaskOutcome): TaskOutcome {
+  const { outputTail: _tail, ...kept } = result;
+  return kept;
 }
 
 /** A reason a person can act on: the exit code and last line, the timeout that fired, or the cancel reason. */
-export function failureOutcome(error: unknown, task: TaskSpec, cancelReason: string | undefined): Outcome {
-  const details = attemptDetails(error);
+export function failureOutcome(error: unknown, task: TaskSpec, cancelReason: string | undefined): TaskOutcome {
+  const reported = reportedOutcome(error);
   if (cancelReason !== undefined || isCancellation(error)) {
-    return { attempts: 0, ...details, reason: cancelReason ?? 'cancelled' };
+    return { ...reported, attempts: reported?.attempts ?? 0, reason: cancelReason ?? 'cancelled' };
   }
   const cause = error instanceof ActivityFailure ? error.cause : error;
   if (cause instanceof TimeoutFailure) {
     const limit = cause.timeoutType === 'HEARTBEAT' ? task.heartbeatTimeoutMs : task.timeoutMs;
-    return { attempts: task.retry.maxAttempts, ...details, reason: `timed out (${cause.timeoutType ?? 'timeout'}, limit ${limit}ms)` };
+    return { ...reported, attempts: task.retry.maxAttempts, reason: `timed out (${cause.timeoutType ?? 'timeout'}, limit ${limit}ms)` };
   }
   const message = cause instanceof Error ? cause.message : String(cause);
-  return { attempts: details.attempts ?? task.retry.maxAttempts, ...details, reason: message };
+  return { ...reported, attempts: reported?.attempts ?? task.retry.maxAttempts, reason: message };
 }
 
-function attemptDetails(error: unknown): Partial<Outcome> & { attempts?: number } {
+/** The outcome the failed attempt reported in its ApplicationFailure's details, wherever it is in the cause chain. */
+function reportedOutcome(error: unknown): TaskOutcome | undefined {
   let cause: unknown = error;
   while (cause instanceof Error) {
     if (cause instanceof ApplicationFailure) {
-      const detail = cause.details?.[0] as TaskAttemptFailure | undefined;
-      if (detail && typeof detail.attempt === 'number') {
-        return {
-          attempts: detail.attempt,
-          durationMs: detail.durationMs,
-          exitCode: detail.exitCode,
-          logPath: detail.logPath,
-          outputTail: detail.outputTail,
-          ...(detail.usage ? { usage: detail.usage } : {}),
-        };
-      }
+      const outcome = asTaskOutcome(cause.details?.[0]);
+      if (outcome) return outcome;
     }
     cause = cause.cause;
   }
-  return {};
+  return undefined;
 }

@@ -37,6 +37,7 @@ export function taskInput(
     agent: task.agent,
     ...(board.goal ? { goal: board.goal } : {}),
     ...(task.idleTimeoutMs ? { idleTimeoutMs: task.idleTimeoutMs } : {}),
+    ...(task.expectChanges ? { expectChanges: true } : {}),
     ...(task.validate?.length ? { validate: task.validate } : {}),
     ...(dependencies.length ? { dependencies } : {}),
     ...(budgets ? { budgets } : {}),

@@ -1,27 +1,26 @@
 /**
- * Git mode, workflow side: each task gets a worktree on its own branch, starts from a commit that
- * holds its dependencies' work, has its changes committed, and is merged into the integration
- * branch through a queue that handles one task at a time, in completion order.
+ * Git mode, workflow side: the board's worktrees and its merge queue. Each task (or candidate)
+ * leases a worktree on its own branch, starting from a commit that holds its dependencies' work;
+ * its changes are committed there and merged into the integration branch through a queue that
+ * takes one task at a time, in completion order. The steps are put together in git-task.ts.
  */
-import { CancellationScope, isCancellation } from '@temporalio/workflow';
-import type { RunTaskInput } from '../activities/types.js';
-import { addUsage, withUsage, type Usage } from '../src/core/usage.js';
+import { CancellationScope } from '@temporalio/workflow';
 import type { CommitResult, IntegrateResult, IntegrationInfo, PrepareWorktreeInput, PreparedWorktree } from '../activities/git/types.js';
 import type { BoardSpec, GitSpec, TaskSpec } from '../src/core/board.js';
-import type { IntegrationStatus, TaskCommit } from '../src/core/run-state.js';
-import type { Outcome } from '../src/core/scheduler.js';
-import { gitActivities, taskActivities } from './activity-options.js';
-import { failureOutcome, successOutcome } from './failures.js';
+import type { TaskCommit, TaskOutcome } from '../src/core/outcome.js';
+import type { IntegrationStatus } from '../src/core/run-state.js';
+import { gitActivities } from './activity-options.js';
+import type { WorktreeCarry } from './api.js';
 
 export interface TaskEnd {
   state: 'succeeded' | 'failed' | 'conflicted' | 'cancelled';
-  outcome: Outcome;
+  outcome: TaskOutcome;
 }
 
-/** What survives a continue-as-new: nothing is running then, so every pool slot is idle. */
-export interface WorktreeCarry {
-  integration: IntegrationInfo;
-  freeSlots: number[];
+/** A worktree claimed for one task or candidate: what was asked for, and what was made. */
+export interface Lease {
+  request: PrepareWorktreeInput;
+  worktree?: PreparedWorktree;
 }
 
 export class WorktreeFlow {
@@ -74,102 +73,33 @@ export class WorktreeFlow {
     };
   }
 
-  /**
-   * Runs one task to its end. `scope` is the task's cancellation scope: cancelling it kills the
-   * agent, but a merge already under way finishes (it is quick and must not be left half done).
-   */
-  async run(
-    task: TaskSpec,
-    scope: CancellationScope,
-    cancelReason: () => string | undefined,
-    makeInput: (workdir: string, taskSpent: Usage | undefined) => RunTaskInput,
-  ): Promise<TaskEnd> {
-    let startSha = this.startShaFor(task);
-    let conflictsLeft = this.git.onConflict === 'retry' ? this.git.conflictRetries : 0;
-    let previousConflict: string[] | undefined;
-    let attemptsSoFar = 0;
-    let usageSoFar: Usage | undefined;
+  /** Claims a worktree for a task or candidate: a free pool slot when the pool has one. */
+  lease(unitId: string, startSha: string): Lease {
+    const poolSlot = this.freeSlots.shift();
+    return {
+      request: { git: this.git, boardId: this.board.id, taskId: unitId, startSha, ...(poolSlot !== undefined ? { poolSlot } : {}) },
+    };
+  }
 
-    for (;;) {
-      const poolSlot = this.freeSlots.shift();
-      const request: PrepareWorktreeInput = {
+  async prepare(lease: Lease, scope: CancellationScope): Promise<PreparedWorktree> {
+    lease.worktree = await scope.run(() => this.acts.prepareWorktree(lease.request));
+    return lease.worktree;
+  }
+
+  /** Commits what the agent changed. Not cancellable: past this point the work exists only in the worktree. */
+  async commit(lease: Lease, description: string): Promise<CommitResult> {
+    const worktree = lease.worktree!;
+    return CancellationScope.nonCancellable(() =>
+      this.acts.commitWork({
         git: this.git,
         boardId: this.board.id,
-        taskId: task.id,
-        startSha,
-        ...(poolSlot !== undefined ? { poolSlot } : {}),
-      };
-      let worktree: PreparedWorktree | undefined;
-      let outcome: Outcome;
-      try {
-        worktree = await scope.run(() => this.acts.prepareWorktree(request));
-        const result = await scope.run(() =>
-          taskActivities(task).runTask({
-            ...makeInput(worktree!.path, usageSoFar),
-            worktree: request,
-            ...(previousConflict ? { env: { TODONE_CONFLICT_FILES: previousConflict.join('\n') } } : {}),
-          }),
-        );
-        const succeeded = successOutcome(result);
-        outcome = { ...succeeded, attempts: attemptsSoFar + result.attempt, ...withUsage(addUsage(usageSoFar, succeeded.usage)) };
-      } catch (error) {
-        const cancelled = isCancellation(error);
-        const failed = failureOutcome(error, task, cancelled ? cancelReason() : undefined);
-        const kept = await this.release(task, request, worktree, !cancelled && this.git.keepFailedWorktrees);
-        return {
-          state: cancelled ? 'cancelled' : 'failed',
-          outcome: {
-            ...failed,
-            attempts: attemptsSoFar + failed.attempts,
-            ...withUsage(addUsage(usageSoFar, failed.usage)),
-            ...(kept ? { worktree: kept } : {}),
-          },
-        };
-      }
-      attemptsSoFar = outcome.attempts;
-      usageSoFar = outcome.usage;
-
-      // Past this point the agent's work exists only in the worktree: finish committing and merging
-      // even if the task is cancelled meanwhile, so nothing is lost half way.
-      const merged = await CancellationScope.nonCancellable(async () => {
-        const commit = await this.acts.commitWork({
-          git: this.git,
-          boardId: this.board.id,
-          taskId: task.id,
-          description: task.description,
-          path: worktree.path,
-          branch: worktree.branch,
-          startSha,
-        });
-        const result = await this.integrate(task, worktree.branch, commit.sha);
-        return { commit, result };
-      });
-      const commit = taskCommit(merged.commit, worktree.branch);
-
-      if (merged.result.kind !== 'conflicted') {
-        await this.release(task, request, worktree, false);
-        return { state: 'succeeded', outcome: { ...outcome, commit } };
-      }
-
-      const files = merged.result.files;
-      const kept = await this.release(task, request, worktree, conflictsLeft === 0 && this.git.keepFailedWorktrees);
-      if (conflictsLeft > 0) {
-        conflictsLeft--;
-        previousConflict = files;
-        startSha = this.info.integrationHead;
-        continue;
-      }
-      return {
-        state: 'conflicted',
-        outcome: {
-          ...outcome,
-          commit,
-          conflictFiles: files,
-          reason: `merge conflict in ${files.length} file${files.length === 1 ? '' : 's'}: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}`,
-          ...(kept ? { worktree: kept } : {}),
-        },
-      };
-    }
+        taskId: lease.request.taskId,
+        description,
+        path: worktree.path,
+        branch: worktree.branch,
+        startSha: lease.request.startSha,
+      }),
+    );
   }
 
   /** Its dependencies were integrated before it became ready, so the head already holds their work. */
@@ -178,9 +108,9 @@ export class WorktreeFlow {
   }
 
   /** Takes the task's turn in the merge queue. */
-  async integrate(task: TaskSpec, branch: string, taskSha: string): Promise<IntegrateResult> {
+  async integrate(taskId: string, branch: string, taskSha: string): Promise<IntegrateResult> {
     const turn = this.queue.then(() =>
-      this.acts.integrate({ git: this.git, boardId: this.board.id, taskId: task.id, branch, taskSha }),
+      CancellationScope.nonCancellable(() => this.acts.integrate({ git: this.git, boardId: this.board.id, taskId, branch, taskSha })),
     );
     this.queue = turn.catch(() => undefined);
     const result = await turn;
@@ -189,21 +119,17 @@ export class WorktreeFlow {
   }
 
   /** Removes the worktree (its pool slot returns to the pool) or keeps it; returns the kept path. */
-  private async release(
-    task: TaskSpec,
-    request: PrepareWorktreeInput,
-    worktree: PreparedWorktree | undefined,
-    keep: boolean,
-  ): Promise<string | undefined> {
+  async release(lease: Lease, keep: boolean): Promise<string | undefined> {
+    const { request, worktree } = lease;
     if (!worktree) {
-      if (request.poolSlot !== undefined) this.freeSlots.push(request.poolSlot);
+      if (request.poolSlot !== undefined) this.returnSlot(request.poolSlot);
       return undefined;
     }
     await CancellationScope.nonCancellable(() =>
       this.acts.releaseWorktree({
         git: this.git,
         boardId: this.board.id,
-        taskId: task.id,
+        taskId: request.taskId,
         path: worktree.path,
         branch: worktree.branch,
         ...(request.poolSlot !== undefined ? { poolSlot: request.poolSlot } : {}),
@@ -211,11 +137,13 @@ export class WorktreeFlow {
       }),
     );
     // A kept worktree retires its pool slot: the pool never hands out a folder someone is inspecting.
-    if (request.poolSlot !== undefined && !keep) {
-      this.freeSlots.push(request.poolSlot);
-      this.freeSlots.sort((a, b) => a - b);
-    }
+    if (request.poolSlot !== undefined && !keep) this.returnSlot(request.poolSlot);
     return keep ? worktree.path : undefined;
+  }
+
+  private returnSlot(slot: number): void {
+    this.freeSlots.push(slot);
+    this.freeSlots.sort((a, b) => a - b);
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Client, Connection } from '@temporalio/client';
 import { connectClient, resolveConnection, type ConnectionTarget } from '../../temporal/connection.js';
-import { DEFAULT_TASK_QUEUE } from '../../temporal/names.js';
+import { DEFAULT_TASK_QUEUE } from '../../workflows/api.js';
 import { BoardClient } from '../client/board-client.js';
 import { todoneHome } from '../data-dir.js';
 import type { CommandIO } from './io.js';

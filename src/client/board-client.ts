@@ -1,14 +1,23 @@
-import { createHash } from 'node:crypto';
 /**
  * Starting, watching and cancelling boards from any Node program: the CLI is one user of this,
  * other services that trigger boards are another.
  */
+import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
-import type { BoardWorkflowInput, boardWorkflow } from '../../workflows/index.js';
-import { boardWorkflowId, type BoardSpec } from '../core/board.js';
+import {
+  BOARD_WORKFLOW_TYPE,
+  DEFAULT_TASK_QUEUE,
+  boardWorkflowId,
+  cancelBoardSignal,
+  cancelTaskSignal,
+  cancelTaskUpdate,
+  statusQuery,
+  type BoardWorkflowInput,
+} from '../../workflows/api.js';
+import type { boardWorkflow } from '../../workflows/index.js';
+import type { BoardSpec } from '../core/board.js';
 import type { BoardResult, BoardStatus } from '../core/run-state.js';
 import { NotFoundError } from '../errors.js';
-import { BOARD_WORKFLOW_TYPE, DEFAULT_TASK_QUEUE, cancelBoardSignal, cancelTaskSignal, cancelTaskUpdate, statusQuery } from '../../temporal/names.js';
 
 export type BoardHandle = WorkflowHandle<typeof boardWorkflow>;
 

@@ -92,7 +92,15 @@ export interface TaskSpec {
   candidates?: { count: number; agents: AgentSpec[]; pick: 'first' | 'smallest' | 'vote' };
   /** This task's own cap on tokens and money, across all its attempts. */
   budget?: BudgetSpec;
+  /**
+   * Git boards: an attempt whose agent leaves the worktree unchanged fails ("the agent reported
+   * success but changed nothing"). The loader always sets it; absent (older histories) means false.
+   */
+  expectChanges?: boolean;
 }
+
+/** Task types whose work is a change to files: `expectChanges` is on for them unless the board says otherwise. */
+export const CHANGING_TASK_TYPES: readonly TaskType[] = ['build', 'test', 'document', 'generic'];
 
 export type SchedulingPolicy = 'eager' | 'waves';
 
@@ -174,8 +182,4 @@ export function slugify(name: string): string {
     .slice(0, 100)
     .replace(/[-._]+$/g, '');
   return slug;
-}
-
-export function boardWorkflowId(boardId: string): string {
-  return `todone-board-${boardId}`;
 }

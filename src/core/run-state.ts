@@ -3,7 +3,10 @@
  * result and the CLI's report all use these shapes. Small on purpose: they travel in payloads.
  */
 import type { SchedulingPolicy } from './board.js';
+import type { TaskOutcome } from './outcome.js';
 import type { BudgetSpec, Usage } from './usage.js';
+
+export type { CandidateStatus, TaskCommit, TaskOutcome, ValidationRecord } from './outcome.js';
 
 export const TASK_STATES = ['pending', 'running', 'succeeded', 'failed', 'conflicted', 'skipped', 'cancelled'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
@@ -12,56 +15,13 @@ export function isFinal(state: TaskState): boolean {
   return state !== 'pending' && state !== 'running';
 }
 
-export interface TaskStatus {
+/** A task as the board sees it: its place in the run, and what it produced so far. */
+export interface TaskStatus extends TaskOutcome {
   id: string;
   state: TaskState;
-  /** Attempts known to the workflow: counted when an attempt's outcome reaches it. */
-  attempts: number;
   /** Epoch ms (workflow time) when the task was handed to an activity. */
   startedAt?: number;
   endedAt?: number;
-  /** Wall time the last attempt's process ran, as measured by the activity. */
-  durationMs?: number;
-  exitCode?: number;
-  /** Why it failed, was skipped or cancelled. */
-  reason?: string;
-  logPath?: string;
-  /** Bounded tail of the last attempt's output. */
-  outputTail?: string;
-  /** The agent kind that ran it (shell, claude, codex, ...). */
-  agent?: string;
-  /** Tokens and cost over all its attempts, when its agent reports them. */
-  usage?: Usage;
-  /** The agent's closing message (bounded). */
-  summary?: string;
-  /** Best of N: every candidate, the one kept and why the others were not. */
-  candidates?: CandidateStatus[];
-  /** Git mode: the task's commit and what it changed. */
-  commit?: TaskCommit;
-  /** Git mode: files that conflicted when the task was integrated. */
-  conflictFiles?: string[];
-  /** Git mode: a worktree kept for inspection (failed or conflicted task). */
-  worktree?: string;
-}
-
-export interface CandidateStatus {
-  id: string;
-  agent: string;
-  state: 'chosen' | 'discarded' | 'failed' | 'cancelled';
-  changedLines?: number;
-  usage?: Usage;
-  reason?: string;
-}
-
-export interface TaskCommit {
-  sha: string;
-  branch: string;
-  changed: boolean;
-  files: number;
-  /** The first changed paths (at most 50): dependents' prompts list them. */
-  paths: string[];
-  insertions: number;
-  deletions: number;
 }
 
 /** Git mode: where the board's work was integrated. */

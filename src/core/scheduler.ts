@@ -5,23 +5,8 @@
 import type { BoardSpec, TaskSpec } from './board.js';
 import { bLevels, buildGraph, topologicalOrder, topologicalWaves, transitiveDependents, type Graph } from './graph.js';
 import { ReadyQueue, type Rank } from './ready-queue.js';
+import type { TaskOutcome } from './outcome.js';
 import { countTasks, isFinal, type BoardCounts, type TaskState, type TaskStatus } from './run-state.js';
-
-export interface Outcome {
-  attempts: number;
-  durationMs?: number;
-  exitCode?: number;
-  reason?: string;
-  logPath?: string;
-  outputTail?: string;
-  commit?: TaskStatus['commit'];
-  conflictFiles?: string[];
-  worktree?: string;
-  usage?: TaskStatus['usage'];
-  summary?: string;
-  agent?: string;
-  candidates?: TaskStatus['candidates'];
-}
 
 export class BoardScheduler {
   readonly graph: Graph;
@@ -112,7 +97,7 @@ export class BoardScheduler {
     return started;
   }
 
-  succeed(id: string, outcome: Outcome, now: number): void {
+  succeed(id: string, outcome: TaskOutcome, now: number): void {
     this.finish(id, 'succeeded', outcome, now);
     for (const child of this.graph.dependents.get(id)!) {
       const left = this.waitingOn.get(child)! - 1;
@@ -122,7 +107,7 @@ export class BoardScheduler {
   }
 
   /** Marks the task failed (or cancelled) and skips everything downstream; returns the skipped ids. */
-  fail(id: string, state: 'failed' | 'conflicted' | 'cancelled', outcome: Outcome, now: number): string[] {
+  fail(id: string, state: 'failed' | 'conflicted' | 'cancelled', outcome: TaskOutcome, now: number): string[] {
     this.finish(id, state, outcome, now);
     const skipped: string[] = [];
     for (const dependent of transitiveDependents(this.graph, id)) {
@@ -164,15 +149,17 @@ export class BoardScheduler {
     }
   }
 
-  private finish(id: string, state: TaskState, outcome: Outcome, now: number, wasRunning = true): void {
-    const status = this.status.get(id)!;
-    if (wasRunning && status.state === 'running') this.runningCount--;
-    status.state = state;
-    status.endedAt = now;
-    status.attempts = outcome.attempts;
-    for (const key of ['durationMs', 'exitCode', 'reason', 'logPath', 'outputTail', 'commit', 'conflictFiles', 'worktree', 'usage', 'summary', 'agent', 'candidates'] as const) {
-      if (outcome[key] !== undefined) (status as unknown as Record<string, unknown>)[key] = outcome[key];
-    }
+  private finish(id: string, state: TaskState, outcome: TaskOutcome, now: number, wasRunning = true): void {
+    const previous = this.status.get(id)!;
+    if (wasRunning && previous.state === 'running') this.runningCount--;
+    // The outcome replaces what an earlier run of the task left: every field it has reaches the status.
+    this.status.set(id, {
+      ...outcome,
+      id,
+      state,
+      ...(previous.startedAt !== undefined ? { startedAt: previous.startedAt } : {}),
+      endedAt: now,
+    });
     this.closeInWave(id);
   }
 

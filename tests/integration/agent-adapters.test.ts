@@ -12,7 +12,8 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRunTask } from '../../activities/run-task.js';
-import { FAILURE_TYPES, type RunTaskInput, type TaskAttemptFailure, type TaskAttemptResult } from '../../activities/types.js';
+import { FAILURE_TYPES, type RunTaskInput, type TaskOutcome } from '../../activities/types.js';
+import { asTaskOutcome } from '../../src/core/outcome.js';
 import type { AgentSpec, CliAgentSpec } from '../../src/core/board.js';
 import { claudeInvocation, cliPath, codexInvocation, geminiInvocation, type CliOptions } from '../fixtures/model-server/clis.js';
 import { startModelServer, type ModelScript, type ModelServer } from '../fixtures/model-server/server.js';
@@ -85,7 +86,7 @@ const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noo
 interface Attempt {
   env: MockActivityEnvironment;
   heartbeats: Record<string, unknown>[];
-  result: Promise<TaskAttemptResult>;
+  result: Promise<TaskOutcome>;
 }
 
 function attempt(box: Sandbox, input: RunTaskInput, number = 1, info: Partial<Info> = {}): Attempt {
@@ -104,8 +105,10 @@ async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
   return error as ApplicationFailure;
 }
 
-function detailsOf(error: ApplicationFailure): TaskAttemptFailure {
-  return error.details?.[0] as TaskAttemptFailure;
+function detailsOf(error: ApplicationFailure): TaskOutcome {
+  const outcome = asTaskOutcome(error.details?.[0]);
+  expect(outcome, 'the failure carries the attempt\'s outcome').toBeDefined();
+  return outcome!;
 }
 
 const EDIT_SCRIPT: ModelScript = {
@@ -132,7 +135,7 @@ describe('CLI agents edit files through runTask', () => {
 
     expect(await fs.readFile(path.join(box.work, 'notes/hello.txt'), 'utf8')).toBe('hello, world\n');
     expect(result).toMatchObject({
-      attempt: 1,
+      attempts: 1,
       exitCode: 0,
       usage,
       summary: 'Wrote notes/hello.txt.',
@@ -161,7 +164,7 @@ describe('failing agents', () => {
     expect(error.nonRetryable).toBe(false);
     expect(error.message).toMatch(/^exited with code [1-9]/);
     expect(error.message).toMatch(kind === 'claude' ? /boom from server/ : /high demand/);
-    expect(detailsOf(error)).toMatchObject({ attempt: 1, logPath: path.join(box.taskDir, 'attempt-1.log') });
+    expect(detailsOf(error)).toMatchObject({ attempts: 1, logPath: path.join(box.taskDir, 'attempt-1.log') });
   });
 
   it('claude: exit 0 with is_error in its result is a failed attempt', async () => {
@@ -192,9 +195,9 @@ describe('bounded payloads', () => {
     const run = attempt(box, taskInput(box, agent));
     const result = await run.result;
 
-    expect((await fs.stat(result.logPath)).size).toBe(30_000_000 + 1 + 'done-t1\n'.length);
+    expect((await fs.stat(result.logPath!)).size).toBe(30_000_000 + 1 + 'done-t1\n'.length);
     expect(result.outputBytes).toBe(30_000_009);
-    expect(result.outputTail.endsWith('done-t1\n')).toBe(true);
+    expect(result.outputTail!.endsWith('done-t1\n')).toBe(true);
     expect(JSON.stringify(result).length).toBeLessThan(16 * 1024);
     for (const beat of run.heartbeats) expect(JSON.stringify(beat).length).toBeLessThan(1024);
   });

@@ -229,5 +229,81 @@ describe('boards in git worktrees', () => {
       const slow = Number(await fs.readFile(path.join(root, 'slow.pid'), 'utf8'));
       expect(isRunning(slow)).toBe(false);
     });
+
+    // Candidates go through the same pipeline as any task: pool, kept worktrees, conflict retries.
+    it('runs candidates in pooled worktrees when the board has a pool', async () => {
+      const { repo, root, board } = await gitBoard('best-pool', [{ id: 'pick' }], { poolSize: 2 });
+      const where = (name: string) => shell(`pwd > ${root}/${name}.where; echo ${name} > answer.txt`);
+      board.tasks[0]!.candidates = { count: 2, pick: 'smallest', agents: [where('one'), where('two')] };
+      const result = await h.run(board);
+
+      expect(task(result, 'pick').state).toBe('succeeded');
+      const slots = path.join(board.git!.worktreeRoot, 'pool');
+      for (const name of ['one', 'two']) {
+        const dir = (await fs.readFile(path.join(root, `${name}.where`), 'utf8')).trim();
+        expect(path.dirname(await fs.realpath(dir))).toBe(await fs.realpath(slots));
+      }
+      expect(await git(repo, ['branch', '--list', `todone/${board.id}/pick.*`])).toBe('');
+    });
+
+    it('keeps the failed candidates\' worktrees for inspection when no candidate passed', async () => {
+      const { board } = await gitBoard('best-kept', [{ id: 'pick', retry: { maxAttempts: 1 } }]);
+      board.tasks[0]!.candidates = { count: 2, pick: 'first', agents: [shell('echo one > one.txt; exit 3'), shell('echo two > two.txt; exit 4')] };
+      const result = await h.run(board);
+
+      const pick = task(result, 'pick');
+      expect(pick.state).toBe('failed');
+      expect(pick.reason).toMatch(/^no candidate passed \(pick\.c1: .*code 3.*; pick\.c2: .*code 4/);
+      expect(pick.candidates!.map((c) => c.state)).toEqual(['failed', 'failed']);
+      const kept = pick.candidates!.map((c) => c.worktree!);
+      await fs.access(path.join(kept[0]!, 'one.txt'));
+      await fs.access(path.join(kept[1]!, 'two.txt'));
+      expect(pick.worktree).toBe(kept[0]);
+    });
+
+    it('removes failed candidates\' worktrees when keepFailed is off', async () => {
+      const { repo, board } = await gitBoard('best-unkept', [{ id: 'pick', retry: { maxAttempts: 1 } }], { keepFailedWorktrees: false });
+      board.tasks[0]!.candidates = { count: 2, pick: 'first', agents: [shell('exit 3'), shell('exit 4')] };
+      const result = await h.run(board);
+
+      expect(task(result, 'pick').state).toBe('failed');
+      expect(task(result, 'pick').candidates!.map((c) => c.worktree)).toEqual([undefined, undefined]);
+      expect(await git(repo, ['branch', '--list', `todone/${board.id}/pick.*`])).toBe('');
+    });
+
+    it('re-runs every candidate from the new head after a conflict when onConflict is retry', async () => {
+      const { repo, board } = await gitBoard(
+        'best-conflict',
+        [{ id: 'first', command: 'printf "line 1\\nFIRST\\nline 3\\n" > shared.txt', priority: 10 }, { id: 'pick' }],
+        { onConflict: 'retry' },
+      );
+      // Without conflict news both candidates clash with `first`; told what conflicted, they append.
+      const clash = (word: string) =>
+        shell(`if [ -n "$TODONE_CONFLICT_FILES" ]; then echo ${word} >> shared.txt; else sleep 0.5; printf "line 1\\n${word}\\nline 3\\n" > shared.txt; fi`);
+      board.tasks[1]!.candidates = { count: 2, pick: 'smallest', agents: [clash('AAA'), clash('BB')] };
+      const result = await h.run(board);
+
+      const pick = task(result, 'pick');
+      expect(pick.state).toBe('succeeded');
+      // Two rounds of two candidates, one attempt each.
+      expect(pick.attempts).toBe(4);
+      expect(await showFile(repo, result.integration!.branch, 'shared.txt')).toMatch(/^line 1\nFIRST\nline 3\n(AAA|BB)$/);
+    });
+
+    it('reports a best-of-N conflict like any task\'s and keeps the chosen worktree', async () => {
+      const { board } = await gitBoard('best-conflicted', [
+        { id: 'first', command: 'printf "line 1\\nFIRST\\nline 3\\n" > shared.txt', priority: 10 },
+        { id: 'pick' },
+      ]);
+      board.tasks[1]!.candidates = { count: 2, pick: 'first', agents: [shell('sleep 0.5; printf "line 1\\nPICK\\nline 3\\n" > shared.txt'), shell('sleep 5; exit 1')] };
+      const result = await h.run(board);
+
+      const pick = task(result, 'pick');
+      expect(pick.state).toBe('conflicted');
+      expect(pick.reason).toBe('merge conflict in 1 file: shared.txt');
+      expect(pick.conflictFiles).toEqual(['shared.txt']);
+      await fs.access(path.join(pick.worktree!, 'shared.txt'));
+      expect(pick.candidates!.find((c) => c.state === 'chosen')!.worktree).toBe(pick.worktree);
+    });
   });
 });

@@ -14,7 +14,7 @@ import { inject } from 'vitest';
 import { locateTemporalCli } from '../../temporal/temporal-cli.js';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boardWorkflowId } from '../../src/core/board.js';
+import { boardWorkflowId } from '../../workflows/api.js';
 import { workflowsEntry } from '../../worker/workflow-code.js';
 import { makeBoard } from '../support/boards.js';
 import { createHarness, type Harness } from '../support/harness.js';

@@ -3,7 +3,7 @@
  * every board started on its task queue until SIGINT/SIGTERM.
  */
 import { connectClient, connectWorkerConnection, resolveConnection } from '../../../temporal/connection.js';
-import { DEFAULT_TASK_QUEUE } from '../../../temporal/names.js';
+import { DEFAULT_TASK_QUEUE } from '../../../workflows/api.js';
 import { createTodoneWorker } from '../../../worker/create-worker.js';
 import { installRuntime } from '../../../worker/runtime.js';
 import { sweepFinishedBoards } from '../../../worker/sweep.js';
@@ -19,7 +19,7 @@ export async function workerCommand(options: { taskQueue?: string; maxConcurrent
   });
   const taskQueue = options.taskQueue ?? io.env.TODONE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
   installRuntime();
-      const connection = await connectWorkerConnection(target);
+  const connection = await connectWorkerConnection(target);
   try {
     const worker = await createTodoneWorker({
       connection,

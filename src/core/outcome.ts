@@ -1,0 +1,131 @@
+/**
+ * What a task produced. One shape from the activity that ran an attempt, through the workflow
+ * that combines attempts, conflict rounds and candidates, to the status and the board's result:
+ * a field added here reaches all of them without a list to update (tests/unit/core-outcome.test.ts).
+ * Small on purpose: it travels in payloads.
+ */
+import { addUsage, type Usage } from './usage.js';
+
+export interface TaskOutcome {
+  /** Attempts spent: one activity's attempt number, or the sum over rounds and candidates. */
+  attempts: number;
+  /** Wall time the last attempt ran (agent and checks), as measured by the activity. */
+  durationMs?: number;
+  exitCode?: number;
+  /** Why it failed, was skipped or cancelled. */
+  reason?: string;
+  /** The last attempt's full output (`attempt-<n>.log` in the task's data folder). */
+  logPath?: string;
+  /** Bounded tail of the output: enough to read an error, never enough to bloat history. */
+  outputTail?: string;
+  /** How much the agent printed in all. */
+  outputBytes?: number;
+  /** The prompt the agent was given (`prompt-<n>.md` beside the log). */
+  promptPath?: string;
+  /** The agent kind that ran it (shell, claude, codex, ...). */
+  agent?: string;
+  /** Tokens and cost over all its attempts, when its agent reports them. */
+  usage?: Usage;
+  /** The agent's closing message (bounded): what dependents' prompts say this task did. */
+  summary?: string;
+  /** One entry per check run after the agent, in order. */
+  validation?: ValidationRecord[];
+  /** Full output of the checks (`validation-<n>.log`). */
+  validationLogPath?: string;
+  /** Best of N: every candidate, the one kept and why the others were not. */
+  candidates?: CandidateStatus[];
+  /** Git mode: the task's commit and what it changed. */
+  commit?: TaskCommit;
+  /** Git mode: files that conflicted when the task was integrated. */
+  conflictFiles?: string[];
+  /** Git mode: a worktree kept for inspection (failed or conflicted task). */
+  worktree?: string;
+}
+
+export interface ValidationRecord {
+  command: string;
+  passed: boolean;
+  required: boolean;
+  /** null when the command was killed by a signal or could not start. */
+  exitCode: number | null;
+  durationMs: number;
+}
+
+export interface CandidateStatus {
+  id: string;
+  agent: string;
+  state: 'chosen' | 'discarded' | 'failed' | 'cancelled';
+  changedLines?: number;
+  usage?: Usage;
+  reason?: string;
+  /** A failed candidate's worktree kept for inspection. */
+  worktree?: string;
+}
+
+export interface TaskCommit {
+  sha: string;
+  branch: string;
+  changed: boolean;
+  files: number;
+  /** The first changed paths (at most 50): dependents' prompts list them. */
+  paths: string[];
+  insertions: number;
+  deletions: number;
+}
+
+/** What adds up across the stages of one task, whichever stage's facts are kept. */
+export type Spend = Pick<TaskOutcome, 'attempts' | 'usage'>;
+
+/**
+ * The one way stages of a task combine (attempts of an activity, conflict rounds, candidates):
+ * `later` tells what the task produced, and attempts and usage are totalled with `earlier`.
+ */
+export function accumulate(earlier: Spend | undefined, later: TaskOutcome): TaskOutcome {
+  if (!earlier) return later;
+  const usage = addUsage(earlier.usage, later.usage);
+  return { ...later, attempts: earlier.attempts + later.attempts, ...(usage ? { usage } : {}) };
+}
+
+/** Attempts and usage of several stages, e.g. every candidate of a best-of-N round. */
+export function totalSpend(stages: readonly Spend[]): Spend {
+  return stages.reduce<Spend>((sum, s) => accumulate(sum, { attempts: s.attempts, ...(s.usage ? { usage: s.usage } : {}) }), { attempts: 0 });
+}
+
+type FieldType = 'number' | 'string' | 'object';
+
+/** Every field's JSON type. A Record over keyof TaskOutcome: a new field that is missing here does not compile. */
+const FIELD_TYPES: Record<keyof TaskOutcome, FieldType> = {
+  attempts: 'number',
+  durationMs: 'number',
+  exitCode: 'number',
+  reason: 'string',
+  logPath: 'string',
+  outputTail: 'string',
+  outputBytes: 'number',
+  promptPath: 'string',
+  agent: 'string',
+  usage: 'object',
+  summary: 'string',
+  validation: 'object',
+  validationLogPath: 'string',
+  candidates: 'object',
+  commit: 'object',
+  conflictFiles: 'object',
+  worktree: 'string',
+};
+
+/**
+ * Reads a TaskOutcome that crossed a payload boundary (an activity failure's details): the shape
+ * is checked, not assumed, so a failure from elsewhere is never mistaken for one.
+ */
+export function asTaskOutcome(value: unknown): TaskOutcome | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const fields: [string, unknown][] = Object.entries(value);
+  const attempts = fields.find(([key]) => key === 'attempts')?.[1];
+  if (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 0) return undefined;
+  for (const [key, field] of fields) {
+    const type = (FIELD_TYPES as Record<string, FieldType | undefined>)[key];
+    if (type !== undefined && field !== undefined && field !== null && typeof field !== type) return undefined;
+  }
+  return value as TaskOutcome;
+}

@@ -1,0 +1,89 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, type TaskSpec } from '../../src/core/board.js';
+import { accumulate, asTaskOutcome, totalSpend, type TaskOutcome } from '../../src/core/outcome.js';
+import { BoardScheduler } from '../../src/core/scheduler.js';
+import { failureOutcome, successOutcome } from '../../workflows/failures.js';
+
+/**
+ * Every field of TaskOutcome, set. `Required<>` makes a field added to the type fail to compile
+ * here until the sample has it, and the tests below then check that it reaches the status.
+ */
+const EVERY_FIELD: Required<TaskOutcome> = {
+  attempts: 2,
+  durationMs: 1234,
+  exitCode: 0,
+  reason: 'why',
+  logPath: '/data/attempt-2.log',
+  outputTail: 'last words\n',
+  outputBytes: 11,
+  promptPath: '/data/prompt-2.md',
+  agent: 'claude',
+  usage: { inputTokens: 10, outputTokens: 5, costUsd: 0.01 },
+  summary: 'did it',
+  validation: [{ command: 'make test', passed: true, required: true, exitCode: 0, durationMs: 40 }],
+  validationLogPath: '/data/validation-2.log',
+  candidates: [{ id: 't.c1', agent: 'claude', state: 'chosen', changedLines: 3 }],
+  commit: { sha: 'a'.repeat(40), branch: 'todone/b/t', changed: true, files: 1, paths: ['x'], insertions: 3, deletions: 0 },
+  conflictFiles: ['x'],
+  worktree: '/trees/t',
+};
+
+const task: TaskSpec = {
+  id: 't',
+  description: 'a task',
+  type: 'generic',
+  dependsOn: [],
+  agent: { kind: 'shell', command: 'true', env: {} },
+  estimateMs: 1000,
+  priority: 0,
+  retry: DEFAULTS.retry,
+  timeoutMs: 60_000,
+  heartbeatTimeoutMs: 10_000,
+};
+
+describe('one outcome type', () => {
+  it('every field of an outcome reaches the task status and the board result', () => {
+    for (const end of ['succeed', 'fail'] as const) {
+      const scheduler = new BoardScheduler({ tasks: [task], maxParallel: 1, policy: 'eager' });
+      scheduler.startNext(100);
+      if (end === 'succeed') scheduler.succeed('t', EVERY_FIELD, 200);
+      else scheduler.fail('t', 'failed', EVERY_FIELD, 200);
+      const [status] = scheduler.snapshot();
+      expect(status).toEqual({ ...EVERY_FIELD, id: 't', state: end === 'succeed' ? 'succeeded' : 'failed', startedAt: 100, endedAt: 200 });
+      // What the workflow carries into a continued run and returns as its result is the snapshot.
+      const carried = new BoardScheduler({ tasks: [task], maxParallel: 1, policy: 'eager' }, [JSON.parse(JSON.stringify(status))]);
+      expect(carried.snapshot()[0]).toEqual(status);
+    }
+  });
+
+  it('every field survives the trip through an activity failure\'s details', () => {
+    const sent = JSON.parse(JSON.stringify(EVERY_FIELD)) as unknown;
+    expect(asTaskOutcome(sent)).toEqual(EVERY_FIELD);
+    const error = ApplicationFailure.create({ type: 'TaskFailed', message: 'exited with code 1', details: [sent] });
+    expect(failureOutcome(error, task, undefined)).toEqual({ ...EVERY_FIELD, reason: 'exited with code 1' });
+  });
+
+  it('a success keeps everything but the output tail', () => {
+    const { outputTail: _, ...rest } = EVERY_FIELD;
+    expect(successOutcome(EVERY_FIELD)).toEqual(rest);
+  });
+
+  it('refuses details that are not an outcome instead of trusting a cast', () => {
+    expect(asTaskOutcome(undefined)).toBeUndefined();
+    expect(asTaskOutcome('text')).toBeUndefined();
+    expect(asTaskOutcome({ attempt: 1 })).toBeUndefined();
+    expect(asTaskOutcome({ attempts: -1 })).toBeUndefined();
+    expect(asTaskOutcome({ attempts: 1, reason: 42 })).toBeUndefined();
+    expect(asTaskOutcome({ attempts: 1, usage: 'lots' })).toBeUndefined();
+  });
+
+  it('adds up attempts and usage across rounds and candidates, keeping the later stage\'s facts', () => {
+    const first: TaskOutcome = { attempts: 2, reason: 'conflict', usage: { inputTokens: 10, outputTokens: 1, costUsd: 0.5 } };
+    const second: TaskOutcome = { attempts: 1, exitCode: 0, usage: { inputTokens: 5, outputTokens: 2 } };
+    expect(accumulate(first, second)).toEqual({ attempts: 3, exitCode: 0, usage: { inputTokens: 15, outputTokens: 3, costUsd: 0.5 } });
+    expect(accumulate(undefined, second)).toBe(second);
+    expect(totalSpend([first, second, { attempts: 4 }])).toEqual({ attempts: 7, usage: { inputTokens: 15, outputTokens: 3, costUsd: 0.5 } });
+    expect(totalSpend([])).toEqual({ attempts: 0 });
+  });
+});

@@ -1,0 +1,222 @@
+/**
+ * A task on a git board, from worktree to integration branch. One pipeline for every task: a
+ * task is a round of candidates (one, or N for best of N), each of which leases a worktree, runs
+ * the agent and its checks there and commits; the rule's pick is merged through the queue, the
+ * rest are discarded. A conflict ends the task, or with `onConflict: retry` starts a new round
+ * from the integration head, told what conflicted.
+ */
+import { CancellationScope, isCancellation } from '@temporalio/workflow';
+import type { CommitResult } from '../activities/git/types.js';
+import type { RunTaskInput } from '../activities/types.js';
+import type { AgentSpec, TaskSpec } from '../src/core/board.js';
+import { accumulate, totalSpend, type CandidateStatus, type Spend, type TaskOutcome } from '../src/core/outcome.js';
+import type { Usage } from '../src/core/usage.js';
+import { taskActivities } from './activity-options.js';
+import { failureOutcome, successOutcome } from './failures.js';
+import { taskCommit, type Lease, type TaskEnd, type WorktreeFlow } from './worktree-flow.js';
+
+export interface GitTaskContext {
+  flow: WorktreeFlow;
+  /** The task's scope: cancelling it stops its agents; commits and merges under way finish. */
+  scope: CancellationScope;
+  cancelReason: () => string | undefined;
+  makeInput: (workdir: string, taskSpent: Usage | undefined) => RunTaskInput;
+}
+
+/** One try at the task in its own worktree: the task itself, or one candidate of best of N. */
+interface Candidate {
+  id: string;
+  agent: AgentSpec;
+}
+
+interface Tried {
+  candidate: Candidate;
+  lease: Lease;
+  outcome: TaskOutcome;
+  /** Present when the agent and its checks passed. */
+  commit?: CommitResult;
+  cancelled: boolean;
+  /** Order in which passing candidates finished. */
+  finishedAs?: number;
+  /** The worktree kept for inspection after it failed. */
+  kept?: string;
+}
+
+export async function runGitTask(task: TaskSpec, ctx: GitTaskContext): Promise<TaskEnd> {
+  const { flow } = ctx;
+  const pickRule = task.candidates?.pick ?? 'first';
+  const candidates = candidatesOf(task);
+  let startSha = flow.startShaFor(task);
+  let conflictsLeft = flow.git.onConflict === 'retry' ? flow.git.conflictRetries : 0;
+  let conflictFiles: string[] | undefined;
+  let earlier: Spend | undefined;
+
+  for (;;) {
+    const round = await tryCandidates(task, candidates, startSha, conflictFiles, earlier?.usage, pickRule, ctx);
+    const spend = accumulate(earlier, totalSpend(round.map((t) => t.outcome)));
+    const chosen = pick(round, pickRule);
+    const described = (kept?: string) => (task.candidates ? { candidates: round.map((t) => describe(t, t === chosen, kept)) } : {});
+
+    if (!chosen) {
+      await Promise.all(round.map(async (t) => (t.kept = await flow.release(t.lease, !t.cancelled && flow.git.keepFailedWorktrees))));
+      return noneChosen(task, round, spend, ctx.cancelReason(), described());
+    }
+
+    const branch = chosen.lease.worktree!.branch;
+    const merged = await flow.integrate(task.id, branch, chosen.commit!.sha);
+    // What the chosen candidate produced, with what every candidate and round spent.
+    const produced: TaskOutcome = { ...successOutcome(chosen.outcome), ...spend, commit: taskCommit(chosen.commit!, branch) };
+    const others = round.filter((t) => t !== chosen);
+    if (merged.kind !== 'conflicted') {
+      await Promise.all([flow.release(chosen.lease, false), ...others.map((t) => flow.release(t.lease, false))]);
+      return { state: 'succeeded', outcome: { ...produced, ...described() } };
+    }
+
+    const keep = conflictsLeft === 0 && flow.git.keepFailedWorktrees;
+    const [kept] = await Promise.all([flow.release(chosen.lease, keep), ...others.map((t) => flow.release(t.lease, false))]);
+    if (conflictsLeft > 0) {
+      conflictsLeft--;
+      conflictFiles = merged.files;
+      startSha = flow.status().head;
+      earlier = produced;
+      continue;
+    }
+    return {
+      state: 'conflicted',
+      outcome: {
+        ...produced,
+        conflictFiles: merged.files,
+        reason: conflictReason(merged.files),
+        ...(kept ? { worktree: kept } : {}),
+        ...described(kept),
+      },
+    };
+  }
+}
+
+function candidatesOf(task: TaskSpec): Candidate[] {
+  const spec = task.candidates;
+  if (!spec) return [{ id: task.id, agent: task.agent }];
+  return Array.from({ length: spec.count }, (_, i) => ({ id: `${task.id}.c${i + 1}`, agent: spec.agents[i] ?? task.agent }));
+}
+
+/** Runs every candidate side by side; with `first`, the first to pass stops the others. */
+async function tryCandidates(
+  task: TaskSpec,
+  candidates: Candidate[],
+  startSha: string,
+  conflictFiles: string[] | undefined,
+  spentBefore: Usage | undefined,
+  pickRule: 'first' | 'smallest' | 'vote',
+  ctx: GitTaskContext,
+): Promise<Tried[]> {
+  const scopes = candidates.map(() => new CancellationScope({ cancellable: true, parent: ctx.scope }));
+  let passed = 0;
+  return Promise.all(
+    candidates.map(async (candidate, i): Promise<Tried> => {
+      const tried = await tryOne(task, candidate, startSha, conflictFiles, spentBefore, scopes[i]!, ctx);
+      if (tried.commit) {
+        tried.finishedAs = passed++;
+        // First to pass wins outright: the others stop spending.
+        if (pickRule === 'first' && tried.finishedAs === 0) {
+          for (const [j, scope] of scopes.entries()) if (j !== i) scope.cancel();
+        }
+      }
+      return tried;
+    }),
+  );
+}
+
+/** Lease a worktree, run the agent and its checks there, commit what it changed. */
+async function tryOne(
+  task: TaskSpec,
+  candidate: Candidate,
+  startSha: string,
+  conflictFiles: string[] | undefined,
+  spentBefore: Usage | undefined,
+  scope: CancellationScope,
+  ctx: GitTaskContext,
+): Promise<Tried> {
+  const lease = ctx.flow.lease(candidate.id, startSha);
+  const asTask: TaskSpec = { ...task, id: candidate.id, agent: candidate.agent };
+  try {
+    const worktree = await ctx.flow.prepare(lease, scope);
+    const result = await scope.run(() =>
+      taskActivities(asTask).runTask({
+        ...ctx.makeInput(worktree.path, spentBefore),
+        taskId: candidate.id,
+        agent: candidate.agent,
+        worktree: lease.request,
+        ...(conflictFiles ? { env: { TODONE_CONFLICT_FILES: conflictFiles.join('\n') } } : {}),
+      }),
+    );
+    const commit = await ctx.flow.commit(lease, task.description);
+    return { candidate, lease, outcome: result, commit, cancelled: false };
+  } catch (error) {
+    const cancelled = isCancellation(error);
+    return { candidate, lease, outcome: failureOutcome(error, asTask, cancelled ? ctx.cancelReason() : undefined), cancelled };
+  }
+}
+
+/** No candidate passed: the task failed, or was cancelled. */
+function noneChosen(
+  task: TaskSpec,
+  round: Tried[],
+  spend: Spend,
+  cancelReason: string | undefined,
+  described: { candidates?: CandidateStatus[] },
+): TaskEnd {
+  const cancelled = round.every((t) => t.cancelled) || cancelReason !== undefined;
+  const state = cancelled ? 'cancelled' : 'failed';
+  const kept = round.find((t) => t.kept)?.kept;
+  if (!task.candidates) {
+    const only = round[0]!;
+    return { state, outcome: { ...only.outcome, ...spend, ...(kept ? { worktree: kept } : {}) } };
+  }
+  const reasons = round.map((t) => `${t.candidate.id}: ${t.outcome.reason ?? 'did not finish'}`).join('; ');
+  return {
+    state,
+    outcome: {
+      ...spend,
+      reason: cancelled ? (cancelReason ?? 'cancelled') : `no candidate passed (${reasons})`,
+      ...(kept ? { worktree: kept } : {}),
+      ...described,
+    },
+  };
+}
+
+function conflictReason(files: string[]): string {
+  const shown = files.slice(0, 5).join(', ');
+  return `merge conflict in ${files.length} file${files.length === 1 ? '' : 's'}: ${shown}${files.length > 5 ? ', …' : ''}`;
+}
+
+function changedLines(t: Tried): number {
+  return (t.commit?.insertions ?? 0) + (t.commit?.deletions ?? 0);
+}
+
+/** The rule's pick among candidates that passed; undefined when none did. */
+function pick(round: Tried[], rule: 'first' | 'smallest' | 'vote'): Tried | undefined {
+  const passing = round.filter((t) => t.commit).sort((a, b) => a.finishedAs! - b.finishedAs!);
+  if (passing.length === 0 || rule === 'first') return passing[0];
+  const smallestFirst = [...passing].sort((a, b) => changedLines(a) - changedLines(b) || a.finishedAs! - b.finishedAs!);
+  if (rule === 'smallest') return smallestFirst[0];
+  // Majority voting: the result most candidates arrived at independently (same tree), ties to the smaller change.
+  const result = (t: Tried) => t.commit!.tree ?? t.commit!.sha;
+  const votes = new Map<string, number>();
+  for (const t of passing) votes.set(result(t), (votes.get(result(t)) ?? 0) + 1);
+  const most = Math.max(...votes.values());
+  return smallestFirst.find((t) => votes.get(result(t)) === most);
+}
+
+function describe(t: Tried, chosen: boolean, keptChosen: string | undefined): CandidateStatus {
+  const kept = chosen ? keptChosen : t.kept;
+  return {
+    id: t.candidate.id,
+    agent: t.candidate.agent.kind,
+    state: chosen ? 'chosen' : t.commit ? 'discarded' : t.cancelled ? 'cancelled' : 'failed',
+    ...(t.commit ? { changedLines: changedLines(t) } : {}),
+    ...(t.outcome.usage ? { usage: t.outcome.usage } : {}),
+    ...(t.outcome.reason ? { reason: t.outcome.reason } : {}),
+    ...(kept ? { worktree: kept } : {}),
+  };
+}
