@@ -50,7 +50,7 @@ export async function sweepFinishedBoards(options: SweepOptions): Promise<SweepR
       const result = description?.status.name === 'COMPLETED' ? ((await handle.result()) as BoardResult) : undefined;
       // Without a result we cannot tell which worktrees someone may want to inspect: keep them all.
       if (result) {
-        const kept = result.tasks.map((t) => t.worktree).filter((p): p is string => p !== undefined);
+        const kept = keptWorktrees(result);
         const cleaned = await cleanBoard({ git, boardId, all: false, except: kept });
         report.removedWorktrees += cleaned.removedWorktrees.length;
         if (kept.length === 0) await forgetBoardRepo(options.home, boardId);
@@ -63,6 +63,12 @@ export async function sweepFinishedBoards(options: SweepOptions): Promise<SweepR
     }
   }
   return report;
+}
+
+/** Worktrees the board kept for inspection: failed or conflicted tasks', and failed candidates'. */
+export function keptWorktrees(result: BoardResult): string[] {
+  const paths = result.tasks.flatMap((t) => [t.worktree, ...(t.candidates ?? []).map((c) => c.worktree)]);
+  return [...new Set(paths.filter((p): p is string => p !== undefined))];
 }
 
 /** The folder is gone, or is no git repository any more (its `.git` was deleted). */

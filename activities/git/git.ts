@@ -16,6 +16,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { simpleGit, type SimpleGit } from 'simple-git';
+import { isFullSha } from '../../src/core/rules.js';
 import { GitCommandError } from './errors.js';
 import type { CommitAuthor } from './types.js';
 
@@ -182,9 +183,6 @@ export async function isAncestor(git: Git, ancestor: string, descendant: string)
   return r.stdout.trim() === full;
 }
 
-export function isFullSha(text: string): boolean {
-  return /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(text);
-}
 
 /** The git dir of the worktree at `git.dir` (its private one for a linked worktree). */
 export async function gitDirOf(git: Git): Promise<string> {

@@ -66,7 +66,7 @@ export function findCycle(tasks: readonly GraphTask[]): string[] | undefined {
   return undefined;
 }
 
-/** The seed's execution levels: wave k holds the tasks whose longest dependency chain has k links. */
+/** Execution levels (the original description's waves): wave k holds the tasks whose longest dependency chain has k links. */
 export function topologicalWaves(graph: Graph): string[][] {
   const level = new Map<string, number>();
   for (const id of topologicalOrder(graph)) {

@@ -1,6 +1,6 @@
 /**
  * The planner's view of a board: everything `todone plan` prints, computed once.
- * Also the seed's `should_use_todone`, restated in terms of the simulated speed-up.
+ * Also the original description's `should_use_todone`, restated in terms of the simulated speed-up.
  */
 import { bLevels, buildGraph, criticalPath, topologicalWaves, type GraphTask } from './graph.js';
 import { lowerBound, simulate } from './simulate.js';

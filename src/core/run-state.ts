@@ -63,7 +63,7 @@ export interface BoardStatus {
   budget?: BudgetSpec & { onExhausted: 'finish' | 'cancel'; exhausted?: string };
 }
 
-/** The seed's metrics, with the parallelization factor defined as sum of task durations / makespan. */
+/** The original description's metrics, with the parallelization factor defined as sum of task durations / makespan. */
 export interface BoardMetrics {
   totalTasks: number;
   completedTasks: number;

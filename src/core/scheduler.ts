@@ -174,7 +174,7 @@ export class BoardScheduler {
     const wave = this.waveOf.get(id)!;
     this.openInWave[wave]!--;
     if (this.board.policy !== 'waves') return;
-    // The seed's barrier: the next wave opens only when every task of the current one is final.
+    // Level-by-level barrier: the next wave opens only when every task of the current one is final.
     while (this.releasedWave < this.openInWave.length && this.openInWave[this.releasedWave] === 0) {
       this.releasedWave++;
       for (const candidate of this.board.tasks) {

@@ -1,6 +1,6 @@
 /**
  * Simulated makespans of a board on N slots, each task taking exactly its estimate.
- * `eager` is what the workflow does; `waves` reproduces the seed's level-by-level barriers.
+ * `eager` is what the workflow does; `waves` reproduces level-by-level barriers (the original description's waves), for comparison.
  */
 import type { SchedulingPolicy } from './board.js';
 import { bLevels, topologicalWaves, type Graph } from './graph.js';

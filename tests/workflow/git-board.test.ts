@@ -259,6 +259,10 @@ describe('boards in git worktrees', () => {
       await fs.access(path.join(kept[0]!, 'one.txt'));
       await fs.access(path.join(kept[1]!, 'two.txt'));
       expect(pick.worktree).toBe(kept[0]);
+      // A worker's start-up sweep spares every kept candidate, not only the task's own worktree.
+      await sweepFinishedBoards({ home: h.home, client: h.client });
+      await fs.access(path.join(kept[0]!, 'one.txt'));
+      await fs.access(path.join(kept[1]!, 'two.txt'));
     });
 
     it('removes failed candidates\' worktrees when keepFailed is off', async () => {
