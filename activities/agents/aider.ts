@@ -7,6 +7,7 @@
 import path from 'node:path';
 import type { CliAgentSpec } from '../../src/core/board.js';
 import type { Usage } from '../types.js';
+import { clip } from './output.js';
 import { promptArgument } from './prompt-argument.js';
 import type { AgentAdapter, AgentReport } from './types.js';
 
@@ -55,7 +56,12 @@ export function parseAiderOutput(output: string): AgentReport {
       ...(session !== undefined ? { costUsd: Number(session) } : usage?.costUsd !== undefined ? { costUsd: usage.costUsd } : {}),
     };
   }
-  return usage ? { usage } : {};
+  // Aider reports a file it could not write and carries on.
+  const unwritten = [...output.matchAll(/^Unable to write file (.+)$/gm)].map((match) => clip(match[1]!.trim(), 200));
+  return {
+    ...(usage ? { usage } : {}),
+    ...(unwritten.length > 0 ? { unfinished: clip(`aider could not write ${unwritten.join('; ')}`, 800) } : {}),
+  };
 }
 
 /** Aider rounds: "950", "2.3k", "12k", "1.1M". */

@@ -43,7 +43,23 @@ export function parseClaudeOutput(output: string): AgentReport {
     ...(text && result.is_error !== true ? { summary: clip(text) } : {}),
     // It exits 0 on some failures (e.g. max turns reached) and says so only here.
     ...(result.is_error === true ? { error: clip(text ?? `claude reported an error (${String(result.subtype)})`, 500) } : {}),
+    ...claudeDenials(result.permission_denials),
   };
+}
+
+/**
+ * Tool calls its permission mode refused (an edit outside the folder, a command not allowed):
+ * the model was told "denied" and may well have ended with "done" regardless.
+ */
+function claudeDenials(denials: unknown): Pick<AgentReport, 'unfinished'> {
+  const list = Array.isArray(denials) ? denials.filter(isObject) : [];
+  if (list.length === 0) return {};
+  const described = list.map((denial) => {
+    const input = isObject(denial.tool_input) ? denial.tool_input : {};
+    const target = stringAt(input.file_path) ?? stringAt(input.path) ?? stringAt(input.command) ?? stringAt(input.url);
+    return `${stringAt(denial.tool_name) ?? 'a tool'}${target ? ` ${clip(target.replace(/\s+/g, ' '), 160)}` : ''}`;
+  });
+  return { unfinished: clip(`claude was denied ${list.length} tool call${list.length === 1 ? '' : 's'}: ${described.join('; ')}`, 800) };
 }
 
 /** Anthropic counts cached input apart from input_tokens; Usage.inputTokens includes it. */

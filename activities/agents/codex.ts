@@ -1,12 +1,17 @@
 /**
  * Codex CLI's exec mode. `--json` streams JSONL events; `turn.completed` carries usage and
  * `turn.failed` the error. The default sandbox is read-only, where writes fail and codex still
- * exits 0, hence workspace-write; git's own checks are Todone's business, not codex's.
+ * exits 0, hence workspace-write; git's own checks are Todone's business, not codex's. Where its
+ * sandbox cannot work, Todone confines codex itself and turns codex's off (sandbox-plan.ts); a
+ * board that sets codex's sandbox in `args` gets exactly that. Codex exits 0 and says "done" even
+ * when every edit failed, so failed edits and sandbox refusals are read back (codex-edits.ts).
  */
 import type { CliAgentSpec } from '../../src/core/board.js';
 import type { Usage } from '../types.js';
 import { clip, isObject, jsonLines, numberAt, stringAt, type JsonObject } from './output.js';
+import { codexUnfinishedWork } from './codex-edits.js';
 import { promptArgument } from './prompt-argument.js';
+import { boardChoosesCodexSandbox } from './sandbox-plan.js';
 import type { AgentAdapter, AgentReport } from './types.js';
 
 export const codexAdapter: AgentAdapter<CliAgentSpec> = {
@@ -19,8 +24,7 @@ export const codexAdapter: AgentAdapter<CliAgentSpec> = {
         'exec',
         '--json',
         '--skip-git-repo-check',
-        '--sandbox',
-        'workspace-write',
+        ...sandboxFlags(agent, ctx.confinedByTodone === true),
         ...(agent.model ? ['-m', agent.model] : []),
         ...agent.args,
         // Last, after `--`, so a user option taking a value cannot swallow it and it is never read as a flag.
@@ -32,6 +36,11 @@ export const codexAdapter: AgentAdapter<CliAgentSpec> = {
   },
   parseOutput: parseCodexOutput,
 };
+
+function sandboxFlags(agent: CliAgentSpec, confinedByTodone: boolean): string[] {
+  if (boardChoosesCodexSandbox(agent.args)) return [];
+  return confinedByTodone ? ['--dangerously-bypass-approvals-and-sandbox'] : ['--sandbox', 'workspace-write'];
+}
 
 export function parseCodexOutput(output: string): AgentReport {
   let usage: Usage | undefined;
@@ -48,7 +57,13 @@ export function parseCodexOutput(output: string): AgentReport {
       summary = stringAt(event.item.text) ?? summary;
     }
   }
-  return { ...(usage ? { usage } : {}), ...(summary ? { summary: clip(summary) } : {}), ...(error ? { error } : {}) };
+  const unfinished = codexUnfinishedWork(output);
+  return {
+    ...(usage ? { usage } : {}),
+    ...(summary ? { summary: clip(summary) } : {}),
+    ...(error ? { error } : {}),
+    ...(unfinished ? { unfinished } : {}),
+  };
 }
 
 /** OpenAI's input_tokens already include the cached ones. */

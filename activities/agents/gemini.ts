@@ -34,7 +34,8 @@ export const geminiAdapter: AgentAdapter<CliAgentSpec> = {
 
 export function parseGeminiOutput(output: string): AgentReport {
   const doc = lastJsonObject(output, (value) => 'session_id' in value || 'response' in value || 'error' in value || 'stats' in value);
-  if (!doc) return {};
+  const unfinished = geminiRefusals(output, doc?.stats);
+  if (!doc) return unfinished ? { unfinished } : {};
   const usage = geminiUsage(doc.stats);
   const response = stringAt(doc.response);
   const failure = isObject(doc.error) ? doc.error : undefined;
@@ -42,7 +43,29 @@ export function parseGeminiOutput(output: string): AgentReport {
     ...(usage ? { usage } : {}),
     ...(response ? { summary: clip(response) } : {}),
     ...(failure ? { error: clip(stringAt(failure.message) ?? 'gemini reported an error', 500) } : {}),
+    ...(unfinished ? { unfinished } : {}),
   };
+}
+
+/** A tool error that is a refusal (outside the workspace, no permission), not the model's own slip. */
+const REFUSAL = /not in workspace|outside the allowed workspace|permission denied|not permitted|EACCES|EROFS|read-only file system|denied/i;
+
+/**
+ * Tool calls gemini refused or could not carry out for lack of permission: its stderr says
+ * "Error executing tool write_file: Path not in workspace: …", and `stats.tools` counts calls the
+ * approval mode rejected. It tells the model and still exits 0.
+ */
+function geminiRefusals(output: string, stats: unknown): string | undefined {
+  const refused = new Set<string>();
+  for (const match of output.matchAll(/^Error executing tool (\S+): (.+)$/gm)) {
+    if (REFUSAL.test(match[2] ?? '')) refused.add(`${match[1]}: ${clip(match[2]!.trim(), 200)}`);
+  }
+  const byName = isObject(stats) && isObject(stats.tools) && isObject(stats.tools.byName) ? stats.tools.byName : {};
+  for (const [name, tool] of Object.entries(byName)) {
+    const rejected = isObject(tool) && isObject(tool.decisions) ? (numberAt(tool.decisions.reject) ?? 0) : 0;
+    if (rejected > 0) refused.add(`${name}: ${rejected} call${rejected === 1 ? '' : 's'} rejected`);
+  }
+  return refused.size > 0 ? clip(`gemini's tool calls were refused: ${[...refused].join('; ')}`, 800) : undefined;
 }
 
 /** Summed over every model it used (the main one and its routing/side calls); `prompt` includes cached input. */

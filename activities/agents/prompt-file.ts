@@ -1,6 +1,6 @@
 /**
  * Writes an attempt's prompt into the task's log folder, gathering what only the disk knows: the
- * previous attempt's validation output. Files are per attempt, so a re-run activity rewrites its own.
+ * previous attempt's validation output, or why its work was rejected (unfinished-note.ts). Files are per attempt, so a re-run activity rewrites its own.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { VALIDATION_FAILED_MARKER } from '../process/validation.js';
 import type { RunTaskInput } from '../types.js';
 import { readLogTail } from './output.js';
 import { buildPrompt } from './prompt.js';
+import { forgetUnfinished, unfinishedReason } from './unfinished-note.js';
 
 /** Enough to show a compiler's or test runner's failure; the full log stays on disk. */
 export const PREVIOUS_VALIDATION_BYTES = 8 * 1024;
@@ -21,7 +22,9 @@ export function validationLogPath(taskDir: string, attempt: number): string {
 }
 
 export async function writePrompt(input: RunTaskInput, taskDir: string, attempt: number): Promise<{ prompt: string; promptFile: string }> {
+  await forgetUnfinished(taskDir, attempt);
   const previous = attempt > 1 ? await previousValidationOutput(taskDir, attempt - 1) : undefined;
+  const unfinished = attempt > 1 ? await unfinishedReason(taskDir, attempt - 1) : undefined;
   const conflictFiles = (input.env?.TODONE_CONFLICT_FILES ?? '').split('\n').filter((file) => file.trim() !== '');
   const prompt = buildPrompt({
     taskId: input.taskId,
@@ -33,6 +36,7 @@ export async function writePrompt(input: RunTaskInput, taskDir: string, attempt:
     worktree: input.workdir,
     committedByTodone: input.worktree !== undefined,
     ...(previous !== undefined ? { previousValidation: { attempt: attempt - 1, output: previous } } : {}),
+    ...(unfinished !== undefined ? { previousUnfinished: { attempt: attempt - 1, reason: unfinished } } : {}),
     ...(conflictFiles.length > 0 ? { conflictFiles } : {}),
   });
   const promptFile = promptPath(taskDir, attempt);

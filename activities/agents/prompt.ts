@@ -19,6 +19,8 @@ export interface PromptInput {
   committedByTodone: boolean;
   /** The end of the previous attempt's validation log, when it failed validation. */
   previousValidation?: { attempt: number; output: string };
+  /** Why the previous attempt's work was rejected although its agent reported success. */
+  previousUnfinished?: { attempt: number; reason: string };
   /** Files that conflicted when the previous run of this task was merged. */
   conflictFiles?: string[];
 }
@@ -34,6 +36,7 @@ export function buildPrompt(input: PromptInput): string {
     dependenciesSection(input.dependencies ?? []),
     checksSection(input.validate ?? []),
     previousValidationSection(input.previousValidation),
+    previousUnfinishedSection(input.previousUnfinished),
     conflictSection(input.conflictFiles ?? []),
     rulesSection(input),
   ];
@@ -74,6 +77,15 @@ function previousValidationSection(previous: PromptInput['previousValidation']):
     `Attempt ${previous.attempt} finished, but a required check failed. The end of its output:`,
     `${fence}text\n${output}\n${fence}`,
     'Fix the cause; the same checks run again after you finish.',
+  ].join('\n\n');
+}
+
+function previousUnfinishedSection(previous: PromptInput['previousUnfinished']): string | undefined {
+  if (!previous) return undefined;
+  return [
+    "## The previous attempt's work did not happen",
+    `Attempt ${previous.attempt} reported success, but Todone rejected it: ${previous.reason.trim()}`,
+    'Make the changes this task needs in your folder, and check that each edit really went through: Todone looks at the files, not at your summary.',
   ].join('\n\n');
 }
 

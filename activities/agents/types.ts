@@ -18,6 +18,11 @@ export interface AgentContext<S extends AgentSpec = AgentSpec> {
   attempt: number;
   /** The task's log folder: where a CLI that keeps files of its own is told to keep them. */
   logDir: string;
+  /**
+   * Todone runs the agent inside its own confinement (process/sandbox.ts), so the CLI's own sandbox
+   * is turned off: where that sandbox cannot work on the host (see sandbox-plan.ts).
+   */
+  confinedByTodone?: boolean;
 }
 
 export interface AgentInvocation {
@@ -35,6 +40,11 @@ export interface AgentReport {
   summary?: string;
   /** Set when the CLI says the run failed even though it may have exited 0. */
   error?: string;
+  /**
+   * Set when its output shows work that did not happen: edits that failed, tools or commands its
+   * permissions or sandbox refused. The CLI may still exit 0 and say it is done; the attempt fails.
+   */
+  unfinished?: string;
 }
 
 export interface AgentAdapter<S extends AgentSpec = AgentSpec> {

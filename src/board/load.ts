@@ -6,8 +6,8 @@
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AgentSpec, BoardSpec, GitSpec, RetrySpec, SchedulingPolicy, TaskSpec, ValidateSpec } from '../core/board.js';
-import { DEFAULTS, slugify } from '../core/board.js';
+import type { AgentSpec, BoardSpec, GitSpec, RetrySpec, SchedulingPolicy, TaskSpec, TaskType, ValidateSpec } from '../core/board.js';
+import { CHANGING_TASK_TYPES, DEFAULTS, slugify } from '../core/board.js';
 import { formatDuration } from '../core/duration.js';
 import { todoneHome } from '../data-dir.js';
 import type { Issue } from '../errors.js';
@@ -144,7 +144,16 @@ function buildTask(task: RawTask, index: number, board: RawBoard, baseDir: strin
     validate: [...(board.validators?.[type] ?? []), ...(task.validate ?? [])].map(buildValidate),
     ...(task.budget ? { budget: task.budget } : {}),
     ...buildCandidates(task, index, board, baseDir, issues),
+    // Only a git board can tell what a task changed.
+    ...(board.repo !== undefined ? { expectChanges: expectChanges(task, type, board) } : {}),
   };
+}
+
+/** The task's own setting, then the board's for its type, then the board's for all, then the type's default. */
+function expectChanges(task: RawTask, type: TaskType, board: RawBoard): boolean {
+  const boardSetting = board.expectChanges;
+  const forType = typeof boardSetting === 'object' ? boardSetting[type] : boardSetting;
+  return task.expectChanges ?? forType ?? CHANGING_TASK_TYPES.includes(type);
 }
 
 /** Best of N: several agents try the task side by side in their own worktrees; one result is kept. */

@@ -220,6 +220,7 @@ export const taskSchema = z.strictObject(
     timeout: duration({ allowZero: false }).optional(),
     heartbeatTimeout: duration({ allowZero: false }).optional(),
     idleTimeout: duration({ allowZero: false }).optional(),
+    expectChanges: z.boolean(expected('true or false')).optional(),
   },
   expected('a task (a mapping with at least an id)'),
 );
@@ -272,6 +273,8 @@ export const boardObjectSchema = z.strictObject(
     timeout: duration({ allowZero: false }).optional(),
     heartbeatTimeout: duration({ allowZero: false }).optional(),
     idleTimeout: duration({ allowZero: false }).optional(),
+    /** true/false for every task type, or per type: `{ analyze: true, deploy: false }`. */
+    expectChanges: z.union([z.boolean(), byTaskType(z.boolean(expected('true or false')), 'true or false')], expected('true or false, or a mapping of task types to true or false')).optional(),
     repo: z.string(nonEmptyText).min(1, nonEmptyText).optional(),
     base: gitSetting(branchNameProblem).optional(),
     worktrees: worktreesSchema.optional(),
