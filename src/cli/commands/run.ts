@@ -11,6 +11,7 @@ import type { BoardResult } from '../../core/run-state.js';
 import { connectWorkerConnection } from '../../../temporal/connection.js';
 import { createTodoneWorker } from '../../../worker/create-worker.js';
 import { installRuntime } from '../../../worker/runtime.js';
+import { sandboxReport } from '../../../worker/sandbox-report.js';
 import { sweepFinishedBoards } from '../../../worker/sweep.js';
 import { todoneHome } from '../../data-dir.js';
 import { formatResult } from '../format/task-table.js';
@@ -82,6 +83,8 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
       const connection = await connectWorkerConnection(session.target);
       worker = await createTodoneWorker({ connection, namespace: session.target.namespace, taskQueue: started.taskQueue, home: session.home });
       workerRun = worker.run().finally(() => connection.close());
+      const sandboxes = await sandboxReport(board);
+      if (sandboxes) log(`${sandboxes}\n`);
     }
 
     const result = await watch(session, board.id, options, io, started.handle.result());

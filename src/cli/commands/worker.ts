@@ -6,6 +6,7 @@ import { connectClient, connectWorkerConnection, resolveConnection } from '../..
 import { DEFAULT_TASK_QUEUE } from '../../../workflows/api.js';
 import { createTodoneWorker } from '../../../worker/create-worker.js';
 import { installRuntime } from '../../../worker/runtime.js';
+import { sandboxReport } from '../../../worker/sandbox-report.js';
 import { sweepFinishedBoards } from '../../../worker/sweep.js';
 import { todoneHome } from '../../data-dir.js';
 import type { CommandIO } from '../io.js';
@@ -31,6 +32,8 @@ export async function workerCommand(options: { taskQueue?: string; maxConcurrent
     const { client, connection: clientConnection } = await connectClient(target);
     const swept = await sweepFinishedBoards({ home, client, log: io.stderr }).finally(() => clientConnection.close());
     if (swept.removedWorktrees > 0) io.stdout(`Swept ${swept.removedWorktrees} leftover worktree(s) of finished boards.\n`);
+    const sandboxes = await sandboxReport();
+    if (sandboxes) io.stdout(`${sandboxes}\n`);
     io.stdout(`Todone worker polling task queue "${taskQueue}" on ${target.address} (namespace ${target.namespace}). Ctrl-C stops it.\n`);
     // The SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown of this worker.
     await worker.run();
