@@ -20,7 +20,7 @@ export async function probeCodexSandbox(bin = 'codex', timeoutMs = PROBE_TIMEOUT
       cwd: work,
       timeoutMs,
     });
-    if (run.spawnError) return { state: 'missing', reason: `${bin} is not installed (${run.spawnError})` };
+    if (run.spawnError) return { state: 'missing', reason: `${bin} could not be run (${run.spawnError})` };
     if (run.timedOut) return { state: 'unknown', reason: `\`${bin} sandbox\` did not answer within ${timeoutMs / 1000}s` };
     // A codex without the `sandbox` command cannot be asked; its exec may still sandbox fine.
     if (/unrecognized subcommand|unexpected argument/i.test(run.output)) return { state: 'unknown', reason: `${bin} has no \`sandbox\` command to probe with` };

@@ -48,7 +48,8 @@ export async function runBounded(
     const result = await child;
     if (timedOut) return { exitCode: null, output, timedOut };
     if (typeof result.exitCode === 'number') return { exitCode: result.exitCode, output, timedOut };
-    return { exitCode: null, output, timedOut, spawnError: result.shortMessage ?? result.message ?? 'could not start' };
+    const why = result.code === 'ENOENT' ? 'not found' : (result.shortMessage ?? result.message ?? 'could not start').split('\n').pop()!;
+    return { exitCode: null, output, timedOut, spawnError: why };
   } finally {
     clearTimeout(timer);
     if (child.pid !== undefined) await terminateGroup(child.pid, 200);

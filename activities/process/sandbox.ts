@@ -74,7 +74,7 @@ export async function probeConfinement(bwrap = DEFAULT_BWRAP, timeoutMs = PROBE_
     const script = 'echo ok > writable/probe && if echo no > read-only/probe 2>/dev/null; then echo "writes outside its folders were not refused"; exit 3; fi';
     const argv = confinedArgv({ bwrap, writable: [inside] }, '/bin/sh', ['-c', script]);
     const run = await runBounded(argv.file, argv.args, { cwd: root, timeoutMs });
-    if (run.spawnError) return { state: 'missing', reason: `${bwrap} is not installed (${run.spawnError})` };
+    if (run.spawnError) return { state: 'missing', reason: `${bwrap} could not be run (${run.spawnError}): is bubblewrap installed?` };
     if (run.timedOut) return { state: 'unknown', reason: `${bwrap} did not answer within ${timeoutMs / 1000}s` };
     const wrote = await fs.readFile(path.join(inside, 'probe'), 'utf8').catch(() => '');
     if (run.exitCode === 0 && wrote === 'ok\n') return { state: 'works' };

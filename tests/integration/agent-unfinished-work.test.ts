@@ -162,7 +162,7 @@ describe('codex where its own sandbox cannot set up', () => {
 
     expect(error.type).toBe(FAILURE_TYPES.invalidTask);
     expect(error.nonRetryable).toBe(true);
-    expect(error.message).toMatch(/^codex's sandbox does not work on this host \(bwrap: .*\) and Todone cannot confine codex with bubblewrap either \(.*no-bwrap is not installed/);
+    expect(error.message).toMatch(/^codex's sandbox does not work on this host \(bwrap: .*\) and Todone cannot confine codex with bubblewrap either \(.*no-bwrap could not be run \(not found\): is bubblewrap installed\?\)/);
     expect(b.server.turnRequests()).toHaveLength(0);
   });
 });
