@@ -5,6 +5,7 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { installRuntime } from './runtime.js';
+import { registerWorkerProcess } from './worker-registry.js';
 import { workflowSource } from './workflow-code.js';
 
 export interface TodoneWorkerOptions {
@@ -16,11 +17,15 @@ export interface TodoneWorkerOptions {
   /** Tests pass a bundle built once per file; otherwise see workflowSource(). */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxConcurrentActivities?: number;
+  /** Tests name a worker as another process would; otherwise this process's registered identity. */
+  identity?: string;
 }
 
 export async function createTodoneWorker(options: TodoneWorkerOptions): Promise<Worker> {
   installRuntime();
   return Worker.create({
+    // A restarted `todone run` recognises the attempts a dead worker held by this identity.
+    identity: options.identity ?? (await registerWorkerProcess(options.home)),
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,

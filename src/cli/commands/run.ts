@@ -10,6 +10,7 @@ import type { SchedulingPolicy } from '../../core/board.js';
 import type { BoardResult } from '../../core/run-state.js';
 import { connectWorkerConnection } from '../../../temporal/connection.js';
 import { createTodoneWorker } from '../../../worker/create-worker.js';
+import { failOverDeadWorkers } from '../../../worker/failover.js';
 import { installRuntime } from '../../../worker/runtime.js';
 import { sandboxReport } from '../../../worker/sandbox-report.js';
 import { sweepFinishedBoards } from '../../../worker/sweep.js';
@@ -79,6 +80,8 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     if (options.worker !== false) {
       // Other boards' leftovers are the worker's chore, not this run's: swept alongside, in silence.
       sweep = sweepFinishedBoards({ home: session.home, client: session.client }).catch(() => undefined);
+      // Attempts a SIGKILLed run of this machine left behind retry now, not after their heartbeat timeout.
+      await failOverDeadWorkers({ client: session.client, home: session.home, workflowIds: [started.handle.workflowId], log });
       installRuntime();
       const connection = await connectWorkerConnection(session.target);
       worker = await createTodoneWorker({ connection, namespace: session.target.namespace, taskQueue: started.taskQueue, home: session.home });

@@ -5,6 +5,7 @@
 import { connectClient, connectWorkerConnection, resolveConnection } from '../../../temporal/connection.js';
 import { DEFAULT_TASK_QUEUE } from '../../../workflows/api.js';
 import { createTodoneWorker } from '../../../worker/create-worker.js';
+import { failOverDeadWorkersOnQueue } from '../../../worker/failover.js';
 import { installRuntime } from '../../../worker/runtime.js';
 import { sandboxReport } from '../../../worker/sandbox-report.js';
 import { sweepFinishedBoards } from '../../../worker/sweep.js';
@@ -30,6 +31,7 @@ export async function workerCommand(options: { taskQueue?: string; maxConcurrent
       maxConcurrentActivities: options.maxConcurrentActivities,
     });
     const { client, connection: clientConnection } = await connectClient(target);
+    await failOverDeadWorkersOnQueue({ client, home, taskQueue, log: io.stdout });
     const swept = await sweepFinishedBoards({ home, client, log: io.stderr }).finally(() => clientConnection.close());
     if (swept.removedWorktrees > 0) io.stdout(`Swept ${swept.removedWorktrees} leftover worktree(s) of finished boards.\n`);
     const sandboxes = await sandboxReport();
