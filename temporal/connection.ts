@@ -1,9 +1,11 @@
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnection } from '@temporalio/worker';
 import { SetupError } from '../src/errors.js';
 import { ensureDevServer, type DevServerInfo, type DevServerOptions } from './dev-server.js';
 import { ensureNamespace } from './namespace.js';
+import { payloadDataConverter, payloadStoreFromEnv, payloadThreshold, type PayloadStore } from './payload-storage.js';
 
 /** Where to reach Temporal: a configured cluster, or the embedded dev server (`embedded` set). */
 export interface ConnectionTarget {
@@ -11,6 +13,10 @@ export interface ConnectionTarget {
   namespace: string;
   address: string;
   embedded?: DevServerInfo;
+  /** Where payloads above the threshold go (External Storage); the client and workers must agree. */
+  payloadStore: PayloadStore;
+  /** The SDK's converter with that store: pass it to every Client and Worker of this target. */
+  dataConverter: DataConverter;
 }
 
 export interface ResolveConnectionOptions {
@@ -36,8 +42,12 @@ export async function resolveConnection(opts: ResolveConnectionOptions): Promise
   const namespace = config.namespace || 'default';
   const { address, tls, apiKey, metadata } = config.connectionOptions;
 
+  const payloads = (embedded: boolean) => {
+    const payloadStore = payloadStoreFromEnv(env, opts.dataDir, embedded);
+    return { payloadStore, dataConverter: payloadDataConverter(payloadStore, payloadThreshold(env)) };
+  };
   if (address) {
-    return { connectionOptions: { address, tls, apiKey, metadata }, namespace, address };
+    return { connectionOptions: { address, tls, apiKey, metadata }, namespace, address, ...payloads(false) };
   }
   if (apiKey !== undefined || (tls !== undefined && tls !== false)) {
     // Credentials with no address mean a cluster was intended; running locally instead would hide that.
@@ -50,7 +60,7 @@ export async function resolveConnection(opts: ResolveConnectionOptions): Promise
   const embedded = await ensureDevServer({ ...opts.devServer, dataDir: opts.dataDir, env, namespaces: [namespace] });
   opts.onEmbeddedServer?.(embedded);
   if (namespace !== 'default') await ensureNamespace(embedded.address, namespace);
-  return { connectionOptions: { address: embedded.address }, namespace, address: embedded.address, embedded };
+  return { connectionOptions: { address: embedded.address }, namespace, address: embedded.address, embedded, ...payloads(true) };
 }
 
 function loadConfig(env: NodeJS.ProcessEnv): ClientConnectConfig {
@@ -77,7 +87,7 @@ export async function connectClient(target: ConnectionTarget): Promise<{ client:
   } catch (error) {
     throw unreachable(target, error);
   }
-  return { client: new Client({ connection, namespace: target.namespace }), connection };
+  return { client: new Client({ connection, namespace: target.namespace, dataConverter: target.dataConverter }), connection };
 }
 
 /** The native connection a Worker needs, for the same target. */

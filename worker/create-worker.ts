@@ -2,6 +2,7 @@
  * The Todone worker: board workflows plus the task activities, on one task queue.
  * Used in-process by `todone run` and standalone by `todone worker`.
  */
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { installRuntime } from './runtime.js';
@@ -17,6 +18,8 @@ export interface TodoneWorkerOptions {
   /** Tests pass a bundle built once per file; otherwise see workflowSource(). */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxConcurrentActivities?: number;
+  /** The connection target's converter (External Storage): the client that starts boards uses the same. */
+  dataConverter?: DataConverter;
   /** Tests name a worker as another process would; otherwise this process's registered identity. */
   identity?: string;
 }
@@ -29,6 +32,7 @@ export async function createTodoneWorker(options: TodoneWorkerOptions): Promise<
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     activities: createActivities({ home: options.home }),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : workflowSource()),
     // Boards bound their own parallelism with maxParallel; this only caps one machine.

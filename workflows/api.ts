@@ -7,10 +7,10 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { IntegrationInfo } from '../activities/git/types.js';
 import type { BoardSpec } from '../src/core/board.js';
-import type { BoardStatus, TaskStatus } from '../src/core/run-state.js';
+import type { BoardStatus, StatusRequest, TaskStatus } from '../src/core/run-state.js';
 
 export type { BoardSpec } from '../src/core/board.js';
-export type { BoardResult, BoardStatus, TaskStatus } from '../src/core/run-state.js';
+export type { BoardResult, BoardStatus, StatusPage, StatusRequest, TaskStatus } from '../src/core/run-state.js';
 
 /** The task queue boards and their tasks run on unless told otherwise. */
 export const DEFAULT_TASK_QUEUE = 'todone';
@@ -35,6 +35,8 @@ export interface CarriedState {
   startedAt: number;
   tasks: TaskStatus[];
   git?: WorktreeCarry;
+  /** The status change counter reached, so watchers' `changedSince` stays meaningful. */
+  seq?: number;
 }
 
 /** Git mode: the integration branch and the idle pool slots. */
@@ -43,8 +45,13 @@ export interface WorktreeCarry {
   freeSlots: number[];
 }
 
-/** The board's live state: counts, every task's state, attempts, times and outcome. */
-export const statusQuery = defineQuery<BoardStatus>('status');
+/**
+ * The board's live state: counts and tasks with their state, attempts, times and outcome. With no
+ * argument a board of up to 500 tasks answers with all of them and a bigger one with the tasks
+ * that matter; a request pages through them, filters by state or id, or asks what changed since
+ * the `seq` of an earlier answer.
+ */
+export const statusQuery = defineQuery<BoardStatus, [request?: StatusRequest]>('status');
 /** Cancel the whole board: running tasks are killed, nothing new starts. */
 export const cancelBoardSignal = defineSignal<[reason?: string]>('cancelBoard');
 /** Cancel one task (its process is killed); its dependents are skipped. */

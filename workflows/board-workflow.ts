@@ -8,6 +8,7 @@ import { CancellationScope, condition, continueAsNew, isCancellation, setHandler
 import type { TaskSpec } from '../src/core/board.js';
 import { computeMetrics, type BoardResult, type BoardState, type BoardStatus } from '../src/core/run-state.js';
 import { BoardScheduler } from '../src/core/scheduler.js';
+import { selectTasks, type StatusRequest, type StatusSource } from '../src/core/status-view.js';
 import { addUsage, budgetSpent, withUsage, type Usage } from '../src/core/usage.js';
 import { taskActivities } from './activity-options.js';
 import { cancelBoardSignal, cancelTaskSignal, cancelTaskUpdate, statusQuery, type BoardWorkflowInput } from './api.js';
@@ -26,7 +27,7 @@ const DEFAULT_CONTINUE_AFTER_EVENTS = 20_000;
 
 export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardResult> {
   const { board } = input;
-  const scheduler = new BoardScheduler(board, input.carried?.tasks);
+  const scheduler = new BoardScheduler(board, input.carried?.tasks, input.carried?.seq);
   const startedAt = input.carried?.startedAt ?? Date.now();
   const scopes = new Map<string, CancellationScope>();
   const cancelReasons = new Map<string, string>();
@@ -38,7 +39,21 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
   let spent = (input.carried?.tasks ?? []).reduce<Usage | undefined>((sum, t) => addUsage(sum, t.usage), undefined);
   const boardSpent = (): Usage | undefined => spent;
 
-  const status = (): BoardStatus => ({
+  const statusSource: StatusSource = {
+    total: board.tasks.length,
+    get seq() {
+      return scheduler.changeSeq;
+    },
+    all: () => scheduler.snapshot(),
+    changedSince: (seq) => scheduler.changedSince(seq),
+    byId: (id) => {
+      const found = scheduler.statusOf(id);
+      return found ? { ...found } : undefined;
+    },
+    recentlyEnded: () => scheduler.recentlyEnded(),
+  };
+
+  const status = (request?: StatusRequest): BoardStatus => ({
     boardId: board.id,
     name: board.name,
     policy: board.policy,
@@ -46,7 +61,8 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
     state: boardState,
     startedAt,
     counts: scheduler.counts,
-    tasks: scheduler.snapshot(),
+    seq: scheduler.changeSeq,
+    ...selectTasks(statusSource, request),
     ...(worktrees?.ready ? { integration: worktrees.status() } : {}),
     ...withUsage(boardSpent()),
     ...(board.budget ? { budget: { ...board.budget, ...(budgetExhausted ? { exhausted: budgetExhausted } : {}) } } : {}),
@@ -158,7 +174,7 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
     // Running tasks were drained first: an activity cannot outlive the run that scheduled it.
     await continueAsNew<typeof boardWorkflow>({
       ...input,
-      carried: { startedAt, tasks: scheduler.snapshot(), ...(worktrees ? { git: worktrees.carry() } : {}) },
+      carried: { startedAt, tasks: scheduler.snapshot(), seq: scheduler.changeSeq, ...(worktrees ? { git: worktrees.carry() } : {}) },
     });
   }
 
@@ -168,7 +184,9 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
     (boardState as BoardState) === 'cancelling' ? 'cancelled' : counts.succeeded === counts.total ? 'completed' : 'failed';
   boardState = finalState;
   const tasks = scheduler.snapshot();
-  return { ...status(), state: finalState, endedAt, tasks, metrics: computeMetrics(tasks, startedAt, endedAt) };
+  // The result holds every task, whatever the board's size (External Storage takes a big one).
+  const { page: _page, ...final } = status({ ids: [] });
+  return { ...final, state: finalState, endedAt, tasks, metrics: computeMetrics(tasks, startedAt, endedAt) };
 }
 
 function shouldContinueAsNew(limit: number): boolean {

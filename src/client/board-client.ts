@@ -3,6 +3,7 @@
  * other services that trigger boards are another.
  */
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import {
   BOARD_WORKFLOW_TYPE,
@@ -16,8 +17,9 @@ import {
 } from '../../workflows/api.js';
 import type { boardWorkflow } from '../../workflows/index.js';
 import type { BoardSpec } from '../core/board.js';
-import type { BoardResult, BoardStatus } from '../core/run-state.js';
+import type { BoardResult, BoardStatus, StatusRequest, TaskStatus } from '../core/run-state.js';
 import { NotFoundError } from '../errors.js';
+import { stuckWorkflow, type StuckWorkflow } from './stuck-workflow.js';
 
 export type BoardHandle = WorkflowHandle<typeof boardWorkflow>;
 
@@ -39,6 +41,8 @@ export interface BoardSnapshot {
   answered: boolean;
   /** Attempt numbers of running tasks, from the server's view of pending activities. */
   runningAttempts: Record<string, number>;
+  /** Set when the board's workflow tasks keep failing, so it cannot make progress. */
+  stuck?: StuckWorkflow;
 }
 
 /** Identifies a version of a board, so attaching to a run of an edited board can say so. */
@@ -92,7 +96,11 @@ export class BoardClient {
     }
   }
 
-  async snapshot(boardId: string, queryTimeoutMs = 3_000): Promise<BoardSnapshot> {
+  /**
+   * The board as the server and the workflow see it. `request` chooses which tasks the status
+   * holds (see StatusRequest); a finished board answers with its result.
+   */
+  async snapshot(boardId: string, queryTimeoutMs = 3_000, request?: StatusRequest): Promise<BoardSnapshot> {
     const handle = this.handle(boardId);
     const description = await this.describe(boardId);
     const runningAttempts: Record<string, number> = {};
@@ -104,12 +112,56 @@ export class BoardClient {
       const status = description.status.name === 'COMPLETED' ? await handle.result() : undefined;
       return { status, description, answered: true, runningAttempts };
     }
+    const stuck = await stuckWorkflow(this.client, description);
+    if (stuck) return { description, answered: false, runningAttempts, stuck };
     try {
-      const status = await this.client.withDeadline(Date.now() + queryTimeoutMs, () => handle.query(statusQuery));
+      const status = await this.client.withDeadline(Date.now() + queryTimeoutMs, () => handle.query(statusQuery, request));
       return { status, description, answered: true, runningAttempts };
     } catch {
       return { description, answered: false, runningAttempts };
     }
+  }
+
+  /**
+   * Follows a running board: asks only for what changed since the last answer and keeps every
+   * task's latest status, so watching a 10,000-task board costs what changes, not the board.
+   * Calls `onStatus` with the merged picture after each round (undefined while no worker
+   * answers), until the board ends or `signal` aborts; returns the board's result, or undefined
+   * when aborted first.
+   */
+  async follow(
+    boardId: string,
+    onStatus: (status: BoardStatus | undefined, snapshot: BoardSnapshot) => void,
+    options: { intervalMs?: number; signal?: AbortSignal; queryTimeoutMs?: number } = {},
+  ): Promise<BoardResult | undefined> {
+    const tasks = new Map<string, TaskStatus>();
+    // Every task has changed since -1: the first round fetches the whole board, in pages.
+    let cursor = -1;
+    while (!options.signal?.aborted) {
+      let offset = 0;
+      let roundSeq: number | undefined;
+      let last: { status?: BoardStatus | BoardResult; snapshot: BoardSnapshot };
+      do {
+        const snapshot = await this.snapshot(boardId, options.queryTimeoutMs, { changedSince: cursor, offset });
+        last = { snapshot, ...(snapshot.status ? { status: snapshot.status } : {}) };
+        const status = snapshot.status;
+        if (!status) break;
+        if ('metrics' in status) {
+          onStatus(status, snapshot);
+          return status;
+        }
+        // Changes made while later pages are read have a higher number: the next round gets them.
+        roundSeq ??= status.seq;
+        for (const task of status.tasks) tasks.set(task.id, task);
+        offset += status.tasks.length;
+        if (!status.page?.more || status.tasks.length === 0) break;
+      } while (!options.signal?.aborted);
+      if (roundSeq !== undefined) cursor = roundSeq;
+      const status = last.status;
+      onStatus(status ? { ...status, tasks: [...tasks.values()], page: undefined } : undefined, last.snapshot);
+      await sleep(options.intervalMs ?? 500, undefined, { signal: options.signal }).catch(() => undefined);
+    }
+    return undefined;
   }
 
   async cancelBoard(boardId: string, reason = 'cancelled by request'): Promise<void> {

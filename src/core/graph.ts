@@ -26,7 +26,12 @@ export function buildGraph(tasks: readonly GraphTask[]): Graph {
     dependents.set(task.id, []);
   }
   for (const task of tasks) {
-    for (const dep of new Set(task.dependsOn)) dependents.get(dep)?.push(task.id);
+    for (const dep of new Set(task.dependsOn)) {
+      const list = dependents.get(dep);
+      // Validation keeps these out of boards; a board that bypassed it must fail here, by name.
+      if (!list) throw new Error(`task "${task.id}" depends on unknown task "${dep}"`);
+      list.push(task.id);
+    }
   }
   return { ids: tasks.map((t) => t.id), byId, dependents };
 }

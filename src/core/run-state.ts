@@ -4,9 +4,11 @@
  */
 import type { SchedulingPolicy } from './board.js';
 import type { TaskOutcome } from './outcome.js';
+import type { StatusPage } from './status-view.js';
 import type { BudgetSpec, Usage } from './usage.js';
 
 export type { CandidateStatus, TaskCommit, TaskOutcome, ValidationRecord } from './outcome.js';
+export type { StatusPage, StatusRequest } from './status-view.js';
 
 export const TASK_STATES = ['pending', 'running', 'succeeded', 'failed', 'conflicted', 'skipped', 'cancelled'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
@@ -56,7 +58,12 @@ export interface BoardStatus {
   startedAt: number;
   endedAt?: number;
   counts: BoardCounts;
+  /** Every task, or on a big board the ones that matter or the ones asked for (see `page`). */
   tasks: TaskStatus[];
+  /** Present when `tasks` is not every task: what it holds and how to ask for more. */
+  page?: StatusPage;
+  /** The board's change counter: ask for `changedSince: seq` to get only what changed after this answer. */
+  seq?: number;
   integration?: IntegrationStatus;
   /** Everything the board's agents reported spending. */
   usage?: Usage;

@@ -8,6 +8,8 @@ import { ReadyQueue, type Rank } from './ready-queue.js';
 import type { TaskOutcome } from './outcome.js';
 import { countTasks, isFinal, type BoardCounts, type TaskState, type TaskStatus } from './run-state.js';
 
+const RECENT_LIMIT = 50;
+
 export class BoardScheduler {
   readonly graph: Graph;
   private readonly status = new Map<string, TaskStatus>();
@@ -17,17 +19,27 @@ export class BoardScheduler {
   /** Waves policy only: index of each task's wave, and how many tasks of each wave are not final. */
   private readonly waveOf = new Map<string, number>();
   private readonly openInWave: number[] = [];
+  private readonly waves: string[][];
   private releasedWave = 0;
   private runningCount = 0;
+  /** Bumped on every change of a task's state: watchers ask for what changed since a number they saw. */
+  private seq: number;
+  private readonly changedAt = new Map<string, number>();
+  /** The last tasks to end, newest last (bounded): what a summary of a big board shows. */
+  private readonly recent: string[] = [];
 
   constructor(
     private readonly board: Pick<BoardSpec, 'tasks' | 'maxParallel' | 'policy'>,
     /** Statuses carried over from an earlier run of this workflow (continue-as-new). */
     carried: readonly TaskStatus[] = [],
+    /** The change counter the earlier run reached: counting goes on from there. */
+    carriedSeq = 0,
   ) {
     this.graph = buildGraph(board.tasks);
     this.levels = bLevels(this.graph);
+    this.seq = carriedSeq;
     const waves = topologicalWaves(this.graph);
+    this.waves = waves;
     waves.forEach((wave, index) => {
       this.openInWave[index] = wave.length;
       for (const id of wave) this.waveOf.set(id, index);
@@ -39,6 +51,7 @@ export class BoardScheduler {
       const status: TaskStatus =
         previous && isFinal(previous.state) ? { ...previous } : { id: task.id, state: 'pending', attempts: previous?.attempts ?? 0 };
       this.status.set(task.id, status);
+      this.changedAt.set(task.id, carriedSeq);
     }
     for (const task of board.tasks) {
       if (isFinal(this.status.get(task.id)!.state)) this.closeInWave(task.id);
@@ -82,6 +95,21 @@ export class BoardScheduler {
     return this.board.tasks.map((t) => ({ ...this.status.get(t.id)! }));
   }
 
+  /** The change counter: every state change of a task takes the next number. */
+  get changeSeq(): number {
+    return this.seq;
+  }
+
+  /** Tasks whose state changed after `seq`, in board order. */
+  changedSince(seq: number): TaskStatus[] {
+    return this.board.tasks.filter((t) => this.changedAt.get(t.id)! > seq).map((t) => ({ ...this.status.get(t.id)! }));
+  }
+
+  /** The ids of the last tasks to end, newest last. */
+  recentlyEnded(): readonly string[] {
+    return this.recent;
+  }
+
   /** Takes as many ready tasks as free slots allow, best rank first, and marks them running. */
   startNext(now: number): string[] {
     const started: string[] = [];
@@ -91,6 +119,7 @@ export class BoardScheduler {
       if (status.state !== 'pending') continue;
       status.state = 'running';
       status.startedAt = now;
+      this.touch(id);
       this.runningCount++;
       started.push(id);
     }
@@ -160,13 +189,21 @@ export class BoardScheduler {
       ...(previous.startedAt !== undefined ? { startedAt: previous.startedAt } : {}),
       endedAt: now,
     });
+    this.touch(id);
+    this.recent.push(id);
+    if (this.recent.length > RECENT_LIMIT) this.recent.shift();
     this.closeInWave(id);
+  }
+
+  private touch(id: string): void {
+    this.changedAt.set(id, ++this.seq);
   }
 
   private skip(id: string, reason: string): void {
     const status = this.status.get(id)!;
     status.state = 'skipped';
     status.reason = reason;
+    this.touch(id);
     this.closeInWave(id);
   }
 
@@ -177,9 +214,7 @@ export class BoardScheduler {
     // Level-by-level barrier: the next wave opens only when every task of the current one is final.
     while (this.releasedWave < this.openInWave.length && this.openInWave[this.releasedWave] === 0) {
       this.releasedWave++;
-      for (const candidate of this.board.tasks) {
-        if (this.waveOf.get(candidate.id) === this.releasedWave) this.enqueueIfReady(candidate.id);
-      }
+      for (const candidate of this.waves[this.releasedWave] ?? []) this.enqueueIfReady(candidate);
     }
   }
 

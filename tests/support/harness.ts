@@ -15,6 +15,7 @@ import type { BoardResult } from '../../src/core/run-state.js';
 import { createTodoneWorker } from '../../worker/create-worker.js';
 import { installRuntime } from '../../worker/runtime.js';
 import { workflowsEntry } from '../../worker/workflow-code.js';
+import { payloadDataConverter } from '../../temporal/payload-storage.js';
 
 export interface Harness {
   client: Client;
@@ -29,13 +30,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(): Promise<Harness> {
+export interface HarnessOptions {
+  /** Payloads above this many bytes go to the file store under the harness's data folder (as with the embedded default). */
+  payloadThreshold?: number;
+}
+
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const address = inject('temporalAddress');
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
-  installRuntime();
-  const nativeConnection = await NativeConnection.connect({ address });
-  const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: quietLogger });
   const temps: string[] = [];
   const tempDir = async (prefix = 'todone-test-') => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
@@ -43,6 +44,13 @@ export async function createHarness(): Promise<Harness> {
     return dir;
   };
   const home = await tempDir('todone-home-');
+  // The same External Storage the embedded default gets: a file store in the data folder.
+  const dataConverter = payloadDataConverter({ kind: 'files', dir: path.join(home, 'payloads') }, options.payloadThreshold);
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, dataConverter });
+  installRuntime();
+  const nativeConnection = await NativeConnection.connect({ address });
+  const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: quietLogger });
 
   return {
     client,
@@ -56,6 +64,7 @@ export async function createHarness(): Promise<Harness> {
         taskQueue,
         home,
         workflowBundle: { code },
+        dataConverter,
       });
       const boards = new BoardClient(client, taskQueue);
       return worker.runUntil(async () => {

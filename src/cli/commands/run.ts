@@ -84,7 +84,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
       await failOverDeadWorkers({ client: session.client, home: session.home, workflowIds: [started.handle.workflowId], log });
       installRuntime();
       const connection = await connectWorkerConnection(session.target);
-      worker = await createTodoneWorker({ connection, namespace: session.target.namespace, taskQueue: started.taskQueue, home: session.home });
+      worker = await createTodoneWorker({ connection, namespace: session.target.namespace, taskQueue: started.taskQueue, home: session.home, dataConverter: session.target.dataConverter });
       workerRun = worker.run().finally(() => connection.close());
       const sandboxes = await sandboxReport(board);
       if (sandboxes) log(`${sandboxes}\n`);

@@ -29,6 +29,7 @@ export async function workerCommand(options: { taskQueue?: string; maxConcurrent
       taskQueue,
       home,
       maxConcurrentActivities: options.maxConcurrentActivities,
+      dataConverter: target.dataConverter,
     });
     const { client, connection: clientConnection } = await connectClient(target);
     await failOverDeadWorkersOnQueue({ client, home, taskQueue, log: io.stdout });
