@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { BoardClient } from '../../src/client/board-client.js';
@@ -33,6 +34,8 @@ export interface Harness {
 export interface HarnessOptions {
   /** Payloads above this many bytes go to the file store under the harness's data folder (as with the embedded default). */
   payloadThreshold?: number;
+  /** Another converter (e.g. External Storage on S3) for the client and the worker alike. */
+  dataConverter?: DataConverter;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -45,7 +48,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   };
   const home = await tempDir('todone-home-');
   // The same External Storage the embedded default gets: a file store in the data folder.
-  const dataConverter = payloadDataConverter({ kind: 'files', dir: path.join(home, 'payloads') }, options.payloadThreshold);
+  const dataConverter = options.dataConverter ?? payloadDataConverter({ kind: 'files', dir: path.join(home, 'payloads') }, options.payloadThreshold);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, dataConverter });
   installRuntime();
