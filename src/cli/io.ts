@@ -1,3 +1,6 @@
+import { todoneHome } from '../data-dir.js';
+import { createDiagnostics, type Diagnostics } from './diagnostics.js';
+
 /** What a command may touch of the outside world, passed in so tests can capture it. */
 export interface CommandIO {
   env: NodeJS.ProcessEnv;
@@ -6,14 +9,18 @@ export interface CommandIO {
   stderr: (text: string) => void;
   /** Live footers only make sense on a terminal. */
   isTTY: boolean;
+  /** SDK and server log lines, stacks of unexpected errors: a log file, never stdout. */
+  diagnostics: Diagnostics;
 }
 
 export function processIO(): CommandIO {
+  const stderr = (text: string) => void process.stderr.write(text);
   return {
     env: process.env,
     cwd: process.cwd(),
     stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stderr,
     isTTY: Boolean(process.stderr.isTTY),
+    diagnostics: createDiagnostics(todoneHome(process.env), stderr),
   };
 }

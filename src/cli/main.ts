@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { findPackageRoot } from '../../temporal/temporal-cli.js';
 import { todoneHome } from '../data-dir.js';
 import { TodoneError } from '../errors.js';
+import { explainFailure, fullStack } from './failure.js';
 import { cancelCommand } from './commands/cancel.js';
 import { cleanCommand } from './commands/clean.js';
 import { landCommand } from './commands/land.js';
@@ -39,8 +40,15 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .description('Run a board of tasks with coding agents, in parallel, as a durable Temporal workflow.')
     .version(version(), '-V, --version')
     .showHelpAfterError()
+    .option('--verbose', `also print the Temporal SDK's and server's log lines on stderr (they always go to the log file)`)
+    .option('--debug', 'print the stack of an unexpected error on stderr (otherwise it goes to the log file)')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .hook('preAction', () => {
+      const global = program.opts<{ verbose?: boolean; debug?: boolean }>();
+      io.diagnostics.verbose = Boolean(global.verbose);
+      io.diagnostics.debug = Boolean(global.debug);
+    });
 
   program
     .command('run')
@@ -130,23 +138,40 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
 export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
   let exitCode = 0;
   const program = buildProgram(io, (code) => (exitCode = code));
+  const onStray = (error: unknown) => {
+    // Something failed outside the command's own chain (a background task, a callback): it still
+    // goes through the one boundary instead of Node's default stack dump.
+    process.exit(reportError(error, io));
+  };
+  process.on('uncaughtException', onStray);
+  process.on('unhandledRejection', onStray);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
     return reportError(error, io);
+  } finally {
+    process.off('uncaughtException', onStray);
+    process.off('unhandledRejection', onStray);
   }
 }
 
 function reportError(error: unknown, io: CommandIO): number {
-  if (error instanceof TodoneError) {
-    io.stderr(`todone: ${error.message}\n`);
-    return error.exitCode;
-  }
   // commander already printed its message (unknown option, missing argument, --help).
-  if (error instanceof Error && 'exitCode' in error && typeof error.exitCode === 'number' && 'code' in error) {
+  if (error instanceof Error && 'exitCode' in error && typeof error.exitCode === 'number' && 'code' in error && !(error instanceof TodoneError)) {
     return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? 0 : 2;
   }
-  io.stderr(`todone: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  return 1;
+  const failure = explainFailure(error);
+  const { diagnostics } = io;
+  diagnostics.write(`todone ${failure.expected ? 'failed' : 'hit an unexpected error'}: ${failure.message}`);
+  if (failure.expected) {
+    io.stderr(`todone: ${failure.message}\n`);
+    return failure.exitCode;
+  }
+  const stack = error instanceof Error ? fullStack(error) : String(error);
+  diagnostics.write(stack);
+  if (diagnostics.debug) io.stderr(`todone: ${stack}\n`);
+  else if (diagnostics.usable) io.stderr(`todone: ${failure.message}\n(details in ${diagnostics.file}; --debug prints them here)\n`);
+  else io.stderr(`todone: ${failure.message}\n(run with --debug for details)\n`);
+  return failure.exitCode;
 }

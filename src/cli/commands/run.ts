@@ -41,6 +41,8 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     policy: options.policy,
     home: todoneHome(io.env),
   });
+  // Before anything native starts: the SDK's and its core's log lines go to the log file, not stdout.
+  if (options.worker !== false) installRuntime({ write: (line) => io.diagnostics.write(line) });
   const session = await openSession(io, { taskQueue: options.taskQueue });
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
@@ -82,7 +84,6 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
       sweep = sweepFinishedBoards({ home: session.home, client: session.client }).catch(() => undefined);
       // Attempts a SIGKILLed run of this machine left behind retry now, not after their heartbeat timeout.
       await failOverDeadWorkers({ client: session.client, home: session.home, workflowIds: [started.handle.workflowId], log });
-      installRuntime();
       const connection = await connectWorkerConnection(session.target);
       worker = await createTodoneWorker({ connection, namespace: session.target.namespace, taskQueue: started.taskQueue, home: session.home, dataConverter: session.target.dataConverter });
       workerRun = worker.run().finally(() => connection.close());

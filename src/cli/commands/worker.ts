@@ -20,7 +20,8 @@ export async function workerCommand(options: { taskQueue?: string; maxConcurrent
     onEmbeddedServer: (info) => io.stderr(`Using the local Temporal dev server at ${info.address} (Web UI ${info.uiUrl})\n`),
   });
   const taskQueue = options.taskQueue ?? io.env.TODONE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
-  installRuntime();
+  // The SDK's and its core's log lines go to the log file (and stderr with --verbose), not stdout.
+  installRuntime({ write: (line) => io.diagnostics.write(line) });
   const connection = await connectWorkerConnection(target);
   try {
     const worker = await createTodoneWorker({
