@@ -20,6 +20,7 @@ import { landResult } from './land.js';
 import type { CommandIO } from '../io.js';
 import { ProgressReporter } from '../progress/reporter.js';
 import { openSession, type Session } from '../session.js';
+import { explainStartRefusal } from '../start-failure.js';
 
 export interface RunCommandOptions {
   file: string;
@@ -63,7 +64,10 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
   process.once('SIGTERM', onInterrupt);
 
   try {
-    const started = await session.boards.startOrAttach(board);
+    const started = await session.boards.startOrAttach(board).catch((error: unknown) => {
+      const { address, namespace } = session.target;
+      throw explainStartRefusal(error, { boardId: board.id, file: options.file, address, namespace }) ?? error;
+    });
     const log = options.json ? io.stderr : io.stdout;
     log(
       started.attached
