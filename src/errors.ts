@@ -47,3 +47,10 @@ export class NotFoundError extends TodoneError {
     super(message, 'NOT_FOUND', 2);
   }
 }
+
+/** The Temporal server went away and did not come back in time; the board itself is safe there. */
+export class ServerLostError extends TodoneError {
+  constructor(message: string) {
+    super(message, 'SERVER_LOST', 1);
+  }
+}

@@ -83,7 +83,13 @@ function loadConfig(env: NodeJS.ProcessEnv): ClientConnectConfig {
 export async function connectClient(target: ConnectionTarget): Promise<{ client: Client; connection: Connection }> {
   let connection: Connection;
   try {
-    connection = await Connection.connect({ connectTimeout: 10_000, ...target.connectionOptions });
+    connection = await Connection.connect({
+      connectTimeout: 10_000,
+      ...target.connectionOptions,
+      // gRPC's default reconnect backoff grows to 2 min: a server back after an outage would go
+      // unnoticed that long. Todone's own recovery decides how long to wait; the channel just retries.
+      channelArgs: { 'grpc.initial_reconnect_backoff_ms': 500, 'grpc.max_reconnect_backoff_ms': 3_000, ...target.connectionOptions.channelArgs },
+    });
   } catch (error) {
     throw unreachable(target, error);
   }

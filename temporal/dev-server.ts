@@ -53,6 +53,17 @@ export async function ensureDevServer(opts: DevServerOptions): Promise<DevServer
 }
 
 /**
+ * Brings back the server `lost` described after it died: same database, same ports, so every
+ * connection to the old address (a client's channel, a worker's native connection) finds it again
+ * on its next retry. When another process already brought it back, that one is returned.
+ */
+export async function restartDevServer(lost: DevServerInfo, opts: DevServerOptions): Promise<DevServerInfo> {
+  const port = Number(lost.address.slice(lost.address.lastIndexOf(':') + 1));
+  const uiPort = Number(new URL(lost.uiUrl).port);
+  return ensureDevServer({ ...opts, port: port || undefined, uiPort: uiPort || undefined });
+}
+
+/**
  * Stops the server recorded for `dataDir` (SIGTERM, then SIGKILL after 10 s) and waits for it to
  * exit. Returns false when none was running. The database and the recorded ports stay, so the next
  * ensureDevServer brings the same state back on the same address.

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import { loadBoardFile } from '../../board/load.js';
 import type { SchedulingPolicy } from '../../core/board.js';
+import type { BoardHandle } from '../../client/board-client.js';
 import type { BoardResult } from '../../core/run-state.js';
 import { connectWorkerConnection } from '../../../temporal/connection.js';
 import { createTodoneWorker } from '../../../worker/create-worker.js';
@@ -21,6 +22,8 @@ import type { CommandIO } from '../io.js';
 import { ProgressReporter } from '../progress/reporter.js';
 import { openSession, type Session } from '../session.js';
 import { explainStartRefusal } from '../start-failure.js';
+import { watchBoard } from '../watch/board-watch.js';
+import { sessionRecovery } from '../watch/session-recovery.js';
 
 export interface RunCommandOptions {
   file: string;
@@ -95,7 +98,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
       if (sandboxes) log(`${sandboxes}\n`);
     }
 
-    const result = await watch(session, board.id, options, io, started.handle.result());
+    const result = await watch(session, board.id, started.handle, options, io);
     await stopWorker();
     if (options.json) io.stdout(JSON.stringify(result, null, 2) + '\n');
     else io.stdout(formatResult(result) + '\n');
@@ -111,26 +114,23 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
   }
 }
 
-/** Polls the status query for the live view until the workflow's result arrives. */
-async function watch(
-  session: Session,
-  boardId: string,
-  options: RunCommandOptions,
-  io: CommandIO,
-  result: Promise<BoardResult>,
-): Promise<BoardResult> {
+/** The live view until the board's result arrives, carrying on through a lost server. */
+async function watch(session: Session, boardId: string, handle: BoardHandle, options: RunCommandOptions, io: CommandIO): Promise<BoardResult> {
   const reporter = new ProgressReporter({ write: options.json ? io.stderr : io.stdout, isTTY: io.isTTY });
-  let finished: BoardResult | undefined;
-  const done = result.then((value) => (finished = value));
   try {
-    while (!finished) {
-      const snapshot = await session.boards.snapshot(boardId, 2_000).catch(() => undefined);
-      if (snapshot?.status) reporter.update(snapshot.status);
-      else if (snapshot && !snapshot.answered) reporter.waiting(`waiting for a worker on task queue "${session.taskQueue}"…`);
-      await Promise.race([done, new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 300))]);
-    }
-    reporter.update(finished);
-    return finished;
+    return await watchBoard({
+      snapshot: () => session.client.withDeadline(Date.now() + 5_000, () => session.boards.snapshot(boardId, 2_000)),
+      result: () => handle.result(),
+      recovery: sessionRecovery(session, {
+        env: io.env,
+        say: (line) => reporter.line(line),
+        note: (line) => reporter.waiting(line),
+        resumeHint: `run \`todone run ${options.file}\` to pick it up again.`,
+      }),
+      reporter,
+      noWorkerMessage: `waiting for a worker on task queue "${session.taskQueue}"…`,
+      pollMs: options.pollMs ?? 300,
+    });
   } finally {
     reporter.done();
   }

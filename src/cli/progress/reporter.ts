@@ -37,6 +37,12 @@ export class ProgressReporter {
     this.footer?.(`${pc.dim('board')} ${status.name}: ${formatCounts(status)}`);
   }
 
+  /** A line of its own (a notice about the run), printed like progress so the footer stays intact. */
+  line(text: string): void {
+    this.footer?.clear();
+    this.out.write(`${text}\n`);
+  }
+
   waiting(message: string): void {
     if (this.footer) this.footer(pc.dim(message));
   }
