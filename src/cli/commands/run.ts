@@ -4,6 +4,7 @@
  * Exit 0 when every task succeeded, 1 when any did not, 2 for invalid input (thrown).
  */
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Worker } from '@temporalio/worker';
 import { loadBoardFile } from '../../board/load.js';
 import type { SchedulingPolicy } from '../../core/board.js';
@@ -24,6 +25,8 @@ import { openSession, type Session } from '../session.js';
 import { explainStartRefusal } from '../start-failure.js';
 import { watchBoard } from '../watch/board-watch.js';
 import { sessionRecovery } from '../watch/session-recovery.js';
+
+const WORKER_STOP_MS = 20_000;
 
 export interface RunCommandOptions {
   file: string;
@@ -52,9 +55,11 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
   let workerRun: Promise<void> | undefined;
   let sweep: Promise<unknown> | undefined;
   const stopWorker = async () => {
-    if (!worker) return;
+    if (!worker || !workerRun) return;
     if (worker.getState() === 'RUNNING') worker.shutdown();
-    await workerRun;
+    // A worker whose server is gone can spend a long time in its shutdown calls: bounded, and said.
+    const stopped = await Promise.race([workerRun.then(() => true, () => true), delay(WORKER_STOP_MS, undefined, { ref: false }).then(() => false)]);
+    if (!stopped) io.stderr(`The in-process worker did not stop within ${WORKER_STOP_MS / 1000} s; leaving it (its tasks are retried by the next worker).\n`);
   };
   const onInterrupt = () => {
     io.stderr(
