@@ -54,3 +54,17 @@ export class ServerLostError extends TodoneError {
     super(message, 'SERVER_LOST', 1);
   }
 }
+
+/** The board is not running (it finished, or no worker answers), so it cannot be changed now. */
+export class NotRunningError extends TodoneError {
+  constructor(message: string) {
+    super(message, 'NOT_RUNNING', 1);
+  }
+}
+
+/** The running board refused a change and said why; nothing changed. */
+export class SteeringRefused extends TodoneError {
+  constructor(message: string) {
+    super(message, 'REFUSED', 2);
+  }
+}

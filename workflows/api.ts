@@ -6,11 +6,11 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { IntegrationInfo } from '../activities/git/types.js';
-import type { BoardSpec } from '../src/core/board.js';
-import type { BoardStatus, StatusRequest, TaskStatus } from '../src/core/run-state.js';
+import type { BoardSpec, TaskSpec } from '../src/core/board.js';
+import type { BoardChange, BoardState, BoardStatus, ResumedFrom, StatusRequest, TaskStatus } from '../src/core/run-state.js';
 
-export type { BoardSpec } from '../src/core/board.js';
-export type { BoardResult, BoardStatus, StatusPage, StatusRequest, TaskStatus } from '../src/core/run-state.js';
+export type { BoardSpec, TaskSpec } from '../src/core/board.js';
+export type { BoardChange, BoardResult, BoardStatus, ResumedFrom, StatusPage, StatusRequest, TaskStatus } from '../src/core/run-state.js';
 
 /** The task queue boards and their tasks run on unless told otherwise. */
 export const DEFAULT_TASK_QUEUE = 'todone';
@@ -28,6 +28,20 @@ export interface BoardWorkflowInput {
   carried?: CarriedState;
   /** History events after which the run drains and continues as new (tests lower it). */
   continueAfterEvents?: number;
+  /**
+   * A new run of a board whose last run ended failed or cancelled: that run's task statuses
+   * (its result's `tasks`). Tasks that succeeded and did not change are kept, the rest run again.
+   */
+  resume?: ResumeInput;
+  /** Start over: on a git board the integration branch goes back to the base branch. */
+  fresh?: boolean;
+}
+
+export interface ResumeInput {
+  tasks: TaskStatus[];
+  /** The run being resumed, for the record. */
+  runId?: string;
+  state?: BoardState;
 }
 
 /** What a run hands to the next when it continues as new. Nothing is running at that point. */
@@ -37,6 +51,10 @@ export interface CarriedState {
   git?: WorktreeCarry;
   /** The status change counter reached, so watchers' `changedSince` stays meaningful. */
   seq?: number;
+  paused?: boolean;
+  /** Changes made to the running board (updates), oldest first. */
+  changes?: BoardChange[];
+  resumedFrom?: ResumedFrom;
 }
 
 /** Git mode: the integration branch and the idle pool slots. */
@@ -70,3 +88,18 @@ export interface CancelTaskAnswer {
 
 /** Like cancelTaskSignal, but answers whether the task existed and was still cancellable. */
 export const cancelTaskUpdate = defineUpdate<CancelTaskAnswer, [request: CancelTaskRequest]>('cancelTaskChecked');
+
+/** Who asked for a change: `user@host` (the CLI fills it in); recorded in the board's changes. */
+export interface Requester {
+  by?: string;
+}
+
+/** Failed, conflicted or cancelled tasks go back to pending with fresh attempts; the dependents they skipped are revived. */
+export const retryTasksUpdate = defineUpdate<{ retried: string[]; revived: string[] }, [request: { taskIds: string[] } & Requester]>('retryTasks');
+/** Tasks (normalised, as the loader makes them) joined to the running board; they may depend on its tasks. */
+export const addTasksUpdate = defineUpdate<{ added: string[] }, [request: { tasks: TaskSpec[] } & Requester]>('addTasks');
+/** Stop starting tasks (running ones finish), or start again. */
+export const pauseUpdate = defineUpdate<{ paused: boolean }, [request: Requester]>('pause');
+export const resumeUpdate = defineUpdate<{ paused: boolean }, [request: Requester]>('resume');
+/** Change the parallel limit of the running board. */
+export const setMaxParallelUpdate = defineUpdate<{ maxParallel: number }, [request: { maxParallel: number } & Requester]>('setMaxParallel');

@@ -6,9 +6,12 @@
  */
 import { CancellationScope, condition, continueAsNew, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { TaskSpec } from '../src/core/board.js';
-import { computeMetrics, type BoardResult, type BoardState, type BoardStatus } from '../src/core/run-state.js';
+import { computeMetrics, type BoardResult, type BoardState, type BoardStatus, type ResumedFrom } from '../src/core/run-state.js';
 import { BoardScheduler } from '../src/core/scheduler.js';
 import { selectTasks, type StatusRequest, type StatusSource } from '../src/core/status-view.js';
+import { planResume, taskDefinitions } from '../src/core/resume.js';
+import type { BoardSpec } from '../src/core/board.js';
+import { installSteering } from './steering.js';
 import { addUsage, budgetSpent, withUsage, type Usage } from '../src/core/usage.js';
 import { taskActivities } from './activity-options.js';
 import { cancelBoardSignal, cancelTaskSignal, cancelTaskUpdate, statusQuery, type BoardWorkflowInput } from './api.js';
@@ -26,21 +29,42 @@ export type { BoardWorkflowInput } from './api.js';
 const DEFAULT_CONTINUE_AFTER_EVENTS = 20_000;
 
 export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardResult> {
-  const { board } = input;
-  const scheduler = new BoardScheduler(board, input.carried?.tasks, input.carried?.seq);
+  // Tasks added and limits changed while it runs make a new board; continued runs carry it.
+  let board = input.board;
+  const definitions = taskDefinitions(board);
+  // A resumed board starts with what its last run finished and has not changed since.
+  const resumePlan = !input.carried && input.resume ? planResume(board, input.resume.tasks, definitions) : undefined;
+  const resumedFrom: ResumedFrom | undefined =
+    input.carried?.resumedFrom ??
+    (resumePlan && input.resume
+      ? { ...(input.resume.runId ? { runId: input.resume.runId } : {}), ...(input.resume.state ? { state: input.resume.state } : {}), kept: resumePlan.kept.length, rerun: resumePlan.rerun.length }
+      : undefined);
+  const scheduler = new BoardScheduler(board, input.carried?.tasks ?? resumePlan?.kept, input.carried?.seq, definitions);
   const startedAt = input.carried?.startedAt ?? Date.now();
   const scopes = new Map<string, CancellationScope>();
   const cancelReasons = new Map<string, string>();
   const worktrees = board.git ? new WorktreeFlow(board, board.git) : undefined;
   let boardState: BoardState = 'running';
   let changed = false;
+  const steering = {
+    scheduler,
+    board: () => board,
+    setBoard: (next: BoardSpec) => void (board = next),
+    accepting: () => boardState === 'running',
+    paused: input.carried?.paused ?? false,
+    changes: [...(input.carried?.changes ?? [])],
+    wake: () => void (changed = true),
+  };
+  installSteering(steering);
   let budgetExhausted: string | undefined;
   // A running total, not a sum over every task per start: a 10,000-task board starts 10,000 tasks.
   let spent = (input.carried?.tasks ?? []).reduce<Usage | undefined>((sum, t) => addUsage(sum, t.usage), undefined);
   const boardSpent = (): Usage | undefined => spent;
 
   const statusSource: StatusSource = {
-    total: board.tasks.length,
+    get total() {
+      return board.tasks.length;
+    },
     get seq() {
       return scheduler.changeSeq;
     },
@@ -62,6 +86,9 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
     startedAt,
     counts: scheduler.counts,
     seq: scheduler.changeSeq,
+    ...(steering.paused ? { paused: true } : {}),
+    ...(steering.changes.length ? { changes: steering.changes } : {}),
+    ...(resumedFrom ? { resumedFrom } : {}),
     ...selectTasks(statusSource, request),
     ...(worktrees?.ready ? { integration: worktrees.status() } : {}),
     ...withUsage(boardSpent()),
@@ -120,7 +147,7 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
 
   // A run continued as new may carry a budget already spent.
   enforceBudget();
-  await worktrees?.start(input.carried?.git);
+  await worktrees?.start(input.carried?.git, { fresh: input.fresh === true });
 
   const inputFor = (task: TaskSpec) => (workdir: string, taskSpent: Usage | undefined) =>
     taskInput(board, task, scheduler, { board: boardSpent(), task: taskSpent }, workdir);
@@ -159,7 +186,7 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
 
   for (;;) {
     const draining = boardState === 'running' && shouldContinueAsNew(input.continueAfterEvents ?? DEFAULT_CONTINUE_AFTER_EVENTS);
-    if (!draining && boardState === 'running') {
+    if (!draining && boardState === 'running' && !steering.paused) {
       for (const id of scheduler.startNext(Date.now())) {
         // runOne never rejects: every outcome lands in the scheduler and wakes the loop.
         void runOne(scheduler.task(id)!);
@@ -172,9 +199,19 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
 
   if (boardState === 'running' && !scheduler.done) {
     // Running tasks were drained first: an activity cannot outlive the run that scheduled it.
+    const { resume: _resume, fresh: _fresh, ...rest } = input;
     await continueAsNew<typeof boardWorkflow>({
-      ...input,
-      carried: { startedAt, tasks: scheduler.snapshot(), seq: scheduler.changeSeq, ...(worktrees ? { git: worktrees.carry() } : {}) },
+      ...rest,
+      board,
+      carried: {
+        startedAt,
+        tasks: scheduler.snapshot(),
+        seq: scheduler.changeSeq,
+        ...(worktrees ? { git: worktrees.carry() } : {}),
+        ...(steering.paused ? { paused: true } : {}),
+        ...(steering.changes.length ? { changes: steering.changes } : {}),
+        ...(resumedFrom ? { resumedFrom } : {}),
+      },
     });
   }
 

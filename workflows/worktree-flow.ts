@@ -38,13 +38,14 @@ export class WorktreeFlow {
     this.acts = gitActivities(board);
   }
 
-  async start(carried?: WorktreeCarry): Promise<void> {
+  /** `fresh`: the board starts over, so its integration branch goes back to base. */
+  async start(carried?: WorktreeCarry, options: { fresh?: boolean } = {}): Promise<void> {
     if (carried) {
       this.integration = carried.integration;
       this.freeSlots = [...carried.freeSlots];
       return;
     }
-    this.integration = await this.acts.initIntegration({ git: this.git, boardId: this.board.id });
+    this.integration = await this.acts.initIntegration({ git: this.git, boardId: this.board.id, ...(options.fresh ? { fresh: true } : {}) });
     this.freeSlots = Array.from({ length: this.git.poolSize }, (_, i) => i);
   }
 

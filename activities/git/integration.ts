@@ -45,7 +45,12 @@ import { repoKey, withRepoLock } from './repo-lock.js';
 import type { BoardGitConfig, IntegrateInput, IntegrateResult, IntegrationInfo } from './types.js';
 import { boardOnlySchema, checkInput, integrateSchema } from './validate.js';
 
-export async function initIntegration(input: { git: BoardGitConfig; boardId: string }): Promise<IntegrationInfo> {
+/**
+ * Creates the board's integration branch from base, or takes up the one an earlier run or attempt
+ * left (a resumed board builds on its kept tasks' work). `fresh` puts it back to base first: the
+ * board starts over.
+ */
+export async function initIntegration(input: { git: BoardGitConfig; boardId: string; fresh?: boolean }): Promise<IntegrationInfo> {
   checkInput(boardOnlySchema, input, 'initIntegration');
   const { git: config, boardId } = input;
   const branch = integrationBranch(boardId);
@@ -63,7 +68,11 @@ export async function initIntegration(input: { git: BoardGitConfig; boardId: str
     }
     let integrationHead = await branchSha(repo, branch);
     let baseSha = baseHead;
-    if (integrationHead) {
+    if (integrationHead && input.fresh) {
+      // Only the branch moves: the integration worktree is put back on it by ensureIntegrationWorktree.
+      await repo.raw(['update-ref', '-m', 'todone: board starts over', `refs/heads/${branch}`, baseHead, integrationHead]);
+      integrationHead = baseHead;
+    } else if (integrationHead) {
       // Kept from an earlier run or attempt. Base is the user's branch and may have moved since; the
       // board started where its integration branch forked off it.
       const fork = await repo.run(['merge-base', integrationHead, baseHead], { ok: [1] });

@@ -9,11 +9,13 @@ import { TodoneError } from '../errors.js';
 import { explainFailure, fullStack } from './failure.js';
 import { cancelCommand } from './commands/cancel.js';
 import { cleanCommand } from './commands/clean.js';
+import { codecServerCommand, DEFAULT_CODEC_PORT } from './commands/codec-server.js';
 import { landCommand } from './commands/land.js';
 import { planCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
 import { serverCommand } from './commands/server.js';
 import { statusCommand } from './commands/status.js';
+import { addCommand, pauseCommand, resumeCommand, retryCommand, setCommand } from './commands/steer.js';
 import { workerCommand } from './commands/worker.js';
 import { loadBoardFile } from '../board/load.js';
 import { processIO, type CommandIO } from './io.js';
@@ -60,7 +62,8 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--task-queue <name>', 'Temporal task queue (default: $TODONE_TASK_QUEUE or "todone")')
     .option('--no-worker', 'do not host a worker in this process (use `todone worker`s instead)')
     .option('--land', 'git boards: fast-forward the base branch to the integration head if every task succeeded')
-    .action(async (board: string, opts: { json?: boolean; maxParallel?: number; policy?: 'eager' | 'waves'; taskQueue?: string; worker: boolean; land?: boolean }) => {
+    .option('--fresh', 'start over: do not keep the tasks a failed or cancelled last run finished (git boards: the integration branch goes back to base)')
+    .action(async (board: string, opts: { json?: boolean; maxParallel?: number; policy?: 'eager' | 'waves'; taskQueue?: string; worker: boolean; land?: boolean; fresh?: boolean }) => {
       setExitCode(await runCommand({ file: board, ...opts }, io));
     });
 
@@ -81,7 +84,8 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .description("show a board's live state (or its result once finished)")
     .argument('<board>', 'board file or board id')
     .option('--json', 'print as JSON')
-    .action(async (board: string, opts: { json?: boolean }) => {
+    .option('--tasks <which>', 'which tasks: "all", or states such as failed,running (big boards show the ones that matter by default)')
+    .action(async (board: string, opts: { json?: boolean; tasks?: string }) => {
       setExitCode(await statusCommand({ board, ...opts }, io));
     });
 
@@ -93,6 +97,49 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--reason <text>', 'recorded as the reason')
     .action(async (board: string, task: string | undefined, opts: { reason?: string }) => {
       setExitCode(await cancelCommand({ board, task, reason: opts.reason }, io));
+    });
+
+  program
+    .command('retry')
+    .description('run failed, conflicted or cancelled tasks of a running board again (fresh attempts); revives what they skipped')
+    .argument('<board>', 'board file or board id')
+    .argument('<tasks...>', 'task ids')
+    .action(async (board: string, tasks: string[]) => {
+      setExitCode(await retryCommand({ board, tasks }, io));
+    });
+
+  program
+    .command('add')
+    .description('add tasks to a running board; they may depend on its tasks and take its defaults')
+    .argument('<board>', 'the board file')
+    .argument('<file>', 'a file with the tasks to add (a list, or a mapping with tasks:)')
+    .action(async (board: string, file: string) => {
+      setExitCode(await addCommand({ board, file }, io));
+    });
+
+  program
+    .command('pause')
+    .description('stop starting new tasks on a running board (running ones finish)')
+    .argument('<board>', 'board file or board id')
+    .action(async (board: string) => {
+      setExitCode(await pauseCommand({ board }, io));
+    });
+
+  program
+    .command('resume')
+    .description('start tasks again on a paused board')
+    .argument('<board>', 'board file or board id')
+    .action(async (board: string) => {
+      setExitCode(await resumeCommand({ board }, io));
+    });
+
+  program
+    .command('set')
+    .description("change a running board's settings")
+    .argument('<board>', 'board file or board id')
+    .option('--max-parallel <n>', 'how many tasks may run at once', positiveInt)
+    .action(async (board: string, opts: { maxParallel?: number }) => {
+      setExitCode(await setCommand({ board, ...opts }, io));
     });
 
   program
@@ -121,6 +168,16 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--stop', 'stop the background dev server that `todone run` started')
     .action(async (opts: { port?: number; uiPort?: number; stop?: boolean }) => {
       setExitCode(await serverCommand(opts, io));
+    });
+
+  program
+    .command('codec-server')
+    .description('decrypt encrypted boards for the Temporal Web UI and CLI (keys from TODONE_PAYLOAD_KEY_FILE)')
+    .option('--port <port>', `port (default ${DEFAULT_CODEC_PORT})`, positiveInt, DEFAULT_CODEC_PORT)
+    .option('--host <address>', 'address to bind (default 127.0.0.1: only this machine)')
+    .option('--ui-origin <origin...>', 'browser origins allowed to call it (default: the local Web UI, http://127.0.0.1:8233)')
+    .action(async (opts: { port: number; host?: string; uiOrigin?: string[] }) => {
+      setExitCode(await codecServerCommand(opts, io));
     });
 
   program

@@ -4,7 +4,17 @@
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import os from 'node:os';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  isGrpcDeadlineError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import {
   BOARD_WORKFLOW_TYPE,
   DEFAULT_TASK_QUEUE,
@@ -12,13 +22,20 @@ import {
   cancelBoardSignal,
   cancelTaskSignal,
   cancelTaskUpdate,
+  addTasksUpdate,
+  pauseUpdate,
+  resumeUpdate,
+  retryTasksUpdate,
+  setMaxParallelUpdate,
   statusQuery,
   type BoardWorkflowInput,
 } from '../../workflows/api.js';
 import type { boardWorkflow } from '../../workflows/index.js';
-import type { BoardSpec } from '../core/board.js';
-import type { BoardResult, BoardStatus, StatusRequest, TaskStatus } from '../core/run-state.js';
-import { NotFoundError } from '../errors.js';
+import type { BoardSpec, TaskSpec } from '../core/board.js';
+import type { BoardResult, BoardState, BoardStatus, StatusRequest, TaskStatus } from '../core/run-state.js';
+import { planResume } from '../core/resume.js';
+import { NotFoundError, NotRunningError, SteeringRefused } from '../errors.js';
+import { todoneVersion } from '../version.js';
 import { stuckWorkflow, type StuckWorkflow } from './stuck-workflow.js';
 
 export type BoardHandle = WorkflowHandle<typeof boardWorkflow>;
@@ -31,6 +48,35 @@ export interface StartedBoard {
   taskQueue: string;
   /** Attached to a run that started from a different version of the board. */
   boardChanged: boolean;
+  /** Attached to a run started by another version of Todone (its version). */
+  startedByVersion?: string;
+  /** A new run that resumes the last one: what it keeps. */
+  resumed?: { runId: string; state: BoardState; kept: number; rerun: number; total: number };
+  /** A new run that starts over although an earlier run exists, and why. */
+  startedOver?: string;
+}
+
+export interface StartOptions extends Pick<BoardWorkflowInput, 'continueAfterEvents'> {
+  /** Start over even when the last run ended failed or cancelled (git boards: the integration branch goes back to base). */
+  fresh?: boolean;
+}
+
+export interface SteerOptions {
+  /** Recorded with the change; default `user@host` of this process. */
+  by?: string;
+  /** How long to wait for the board to answer (a worker must be serving it); default 15 s. */
+  timeoutMs?: number;
+}
+
+/** Who is asking, for the board's record of changes: `user@host`. */
+export function requester(): string {
+  let user = 'unknown';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the host still says where it came from.
+  }
+  return `${user}@${os.hostname()}`;
 }
 
 export interface BoardSnapshot {
@@ -64,8 +110,15 @@ export class BoardClient {
    * Starts the board, or joins the run already in progress: the workflow id comes from the
    * board id, so a second `todone run` can never start a duplicate.
    */
-  async startOrAttach(board: BoardSpec, tuning: Pick<BoardWorkflowInput, 'continueAfterEvents'> = {}): Promise<StartedBoard> {
-    const input: BoardWorkflowInput = { board, ...tuning };
+  async startOrAttach(board: BoardSpec, options: StartOptions = {}): Promise<StartedBoard> {
+    const { fresh, ...tuning } = options;
+    const previous = await this.previousRun(board, fresh === true);
+    const input: BoardWorkflowInput = {
+      board,
+      ...tuning,
+      ...(previous.resume ? { resume: previous.resume } : {}),
+      ...(fresh ? { fresh: true } : {}),
+    };
     try {
       const handle = await this.client.workflow.start<typeof boardWorkflow>(BOARD_WORKFLOW_TYPE, {
         workflowId: boardWorkflowId(board.id),
@@ -73,16 +126,59 @@ export class BoardClient {
         args: [input],
         workflowIdConflictPolicy: 'FAIL',
         staticSummary: `${board.name} (${board.tasks.length} tasks)`,
-        memo: { boardHash: boardHash(board) },
+        memo: { boardHash: boardHash(board), todoneVersion: todoneVersion() },
       });
-      return { handle, attached: false, taskQueue: this.taskQueue, boardChanged: false };
+      return {
+        handle,
+        attached: false,
+        taskQueue: this.taskQueue,
+        boardChanged: false,
+        ...(previous.resumed ? { resumed: previous.resumed } : {}),
+        ...(previous.startedOver ? { startedOver: previous.startedOver } : {}),
+      };
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       const handle = this.handle(board.id);
       const description = await handle.describe();
       const boardChanged = description.memo?.boardHash !== boardHash(board);
-      return { handle, attached: true, taskQueue: description.taskQueue, boardChanged };
+      const version = typeof description.memo?.todoneVersion === 'string' ? description.memo.todoneVersion : 'an earlier version';
+      return {
+        handle,
+        attached: true,
+        taskQueue: description.taskQueue,
+        boardChanged,
+        ...(version !== todoneVersion() ? { startedByVersion: version } : {}),
+      };
     }
+  }
+
+  /**
+   * How a new run relates to the last one: a run that ended failed or cancelled is resumed (its
+   * unchanged successes kept) unless `fresh`; anything else starts over.
+   */
+  private async previousRun(
+    board: BoardSpec,
+    fresh: boolean,
+  ): Promise<{ resume?: NonNullable<BoardWorkflowInput['resume']>; resumed?: StartedBoard['resumed']; startedOver?: string }> {
+    const handle = this.handle(board.id);
+    let description: WorkflowExecutionDescription;
+    try {
+      description = await handle.describe();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return {};
+      throw error;
+    }
+    const closed = description.status.name;
+    if (closed === 'RUNNING') return {};
+    if (fresh) return { startedOver: 'asked to start fresh' };
+    if (closed !== 'COMPLETED') return { startedOver: `its last run ended ${closed.toLowerCase().replace(/_/g, ' ')}, with no result to resume from` };
+    const result = await handle.result();
+    if (result.state === 'completed') return {};
+    const plan = planResume(board, result.tasks);
+    return {
+      resume: { tasks: result.tasks, runId: description.runId, state: result.state },
+      resumed: { runId: description.runId, state: result.state, kept: plan.kept.length, rerun: plan.rerun.length, total: board.tasks.length },
+    };
   }
 
   /** What the server knows of the board's workflow, without asking a worker. */
@@ -195,5 +291,55 @@ export class BoardClient {
 
   async result(boardId: string): Promise<BoardResult> {
     return this.handle(boardId).result();
+  }
+
+  /** Failed, conflicted or cancelled tasks run again with fresh attempts; the dependents they skipped come back. */
+  async retryTasks(boardId: string, taskIds: string[], options: SteerOptions = {}): Promise<{ retried: string[]; revived: string[] }> {
+    return this.steer(boardId, retryTasksUpdate, { taskIds, by: options.by ?? requester() }, options);
+  }
+
+  /** Adds tasks (normalised by the loader) to the running board. */
+  async addTasks(boardId: string, tasks: TaskSpec[], options: SteerOptions = {}): Promise<{ added: string[] }> {
+    return this.steer(boardId, addTasksUpdate, { tasks, by: options.by ?? requester() }, options);
+  }
+
+  async pause(boardId: string, options: SteerOptions = {}): Promise<{ paused: boolean }> {
+    return this.steer(boardId, pauseUpdate, { by: options.by ?? requester() }, options);
+  }
+
+  async resume(boardId: string, options: SteerOptions = {}): Promise<{ paused: boolean }> {
+    return this.steer(boardId, resumeUpdate, { by: options.by ?? requester() }, options);
+  }
+
+  async setMaxParallel(boardId: string, maxParallel: number, options: SteerOptions = {}): Promise<{ maxParallel: number }> {
+    return this.steer(boardId, setMaxParallelUpdate, { maxParallel, by: options.by ?? requester() }, options);
+  }
+
+  /**
+   * Sends an update and waits (bounded) for its answer. A refusal by the workflow's validator
+   * becomes a SteeringRefused with its reason; a board that is not running, or that no worker
+   * serves, is said as such.
+   */
+  private async steer<Ret, Arg>(boardId: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg, options: SteerOptions): Promise<Ret> {
+    const description = await this.describe(boardId);
+    if (description.status.name !== 'RUNNING') {
+      throw new NotRunningError(`board "${boardId}" is not running (its last run is ${description.status.name.toLowerCase()}): run it again to resume it`);
+    }
+    const handle = this.handle(boardId);
+    const timeoutMs = options.timeoutMs ?? 15_000;
+    try {
+      return await this.client.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(update, { args: [arg] }));
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) {
+        const reason = error.cause instanceof Error ? error.cause.message : error.message;
+        throw new SteeringRefused(`board "${boardId}" refused: ${reason}`);
+      }
+      if (isGrpcDeadlineError(error)) {
+        throw new NotRunningError(
+          `board "${boardId}" did not answer within ${Math.round(timeoutMs / 1000)} s: is a worker serving task queue "${description.taskQueue}"? (todone worker, or todone run)`,
+        );
+      }
+      throw error;
+    }
   }
 }

@@ -24,6 +24,10 @@ export interface TaskStatus extends TaskOutcome {
   /** Epoch ms (workflow time) when the task was handed to an activity. */
   startedAt?: number;
   endedAt?: number;
+  /** What the task was asked to do, as a hash (taskDefinition): a resumed board keeps a task only while it is unchanged. */
+  definition?: string;
+  /** Succeeded in an earlier run of the board and kept by this one (resumed): it did not run again. */
+  kept?: boolean;
 }
 
 /** Git mode: where the board's work was integrated. */
@@ -65,9 +69,33 @@ export interface BoardStatus {
   /** The board's change counter: ask for `changedSince: seq` to get only what changed after this answer. */
   seq?: number;
   integration?: IntegrationStatus;
+  /** Set while nothing new starts (`todone pause`); running tasks go on. */
+  paused?: boolean;
+  /** What was changed on the running board, when and by whom (the last 100). */
+  changes?: BoardChange[];
+  /** This run resumed an earlier one: which, and how many tasks it kept. */
+  resumedFrom?: ResumedFrom;
   /** Everything the board's agents reported spending. */
   usage?: Usage;
   budget?: BudgetSpec & { onExhausted: 'finish' | 'cancel'; exhausted?: string };
+}
+
+export interface BoardChange {
+  /** Epoch ms (workflow time). */
+  at: number;
+  /** `user@host` of whoever asked, when the caller said. */
+  by?: string;
+  kind: 'retry' | 'add' | 'pause' | 'resume' | 'maxParallel';
+  /** What changed, in words: "retry b (revived c, d)". */
+  detail: string;
+}
+
+export interface ResumedFrom {
+  runId?: string;
+  state?: BoardState;
+  kept: number;
+  /** Tasks that had succeeded but run again (changed, or downstream of a change). */
+  rerun: number;
 }
 
 /** The original description's metrics, with the parallelization factor defined as sum of task durations / makespan. */
@@ -78,6 +106,8 @@ export interface BoardMetrics {
   conflictedTasks: number;
   skippedTasks: number;
   cancelledTasks: number;
+  /** Succeeded in an earlier run and kept (a resumed board): counted in completedTasks, not in the timings. */
+  keptTasks: number;
   executionTimeMs: number;
   sumOfTaskDurationsMs: number;
   parallelizationFactor: number;
@@ -95,7 +125,8 @@ export function countTasks(tasks: readonly TaskStatus[]): BoardCounts {
 
 export function computeMetrics(tasks: readonly TaskStatus[], startedAt: number, endedAt: number): BoardMetrics {
   const counts = countTasks(tasks);
-  const sumOfTaskDurationsMs = tasks.reduce((sum, t) => sum + (t.durationMs ?? 0), 0);
+  // Kept tasks ran in an earlier run: this run's parallelism is what it ran itself.
+  const sumOfTaskDurationsMs = tasks.reduce((sum, t) => sum + (t.kept ? 0 : (t.durationMs ?? 0)), 0);
   const executionTimeMs = Math.max(0, endedAt - startedAt);
   return {
     totalTasks: counts.total,
@@ -104,6 +135,7 @@ export function computeMetrics(tasks: readonly TaskStatus[], startedAt: number, 
     conflictedTasks: counts.conflicted,
     skippedTasks: counts.skipped,
     cancelledTasks: counts.cancelled,
+    keptTasks: tasks.filter((t) => t.kept).length,
     executionTimeMs,
     sumOfTaskDurationsMs,
     parallelizationFactor: executionTimeMs > 0 ? sumOfTaskDurationsMs / executionTimeMs : 0,

@@ -1,5 +1,6 @@
 /**
- * The board's state machine: which tasks may start, what a success releases, what a failure skips.
+ * The board's state machine: which tasks may start, what a success releases, what a failure skips,
+ * and how a running board is steered (tasks retried or added, the parallel limit changed).
  * Pure and deterministic, so the workflow can drive it and tests can exercise it without Temporal.
  */
 import type { BoardSpec, TaskSpec } from './board.js';
@@ -10,16 +11,22 @@ import { countTasks, isFinal, type BoardCounts, type TaskState, type TaskStatus 
 
 const RECENT_LIMIT = 50;
 
+/** States a task can be retried from: it ran (or was about to) and did not succeed. */
+export const RETRYABLE_STATES: readonly TaskState[] = ['failed', 'conflicted', 'cancelled'];
+
 export class BoardScheduler {
-  readonly graph: Graph;
+  graph!: Graph;
+  private readonly tasks: TaskSpec[];
+  private maxParallel: number;
+  private readonly policy: BoardSpec['policy'];
   private readonly status = new Map<string, TaskStatus>();
   private readonly waitingOn = new Map<string, number>();
   private readonly ready = new ReadyQueue<Rank>();
-  private readonly levels: Map<string, number>;
+  private levels!: Map<string, number>;
   /** Waves policy only: index of each task's wave, and how many tasks of each wave are not final. */
   private readonly waveOf = new Map<string, number>();
-  private readonly openInWave: number[] = [];
-  private readonly waves: string[][];
+  private openInWave: number[] = [];
+  private waves: string[][] = [];
   private releasedWave = 0;
   private runningCount = 0;
   /** Bumped on every change of a task's state: watchers ask for what changed since a number they saw. */
@@ -29,45 +36,35 @@ export class BoardScheduler {
   private readonly recent: string[] = [];
 
   constructor(
-    private readonly board: Pick<BoardSpec, 'tasks' | 'maxParallel' | 'policy'>,
-    /** Statuses carried over from an earlier run of this workflow (continue-as-new). */
+    board: Pick<BoardSpec, 'tasks' | 'maxParallel' | 'policy'>,
+    /** Statuses carried over from an earlier run of this workflow (continue-as-new, or a resumed board). */
     carried: readonly TaskStatus[] = [],
     /** The change counter the earlier run reached: counting goes on from there. */
     carriedSeq = 0,
+    /** Each task's definition (taskDefinition): recorded in its status so a later run can tell what changed. */
+    definitions?: ReadonlyMap<string, string>,
   ) {
-    this.graph = buildGraph(board.tasks);
-    this.levels = bLevels(this.graph);
+    this.tasks = [...board.tasks];
+    this.maxParallel = board.maxParallel;
+    this.policy = board.policy;
     this.seq = carriedSeq;
-    const waves = topologicalWaves(this.graph);
-    this.waves = waves;
-    waves.forEach((wave, index) => {
-      this.openInWave[index] = wave.length;
-      for (const id of wave) this.waveOf.set(id, index);
-    });
+    this.graph = buildGraph(this.tasks);
     const carriedById = new Map(carried.map((t) => [t.id, t]));
-    for (const task of board.tasks) {
+    for (const task of this.tasks) {
       const previous = carriedById.get(task.id);
+      const definition = definitions?.get(task.id);
       // A task that was running when the state was carried is started again: its activity is gone.
       const status: TaskStatus =
-        previous && isFinal(previous.state) ? { ...previous } : { id: task.id, state: 'pending', attempts: previous?.attempts ?? 0 };
+        previous && isFinal(previous.state)
+          ? { ...previous }
+          : { id: task.id, state: 'pending', attempts: previous?.attempts ?? 0, ...(definition ? { definition } : {}) };
       this.status.set(task.id, status);
       this.changedAt.set(task.id, carriedSeq);
     }
-    for (const task of board.tasks) {
-      if (isFinal(this.status.get(task.id)!.state)) this.closeInWave(task.id);
-    }
+    this.index();
     // Dependencies first, so a skip below a carried failure reaches the whole chain whatever the board order.
-    for (const id of topologicalOrder(this.graph)) {
-      if (this.status.get(id)!.state !== 'pending') continue;
-      const task = this.graph.byId.get(id)!;
-      const deps = new Set(task.dependsOn);
-      let waiting = 0;
-      for (const dep of deps) if (this.status.get(dep)!.state !== 'succeeded') waiting++;
-      this.waitingOn.set(task.id, waiting);
-      const blocker = [...deps].find((dep) => isBlocking(this.status.get(dep)!.state));
-      if (blocker) this.skip(task.id, `dependency "${blocker}" ${this.status.get(blocker)!.state}`);
-    }
-    for (const task of board.tasks) this.enqueueIfReady(task.id);
+    for (const id of topologicalOrder(this.graph)) this.settlePending(id);
+    for (const task of this.tasks) this.enqueueIfReady(task.id);
   }
 
   get counts(): BoardCounts {
@@ -78,9 +75,18 @@ export class BoardScheduler {
     return this.runningCount;
   }
 
+  get parallelLimit(): number {
+    return this.maxParallel;
+  }
+
   /** True when nothing is running and nothing more can start. */
   get done(): boolean {
     return this.runningCount === 0 && this.ready.size === 0;
+  }
+
+  /** Ids in board order (added tasks last). */
+  get taskIds(): string[] {
+    return this.tasks.map((t) => t.id);
   }
 
   task(id: string): TaskSpec | undefined {
@@ -92,7 +98,7 @@ export class BoardScheduler {
   }
 
   snapshot(): TaskStatus[] {
-    return this.board.tasks.map((t) => ({ ...this.status.get(t.id)! }));
+    return this.tasks.map((t) => ({ ...this.status.get(t.id)! }));
   }
 
   /** The change counter: every state change of a task takes the next number. */
@@ -102,7 +108,7 @@ export class BoardScheduler {
 
   /** Tasks whose state changed after `seq`, in board order. */
   changedSince(seq: number): TaskStatus[] {
-    return this.board.tasks.filter((t) => this.changedAt.get(t.id)! > seq).map((t) => ({ ...this.status.get(t.id)! }));
+    return this.tasks.filter((t) => this.changedAt.get(t.id)! > seq).map((t) => ({ ...this.status.get(t.id)! }));
   }
 
   /** The ids of the last tasks to end, newest last. */
@@ -113,7 +119,7 @@ export class BoardScheduler {
   /** Takes as many ready tasks as free slots allow, best rank first, and marks them running. */
   startNext(now: number): string[] {
     const started: string[] = [];
-    while (this.runningCount < this.board.maxParallel && this.ready.size > 0) {
+    while (this.runningCount < this.maxParallel && this.ready.size > 0) {
       const id = this.ready.pop()!.id;
       const status = this.status.get(id)!;
       if (status.state !== 'pending') continue;
@@ -160,7 +166,7 @@ export class BoardScheduler {
     const skipped: string[] = [];
     // Every queued task is pending, and every pending task ends here: empty the queue at once.
     this.ready.clear();
-    for (const id of this.board.tasks.map((t) => t.id)) {
+    for (const { id } of this.tasks) {
       if (this.status.get(id)!.state !== 'pending') continue;
       this.skip(id, reason);
       skipped.push(id);
@@ -171,11 +177,91 @@ export class BoardScheduler {
   /** Board cancellation: every task not yet started ends cancelled. */
   cancelAllPending(reason: string, now: number): void {
     this.ready.clear();
-    for (const id of this.board.tasks.map((t) => t.id)) {
+    for (const { id } of this.tasks) {
       const status = this.status.get(id)!;
       if (status.state !== 'pending') continue;
       this.finish(id, 'cancelled', { attempts: status.attempts, reason }, now, false);
     }
+  }
+
+  /**
+   * Puts failed, conflicted or cancelled tasks back to pending with fresh attempts, and revives
+   * the dependents they had skipped (those no other failure still blocks). Returns what changed.
+   */
+  retry(ids: readonly string[]): { retried: string[]; revived: string[] } {
+    const retried: string[] = [];
+    for (const id of ids) {
+      const status = this.status.get(id);
+      if (!status || !RETRYABLE_STATES.includes(status.state)) continue;
+      this.reopen(id);
+      retried.push(id);
+    }
+    const revived: string[] = [];
+    const targets = new Set(retried.flatMap((id) => [...transitiveDependents(this.graph, id)]));
+    for (const id of topologicalOrder(this.graph)) {
+      const status = this.status.get(id)!;
+      if (!targets.has(id) || status.state !== 'skipped' || !status.reason?.startsWith('dependency "')) continue;
+      if (this.task(id)!.dependsOn.some((dep) => isBlocking(this.status.get(dep)!.state))) continue;
+      this.reopen(id);
+      revived.push(id);
+    }
+    for (const id of [...retried, ...revived]) this.settlePending(id);
+    for (const id of [...retried, ...revived]) this.enqueueIfReady(id);
+    return { retried, revived };
+  }
+
+  /**
+   * Adds tasks to the running board (checked beforehand: ids new, dependencies known, no cycle).
+   * A task whose dependency already failed is skipped at once; one whose dependencies succeeded
+   * is ready.
+   */
+  add(tasks: readonly TaskSpec[], definitions?: ReadonlyMap<string, string>): void {
+    for (const task of tasks) {
+      this.tasks.push(task);
+      const definition = definitions?.get(task.id);
+      this.status.set(task.id, { id: task.id, state: 'pending', attempts: 0, ...(definition ? { definition } : {}) });
+      this.touch(task.id);
+    }
+    this.index();
+    const added = new Set(tasks.map((t) => t.id));
+    for (const id of topologicalOrder(this.graph)) if (added.has(id)) this.settlePending(id);
+    // Critical paths changed: rank the queue anew.
+    this.ready.clear();
+    for (const task of this.tasks) this.enqueueIfReady(task.id);
+  }
+
+  setMaxParallel(limit: number): void {
+    this.maxParallel = limit;
+  }
+
+  private reopen(id: string): void {
+    const previous = this.status.get(id)!;
+    this.status.set(id, { id, state: 'pending', attempts: 0, ...(previous.definition ? { definition: previous.definition } : {}) });
+    const wave = this.waveOf.get(id)!;
+    this.openInWave[wave] = (this.openInWave[wave] ?? 0) + 1;
+    this.touch(id);
+  }
+
+  /** A pending task: how many dependencies it waits for, or skipped when one of them cannot succeed. */
+  private settlePending(id: string): void {
+    if (this.status.get(id)!.state !== 'pending') return;
+    const deps = new Set(this.task(id)!.dependsOn);
+    let waiting = 0;
+    for (const dep of deps) if (this.status.get(dep)!.state !== 'succeeded') waiting++;
+    this.waitingOn.set(id, waiting);
+    const blocker = [...deps].find((dep) => isBlocking(this.status.get(dep)!.state));
+    if (blocker) this.skip(id, `dependency "${blocker}" ${this.status.get(blocker)!.state}`);
+  }
+
+  /** Graph, critical paths and waves for the current task list. */
+  private index(): void {
+    this.graph = buildGraph(this.tasks);
+    this.levels = bLevels(this.graph);
+    this.waves = topologicalWaves(this.graph);
+    this.openInWave = this.waves.map((wave) => wave.filter((id) => !isFinal(this.status.get(id)!.state)).length);
+    this.waveOf.clear();
+    this.waves.forEach((wave, index) => wave.forEach((id) => this.waveOf.set(id, index)));
+    this.releaseWaves();
   }
 
   private finish(id: string, state: TaskState, outcome: TaskOutcome, now: number, wasRunning = true): void {
@@ -186,6 +272,7 @@ export class BoardScheduler {
       ...outcome,
       id,
       state,
+      ...(previous.definition ? { definition: previous.definition } : {}),
       ...(previous.startedAt !== undefined ? { startedAt: previous.startedAt } : {}),
       endedAt: now,
     });
@@ -210,8 +297,12 @@ export class BoardScheduler {
   private closeInWave(id: string): void {
     const wave = this.waveOf.get(id)!;
     this.openInWave[wave]!--;
-    if (this.board.policy !== 'waves') return;
-    // Level-by-level barrier: the next wave opens only when every task of the current one is final.
+    this.releaseWaves();
+  }
+
+  /** Level-by-level barrier (waves policy): the next wave opens only when every task of the current one is final. */
+  private releaseWaves(): void {
+    if (this.policy !== 'waves') return;
     while (this.releasedWave < this.openInWave.length && this.openInWave[this.releasedWave] === 0) {
       this.releasedWave++;
       for (const candidate of this.waves[this.releasedWave] ?? []) this.enqueueIfReady(candidate);
@@ -221,7 +312,7 @@ export class BoardScheduler {
   private enqueueIfReady(id: string): void {
     const status = this.status.get(id)!;
     if (status.state !== 'pending' || this.waitingOn.get(id) !== 0) return;
-    if (this.board.policy === 'waves' && this.waveOf.get(id)! > this.releasedWave) return;
+    if (this.policy === 'waves' && this.waveOf.get(id)! > this.releasedWave) return;
     this.ready.push({ id, bLevel: this.levels.get(id)!, priority: this.graph.byId.get(id)!.priority });
   }
 }

@@ -17,6 +17,8 @@ import { installRuntime } from '../../../worker/runtime.js';
 import { sandboxReport } from '../../../worker/sandbox-report.js';
 import { sweepFinishedBoards } from '../../../worker/sweep.js';
 import { todoneHome } from '../../data-dir.js';
+import { todoneVersion } from '../../version.js';
+import type { StartedBoard } from '../../client/board-client.js';
 import { formatResult } from '../format/task-table.js';
 import { landResult } from './land.js';
 import type { CommandIO } from '../io.js';
@@ -40,6 +42,8 @@ export interface RunCommandOptions {
   pollMs?: number;
   /** Git boards: land the integration branch when every task succeeded. */
   land?: boolean;
+  /** Start over instead of resuming a board whose last run failed or was cancelled. */
+  fresh?: boolean;
 }
 
 export async function runCommand(options: RunCommandOptions, io: CommandIO): Promise<number> {
@@ -72,16 +76,15 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
   process.once('SIGTERM', onInterrupt);
 
   try {
-    const started = await session.boards.startOrAttach(board).catch((error: unknown) => {
+    const started = await session.boards.startOrAttach(board, { fresh: options.fresh === true }).catch((error: unknown) => {
       const { address, namespace } = session.target;
       throw explainStartRefusal(error, { boardId: board.id, file: options.file, address, namespace }) ?? error;
     });
     const log = options.json ? io.stderr : io.stdout;
-    log(
-      started.attached
-        ? `Board "${board.id}" is already running: attaching to it (workflow ${started.handle.workflowId}).\n`
-        : `Board "${board.id}" started: ${board.tasks.length} tasks, maxParallel ${board.maxParallel} (workflow ${started.handle.workflowId}).\n`,
-    );
+    log(`${startLine(board.id, board.tasks.length, board.maxParallel, started)}\n`);
+    if (started.startedByVersion) {
+      io.stderr(`Note: this run was started by Todone ${started.startedByVersion}; this is Todone ${todoneVersion()}. It goes on under this version's workers.\n`);
+    }
     if (started.boardChanged) {
       io.stderr(
         `Note: ${options.file} changed since this run started; the run goes on with the version it started with. ` +
@@ -139,4 +142,20 @@ async function watch(session: Session, boardId: string, handle: BoardHandle, opt
   } finally {
     reporter.done();
   }
+}
+
+/** The first line says what this run is: new, joined, resumed (and what it keeps), or started over. */
+function startLine(boardId: string, total: number, maxParallel: number, started: StartedBoard): string {
+  const workflow = `(workflow ${started.handle.workflowId})`;
+  if (started.attached) return `Board "${boardId}" is already running: attaching to it ${workflow}.`;
+  if (started.resumed) {
+    const { kept, rerun, state } = started.resumed;
+    const changed = rerun > 0 ? ` (${rerun} that had succeeded run again: they or their dependencies changed)` : '';
+    return (
+      `Board "${boardId}" resumed: its last run ${state}; ${kept} of ${total} tasks kept, ${total - kept} to run${changed}, ` +
+      `maxParallel ${maxParallel} ${workflow}. --fresh starts over.`
+    );
+  }
+  const over = started.startedOver ? ` Starting over: ${started.startedOver}.` : '';
+  return `Board "${boardId}" started: ${total} tasks, maxParallel ${maxParallel} ${workflow}.${over}`;
 }

@@ -1,24 +1,38 @@
 /** `todone status <board>`: the board's live state, or its result once finished. */
 import { formatDuration } from '../../core/duration.js';
 import { resolveBoardId } from '../board-ref.js';
-import { formatCounts, formatTaskTable } from '../format/task-table.js';
+import { describeStuck } from '../../client/stuck-workflow.js';
+import { TASK_STATES, type StatusRequest, type TaskState } from '../../core/run-state.js';
+import { InvalidInputError } from '../../errors.js';
+import { formatChanges, formatCounts, formatTaskTable } from '../format/task-table.js';
 import type { CommandIO } from '../io.js';
 import { openSession } from '../session.js';
 
-export async function statusCommand(options: { board: string; json?: boolean }, io: CommandIO): Promise<number> {
+export async function statusCommand(options: { board: string; json?: boolean; tasks?: string }, io: CommandIO): Promise<number> {
   const boardId = await resolveBoardId(options.board, io.cwd);
+  const request = taskFilter(options.tasks);
   const session = await openSession(io);
   try {
-    const snapshot = await session.boards.snapshot(boardId);
+    const snapshot = await session.boards.snapshot(boardId, 3_000, request);
+    // A filter may match more tasks than one answer holds: read the rest page by page.
+    for (let page = snapshot.status?.page; snapshot.status && page?.kind === 'selected' && page.more; ) {
+      const next = (await session.boards.snapshot(boardId, 3_000, { ...request, offset: snapshot.status.tasks.length })).status;
+      if (!next) break;
+      snapshot.status.tasks.push(...next.tasks);
+      page = next.page;
+      if (next.tasks.length === 0) break;
+    }
     const workflowState = snapshot.description.status.name;
     if (options.json) {
       io.stdout(JSON.stringify({ workflowState, answered: snapshot.answered, runningAttempts: snapshot.runningAttempts, ...snapshot.status }, null, 2) + '\n');
       return 0;
     }
     io.stdout(`Board "${boardId}": workflow ${snapshot.description.workflowId} is ${workflowState}.\n`);
+    if (snapshot.stuck) io.stdout(`${describeStuck(snapshot.stuck)}\n`);
     const link = session.uiLink(snapshot.description.workflowId);
     if (link) io.stdout(`Web UI: ${link}\n`);
     if (!snapshot.status) {
+      if (snapshot.stuck) return 1;
       const running = Object.entries(snapshot.runningAttempts).map(([id, attempt]) => `${id} (attempt ${attempt})`);
       io.stdout(
         snapshot.answered
@@ -32,9 +46,24 @@ export async function statusCommand(options: { board: string; json?: boolean }, 
     const status = snapshot.status;
     const elapsed = (status.endedAt ?? Date.now()) - status.startedAt;
     io.stdout(`${formatCounts(status)} after ${formatDuration(elapsed)} (maxParallel ${status.maxParallel}, ${status.policy}).\n\n`);
+    const changes = formatChanges(status);
+    if (changes.length) io.stdout(changes.join('\n') + '\n\n');
     io.stdout(formatTaskTable(status.tasks, snapshot.runningAttempts) + '\n');
+    if (status.page?.kind === 'relevant') io.stdout(`(${status.tasks.length} of ${status.counts.total} tasks shown: the running, failed and latest ones. --tasks all shows every task, --tasks failed,running a selection.)\n`);
     return 0;
   } finally {
     await session.close();
   }
+}
+
+/** `--tasks all` or a comma-separated list of states. */
+function taskFilter(given: string | undefined): StatusRequest | undefined {
+  if (given === undefined) return undefined;
+  if (given === 'all') return { all: true };
+  const states = given.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = states.filter((s) => !(TASK_STATES as readonly string[]).includes(s));
+  if (unknown.length > 0 || states.length === 0) {
+    throw new InvalidInputError('--tasks', [{ path: '', message: `expected "all" or task states from ${TASK_STATES.join(', ')}, got ${JSON.stringify(given)}` }]);
+  }
+  return { states: states as TaskState[] };
 }

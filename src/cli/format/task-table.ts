@@ -70,7 +70,7 @@ export function formatResult(result: BoardResult): string {
   const verdict =
     result.state === 'completed' ? pc.green('completed') : result.state === 'cancelled' ? pc.magenta('cancelled') : pc.red('failed');
   const slowest = [...result.tasks]
-    .filter((t) => t.durationMs !== undefined)
+    .filter((t) => t.durationMs !== undefined && !t.kept)
     .sort((a, b) => b.durationMs! - a.durationMs!)
     .slice(0, 3)
     .map((t) => `${t.id} ${formatDuration(t.durationMs!)}`);
@@ -82,6 +82,8 @@ export function formatResult(result: BoardResult): string {
     `Parallelization factor ${m.parallelizationFactor.toFixed(2)} (task time ${formatDuration(m.sumOfTaskDurationsMs)} / wall time ${formatDuration(m.executionTimeMs)}, maxParallel ${result.maxParallel}, ${result.policy}).`,
   ];
   if (slowest.length > 0) lines.push(`Slowest: ${slowest.join(', ')}.`);
+  if (m.keptTasks > 0) lines.push(`${m.keptTasks} task${m.keptTasks === 1 ? '' : 's'} kept from the run this one resumed (not counted in the timings).`);
+  lines.push(...formatChanges(result));
   if (result.usage) lines.push(`Agents used ${formatUsage(result.usage)}${result.budget ? ` (budget: ${[result.budget.usd !== undefined ? `$${result.budget.usd}` : '', result.budget.tokens !== undefined ? `${result.budget.tokens} tokens` : ''].filter(Boolean).join(', ')})` : ''}.`);
   if (result.budget?.exhausted) lines.push(pc.yellow(`Budget exhausted: ${result.budget.exhausted}; tasks not yet started were skipped.`));
   const git = result.integration;
@@ -112,4 +114,18 @@ function indent(text: string): string {
     .split('\n')
     .map((line) => `  | ${line}`)
     .join('\n');
+}
+
+/** What was changed on the running board, when and by whom; and that it is paused. */
+export function formatChanges(status: BoardStatus): string[] {
+  const lines: string[] = [];
+  if (status.paused) lines.push(pc.yellow('Paused: no new task starts until `todone resume`.'));
+  if (status.resumedFrom) {
+    const r = status.resumedFrom;
+    lines.push(`Resumed a run that ${r.state ?? 'ended'}: ${r.kept} task${r.kept === 1 ? '' : 's'} kept${r.rerun ? `, ${r.rerun} that had succeeded run again (changed)` : ''}.`);
+  }
+  for (const change of status.changes ?? []) {
+    lines.push(pc.dim(`${new Date(change.at).toISOString().replace('T', ' ').slice(0, 19)} ${change.by ?? 'someone'}: ${change.detail}`));
+  }
+  return lines;
 }

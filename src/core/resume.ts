@@ -1,0 +1,93 @@
+/**
+ * Resume, not restart: a board whose last run ended failed or cancelled runs again keeping every
+ * task that succeeded and has not changed since, as long as everything it depends on is kept too.
+ * Pure, so the workflow decides it (any client can ask for a resume by handing over the previous
+ * run's task statuses).
+ */
+import type { BoardSpec, TaskSpec } from './board.js';
+import { topologicalOrder, buildGraph } from './graph.js';
+import type { TaskStatus } from './run-state.js';
+
+/**
+ * The parts of a task that decide what it produces, as a short hash. Scheduling knobs (estimate,
+ * priority, retry, timeouts, budget) are left out: changing them does not change the work.
+ * Where the work happens (workdir, repository, base branch) is in.
+ */
+export function taskDefinition(board: Pick<BoardSpec, 'workdir' | 'git'>, task: TaskSpec): string {
+  const { estimateMs: _e, priority: _p, retry: _r, timeoutMs: _t, heartbeatTimeoutMs: _h, idleTimeoutMs: _i, budget: _b, ...work } = task;
+  const where = { workdir: board.workdir, repo: board.git?.repo, base: board.git?.base };
+  return hash(canonicalJson({ where, work: { ...work, dependsOn: [...work.dependsOn].sort() } }));
+}
+
+export function taskDefinitions(board: Pick<BoardSpec, 'workdir' | 'git' | 'tasks'>): Map<string, string> {
+  return new Map(board.tasks.map((task) => [task.id, taskDefinition(board, task)]));
+}
+
+export interface ResumePlan {
+  /** Statuses of the tasks kept, marked `kept`, to seed the new run with. */
+  kept: TaskStatus[];
+  /** Tasks that succeeded before but run again, and why. */
+  rerun: { id: string; why: string }[];
+}
+
+/**
+ * Which of the previous run's tasks the new run keeps. A task is kept when it succeeded, its
+ * definition is what it was, and every task it depends on is kept (a dependency that runs again
+ * may produce something else, so its dependents run again too).
+ */
+export function planResume(board: BoardSpec, previous: readonly TaskStatus[], definitions = taskDefinitions(board)): ResumePlan {
+  const before = new Map(previous.map((t) => [t.id, t]));
+  const keptIds = new Set<string>();
+  const kept: TaskStatus[] = [];
+  const rerun: ResumePlan['rerun'] = [];
+  const graph = buildGraph(board.tasks);
+  for (const id of topologicalOrder(graph)) {
+    const old = before.get(id);
+    if (!old || old.state !== 'succeeded') continue;
+    const task = graph.byId.get(id)!;
+    if (old.definition === undefined || old.definition !== definitions.get(id)) {
+      rerun.push({ id, why: 'its definition changed' });
+      continue;
+    }
+    const changedDep = task.dependsOn.find((dep) => !keptIds.has(dep));
+    if (changedDep !== undefined) {
+      rerun.push({ id, why: `its dependency "${changedDep}" runs again` });
+      continue;
+    }
+    keptIds.add(id);
+    kept.push({ ...old, kept: true });
+  }
+  // Decided in dependency order, reported in board order.
+  const order = new Map(board.tasks.map((t, i) => [t.id, i]));
+  const byBoardOrder = (a: { id: string }, b: { id: string }) => order.get(a.id)! - order.get(b.id)!;
+  return { kept: kept.sort(byBoardOrder), rerun: rerun.sort(byBoardOrder) };
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** cyrb53 twice with different seeds: 106 bits, no Node crypto (workflow code may not import it). */
+function hash(text: string): string {
+  return cyrb53(text, 0x9e3779b9).toString(16).padStart(14, '0') + cyrb53(text, 0x85ebca6b).toString(16).padStart(14, '0');
+}
+
+function cyrb53(text: string, seed: number): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
