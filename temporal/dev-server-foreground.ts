@@ -19,7 +19,7 @@ import { withStartLock } from './start-lock.js';
 import { locateTemporalCli } from './temporal-cli.js';
 
 /**
- * `todone server`: runs the dev server in this terminal (its output inherited) until it exits or
+ * `todone server`: runs the dev server in this terminal (its output on stderr) until it exits or
  * this process gets SIGINT/SIGTERM/SIGHUP, which are passed on. Records itself in server.json, so
  * `todone run` elsewhere uses it. Resolves with the server's exit code.
  */
@@ -45,7 +45,8 @@ export async function runDevServerForeground(
     const ports = await choosePorts(opts, previous);
     const args = serverArgs(paths.dbFile, ports, opts.namespaces);
     // Its own process group: a terminal Ctrl-C then reaches only us, and we pass it on exactly once.
-    const child = spawn(cliPath, args, { detached: true, stdio: 'inherit', env: opts.env ?? process.env });
+    // Its output goes to our stderr: stdout holds only this command's own lines.
+    const child = spawn(cliPath, args, { detached: true, stdio: ['inherit', 2, 2], env: opts.env ?? process.env });
     await spawned(child, cliPath);
     const exited = new Promise<number>((resolve) =>
       child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 1))),
