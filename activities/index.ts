@@ -1,6 +1,7 @@
 /**
  * Builds the activities with their dependencies, so tests and workers pass real ones explicitly.
  */
+import { createBoardActivities } from './board-activities.js';
 import { createGitActivities } from './git-activities.js';
 import { createRunTask, type RunTaskDeps } from './run-task.js';
 
@@ -9,6 +10,7 @@ export type ActivityDeps = RunTaskDeps;
 export function createActivities(deps: ActivityDeps) {
   return {
     runTask: createRunTask(deps),
+    ...createBoardActivities(deps),
     ...createGitActivities(deps),
   };
 }

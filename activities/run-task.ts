@@ -19,7 +19,10 @@ import { validationLogPath, writePrompt } from './agents/prompt-file.js';
 import { prepareWorktree } from './git/worktree.js';
 import { killLeftover } from './process/process-group.js';
 import { supervise, type SuperviseOutcome } from './process/supervise.js';
+import { confinedArgv } from './process/sandbox.js';
 import { runValidation } from './process/validation.js';
+import { Redactor, redactDeep } from './secrets/redact.js';
+import { missingEnvMessage, resolveEnv, type ResolvedEnv } from './secrets/resolve-env.js';
 import { budgetBlocks, earlierUsage, recordUsage } from './usage-ledger.js';
 import { addUsage } from '../src/core/usage.js';
 import { FAILURE_TYPES, type RunTaskInput, type TaskOutcome } from './types.js';
@@ -29,10 +32,39 @@ export interface RunTaskDeps {
   home: string;
   /** What works on this host to confine agents (probed once per process); tests inject answers. */
   sandboxes?: SandboxProbes;
+  /** Where the board's `{ fromEnv }` references are read: the worker's environment unless a test says. */
+  env?: NodeJS.ProcessEnv;
 }
 
-export function createRunTask({ home, sandboxes = hostSandboxProbes }: RunTaskDeps) {
+export function createRunTask(deps: RunTaskDeps) {
+  const attemptOnce = createAttempt(deps);
+  const workerEnv = deps.env ?? process.env;
   return async function runTask(input: RunTaskInput): Promise<TaskOutcome> {
+    const resolved = resolveEnv(input.agent.env, workerEnv);
+    // Whatever leaves this activity (result, failure, heartbeats) and whatever it writes holds no secret value.
+    const redactor = new Redactor('secrets' in resolved ? resolved.secrets : []);
+    try {
+      return redactDeep(await attemptOnce(input, resolved, redactor), redactor);
+    } catch (error) {
+      throw redactFailure(error, redactor);
+    }
+  };
+}
+
+/** A failure's message and outcome, redacted (they are built from the redacted log, but a message may quote more). */
+function redactFailure(error: unknown, redactor: Redactor): unknown {
+  if (!redactor.active || !(error instanceof ApplicationFailure)) return error;
+  return ApplicationFailure.create({
+    type: error.type ?? undefined,
+    message: redactor.redact(error.message),
+    nonRetryable: error.nonRetryable === true,
+    details: redactDeep(error.details ?? [], redactor),
+    ...(error.cause ? { cause: error.cause } : {}),
+  });
+}
+
+function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = process.env }: RunTaskDeps) {
+  return async function attemptOnce(input: RunTaskInput, resolved: ResolvedEnv, redactor: Redactor): Promise<TaskOutcome> {
     const ctx = Context.current();
     const attempt = ctx.info.attempt;
     const started = Date.now();
@@ -41,6 +73,8 @@ export function createRunTask({ home, sandboxes = hostSandboxProbes }: RunTaskDe
     const pidFile = path.join(dir, 'process.json');
     const taskKey = `${input.boardId}/${input.taskId}`;
     await killLeftover(pidFile, `TODONE_TASK_KEY=${taskKey}`);
+    if ('missing' in resolved) throw invalid(missingEnvMessage(resolved.missing), { attempts: attempt });
+    const agentEnv = resolved.env;
 
     const earlier = await earlierUsage(dir, attempt);
     const blocked = budgetBlocks(input.budgets, earlier);
@@ -67,7 +101,7 @@ export function createRunTask({ home, sandboxes = hostSandboxProbes }: RunTaskDe
     const { prompt, promptFile } = await writePrompt(input, dir, attempt);
     const planned = await plannedInvocation(
       {
-        agent: input.agent,
+        agent: { ...input.agent, env: agentEnv },
         prompt,
         promptFile,
         worktree: input.workdir,
@@ -77,10 +111,10 @@ export function createRunTask({ home, sandboxes = hostSandboxProbes }: RunTaskDe
         logDir: dir,
       },
       sandboxes,
-      { readable: input.worktree ? [input.worktree.git.repo] : [] },
+      { readable: input.worktree ? [input.worktree.git.repo] : [], workerEnv },
     );
     if ('refused' in planned) throw invalid(planned.refused, { attempts: attempt, logPath });
-    const { invocation } = planned;
+    const { invocation, confinement } = planned;
     // The marker variable lets a later attempt recognise (and only then kill) a group this one started.
     const todoneEnv = {
       TODONE_BOARD_ID: input.boardId,
@@ -94,7 +128,7 @@ export function createRunTask({ home, sandboxes = hostSandboxProbes }: RunTaskDe
       100,
       Math.min(5_000, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3, input.idleTimeoutMs ? input.idleTimeoutMs / 4 : Infinity),
     );
-    const supervision = { cwd: input.workdir, pidFile, attempt, signal: ctx.cancellationSignal, progressEveryMs: heartbeatEveryMs };
+    const supervision = { cwd: input.workdir, pidFile, attempt, signal: ctx.cancellationSignal, progressEveryMs: heartbeatEveryMs, redactor };
     // A hung agent still has a live supervisor heartbeating for it; silence is how it shows.
     const idle = watchIdle(input.idleTimeoutMs);
 
@@ -104,6 +138,7 @@ export function createRunTask({ home, sandboxes = hostSandboxProbes }: RunTaskDe
       file: invocation.file,
       args: invocation.args,
       env: {
+        ...agentEnv,
         ...invocation.env,
         ...input.env,
         ...todoneEnv,
@@ -149,6 +184,7 @@ export function createRunTask({ home, sandboxes = hostSandboxProbes }: RunTaskDe
       ...supervision,
       commands,
       env: { ...input.env, ...todoneEnv },
+      ...(confinement ? { confine: (file: string, args: readonly string[]) => confinedArgv(confinement, file, args) } : {}),
       logPath: validationLog,
       onProgress: (progress) => ctx.heartbeat({ phase: 'validate', ...progress }),
     });

@@ -64,4 +64,6 @@ export const FAILURE_TYPES = {
   invalidTask: 'InvalidTaskConfig',
   /** The board's repository settings cannot work (not a repository, unknown base branch, ...). */
   gitConfig: 'GitConfigError',
+  /** The board document is invalid: details[0] is { source, issues: [{ path, message }] }. */
+  invalidBoard: 'InvalidBoard',
 } as const;

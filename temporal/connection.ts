@@ -5,6 +5,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { SetupError } from '../src/errors.js';
 import { ensureDevServer, type DevServerInfo, type DevServerOptions } from './dev-server.js';
 import { ensureNamespace } from './namespace.js';
+import { payloadCodecFromEnv } from './payload-codec.js';
 import { payloadDataConverter, payloadStoreFromEnv, payloadThreshold, type PayloadStore } from './payload-storage.js';
 
 /** Where to reach Temporal: a configured cluster, or the embedded dev server (`embedded` set). */
@@ -44,7 +45,7 @@ export async function resolveConnection(opts: ResolveConnectionOptions): Promise
 
   const payloads = (embedded: boolean) => {
     const payloadStore = payloadStoreFromEnv(env, opts.dataDir, embedded);
-    return { payloadStore, dataConverter: payloadDataConverter(payloadStore, payloadThreshold(env)) };
+    return { payloadStore, dataConverter: payloadDataConverter(payloadStore, payloadThreshold(env), payloadCodecFromEnv(env)) };
   };
   if (address) {
     return { connectionOptions: { address, tls, apiKey, metadata }, namespace, address, ...payloads(false) };

@@ -10,9 +10,12 @@
  *                             none (payloads inline) with a cluster.
  *   TODONE_PAYLOAD_THRESHOLD  payloads above this many bytes go to the store (default 256 KiB).
  *   AWS_REGION, AWS_ENDPOINT_URL(_S3), AWS_ACCESS_KEY_ID, ...: the S3 client's usual settings.
+ *
+ * With a payload key configured (payload-codec.ts), payloads are encrypted before anything else
+ * sees them: the server's history and the store both hold ciphertext only.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { ExternalStorage, type DataConverter, type StorageDriver } from '@temporalio/common';
+import { ExternalStorage, type DataConverter, type PayloadCodec, type StorageDriver } from '@temporalio/common';
 import { AwsSdkS3StorageDriverClient } from '@temporalio/external-storage-s3-aws-sdk';
 import { S3StorageDriver } from '@temporalio/external-storage-s3';
 import path from 'node:path';
@@ -57,11 +60,13 @@ export function payloadThreshold(env: NodeJS.ProcessEnv): number {
   return bytes;
 }
 
-/** The data converter the client and the workers share: the SDK's defaults plus the store, if any. */
-export function payloadDataConverter(store: PayloadStore, threshold = DEFAULT_PAYLOAD_THRESHOLD): DataConverter {
+/** The data converter the client and the workers share: the SDK's defaults plus the codec and the store, if any. */
+export function payloadDataConverter(store: PayloadStore, threshold = DEFAULT_PAYLOAD_THRESHOLD, codec?: PayloadCodec): DataConverter {
   const driver = storageDriver(store);
-  if (!driver) return {};
-  return { externalStorage: new ExternalStorage({ drivers: [driver], payloadSizeThreshold: threshold }) };
+  return {
+    ...(codec ? { payloadCodecs: [codec] } : {}),
+    ...(driver ? { externalStorage: new ExternalStorage({ drivers: [driver], payloadSizeThreshold: threshold }) } : {}),
+  };
 }
 
 function storageDriver(store: PayloadStore): StorageDriver | undefined {

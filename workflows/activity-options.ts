@@ -40,3 +40,11 @@ export function gitActivities(board: BoardSpec) {
     },
   });
 }
+
+/** Normalising a board document: quick, and a bad board is final (InvalidBoard is non-retryable). */
+export function boardActivities() {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '1 minute',
+    retry: { maximumAttempts: 3, initialInterval: '1s', nonRetryableErrorTypes: [FAILURE_TYPES.invalidBoard] },
+  });
+}

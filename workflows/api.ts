@@ -23,7 +23,22 @@ export function boardWorkflowId(boardId: string): string {
 }
 
 export interface BoardWorkflowInput {
-  board: BoardSpec;
+  /**
+   * The board as Todone's own loader normalised it (the CLI and `BoardClient` send this). Other
+   * services send `document` instead.
+   */
+  board?: BoardSpec;
+  /**
+   * The board document as a person writes it (the YAML's fields, as JSON). The workflow's first
+   * activity normalises and checks it with the loader's rules; a bad board fails the workflow with
+   * a non-retryable ApplicationFailure of type `InvalidBoard` whose details[0] is
+   * `{ source, issues: [{ path, message }] }`.
+   */
+  document?: unknown;
+  /** With `document`: the folder its relative paths start from, on the workers' machines. */
+  baseDir?: string;
+  /** With `document`: command-line style overrides. */
+  overrides?: { maxParallel?: number; policy?: 'eager' | 'waves' };
   /** Present when this run continues an earlier one (continue-as-new). */
   carried?: CarriedState;
   /** History events after which the run drains and continues as new (tests lower it). */

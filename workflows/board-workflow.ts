@@ -4,7 +4,7 @@
  * tasks start the moment their dependencies succeed, up to maxParallel at once. In git mode each
  * task also gets a worktree, a commit and a turn in the merge queue (WorktreeFlow).
  */
-import { CancellationScope, condition, continueAsNew, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { TaskSpec } from '../src/core/board.js';
 import { computeMetrics, type BoardResult, type BoardState, type BoardStatus, type ResumedFrom } from '../src/core/run-state.js';
 import { BoardScheduler } from '../src/core/scheduler.js';
@@ -13,7 +13,7 @@ import { planResume, taskDefinitions } from '../src/core/resume.js';
 import type { BoardSpec } from '../src/core/board.js';
 import { installSteering } from './steering.js';
 import { addUsage, budgetSpent, withUsage, type Usage } from '../src/core/usage.js';
-import { taskActivities } from './activity-options.js';
+import { boardActivities, taskActivities } from './activity-options.js';
 import { cancelBoardSignal, cancelTaskSignal, cancelTaskUpdate, statusQuery, type BoardWorkflowInput } from './api.js';
 import { failureOutcome, successOutcome } from './failures.js';
 import { runGitTask } from './git-task.js';
@@ -30,7 +30,7 @@ const DEFAULT_CONTINUE_AFTER_EVENTS = 20_000;
 
 export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardResult> {
   // Tasks added and limits changed while it runs make a new board; continued runs carry it.
-  let board = input.board;
+  let board = input.board ?? (await boardFromDocument(input));
   const definitions = taskDefinitions(board);
   // A resumed board starts with what its last run finished and has not changed since.
   const resumePlan = !input.carried && input.resume ? planResume(board, input.resume.tasks, definitions) : undefined;
@@ -199,7 +199,7 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
 
   if (boardState === 'running' && !scheduler.done) {
     // Running tasks were drained first: an activity cannot outlive the run that scheduled it.
-    const { resume: _resume, fresh: _fresh, ...rest } = input;
+    const { resume: _resume, fresh: _fresh, document: _document, baseDir: _baseDir, overrides: _overrides, ...rest } = input;
     await continueAsNew<typeof boardWorkflow>({
       ...rest,
       board,
@@ -224,6 +224,25 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
   // The result holds every task, whatever the board's size (External Storage takes a big one).
   const { page: _page, ...final } = status({ ids: [] });
   return { ...final, state: finalState, endedAt, tasks, metrics: computeMetrics(tasks, startedAt, endedAt) };
+}
+
+/** A board sent as a document (any language) is normalised by the loader's rules, on a worker. */
+async function boardFromDocument(input: BoardWorkflowInput): Promise<BoardSpec> {
+  if (input.document === undefined) {
+    throw ApplicationFailure.create({
+      type: 'InvalidBoard',
+      nonRetryable: true,
+      message: 'the workflow input has neither `board` nor `document`',
+      details: [{ source: 'the workflow input', issues: [{ path: '', message: 'give `document` (the board as written) and `baseDir`' }] }],
+    });
+  }
+  return await boardActivities().normaliseBoard({
+    document: input.document,
+    baseDir: input.baseDir ?? '/',
+    source: 'the board document',
+    ...(input.overrides?.maxParallel !== undefined ? { maxParallel: input.overrides.maxParallel } : {}),
+    ...(input.overrides?.policy !== undefined ? { policy: input.overrides.policy } : {}),
+  });
 }
 
 function shouldContinueAsNew(limit: number): boolean {

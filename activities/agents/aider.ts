@@ -2,14 +2,15 @@
  * Aider with one message and no questions. It has no machine-readable output; its
  * "Tokens: … sent, … received. Cost: $… message, $… session." lines are read instead. It must not
  * commit (Todone commits the worktree) nor leave its history files or .gitignore edits in the
- * worktree, where they would be committed with the task's work.
+ * worktree, where they would be committed with the task's work. --yes-always also runs the shell
+ * commands it suggests, so outside Todone's sandbox (unless `permissive: true`) it suggests none.
  */
 import path from 'node:path';
 import type { CliAgentSpec } from '../../src/core/board.js';
 import type { Usage } from '../types.js';
 import { clip } from './output.js';
 import { promptArgument } from './prompt-argument.js';
-import type { AgentAdapter, AgentReport } from './types.js';
+import { permissive, type AgentAdapter, type AgentReport } from './types.js';
 
 export const aiderAdapter: AgentAdapter<CliAgentSpec> = {
   kind: 'aider',
@@ -25,6 +26,7 @@ export const aiderAdapter: AgentAdapter<CliAgentSpec> = {
         '--no-check-update',
         '--no-analytics',
         '--no-pretty',
+        ...(permissive(ctx) ? [] : ['--no-suggest-shell-commands']),
         '--no-gitignore',
         '--chat-history-file',
         path.join(ctx.logDir, `aider-chat-${ctx.attempt}.md`),

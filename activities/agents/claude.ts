@@ -1,7 +1,9 @@
 /**
  * Claude Code in print mode. `--output-format json` ends the run with one `result` object holding
  * the final message, usage and cost. acceptEdits lets it write files without asking; anything
- * more (Bash, ...) is the board's choice through `args` (e.g. `--allowedTools Bash`).
+ * more (Bash, ...) is the board's choice through `args` (e.g. `--allowedTools Bash`), or every tool
+ * with `permissive: true` (bypassPermissions). Claude refuses that as root unless told it is in a
+ * sandbox, which it is said to be only inside Todone's.
  */
 import type { CliAgentSpec } from '../../src/core/board.js';
 import type { Usage } from '../types.js';
@@ -23,11 +25,11 @@ export const claudeAdapter: AgentAdapter<CliAgentSpec> = {
         '--output-format',
         'json',
         '--permission-mode',
-        'acceptEdits',
+        agent.permissive === true ? 'bypassPermissions' : 'acceptEdits',
         ...(agent.model ? ['--model', agent.model] : []),
         ...agent.args,
       ],
-      env: { ...agent.env },
+      env: { ...(agent.permissive === true && ctx.confinedByTodone ? { IS_SANDBOX: '1' } : {}), ...agent.env },
     };
   },
   parseOutput: parseClaudeOutput,

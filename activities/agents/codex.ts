@@ -5,6 +5,7 @@
  * sandbox cannot work, Todone confines codex itself and turns codex's off (sandbox-plan.ts); a
  * board that sets codex's sandbox in `args` gets exactly that. Codex exits 0 and says "done" even
  * when every edit failed, so failed edits and sandbox refusals are read back (codex-edits.ts).
+ * `permissive: true` turns codex's sandbox off even outside Todone's.
  */
 import type { CliAgentSpec } from '../../src/core/board.js';
 import type { Usage } from '../types.js';
@@ -12,7 +13,7 @@ import { clip, isObject, jsonLines, numberAt, stringAt, type JsonObject } from '
 import { codexUnfinishedWork } from './codex-edits.js';
 import { promptArgument } from './prompt-argument.js';
 import { boardChoosesCodexSandbox } from './sandbox-plan.js';
-import type { AgentAdapter, AgentReport } from './types.js';
+import { permissive, type AgentAdapter, type AgentContext, type AgentReport } from './types.js';
 
 export const codexAdapter: AgentAdapter<CliAgentSpec> = {
   kind: 'codex',
@@ -24,7 +25,7 @@ export const codexAdapter: AgentAdapter<CliAgentSpec> = {
         'exec',
         '--json',
         '--skip-git-repo-check',
-        ...sandboxFlags(agent, ctx.confinedByTodone === true),
+        ...sandboxFlags(ctx),
         ...(agent.model ? ['-m', agent.model] : []),
         ...agent.args,
         // Last, after `--`, so a user option taking a value cannot swallow it and it is never read as a flag.
@@ -37,9 +38,10 @@ export const codexAdapter: AgentAdapter<CliAgentSpec> = {
   parseOutput: parseCodexOutput,
 };
 
-function sandboxFlags(agent: CliAgentSpec, confinedByTodone: boolean): string[] {
-  if (boardChoosesCodexSandbox(agent.args)) return [];
-  return confinedByTodone ? ['--dangerously-bypass-approvals-and-sandbox'] : ['--sandbox', 'workspace-write'];
+/** Its own sandbox, unless the board set one or codex runs permissive (inside Todone's, or as the board says). */
+function sandboxFlags(ctx: AgentContext<CliAgentSpec>): string[] {
+  if (boardChoosesCodexSandbox(ctx.agent.args)) return [];
+  return permissive(ctx) ? ['--dangerously-bypass-approvals-and-sandbox'] : ['--sandbox', 'workspace-write'];
 }
 
 export function parseCodexOutput(output: string): AgentReport {

@@ -1,13 +1,15 @@
 /**
  * Gemini CLI headless. `-o json` prints one (pretty-printed) document at the end: `response` and
- * per-model `stats`, or `error` (on stderr) when the run failed. yolo approves its tools, which is
- * what an unattended run in a worktree needs; --skip-trust because a fresh worktree is never trusted.
+ * per-model `stats`, or `error` (on stderr) when the run failed. yolo approves every tool, shell
+ * commands included, so it is used only inside Todone's sandbox or when the board says `permissive:
+ * true`; otherwise auto_edit approves its edits and refuses the rest (read back as unfinished work).
+ * --skip-trust because a fresh worktree is never trusted.
  */
 import type { CliAgentSpec } from '../../src/core/board.js';
 import type { Usage } from '../types.js';
 import { clip, isObject, lastJsonObject, numberAt, stringAt } from './output.js';
 import { promptArgument } from './prompt-argument.js';
-import type { AgentAdapter, AgentReport } from './types.js';
+import { permissive, type AgentAdapter, type AgentReport } from './types.js';
 
 export const geminiAdapter: AgentAdapter<CliAgentSpec> = {
   kind: 'gemini',
@@ -21,7 +23,7 @@ export const geminiAdapter: AgentAdapter<CliAgentSpec> = {
         '-o',
         'json',
         '--approval-mode',
-        'yolo',
+        permissive(ctx) ? 'yolo' : 'auto_edit',
         '--skip-trust',
         ...(agent.model ? ['-m', agent.model] : []),
         ...agent.args,

@@ -27,7 +27,7 @@ export function adapterFor<S extends AgentSpec>(agent: S): AgentAdapter<S> {
 }
 
 export function agentInvocation(ctx: AgentContext): AgentInvocation {
-  return adapterFor(ctx.agent).invocation(ctx);
+  return adapterFor<AgentSpec>(ctx.agent).invocation(ctx);
 }
 
 export function parseAgentOutput(agent: AgentSpec, output: string): AgentReport {

@@ -2,11 +2,14 @@
  * One interface for every agent: an adapter turns a task into an argv (never a shell string built
  * from task text) and, when its CLI has a machine-readable output, reads usage and errors back.
  */
-import type { AgentSpec } from '../../src/core/board.js';
+import type { AgentSpec, CliAgentSpec } from '../../src/core/board.js';
 import type { Usage } from '../types.js';
 
+/** An agent whose `{ fromEnv }` references were read from the worker's environment (activities/secrets/resolve-env.ts). */
+export type ResolvedAgent<S extends AgentSpec = AgentSpec> = S & { env: Record<string, string> };
+
 export interface AgentContext<S extends AgentSpec = AgentSpec> {
-  agent: S;
+  agent: ResolvedAgent<S>;
   /** The prompt's text, exactly as written to `promptFile`. */
   prompt: string;
   /** Absolute path of `prompt-<attempt>.md` in the task's log folder. */
@@ -23,6 +26,14 @@ export interface AgentContext<S extends AgentSpec = AgentSpec> {
    * is turned off: where that sandbox cannot work on the host (see sandbox-plan.ts).
    */
   confinedByTodone?: boolean;
+}
+
+/**
+ * Whether the CLI runs in its most permissive mode (every tool approved): when the board says so,
+ * else only inside Todone's own confinement, where a tool can harm nothing but the task's folder.
+ */
+export function permissive(ctx: Pick<AgentContext<CliAgentSpec>, 'agent' | 'confinedByTodone'>): boolean {
+  return ctx.agent.permissive ?? ctx.confinedByTodone === true;
 }
 
 export interface AgentInvocation {

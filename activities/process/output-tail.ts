@@ -10,8 +10,13 @@ export class OutputTail {
 
   push(chunk: Buffer | string): void {
     const piece = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-    this.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-    this.text = (this.text + piece).slice(-this.limit);
+    this.add(piece, typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length);
+  }
+
+  /** Text that stands for `bytes` of output (redacted output is counted as the process printed it). */
+  add(text: string, bytes: number): void {
+    this.bytes += bytes;
+    this.text = (this.text + text).slice(-this.limit);
   }
 
   get tail(): string {

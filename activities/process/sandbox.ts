@@ -1,8 +1,9 @@
 /**
- * Todone's own confinement of an agent, with bubblewrap: the whole filesystem read-only, a private
- * /tmp and /dev, and read-write only where the task works (its worktree, its data folder, the
- * CLI's own config and temp folders). The network stays (agents talk to their model). It is used
- * where a CLI's own sandbox cannot work on the host, so its permissive mode runs only in here.
+ * Todone's own confinement of a task's processes, with bubblewrap: the whole filesystem read-only,
+ * a private /tmp and /dev, and read-write only where the task works (its worktree, its data folder,
+ * the CLI's own config and temp folders). The network stays (agents talk to their model) unless
+ * the board cuts it. Boards get it with `sandbox: worktree` (the default); codex also gets it where
+ * its own sandbox cannot work, so a CLI's permissive mode runs only in here.
  *
  * No `--new-session`: the agent must stay in the process group Todone kills on cancel (a pid
  * namespace does not take it out of that group; its processes also die with their namespace).
@@ -21,6 +22,8 @@ export interface Confinement {
   writable: readonly string[];
   /** Folders under /tmp it must still see, read-only (the private /tmp hides the host's). */
   readable?: readonly string[];
+  /** false: its own network namespace with only a loopback, so it can reach nothing outside. */
+  network?: boolean;
 }
 
 /** The argv that runs `file args` confined. */
@@ -36,6 +39,7 @@ export function confinedArgv(confinement: Confinement, file: string, args: reado
       // tools that set up namespaces of their own (a browser's sandbox, rootless containers).
       '--unshare-pid',
       '--proc', '/proc',
+      ...(confinement.network === false ? ['--unshare-net'] : []),
       '--tmpfs', '/tmp',
       // Mounted after /tmp, so folders under /tmp show through the private one; writable ones last,
       // so a writable folder inside a readable one stays writable.

@@ -1,9 +1,13 @@
 /**
  * Runs one command as a supervised child: own process group, stdin closed, full output to a log
  * file, a bounded tail in memory, periodic progress callbacks, and group-wide kill on abort.
+ * With secrets to hide, output is redacted on its way to the log and the tail.
  */
 import fs from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import type { Readable } from 'node:stream';
 import { execa } from 'execa';
+import type { Redactor } from '../secrets/redact.js';
 import { OutputTail } from './output-tail.js';
 import { removePidFile, terminateGroup, writePidFile } from './process-group.js';
 
@@ -21,6 +25,8 @@ export interface SuperviseOptions {
   signal: AbortSignal;
   progressEveryMs: number;
   onProgress: (progress: { outputBytes: number; lastLine: string; elapsedMs: number }) => void;
+  /** The task's resolved secret values: none of them reaches the log or the tail. */
+  redactor?: Redactor;
 }
 
 export type SuperviseOutcome =
@@ -45,10 +51,7 @@ export async function supervise(options: SuperviseOptions): Promise<SuperviseOut
     stripFinalNewline: false,
   });
 
-  for (const stream of [child.stdout, child.stderr]) {
-    stream?.on('data', (chunk: Buffer) => tail.push(chunk));
-    stream?.pipe(log, { end: false });
-  }
+  const flushes = [child.stdout, child.stderr].map((stream) => (stream ? capture(stream, log, tail, options.redactor) : () => undefined));
 
   if (child.pid !== undefined) {
     await writePidFile(options.pidFile, { pid: child.pid, attempt: options.attempt, startedAt: started });
@@ -80,7 +83,34 @@ export async function supervise(options: SuperviseOptions): Promise<SuperviseOut
     options.signal.removeEventListener('abort', onAbort);
     // Children of the shell may outlive it while holding our pipes; the group goes with the task.
     if (child.pid !== undefined) await terminateGroup(child.pid, 500);
-    await new Promise<void>((resolve) => log.end(resolve));
-    await removePidFile(options.pidFile);
+    for (const flush of flushes) flush();
+    await Promise.all([new Promise<void>((resolve) => log.end(resolve)), removePidFile(options.pidFile)]);
   }
+}
+
+/**
+ * Copies one output stream into the log and the tail. Without secrets the bytes go as they came;
+ * with secrets, as redacted text. Returns what writes out the end a redactor held back.
+ */
+function capture(stream: Readable, log: fs.WriteStream, tail: OutputTail, redactor: Redactor | undefined): () => void {
+  if (!redactor?.active) {
+    stream.on('data', (chunk: Buffer) => tail.push(chunk));
+    stream.pipe(log, { end: false });
+    return () => undefined;
+  }
+  const decoder = new StringDecoder('utf8');
+  const redacting = redactor.stream();
+  let flushed = false;
+  const write = (text: string, bytes: number) => {
+    tail.add(text, bytes);
+    if (text) log.write(text);
+  };
+  stream.on('data', (chunk: Buffer) => write(redacting.push(decoder.write(chunk)), chunk.length));
+  const flush = () => {
+    if (flushed) return;
+    flushed = true;
+    write(redacting.push(decoder.end()) + redacting.end(), 0);
+  };
+  stream.once('end', flush);
+  return flush;
 }

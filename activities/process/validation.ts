@@ -13,6 +13,11 @@ export const VALIDATION_FAILED_MARKER = '[todone] required check failed:';
 
 export type ValidationOptions = Omit<SuperviseOptions, 'file' | 'args' | 'appendLog' | 'onProgress'> & {
   commands: readonly ValidateSpec[];
+  /**
+   * Runs each check inside the task's confinement: the agent could have rewritten the scripts a
+   * check calls, so the checks are held to the same folders as the agent.
+   */
+  confine?: (file: string, args: readonly string[]) => { file: string; args: string[] };
   onProgress: (progress: { command: string; outputBytes: number; lastLine: string; elapsedMs: number }) => void;
 };
 
@@ -22,15 +27,15 @@ export type ValidationOutcome =
   | { kind: 'aborted'; records: ValidationRecord[] };
 
 export async function runValidation(options: ValidationOptions): Promise<ValidationOutcome> {
-  const { commands, onProgress, ...rest } = options;
+  const { commands, onProgress, confine, ...rest } = options;
   await fs.writeFile(options.logPath, '');
   const records: ValidationRecord[] = [];
   for (const check of commands) {
     await fs.appendFile(options.logPath, `$ ${check.run}\n`);
+    const argv = confine ? confine('/bin/sh', ['-c', check.run]) : { file: '/bin/sh', args: ['-c', check.run] };
     const outcome = await supervise({
       ...rest,
-      file: '/bin/sh',
-      args: ['-c', check.run],
+      ...argv,
       appendLog: true,
       onProgress: (progress) => onProgress({ command: check.run, ...progress }),
     });

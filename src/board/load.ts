@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AgentSpec, BoardSpec, GitSpec, RetrySpec, SchedulingPolicy, TaskSpec, TaskType, ValidateSpec } from '../core/board.js';
+import type { AgentConfinement, AgentSpec, BoardSpec, GitSpec, RetrySpec, SchedulingPolicy, TaskSpec, TaskType, ValidateSpec } from '../core/board.js';
 import { CHANGING_TASK_TYPES, DEFAULTS, slugify } from '../core/board.js';
 import { formatDuration } from '../core/duration.js';
 import { todoneHome } from '../data-dir.js';
@@ -128,13 +128,14 @@ function buildTask(task: RawTask, index: number, board: RawBoard, baseDir: strin
   const type = task.type ?? 'generic';
   // The task's own agent, then the board's agent for its type, then the board's default.
   const agent = task.agent ?? board.agents?.[type] ?? board.agent;
+  const confinement = buildConfinement(task, index, board, issues);
   return {
     id: task.id,
     description: task.description ?? '',
     type,
     dependsOn: [...new Set(task.dependsOn ?? [])],
     // A missing agent was already reported by checkBoard; the placeholder never leaves this module.
-    agent: agent ? buildAgent(agent, baseDir) : placeholderAgent(),
+    agent: agent ? buildAgent(agent, baseDir, confinement) : placeholderAgent(),
     estimateMs: task.estimate ?? DEFAULTS.estimateMs,
     priority: task.priority ?? DEFAULTS.priority,
     retry: buildRetry(task.retry, board.retry, ['tasks', index, 'retry'], issues),
@@ -143,7 +144,7 @@ function buildTask(task: RawTask, index: number, board: RawBoard, baseDir: strin
     ...((task.idleTimeout ?? board.idleTimeout) !== undefined ? { idleTimeoutMs: (task.idleTimeout ?? board.idleTimeout)! } : {}),
     validate: [...(board.validators?.[type] ?? []), ...(task.validate ?? [])].map(buildValidate),
     ...(task.budget ? { budget: task.budget } : {}),
-    ...buildCandidates(task, index, board, baseDir, issues),
+    ...buildCandidates(task, index, board, baseDir, confinement, issues),
     // Only a git board can tell what a task changed.
     ...(board.repo !== undefined ? { expectChanges: expectChanges(task, type, board) } : {}),
   };
@@ -157,7 +158,14 @@ function expectChanges(task: RawTask, type: TaskType, board: RawBoard): boolean 
 }
 
 /** Best of N: several agents try the task side by side in their own worktrees; one result is kept. */
-function buildCandidates(task: RawTask, index: number, board: RawBoard, baseDir: string, issues: BoardIssue[]): Pick<TaskSpec, 'candidates'> {
+function buildCandidates(
+  task: RawTask,
+  index: number,
+  board: RawBoard,
+  baseDir: string,
+  confinement: AgentConfinement,
+  issues: BoardIssue[],
+): Pick<TaskSpec, 'candidates'> {
   const given = task.attempts;
   if (!given) return {};
   const count = given.count ?? given.agents?.length ?? 0;
@@ -169,16 +177,31 @@ function buildCandidates(task: RawTask, index: number, board: RawBoard, baseDir:
     issues.push({ at: ['tasks', index, 'attempts'], message: 'best of N runs candidates in separate worktrees: the board needs a repo' });
     return {};
   }
-  return { candidates: { count, agents: (given.agents ?? []).map((a) => buildAgent(a, baseDir)), pick: given.pick ?? 'first' } };
+  return { candidates: { count, agents: (given.agents ?? []).map((a) => buildAgent(a, baseDir, confinement)), pick: given.pick ?? 'first' } };
 }
 
-function buildAgent(agent: RawAgent, baseDir: string): AgentSpec {
+/**
+ * The task's setting, then the board's; confined by default, so an agent cannot write outside its
+ * folder unless the board says `sandbox: none`.
+ */
+function buildConfinement(task: RawTask, index: number, board: RawBoard, issues: BoardIssue[]): AgentConfinement {
+  const sandbox = task.sandbox ?? board.sandbox ?? 'worktree';
+  const network = task.network ?? board.network ?? true;
+  if (!network && sandbox === 'none') {
+    const at = task.network !== undefined ? ['tasks', index, 'network'] : ['network'];
+    issues.push({ at, message: 'network: false needs sandbox: worktree (only a confined task can have its network cut)' });
+  }
+  return { sandbox, ...(network ? {} : { network: false }) };
+}
+
+function buildAgent(agent: RawAgent, baseDir: string, confinement: AgentConfinement): AgentSpec {
+  // References stay references: their values are read on the worker, never stored in the board.
   const env = { ...agent.env };
   switch (agent.kind) {
     case 'shell':
-      return { kind: 'shell', command: agent.command, env };
+      return { kind: 'shell', command: agent.command, env, ...confinement };
     case 'custom':
-      return { kind: 'custom', command: [...agent.command], env };
+      return { kind: 'custom', command: [...agent.command], env, ...confinement };
     default:
       return {
         kind: agent.kind,
@@ -187,6 +210,8 @@ function buildAgent(agent: RawAgent, baseDir: string): AgentSpec {
         env,
         // A path is the user's, relative to the board file; a bare name is looked up on PATH where the agent runs.
         ...(agent.bin ? { bin: agent.bin.includes('/') ? resolveWorkdir(agent.bin, baseDir) : agent.bin } : {}),
+        ...(agent.permissive !== undefined ? { permissive: agent.permissive } : {}),
+        ...confinement,
       };
   }
 }

@@ -5,12 +5,13 @@
  * out in milliseconds.
  */
 import { z } from 'zod';
-import { AGENT_KINDS, CUSTOM_PLACEHOLDERS, TASK_TYPES, type CliAgentSpec } from '../core/board.js';
+import { AGENT_KINDS, CUSTOM_PLACEHOLDERS, SANDBOX_MODES, TASK_TYPES, type CliAgentSpec } from '../core/board.js';
 import { parseDuration } from '../core/duration.js';
 import { withRule } from '../core/rule-schema.js';
 import type { Rule } from '../core/rules.js';
 import { branchNameProblem, identityPartProblem, keepPatternProblem, relativePathProblem } from '../core/rules.js';
 import { describeValue } from './format.js';
+import { secretNameProblem } from './secret-names.js';
 import { suggestion } from './suggest.js';
 
 interface IssueInput {
@@ -73,9 +74,33 @@ const command = z.custom<string | string[]>(
   expected('a non-empty command: a shell string, or an argv list of strings'),
 );
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const envName = expected('a variable name (letters, digits and _, not starting with a digit)');
+
+/** `{ fromEnv: NAME }`: the worker reads NAME from its own environment; the board holds the name only. */
+const envReference = z.strictObject(
+  { fromEnv: z.string(envName).regex(ENV_NAME, envName) },
+  expected('a string, or { fromEnv: VARIABLE } to read a variable from the worker\'s environment'),
+);
+
 /** YAML reads `DEBUG: 1` as a number; an environment only holds strings, so scalars are stringified. */
-const envValue = z.union([z.string(), z.number(), z.boolean()], expected('a string')).transform(String);
-const env = z.record(z.string(), envValue, expected('a mapping of variable names to values'));
+const envLiteral = z.union([z.string(), z.number(), z.boolean()], expected('a string')).transform(String);
+const envValue = z.union([envLiteral, envReference], expected('a string, or { fromEnv: VARIABLE }'));
+
+/**
+ * A literal under a name that looks like a secret would be stored in the workflow's input and
+ * shown by the Web UI: refused, with the form that keeps it out.
+ */
+const env = z.record(z.string(), envValue, expected('a mapping of variable names to values')).superRefine((vars, ctx) => {
+  for (const [name, value] of Object.entries(vars)) {
+    if (typeof value !== 'string') continue;
+    const problem = secretNameProblem(name);
+    if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+  }
+});
+
+const sandboxMode = z.enum(SANDBOX_MODES, oneOf(SANDBOX_MODES));
+const network = z.boolean(expected('true or false'));
 
 const nonEmptyText = expected('a non-empty string');
 const nonEmptyString = z.string(nonEmptyText).min(1, nonEmptyText);
@@ -100,6 +125,7 @@ function cliAgentSchema<K extends CliAgentSpec['kind']>(kind: K) {
     args: z.array(z.string(expected('a string')), expected('a list of extra arguments (strings)')).optional(),
     env: env.optional(),
     bin: nonEmptyString.optional(),
+    permissive: z.boolean(expected('true or false')).optional(),
   });
 }
 
@@ -221,6 +247,8 @@ export const taskSchema = z.strictObject(
     heartbeatTimeout: duration({ allowZero: false }).optional(),
     idleTimeout: duration({ allowZero: false }).optional(),
     expectChanges: z.boolean(expected('true or false')).optional(),
+    sandbox: sandboxMode.optional(),
+    network: network.optional(),
   },
   expected('a task (a mapping with at least an id)'),
 );
@@ -273,6 +301,10 @@ export const boardObjectSchema = z.strictObject(
     timeout: duration({ allowZero: false }).optional(),
     heartbeatTimeout: duration({ allowZero: false }).optional(),
     idleTimeout: duration({ allowZero: false }).optional(),
+    /** How every task's agent and checks are confined (default `worktree`); a task can say otherwise. */
+    sandbox: sandboxMode.optional(),
+    /** `false`: confined tasks get no network (for shell tasks that need none). */
+    network: network.optional(),
     /** true/false for every task type, or per type: `{ analyze: true, deploy: false }`. */
     expectChanges: z.union([z.boolean(), byTaskType(z.boolean(expected('true or false')), 'true or false')], expected('true or false, or a mapping of task types to true or false')).optional(),
     repo: z.string(nonEmptyText).min(1, nonEmptyText).optional(),

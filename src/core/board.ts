@@ -17,21 +17,60 @@ export interface RetrySpec {
   maxIntervalMs: number;
 }
 
-export interface ShellAgentSpec {
+/**
+ * A variable the worker reads from its own environment when it starts the task's process: the
+ * board, and so Temporal's history, holds only its name, never its value.
+ */
+export interface EnvReference {
+  fromEnv: string;
+}
+
+/** A literal value (not a secret: it is stored in the history), or a reference resolved on the worker. */
+export type EnvValue = string | EnvReference;
+
+export function isEnvReference(value: EnvValue): value is EnvReference {
+  return typeof value === 'object';
+}
+
+/**
+ * `worktree`: the agent and its checks run under bubblewrap, the filesystem read-only but for the
+ * task's folder, its data folder and the CLI's own config and temp folders. `none`: with the
+ * worker's full rights.
+ */
+export const SANDBOX_MODES = ['none', 'worktree'] as const;
+export type SandboxMode = (typeof SANDBOX_MODES)[number];
+
+/**
+ * How the task's processes are confined. On the agent, because the agent is what reaches the task
+ * activity; the loader copies the board's or task's setting onto every agent of the task.
+ */
+export interface AgentConfinement {
+  /** Absent (boards recorded before it existed): `none`. The loader always sets it. */
+  sandbox?: SandboxMode;
+  /** `false` cuts the network of a confined task. Absent: the network stays. */
+  network?: boolean;
+}
+
+export interface ShellAgentSpec extends AgentConfinement {
   kind: 'shell';
   /** A string is run by /bin/sh -c; an array is an argv run without a shell. */
   command: string | string[];
-  env: Record<string, string>;
+  env: Record<string, EnvValue>;
 }
 
 /** A coding-agent CLI run in its non-interactive mode (see activities/agents/). */
-export interface CliAgentSpec {
+export interface CliAgentSpec extends AgentConfinement {
   kind: 'claude' | 'codex' | 'gemini' | 'aider';
   /** Model name passed to the CLI; its default when absent. */
   model?: string;
   /** Extra command-line arguments appended to the adapter's own. */
   args: string[];
-  env: Record<string, string>;
+  env: Record<string, EnvValue>;
+  /**
+   * The CLI's most permissive mode (every tool approved: gemini's yolo, codex with its sandbox
+   * off, claude's bypassPermissions). Absent: only inside Todone's sandbox; false: never.
+   */
+  permissive?: boolean;
   /** The executable; default: the CLI's usual name on PATH. */
   bin?: string;
 }
@@ -44,10 +83,10 @@ export type CustomPlaceholder = (typeof CUSTOM_PLACEHOLDERS)[number];
  * An argv template: `{prompt}`, `{promptFile}`, `{worktree}`, `{taskId}`, `{boardId}`, `{attempt}`
  * placeholders are replaced inside each argument (no shell).
  */
-export interface CustomAgentSpec {
+export interface CustomAgentSpec extends AgentConfinement {
   kind: 'custom';
   command: string[];
-  env: Record<string, string>;
+  env: Record<string, EnvValue>;
 }
 
 export type AgentSpec = ShellAgentSpec | CliAgentSpec | CustomAgentSpec;

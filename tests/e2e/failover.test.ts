@@ -36,6 +36,9 @@ const slowAgent =
 const boardYaml = `
 name: failover-board
 maxParallel: 4
+# Unconfined: a sandboxed task dies with its worker (bubblewrap's --die-with-parent) and has pids of
+# its own namespace; this is about the leftovers of a task that outlives its worker.
+sandbox: none
 # A plain retry would wait a minute for this; the failover must not.
 heartbeatTimeout: 60s
 retry: { maxAttempts: 3, initialInterval: 200ms }

@@ -28,6 +28,8 @@ export interface Harness {
     during?: (boards: BoardClient) => Promise<void>,
     tuning?: Parameters<BoardClient['startOrAttach']>[1],
   ): Promise<BoardResult>;
+  /** Runs `fn` while a Todone worker serves a fresh task queue (the BoardClient uses it too). */
+  withWorker<T>(fn: (boards: BoardClient, taskQueue: string) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -55,27 +57,30 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const nativeConnection = await NativeConnection.connect({ address });
   const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: quietLogger });
 
+  async function withWorker<T>(fn: (boards: BoardClient, taskQueue: string) => Promise<T>): Promise<T> {
+    const taskQueue = `test-${randomUUID()}`;
+    const worker: Worker = await createTodoneWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      home,
+      workflowBundle: { code },
+      dataConverter,
+    });
+    return worker.runUntil(fn(new BoardClient(client, taskQueue), taskQueue));
+  }
+
   return {
     client,
     home,
     tempDir,
-    async run(board, during, tuning) {
-      const taskQueue = `test-${randomUUID()}`;
-      const worker: Worker = await createTodoneWorker({
-        connection: nativeConnection,
-        namespace: 'default',
-        taskQueue,
-        home,
-        workflowBundle: { code },
-        dataConverter,
-      });
-      const boards = new BoardClient(client, taskQueue);
-      return worker.runUntil(async () => {
+    run: (board, during, tuning) =>
+      withWorker(async (boards) => {
         const { handle } = await boards.startOrAttach(board, tuning);
         const [result] = await Promise.all([handle.result(), during?.(boards)]);
         return result;
-      });
-    },
+      }),
+    withWorker,
     async close() {
       await nativeConnection.close();
       await connection.close();

@@ -2,12 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { agentInvocation, type AgentContext } from '../../activities/agents/index.js';
 import { MAX_PROMPT_ARGUMENT_BYTES } from '../../activities/agents/prompt-argument.js';
-import type { AgentSpec } from '../../src/core/board.js';
+import type { ResolvedAgent } from '../../activities/agents/types.js';
+import type { CliAgentSpec } from '../../src/core/board.js';
 
 /** Characters a shell would act on: they must reach the agent untouched. */
 const PROMPT = '# Task t1 (build)\n\nFix `$(rm -rf ~)` in "a b.ts"; don\'t touch $HOME or {worktree}.\n';
 
-function ctx(agent: AgentSpec, prompt = PROMPT): AgentContext {
+function ctx(agent: ResolvedAgent, prompt = PROMPT): AgentContext {
   return {
     agent,
     prompt,
@@ -33,7 +34,7 @@ describe('shell', () => {
 
 describe('claude', () => {
   it('uses print mode with JSON output, the prompt right after -p, then model and args', () => {
-    const agent: AgentSpec = { kind: 'claude', model: 'opus', args: ['--allowedTools', 'Bash', 'Edit'], env: { ANTHROPIC_BASE_URL: 'http://x' } };
+    const agent: ResolvedAgent = { kind: 'claude', model: 'opus', args: ['--allowedTools', 'Bash', 'Edit'], env: { ANTHROPIC_BASE_URL: 'http://x' } };
     expect(agentInvocation(ctx(agent))).toEqual({
       file: 'claude',
       args: ['-p', PROMPT, '--output-format', 'json', '--permission-mode', 'acceptEdits', '--model', 'opus', '--allowedTools', 'Bash', 'Edit'],
@@ -47,6 +48,13 @@ describe('claude', () => {
       args: ['-p', PROMPT, '--output-format', 'json', '--permission-mode', 'acceptEdits'],
       env: {},
     });
+  });
+
+  it('bypasses its permissions only when the board says permissive, saying it is sandboxed only inside Todone\'s sandbox', () => {
+    const run = (agent: Partial<ResolvedAgent<CliAgentSpec>>, confinedByTodone: boolean) => agentInvocation({ ...ctx({ kind: 'claude', args: [], env: {}, ...agent }), confinedByTodone });
+    expect(run({}, true).args).toContain('acceptEdits');
+    expect(run({ permissive: true }, false)).toMatchObject({ args: expect.arrayContaining(['bypassPermissions']) as string[], env: {} });
+    expect(run({ permissive: true }, true)).toMatchObject({ args: expect.arrayContaining(['bypassPermissions']) as string[], env: { IS_SANDBOX: '1' } });
   });
 });
 
@@ -70,15 +78,33 @@ describe('codex', () => {
       env: {},
     });
   });
+
+  it('turns its own sandbox off inside Todone\'s, or when the board says permissive, and not when it says otherwise', () => {
+    const flags = (agent: Partial<ResolvedAgent<CliAgentSpec>>, confinedByTodone: boolean) =>
+      agentInvocation({ ...ctx({ kind: 'codex', args: [], env: {}, ...agent }), confinedByTodone }).args.slice(3, -2);
+    expect(flags({}, true)).toEqual(['--dangerously-bypass-approvals-and-sandbox']);
+    expect(flags({ permissive: true }, false)).toEqual(['--dangerously-bypass-approvals-and-sandbox']);
+    expect(flags({ permissive: false }, true)).toEqual(['--sandbox', 'workspace-write']);
+  });
 });
 
 describe('gemini', () => {
-  it('uses headless JSON output in yolo mode, skipping the trust prompt', () => {
-    expect(agentInvocation(ctx({ kind: 'gemini', model: 'gemini-2.5-pro', args: ['--debug'], env: { GEMINI_API_KEY: 'k' } }))).toEqual({
+  it('uses headless JSON output in yolo mode inside Todone\'s sandbox, skipping the trust prompt', () => {
+    expect(agentInvocation({ ...ctx({ kind: 'gemini', model: 'gemini-2.5-pro', args: ['--debug'], env: { GEMINI_API_KEY: 'k' } }), confinedByTodone: true })).toEqual({
       file: 'gemini',
       args: ['-p', PROMPT, '-o', 'json', '--approval-mode', 'yolo', '--skip-trust', '-m', 'gemini-2.5-pro', '--debug'],
       env: { GEMINI_API_KEY: 'k' },
     });
+  });
+
+  it('approves only its edits outside a sandbox, unless the board says permissive', () => {
+    const mode = (agent: Partial<ResolvedAgent<CliAgentSpec>>, confinedByTodone = false) => {
+      const { args } = agentInvocation({ ...ctx({ kind: 'gemini', args: [], env: {}, ...agent }), confinedByTodone });
+      return args[args.indexOf('--approval-mode') + 1];
+    };
+    expect(mode({})).toBe('auto_edit');
+    expect(mode({ permissive: true })).toBe('yolo');
+    expect(mode({ permissive: false }, true)).toBe('auto_edit');
   });
 });
 
@@ -94,6 +120,8 @@ describe('aider', () => {
         '--no-check-update',
         '--no-analytics',
         '--no-pretty',
+        // Outside a sandbox, --yes-always must not run shell commands it would suggest.
+        '--no-suggest-shell-commands',
         '--no-gitignore',
         '--chat-history-file',
         '/data/boards/b1/tasks/t1/aider-chat-2.md',
@@ -111,7 +139,7 @@ describe('aider', () => {
 
 describe('custom', () => {
   it('fills every placeholder inside its argument, in one pass', () => {
-    const agent: AgentSpec = {
+    const agent: ResolvedAgent = {
       kind: 'custom',
       command: ['{worktree}/bin/agent', '--task={taskId}@{boardId}#{attempt}', '--prompt', '{prompt}', '--file={promptFile}', '{unknown}', 'literal {"json": 1}'],
       env: { MODE: 'fast' },

@@ -65,7 +65,7 @@ describe('loadBoardFile: valid boards', () => {
           description: '',
           type: 'generic',
           dependsOn: [],
-          agent: { kind: 'shell', command: 'echo hi', env: {} },
+          agent: { kind: 'shell', command: 'echo hi', env: {}, sandbox: 'worktree' },
           estimateMs: DEFAULTS.estimateMs,
           priority: 0,
           retry: { ...DEFAULTS.retry },
@@ -155,7 +155,7 @@ describe('loadBoardFile: valid boards', () => {
       ].join('\n'),
     );
     const board = await loadBoardFile(file);
-    expect(board.tasks[0]!.agent).toEqual({ kind: 'shell', command: 'make', env: { CI: '1' } });
+    expect(board.tasks[0]!.agent).toEqual({ kind: 'shell', command: 'make', env: { CI: '1' }, sandbox: 'worktree' });
   });
 
   it('finds board.yaml when given its folder', async () => {
@@ -411,8 +411,8 @@ describe('agents, goal and validation', () => {
       ],
     });
     expect(byId.test).toMatchObject({ agent: { kind: 'codex', model: 'gpt-5-codex', args: [], env: {} }, validate: [{ run: 'npm test', required: true }] });
-    expect(byId.docs!.agent).toEqual({ kind: 'aider', model: 'gpt-4o', args: [], env: {}, bin: path.join(path.dirname(file), 'tools/aider') });
-    expect(byId.custom!.agent).toEqual({ kind: 'custom', command: ['my-agent', '--prompt-file', '{promptFile}', '--in={worktree}'], env: {} });
+    expect(byId.docs!.agent).toEqual({ kind: 'aider', model: 'gpt-4o', args: [], env: {}, bin: path.join(path.dirname(file), 'tools/aider'), sandbox: 'worktree' });
+    expect(byId.custom!.agent).toEqual({ kind: 'custom', command: ['my-agent', '--prompt-file', '{promptFile}', '--in={worktree}'], env: {}, sandbox: 'worktree' });
     expect(byId.plain).toMatchObject({ agent: { kind: 'shell', command: 'make all', env: {} }, validate: [] });
   });
 
@@ -425,7 +425,7 @@ describe('agents, goal and validation', () => {
   it('leaves goal out when the board has none and keeps a bare CLI agent minimal', () => {
     const board = normaliseBoard({ name: 'mem', agent: { kind: 'gemini' }, tasks: [{ id: 'a' }] }, { source: 'request', baseDir: '/' });
     expect(board).not.toHaveProperty('goal');
-    expect(board.tasks[0]!.agent).toEqual({ kind: 'gemini', args: [], env: {} });
+    expect(board.tasks[0]!.agent).toEqual({ kind: 'gemini', args: [], env: {}, sandbox: 'worktree' });
   });
 
   it('rejects bad agent kinds, fields and templates with suggestions', async () => {

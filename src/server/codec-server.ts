@@ -1,0 +1,135 @@
+/**
+ * A codec server for the Temporal Web UI and CLI (Temporal's codec server protocol): `POST /decode`
+ * and `POST /encode` take `{ "payloads": [...] }` in proto3 JSON (bytes as base64) and answer the
+ * same shape run through Todone's payload codec, so people who hold the token read encrypted boards
+ * in the UI. It binds 127.0.0.1 unless told otherwise, answers only to its own Host, to browsers
+ * only from the origins it was given (CORS), and decodes or encodes only with the token (guard.ts).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { guard, LOOPBACK, type GuardOptions } from './guard.js';
+
+export interface CodecServerOptions {
+  codec: PayloadCodec;
+  /** Default 127.0.0.1. Another address exposes decryption to that network: the token is then all that guards it. */
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  token: string;
+  /** Browser origins allowed to call it, e.g. the Web UI's http://127.0.0.1:8233. */
+  origins?: readonly string[];
+}
+
+export interface RunningCodecServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+interface JsonPayload {
+  metadata?: Record<string, string> | null;
+  data?: string | null;
+}
+
+class BadRequest extends Error {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+export async function startCodecServer(options: CodecServerOptions): Promise<RunningCodecServer> {
+  const host = options.host ?? LOOPBACK;
+  // The port is known once listening; requests cannot arrive before that.
+  const guarded: { options?: GuardOptions } = {};
+  const server = http.createServer((request, response) => {
+    void handle(request, response, options.codec, guarded.options!);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  guarded.options = { port, token: options.token, origins: options.origins ?? [], hostNames: host === LOOPBACK ? [] : [host] };
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function handle(request: http.IncomingMessage, response: http.ServerResponse, codec: PayloadCodec, options: GuardOptions): Promise<void> {
+  const origin = request.headers.origin;
+  // A preflight carries no token (browsers never send credentials with it); Host and Origin still decide.
+  const preflight = request.method === 'OPTIONS';
+  const verdict = guard(request, options, { token: !preflight });
+  if (!verdict.ok) return send(response, verdict.status, { error: verdict.reason });
+  // Past the guard, an Origin present is an allowed one.
+  if (origin !== undefined) {
+    response.setHeader('Access-Control-Allow-Origin', origin);
+    response.setHeader('Access-Control-Allow-Credentials', 'true');
+    response.setHeader('Vary', 'Origin');
+  }
+  const route = /^(?:\/[^/]+)?\/(encode|decode)$/.exec(verdict.path)?.[1];
+  if (!route) return send(response, 404, { error: 'not found: POST /encode or /decode' });
+  if (preflight) {
+    response.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
+    response.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-Namespace, Authorization');
+    response.setHeader('Access-Control-Max-Age', '600');
+    response.writeHead(204).end();
+    return;
+  }
+  if (request.method !== 'POST') return send(response, 405, { error: 'method not allowed: POST' });
+  try {
+    const body = await readJson(request);
+    const payloads = body.payloads.map(fromJson);
+    const result = route === 'decode' ? await codec.decode(payloads) : await codec.encode(payloads);
+    send(response, 200, { payloads: result.map(toJson) });
+  } catch (error) {
+    if (error instanceof BadRequest) return send(response, error.status, { error: error.message });
+    send(response, 422, { error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+function send(response: http.ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(body));
+}
+
+async function readJson(request: http.IncomingMessage): Promise<{ payloads: JsonPayload[] }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BadRequest(`request body over ${MAX_BODY_BYTES} bytes`, 413);
+    chunks.push(chunk as Buffer);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new BadRequest('expected a JSON body { "payloads": [...] }');
+  }
+  const payloads = (body as { payloads?: unknown } | null)?.payloads;
+  if (!Array.isArray(payloads)) throw new BadRequest('expected a JSON body { "payloads": [...] }');
+  return { payloads: payloads as JsonPayload[] };
+}
+
+function fromJson({ metadata, data }: JsonPayload): Payload {
+  return {
+    metadata: Object.fromEntries(Object.entries(metadata ?? {}).map(([key, value]) => [key, Buffer.from(String(value), 'base64')])),
+    data: Buffer.from(data ?? '', 'base64'),
+  };
+}
+
+function toJson({ metadata, data }: Payload): JsonPayload {
+  return {
+    metadata: Object.fromEntries(Object.entries(metadata ?? {}).map(([key, value]) => [key, Buffer.from(value ?? new Uint8Array()).toString('base64')])),
+    data: Buffer.from(data ?? new Uint8Array()).toString('base64'),
+  };
+}

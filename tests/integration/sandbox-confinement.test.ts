@@ -1,0 +1,197 @@
+/**
+ * Todone's sandbox (`sandbox: worktree`) with real processes through the task activity: a task
+ * cannot write the user's home, another repository or a sibling worktree; with `network: false`
+ * it cannot open a socket; its checks are held to the same folders; where the sandbox cannot be
+ * set up the task is refused, not run unconfined; and the real Claude Code and Codex CLIs still
+ * make their edits inside it.
+ *
+ * The folders live under /var/tmp, not /tmp: the sandbox gives the task a private /tmp, where a
+ * write "succeeds" into nothing and would prove nothing.
+ */
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { hostSandboxProbes, type SandboxProbes } from '../../activities/agents/host-sandboxes.js';
+import { probeConfinement } from '../../activities/process/sandbox.js';
+import { createRunTask } from '../../activities/run-task.js';
+import { FAILURE_TYPES, type RunTaskInput, type TaskOutcome } from '../../activities/types.js';
+import type { AgentSpec, CliAgentSpec } from '../../src/core/board.js';
+import { claudeInvocation, cliPath, codexInvocation } from '../fixtures/model-server/clis.js';
+import { addFilePatch } from '../fixtures/model-server/script.js';
+import { startModelServer } from '../fixtures/model-server/server.js';
+import { createRepo, git } from '../support/git-repo.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+beforeAll(async () => {
+  expect(await probeConfinement(), 'bubblewrap works on this host').toEqual({ state: 'works' });
+});
+
+interface Box {
+  root: string;
+  home: string;
+  work: string;
+  sibling: string;
+  otherRepo: string;
+}
+
+async function box(): Promise<Box> {
+  const root = await fs.mkdtemp('/var/tmp/todone-sandbox-');
+  cleanup.push(() => fs.rm(root, { recursive: true, force: true }));
+  const home = path.join(root, 'data');
+  const work = path.join(root, 'trees', 't1');
+  const sibling = path.join(root, 'trees', 't2');
+  await Promise.all([home, work, sibling].map((dir) => fs.mkdir(dir, { recursive: true })));
+  await fs.writeFile(path.join(sibling, 'README.md'), 'sibling\n');
+  const otherRepo = await createRepo(path.join(root, 'other-repo'));
+  return { root, home, work, sibling, otherRepo };
+}
+
+function shell(command: string, extra: Partial<AgentSpec> = {}): AgentSpec {
+  return { kind: 'shell', command, env: {}, sandbox: 'worktree', ...extra } as AgentSpec;
+}
+
+function input(b: Box, agent: AgentSpec, extra: Partial<RunTaskInput> = {}): RunTaskInput {
+  return { boardId: 'sandbox-board', taskId: 't1', type: 'build', description: 'Stay inside.', workdir: b.work, agent, ...extra };
+}
+
+const noop = () => undefined;
+const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
+
+function run(b: Box, taskInput: RunTaskInput, sandboxes: SandboxProbes = hostSandboxProbes): Promise<TaskOutcome> {
+  const env = new MockActivityEnvironment({ attempt: 1, heartbeatTimeoutMs: 5_000 }, { logger: quietLogger });
+  return env.run(createRunTask({ home: b.home, sandboxes }), taskInput);
+}
+
+async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ApplicationFailure);
+  return error as ApplicationFailure;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+describe('a task in the sandbox', () => {
+  it('writes its own worktree', async () => {
+    const b = await box();
+    const result = await run(b, input(b, shell('echo done > out.txt')));
+    expect(result.exitCode).toBe(0);
+    expect(await fs.readFile(path.join(b.work, 'out.txt'), 'utf8')).toBe('done\n');
+  });
+
+  it('cannot write into the user’s home: the task fails and nothing is written', async () => {
+    const b = await box();
+    const target = path.join(os.homedir(), `.todone-sandbox-test-${randomUUID()}`);
+    cleanup.push(() => fs.rm(target, { force: true }));
+    const error = await failure(run(b, input(b, shell(`echo pwned > '${target}'`))));
+    expect(error.type).toBe(FAILURE_TYPES.taskFailed);
+    expect(error.message).toMatch(/exited with code \d+: .*Read-only file system/);
+    expect(await exists(target)).toBe(false);
+  });
+
+  it('cannot write into another repository, and leaves it unchanged', async () => {
+    const b = await box();
+    const before = await git(b.otherRepo, ['rev-parse', 'HEAD']);
+    const error = await failure(run(b, input(b, shell(`echo pwned >> '${b.otherRepo}/README.md'; git -C '${b.otherRepo}' commit -qam pwned`))));
+    expect(error.type).toBe(FAILURE_TYPES.taskFailed);
+    expect(await fs.readFile(path.join(b.otherRepo, 'README.md'), 'utf8')).toBe('# test\n');
+    expect(await git(b.otherRepo, ['rev-parse', 'HEAD'])).toBe(before);
+    expect(await git(b.otherRepo, ['status', '--porcelain'])).toBe('');
+  });
+
+  it('cannot write into a sibling worktree, which the same command unconfined does', async () => {
+    const b = await box();
+    const command = `echo pwned > '${b.sibling}/README.md' && rm -f '${b.sibling}/README.md'`;
+    const error = await failure(run(b, input(b, shell(command))));
+    expect(error.message).toContain('Read-only file system');
+    expect(await fs.readFile(path.join(b.sibling, 'README.md'), 'utf8')).toBe('sibling\n');
+
+    // The control: without the sandbox the very same command gets through.
+    await run(b, input(b, shell(command, { sandbox: 'none' })));
+    expect(await exists(path.join(b.sibling, 'README.md'))).toBe(false);
+  });
+
+  it('holds the task’s checks to the same folders', async () => {
+    const b = await box();
+    const error = await failure(run(b, input(b, shell('true'), { validate: [{ run: `echo pwned > '${b.sibling}/README.md'`, required: true }] })));
+    expect(error.type).toBe(FAILURE_TYPES.validationFailed);
+    expect(await fs.readFile(path.join(b.sibling, 'README.md'), 'utf8')).toBe('sibling\n');
+  });
+
+  it('with network: false cannot open a socket, even to 127.0.0.1; with the network it can', async () => {
+    const b = await box();
+    let connections = 0;
+    const server = net.createServer((socket) => {
+      connections++;
+      socket.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const { port } = server.address() as net.AddressInfo;
+    const connect = `node -e "require('net').connect(${port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', (e) => { console.error('socket: ' + e.code); process.exit(3); })"`;
+
+    const error = await failure(run(b, input(b, shell(connect, { network: false }))));
+    expect(error.message).toMatch(/^exited with code 3: socket: E(CONNREFUSED|NETUNREACH)/);
+    expect(connections).toBe(0);
+
+    expect((await run(b, input(b, shell(connect)))).exitCode).toBe(0);
+    expect(connections).toBe(1);
+  });
+
+  it('is refused with a clear message, not run unconfined, where bubblewrap cannot set up', async () => {
+    const b = await box();
+    const missing = path.join(b.root, 'no-bwrap');
+    const noBwrap: SandboxProbes = { ...hostSandboxProbes, bwrap: missing, confinement: () => probeConfinement(missing) };
+    const error = await failure(run(b, input(b, shell('echo ran > ran.txt')), noBwrap));
+    expect(error.type).toBe(FAILURE_TYPES.invalidTask);
+    expect(error.nonRetryable).toBe(true);
+    expect(error.message).toContain("the task is to run in Todone's sandbox (sandbox: worktree, the default), but bubblewrap cannot confine it on this host");
+    expect(error.message).toContain('set `sandbox: none`');
+    expect(await exists(path.join(b.work, 'ran.txt'))).toBe(false);
+  });
+});
+
+describe('the real agent CLIs in the sandbox', () => {
+  async function cliAgent(kind: 'claude' | 'codex', b: Box, turns: Parameters<typeof startModelServer>[0]['turns']): Promise<CliAgentSpec> {
+    const server = await startModelServer({ turns, cwd: b.work });
+    cleanup.push(() => server.close());
+    const options = { serverUrl: server.url, cwd: b.work, home: path.join(b.root, `${kind}-home`), prompt: '' };
+    const invocation = kind === 'codex' ? await codexInvocation(options) : await claudeInvocation(options);
+    const args = kind === 'codex' ? invocation.args.slice(invocation.args.indexOf('workspace-write') + 1, -1) : [];
+    return { kind, bin: cliPath(kind), args, env: invocation.env, sandbox: 'worktree' };
+  }
+
+  it('claude writes its file in the worktree', async () => {
+    const b = await box();
+    const agent = await cliAgent('claude', b, [{ writeFile: { path: 'docs/claude.txt', content: 'from claude\n' } }, { text: 'Wrote docs/claude.txt.' }]);
+    const result = await run(b, input(b, agent));
+    expect(await fs.readFile(path.join(b.work, 'docs/claude.txt'), 'utf8')).toBe('from claude\n');
+    expect(result.summary).toBe('Wrote docs/claude.txt.');
+  });
+
+  it('codex applies its patch in the worktree, with its own sandbox off inside Todone’s', async () => {
+    const b = await box();
+    const agent = await cliAgent('codex', b, [{ applyPatch: addFilePatch('docs/codex.txt', ['from codex']) }, { text: 'Wrote docs/codex.txt.' }]);
+    const result = await run(b, input(b, agent));
+    expect(await fs.readFile(path.join(b.work, 'docs/codex.txt'), 'utf8')).toBe('from codex\n');
+    expect(result.summary).toBe('Wrote docs/codex.txt.');
+    const log = await fs.readFile(result.logPath!, 'utf8');
+    expect(log).not.toContain('Failed to write file');
+  });
+});
