@@ -118,3 +118,26 @@ export const pauseUpdate = defineUpdate<{ paused: boolean }, [request: Requester
 export const resumeUpdate = defineUpdate<{ paused: boolean }, [request: Requester]>('resume');
 /** Change the parallel limit of the running board. */
 export const setMaxParallelUpdate = defineUpdate<{ maxParallel: number }, [request: { maxParallel: number } & Requester]>('setMaxParallel');
+
+/** A task's place in the graph, for pictures of the board (the web board): no prompt, no agent settings. */
+export interface BoardGraphTask {
+  id: string;
+  dependsOn: string[];
+  estimateMs: number;
+  priority: number;
+  type: string;
+  /** The agent kind (shell, claude, codex, ...). */
+  agent: string;
+  /** The first 200 characters of the description. */
+  description: string;
+}
+
+export interface BoardGraphPage {
+  tasks: BoardGraphTask[];
+  total: number;
+  offset: number;
+  more: boolean;
+}
+
+/** The board's tasks and dependencies as it runs now (tasks added included), a page at a time (at most 2,000 tasks). */
+export const boardGraphQuery = defineQuery<BoardGraphPage, [request?: { offset?: number; limit?: number }]>('graph');

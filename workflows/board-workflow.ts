@@ -14,7 +14,9 @@ import type { BoardSpec } from '../src/core/board.js';
 import { installSteering } from './steering.js';
 import { addUsage, budgetSpent, withUsage, type Usage } from '../src/core/usage.js';
 import { boardActivities, taskActivities } from './activity-options.js';
-import { cancelBoardSignal, cancelTaskSignal, cancelTaskUpdate, statusQuery, type BoardWorkflowInput } from './api.js';
+import { boardGraphQuery, cancelBoardSignal, cancelTaskSignal, cancelTaskUpdate, statusQuery, type BoardWorkflowInput } from './api.js';
+import { boardDetails, DIGEST_FAILURES } from './board-details.js';
+import { graphPage } from './board-graph.js';
 import { failureOutcome, successOutcome } from './failures.js';
 import { runGitTask } from './git-task.js';
 import { taskInput } from './task-input.js';
@@ -112,6 +114,9 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
   };
 
   setHandler(statusQuery, status);
+  setHandler(boardGraphQuery, (request) => graphPage(board, request));
+  // The Web UI's workflow page says what the board is at: counts, spend, failures.
+  const details = boardDetails({ size: () => board.tasks.length, status: () => status({ states: ['failed', 'conflicted'], limit: DIGEST_FAILURES }) });
   setHandler(cancelTaskSignal, (taskId, reason) => void cancelTask(taskId, reason ?? 'cancelled by request'));
   setHandler(cancelTaskUpdate, ({ taskId, reason }) => cancelTask(taskId, reason ?? 'cancelled by request'), {
     validator: ({ taskId }: { taskId: string }) => {
@@ -193,6 +198,7 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
       }
     }
     if (scheduler.running === 0 && (draining || scheduler.done)) break;
+    details.refresh();
     changed = false;
     await condition(() => changed);
   }
@@ -220,6 +226,7 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
   const finalState: BoardState =
     (boardState as BoardState) === 'cancelling' ? 'cancelled' : counts.succeeded === counts.total ? 'completed' : 'failed';
   boardState = finalState;
+  details.refresh(true);
   const tasks = scheduler.snapshot();
   // The result holds every task, whatever the board's size (External Storage takes a big one).
   const { page: _page, ...final } = status({ ids: [] });
