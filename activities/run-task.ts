@@ -72,11 +72,10 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
     await fs.mkdir(dir, { recursive: true });
     const pidFile = path.join(dir, 'process.json');
     const taskKey = `${input.boardId}/${input.taskId}`;
-    await killLeftover(pidFile, `TODONE_TASK_KEY=${taskKey}`);
+    // Independent reads, awaited together: each file hop waits its turn on a busy worker's event loop.
+    const [, earlier] = await Promise.all([killLeftover(pidFile, `TODONE_TASK_KEY=${taskKey}`), earlierUsage(dir, attempt)]);
     if ('missing' in resolved) throw invalid(missingEnvMessage(resolved.missing), { attempts: attempt });
     const agentEnv = resolved.env;
-
-    const earlier = await earlierUsage(dir, attempt);
     const blocked = budgetBlocks(input.budgets, earlier);
     if (blocked) {
       throw ApplicationFailure.create({
@@ -92,13 +91,18 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
 
     const logPath = path.join(dir, `attempt-${attempt}.log`);
     const validationLog = validationLogPath(dir, attempt);
-    // A log left by an earlier run of the board would otherwise be quoted in the next prompt.
-    await fs.rm(validationLog, { force: true });
-    if (!(await isDirectory(input.workdir))) {
+    // Run together; their errors are still raised in the order the steps used to run one after another.
+    const [removed, workdirOk, written] = await Promise.allSettled([
+      // A log left by an earlier run of the board would otherwise be quoted in the next prompt.
+      fs.rm(validationLog, { force: true }),
+      isDirectory(input.workdir),
+      writePrompt(input, dir, attempt),
+    ]);
+    settledValue(removed);
+    if (!settledValue(workdirOk)) {
       throw invalid(`workdir ${input.workdir} does not exist or is not a folder`, { attempts: attempt, logPath });
     }
-
-    const { prompt, promptFile } = await writePrompt(input, dir, attempt);
+    const { prompt, promptFile } = settledValue(written);
     const planned = await plannedInvocation(
       {
         agent: { ...input.agent, env: agentEnv },
@@ -271,6 +275,12 @@ function failed(message: string, details: TaskOutcome): ApplicationFailure {
 
 function invalid(message: string, details: TaskOutcome): ApplicationFailure {
   return ApplicationFailure.create({ type: FAILURE_TYPES.invalidTask, message, nonRetryable: true, details: [details] });
+}
+
+/** A settled step's value, or its error thrown. */
+function settledValue<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
 }
 
 async function isDirectory(dir: string): Promise<boolean> {
