@@ -1,67 +1,81 @@
 /**
  * Determinism: the workflow code must replay recorded histories without a single different
- * command. The committed fixtures were recorded from earlier versions of the code (set
- * TODONE_RECORD_HISTORIES=1 to refresh them deliberately); a change that breaks their replay
- * would break every board in flight when a worker is upgraded.
+ * command, or every board in flight breaks when its worker is upgraded. The corpus
+ * (tests/fixtures/histories) holds one history per path of the workflow, recorded from real runs
+ * by earlier versions of the code; each is replayed against the current workflows/. Refresh it
+ * deliberately with TODONE_RECORD_HISTORIES=1 (docs/ARCHITECTURE.md, "Changing workflow code").
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
-import { execa } from 'execa';
-import { inject } from 'vitest';
-import { locateTemporalCli } from '../../temporal/temporal-cli.js';
-import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boardWorkflowId } from '../../workflows/api.js';
+import { fetchRunHistories } from '../../src/client/board-history.js';
+import { todoneVersion } from '../../src/version.js';
+import { replayRuns, type ReplayOutcome } from '../../worker/replay.js';
 import { workflowsEntry } from '../../worker/workflow-code.js';
-import { makeBoard } from '../support/boards.js';
+import { readCorpusEntry, recordedScenarios, writeCorpusEntry } from '../support/history-corpus.js';
+import { HISTORY_SCENARIOS } from '../support/history-scenarios.js';
 import { createHarness, type Harness } from '../support/harness.js';
 
-const fixtures = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
+const RECORD = process.env.TODONE_RECORD_HISTORIES === '1';
+const noop = () => undefined;
+
 let h: Harness;
 let code: string;
 beforeAll(async () => {
   h = await createHarness();
-  ({ code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } }));
+  ({ code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop } }));
 });
 afterAll(async () => h?.close());
 
-async function recordBoard(name: string) {
-  const workdir = await h.tempDir();
-  const board = makeBoard(`${name}-${randomUUID().slice(0, 8)}`, workdir, [
-    { id: 'a', command: 'true' },
-    { id: 'b', dependsOn: ['a'], command: '[ "$TODONE_ATTEMPT" -ge 2 ]', retry: { maxAttempts: 3, initialIntervalMs: 50 } },
-    { id: 'c', dependsOn: ['a'], command: 'exit 1', retry: { maxAttempts: 1 } },
-    { id: 'd', dependsOn: ['b', 'c'], command: 'true' },
-    { id: 'e', command: 'true' },
-  ], { maxParallel: 2 });
-  const result = await h.run(board);
-  expect(result.tasks.map((t) => t.state)).toEqual(['succeeded', 'succeeded', 'failed', 'skipped', 'succeeded']);
-  return { board, history: await h.client.workflow.getHandle(boardWorkflowId(board.id)).fetchHistory() };
+function diverged(outcomes: ReplayOutcome[]): string[] {
+  return outcomes.flatMap((o, i) => (o.divergence ? [`run ${i + 1} of ${outcomes.length} (${o.runId}): ${o.divergence.message}`] : []));
 }
 
 describe('replay', () => {
   it('replays a history recorded just now', async () => {
-    const { history } = await recordBoard('replay-fresh');
-    await Worker.runReplayHistory({ workflowBundle: { code }, replayName: 'fresh' }, history);
+    const scenario = HISTORY_SCENARIOS.find((s) => s.name === 'plain-retry-failure-skip')!;
+    const workflowId = await scenario.run(h);
+    const outcomes = await replayRuns(await fetchRunHistories(h.client, workflowId, 'chain'), { workflowBundle: { code } });
+    expect(diverged(outcomes)).toEqual([]);
   });
+});
 
-  it('replays every committed history fixture', async () => {
-    if (process.env.TODONE_RECORD_HISTORIES === '1') {
-      // The CLI's JSON is the format Temporal's tools and historyFromJSON agree on.
-      const { board } = await recordBoard('replay-fixture');
-      const cli = (await locateTemporalCli())!.path;
-      const args = ['workflow', 'show', '--address', inject('temporalAddress'), '--workflow-id', boardWorkflowId(board.id), '--output', 'json'];
-      const { stdout } = await execa(cli, args);
-      await fs.writeFile(path.join(fixtures, 'retry-failure-skip.json'), stdout);
-    }
-    const files = (await fs.readdir(fixtures)).filter((f) => f.endsWith('.json'));
-    expect(files.length).toBeGreaterThan(0);
-    for (const file of files) {
-      const history = historyFromJSON(JSON.parse(await fs.readFile(path.join(fixtures, file), 'utf8')));
-      await Worker.runReplayHistory({ workflowBundle: { code }, replayName: file }, history);
-    }
-  });
+describe.runIf(RECORD)('recording the corpus (TODONE_RECORD_HISTORIES=1)', () => {
+  for (const scenario of HISTORY_SCENARIOS) {
+    it(`records ${scenario.name}`, async () => {
+      const workflowId = await scenario.run(h);
+      const runs = await fetchRunHistories(h.client, workflowId, 'chain');
+      // A recording that does not replay on the code that made it is no fixture.
+      expect(diverged(await replayRuns(runs, { workflowBundle: { code } }))).toEqual([]);
+      writeCorpusEntry(scenario.name, scenario.about, `todone ${todoneVersion()}`, runs);
+    });
+  }
+});
+
+describe('the history corpus replays on the current workflow code', () => {
+  // Files recorded by older versions for paths no scenario records any more stay in the corpus.
+  const names = [...new Set([...HISTORY_SCENARIOS.map((s) => s.name), ...recordedScenarios()])].sort();
+  let replayed: Promise<Map<string, ReplayOutcome[]>> | undefined;
+  // One replay worker for the whole corpus, started after any recording above has written its file.
+  const replayCorpus = async (): Promise<Map<string, ReplayOutcome[]>> => {
+    const entries = names.flatMap((name) => {
+      try {
+        return [readCorpusEntry(name)];
+      } catch {
+        return [];
+      }
+    });
+    const outcomes = await replayRuns(entries.flatMap((e) => e.runs), { workflowBundle: { code } });
+    let next = 0;
+    return new Map(entries.map((e) => [e.scenario, outcomes.slice(next, (next += e.runs.length))]));
+  };
+
+  for (const name of names) {
+    it(name, async () => {
+      const entry = readCorpusEntry(name);
+      expect(entry.runs.length).toBeGreaterThan(0);
+      const outcomes = (await (replayed ??= replayCorpus())).get(name)!;
+      expect(outcomes).toHaveLength(entry.runs.length);
+      expect(diverged(outcomes), `${name} no longer replays`).toEqual([]);
+    });
+  }
 });
