@@ -19,6 +19,7 @@ import {
 } from './dev-server-start.js';
 import { isRunning } from '../src/util/processes.js';
 import { isDevServerProcess, terminate } from './processes.js';
+import { ensureSearchAttributes } from './search-attributes.js';
 import { withStartLock } from './start-lock.js';
 import { locateTemporalCli } from './temporal-cli.js';
 
@@ -33,6 +34,13 @@ export { runDevServerForeground } from './dev-server-foreground.js';
  * Only one server may use a database, so an existing one is reused whatever ports were asked for.
  */
 export async function ensureDevServer(opts: DevServerOptions): Promise<DevServerInfo> {
+  const server = await startOrReuse(opts);
+  // Boards are found by their search attributes; a server from an earlier version lacks them.
+  for (const namespace of new Set(['default', ...(opts.namespaces ?? [])])) await ensureSearchAttributes(server.address, namespace);
+  return server;
+}
+
+async function startOrReuse(opts: DevServerOptions): Promise<DevServerInfo> {
   const paths = await preparePaths(opts.dataDir);
   const mine = inProcessServer(paths);
   if (mine) return { ...mine, reused: true };

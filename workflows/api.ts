@@ -11,6 +11,7 @@ import type { BoardChange, BoardState, BoardStatus, ResumedFrom, StatusRequest, 
 
 export type { BoardSpec, TaskSpec } from '../src/core/board.js';
 export type { BoardChange, BoardResult, BoardStatus, ResumedFrom, StatusPage, StatusRequest, TaskStatus } from '../src/core/run-state.js';
+export { BOARD_ID_ATTRIBUTE, BOARD_NAME_ATTRIBUTE, BOARD_SEARCH_ATTRIBUTES, REPO_ATTRIBUTE, STATE_ATTRIBUTE } from './search-attributes.js';
 
 /** The task queue boards and their tasks run on unless told otherwise. */
 export const DEFAULT_TASK_QUEUE = 'todone';

@@ -18,6 +18,7 @@ import { boardGraphQuery, cancelBoardSignal, cancelTaskSignal, cancelTaskUpdate,
 import { boardDetails, DIGEST_FAILURES } from './board-details.js';
 import { graphPage } from './board-graph.js';
 import { failureOutcome, successOutcome } from './failures.js';
+import { publishFinalState } from './final-state-attribute.js';
 import { runGitTask } from './git-task.js';
 import { taskInput } from './task-input.js';
 import { WorktreeFlow, type TaskEnd } from './worktree-flow.js';
@@ -226,6 +227,8 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
   const finalState: BoardState =
     (boardState as BoardState) === 'cancelling' ? 'cancelled' : counts.succeeded === counts.total ? 'completed' : 'failed';
   boardState = finalState;
+  // Search attributes: TodoneState becomes the final state (patched; see final-state-attribute.ts).
+  publishFinalState(finalState);
   details.refresh(true);
   const tasks = scheduler.snapshot();
   // The result holds every task, whatever the board's size (External Storage takes a big one).

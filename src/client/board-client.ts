@@ -10,11 +10,13 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   isGrpcDeadlineError,
+  isGrpcServiceError,
   type Client,
   type WorkflowExecutionDescription,
+  type WorkflowStartOptions,
   type WorkflowHandle,
 } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
+import type { SearchAttributePair, UpdateDefinition } from '@temporalio/common';
 import {
   BOARD_WORKFLOW_TYPE,
   DEFAULT_TASK_QUEUE,
@@ -30,6 +32,8 @@ import {
   statusQuery,
   type BoardWorkflowInput,
 } from '../../workflows/api.js';
+import { BOARD_ID_ATTRIBUTE, BOARD_NAME_ATTRIBUTE, REPO_ATTRIBUTE, STATE_ATTRIBUTE } from '../../workflows/search-attributes.js';
+import { normaliseBoard } from '../board/load.js';
 import type { boardWorkflow } from '../../workflows/index.js';
 import type { BoardSpec, TaskSpec } from '../core/board.js';
 import type { BoardResult, BoardState, BoardStatus, StatusRequest, TaskStatus } from '../core/run-state.js';
@@ -54,11 +58,26 @@ export interface StartedBoard {
   resumed?: { runId: string; state: BoardState; kept: number; rerun: number; total: number };
   /** A new run that starts over although an earlier run exists, and why. */
   startedOver?: string;
+  /**
+   * False when the namespace has no Todone search attributes registered (a cluster whose operator
+   * has not run the command in docs/CONTRACT.md): the board runs, but visibility queries miss it.
+   */
+  searchable?: boolean;
 }
 
 export interface StartOptions extends Pick<BoardWorkflowInput, 'continueAfterEvents'> {
   /** Start over even when the last run ended failed or cancelled (git boards: the integration branch goes back to base). */
   fresh?: boolean;
+}
+
+/** Starting from a board document (the YAML's fields as JSON), as a service that received one does. */
+export interface DocumentStartOptions extends StartOptions {
+  /** The folder the document's relative paths (workdir, repo, ...) start from, on the workers' machines. */
+  baseDir: string;
+  /** Command-line style overrides: they win over what the document says. */
+  overrides?: BoardWorkflowInput['overrides'];
+  /** Names the document in error messages (a request id, a file name); default "the board document". */
+  source?: string;
 }
 
 export interface SteerOptions {
@@ -96,6 +115,34 @@ export function boardHash(board: BoardSpec): string {
   return createHash('sha256').update(JSON.stringify(board)).digest('hex').slice(0, 16);
 }
 
+/** What visibility queries find the board by (workflows/search-attributes.ts). */
+export function boardSearchAttributes(board: BoardSpec): SearchAttributePair[] {
+  return [
+    { key: BOARD_ID_ATTRIBUTE, value: board.id },
+    { key: BOARD_NAME_ATTRIBUTE, value: board.name },
+    ...(board.git ? [{ key: REPO_ATTRIBUTE, value: board.git.repo }] : []),
+    { key: STATE_ATTRIBUTE, value: 'running' },
+  ];
+}
+
+/** The Web UI's "details" of a board's run: what it is, fixed at start (its progress is in the current details). */
+function boardDigest(board: BoardSpec): string {
+  return [
+    `**${board.name}** (\`${board.id}\`): ${board.tasks.length} tasks, up to ${board.maxParallel} at once, ${board.policy} scheduling`,
+    ...(board.goal ? [`Goal: ${board.goal}`] : []),
+    board.git ? `Repository \`${board.git.repo}\`${board.git.base ? ` from \`${board.git.base}\`` : ''}, ${board.git.strategy} into the integration branch` : `Folder \`${board.workdir}\``,
+    `Started by Todone ${todoneVersion()}`,
+  ].join('\n\n');
+}
+
+/** gRPC INVALID_ARGUMENT about a search attribute: the namespace does not have it. */
+function isUnregisteredAttribute(error: unknown): boolean {
+  const cause = error instanceof Error && !isGrpcServiceError(error) ? error.cause : error;
+  return isGrpcServiceError(cause) && (cause.code as number) === INVALID_ARGUMENT && /search attribute/i.test(cause.details ?? cause.message);
+}
+
+const INVALID_ARGUMENT: number = 3;
+
 export class BoardClient {
   constructor(
     readonly client: Client,
@@ -111,28 +158,58 @@ export class BoardClient {
    * board id, so a second `todone run` can never start a duplicate.
    */
   async startOrAttach(board: BoardSpec, options: StartOptions = {}): Promise<StartedBoard> {
+    return this.startRun(board, { board }, options);
+  }
+
+  /**
+   * Starts a board from its document as written (what a webhook or a scheduler holds), or joins
+   * its run in progress. The document is checked here first, so a bad board throws an
+   * InvalidInputError listing every problem before anything starts; the workflow then normalises
+   * it again on a worker, where `baseDir` and the board's paths must exist. The board id is the
+   * loader's (`id`, or the slugified `name`), so a second start of the same board joins the first.
+   */
+  async startDocument(document: unknown, options: DocumentStartOptions): Promise<StartedBoard & { board: BoardSpec }> {
+    const { baseDir, overrides, source, ...startOptions } = options;
+    const board = normaliseBoard(document, {
+      source: source ?? 'the board document',
+      baseDir,
+      ...(overrides?.maxParallel !== undefined ? { maxParallel: overrides.maxParallel } : {}),
+      ...(overrides?.policy !== undefined ? { policy: overrides.policy } : {}),
+    });
+    const started = await this.startRun(board, { document, baseDir, ...(overrides ? { overrides } : {}) }, startOptions);
+    return { ...started, board };
+  }
+
+  private async startRun(
+    board: BoardSpec,
+    content: Pick<BoardWorkflowInput, 'board' | 'document' | 'baseDir' | 'overrides'>,
+    options: StartOptions,
+  ): Promise<StartedBoard> {
     const { fresh, ...tuning } = options;
     const previous = await this.previousRun(board, fresh === true);
     const input: BoardWorkflowInput = {
-      board,
+      ...content,
       ...tuning,
       ...(previous.resume ? { resume: previous.resume } : {}),
       ...(fresh ? { fresh: true } : {}),
     };
+    const start: WorkflowStartOptions<typeof boardWorkflow> = {
+      workflowId: boardWorkflowId(board.id),
+      taskQueue: this.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+      staticSummary: `${board.name} (${board.tasks.length} tasks)`,
+      staticDetails: boardDigest(board),
+      memo: { boardHash: boardHash(board), todoneVersion: todoneVersion() },
+    };
     try {
-      const handle = await this.client.workflow.start<typeof boardWorkflow>(BOARD_WORKFLOW_TYPE, {
-        workflowId: boardWorkflowId(board.id),
-        taskQueue: this.taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: 'FAIL',
-        staticSummary: `${board.name} (${board.tasks.length} tasks)`,
-        memo: { boardHash: boardHash(board), todoneVersion: todoneVersion() },
-      });
+      const { handle, searchable } = await this.startSearchable(start, board);
       return {
         handle,
         attached: false,
         taskQueue: this.taskQueue,
         boardChanged: false,
+        searchable,
         ...(previous.resumed ? { resumed: previous.resumed } : {}),
         ...(previous.startedOver ? { startedOver: previous.startedOver } : {}),
       };
@@ -149,6 +226,23 @@ export class BoardClient {
         boardChanged,
         ...(version !== todoneVersion() ? { startedByVersion: version } : {}),
       };
+    }
+  }
+
+  /**
+   * Starts with the board's search attributes; a namespace that has none registered refuses them,
+   * and the board then starts without (it runs the same, only visibility queries miss it).
+   */
+  private async startSearchable(
+    start: WorkflowStartOptions<typeof boardWorkflow>,
+    board: BoardSpec,
+  ): Promise<{ handle: BoardHandle; searchable: boolean }> {
+    try {
+      const handle = await this.client.workflow.start<typeof boardWorkflow>(BOARD_WORKFLOW_TYPE, { ...start, typedSearchAttributes: boardSearchAttributes(board) });
+      return { handle, searchable: true };
+    } catch (error) {
+      if (!isUnregisteredAttribute(error)) throw error;
+      return { handle: await this.client.workflow.start<typeof boardWorkflow>(BOARD_WORKFLOW_TYPE, start), searchable: false };
     }
   }
 
