@@ -25,6 +25,7 @@ import { Redactor, redactDeep } from './secrets/redact.js';
 import { missingEnvMessage, resolveEnv, type ResolvedEnv } from './secrets/resolve-env.js';
 import { budgetBlocks, earlierUsage, recordUsage } from './usage-ledger.js';
 import { addUsage } from '../src/core/usage.js';
+import { prepareOutputFiles, readTaskOutput } from './task-output.js';
 import { FAILURE_TYPES, type RunTaskInput, type TaskOutcome } from './types.js';
 
 export interface RunTaskDeps {
@@ -119,6 +120,7 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
     );
     if ('refused' in planned) throw invalid(planned.refused, { attempts: attempt, logPath });
     const { invocation, confinement } = planned;
+    const outputs = await prepareOutputFiles(input, dir, attempt);
     // The marker variable lets a later attempt recognise (and only then kill) a group this one started.
     const todoneEnv = {
       TODONE_BOARD_ID: input.boardId,
@@ -146,9 +148,11 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
         ...invocation.env,
         ...input.env,
         ...todoneEnv,
+        ...outputs.env,
         TODONE_TASK_DESCRIPTION: input.description,
         TODONE_PROMPT_FILE: promptFile,
       },
+      ...(input.reduce ? { stdinFile: outputs.dependencyFile } : {}),
       logPath,
       onProgress: (progress) => {
         idle.observe(progress.outputBytes);
@@ -181,8 +185,13 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
       throw failed(unfinished, { ...report, exitCode: 0 });
     }
 
+    const output = await readTaskOutput(outputs, { reduce: input.reduce === true, logPath }).catch((error: unknown) => {
+      throw failed(error instanceof Error ? error.message : String(error), { ...report, exitCode: 0 });
+    });
+    const withOutput = (o: TaskOutcome): TaskOutcome => (output === undefined ? o : { ...o, output });
+
     const commands = input.validate ?? [];
-    if (commands.length === 0) return { ...report, exitCode: 0 };
+    if (commands.length === 0) return withOutput({ ...report, exitCode: 0 });
 
     const validation = await runValidation({
       ...supervision,
@@ -210,7 +219,7 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
         details: [{ ...validated, outputTail: validation.tail } satisfies TaskOutcome],
       });
     }
-    return validated;
+    return withOutput(validated);
   };
 }
 

@@ -4,6 +4,8 @@ import type { AgentSpec, TaskType, ValidateSpec } from '../src/core/board.js';
 import type { BudgetSpec, Usage } from '../src/core/usage.js';
 
 export interface RunTaskInput {
+  /** An aggregate task's reduce command: its dependencies' outputs arrive on stdin, its stdout is its output. */
+  reduce?: boolean;
   boardId: string;
   taskId: string;
   type: TaskType;
@@ -37,6 +39,8 @@ export interface RunTaskInput {
 export interface DependencyBrief {
   id: string;
   description: string;
+  /** What the dependency left in its TODONE_OUTPUT (bounded JSON). */
+  output?: unknown;
   /** The dependency's own agent summary (TaskOutcome.summary), when it gave one. */
   summary?: string;
   files: string[];

@@ -68,6 +68,9 @@ export interface CarriedState {
   /** The status change counter reached, so watchers' `changedSince` stays meaningful. */
   seq?: number;
   paused?: boolean;
+  /** The task a breakpoint paused the board before, and the breakpoints not reached yet. */
+  breakpoint?: string;
+  breakpoints?: string[];
   /** Changes made to the running board (updates), oldest first. */
   changes?: BoardChange[];
   resumedFrom?: ResumedFrom;
@@ -142,3 +145,5 @@ export interface BoardGraphPage {
 
 /** The board's tasks and dependencies as it runs now (tasks added included), a page at a time (at most 2,000 tasks). */
 export const boardGraphQuery = defineQuery<BoardGraphPage, [request?: { offset?: number; limit?: number }]>('graph');
+/** Pause the board before this task starts (running tasks go on); `resume` goes on. */
+export const setBreakpointUpdate = defineUpdate<{ breakpoints: string[] }, [request: { taskId: string } & Requester]>('setBreakpoint');

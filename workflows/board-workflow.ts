@@ -11,7 +11,8 @@ import { BoardScheduler } from '../src/core/scheduler.js';
 import { selectTasks, type StatusRequest, type StatusSource } from '../src/core/status-view.js';
 import { planResume, taskDefinitions } from '../src/core/resume.js';
 import type { BoardSpec } from '../src/core/board.js';
-import { installSteering } from './steering.js';
+import { installSteering, startTasks, type Steerable } from './steering.js';
+import { aggregateOutputs } from '../src/core/aggregate.js';
 import { addUsage, budgetSpent, withUsage, type Usage } from '../src/core/usage.js';
 import { boardActivities, taskActivities } from './activity-options.js';
 import { boardGraphQuery, cancelBoardSignal, cancelTaskSignal, cancelTaskUpdate, statusQuery, type BoardWorkflowInput } from './api.js';
@@ -49,12 +50,14 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
   const worktrees = board.git ? new WorktreeFlow(board, board.git) : undefined;
   let boardState: BoardState = 'running';
   let changed = false;
-  const steering = {
+  const steering: Steerable = {
     scheduler,
     board: () => board,
     setBoard: (next: BoardSpec) => void (board = next),
     accepting: () => boardState === 'running',
     paused: input.carried?.paused ?? false,
+    ...(input.carried?.breakpoint ? { pausedAt: input.carried.breakpoint } : {}),
+    breakpoints: new Set(input.carried ? (input.carried.breakpoints ?? []) : (board.breakpoints ?? [])),
     changes: [...(input.carried?.changes ?? [])],
     wake: () => void (changed = true),
   };
@@ -90,6 +93,8 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
     counts: scheduler.counts,
     seq: scheduler.changeSeq,
     ...(steering.paused ? { paused: true } : {}),
+    ...(steering.pausedAt ? { breakpoint: steering.pausedAt } : {}),
+    ...(steering.breakpoints.size ? { breakpoints: [...steering.breakpoints] } : {}),
     ...(steering.changes.length ? { changes: steering.changes } : {}),
     ...(resumedFrom ? { resumedFrom } : {}),
     ...selectTasks(statusSource, request),
@@ -158,9 +163,9 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
   const inputFor = (task: TaskSpec) => (workdir: string, taskSpent: Usage | undefined) =>
     taskInput(board, task, scheduler, { board: boardSpent(), task: taskSpent }, workdir);
 
-  const runPlain = async (task: TaskSpec, scope: CancellationScope): Promise<TaskEnd> => {
+  const runPlain = async (task: TaskSpec, scope: CancellationScope, extra: { reduce?: boolean } = {}): Promise<TaskEnd> => {
     try {
-      const result = await scope.run(() => taskActivities(task).runTask(inputFor(task)(board.workdir, undefined)));
+      const result = await scope.run(() => taskActivities(task).runTask({ ...inputFor(task)(board.workdir, undefined), ...extra }));
       return { state: 'succeeded', outcome: successOutcome(result) };
     } catch (error) {
       const cancelled = isCancellation(error);
@@ -171,14 +176,24 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
     }
   };
 
+  /** Fan-in: concat, merge and vote are computed here; a reduce command runs like a shell task, outside any worktree. */
+  const runAggregate = async (task: TaskSpec, scope: CancellationScope): Promise<TaskEnd> => {
+    const inputs = task.dependsOn.map((id) => ({ id, output: scheduler.statusOf(id)?.output }));
+    if (typeof task.aggregate === 'object') return runPlain(task, scope, { reduce: true });
+    const { output, report } = aggregateOutputs(task.aggregate!, inputs);
+    return { state: 'succeeded', outcome: { attempts: 1, durationMs: 0, output, aggregation: report } };
+  };
+
   const runOne = async (task: TaskSpec): Promise<void> => {
     const scope = new CancellationScope();
     scopes.set(task.id, scope);
     try {
       const cancelReason = () => cancelReasons.get(task.id);
-      const end = worktrees
-        ? await runGitTask(task, { flow: worktrees, scope, cancelReason, makeInput: inputFor(task) })
-        : await runPlain(task, scope);
+      const end = task.aggregate
+        ? await runAggregate(task, scope)
+        : worktrees
+          ? await runGitTask(task, { flow: worktrees, scope, cancelReason, makeInput: inputFor(task) })
+          : await runPlain(task, scope);
       const outcome = { ...end.outcome, agent: task.agent.kind };
       spent = addUsage(spent, outcome.usage);
       if (end.state === 'succeeded') scheduler.succeed(task.id, outcome, Date.now());
@@ -193,7 +208,7 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
   for (;;) {
     const draining = boardState === 'running' && shouldContinueAsNew(input.continueAfterEvents ?? DEFAULT_CONTINUE_AFTER_EVENTS);
     if (!draining && boardState === 'running' && !steering.paused) {
-      for (const id of scheduler.startNext(Date.now())) {
+      for (const id of startTasks(steering, Date.now())) {
         // runOne never rejects: every outcome lands in the scheduler and wakes the loop.
         void runOne(scheduler.task(id)!);
       }
@@ -216,6 +231,8 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
         seq: scheduler.changeSeq,
         ...(worktrees ? { git: worktrees.carry() } : {}),
         ...(steering.paused ? { paused: true } : {}),
+        ...(steering.pausedAt ? { breakpoint: steering.pausedAt } : {}),
+        ...(steering.breakpoints.size ? { breakpoints: [...steering.breakpoints] } : {}),
         ...(steering.changes.length ? { changes: steering.changes } : {}),
         ...(resumedFrom ? { resumedFrom } : {}),
       },

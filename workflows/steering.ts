@@ -9,7 +9,7 @@ import type { BoardSpec, TaskSpec } from '../src/core/board.js';
 import { taskDefinitions } from '../src/core/resume.js';
 import type { BoardChange } from '../src/core/run-state.js';
 import { RETRYABLE_STATES, type BoardScheduler } from '../src/core/scheduler.js';
-import { addTasksUpdate, pauseUpdate, resumeUpdate, retryTasksUpdate, setMaxParallelUpdate, type Requester } from './api.js';
+import { addTasksUpdate, pauseUpdate, resumeUpdate, retryTasksUpdate, setBreakpointUpdate, setMaxParallelUpdate, type Requester } from './api.js';
 
 /** The largest parallel limit: Temporal allows 2,000 activities in flight per workflow, best of N takes several per task. */
 export const MAX_PARALLEL_LIMIT = 1_000;
@@ -23,6 +23,10 @@ export interface Steerable {
   /** Whether the board still takes changes (not cancelling, not ending). */
   accepting(): boolean;
   paused: boolean;
+  /** The task a breakpoint paused the board before, if that is why it is paused. */
+  pausedAt?: string;
+  /** Breakpoints not reached yet: the board pauses before each of these tasks starts. */
+  breakpoints: Set<string>;
   changes: BoardChange[];
   /** Wakes the main loop. */
   wake(): void;
@@ -98,11 +102,29 @@ export function installSteering(s: Steerable): void {
   setHandler(
     resumeUpdate,
     ({ by }) => {
-      if (s.paused) record('resume', 'resume: tasks start again', by);
+      if (s.paused) record('resume', s.pausedAt ? `resume: past the breakpoint before ${s.pausedAt}` : 'resume: tasks start again', by);
       s.paused = false;
+      s.pausedAt = undefined;
       return { paused: false };
     },
     { validator: (_request: Requester) => mustAccept() },
+  );
+
+  setHandler(
+    setBreakpointUpdate,
+    ({ taskId, by }) => {
+      s.breakpoints.add(taskId);
+      record('breakpoint', `breakpoint before ${taskId}`, by);
+      return { breakpoints: [...s.breakpoints] };
+    },
+    {
+      validator: ({ taskId }: { taskId: string }) => {
+        mustAccept();
+        const status = s.scheduler.statusOf(taskId);
+        if (!status) throw new Error(`unknown task "${taskId}"`);
+        if (status.state !== 'pending') throw new Error(`task "${taskId}" is ${status.state}: a breakpoint holds a task that has not started yet`);
+      },
+    },
   );
 
   setHandler(
@@ -123,4 +145,19 @@ export function installSteering(s: Steerable): void {
       },
     },
   );
+}
+
+/**
+ * Starts what may start, stopping at a breakpoint: the board pauses before that task (once) and
+ * says so. Returns the ids started.
+ */
+export function startTasks(s: Steerable, now: number): string[] {
+  const { started, stoppedAt } = s.scheduler.startNextUntil(now, s.breakpoints);
+  if (stoppedAt !== undefined) {
+    s.breakpoints.delete(stoppedAt);
+    s.paused = true;
+    s.pausedAt = stoppedAt;
+    s.changes.push({ at: now, kind: 'breakpoint', detail: `paused before ${stoppedAt} (breakpoint)` });
+  }
+  return started;
 }

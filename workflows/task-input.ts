@@ -17,6 +17,7 @@ export function taskInput(
       id,
       description: scheduler.task(id)?.description ?? '',
       ...(status?.summary ? { summary: status.summary } : {}),
+      ...(status?.output !== undefined ? { output: status.output } : {}),
       files: status?.commit?.paths ?? [],
     };
   });

@@ -43,6 +43,9 @@ export function buildPrompt(input: PromptInput): string {
   return `${sections.filter((s) => s !== undefined).join('\n\n')}\n`;
 }
 
+/** A dependency's structured output quoted in the prompt; the whole of it is in a file. */
+const MAX_OUTPUT_IN_PROMPT = 4_000;
+
 function dependenciesSection(dependencies: DependencyBrief[]): string | undefined {
   if (dependencies.length === 0) return undefined;
   const parts = dependencies.map((dep) => {
@@ -52,6 +55,11 @@ function dependenciesSection(dependencies: DependencyBrief[]): string | undefine
       const shown = dep.files.slice(0, MAX_FILES_PER_DEPENDENCY).map((file) => `- ${file}`);
       const more = dep.files.length - shown.length;
       lines.push('', 'Files it changed:', ...shown, ...(more > 0 ? [`- … and ${more} more`] : []));
+    }
+    if (dep.output !== undefined) {
+      const json = JSON.stringify(dep.output, null, 2);
+      const shown = json.length > MAX_OUTPUT_IN_PROMPT ? `${json.slice(0, MAX_OUTPUT_IN_PROMPT)}\n… (all of it is in $TODONE_DEPENDENCY_OUTPUTS)` : json;
+      lines.push('', 'Its output (also in the JSON file named by $TODONE_DEPENDENCY_OUTPUTS):', '```json', shown, '```');
     }
     return lines.join('\n');
   });

@@ -27,6 +27,8 @@ export interface SuperviseOptions {
   onProgress: (progress: { outputBytes: number; lastLine: string; elapsedMs: number }) => void;
   /** The task's resolved secret values: none of them reaches the log or the tail. */
   redactor?: Redactor;
+  /** Fed to the command's stdin (a reduce command reads its inputs there); otherwise stdin is closed. */
+  stdinFile?: string;
 }
 
 export type SuperviseOutcome =
@@ -44,7 +46,7 @@ export async function supervise(options: SuperviseOptions): Promise<SuperviseOut
     env: options.env,
     extendEnv: true,
     // Agents wait on an open stdin; a new process group lets cancellation reach grandchildren.
-    stdin: 'ignore',
+    stdin: options.stdinFile ? { file: options.stdinFile } : 'ignore',
     detached: true,
     buffer: false,
     reject: false,

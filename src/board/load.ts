@@ -91,6 +91,7 @@ function build(raw: RawBoard, opts: NormaliseOptions, issues: BoardIssue[]): Boa
     policy: opts.policy ?? raw.policy ?? 'eager',
     ...(git ? { git } : {}),
     ...(raw.budget ? { budget: { ...raw.budget, onExhausted: raw.budget.onExhausted ?? 'finish' } } : {}),
+    ...(raw.breakpoints?.length ? { breakpoints: [...new Set(raw.breakpoints)] } : {}),
     tasks: raw.tasks.map((task, i) => buildTask(task, i, raw, opts.baseDir, issues)),
   };
 }
@@ -125,6 +126,7 @@ function buildGit(raw: RawBoard, boardId: string, opts: NormaliseOptions, issues
 }
 
 function buildTask(task: RawTask, index: number, board: RawBoard, baseDir: string, issues: BoardIssue[]): TaskSpec {
+  if (task.aggregate !== undefined) return buildAggregateTask(task, index, board, issues);
   const type = task.type ?? 'generic';
   // The task's own agent, then the board's agent for its type, then the board's default.
   const agent = task.agent ?? board.agents?.[type] ?? board.agent;
@@ -147,6 +149,31 @@ function buildTask(task: RawTask, index: number, board: RawBoard, baseDir: strin
     ...buildCandidates(task, index, board, baseDir, confinement, issues),
     // Only a git board can tell what a task changed.
     ...(board.repo !== undefined ? { expectChanges: expectChanges(task, type, board) } : {}),
+  };
+}
+
+/**
+ * A task that combines its dependencies' outputs: no agent of its own, nothing to change in a
+ * worktree. A `reduce` command runs like a shell task (supervised, logged, retried), the others
+ * are computed by the workflow itself.
+ */
+function buildAggregateTask(task: RawTask, index: number, board: RawBoard, issues: BoardIssue[]): TaskSpec {
+  const aggregate = task.aggregate!;
+  const command = typeof aggregate === 'object' ? aggregate.reduce : 'true';
+  return {
+    id: task.id,
+    description: task.description ?? '',
+    type: task.type ?? 'analyze',
+    dependsOn: [...new Set(task.dependsOn ?? [])],
+    agent: { kind: 'shell', command, env: {} },
+    estimateMs: task.estimate ?? (typeof aggregate === 'object' ? DEFAULTS.estimateMs : 0),
+    priority: task.priority ?? DEFAULTS.priority,
+    retry: buildRetry(task.retry, board.retry, ['tasks', index, 'retry'], issues),
+    timeoutMs: task.timeout ?? board.timeout ?? DEFAULTS.timeoutMs,
+    heartbeatTimeoutMs: task.heartbeatTimeout ?? board.heartbeatTimeout ?? DEFAULTS.heartbeatTimeoutMs,
+    validate: [],
+    aggregate: typeof aggregate === 'object' ? { reduce: aggregate.reduce } : aggregate,
+    ...(board.repo !== undefined ? { expectChanges: false } : {}),
   };
 }
 

@@ -230,6 +230,20 @@ export const attemptsObjectSchema = z.strictObject(
 /** `attempts: 3` is read as `attempts: { count: 3 }`. */
 const attempts = z.preprocess((value) => (typeof value === 'number' ? { count: value } : value), attemptsObjectSchema);
 
+const AGGREGATE_FORMS = 'concat, merge, vote, or { reduce: "a shell command" }';
+
+/** How a task with no agent of its own combines its dependencies' outputs. */
+export const aggregateReduceSchema = z.strictObject(
+  { reduce: z.string(expected('a shell command string')).refine((c) => c.trim() !== '', expected('a non-empty shell command string')) },
+  expected(AGGREGATE_FORMS),
+);
+const aggregate = z.union([z.enum(['concat', 'merge', 'vote']), aggregateReduceSchema], {
+  error: (issue: IssueInput) => {
+    const hint = typeof issue.input === 'string' ? suggestion(issue.input, ['concat', 'merge', 'vote', 'reduce']) : '';
+    return `expected ${AGGREGATE_FORMS}, got ${describeValue(issue.input)}${hint}`;
+  },
+});
+
 export const taskSchema = z.strictObject(
   {
     id: taskId,
@@ -249,6 +263,7 @@ export const taskSchema = z.strictObject(
     expectChanges: z.boolean(expected('true or false')).optional(),
     sandbox: sandboxMode.optional(),
     network: network.optional(),
+    aggregate: aggregate.optional(),
   },
   expected('a task (a mapping with at least an id)'),
 );
@@ -311,6 +326,7 @@ export const boardObjectSchema = z.strictObject(
     base: gitSetting(branchNameProblem).optional(),
     worktrees: worktreesSchema.optional(),
     integration: integrationSchema.optional(),
+    breakpoints: z.array(taskId, expected('a list of task ids')).optional(),
     tasks: z.array(taskSchema, expected('a list of tasks')),
   },
   expected('a board: a mapping with a name and a list of tasks'),

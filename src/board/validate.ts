@@ -49,7 +49,11 @@ export function checkBoard(raw: unknown): BoardIssue[] {
   tasks.forEach((task, i) => {
     if (!isRecord(task)) return;
     const at: PathSegment[] = ['tasks', i];
-    if (task.agent === undefined && raw.agent === undefined && !hasTypeAgent(raw.agents, task.type)) {
+    if (task.aggregate !== undefined) {
+      if (task.agent !== undefined) issues.push({ at: [...at, 'agent'], message: 'a task with aggregate combines its dependencies\' outputs and has no agent of its own: remove one of them' });
+      if (task.attempts !== undefined) issues.push({ at: [...at, 'attempts'], message: 'a task with aggregate runs no agent: best of N does not apply' });
+      if (dependencyList(task.dependsOn).length === 0) issues.push({ at: [...at, 'aggregate'], message: 'aggregate combines the outputs of the tasks it depends on: give it dependsOn' });
+    } else if (task.agent === undefined && raw.agent === undefined && !hasTypeAgent(raw.agents, task.type)) {
       issues.push({
         at: [...at, 'agent'],
         message: 'no agent: give the task an agent (e.g. agent: "make test"), give the board a default agent, or map its type under agents',
@@ -66,6 +70,12 @@ export function checkBoard(raw: unknown): BoardIssue[] {
     });
     if (id !== undefined && firstIndex.get(id) === i) graph.push({ id, dependsOn: deps, estimateMs: 0, priority: 0 });
   });
+
+  if (Array.isArray(raw.breakpoints)) {
+    raw.breakpoints.forEach((id: unknown, i) => {
+      if (typeof id === 'string' && !firstIndex.has(id)) issues.push({ at: ['breakpoints', i], message: `unknown task ${JSON.stringify(id)}${suggestion(id, ids)}` });
+    });
+  }
 
   const cycle = findCycle(graph);
   if (cycle) issues.push({ at: ['tasks'], message: `dependency cycle: ${cycle.join(' -> ')}` });

@@ -15,7 +15,7 @@ import { planCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
 import { serverCommand } from './commands/server.js';
 import { statusCommand } from './commands/status.js';
-import { addCommand, pauseCommand, resumeCommand, retryCommand, setCommand } from './commands/steer.js';
+import { addCommand, breakCommand, pauseCommand, resumeCommand, retryCommand, setCommand } from './commands/steer.js';
 import { workerCommand } from './commands/worker.js';
 import { loadBoardFile } from '../board/load.js';
 import { processIO, type CommandIO } from './io.js';
@@ -131,6 +131,15 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .argument('<board>', 'board file or board id')
     .action(async (board: string) => {
       setExitCode(await resumeCommand({ board }, io));
+    });
+
+  program
+    .command('break')
+    .description('pause a running board before a task starts (a breakpoint); `todone resume` goes on')
+    .argument('<board>', 'board file or board id')
+    .argument('<task>', 'task id')
+    .action(async (board: string, task: string) => {
+      setExitCode(await breakCommand({ board, task }, io));
     });
 
   program

@@ -28,6 +28,7 @@ import {
   pauseUpdate,
   resumeUpdate,
   retryTasksUpdate,
+  setBreakpointUpdate,
   setMaxParallelUpdate,
   statusQuery,
   type BoardWorkflowInput,
@@ -403,6 +404,11 @@ export class BoardClient {
 
   async resume(boardId: string, options: SteerOptions = {}): Promise<{ paused: boolean }> {
     return this.steer(boardId, resumeUpdate, { by: options.by ?? requester() }, options);
+  }
+
+  /** Pauses the board before `taskId` starts (running tasks go on); `resume` goes on past it. */
+  async setBreakpoint(boardId: string, taskId: string, options: SteerOptions = {}): Promise<{ breakpoints: string[] }> {
+    return this.steer(boardId, setBreakpointUpdate, { taskId, by: options.by ?? requester() }, options);
   }
 
   async setMaxParallel(boardId: string, maxParallel: number, options: SteerOptions = {}): Promise<{ maxParallel: number }> {

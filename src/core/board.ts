@@ -136,7 +136,16 @@ export interface TaskSpec {
    * success but changed nothing"). The loader always sets it; absent (older histories) means false.
    */
   expectChanges?: boolean;
+  /**
+   * No agent: the task combines its dependencies' outputs (TODONE_OUTPUT). `concat` joins lists,
+   * `merge` deep-merges objects (conflicts reported), `vote` keeps the majority value (ties
+   * reported), `reduce` runs a command that reads them as JSON on stdin and prints the result.
+   */
+  aggregate?: AggregateSpec;
 }
+
+export type AggregateSpec = 'concat' | 'merge' | 'vote' | { reduce: string };
+export const AGGREGATE_KINDS = ['concat', 'merge', 'vote', 'reduce'] as const;
 
 /** Task types whose work is a change to files: `expectChanges` is on for them unless the board says otherwise. */
 export const CHANGING_TASK_TYPES: readonly TaskType[] = ['build', 'test', 'document', 'generic'];
@@ -196,6 +205,8 @@ export interface BoardSpec {
   policy: SchedulingPolicy;
   /** Present when the board names a repository: tasks then run in worktrees and are integrated. */
   git?: GitSpec;
+  /** Tasks the board pauses before starting (once each): `todone resume` goes on. */
+  breakpoints?: string[];
   tasks: TaskSpec[];
 }
 

@@ -4,6 +4,7 @@
  * a field added here reaches all of them without a list to update (tests/unit/core-outcome.test.ts).
  * Small on purpose: it travels in payloads.
  */
+import type { AggregateReport } from './aggregate.js';
 import { addUsage, type Usage } from './usage.js';
 
 export interface TaskOutcome {
@@ -40,6 +41,10 @@ export interface TaskOutcome {
   conflictFiles?: string[];
   /** Git mode: a worktree kept for inspection (failed or conflicted task). */
   worktree?: string;
+  /** The structured output the task left in TODONE_OUTPUT (bounded JSON); dependents get it. */
+  output?: unknown;
+  /** An aggregate task: how its dependencies' outputs were combined (conflicts, votes). */
+  aggregation?: AggregateReport;
 }
 
 export interface ValidationRecord {
@@ -91,7 +96,8 @@ export function totalSpend(stages: readonly Spend[]): Spend {
   return stages.reduce<Spend>((sum, s) => accumulate(sum, { attempts: s.attempts, ...(s.usage ? { usage: s.usage } : {}) }), { attempts: 0 });
 }
 
-type FieldType = 'number' | 'string' | 'object';
+/** 'any': whatever JSON the task left. */
+type FieldType = 'number' | 'string' | 'object' | 'any';
 
 /** Every field's JSON type. A Record over keyof TaskOutcome: a new field that is missing here does not compile. */
 const FIELD_TYPES: Record<keyof TaskOutcome, FieldType> = {
@@ -112,6 +118,8 @@ const FIELD_TYPES: Record<keyof TaskOutcome, FieldType> = {
   commit: 'object',
   conflictFiles: 'object',
   worktree: 'string',
+  output: 'any',
+  aggregation: 'object',
 };
 
 /**
@@ -125,7 +133,7 @@ export function asTaskOutcome(value: unknown): TaskOutcome | undefined {
   if (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 0) return undefined;
   for (const [key, field] of fields) {
     const type = (FIELD_TYPES as Record<string, FieldType | undefined>)[key];
-    if (type !== undefined && field !== undefined && field !== null && typeof field !== type) return undefined;
+    if (type !== undefined && type !== 'any' && field !== undefined && field !== null && typeof field !== type) return undefined;
   }
   return value as TaskOutcome;
 }

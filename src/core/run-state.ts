@@ -69,8 +69,12 @@ export interface BoardStatus {
   /** The board's change counter: ask for `changedSince: seq` to get only what changed after this answer. */
   seq?: number;
   integration?: IntegrationStatus;
-  /** Set while nothing new starts (`todone pause`); running tasks go on. */
+  /** Set while nothing new starts (`todone pause`, or a breakpoint); running tasks go on. */
   paused?: boolean;
+  /** The board is paused before this task (a breakpoint): `todone resume` starts it. */
+  breakpoint?: string;
+  /** Breakpoints not reached yet. */
+  breakpoints?: string[];
   /** What was changed on the running board, when and by whom (the last 100). */
   changes?: BoardChange[];
   /** This run resumed an earlier one: which, and how many tasks it kept. */
@@ -85,7 +89,7 @@ export interface BoardChange {
   at: number;
   /** `user@host` of whoever asked, when the caller said. */
   by?: string;
-  kind: 'retry' | 'add' | 'pause' | 'resume' | 'maxParallel';
+  kind: 'retry' | 'add' | 'pause' | 'resume' | 'maxParallel' | 'breakpoint';
   /** What changed, in words: "retry b (revived c, d)". */
   detail: string;
 }

@@ -118,18 +118,31 @@ export class BoardScheduler {
 
   /** Takes as many ready tasks as free slots allow, best rank first, and marks them running. */
   startNext(now: number): string[] {
+    return this.startNextUntil(now).started;
+  }
+
+  /**
+   * Like startNext, but stops at the first task in `stopBefore` (a breakpoint): that task stays
+   * ready, nothing after it starts, and it is named in `stoppedAt`.
+   */
+  startNextUntil(now: number, stopBefore?: ReadonlySet<string>): { started: string[]; stoppedAt?: string } {
     const started: string[] = [];
     while (this.runningCount < this.maxParallel && this.ready.size > 0) {
-      const id = this.ready.pop()!.id;
+      const next = this.ready.pop()!;
+      const id = next.id;
       const status = this.status.get(id)!;
       if (status.state !== 'pending') continue;
+      if (stopBefore?.has(id)) {
+        this.ready.push(next);
+        return { started, stoppedAt: id };
+      }
       status.state = 'running';
       status.startedAt = now;
       this.touch(id);
       this.runningCount++;
       started.push(id);
     }
-    return started;
+    return { started };
   }
 
   succeed(id: string, outcome: TaskOutcome, now: number): void {

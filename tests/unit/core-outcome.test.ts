@@ -27,6 +27,8 @@ const EVERY_FIELD: Required<TaskOutcome> = {
   commit: { sha: 'a'.repeat(40), branch: 'todone/b/t', changed: true, files: 1, paths: ['x'], insertions: 3, deletions: 0 },
   conflictFiles: ['x'],
   worktree: '/trees/t',
+  output: { findings: ['a', 'b'] },
+  aggregation: { kind: 'vote', votes: [{ value: 'yes', count: 2, from: ['x', 'y'] }] },
 };
 
 const task: TaskSpec = {

@@ -73,3 +73,12 @@ async function withBoards(io: CommandIO, fn: (boards: Awaited<ReturnType<typeof 
     await session.close();
   }
 }
+
+export async function breakCommand(options: { board: string; task: string }, io: CommandIO): Promise<number> {
+  const boardId = await resolveBoardId(options.board, io.cwd);
+  return withBoards(io, async (boards) => {
+    await boards.setBreakpoint(boardId, options.task);
+    io.stdout(`Board "${boardId}" will pause before "${options.task}" starts; \`todone resume ${options.board}\` goes on.\n`);
+    return 0;
+  });
+}

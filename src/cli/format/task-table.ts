@@ -119,7 +119,8 @@ function indent(text: string): string {
 /** What was changed on the running board, when and by whom; and that it is paused. */
 export function formatChanges(status: BoardStatus): string[] {
   const lines: string[] = [];
-  if (status.paused) lines.push(pc.yellow('Paused: no new task starts until `todone resume`.'));
+  if (status.paused) lines.push(pc.yellow(status.breakpoint ? `Paused at the breakpoint before ${status.breakpoint}: \`todone resume\` starts it.` : 'Paused: no new task starts until `todone resume`.'));
+  if (status.breakpoints?.length) lines.push(`Breakpoints ahead: ${status.breakpoints.join(', ')}.`);
   if (status.resumedFrom) {
     const r = status.resumedFrom;
     lines.push(`Resumed a run that ${r.state ?? 'ended'}: ${r.kept} task${r.kept === 1 ? '' : 's'} kept${r.rerun ? `, ${r.rerun} that had succeeded run again (changed)` : ''}.`);
