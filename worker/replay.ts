@@ -29,6 +29,8 @@ export interface Divergence {
   kind: 'nondeterminism' | 'failure';
   /** The SDK's own words, which name the event and the command that differ. */
   message: string;
+  /** The heart of it (Temporal's `[TMPRL…]` line), when the message wraps one. */
+  reason: string;
 }
 
 export interface ReplayOptions {
@@ -62,5 +64,11 @@ export async function replayRuns(runs: ReplayInput[], options: ReplayOptions = {
 }
 
 export function divergence(error: Error): Divergence {
-  return { kind: error instanceof DeterminismViolationError ? 'nondeterminism' : 'failure', message: error.message };
+  return { kind: error instanceof DeterminismViolationError ? 'nondeterminism' : 'failure', message: error.message, reason: coreReason(error.message) };
+}
+
+/** The SDK wraps the core's one-line reason in a debug dump of the failure; that line is what a person needs. */
+function coreReason(message: string): string {
+  const quoted = /(\[TMPRL\d+\].*?)", source:/.exec(message) ?? /\[TMPRL\d+\][^"]*/.exec(message);
+  return (quoted?.[1] ?? quoted?.[0] ?? message).trim();
 }

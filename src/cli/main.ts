@@ -12,6 +12,7 @@ import { cleanCommand } from './commands/clean.js';
 import { codecServerCommand, DEFAULT_CODEC_PORT } from './commands/codec-server.js';
 import { landCommand } from './commands/land.js';
 import { planCommand } from './commands/plan.js';
+import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import { serverCommand } from './commands/server.js';
 import { statusCommand } from './commands/status.js';
@@ -181,6 +182,16 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
 
   program
     .command('codec-server')
+  program
+    .command('replay')
+    .description("replay a board's recorded history against this version's workflow code: does it still replay (determinism)?")
+    .argument('<board>', 'board file or board id')
+    .option('--latest', 'only the latest run (default: every run of its chain, continue-as-new included)')
+    .option('--json', 'print the outcome of each run as JSON')
+    .action(async (board: string, opts: { latest?: boolean; json?: boolean }) => {
+      setExitCode(await replayCommand({ board, ...opts }, io));
+    });
+
     .description('decrypt encrypted boards for the Temporal Web UI and CLI (keys from TODONE_PAYLOAD_KEY_FILE)')
     .option('--port <port>', `port (default ${DEFAULT_CODEC_PORT})`, positiveInt, DEFAULT_CODEC_PORT)
     .option('--host <address>', 'address to bind (default 127.0.0.1: only this machine)')
