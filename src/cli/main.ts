@@ -153,6 +153,16 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     });
 
   program
+    .command('replay')
+    .description("replay a board's recorded history against this version's workflow code: does it still replay (determinism)?")
+    .argument('<board>', 'board file or board id')
+    .option('--latest', 'only the latest run (default: every run of its chain, continue-as-new included)')
+    .option('--json', 'print the outcome of each run as JSON')
+    .action(async (board: string, opts: { latest?: boolean; json?: boolean }) => {
+      setExitCode(await replayCommand({ board, ...opts }, io));
+    });
+
+  program
     .command('land')
     .description("fast-forward a finished git board's base branch to its integration branch")
     .argument('<board>', 'board file or board id')
@@ -182,16 +192,6 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
 
   program
     .command('codec-server')
-  program
-    .command('replay')
-    .description("replay a board's recorded history against this version's workflow code: does it still replay (determinism)?")
-    .argument('<board>', 'board file or board id')
-    .option('--latest', 'only the latest run (default: every run of its chain, continue-as-new included)')
-    .option('--json', 'print the outcome of each run as JSON')
-    .action(async (board: string, opts: { latest?: boolean; json?: boolean }) => {
-      setExitCode(await replayCommand({ board, ...opts }, io));
-    });
-
     .description('decrypt encrypted boards for the Temporal Web UI and CLI (keys from TODONE_PAYLOAD_KEY_FILE)')
     .option('--port <port>', `port (default ${DEFAULT_CODEC_PORT})`, positiveInt, DEFAULT_CODEC_PORT)
     .option('--host <address>', 'address to bind (default 127.0.0.1: only this machine)')
