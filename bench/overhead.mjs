@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { execa } from 'execa';
-import { boardFromYaml, cpuNow, loadTodone, machine, openBench, quietLogger, runTodoneBoard } from './support.mjs';
+import { boardFromYaml, cpuNow, loadTodone, machine, openBench, quietLogger, serve } from './support.mjs';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 1_000);
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 20);
@@ -26,53 +26,72 @@ const bench = await openBench('overhead');
 try {
   const plainCode = (await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./plain-workflow.mjs', import.meta.url)), logger: quietLogger })).code;
 
-  async function plainRun() {
-    const taskQueue = `plain-${randomUUID()}`;
-    const worker = await Worker.create({
+  // Each side's worker is created once and serves every round, so a round measures orchestration, not start-up.
+  const plainQueue = `plain-${randomUUID()}`;
+  const plainWorker = serve(
+    await Worker.create({
       connection: bench.native,
       namespace: bench.target.namespace,
-      taskQueue,
+      taskQueue: plainQueue,
       workflowBundle: { code: plainCode },
       activities: { spawnProcess: async (argv) => void (await execa(argv[0], argv.slice(1), { stdin: 'ignore' })) },
       // The same cap as Todone's worker; the workflow bounds concurrency at PARALLEL.
       maxConcurrentActivityTaskExecutions: 64,
-    });
-    return worker.runUntil(async () => {
-      const started = performance.now();
-      await bench.client.workflow.execute('plainBoard', { taskQueue, workflowId: `plain-${randomUUID()}`, args: [TASKS, PARALLEL, ARGV] });
-      return performance.now() - started;
-    });
+    }),
+  );
+  /** Wall time and CPU (this process's, the server's) from start to result, and nothing else. */
+  async function measured(run) {
+    const cpu = cpuNow(bench);
+    const started = performance.now();
+    await run();
+    const ms = performance.now() - started;
+    const after = cpuNow(bench);
+    return { ms, workerCpu: after.worker - cpu.worker, serverCpu: after.server - cpu.server };
+  }
+
+  async function plainRun() {
+    return measured(() => bench.client.workflow.execute('plainBoard', { taskQueue: plainQueue, workflowId: `plain-${randomUUID()}`, args: [TASKS, PARALLEL, ARGV] }));
   }
 
   let round = 0;
-  async function todoneRun(todone) {
-    const yaml = [
-      `name: overhead-${++round}`,
-      `maxParallel: ${PARALLEL}`,
-      `agent: { kind: shell, command: [${ARGV.map((a) => `'${a}'`).join(', ')}] }`,
-      'tasks:',
-      ...Array.from({ length: TASKS }, (_, i) => `  - { id: t${i} }`),
-    ].join('\n');
-    const board = await boardFromYaml(bench, `overhead-${round}`, yaml);
-    const { ms, result } = await runTodoneBoard(bench, board, todone);
-    if (result.state !== 'completed') throw new Error(`the Todone board ended ${result.state}`);
-    return ms;
+  const todoneWorkers = [];
+  async function todoneSide(todone) {
+    const taskQueue = `todone-${randomUUID()}`;
+    todoneWorkers.push(serve(await bench.todoneWorker(todone, taskQueue)));
+    const boards = new todone.BoardClient(bench.client, taskQueue);
+    return async () => {
+      const yaml = [
+        `name: overhead-${++round}`,
+        `maxParallel: ${PARALLEL}`,
+        `agent: { kind: shell, command: [${ARGV.map((a) => `'${a}'`).join(', ')}] }`,
+        'tasks:',
+        ...Array.from({ length: TASKS }, (_, i) => `  - { id: t${i} }`),
+      ].join('\n');
+      // Loading the board file is the CLI's work before the run: outside the measured window.
+      const board = await boardFromYaml(bench, `overhead-${round}`, yaml);
+      let result;
+      const measure = await measured(async () => {
+        const { handle } = await boards.startOrAttach(board);
+        result = await handle.result();
+      });
+      if (result.state !== 'completed') throw new Error(`the Todone board ended ${result.state}`);
+      return measure;
+    };
   }
 
   const sides = [{ name: `plain Temporal workflow, ${TASKS} activities`, run: plainRun, times: [] }];
   if (process.env.BENCH_BEFORE) {
     const before = await loadTodone(process.env.BENCH_BEFORE);
-    sides.push({ name: `Todone board, ${TASKS} tasks (before: ${process.env.BENCH_BEFORE})`, run: () => todoneRun(before), times: [] });
+    sides.push({ name: `Todone board, ${TASKS} tasks (before: ${process.env.BENCH_BEFORE})`, run: await todoneSide(before), times: [] });
   }
   const current = await loadTodone();
-  sides.push({ name: `Todone board, ${TASKS} tasks`, run: () => todoneRun(current), times: [] });
+  sides.push({ name: `Todone board, ${TASKS} tasks`, run: await todoneSide(current), times: [] });
   for (let r = 0; r < ROUNDS; r++) {
     for (const side of sides) {
-      const before = cpuNow(bench);
-      side.times.push(await side.run());
-      const after = cpuNow(bench);
-      (side.workerCpu ??= []).push(after.worker - before.worker);
-      (side.serverCpu ??= []).push(after.server - before.server);
+      const { ms, workerCpu, serverCpu } = await side.run();
+      side.times.push(ms);
+      (side.workerCpu ??= []).push(workerCpu);
+      (side.serverCpu ??= []).push(serverCpu);
     }
     console.error(`round ${r + 1}: ${sides.map((side) => `${(side.times.at(-1) / 1000).toFixed(2)} s`).join(', ')}`);
   }
@@ -87,6 +106,7 @@ try {
     const cpu = (xs) => `${(median(xs) / TASKS).toFixed(1)} ms`;
     console.log(`| ${side.name} | ${(t / 1000).toFixed(2)} s | ${((TASKS * 1000) / t).toFixed(0)} | ${(t / plain).toFixed(2)}x | ${cpu(side.workerCpu)} | ${cpu(side.serverCpu)} |`);
   }
+  await Promise.all([plainWorker, ...todoneWorkers].map((worker) => worker.stop()));
 } finally {
   await bench.close();
 }
