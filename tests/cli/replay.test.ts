@@ -15,11 +15,13 @@ import { bundleEdited, lowerThresholdUnpatched } from '../support/workflow-build
 
 let dir: string;
 let w: BuildWorkers;
+let changed: string;
 const env = () => ({ TEMPORAL_ADDRESS: inject('temporalAddress'), TODONE_HOME: path.join(dir, 'home'), TODONE_TASK_QUEUE: `cli-${randomUUID()}` });
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'todone-cli-replay-'));
   w = await openBuildWorkers();
+  changed = await bundleEdited(lowerThresholdUnpatched);
 });
 afterAll(async () => {
   await w?.close();
@@ -53,7 +55,6 @@ describe('todone replay', () => {
   });
 
   it('names the first divergence of a history a changed build made, and exits 1', async () => {
-    const changed = await bundleEdited(lowerThresholdUnpatched);
     const taskQueue = `replay-changed-${randomUUID()}`;
     const board = makeBoard(`replay-changed-${randomUUID().slice(0, 8)}`, await w.tempDir(), [
       { id: 'one', command: 'true' },
