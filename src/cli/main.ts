@@ -16,6 +16,8 @@ import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import { serverCommand } from './commands/server.js';
 import { statusCommand } from './commands/status.js';
+import { uiCommand, DEFAULT_UI_PORT } from './commands/ui.js';
+import { watchCommand } from './commands/watch.js';
 import { addCommand, breakCommand, pauseCommand, resumeCommand, retryCommand, setCommand } from './commands/steer.js';
 import { workerCommand } from './commands/worker.js';
 import { loadBoardFile } from '../board/load.js';
@@ -66,6 +68,26 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--fresh', 'start over: do not keep the tasks a failed or cancelled last run finished (git boards: the integration branch goes back to base)')
     .action(async (board: string, opts: { json?: boolean; maxParallel?: number; policy?: 'eager' | 'waves'; taskQueue?: string; worker: boolean; land?: boolean; fresh?: boolean }) => {
       setExitCode(await runCommand({ file: board, ...opts }, io));
+    });
+
+  program
+    .command('watch')
+    .description('follow any running board live, wherever it was started (Ctrl-C stops watching; the board goes on)')
+    .argument('<board>', 'board file or board id')
+    .option('--json', 'print the final result as JSON on stdout (progress goes to stderr)')
+    .option('--summary-every <seconds>', 'when output is not a terminal: a progress summary line this often (default 10)', positiveInt)
+    .action(async (board: string, opts: { json?: boolean; summaryEvery?: number }) => {
+      setExitCode(await watchCommand({ board, ...opts }, io));
+    });
+
+  program
+    .command('ui')
+    .description('serve the live web board on this machine (http://127.0.0.1:PORT), with the token its actions need')
+    .option('--port <port>', `port (default ${DEFAULT_UI_PORT}; 0 picks a free one)`, (v: string) => (v === '0' ? 0 : positiveInt(v)), DEFAULT_UI_PORT)
+    .option('--host <address>', 'address to bind (default 127.0.0.1: only this machine)')
+    .option('--open <board>', 'print the link to this board rather than to the list')
+    .action(async (opts: { port: number; host?: string; open?: string }) => {
+      setExitCode(await uiCommand(opts, io));
     });
 
   program

@@ -8,8 +8,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Worker } from '@temporalio/worker';
 import { loadBoardFile } from '../../board/load.js';
 import type { SchedulingPolicy } from '../../core/board.js';
-import type { BoardHandle } from '../../client/board-client.js';
-import type { BoardResult } from '../../core/run-state.js';
 import { connectWorkerConnection } from '../../../temporal/connection.js';
 import { createTodoneWorker } from '../../../worker/create-worker.js';
 import { failOverDeadWorkers } from '../../../worker/failover.js';
@@ -20,13 +18,12 @@ import { todoneHome } from '../../data-dir.js';
 import { todoneVersion } from '../../version.js';
 import type { StartedBoard } from '../../client/board-client.js';
 import { formatResult } from '../format/task-table.js';
+import { DEFAULT_LINE_LIMIT } from '../progress/reporter.js';
 import { landResult } from './land.js';
 import type { CommandIO } from '../io.js';
-import { ProgressReporter } from '../progress/reporter.js';
-import { openSession, type Session } from '../session.js';
+import { openSession } from '../session.js';
 import { explainStartRefusal } from '../start-failure.js';
-import { watchBoard } from '../watch/board-watch.js';
-import { sessionRecovery } from '../watch/session-recovery.js';
+import { followBoard } from '../watch/follow-board.js';
 
 const WORKER_STOP_MS = 20_000;
 
@@ -106,10 +103,17 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
       if (sandboxes) log(`${sandboxes}\n`);
     }
 
-    const result = await watch(session, board.id, started.handle, options, io);
+    const result = await followBoard(session, io, {
+      boardId: board.id,
+      handle: started.handle,
+      progressToStderr: options.json === true,
+      resumeHint: `run \`todone run ${options.file}\` to pick it up again.`,
+      pollMs: options.pollMs ?? 300,
+      taskQueue: started.taskQueue,
+    });
     await stopWorker();
     if (options.json) io.stdout(JSON.stringify(result, null, 2) + '\n');
-    else io.stdout(formatResult(result) + '\n');
+    else io.stdout(formatResult(result, { maxTableRows: io.diagnostics.verbose ? undefined : DEFAULT_LINE_LIMIT }) + '\n');
     if (options.land && result.state === 'completed') return landResult(result, options.json ? { ...io, stdout: io.stderr } : io);
     return result.state === 'completed' ? 0 : 1;
   } finally {
@@ -119,28 +123,6 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     // Its git steps hold repository locks and use the session's client: let it end first.
     await sweep;
     await session.close();
-  }
-}
-
-/** The live view until the board's result arrives, carrying on through a lost server. */
-async function watch(session: Session, boardId: string, handle: BoardHandle, options: RunCommandOptions, io: CommandIO): Promise<BoardResult> {
-  const reporter = new ProgressReporter({ write: options.json ? io.stderr : io.stdout, isTTY: io.isTTY });
-  try {
-    return await watchBoard({
-      snapshot: () => session.client.withDeadline(Date.now() + 5_000, () => session.boards.snapshot(boardId, 2_000)),
-      result: () => handle.result(),
-      recovery: sessionRecovery(session, {
-        env: io.env,
-        say: (line) => reporter.line(line),
-        note: (line) => reporter.waiting(line),
-        resumeHint: `run \`todone run ${options.file}\` to pick it up again.`,
-      }),
-      reporter,
-      noWorkerMessage: `waiting for a worker on task queue "${session.taskQueue}"…`,
-      pollMs: options.pollMs ?? 300,
-    });
-  } finally {
-    reporter.done();
   }
 }
 

@@ -65,7 +65,11 @@ export function formatCounts(status: Pick<BoardStatus, 'counts'>): string {
   return parts.filter(Boolean).join(', ');
 }
 
-export function formatResult(result: BoardResult): string {
+/**
+ * The result as text. `maxTableRows` bounds the task table on big boards: past it the table lists
+ * the tasks that did not succeed (up to that many) and says how to see the rest.
+ */
+export function formatResult(result: BoardResult, options: { maxTableRows?: number } = {}): string {
   const m = result.metrics;
   const verdict =
     result.state === 'completed' ? pc.green('completed') : result.state === 'cancelled' ? pc.magenta('cancelled') : pc.red('failed');
@@ -76,7 +80,7 @@ export function formatResult(result: BoardResult): string {
     .map((t) => `${t.id} ${formatDuration(t.durationMs!)}`);
   const lines = [
     '',
-    formatTaskTable(result.tasks),
+    ...boundedTable(result, options.maxTableRows),
     '',
     `Board ${pc.bold(result.name)} ${verdict}: ${formatCounts(result)} in ${formatDuration(m.executionTimeMs)}.`,
     `Parallelization factor ${m.parallelizationFactor.toFixed(2)} (task time ${formatDuration(m.sumOfTaskDurationsMs)} / wall time ${formatDuration(m.executionTimeMs)}, maxParallel ${result.maxParallel}, ${result.policy}).`,
@@ -103,6 +107,17 @@ export function formatResult(result: BoardResult): string {
     if (t.logPath) lines.push(pc.dim(`  full log: ${t.logPath}`));
   }
   return lines.join('\n');
+}
+
+function boundedTable(result: BoardResult, maxRows: number | undefined): string[] {
+  if (maxRows === undefined || result.tasks.length <= maxRows) return [formatTaskTable(result.tasks)];
+  const notable = result.tasks.filter((t) => t.state !== 'succeeded');
+  const shown = notable.slice(0, maxRows);
+  const hidden = result.tasks.length - shown.length;
+  return [
+    ...(shown.length ? [formatTaskTable(shown)] : []),
+    pc.dim(`(${hidden} of ${result.tasks.length} tasks not listed${notable.length > shown.length ? '' : ': they succeeded'}; \`todone status ${result.boardId} --tasks all\` lists every task.)`),
+  ];
 }
 
 function lastLines(text: string, count: number): string {

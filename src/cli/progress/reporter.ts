@@ -1,46 +1,105 @@
 /**
- * Live progress of a board: one line per task that starts, finishes, fails or is skipped, and on
- * a terminal a footer with running counts that redraws in place (log-update).
+ * Live progress of a board that scales with its size:
+ * - a line per task that starts, finishes, fails or is skipped, on boards up to `lineLimit` tasks
+ *   (or always with `verbose`); bigger boards get lines for failures only, the first
+ *   `failureLineLimit` of them;
+ * - on a terminal, a footer that redraws in place (log-update): a bar with counts, rate and ETA;
+ * - elsewhere (pipes, CI logs), a plain summary line every `summaryEveryMs`.
+ * So a 10,000-task board prints a few dozen lines, not 20,000.
  */
 import { createLogUpdate } from 'log-update';
 import pc from 'picocolors';
 import { formatDuration } from '../../core/duration.js';
 import type { BoardStatus, TaskStatus } from '../../core/run-state.js';
-import { colourState, formatCounts, formatUsage } from '../format/task-table.js';
+import { colourState, formatUsage } from '../format/task-table.js';
+import { progressBar, progressFigures } from './bar.js';
+import { finishedCount, RateMeter } from './rate.js';
+
+export const DEFAULT_LINE_LIMIT = 200;
+export const DEFAULT_FAILURE_LINES = 20;
+export const DEFAULT_SUMMARY_MS = 10_000;
 
 export interface ReporterOutput {
   write: (text: string) => void;
-  /** A TTY gets a live footer; pipes and CI logs get plain lines only. */
+  /** A TTY gets a live footer; pipes and CI logs get plain lines and periodic summaries. */
   isTTY: boolean;
+  /** A line per task whatever the board's size. */
+  verbose?: boolean;
+  /** Boards up to this many tasks get a line per task (default 200). */
+  lineLimit?: number;
+  /** Bigger boards: lines for at most this many failures (default 20). */
+  failureLineLimit?: number;
+  /** Not a TTY: a summary line this often (default 10 s). */
+  summaryEveryMs?: number;
+  now?: () => number;
 }
 
 export class ProgressReporter {
   private readonly seen = new Map<string, TaskStatus['state']>();
   private readonly footer: ReturnType<typeof createLogUpdate> | undefined;
+  private readonly rate = new RateMeter();
+  private readonly now: () => number;
+  private firstAt: number | undefined;
+  private lastSummaryAt: number | undefined;
+  private summaries = 0;
+  private failureLines = 0;
+  private failuresElided = false;
 
   constructor(private readonly out: ReporterOutput) {
     this.footer = out.isTTY ? createLogUpdate(process.stderr, { showCursor: true }) : undefined;
+    this.now = out.now ?? Date.now;
   }
 
   update(status: BoardStatus): void {
+    const now = this.now();
+    this.firstAt ??= now;
+    this.rate.add(now, status.counts);
+    const perTask = this.out.verbose === true || status.counts.total <= (this.out.lineLimit ?? DEFAULT_LINE_LIMIT);
     const lines: string[] = [];
     for (const task of status.tasks) {
       const before = this.seen.get(task.id) ?? 'pending';
       if (before === task.state) continue;
       this.seen.set(task.id, task.state);
-      lines.push(describeChange(task));
+      const line = perTask ? describeChange(task) : this.failureLine(task);
+      if (line) lines.push(line);
     }
-    if (lines.length > 0) {
-      this.footer?.clear();
-      this.out.write(lines.join('\n') + '\n');
+    if (lines.length > 0) this.print(lines.join('\n'));
+    const figures = progressFigures({
+      counts: status.counts,
+      perSecond: this.rate.perSecond(),
+      etaMs: this.rate.etaMs(status.counts),
+      elapsedMs: Math.max(0, (status.endedAt ?? now) - status.startedAt),
+    });
+    if (this.footer) {
+      this.footer(`${pc.dim(status.name)} ${pc.cyan(progressBar(finishedCount(status.counts), status.counts.total))} ${figures}`);
+      return;
     }
-    this.footer?.(`${pc.dim('board')} ${status.name}: ${formatCounts(status)}`);
+    // Not a terminal: a summary now and then, and one when the board ends.
+    const ended = 'metrics' in status;
+    this.lastSummaryAt ??= now;
+    if (ended ? this.summaries > 0 : now - this.lastSummaryAt >= (this.out.summaryEveryMs ?? DEFAULT_SUMMARY_MS)) {
+      this.lastSummaryAt = now;
+      this.summaries++;
+      this.out.write(`${stamp()} progress: ${figures}\n`);
+    }
+  }
+
+
+  /** Big boards: failures still get a line each, up to a limit, then one line saying the rest are in the summary. */
+  private failureLine(task: TaskStatus): string | undefined {
+    if (task.state !== 'failed' && task.state !== 'conflicted') return undefined;
+    if (this.failureLines < (this.out.failureLineLimit ?? DEFAULT_FAILURE_LINES)) {
+      this.failureLines++;
+      return describeChange(task);
+    }
+    if (this.failuresElided) return undefined;
+    this.failuresElided = true;
+    return `${stamp()} ${pc.red('✖')} more tasks failed: see the counts, the result, or \`todone status --tasks failed\``;
   }
 
   /** A line of its own (a notice about the run), printed like progress so the footer stays intact. */
   line(text: string): void {
-    this.footer?.clear();
-    this.out.write(`${text}\n`);
+    this.print(text);
   }
 
   waiting(message: string): void {
@@ -51,19 +110,27 @@ export class ProgressReporter {
     this.footer?.clear();
     this.footer?.done();
   }
+
+  private print(text: string): void {
+    this.footer?.clear();
+    this.out.write(`${text}\n`);
+  }
+}
+
+function stamp(): string {
+  return pc.dim(new Date().toISOString().slice(11, 19));
 }
 
 function describeChange(task: TaskStatus): string {
-  const stamp = pc.dim(new Date().toISOString().slice(11, 19));
   const name = pc.bold(task.id);
   switch (task.state) {
     case 'running':
-      return `${stamp} ${pc.cyan('▶')} ${name} started`;
+      return `${stamp()} ${pc.cyan('▶')} ${name} started`;
     case 'succeeded':
-      return `${stamp} ${pc.green('✔')} ${name} succeeded in ${formatDuration(task.durationMs ?? 0)}${task.attempts > 1 ? ` (attempt ${task.attempts})` : ''}${task.usage ? `, ${formatUsage(task.usage)}` : ''}`;
+      return `${stamp()} ${pc.green('✔')} ${name} succeeded in ${formatDuration(task.durationMs ?? 0)}${task.attempts > 1 ? ` (attempt ${task.attempts})` : ''}${task.usage ? `, ${formatUsage(task.usage)}` : ''}`;
     case 'failed':
-      return `${stamp} ${pc.red('✖')} ${name} failed after ${task.attempts} attempt${task.attempts === 1 ? '' : 's'}: ${task.reason ?? ''}`;
+      return `${stamp()} ${pc.red('✖')} ${name} failed after ${task.attempts} attempt${task.attempts === 1 ? '' : 's'}: ${task.reason ?? ''}`;
     default:
-      return `${stamp} ${pc.yellow('•')} ${name} ${colourState(task.state)}${task.reason ? `: ${task.reason}` : ''}`;
+      return `${stamp()} ${pc.yellow('•')} ${name} ${colourState(task.state)}${task.reason ? `: ${task.reason}` : ''}`;
   }
 }

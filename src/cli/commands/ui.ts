@@ -1,0 +1,38 @@
+/**
+ * `todone ui`: the live web board on this machine. Prints the page's address with the token its
+ * buttons need (in the URL's fragment, which browsers never send to servers), then serves until
+ * Ctrl-C. Reads go to Temporal through the same BoardClient as the CLI, actions too.
+ */
+import { newToken } from '../../server/guard.js';
+import { startUiServer } from '../../ui/server.js';
+import type { CommandIO } from '../io.js';
+import { openSession } from '../session.js';
+
+export const DEFAULT_UI_PORT = 8235;
+
+export async function uiCommand(options: { port: number; host?: string; open?: string }, io: CommandIO): Promise<number> {
+  const session = await openSession(io);
+  try {
+    const server = await startUiServer({
+      boards: session.boards,
+      home: session.home,
+      temporalLink: (workflowId) => session.uiLink(workflowId),
+      port: options.port,
+      token: io.env.TODONE_UI_TOKEN || newToken(),
+      ...(options.host ? { host: options.host } : {}),
+    });
+    io.stdout(`Todone web board: ${server.pageUrl(options.open)}\n`);
+    io.stderr(
+      `Serving ${server.url} to this machine${options.host && options.host !== '127.0.0.1' ? ` (bound to ${options.host}: the token is all that guards its buttons; put it behind TLS)` : ''}. ` +
+        `The link holds the token the page's buttons need. Ctrl-C stops it.\n`,
+    );
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await server.close();
+    return 0;
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * What the page's buttons do: the same BoardClient calls the CLI's cancel, retry, pause, resume and
+ * set commands make. Each answers a short sentence for the page to show.
+ */
+import type { BoardClient } from '../client/board-client.js';
+import { InvalidInputError } from '../errors.js';
+
+export type BoardAction = 'cancel' | 'pause' | 'resume' | 'max-parallel';
+export type TaskAction = 'cancel' | 'retry';
+
+export const BOARD_ACTIONS: readonly string[] = ['cancel', 'pause', 'resume', 'max-parallel'] satisfies BoardAction[];
+export const TASK_ACTIONS: readonly string[] = ['cancel', 'retry'] satisfies TaskAction[];
+
+const BY = 'todone ui';
+
+export async function boardAction(boards: BoardClient, boardId: string, action: BoardAction, body: { maxParallel?: unknown }): Promise<string> {
+  switch (action) {
+    case 'cancel':
+      await boards.cancelBoard(boardId, 'cancelled from the web board');
+      return `Cancelling board "${boardId}": running tasks are being stopped, nothing new will start.`;
+    case 'pause':
+      await boards.pause(boardId, { by: BY });
+      return `Board "${boardId}" paused: running tasks finish, nothing new starts.`;
+    case 'resume':
+      await boards.resume(boardId, { by: BY });
+      return `Board "${boardId}" resumed.`;
+    case 'max-parallel': {
+      const n = body.maxParallel;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
+        throw new InvalidInputError('maxParallel', [{ path: 'maxParallel', message: `expected a positive integer, got ${JSON.stringify(n)}` }]);
+      }
+      const answer = await boards.setMaxParallel(boardId, n, { by: BY });
+      return `Board "${boardId}" now runs up to ${answer.maxParallel} tasks at once.`;
+    }
+  }
+}
+
+export async function taskAction(boards: BoardClient, boardId: string, taskId: string, action: TaskAction): Promise<string> {
+  if (action === 'retry') {
+    const answer = await boards.retryTasks(boardId, [taskId], { by: BY });
+    const revived = answer.revived.length ? ` (revived ${answer.revived.join(', ')})` : '';
+    return `Task "${taskId}" runs again${revived}.`;
+  }
+  const answer = await boards.cancelTask(boardId, taskId, 'cancelled from the web board');
+  if (answer.queued) return `No worker is running board "${boardId}" now: the cancellation of "${taskId}" applies when it resumes.`;
+  if (!answer.accepted) return `Task "${taskId}" is already ${answer.state}: nothing to cancel.`;
+  return `Task "${taskId}" ${answer.state === 'cancelling' ? 'is being cancelled' : 'cancelled'}; its dependents will be skipped.`;
+}

@@ -1,0 +1,303 @@
+/* global document, window, location, history, EventSource, requestAnimationFrame */
+// The web board: the list of boards, and one board live (graph, timeline, tasks, one task's
+// details). State comes from the server's SSE stream: everything once, then only what changed.
+// The token for actions arrives in the URL's fragment and stays in this tab's sessionStorage.
+import { duration, h, replace, STATES, usageText } from './dom.js';
+import { GraphView } from './graph.js';
+import { TaskPanel } from './task-panel.js';
+import { TimelineView } from './timeline.js';
+
+const app = document.getElementById('app');
+const connection = document.getElementById('connection');
+const toast = document.getElementById('toast');
+let current; // the board view being shown, with its stream
+let toastTimer;
+
+takeToken();
+window.addEventListener('hashchange', route);
+route();
+
+function takeToken() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const token = params.get('token');
+  if (!token) return;
+  sessionStorage.setItem('todone-token', token);
+  const board = params.get('board');
+  // The token leaves the address bar (and the history) as soon as it is kept.
+  history.replaceState(null, '', board ? `#/board/${encodeURIComponent(board)}` : '#/');
+}
+
+function say(text) {
+  toast.textContent = text;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (toast.textContent = ''), 6000);
+}
+
+async function getJson(path) {
+  const response = await fetch(path, { headers: { Accept: 'application/json' } });
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.error ?? response.statusText);
+  return body;
+}
+
+async function post(path, body = {}) {
+  const token = sessionStorage.getItem('todone-token');
+  if (!token) return say('This page has no token: open the link `todone ui` printed to use its buttons.');
+  try {
+    const response = await fetch(path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
+    const answer = await response.json();
+    say(answer.message ?? answer.error ?? response.statusText);
+  } catch (error) {
+    say(`Failed: ${error.message}`);
+  }
+}
+
+function route() {
+  current?.close();
+  current = undefined;
+  const match = /^#\/board\/(.+)$/.exec(location.hash);
+  if (match) current = boardView(decodeURIComponent(match[1]));
+  else listView();
+}
+
+// ── the list of boards ─────────────────────────────────────────────────────────────────
+function listView() {
+  document.title = 'Todone boards';
+  const name = h('input', { id: 'filter-name', type: 'search', placeholder: 'part of the board id' });
+  const state = h('select', { id: 'filter-state' }, ['', 'running', 'completed', 'failed', 'cancelled', 'terminated', 'closed'].map((v) => h('option', { value: v }, v || 'any')));
+  const body = h('tbody');
+  const load = async () => {
+    const query = new URLSearchParams();
+    if (name.value) query.set('name', name.value);
+    if (state.value) query.set('state', state.value);
+    try {
+      const { boards } = await getJson(`/api/boards?${query}`);
+      body.replaceChildren(...(boards.length ? boards.map((b) => h('tr', {},
+        h('td', {}, h('a', { href: `#/board/${encodeURIComponent(b.boardId)}` }, b.boardId)),
+        h('td', {}, h('span', { class: 'badge' }, b.state.toLowerCase())),
+        h('td', {}, new Date(b.startedAt).toLocaleString()),
+        h('td', {}, b.closedAt ? new Date(b.closedAt).toLocaleString() : '—'),
+        h('td', {}, b.taskQueue))) : [h('tr', {}, h('td', { colspan: 5 }, 'No boards match.'))]));
+    } catch (error) {
+      body.replaceChildren(h('tr', {}, h('td', { colspan: 5 }, `Could not list boards: ${error.message}`)));
+    }
+  };
+  let debounce;
+  name.addEventListener('input', () => { clearTimeout(debounce); debounce = setTimeout(load, 250); });
+  state.addEventListener('change', load);
+  app.replaceChildren(
+    h('h1', {}, 'Boards'),
+    h('div', { class: 'filters' }, h('label', {}, 'Name', name), h('label', {}, 'State', state), h('button', { type: 'button', class: 'secondary', onclick: load }, 'Refresh')),
+    h('table', {}, h('thead', {}, h('tr', {}, ['Board', 'State', 'Started', 'Ended', 'Task queue'].map((t) => h('th', { scope: 'col' }, t)))), body),
+  );
+  void load();
+}
+
+// ── one board, live ───────────────────────────────────────────────────────────────────
+function boardView(boardId) {
+  document.title = `${boardId} · Todone`;
+  const base = `/api/boards/${encodeURIComponent(boardId)}`;
+  const tasks = new Map();
+  let board;
+  let picture = { tasks: [], waves: [], planned: {}, plannedMakespanMs: 0 };
+  let etaMs;
+  let waiting;
+  let tab = 'graph';
+  let graph;
+  let timeline;
+  let redraw = false;
+  let ticker;
+  const statusOf = (id) => tasks.get(id);
+  const api = { get: (path) => getJson(`${base}/${path}`), act: (path, body) => post(`${base}/${path}`, body) };
+  const panel = new TaskPanel(api, boardId, () => undefined);
+  const openTask = (id) => {
+    const task = tasks.get(id) ?? { id, state: 'pending', attempts: 0 };
+    panel.open(task, picture.tasks.find((t) => t.id === id));
+    layout.append(panel.root);
+  };
+
+  const header = h('div');
+  const tabs = h('div', { role: 'tablist', 'aria-label': 'Views' });
+  const view = h('div', { class: 'panel', role: 'tabpanel', id: 'view' });
+  const layout = h('div', { class: 'layout' }, h('div', {}, tabs, view));
+  app.replaceChildren(h('p', {}, h('a', { href: '#/' }, '← all boards')), header, layout);
+
+  function renderHeader() {
+    if (!board) {
+      replace(header, h('h1', {}, boardId), h('p', { class: 'note' }, waiting ?? 'Connecting…'));
+      return;
+    }
+    const c = board.counts;
+    const done = c.succeeded + c.failed + c.conflicted + c.skipped + c.cancelled;
+    const elapsed = (board.endedAt ?? Date.now()) - board.startedAt;
+    const running = board.state === 'running';
+    const stats = [
+      ['State', h('span', { id: 'board-state', class: 'badge' }, board.paused && running ? 'paused' : board.state)],
+      ['Done', `${done}/${c.total}`],
+      ...STATES.filter((st) => c[st]).map((st) => [st, h('span', { class: `badge s-${st}`, 'data-count': st }, String(c[st]))]),
+      ['Elapsed', duration(elapsed)],
+      ['ETA', running ? (etaMs !== undefined ? duration(etaMs) : '—') : '—'],
+      ['Planned', duration(picture.plannedMakespanMs)],
+      ['Cost', usageText(board.usage)],
+      ['maxParallel', String(board.maxParallel)],
+    ];
+    replace(header,
+      h('h1', {}, board.name, board.name !== boardId ? h('span', { class: 'note' }, ` (${boardId})`) : undefined),
+      h('div', { class: 'summary' },
+        h('dl', {}, stats.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v)))),
+        h('div', { class: 'actions' },
+          board.paused
+            ? h('button', { type: 'button', disabled: !running, onclick: () => api.act('resume') }, 'Resume')
+            : h('button', { type: 'button', disabled: !running, onclick: () => api.act('pause') }, 'Pause'),
+          h('button', { type: 'button', class: 'danger', id: 'board-cancel', disabled: !running, onclick: () => { if (window.confirm(`Cancel board ${boardId}?`)) void api.act('cancel'); } }, 'Cancel board'),
+          picture.temporalLink ? h('a', { href: picture.temporalLink, target: '_blank', rel: 'noopener' }, 'Temporal Web UI') : undefined)),
+      waiting ? h('p', { class: 'note', role: 'status' }, waiting) : undefined,
+    );
+  }
+
+  function renderTabs() {
+    tabs.replaceChildren(...['graph', 'timeline', 'tasks'].map((name) => {
+      const tabEl = h('button', { type: 'button', role: 'tab', id: `tab-${name}`, 'aria-selected': String(tab === name), 'aria-controls': 'view', tabindex: tab === name ? 0 : -1, onclick: () => { tab = name; renderTabs(); renderView(); } }, name[0].toUpperCase() + name.slice(1));
+      tabEl.addEventListener('keydown', (event) => {
+        const names = ['graph', 'timeline', 'tasks'];
+        const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+        if (!step) return;
+        tab = names[(names.indexOf(tab) + step + names.length) % names.length];
+        renderTabs();
+        renderView();
+        tabs.querySelector(`#tab-${tab}`)?.focus();
+      });
+      return tabEl;
+    }));
+  }
+
+  function renderView() {
+    graph = undefined;
+    timeline = undefined;
+    if (tab === 'graph') {
+      graph = new GraphView(picture, statusOf, openTask);
+      view.replaceChildren(legend(), graph.render());
+    } else if (tab === 'timeline') {
+      timeline = new TimelineView(picture, statusOf, () => board ?? {}, openTask);
+      view.replaceChildren(h('p', { class: 'note' }, 'Dashed: planned from the estimates. Filled: the actual attempt.'), timeline.render());
+    } else {
+      view.replaceChildren(taskTable());
+    }
+  }
+
+  function legend() {
+    return h('div', { class: 'legend', 'aria-label': 'States' }, STATES.map((st) => h('span', { class: `badge s-${st}` }, st)));
+  }
+
+  function taskTable() {
+    const filter = h('input', { type: 'search', id: 'task-filter', placeholder: 'task id' });
+    const stateSel = h('select', { id: 'task-state' }, ['', ...STATES].map((v) => h('option', { value: v }, v || 'any')));
+    const body = h('tbody');
+    const fill = () => {
+      const ids = picture.tasks.length ? picture.tasks.map((t) => t.id) : [...tasks.keys()];
+      const rows = ids.map((id) => tasks.get(id) ?? { id, state: 'pending', attempts: 0 })
+        .filter((t) => (!filter.value || t.id.includes(filter.value)) && (!stateSel.value || t.state === stateSel.value));
+      body.replaceChildren(...rows.slice(0, 300).map((t) => h('tr', {},
+        h('td', {}, h('button', { type: 'button', class: 'secondary', onclick: () => openTask(t.id) }, t.id)),
+        h('td', {}, h('span', { class: `badge s-${t.state}` }, t.state)),
+        h('td', {}, t.agent ?? '—'), h('td', {}, String(t.attempts ?? 0)),
+        h('td', {}, t.durationMs !== undefined ? duration(t.durationMs) : '—'), h('td', {}, usageText(t.usage)),
+        h('td', {}, (t.reason ?? '').slice(0, 120)))));
+      if (rows.length > 300) body.append(h('tr', {}, h('td', { colspan: 7 }, `${rows.length - 300} more: narrow the filter.`)));
+    };
+    filter.addEventListener('input', fill);
+    stateSel.addEventListener('change', fill);
+    fill();
+    const wrap = h('div', {}, h('div', { class: 'filters' }, h('label', {}, 'Task', filter), h('label', {}, 'State', stateSel)),
+      h('table', {}, h('thead', {}, h('tr', {}, ['Task', 'State', 'Agent', 'Attempts', 'Duration', 'Usage', 'Note'].map((t) => h('th', { scope: 'col' }, t)))), body));
+    wrap.refresh = fill;
+    return wrap;
+  }
+
+  /** Header, timeline and table redraw at most once a frame; graph nodes change in place. */
+  function scheduleRedraw() {
+    if (redraw) return;
+    redraw = true;
+    requestAnimationFrame(() => {
+      redraw = false;
+      renderHeader();
+      timeline?.draw();
+      view.firstChild?.refresh?.();
+    });
+  }
+
+  function apply(changed) {
+    for (const task of changed) {
+      tasks.set(task.id, task);
+      graph?.update(task);
+      if (panel.taskId === task.id) panel.open(task);
+    }
+  }
+
+  async function loadPicture() {
+    try {
+      picture = await getJson(`${base}/picture`);
+      panel.temporalLink = picture.temporalLink;
+    } catch (error) {
+      picture = { ...picture, graphError: error.message };
+    }
+    renderView();
+    renderHeader();
+  }
+
+  const events = new EventSource(`${base}/events`);
+  connection.textContent = 'connecting…';
+  events.addEventListener('open', () => (connection.textContent = 'live'));
+  events.addEventListener('error', () => (connection.textContent = 'reconnecting…'));
+  events.addEventListener('snapshot', (event) => {
+    const data = JSON.parse(event.data);
+    tasks.clear();
+    if (data.board) board = data.board;
+    waiting = data.waiting;
+    apply(data.tasks);
+    scheduleRedraw();
+  });
+  events.addEventListener('tasks', (event) => {
+    const data = JSON.parse(event.data);
+    const known = picture.tasks.length;
+    board = data.board;
+    waiting = undefined;
+    apply(data.tasks);
+    // Tasks were added to the running board: its picture changed.
+    if (known && board.counts.total !== known) void loadPicture();
+    scheduleRedraw();
+  });
+  events.addEventListener('waiting', (event) => {
+    waiting = JSON.parse(event.data).message;
+    scheduleRedraw();
+  });
+  events.addEventListener('eta', (event) => {
+    etaMs = JSON.parse(event.data).etaMs;
+    scheduleRedraw();
+  });
+  events.addEventListener('end', (event) => {
+    board = JSON.parse(event.data).board;
+    connection.textContent = `board ${board.state}`;
+    events.close();
+    scheduleRedraw();
+  });
+  // Elapsed time and running bars move while nothing changes.
+  const tick = () => { scheduleRedraw(); ticker = setTimeout(tick, 1000); };
+  ticker = setTimeout(tick, 1000);
+
+  renderHeader();
+  renderTabs();
+  void loadPicture();
+  return {
+    close() {
+      events.close();
+      clearTimeout(ticker);
+      panel.stopLog();
+      connection.textContent = '';
+    },
+  };
+}

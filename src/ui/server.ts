@@ -1,0 +1,247 @@
+/**
+ * `todone ui`'s server (node:http): the page, a JSON API over BoardClient, and one Server-Sent
+ * Events stream per watching page, fed by one follower per board (feed.ts). Every request passes
+ * the guard (src/server/guard.ts): its Host must be this server's, a browser's Origin this
+ * server's own; actions (POST) also need the token printed at start-up. Binds 127.0.0.1 unless told.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { BoardClient } from '../client/board-client.js';
+import type { BoardGraphTask } from '../../workflows/api.js';
+import { TodoneError } from '../errors.js';
+import { guard, LOOPBACK, type GuardOptions } from '../server/guard.js';
+import { boardAction, taskAction, BOARD_ACTIONS, TASK_ACTIONS, type BoardAction, type TaskAction } from './actions.js';
+import { listBoards } from './board-list.js';
+import { picture, readGraph } from './board-graph.js';
+import { etaFromEstimates } from './eta.js';
+import { FeedHub, type BoardFeed, type FeedEvent } from './feed.js';
+import { logPathFor, readLogTail } from './log-tail.js';
+import { staticFile } from './static-files.js';
+
+export interface UiServerOptions {
+  boards: BoardClient;
+  /** Todone's data folder on this machine: where running attempts' logs are. */
+  home: string;
+  /** The Temporal Web UI's page for a workflow, when its address is known. */
+  temporalLink?: (workflowId: string) => string | undefined;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  token: string;
+  /** How often each board's follower asks for changes (default 500 ms). */
+  intervalMs?: number;
+}
+
+export interface RunningUiServer {
+  url: string;
+  port: number;
+  /** The page's address with the token in its fragment (never sent to the server, nor in its logs). */
+  pageUrl(boardId?: string): string;
+  /** Boards being followed now: one follower per board, however many pages watch it. */
+  followers(): number;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+const ETA_EVERY_MS = 2_000;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function startUiServer(options: UiServerOptions): Promise<RunningUiServer> {
+  const host = options.host ?? LOOPBACK;
+  const hub = new FeedHub(options.boards, { intervalMs: options.intervalMs ?? 500 });
+  const graphs = new Map<string, Promise<BoardGraphTask[]>>();
+  const streams = new Set<http.ServerResponse>();
+  const guarded: { options?: GuardOptions } = {};
+  const context: Context = { options, hub, graphs, streams };
+  const server = http.createServer((request, response) => {
+    void handle(request, response, context, guarded.options!);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  guarded.options = { port, token: options.token, hostNames: host === LOOPBACK ? [] : [host] };
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shownHost}:${port}`;
+  return {
+    url,
+    port,
+    pageUrl: (boardId) => `${url}/#token=${encodeURIComponent(options.token)}${boardId ? `&board=${encodeURIComponent(boardId)}` : ''}`,
+    followers: () => hub.size,
+    close: async () => {
+      hub.close();
+      for (const stream of streams) stream.end();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+interface Context {
+  options: UiServerOptions;
+  hub: FeedHub;
+  graphs: Map<string, Promise<BoardGraphTask[]>>;
+  streams: Set<http.ServerResponse>;
+}
+
+async function handle(request: http.IncomingMessage, response: http.ServerResponse, context: Context, guardOptions: GuardOptions): Promise<void> {
+  const acts = request.method === 'POST';
+  const verdict = guard(request, guardOptions, { token: acts });
+  if (!verdict.ok) return sendJson(response, verdict.status, { error: verdict.reason });
+  securityHeaders(response);
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const parts = verdict.path.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+  try {
+    if (request.method === 'GET' && parts[0] !== 'api') {
+      const file = await staticFile(verdict.path);
+      if (!file) throw new HttpError(404, 'not found');
+      response.writeHead(200, { 'Content-Type': file.type, 'Cache-Control': 'no-cache' });
+      response.end(file.body);
+      return;
+    }
+    if (parts[0] !== 'api' || parts[1] !== 'boards') throw new HttpError(404, 'not found');
+    const [, , boardId, what, taskId, taskWhat] = parts;
+    if (request.method === 'GET') {
+      if (!boardId) {
+        const state = url.searchParams.get('state') ?? undefined;
+        const name = url.searchParams.get('name') ?? undefined;
+        return sendJson(response, 200, { boards: await listBoards(context.options.boards.client, { ...(state ? { state } : {}), ...(name ? { name } : {}) }) });
+      }
+      if (what === 'picture') return sendJson(response, 200, await boardPicture(context, boardId));
+      if (what === 'events') return stream(request, response, context, boardId);
+      if (what === 'tasks' && taskId && taskWhat === 'log') {
+        const feed = context.hub.feed(boardId);
+        const file = await logPathFor(context.options.home, boardId, taskId, feed.task(taskId)?.logPath);
+        const offset = url.searchParams.get('offset');
+        return sendJson(response, 200, await readLogTail(file, offset === null ? undefined : Number(offset)));
+      }
+      throw new HttpError(404, 'not found');
+    }
+    if (request.method === 'POST' && boardId && what) {
+      const body = await readJson(request);
+      if (what === 'tasks' && taskId && taskWhat && TASK_ACTIONS.includes(taskWhat)) {
+        return sendJson(response, 200, { message: await taskAction(context.options.boards, boardId, taskId, taskWhat as TaskAction) });
+      }
+      if (!taskId && BOARD_ACTIONS.includes(what)) {
+        return sendJson(response, 200, { message: await boardAction(context.options.boards, boardId, what as BoardAction, body) });
+      }
+    }
+    throw new HttpError(404, 'not found');
+  } catch (error) {
+    if (response.headersSent) return void response.end();
+    if (error instanceof HttpError) return sendJson(response, error.status, { error: error.message });
+    // Expected refusals (not running, unknown task, refused update) are the user's to read.
+    const status = error instanceof TodoneError ? (error.exitCode === 2 ? 400 : 409) : 500;
+    return sendJson(response, status, { error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+async function boardPicture(context: Context, boardId: string): Promise<unknown> {
+  const { boards, temporalLink } = context.options;
+  const description = await boards.describe(boardId);
+  const link = temporalLink?.(description.workflowId);
+  const base = { boardId, workflowId: description.workflowId, workflowState: description.status.name, taskQueue: description.taskQueue, ...(link ? { temporalLink: link } : {}) };
+  try {
+    const tasks = await graphOf(context, boardId, true);
+    const maxParallel = context.hub.feed(boardId).current().board?.maxParallel ?? 4;
+    return { ...base, ...picture(tasks, maxParallel) };
+  } catch (error) {
+    // A closed board answers queries only while some worker can replay it.
+    return { ...base, tasks: [], waves: [], planned: {}, plannedMakespanMs: 0, graphError: `the board's graph is not available: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+  }
+}
+
+function graphOf(context: Context, boardId: string, fresh = false): Promise<BoardGraphTask[]> {
+  let graph = context.graphs.get(boardId);
+  if (!graph || fresh) {
+    graph = readGraph(context.options.boards, boardId);
+    context.graphs.set(boardId, graph);
+    graph.catch(() => context.graphs.delete(boardId));
+  }
+  return graph;
+}
+
+/** One SSE stream: everything known first, then only what changed; an ETA from the estimates now and then. */
+function stream(request: http.IncomingMessage, response: http.ServerResponse, context: Context, boardId: string): void {
+  response.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+  response.write(': todone\n\n');
+  context.streams.add(response);
+  const feed = context.hub.feed(boardId);
+  let etaAt = 0;
+  const send = (event: FeedEvent) => {
+    response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    if (event.type !== 'waiting' && Date.now() - etaAt >= ETA_EVERY_MS) {
+      etaAt = Date.now();
+      void sendEta(response, context, feed);
+    }
+  };
+  const unsubscribe = feed.subscribe(send);
+  // Proxies and browsers drop a silent stream: a comment line every 15 s keeps it open.
+  const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 15_000);
+  keepAlive.unref();
+  request.on('close', () => {
+    clearInterval(keepAlive);
+    unsubscribe();
+    context.streams.delete(response);
+  });
+}
+
+async function sendEta(response: http.ServerResponse, context: Context, feed: BoardFeed): Promise<void> {
+  const current = feed.current();
+  if (!current.board) return;
+  try {
+    let tasks = await graphOf(context, feed.boardId);
+    // Tasks were added to the running board: read its graph again.
+    if (tasks.length !== current.board.counts.total) tasks = await graphOf(context, feed.boardId, true);
+    const statuses = new Map(current.tasks.map((t) => [t.id, t]));
+    const etaMs = current.ended ? 0 : etaFromEstimates(tasks, statuses, current.board.maxParallel, Date.now());
+    if (!response.writableEnded) response.write(`event: eta\ndata: ${JSON.stringify({ etaMs })}\n\n`);
+  } catch {
+    // No worker to answer the graph query: the page shows no ETA rather than a wrong one.
+  }
+}
+
+function readJson(request: http.IncomingMessage): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) reject(new HttpError(413, 'request body too large'));
+      else chunks.push(chunk);
+    });
+    request.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8').trim();
+      if (!text) return resolve({});
+      try {
+        const parsed: unknown = JSON.parse(text);
+        resolve(parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {});
+      } catch {
+        reject(new HttpError(400, 'the request body is not JSON'));
+      }
+    });
+    request.on('error', reject);
+  });
+}
+
+function securityHeaders(response: http.ServerResponse): void {
+  response.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+  response.setHeader('X-Content-Type-Options', 'nosniff');
+  response.setHeader('Referrer-Policy', 'no-referrer');
+  response.setHeader('X-Frame-Options', 'DENY');
+}
+
+function sendJson(response: http.ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  response.end(JSON.stringify(body));
+}
