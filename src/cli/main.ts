@@ -14,6 +14,7 @@ import { landCommand } from './commands/land.js';
 import { planCommand } from './commands/plan.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
+import { schemaCommand } from './commands/schema.js';
 import { serverCommand } from './commands/server.js';
 import { statusCommand } from './commands/status.js';
 import { uiCommand, DEFAULT_UI_PORT } from './commands/ui.js';
@@ -100,6 +101,13 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .action(async (file: string, opts: { json?: boolean; format: 'text' | 'mermaid' | 'dot'; maxParallel?: number }) => {
       const board = await loadBoardFile(path.resolve(io.cwd, file), { maxParallel: opts.maxParallel, home: todoneHome(io.env) });
       setExitCode(planCommand({ board, json: opts.json, format: opts.format, write: io.stdout }));
+    });
+
+  program
+    .command('schema')
+    .description("print the board file's JSON Schema (for editors' $schema, and services that check boards before sending them)")
+    .action(() => {
+      setExitCode(schemaCommand(io.stdout));
     });
 
   program
