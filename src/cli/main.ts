@@ -12,6 +12,7 @@ import { cleanCommand } from './commands/clean.js';
 import { codecServerCommand, DEFAULT_CODEC_PORT } from './commands/codec-server.js';
 import { landCommand } from './commands/land.js';
 import { planCommand } from './commands/plan.js';
+import { reportCommand, type ReportFormat } from './commands/report.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
@@ -190,6 +191,16 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--json', 'print the outcome of each run as JSON')
     .action(async (board: string, opts: { latest?: boolean; json?: boolean }) => {
       setExitCode(await replayCommand({ board, ...opts }, io));
+    });
+
+  program
+    .command('report')
+    .description('what happened on a board and what held it up: summary, per task, critical path, bottlenecks and a recommendation (a running board: so far)')
+    .argument('<board>', 'board file or board id')
+    .addOption(new Option('--format <format>', 'md (for a pull request), html (one self-contained file) or json').choices(['md', 'html', 'json']).default('md'))
+    .option('--out <file>', 'write the report to this file instead of stdout')
+    .action(async (board: string, opts: { format: ReportFormat; out?: string }) => {
+      setExitCode(await reportCommand({ board, ...opts }, io));
     });
 
   program
