@@ -81,6 +81,17 @@ export async function runTodoneBoard(bench, board, todone, tuning = {}) {
   });
 }
 
+/** A worker polling in the background until `stop()`; boards started on its queue run on it. */
+export function serve(worker) {
+  const running = worker.run();
+  return {
+    async stop() {
+      worker.shutdown();
+      await running;
+    },
+  };
+}
+
 /** Samples this process's RSS every `everyMs`; `stop()` returns the peak in bytes. */
 export function sampleRss(everyMs = 200) {
   let peak = process.memoryUsage.rss();
