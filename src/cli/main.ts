@@ -13,6 +13,7 @@ import { codecServerCommand, DEFAULT_CODEC_PORT } from './commands/codec-server.
 import { landCommand } from './commands/land.js';
 import { planCommand } from './commands/plan.js';
 import { reportCommand, type ReportFormat } from './commands/report.js';
+import { traceCommand } from './commands/trace.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
@@ -201,6 +202,15 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--out <file>', 'write the report to this file instead of stdout')
     .action(async (board: string, opts: { format: ReportFormat; out?: string }) => {
       setExitCode(await reportCommand({ board, ...opts }, io));
+    });
+
+  program
+    .command('trace')
+    .description("the board's events in order (tasks started, finished, failed, retried; updates, signals, continue-as-new), from its Temporal history")
+    .argument('<board>', 'board file or board id')
+    .option('--json', 'print the events as JSON')
+    .action(async (board: string, opts: { json?: boolean }) => {
+      setExitCode(await traceCommand({ board, ...opts }, io));
     });
 
   program
