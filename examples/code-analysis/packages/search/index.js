@@ -1,0 +1,2 @@
+// TODO: stemming
+export const search = (q, docs) => docs.filter((d) => d.includes(q));

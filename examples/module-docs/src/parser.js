@@ -1,0 +1,2 @@
+// Parses "a + b" expressions.
+export function parse(text) { return text.split('+').map((part) => Number(part.trim())); }

@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// `npm run example [-- <name>]`: runs examples/<name>/board.yaml (default: hello) on the embedded
+// dev server, provisioning the Temporal CLI first when the machine lacks one.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import process from 'node:process';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const name = process.argv[2] ?? 'hello';
+const board = path.join(root, 'examples', name, 'board.yaml');
+if (!existsSync(board)) {
+  const known = readdirSync(path.join(root, 'examples')).filter((d) => existsSync(path.join(root, 'examples', d, 'board.yaml')));
+  console.error(`No example "${name}". Examples: ${known.join(', ')}.`);
+  process.exit(2);
+}
+const provision = spawnSync(process.execPath, [path.join(root, 'scripts', 'provision-temporal.mjs'), '--quiet'], { stdio: 'inherit' });
+if (provision.status !== 0) process.exit(provision.status ?? 1);
+const run = spawnSync(process.execPath, [path.join(root, 'bin', 'todone.js'), 'run', board, ...process.argv.slice(3)], { stdio: 'inherit' });
+process.exit(run.status ?? 1);
