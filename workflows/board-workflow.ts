@@ -9,7 +9,7 @@ import type { TaskSpec } from '../src/core/board.js';
 import { computeMetrics, type BoardResult, type BoardState, type BoardStatus, type ResumedFrom } from '../src/core/run-state.js';
 import { BoardScheduler } from '../src/core/scheduler.js';
 import { selectTasks, type StatusRequest, type StatusSource } from '../src/core/status-view.js';
-import { planResume, taskDefinitions } from '../src/core/resume.js';
+import { planResume, taskDefinition } from '../src/core/resume.js';
 import type { BoardSpec } from '../src/core/board.js';
 import { installSteering, startTasks, type Steerable } from './steering.js';
 import { aggregateOutputs } from '../src/core/aggregate.js';
@@ -35,15 +35,16 @@ const DEFAULT_CONTINUE_AFTER_EVENTS = 20_000;
 export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardResult> {
   // Tasks added and limits changed while it runs make a new board; continued runs carry it.
   let board = input.board ?? (await boardFromDocument(input));
-  const definitions = taskDefinitions(board);
+  // Hashed when needed (a task's end, a resume), never for the whole board at once.
+  const define = (task: TaskSpec) => taskDefinition(board, task);
   // A resumed board starts with what its last run finished and has not changed since.
-  const resumePlan = !input.carried && input.resume ? planResume(board, input.resume.tasks, definitions) : undefined;
+  const resumePlan = !input.carried && input.resume ? planResume(board, input.resume.tasks, define) : undefined;
   const resumedFrom: ResumedFrom | undefined =
     input.carried?.resumedFrom ??
     (resumePlan && input.resume
       ? { ...(input.resume.runId ? { runId: input.resume.runId } : {}), ...(input.resume.state ? { state: input.resume.state } : {}), kept: resumePlan.kept.length, rerun: resumePlan.rerun.length }
       : undefined);
-  const scheduler = new BoardScheduler(board, input.carried?.tasks ?? resumePlan?.kept, input.carried?.seq, definitions);
+  const scheduler = new BoardScheduler(board, input.carried?.tasks ?? resumePlan?.kept, input.carried?.seq, define);
   const startedAt = input.carried?.startedAt ?? Date.now();
   const scopes = new Map<string, CancellationScope>();
   const cancelReasons = new Map<string, string>();

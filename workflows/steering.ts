@@ -6,7 +6,6 @@
 import { setHandler } from '@temporalio/workflow';
 import { checkAddedTasks } from '../src/board/check-added.js';
 import type { BoardSpec, TaskSpec } from '../src/core/board.js';
-import { taskDefinitions } from '../src/core/resume.js';
 import type { BoardChange } from '../src/core/run-state.js';
 import { RETRYABLE_STATES, type BoardScheduler } from '../src/core/scheduler.js';
 import { addTasksUpdate, pauseUpdate, resumeUpdate, retryTasksUpdate, setBreakpointUpdate, setMaxParallelUpdate, type Requester } from './api.js';
@@ -73,7 +72,7 @@ export function installSteering(s: Steerable): void {
     ({ tasks, by }) => {
       const board = { ...s.board(), tasks: [...s.board().tasks, ...tasks] };
       s.setBoard(board);
-      s.scheduler.add(tasks, taskDefinitions({ ...board, tasks }));
+      s.scheduler.add(tasks);
       record('add', `add ${tasks.map((t) => t.id).join(', ')}`, by);
       return { added: tasks.map((t) => t.id) };
     },

@@ -72,9 +72,9 @@ export function findCycle(tasks: readonly GraphTask[]): string[] | undefined {
 }
 
 /** Execution levels (the original description's waves): wave k holds the tasks whose longest dependency chain has k links. */
-export function topologicalWaves(graph: Graph): string[][] {
+export function topologicalWaves(graph: Graph, order: readonly string[] = topologicalOrder(graph)): string[][] {
   const level = new Map<string, number>();
-  for (const id of topologicalOrder(graph)) {
+  for (const id of order) {
     const deps = graph.byId.get(id)!.dependsOn;
     let depth = 0;
     for (const dep of deps) depth = Math.max(depth, (level.get(dep) ?? 0) + 1);
@@ -108,9 +108,8 @@ export function topologicalOrder(graph: Graph): string[] {
 }
 
 /** b-level: a task's estimate plus the longest chain of estimates that must follow it. */
-export function bLevels(graph: Graph): Map<string, number> {
+export function bLevels(graph: Graph, order: readonly string[] = topologicalOrder(graph)): Map<string, number> {
   const result = new Map<string, number>();
-  const order = topologicalOrder(graph);
   for (let i = order.length - 1; i >= 0; i--) {
     const id = order[i]!;
     let tail = 0;

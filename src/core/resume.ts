@@ -35,7 +35,7 @@ export interface ResumePlan {
  * definition is what it was, and every task it depends on is kept (a dependency that runs again
  * may produce something else, so its dependents run again too).
  */
-export function planResume(board: BoardSpec, previous: readonly TaskStatus[], definitions = taskDefinitions(board)): ResumePlan {
+export function planResume(board: BoardSpec, previous: readonly TaskStatus[], define = (task: TaskSpec) => taskDefinition(board, task)): ResumePlan {
   const before = new Map(previous.map((t) => [t.id, t]));
   const keptIds = new Set<string>();
   const kept: TaskStatus[] = [];
@@ -45,7 +45,7 @@ export function planResume(board: BoardSpec, previous: readonly TaskStatus[], de
     const old = before.get(id);
     if (!old || old.state !== 'succeeded') continue;
     const task = graph.byId.get(id)!;
-    if (old.definition === undefined || old.definition !== definitions.get(id)) {
+    if (old.definition === undefined || old.definition !== define(task as TaskSpec)) {
       rerun.push({ id, why: 'its definition changed' });
       continue;
     }

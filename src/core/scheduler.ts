@@ -16,6 +16,8 @@ export const RETRYABLE_STATES: readonly TaskState[] = ['failed', 'conflicted', '
 
 export class BoardScheduler {
   graph!: Graph;
+  /** The graph in dependency order, computed once per change of the task list. */
+  private order: string[] = [];
   private readonly tasks: TaskSpec[];
   private maxParallel: number;
   private readonly policy: BoardSpec['policy'];
@@ -41,8 +43,12 @@ export class BoardScheduler {
     carried: readonly TaskStatus[] = [],
     /** The change counter the earlier run reached: counting goes on from there. */
     carriedSeq = 0,
-    /** Each task's definition (taskDefinition): recorded in its status so a later run can tell what changed. */
-    definitions?: ReadonlyMap<string, string>,
+    /**
+     * What a task is asked to do, as a hash (resume.ts taskDefinition): recorded in its status when
+     * it finishes, so a later run can tell what changed. Computed then, not up front: hashing a
+     * 10,000-task board at once would cost the first activation most of its time.
+     */
+    private readonly define?: (task: TaskSpec) => string,
   ) {
     this.tasks = [...board.tasks];
     this.maxParallel = board.maxParallel;
@@ -52,18 +58,14 @@ export class BoardScheduler {
     const carriedById = new Map(carried.map((t) => [t.id, t]));
     for (const task of this.tasks) {
       const previous = carriedById.get(task.id);
-      const definition = definitions?.get(task.id);
       // A task that was running when the state was carried is started again: its activity is gone.
-      const status: TaskStatus =
-        previous && isFinal(previous.state)
-          ? { ...previous }
-          : { id: task.id, state: 'pending', attempts: previous?.attempts ?? 0, ...(definition ? { definition } : {}) };
+      const status: TaskStatus = previous && isFinal(previous.state) ? { ...previous } : { id: task.id, state: 'pending', attempts: previous?.attempts ?? 0 };
       this.status.set(task.id, status);
       this.changedAt.set(task.id, carriedSeq);
     }
     this.index();
     // Dependencies first, so a skip below a carried failure reaches the whole chain whatever the board order.
-    for (const id of topologicalOrder(this.graph)) this.settlePending(id);
+    for (const id of this.order) this.settlePending(id);
     for (const task of this.tasks) this.enqueueIfReady(task.id);
   }
 
@@ -211,7 +213,7 @@ export class BoardScheduler {
     }
     const revived: string[] = [];
     const targets = new Set(retried.flatMap((id) => [...transitiveDependents(this.graph, id)]));
-    for (const id of topologicalOrder(this.graph)) {
+    for (const id of this.order) {
       const status = this.status.get(id)!;
       if (!targets.has(id) || status.state !== 'skipped' || !status.reason?.startsWith('dependency "')) continue;
       if (this.task(id)!.dependsOn.some((dep) => isBlocking(this.status.get(dep)!.state))) continue;
@@ -228,16 +230,15 @@ export class BoardScheduler {
    * A task whose dependency already failed is skipped at once; one whose dependencies succeeded
    * is ready.
    */
-  add(tasks: readonly TaskSpec[], definitions?: ReadonlyMap<string, string>): void {
+  add(tasks: readonly TaskSpec[]): void {
     for (const task of tasks) {
       this.tasks.push(task);
-      const definition = definitions?.get(task.id);
-      this.status.set(task.id, { id: task.id, state: 'pending', attempts: 0, ...(definition ? { definition } : {}) });
+      this.status.set(task.id, { id: task.id, state: 'pending', attempts: 0 });
       this.touch(task.id);
     }
     this.index();
     const added = new Set(tasks.map((t) => t.id));
-    for (const id of topologicalOrder(this.graph)) if (added.has(id)) this.settlePending(id);
+    for (const id of this.order) if (added.has(id)) this.settlePending(id);
     // Critical paths changed: rank the queue anew.
     this.ready.clear();
     for (const task of this.tasks) this.enqueueIfReady(task.id);
@@ -248,8 +249,7 @@ export class BoardScheduler {
   }
 
   private reopen(id: string): void {
-    const previous = this.status.get(id)!;
-    this.status.set(id, { id, state: 'pending', attempts: 0, ...(previous.definition ? { definition: previous.definition } : {}) });
+    this.status.set(id, { id, state: 'pending', attempts: 0 });
     const wave = this.waveOf.get(id)!;
     this.openInWave[wave] = (this.openInWave[wave] ?? 0) + 1;
     this.touch(id);
@@ -269,8 +269,9 @@ export class BoardScheduler {
   /** Graph, critical paths and waves for the current task list. */
   private index(): void {
     this.graph = buildGraph(this.tasks);
-    this.levels = bLevels(this.graph);
-    this.waves = topologicalWaves(this.graph);
+    this.order = topologicalOrder(this.graph);
+    this.levels = bLevels(this.graph, this.order);
+    this.waves = topologicalWaves(this.graph, this.order);
     this.openInWave = this.waves.map((wave) => wave.filter((id) => !isFinal(this.status.get(id)!.state)).length);
     this.waveOf.clear();
     this.waves.forEach((wave, index) => wave.forEach((id) => this.waveOf.set(id, index)));
@@ -280,12 +281,13 @@ export class BoardScheduler {
   private finish(id: string, state: TaskState, outcome: TaskOutcome, now: number, wasRunning = true): void {
     const previous = this.status.get(id)!;
     if (wasRunning && previous.state === 'running') this.runningCount--;
+    const definition = this.define?.(this.task(id)!);
     // The outcome replaces what an earlier run of the task left: every field it has reaches the status.
     this.status.set(id, {
       ...outcome,
       id,
       state,
-      ...(previous.definition ? { definition: previous.definition } : {}),
+      ...(definition ? { definition } : {}),
       ...(previous.startedAt !== undefined ? { startedAt: previous.startedAt } : {}),
       endedAt: now,
     });

@@ -93,7 +93,7 @@ describe('todone watch', () => {
       const watch = await spawnCli(['watch', id, '--summary-every', '1'], { env: env() });
       expect(watch.stderr).not.toContain('todone:');
       expect(watch.exitCode).toBe(0);
-      const lines = watch.stdout.split('\n');
+      const lines = String(watch.stdout).split('\n');
       expect(lines.filter((l) => / t\d+ (started|succeeded)/.test(l))).toEqual([]);
       const summaries = lines.filter((l) => l.includes('progress:'));
       expect(summaries.length).toBeGreaterThanOrEqual(2);
