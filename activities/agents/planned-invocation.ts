@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { AgentKind } from '../../src/core/board.js';
+import { findPackageRoot } from '../../temporal/temporal-cli.js';
 import { confinedArgv, type Confinement } from '../process/sandbox.js';
 import type { SandboxProbes } from './host-sandboxes.js';
 import { agentInvocation } from './index.js';
@@ -69,11 +70,35 @@ async function confined(ctx: AgentContext, probes: SandboxProbes, options: PlanO
   const agentConfinement: Confinement = {
     ...task,
     writable: [...task.writable, ...state.folders, ...state.files],
-    // The CLI itself must stay visible where the private /tmp would hide it.
-    readable: [...(task.readable ?? []), ...(path.isAbsolute(invocation.file) ? [path.dirname(invocation.file)] : [])],
+    // The CLI itself must stay visible where the private /tmp would hide it, and so must Todone's
+    // own installation (agent CLIs installed beside it, wrappers that call them).
+    readable: [...(task.readable ?? []), ...(await cliFolders(invocation.file)), ...todoneInstallation()],
   };
   const argv = confinedArgv(agentConfinement, invocation.file, invocation.args);
   return { invocation: { ...invocation, ...argv }, confinement: task };
+}
+
+/**
+ * What the CLI needs to read: its own folder, where a `.bin` link points, and the whole
+ * node_modules it was installed in (its dependencies and native parts live beside it). Under a
+ * project in /tmp, the sandbox's private /tmp would hide them all.
+ */
+async function cliFolders(file: string): Promise<string[]> {
+  if (!path.isAbsolute(file)) return [];
+  const real = await fs.realpath(file).catch(() => file);
+  const folders = [path.dirname(file), path.dirname(real)];
+  for (let dir = path.dirname(real); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (path.basename(dir) === 'node_modules') {
+      folders.push(dir);
+      break;
+    }
+  }
+  return [...new Set(folders)];
+}
+
+function todoneInstallation(): string[] {
+  const root = findPackageRoot();
+  return root ? [root] : [];
 }
 
 /** Where each CLI keeps its sessions, settings and logs: it fails without being able to write there. */

@@ -3,6 +3,7 @@
  * and on a non-TTY a summary line with counts, rate and ETA every `summaryEveryMs`. Driven with a
  * fake clock so the timing is exact.
  */
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { countTasks, type BoardStatus, type TaskState, type TaskStatus } from '../../src/core/run-state.js';
 import { ProgressReporter } from '../../src/cli/progress/reporter.js';
@@ -16,7 +17,9 @@ function board(states: TaskState[]): BoardStatus {
 function capture(options: Partial<ConstructorParameters<typeof ProgressReporter>[0]> = {}) {
   const out: string[] = [];
   let now = 0;
-  const reporter = new ProgressReporter({ write: (text) => out.push(...text.trimEnd().split('\n')), isTTY: false, now: () => now, ...options });
+  // Colours come and go with the environment (picocolors turns them on under CI=true): read the text.
+  const plain = (text: string) => stripVTControlCharacters(text);
+  const reporter = new ProgressReporter({ write: (text) => out.push(...plain(text).trimEnd().split('\n')), isTTY: false, now: () => now, ...options });
   return { out, reporter, at: (ms: number) => (now = ms) };
 }
 
