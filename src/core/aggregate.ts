@@ -3,6 +3,7 @@
  * dependency order, deterministically (the workflow computes it; no activity, no agent).
  */
 import type { AggregateSpec } from './board.js';
+import { canonicalJson } from './canonical-json.js';
 
 export interface AggregateReport {
   kind: 'concat' | 'merge' | 'vote' | 'reduce';
@@ -39,7 +40,7 @@ export function aggregateOutputs(kind: Exclude<AggregateSpec, { reduce: string }
     case 'vote': {
       const tally = new Map<string, { value: unknown; count: number; from: string[] }>();
       for (const input of present) {
-        const key = canonical(input.output);
+        const key = canonicalJson(input.output);
         const entry = tally.get(key) ?? { value: input.output, count: 0, from: [] };
         entry.count++;
         entry.from.push(input.id);
@@ -69,7 +70,7 @@ function deepMerge(
     }
     return out;
   }
-  if (path !== '' && canonical(into) !== canonical(from)) {
+  if (path !== '' && canonicalJson(into) !== canonicalJson(from)) {
     const seen = conflicts.get(path) ?? [{ from: firstGiver(all, path, into) ?? '?', value: into }];
     seen.push({ from: source, value: from });
     conflicts.set(path, seen);
@@ -79,7 +80,7 @@ function deepMerge(
 
 /** Which dependency gave `value` at `path` first (for the conflict report). */
 function firstGiver(all: readonly { id: string; output: unknown }[], path: string, value: unknown): string | undefined {
-  return all.find((i) => canonical(valueAt(i.output, path)) === canonical(value))?.id;
+  return all.find((i) => canonicalJson(valueAt(i.output, path)) === canonicalJson(value))?.id;
 }
 
 function valueAt(root: unknown, path: string): unknown {
@@ -90,16 +91,4 @@ function valueAt(root: unknown, path: string): unknown {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** JSON with sorted keys: equal values, equal text. */
-export function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (isPlainObject(value)) {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }

@@ -6,6 +6,7 @@
  */
 import type { BoardSpec, TaskSpec } from './board.js';
 import { topologicalOrder, buildGraph } from './graph.js';
+import { canonicalJson } from './canonical-json.js';
 import type { TaskStatus } from './run-state.js';
 
 /**
@@ -61,17 +62,6 @@ export function planResume(board: BoardSpec, previous: readonly TaskStatus[], de
   const order = new Map(board.tasks.map((t, i) => [t.id, i]));
   const byBoardOrder = (a: { id: string }, b: { id: string }) => order.get(a.id)! - order.get(b.id)!;
   return { kept: kept.sort(byBoardOrder), rerun: rerun.sort(byBoardOrder) };
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 /** cyrb53 twice with different seeds: 106 bits, no Node crypto (workflow code may not import it). */

@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Info } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { CancelledFailure, type ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRunTask } from '../../activities/run-task.js';
@@ -18,6 +18,7 @@ import type { AgentSpec, CliAgentSpec } from '../../src/core/board.js';
 import { claudeInvocation, cliPath, codexInvocation, geminiInvocation, type CliOptions } from '../fixtures/model-server/clis.js';
 import { startModelServer, type ModelScript, type ModelServer } from '../fixtures/model-server/server.js';
 import { waitFor } from '../support/wait-for.js';
+import { failure, quietLogger } from '../support/activity-failure.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 
@@ -79,9 +80,6 @@ function taskInput(box: Sandbox, agent: AgentSpec, extra: Partial<RunTaskInput> 
   };
 }
 
-const noop = () => undefined;
-/** Failed attempts are what several tests expect; the SDK would log each one as an error. */
-const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
 
 interface Attempt {
   env: MockActivityEnvironment;
@@ -94,15 +92,6 @@ function attempt(box: Sandbox, input: RunTaskInput, number = 1, info: Partial<In
   const heartbeats: Record<string, unknown>[] = [];
   env.on('heartbeat', (details: Record<string, unknown>) => heartbeats.push(details));
   return { env, heartbeats, result: env.run(box.runTask, input) };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  return error as ApplicationFailure;
 }
 
 function detailsOf(error: ApplicationFailure): TaskOutcome {

@@ -8,7 +8,6 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hostSandboxProbes, type SandboxProbes } from '../../activities/agents/host-sandboxes.js';
@@ -20,6 +19,7 @@ import type { AgentSpec, CliAgentSpec } from '../../src/core/board.js';
 import { claudeInvocation, cliPath, codexInvocation } from '../fixtures/model-server/clis.js';
 import { addFilePatch, updateLinePatch } from '../fixtures/model-server/script.js';
 import { startModelServer, type ModelScript, type ModelServer } from '../fixtures/model-server/server.js';
+import { failure, quietLogger } from '../support/activity-failure.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -69,21 +69,10 @@ function input(b: Box, agentSpec: AgentSpec, extra: Partial<RunTaskInput> = {}):
   return { boardId: BOARD, taskId: 't1', type: 'build', description: 'Write docs/spec.txt.', workdir: b.work, agent: agentSpec, ...extra };
 }
 
-const noop = () => undefined;
-const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
 
 function run(b: Box, taskInput: RunTaskInput, attempt = 1, sandboxes: SandboxProbes = hostSandboxProbes): Promise<{ summary?: string }> {
   const env = new MockActivityEnvironment({ attempt, heartbeatTimeoutMs: 900 }, { logger: quietLogger });
   return env.run(createRunTask({ home: b.home, sandboxes }), taskInput);
-}
-
-async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  return error as ApplicationFailure;
 }
 
 const CREATE_AND_UPDATE: ModelScript = {

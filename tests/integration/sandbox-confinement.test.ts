@@ -13,7 +13,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hostSandboxProbes, type SandboxProbes } from '../../activities/agents/host-sandboxes.js';
@@ -25,6 +24,7 @@ import { claudeInvocation, cliPath, codexInvocation } from '../fixtures/model-se
 import { addFilePatch } from '../fixtures/model-server/script.js';
 import { startModelServer } from '../fixtures/model-server/server.js';
 import { createRepo, git } from '../support/git-repo.js';
+import { failure, quietLogger } from '../support/activity-failure.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -63,21 +63,10 @@ function input(b: Box, agent: AgentSpec, extra: Partial<RunTaskInput> = {}): Run
   return { boardId: 'sandbox-board', taskId: 't1', type: 'build', description: 'Stay inside.', workdir: b.work, agent, ...extra };
 }
 
-const noop = () => undefined;
-const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
 
 function run(b: Box, taskInput: RunTaskInput, sandboxes: SandboxProbes = hostSandboxProbes): Promise<TaskOutcome> {
   const env = new MockActivityEnvironment({ attempt: 1, heartbeatTimeoutMs: 5_000 }, { logger: quietLogger });
   return env.run(createRunTask({ home: b.home, sandboxes }), taskInput);
-}
-
-async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  return error as ApplicationFailure;
 }
 
 async function exists(file: string): Promise<boolean> {

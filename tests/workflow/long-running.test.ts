@@ -7,13 +7,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BoardClient } from '../../src/client/board-client.js';
 import { SteeringRefused } from '../../src/errors.js';
 import type { BoardSpec, TaskSpec } from '../../src/core/board.js';
-import type { BoardStatus } from '../../src/core/run-state.js';
 import { gitSpec, makeBoard, type TestTask } from '../support/boards.js';
 import { createRepo, git, showFile } from '../support/git-repo.js';
 import { createHarness, type Harness } from '../support/harness.js';
+import { waitForStatus } from '../support/board-status.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -27,16 +26,6 @@ async function runs(dir: string, id: string): Promise<number> {
   return text.split('\n').filter(Boolean).length;
 }
 
-/** Polls the status (bounded) until `done` says so; returns the last status. */
-async function waitFor(boards: BoardClient, boardId: string, what: string, done: (s: BoardStatus) => boolean): Promise<BoardStatus> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const status = (await boards.snapshot(boardId, 5_000)).status;
-    if (status && done(status)) return status;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(status?.counts)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 function board(name: string, dir: string, tasks: TestTask[], overrides: Partial<BoardSpec> = {}): BoardSpec {
   return makeBoard(`${name}-${randomUUID().slice(0, 8)}`, dir, tasks.map((t) => ({ retry: { maxAttempts: 1 }, ...t })), overrides);
@@ -139,13 +128,13 @@ describe('steering a running board', () => {
       { id: 'long', command: gate(dir) },
     ]);
     const result = await h.run(b, async (boards) => {
-      await waitFor(boards, b.id, 'flaky to fail', (s) => s.counts.failed === 1 && s.counts.skipped === 1);
+      await waitForStatus(boards, b.id, 'flaky to fail', (s) => s.counts.failed === 1 && s.counts.skipped === 1);
       await expect(boards.retryTasks(b.id, ['long'])).rejects.toThrow(SteeringRefused);
       await expect(boards.retryTasks(b.id, ['nope'])).rejects.toThrow(/unknown task "nope"/);
       await fs.writeFile(path.join(dir, 'fixed'), '');
       const answer = await boards.retryTasks(b.id, ['flaky'], { by: 'ana@laptop' });
       expect(answer).toEqual({ retried: ['flaky'], revived: ['after'] });
-      await waitFor(boards, b.id, 'after to succeed', (s) => s.tasks.find((t) => t.id === 'after')?.state === 'succeeded');
+      await waitForStatus(boards, b.id, 'after to succeed', (s) => s.tasks.find((t) => t.id === 'after')?.state === 'succeeded');
       await fs.writeFile(path.join(dir, 'gate'), '');
     });
 
@@ -161,7 +150,7 @@ describe('steering a running board', () => {
     const b = board('add', dir, [{ id: 'base', command: gate(dir) }]);
     const extra = (id: string, dependsOn: string[]): TaskSpec => ({ ...makeBoard('x', dir, [{ id, dependsOn, command: counted(id) }]).tasks[0]! });
     const result = await h.run(b, async (boards) => {
-      await waitFor(boards, b.id, 'base to run', (s) => s.counts.running === 1);
+      await waitForStatus(boards, b.id, 'base to run', (s) => s.counts.running === 1);
       await expect(boards.addTasks(b.id, [extra('base', [])])).rejects.toThrow(/tasks\[0\]\.id: duplicate id "base" \(already on the board\)/);
       await expect(boards.addTasks(b.id, [extra('n1', ['ghost'])])).rejects.toThrow(/tasks\[0\]\.dependsOn\[0\]: unknown task "ghost"/);
       await expect(boards.addTasks(b.id, [extra('p', ['q']), extra('q', ['p'])])).rejects.toThrow(/dependency cycle: /);
@@ -184,10 +173,10 @@ describe('steering a running board', () => {
     const tasks = Array.from({ length: 6 }, (_, i) => ({ id: `t${i}`, command: `${gate(dir, `go${i}`)}; date +%s%3N > t${i}.end` }));
     const b = board('pause', dir, tasks, { maxParallel: 1 });
     const result = await h.run(b, async (boards) => {
-      await waitFor(boards, b.id, 't0 to run', (s) => s.counts.running === 1);
+      await waitForStatus(boards, b.id, 't0 to run', (s) => s.counts.running === 1);
       await boards.pause(b.id);
       await fs.writeFile(path.join(dir, 'go0'), '');
-      const paused = await waitFor(boards, b.id, 't0 to end', (s) => s.counts.succeeded === 1);
+      const paused = await waitForStatus(boards, b.id, 't0 to end', (s) => s.counts.succeeded === 1);
       expect(paused.paused).toBe(true);
       // Paused: with a free slot and five ready tasks, nothing starts.
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -195,7 +184,7 @@ describe('steering a running board', () => {
       await expect(boards.setMaxParallel(b.id, 0)).rejects.toThrow(/maxParallel: expected a whole number from 1 to 1000, got 0/);
       await boards.setMaxParallel(b.id, 3);
       await boards.resume(b.id);
-      const widened = await waitFor(boards, b.id, 'three tasks to run', (s) => s.counts.running === 3);
+      const widened = await waitForStatus(boards, b.id, 'three tasks to run', (s) => s.counts.running === 3);
       expect(widened).toMatchObject({ maxParallel: 3 });
       for (let i = 1; i < 6; i++) await fs.writeFile(path.join(dir, `go${i}`), '');
     });

@@ -6,11 +6,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BoardClient } from '../../src/client/board-client.js';
 import type { BoardSpec, TaskSpec } from '../../src/core/board.js';
-import type { BoardStatus } from '../../src/core/run-state.js';
 import { makeBoard } from '../support/boards.js';
 import { createHarness, type Harness } from '../support/harness.js';
+import { waitForStatus } from '../support/board-status.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -18,15 +17,6 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-async function waitFor(boards: BoardClient, boardId: string, what: string, done: (s: BoardStatus) => boolean): Promise<BoardStatus> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const status = (await boards.snapshot(boardId, 5_000)).status;
-    if (status && done(status)) return status;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(status?.counts)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const aggregateTask = (id: string, dependsOn: string[], aggregate: TaskSpec['aggregate']): Partial<TaskSpec> => ({ id, dependsOn, aggregate });
 
@@ -105,14 +95,14 @@ describe('breakpoints', () => {
     ]);
     board.breakpoints = ['held'];
     const result = await h.run(board, async (boards) => {
-      const paused = await waitFor(boards, board.id, 'the breakpoint', (s) => s.breakpoint === 'held');
+      const paused = await waitForStatus(boards, board.id, 'the breakpoint', (s) => s.breakpoint === 'held');
       expect(paused).toMatchObject({ paused: true });
       expect(paused.tasks.find((t) => t.id === 'held')!.state).toBe('pending');
       // A breakpoint set on the running board, on a task not started yet.
       await boards.setBreakpoint(board.id, 'later');
       await expect(boards.setBreakpoint(board.id, 'first')).rejects.toThrow(/task "first" is succeeded/);
       await boards.resume(board.id);
-      await waitFor(boards, board.id, 'the second breakpoint', (s) => s.breakpoint === 'later');
+      await waitForStatus(boards, board.id, 'the second breakpoint', (s) => s.breakpoint === 'later');
       await fs.access(path.join(dir, 'held.start'));
       await boards.resume(board.id);
       await fs.writeFile(path.join(dir, 'gate'), '');
