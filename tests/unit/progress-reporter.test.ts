@@ -31,6 +31,18 @@ describe('ProgressReporter', () => {
     expect(out.filter((l) => /t0 started|t0 succeeded|t1 started/.test(l))).toHaveLength(3);
   });
 
+  it('a task that started and finished between two polls still gets its started line', () => {
+    const { out, reporter } = capture();
+    reporter.update(board(['pending', 'pending']));
+    reporter.update(board(['succeeded', 'failed']));
+    expect(out.filter((l) => / started| succeeded| failed/.test(l)).map((l) => l.replace(/^\S+ \S+ /, ''))).toEqual([
+      't0 started',
+      't0 succeeded in 0ms',
+      't1 started',
+      't1 failed after 1 attempt: exit 1',
+    ]);
+  });
+
   it('on a big board prints failures only, at most failureLineLimit of them, then one line for the rest', () => {
     const { out, reporter } = capture({ failureLineLimit: 3 });
     const states: TaskState[] = Array.from({ length: 400 }, (_, i) => (i < 10 ? 'failed' : i < 300 ? 'succeeded' : 'running'));

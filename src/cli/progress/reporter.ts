@@ -60,6 +60,7 @@ export class ProgressReporter {
       const before = this.seen.get(task.id) ?? 'pending';
       if (before === task.state) continue;
       this.seen.set(task.id, task.state);
+      if (perTask && ranUnseen(before, task)) lines.push(describeChange({ ...task, state: 'running' }));
       const line = perTask ? describeChange(task) : this.failureLine(task);
       if (line) lines.push(line);
     }
@@ -115,6 +116,15 @@ export class ProgressReporter {
     this.footer?.clear();
     this.out.write(`${text}\n`);
   }
+}
+
+/**
+ * A task can start and finish between two polls; it still gets its "started" line, so what the
+ * log shows does not depend on how fast the task was.
+ */
+function ranUnseen(before: TaskStatus['state'], task: TaskStatus): boolean {
+  const ran = task.state === 'succeeded' || task.state === 'failed' || task.state === 'conflicted';
+  return before === 'pending' && ran && task.attempts > 0;
 }
 
 function stamp(): string {
