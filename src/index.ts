@@ -27,7 +27,7 @@ export { connectClient, connectWorkerConnection, resolveConnection, type Connect
 export { todoneHome } from './data-dir.js';
 
 // A worker that runs boards (workflows and task activities) on a task queue.
-export { createTodoneWorker, type TodoneWorkerOptions } from '../worker/create-worker.js';
+export { createTodoneWorker, TodoneWorker, type TodoneWorkerOptions } from '../worker/create-worker.js';
 
 // The wire contract: workflow type, queue, id rule, input, queries, signals, updates, search attributes.
 export * from '../workflows/api.js';

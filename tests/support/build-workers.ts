@@ -7,14 +7,14 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { BoardClient } from '../../src/client/board-client.js';
-import { createTodoneWorker } from '../../worker/create-worker.js';
+import { createTodoneWorker, type TodoneWorker } from '../../worker/create-worker.js';
 import { installRuntime } from '../../worker/runtime.js';
 
 export interface RunningWorker {
-  worker: Worker;
+  worker: TodoneWorker;
   /** Shuts the worker down and waits (bounded) until it has stopped. */
   stop(): Promise<void>;
 }

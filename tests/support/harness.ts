@@ -8,7 +8,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { BoardClient } from '../../src/client/board-client.js';
 import type { BoardSpec } from '../../src/core/board.js';
@@ -59,7 +59,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
 
   async function withWorker<T>(fn: (boards: BoardClient, taskQueue: string) => Promise<T>): Promise<T> {
     const taskQueue = `test-${randomUUID()}`;
-    const worker: Worker = await createTodoneWorker({
+    const worker = await createTodoneWorker({
       connection: nativeConnection,
       namespace: 'default',
       taskQueue,

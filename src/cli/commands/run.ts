@@ -5,11 +5,10 @@
  */
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Worker } from '@temporalio/worker';
 import { loadBoardFile } from '../../board/load.js';
 import type { SchedulingPolicy } from '../../core/board.js';
 import { connectWorkerConnection } from '../../../temporal/connection.js';
-import { createTodoneWorker } from '../../../worker/create-worker.js';
+import { createTodoneWorker, type TodoneWorker } from '../../../worker/create-worker.js';
 import { failOverDeadWorkers } from '../../../worker/failover.js';
 import { installRuntime } from '../../../worker/runtime.js';
 import { sandboxReport } from '../../../worker/sandbox-report.js';
@@ -52,7 +51,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
   // Before anything native starts: the SDK's and its core's log lines go to the log file, not stdout.
   if (options.worker !== false) installRuntime({ write: (line) => io.diagnostics.write(line) });
   const session = await openSession(io, { taskQueue: options.taskQueue });
-  let worker: Worker | undefined;
+  let worker: TodoneWorker | undefined;
   let workerRun: Promise<void> | undefined;
   let sweep: Promise<unknown> | undefined;
   const stopWorker = async () => {

@@ -1,0 +1,62 @@
+/**
+ * A Todone worker is several Temporal Workers in one process: one on the board queue (workflows
+ * and any task), one per capability queue and one on the process's own queue (activities only).
+ * They start, run and stop as one; if one fails the others are shut down and the failure is
+ * what `run()` rejects with.
+ */
+import type { Worker } from '@temporalio/worker';
+
+export type TodoneWorkerState = ReturnType<Worker['getState']>;
+
+export class TodoneWorker {
+  constructor(
+    /** The Worker on the board queue: workflows run here. */
+    readonly main: Worker,
+    /** Activity-only Workers on the capability queues and the worker's own queue. */
+    readonly extras: readonly Worker[],
+    /** Every task queue this worker polls, the board queue first. */
+    readonly taskQueues: readonly string[],
+    /** The worker's own queue: steps that must run on this process go there. */
+    readonly ownQueue: string,
+  ) {}
+
+  get all(): readonly Worker[] {
+    return [this.main, ...this.extras];
+  }
+
+  getState(): TodoneWorkerState {
+    return this.main.getState();
+  }
+
+  shutdown(): void {
+    for (const worker of this.all) if (worker.getState() === 'RUNNING') worker.shutdown();
+  }
+
+  async run(): Promise<void> {
+    const runs = this.all.map((worker) =>
+      worker.run().catch((error: unknown) => {
+        this.shutdown();
+        throw error;
+      }),
+    );
+    // One Worker stopping (a signal, shutdown(), a fatal error) stops the others.
+    await Promise.race(runs.map((run) => run.finally(() => this.shutdown())));
+    await Promise.all(runs);
+  }
+
+  /** Runs until `fn` settles, with Worker.runUntil's semantics (the main Worker stopping first fails it). */
+  async runUntil<T>(fn: Promise<T> | (() => Promise<T>)): Promise<T> {
+    const extras = this.extras.map((worker) =>
+      worker.run().catch((error: unknown) => {
+        this.shutdown();
+        throw error;
+      }),
+    );
+    try {
+      return await this.main.runUntil(fn);
+    } finally {
+      for (const worker of this.extras) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await Promise.all(extras);
+    }
+  }
+}
