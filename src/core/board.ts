@@ -129,6 +129,11 @@ export interface TaskSpec {
    * the first to pass its checks, the one that changed fewest lines, or the most common result.
    */
   candidates?: { count: number; agents: AgentSpec[]; pick: 'first' | 'smallest' | 'vote' };
+  /**
+   * Capabilities a worker must offer to run this task (`todone worker --capability gpu`), sorted;
+   * absent or empty: any worker. See src/core/capabilities.ts for how it routes.
+   */
+  requires?: string[];
   /** This task's own cap on tokens and money, across all its attempts. */
   budget?: BudgetSpec;
   /**
