@@ -23,9 +23,9 @@ import { confinedArgv } from './process/sandbox.js';
 import { runValidation } from './process/validation.js';
 import { Redactor, redactDeep } from './secrets/redact.js';
 import { missingEnvMessage, resolveEnv, type ResolvedEnv } from './secrets/resolve-env.js';
-import { budgetBlocks, earlierUsage, recordUsage } from './usage-ledger.js';
-import { addUsage } from '../src/core/usage.js';
+import { AttemptFacts, attemptHost, budgetBlocks } from './attempt-facts.js';
 import { prepareOutputFiles, readTaskOutput } from './task-output.js';
+import { asTaskOutcome } from '../src/core/outcome.js';
 import { FAILURE_TYPES, type RunTaskInput, type TaskOutcome } from './types.js';
 
 export interface RunTaskDeps {
@@ -41,31 +41,46 @@ export function createRunTask(deps: RunTaskDeps) {
   const attemptOnce = createAttempt(deps);
   const workerEnv = deps.env ?? process.env;
   return async function runTask(input: RunTaskInput): Promise<TaskOutcome> {
+    const ctx = Context.current();
     const resolved = resolveEnv(input.agent.env, workerEnv);
     // Whatever leaves this activity (result, failure, heartbeats) and whatever it writes holds no secret value.
     const redactor = new Redactor('secrets' in resolved ? resolved.secrets : []);
+    const logPath = path.join(taskDataDir(deps.home, input.boardId, input.taskId), `attempt-${ctx.info.attempt}.log`);
+    const facts = new AttemptFacts(ctx.info, attemptHost(ctx), logPath);
     try {
-      return redactDeep(await attemptOnce(input, resolved, redactor), redactor);
+      const outcome = await attemptOnce(input, resolved, redactor, facts);
+      facts.end();
+      return redactDeep({ ...outcome, ...facts.outcome() }, redactor);
     } catch (error) {
-      throw redactFailure(error, redactor);
+      if (!facts.begun) throw finalFailure(error, redactor);
+      // The next attempt, wherever it runs, learns what this one spent from these details.
+      facts.handOn(ctx);
+      throw finalFailure(error, redactor, facts);
     }
   };
 }
 
-/** A failure's message and outcome, redacted (they are built from the redacted log, but a message may quote more). */
-function redactFailure(error: unknown, redactor: Redactor): unknown {
-  if (!redactor.active || !(error instanceof ApplicationFailure)) return error;
+/**
+ * A failure as it leaves the attempt: its outcome completed with the usage and runs so far, its
+ * message and outcome redacted (they are built from the redacted log, but a message may quote more).
+ */
+function finalFailure(error: unknown, redactor: Redactor, facts?: AttemptFacts): unknown {
+  if (!(error instanceof ApplicationFailure)) return error;
+  const outcome = asTaskOutcome(error.details?.[0]);
+  const withFacts = facts && outcome ? { ...outcome, ...facts.outcome() } : undefined;
+  if (!redactor.active && !withFacts) return error;
+  const details = withFacts ? [withFacts, ...(error.details ?? []).slice(1)] : (error.details ?? []);
   return ApplicationFailure.create({
     type: error.type ?? undefined,
     message: redactor.redact(error.message),
     nonRetryable: error.nonRetryable === true,
-    details: redactDeep(error.details ?? [], redactor),
+    details: redactDeep(details, redactor),
     ...(error.cause ? { cause: error.cause } : {}),
   });
 }
 
 function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = process.env }: RunTaskDeps) {
-  return async function attemptOnce(input: RunTaskInput, resolved: ResolvedEnv, redactor: Redactor): Promise<TaskOutcome> {
+  return async function attemptOnce(input: RunTaskInput, resolved: ResolvedEnv, redactor: Redactor, facts: AttemptFacts): Promise<TaskOutcome> {
     const ctx = Context.current();
     const attempt = ctx.info.attempt;
     const started = Date.now();
@@ -73,24 +88,26 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
     await fs.mkdir(dir, { recursive: true });
     const pidFile = path.join(dir, 'process.json');
     const taskKey = `${input.boardId}/${input.taskId}`;
-    // Independent reads, awaited together: each file hop waits its turn on a busy worker's event loop.
-    const [, earlier] = await Promise.all([killLeftover(pidFile, `TODONE_TASK_KEY=${taskKey}`), earlierUsage(dir, attempt)]);
-    if ('missing' in resolved) throw invalid(missingEnvMessage(resolved.missing), { attempts: attempt });
+    await killLeftover(pidFile, `TODONE_TASK_KEY=${taskKey}`);
+    if ('missing' in resolved) throw invalid(missingEnvMessage(resolved.missing), { attempts: attempt, ...facts.earlierOutcome() });
     const agentEnv = resolved.env;
-    const blocked = budgetBlocks(input.budgets, earlier);
+    const blocked = budgetBlocks(input.budgets, facts.earlier.usage);
     if (blocked) {
       throw ApplicationFailure.create({
         type: FAILURE_TYPES.budgetExhausted,
         message: blocked,
         nonRetryable: true,
-        details: [{ attempts: attempt - 1, ...(earlier ? { usage: earlier } : {}) } satisfies TaskOutcome],
+        // This attempt ran nothing: it is neither counted nor listed.
+        details: [{ attempts: attempt - 1, ...facts.earlierOutcome() } satisfies TaskOutcome],
       });
     }
+    // From here on this attempt is listed: even if its worker dies, the next attempt sees where it ran.
+    facts.begin(ctx);
 
     // A retry must not build on what the failed attempt left in the worktree.
     if (input.worktree && attempt > 1) await prepareWorktree(input.worktree);
 
-    const logPath = path.join(dir, `attempt-${attempt}.log`);
+    const logPath = facts.run.log;
     const validationLog = validationLogPath(dir, attempt);
     // Run together; their errors are still raised in the order the steps used to run one after another.
     const [removed, workdirOk, written] = await Promise.allSettled([
@@ -156,15 +173,17 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
       logPath,
       onProgress: (progress) => {
         idle.observe(progress.outputBytes);
-        ctx.heartbeat({ phase: 'agent', ...progress });
+        ctx.heartbeat(facts.details({ phase: 'agent', ...progress }));
       },
     });
     idle.stop();
 
     // Only the end of the log is read back: the agent may have printed gigabytes.
     const agentReport: AgentReport = hasOutputParser(input.agent) && outcome.kind !== 'spawn-error' ? parseAgentOutput(input.agent, await readLogTail(logPath)) : {};
-    await recordUsage(dir, attempt, agentReport.usage);
-    const usage = addUsage(earlier, agentReport.usage);
+    facts.recordUsage(agentReport.usage);
+    // Said at once, so that a retry counts this usage even if the rest of the attempt is lost.
+    ctx.heartbeat(facts.details({ phase: 'agent-done' }));
+    // Usage and runs are added to whatever leaves the attempt (runTask), from the facts.
     const report: TaskOutcome = {
       attempts: attempt,
       logPath,
@@ -172,7 +191,6 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
       durationMs: outcome.durationMs,
       outputTail: outcome.tail.tail,
       outputBytes: outcome.tail.bytes,
-      ...(usage ? { usage } : {}),
       ...(agentReport.summary ? { summary: agentReport.summary } : {}),
     };
     if (idle.fired && !ctx.cancellationSignal.aborted) {
@@ -199,7 +217,7 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
       env: { ...input.env, ...todoneEnv },
       ...(confinement ? { confine: (file: string, args: readonly string[]) => confinedArgv(confinement, file, args) } : {}),
       logPath: validationLog,
-      onProgress: (progress) => ctx.heartbeat({ phase: 'validate', ...progress }),
+      onProgress: (progress) => ctx.heartbeat(facts.details({ phase: 'validate', ...progress })),
     });
     if (validation.kind === 'aborted') ctx.cancellationSignal.throwIfAborted();
     const validated = {

@@ -45,6 +45,35 @@ export interface TaskOutcome {
   output?: unknown;
   /** An aggregate task: how its dependencies' outputs were combined (conflicts, votes). */
   aggregation?: AggregateReport;
+  /**
+   * Where each attempt ran and left its log, oldest first, the last MAX_RUNS only: on a fleet
+   * every attempt may land on another machine, and its log stays on that machine's disk.
+   */
+  runs?: AttemptRun[];
+}
+
+/** One attempt of the task activity: the worker that ran it and its log on that worker's disk. */
+export interface AttemptRun {
+  /** The activity's attempt number (counting restarts from 1 in each conflict round or candidate). */
+  attempt: number;
+  /** The worker's identity, `<pid>@<hostname>#<id>`: the machine and the process. */
+  host: string;
+  /** The attempt's log, a path on that host. */
+  log: string;
+  startedAt?: number;
+  /** Unset for an attempt whose worker died or that is still running. */
+  endedAt?: number;
+  /** What this attempt's agent reported spending. */
+  usage?: Usage;
+}
+
+/** Enough attempts to see where a task keeps failing, few enough to keep payloads small. */
+export const MAX_RUNS = 10;
+
+/** `runs` combined, oldest first, bounded to the last MAX_RUNS. */
+export function keepRuns(...lists: (readonly AttemptRun[] | undefined)[]): AttemptRun[] | undefined {
+  const all = lists.flatMap((list) => list ?? []);
+  return all.length ? all.slice(-MAX_RUNS) : undefined;
 }
 
 export interface ValidationRecord {
@@ -79,21 +108,26 @@ export interface TaskCommit {
 }
 
 /** What adds up across the stages of one task, whichever stage's facts are kept. */
-export type Spend = Pick<TaskOutcome, 'attempts' | 'usage'>;
+export type Spend = Pick<TaskOutcome, 'attempts' | 'usage' | 'runs'>;
 
 /**
  * The one way stages of a task combine (attempts of an activity, conflict rounds, candidates):
- * `later` tells what the task produced, and attempts and usage are totalled with `earlier`.
+ * `later` tells what the task produced, attempts and usage are totalled with `earlier`, and the
+ * runs of both are listed (the last MAX_RUNS).
  */
 export function accumulate(earlier: Spend | undefined, later: TaskOutcome): TaskOutcome {
   if (!earlier) return later;
   const usage = addUsage(earlier.usage, later.usage);
-  return { ...later, attempts: earlier.attempts + later.attempts, ...(usage ? { usage } : {}) };
+  const runs = keepRuns(earlier.runs, later.runs);
+  return { ...later, attempts: earlier.attempts + later.attempts, ...(usage ? { usage } : {}), ...(runs ? { runs } : {}) };
 }
 
-/** Attempts and usage of several stages, e.g. every candidate of a best-of-N round. */
+/** Attempts, usage and runs of several stages, e.g. every candidate of a best-of-N round. */
 export function totalSpend(stages: readonly Spend[]): Spend {
-  return stages.reduce<Spend>((sum, s) => accumulate(sum, { attempts: s.attempts, ...(s.usage ? { usage: s.usage } : {}) }), { attempts: 0 });
+  return stages.reduce<Spend>(
+    (sum, s) => accumulate(sum, { attempts: s.attempts, ...(s.usage ? { usage: s.usage } : {}), ...(s.runs ? { runs: s.runs } : {}) }),
+    { attempts: 0 },
+  );
 }
 
 /** 'any': whatever JSON the task left. */
@@ -120,6 +154,7 @@ const FIELD_TYPES: Record<keyof TaskOutcome, FieldType> = {
   worktree: 'string',
   output: 'any',
   aggregation: 'object',
+  runs: 'object',
 };
 
 /**

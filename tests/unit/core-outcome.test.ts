@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, type TaskSpec } from '../../src/core/board.js';
-import { accumulate, asTaskOutcome, totalSpend, type TaskOutcome } from '../../src/core/outcome.js';
+import { MAX_RUNS, accumulate, asTaskOutcome, totalSpend, type AttemptRun, type TaskOutcome } from '../../src/core/outcome.js';
 import { BoardScheduler } from '../../src/core/scheduler.js';
 import { failureOutcome, successOutcome } from '../../workflows/failures.js';
 
@@ -29,6 +29,10 @@ const EVERY_FIELD: Required<TaskOutcome> = {
   worktree: '/trees/t',
   output: { findings: ['a', 'b'] },
   aggregation: { kind: 'vote', votes: [{ value: 'yes', count: 2, from: ['x', 'y'] }] },
+  runs: [
+    { attempt: 1, host: '11@host-a#aaaaaa', log: '/a/attempt-1.log', startedAt: 50, endedAt: 90, usage: { inputTokens: 4, outputTokens: 1 } },
+    { attempt: 2, host: '22@host-b#bbbbbb', log: '/b/attempt-2.log', startedAt: 100 },
+  ],
 };
 
 const task: TaskSpec = {
@@ -87,5 +91,19 @@ describe('one outcome type', () => {
     expect(accumulate(undefined, second)).toBe(second);
     expect(totalSpend([first, second, { attempts: 4 }])).toEqual({ attempts: 7, usage: { inputTokens: 15, outputTokens: 3, costUsd: 0.5 } });
     expect(totalSpend([])).toEqual({ attempts: 0 });
+  });
+
+  it('lists the runs of every stage, oldest first, and keeps only the last few', () => {
+    const run = (attempt: number, host: string): AttemptRun => ({ attempt, host, log: `/${host}/attempt-${attempt}.log` });
+    const first: TaskOutcome = { attempts: 2, runs: [run(1, 'a'), run(2, 'b')] };
+    const second: TaskOutcome = { attempts: 1, runs: [run(1, 'c')] };
+    expect(accumulate(first, second).runs).toEqual([run(1, 'a'), run(2, 'b'), run(1, 'c')]);
+    expect(accumulate(first, { attempts: 1 }).runs).toEqual(first.runs);
+    expect(totalSpend([first, second]).runs?.map((r) => r.host)).toEqual(['a', 'b', 'c']);
+    const many: TaskOutcome = { attempts: 12, runs: Array.from({ length: 12 }, (_, i) => run(i + 1, 'h')) };
+    const kept = accumulate(first, many).runs!;
+    expect(kept).toHaveLength(MAX_RUNS);
+    expect(kept.at(-1)).toEqual(run(12, 'h'));
+    expect(kept[0]).toEqual(run(3, 'h'));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budgetBlocks } from '../../activities/usage-ledger.js';
+import { budgetBlocks } from '../../activities/attempt-facts.js';
 import { addUsage, budgetSpent, totalTokens } from '../../src/core/usage.js';
 
 describe('usage and budgets', () => {

@@ -1,0 +1,127 @@
+/**
+ * What an attempt of the task activity must know about the attempts before it (what they spent,
+ * where they ran), carried in the activity's heartbeat details. Temporal hands a retry the last
+ * details its previous attempt recorded, on whichever worker the retry lands, so budgets hold and
+ * the runs are listed across a fleet with nothing read from one machine's disk.
+ *
+ * Every heartbeat carries the facts, and a failing attempt records its final facts just before it
+ * throws: the SDK sends the last details with the failure (the worker flushes a heartbeat that
+ * throttling held back, and Core reports the latest details in the failure request), which
+ * tests/workflow/fleet-attempts.test.ts checks. An attempt whose worker died counts what its last
+ * heartbeat said: that it started, on which host, and no usage, since an agent's usage is read
+ * only once it has exited.
+ */
+import os from 'node:os';
+import type { Context, Info } from '@temporalio/activity';
+import { keepRuns, type AttemptRun, type TaskOutcome } from '../src/core/outcome.js';
+import { addUsage, budgetSpent, type Usage } from '../src/core/usage.js';
+import type { RunTaskInput } from './types.js';
+
+/** What every heartbeat of the task activity carries under `facts`. */
+export interface CarriedFacts {
+  /** Usage of every attempt so far, this one's included once its agent has reported. */
+  usage?: Usage;
+  runs?: AttemptRun[];
+}
+
+export class AttemptFacts {
+  readonly earlier: CarriedFacts;
+  readonly run: AttemptRun;
+  /** Set once the attempt runs something: an attempt refused before that is not listed. */
+  begun = false;
+
+  constructor(info: Pick<Info, 'attempt' | 'heartbeatDetails'>, host: string, log: string, now = Date.now()) {
+    this.earlier = carriedFacts(info.heartbeatDetails);
+    this.run = { attempt: info.attempt, host, log, startedAt: now };
+  }
+
+  /** Usage of the earlier attempts and of this one as far as its agent has reported. */
+  get usage(): Usage | undefined {
+    return addUsage(this.earlier.usage, this.run.usage);
+  }
+
+  /** Lists this attempt in the facts at once, so that even a worker's death leaves where it ran. */
+  begin(ctx: Pick<Context, 'heartbeat'>, now = Date.now()): void {
+    this.begun = true;
+    this.run.startedAt = now;
+    ctx.heartbeat(this.details({ phase: 'start' }));
+  }
+
+  recordUsage(usage: Usage | undefined): void {
+    if (usage) this.run.usage = usage;
+  }
+
+  end(now = Date.now()): void {
+    this.run.endedAt ??= now;
+  }
+
+  /** The facts with this attempt's run, for a heartbeat or the outcome. */
+  carried(): CarriedFacts {
+    const usage = this.usage;
+    return { ...(usage ? { usage } : {}), runs: keepRuns(this.earlier.runs, [{ ...this.run }]) ?? [] };
+  }
+
+  /** A heartbeat's details: the progress of the moment and the facts a retry needs. */
+  details(progress: Record<string, unknown>): Record<string, unknown> {
+    return { ...progress, facts: this.carried() };
+  }
+
+  /** Records this attempt's final facts so that the next attempt receives them. */
+  handOn(ctx: Pick<Context, 'heartbeat'>): void {
+    this.end();
+    ctx.heartbeat(this.details({ phase: 'ended' }));
+  }
+
+  /** Usage and runs for the attempt's outcome. */
+  outcome(): Pick<TaskOutcome, 'usage' | 'runs'> {
+    return this.carried();
+  }
+
+  /** What the earlier attempts spent and where they ran, for an attempt that does not run (budget used up). */
+  earlierOutcome(): Pick<TaskOutcome, 'usage' | 'runs'> {
+    return { ...(this.earlier.usage ? { usage: this.earlier.usage } : {}), ...(this.earlier.runs ? { runs: this.earlier.runs } : {}) };
+  }
+}
+
+/** The worker's identity (machine and process) as Temporal knows it, or pid@hostname outside a worker. */
+export function attemptHost(ctx: Pick<Context, 'client'>): string {
+  try {
+    return ctx.client.options.identity;
+  } catch {
+    // A MockActivityEnvironment has no client.
+    return `${process.pid}@${os.hostname()}`;
+  }
+}
+
+/**
+ * The facts in a previous attempt's heartbeat details, checked rather than cast: details from a
+ * version of Todone that kept them on disk, or from a heartbeat before any facts, give none.
+ */
+export function carriedFacts(details: unknown): CarriedFacts {
+  const facts = isObject(details) ? details.facts : undefined;
+  if (!isObject(facts)) return {};
+  const usage = isUsage(facts.usage) ? facts.usage : undefined;
+  const runs = Array.isArray(facts.runs) ? keepRuns(facts.runs.filter(isRun)) : undefined;
+  return { ...(usage ? { usage } : {}), ...(runs ? { runs } : {}) };
+}
+
+/** Why an attempt must not start, or undefined when every budget has room left. */
+export function budgetBlocks(budgets: RunTaskInput['budgets'], earlier: Usage | undefined): string | undefined {
+  if (!budgets) return undefined;
+  const board = budgetSpent(addUsage(budgets.boardSpent, earlier), budgets.board);
+  if (board) return `board budget used up: ${board}`;
+  const task = budgetSpent(addUsage(budgets.taskSpent, earlier), budgets.task);
+  return task ? `task budget used up: ${task}` : undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isUsage(value: unknown): value is Usage {
+  return isObject(value) && typeof value.inputTokens === 'number' && typeof value.outputTokens === 'number';
+}
+
+function isRun(value: unknown): value is AttemptRun {
+  return isObject(value) && typeof value.attempt === 'number' && typeof value.host === 'string' && typeof value.log === 'string';
+}

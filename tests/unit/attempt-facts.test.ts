@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { AttemptFacts, carriedFacts } from '../../activities/attempt-facts.js';
+import { MAX_RUNS } from '../../src/core/outcome.js';
+
+/** Records heartbeats as the activity context would send them. */
+function recorder() {
+  const beats: unknown[] = [];
+  return { beats, heartbeat: (details?: unknown) => void beats.push(details) };
+}
+
+describe('what one attempt hands the next through its heartbeat details', () => {
+  it('a first attempt lists itself when it begins and hands on its usage and end when it fails', () => {
+    const ctx = recorder();
+    const facts = new AttemptFacts({ attempt: 1, heartbeatDetails: undefined }, '7@host-a#abc', '/a/attempt-1.log', 10);
+    expect(facts.earlier).toEqual({});
+    facts.begin(ctx, 20);
+    expect(ctx.beats).toEqual([{ phase: 'start', facts: { runs: [{ attempt: 1, host: '7@host-a#abc', log: '/a/attempt-1.log', startedAt: 20 }] } }]);
+
+    facts.recordUsage({ inputTokens: 100, outputTokens: 10 });
+    facts.handOn(ctx);
+    const last = ctx.beats.at(-1) as { phase: string; facts: unknown };
+    expect(last.phase).toBe('ended');
+    expect(carriedFacts(last)).toEqual({
+      usage: { inputTokens: 100, outputTokens: 10 },
+      runs: [{ attempt: 1, host: '7@host-a#abc', log: '/a/attempt-1.log', startedAt: 20, endedAt: expect.any(Number) as number, usage: { inputTokens: 100, outputTokens: 10 } }],
+    });
+  });
+
+  it('a retry on another host starts from what the last heartbeat said and adds its own', () => {
+    const handedOn = { phase: 'ended', facts: { usage: { inputTokens: 100, outputTokens: 10, costUsd: 0.5 }, runs: [{ attempt: 1, host: 'a', log: '/a/1.log' }] } };
+    const facts = new AttemptFacts({ attempt: 2, heartbeatDetails: handedOn }, 'b', '/b/2.log');
+    expect(facts.earlier.usage).toEqual({ inputTokens: 100, outputTokens: 10, costUsd: 0.5 });
+    facts.recordUsage({ inputTokens: 1, outputTokens: 1, costUsd: 0.25 });
+    const { usage, runs } = facts.outcome();
+    expect(usage).toEqual({ inputTokens: 101, outputTokens: 11, costUsd: 0.75 });
+    expect(runs?.map((r) => [r.attempt, r.host, r.log])).toEqual([
+      [1, 'a', '/a/1.log'],
+      [2, 'b', '/b/2.log'],
+    ]);
+    // An attempt refused before it runs reports the earlier attempts alone.
+    expect(facts.earlierOutcome()).toEqual({ usage: handedOn.facts.usage, runs: handedOn.facts.runs });
+  });
+
+  it('an attempt whose worker died before it reported usage counts as none, but is still listed', () => {
+    const died = { phase: 'agent', outputBytes: 10, facts: { usage: { inputTokens: 5, outputTokens: 5 }, runs: [{ attempt: 1, host: 'a', log: '/1' }, { attempt: 2, host: 'b', log: '/2', startedAt: 1 }] } };
+    const facts = new AttemptFacts({ attempt: 3, heartbeatDetails: died }, 'c', '/3');
+    expect(facts.usage).toEqual({ inputTokens: 5, outputTokens: 5 });
+    expect(facts.carried().runs?.map((r) => r.host)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('ignores details that carry no facts or malformed ones, and keeps the runs bounded', () => {
+    expect(carriedFacts(undefined)).toEqual({});
+    expect(carriedFacts({ phase: 'agent', outputBytes: 3 })).toEqual({});
+    expect(carriedFacts({ facts: { usage: { inputTokens: 'many' }, runs: [{ attempt: 1 }, 'x'] } })).toEqual({});
+    const runs = Array.from({ length: 15 }, (_, i) => ({ attempt: i + 1, host: 'h', log: `/${i + 1}` }));
+    expect(carriedFacts({ facts: { runs } }).runs).toHaveLength(MAX_RUNS);
+    const facts = new AttemptFacts({ attempt: 16, heartbeatDetails: { facts: { runs } } }, 'h', '/16');
+    expect(facts.carried().runs).toHaveLength(MAX_RUNS);
+    expect(facts.carried().runs?.at(-1)?.attempt).toBe(16);
+  });
+});
