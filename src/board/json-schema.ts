@@ -8,7 +8,8 @@
  */
 import { z } from 'zod';
 import { CUSTOM_PLACEHOLDERS } from '../core/board.js';
-import { agentSchema, boardObjectSchema, taskSchema } from './schema.js';
+import { CAPABILITY_PATTERN } from '../core/capabilities.js';
+import { agentSchema, boardObjectSchema, requiresSchema, taskSchema } from './schema.js';
 
 type Json = Record<string, unknown>;
 
@@ -42,6 +43,7 @@ function shorthands(): Map<z.core.$ZodType, (written: Json) => Json> {
   const atLeastOne = (written: Json) => ({ ...written, minItems: 1 });
   return new Map<z.core.$ZodType, (written: Json) => Json>([
     [dependsOn, either({ type: 'string', description: 'One task id: the same as a list of one.' })],
+    [requiresSchema, either({ type: 'string', pattern: CAPABILITY_PATTERN.source, description: 'One capability: the same as a list of one.' })],
     [agent, either({ type: 'string', pattern: '\\S', description: 'A shell command: the same as { kind: shell, command: ... }.' })],
     [validateList, either({ type: 'string', pattern: '\\S', description: 'One command: the same as a list of one.' })],
     [validateEntry, either({ type: 'string', pattern: '\\S', description: 'A required check: the same as { run: ... }.' })],

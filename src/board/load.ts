@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AgentConfinement, AgentSpec, BoardSpec, GitSpec, RetrySpec, SchedulingPolicy, TaskSpec, TaskType, ValidateSpec } from '../core/board.js';
 import { CHANGING_TASK_TYPES, DEFAULTS, slugify } from '../core/board.js';
+import { normaliseCapabilities } from '../core/capabilities.js';
 import { formatDuration } from '../core/duration.js';
 import { todoneHome } from '../data-dir.js';
 import type { Issue } from '../errors.js';
@@ -147,6 +148,7 @@ function buildTask(task: RawTask, index: number, board: RawBoard, baseDir: strin
     validate: [...(board.validators?.[type] ?? []), ...(task.validate ?? [])].map(buildValidate),
     ...(task.budget ? { budget: task.budget } : {}),
     ...buildCandidates(task, index, board, baseDir, confinement, issues),
+    ...requires(task, type, board),
     // Only a git board can tell what a task changed.
     ...(board.repo !== undefined ? { expectChanges: expectChanges(task, type, board) } : {}),
   };
@@ -173,6 +175,8 @@ function buildAggregateTask(task: RawTask, index: number, board: RawBoard, issue
     heartbeatTimeoutMs: task.heartbeatTimeout ?? board.heartbeatTimeout ?? DEFAULTS.heartbeatTimeoutMs,
     validate: [],
     aggregate: typeof aggregate === 'object' ? { reduce: aggregate.reduce } : aggregate,
+    // Only a reduce command runs on a worker; concat, merge and vote are computed by the workflow.
+    ...(typeof aggregate === 'object' ? requires(task, task.type ?? 'analyze', board) : {}),
     ...(board.repo !== undefined ? { expectChanges: false } : {}),
   };
 }
@@ -182,6 +186,18 @@ function expectChanges(task: RawTask, type: TaskType, board: RawBoard): boolean 
   const boardSetting = board.expectChanges;
   const forType = typeof boardSetting === 'object' ? boardSetting[type] : boardSetting;
   return task.expectChanges ?? forType ?? CHANGING_TASK_TYPES.includes(type);
+}
+
+/**
+ * The task's own list replaces the board's (so `requires: []` lets one task run anywhere), then the
+ * board's for its type, then the board's for all. Sorted and without repeats, so one set always
+ * names one queue; absent when empty, so a plain task's activity options stay what they were.
+ */
+function requires(task: RawTask, type: TaskType, board: RawBoard): Pick<TaskSpec, 'requires'> {
+  const boardSetting = board.requires;
+  const forType = boardSetting === undefined || Array.isArray(boardSetting) ? boardSetting : boardSetting[type];
+  const names = normaliseCapabilities(task.requires ?? forType ?? []);
+  return names.length > 0 ? { requires: names } : {};
 }
 
 /** Best of N: several agents try the task side by side in their own worktrees; one result is kept. */

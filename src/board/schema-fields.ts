@@ -36,6 +36,8 @@ function unwrap(schema: z.ZodType, value: unknown): z.ZodType {
       node = (node.in instanceof z.ZodTransform ? node.out : node.in) as z.ZodType;
     } else if (node instanceof z.ZodDiscriminatedUnion) {
       node = optionFor(node, value);
+    } else if (node instanceof z.ZodUnion) {
+      node = mappingOption(node, value);
     } else {
       return node;
     }
@@ -56,6 +58,20 @@ function optionFor(union: z.ZodDiscriminatedUnion, value: unknown): z.ZodType {
     return values?.has(given) ?? false;
   });
   return match ?? options[0]!;
+}
+
+/**
+ * A setting written either as a value or as a mapping (`expectChanges`, `requires`): the keys
+ * reported unknown belong to the mapping, so a mapping's value reads through to that option.
+ */
+function mappingOption(union: z.ZodUnion, value: unknown): z.ZodType {
+  const options = union.options as readonly z.ZodType[];
+  if (!isObject(value) || Array.isArray(value)) return options[0]!;
+  const mapping = options.find((option) => {
+    const inner = unwrap(option, value);
+    return inner instanceof z.ZodObject || inner instanceof z.ZodRecord;
+  });
+  return mapping ?? options[0]!;
 }
 
 function childOf(node: z.ZodType, segment: PathSegment): z.ZodType | undefined {

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { AGENT_KINDS, CUSTOM_PLACEHOLDERS, SANDBOX_MODES, TASK_TYPES, type CliAgentSpec } from '../core/board.js';
+import { CAPABILITY_PATTERN, MAX_CAPABILITIES, normaliseCapabilities } from '../core/capabilities.js';
 import { parseDuration } from '../core/duration.js';
 import { withRule } from '../core/rule-schema.js';
 import type { Rule } from '../core/rules.js';
@@ -195,6 +196,21 @@ function byTaskType<T extends z.ZodType>(value: T, what: string) {
   return z.partialRecord(z.enum(TASK_TYPES), value, expected(`a mapping of task types to ${what}`));
 }
 
+const capabilityName = expected('a capability name (lowercase letters, digits, ".", "_", "-"; at most 40 characters)');
+
+/**
+ * `requires: gpu` is read as `requires: [gpu]`. A worker offers at most MAX_CAPABILITIES, so a task
+ * requiring more could never run: refused here rather than left waiting forever.
+ */
+export const requiresSchema = z.preprocess(
+  (value) => (typeof value === 'string' ? [value] : value),
+  z
+    .array(z.string(capabilityName).regex(CAPABILITY_PATTERN, capabilityName), expected('a list of capability names'))
+    .refine((names) => normaliseCapabilities(names).length <= MAX_CAPABILITIES, {
+      message: `at most ${MAX_CAPABILITIES} capabilities (a worker offers at most ${MAX_CAPABILITIES})`,
+    }),
+);
+
 export const retrySchema = z.strictObject(
   {
     maxAttempts: z.number(atLeastOne).int(atLeastOne).min(1, atLeastOne).optional(),
@@ -261,6 +277,8 @@ export const taskSchema = z.strictObject(
     heartbeatTimeout: duration({ allowZero: false }).optional(),
     idleTimeout: duration({ allowZero: false }).optional(),
     expectChanges: z.boolean(expected('true or false')).optional(),
+    /** Capabilities a worker must offer to run it; replaces the board's `requires` for this task (`[]`: any worker). */
+    requires: requiresSchema.optional(),
     sandbox: sandboxMode.optional(),
     network: network.optional(),
     aggregate: aggregate.optional(),
@@ -322,6 +340,8 @@ export const boardObjectSchema = z.strictObject(
     network: network.optional(),
     /** true/false for every task type, or per type: `{ analyze: true, deploy: false }`. */
     expectChanges: z.union([z.boolean(), byTaskType(z.boolean(expected('true or false')), 'true or false')], expected('true or false, or a mapping of task types to true or false')).optional(),
+    /** Capabilities every task requires, or per type: `{ deploy: [prod-creds] }`. */
+    requires: z.union([requiresSchema, byTaskType(requiresSchema, 'lists of capability names')], expected('a list of capability names, or a mapping of task types to lists')).optional(),
     repo: z.string(nonEmptyText).min(1, nonEmptyText).optional(),
     base: gitSetting(branchNameProblem).optional(),
     worktrees: worktreesSchema.optional(),

@@ -64,6 +64,8 @@ const expressible: [string, unknown][] = [
   ['an empty keep pattern', { name: 'x', repo: '/r', worktrees: { keep: [''] }, tasks: [TASK] }],
   ['one candidate', { name: 'x', agent: 'true', tasks: [{ id: 'b', attempts: 1 }] }],
   ['an unknown pick', { name: 'x', agent: 'true', tasks: [{ id: 'c', attempts: { pick: 'best' } }] }],
+  ['a capability in capitals', { name: 'x', agent: 'true', tasks: [{ id: 'a', requires: ['GPU'] }] }],
+  ['an unknown task type in requires', { name: 'x', agent: 'true', requires: { deplyo: ['gpu'] }, tasks: [{ id: 'a' }] }],
 ];
 
 /** Rules between tasks, on the file system, or written as code (src/core/rules.ts): the loader's alone. */
@@ -80,6 +82,7 @@ const loaderOnly: [string, unknown][] = [
   ['a branch name git refuses', { name: 'x', repo: '/r', base: '-x', tasks: [TASK] }],
   ['a copy path outside the repository', { name: 'x', repo: '/r', worktrees: { copy: ['../x'] }, tasks: [TASK] }],
   ['best of N without a repo', { name: 'x', agent: 'true', tasks: [{ id: 'a', attempts: 2 }] }],
+  ['more capabilities than a worker offers', { name: 'x', agent: 'true', tasks: [{ id: 'a', requires: ['a', 'b', 'c', 'd', 'e', 'f'] }] }],
 ];
 
 function loaderRejects(document: unknown): boolean {
@@ -122,7 +125,8 @@ describe('the board JSON Schema', () => {
       name: 'Shorthands',
       agent: 'make',
       timeout: '1h30m',
-      tasks: [{ id: 'a', dependsOn: 'b', validate: 'npm test', estimate: 0, attempts: 3 }, { id: 'b', agent: ['echo', 'b'].join(' '), timeout: 90 }],
+      requires: { deploy: 'prod-creds' },
+      tasks: [{ id: 'a', dependsOn: 'b', validate: 'npm test', estimate: 0, attempts: 3, requires: 'gpu' }, { id: 'b', agent: ['echo', 'b'].join(' '), timeout: 90 }],
     };
     expect({ valid: validate(shorthands), errors: validate.errors ?? null }).toEqual({ valid: true, errors: null });
   });

@@ -82,6 +82,8 @@ const cases: { mapping: string; board: Board; path: string; suggests: string }[]
     path: 'validators.test[0].requried',
     suggests: 'required',
   },
+  { mapping: 'requires (task types)', board: board({ requires: { deplyo: ['gpu'] } }), path: 'requires.deplyo', suggests: 'deploy' },
+  { mapping: 'expectChanges (task types)', board: board({ expectChanges: { anlyze: true } }), path: 'expectChanges.anlyze', suggests: 'analyze' },
 ];
 
 describe('unknown fields', () => {
