@@ -88,6 +88,9 @@ export interface SteerOptions {
   timeoutMs?: number;
 }
 
+/** temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED (@temporalio/proto is CommonJS: no named ESM import). */
+const PENDING_ACTIVITY_STARTED = 2;
+
 /** Who is asking, for the board's record of changes: `user@host`. */
 export function requester(): string {
   let user = 'unknown';
@@ -107,6 +110,8 @@ export interface BoardSnapshot {
   answered: boolean;
   /** Attempt numbers of running tasks, from the server's view of pending activities. */
   runningAttempts: Record<string, number>;
+  /** The worker (machine and process) running each started task's current attempt, from the same view. */
+  runningHosts: Record<string, string>;
   /** Set when the board's workflow tasks keep failing, so it cannot make progress. */
   stuck?: StuckWorkflow;
 }
@@ -295,21 +300,28 @@ export class BoardClient {
     const handle = this.handle(boardId);
     const description = await this.describe(boardId);
     const runningAttempts: Record<string, number> = {};
+    const runningHosts: Record<string, string> = {};
     for (const pending of description.raw.pendingActivities ?? []) {
       const taskId = pending.activityId?.replace(/^task-/, '');
-      if (taskId) runningAttempts[taskId] = pending.attempt ?? 1;
+      if (!taskId) continue;
+      runningAttempts[taskId] = pending.attempt ?? 1;
+      // Set while an attempt runs; after a failure it names the worker of the attempt that failed.
+      if (Number(pending.state) === PENDING_ACTIVITY_STARTED && pending.lastWorkerIdentity) {
+        runningHosts[taskId] = pending.lastWorkerIdentity;
+      }
     }
+    const seen = { runningAttempts, runningHosts };
     if (description.status.name !== 'RUNNING') {
       const status = description.status.name === 'COMPLETED' ? await handle.result() : undefined;
-      return { status, description, answered: true, runningAttempts };
+      return { status, description, answered: true, ...seen };
     }
     const stuck = await stuckWorkflow(this.client, description);
-    if (stuck) return { description, answered: false, runningAttempts, stuck };
+    if (stuck) return { description, answered: false, ...seen, stuck };
     try {
       const status = await this.client.withDeadline(Date.now() + queryTimeoutMs, () => handle.query(statusQuery, request));
-      return { status, description, answered: true, runningAttempts };
+      return { status, description, answered: true, ...seen };
     } catch {
-      return { description, answered: false, runningAttempts };
+      return { description, answered: false, ...seen };
     }
   }
 

@@ -15,6 +15,7 @@ import { carriedFacts } from '../../activities/attempt-facts.js';
 import { BoardClient } from '../../src/client/board-client.js';
 import { taskDataDir } from '../../src/data-dir.js';
 import type { TaskStatus } from '../../src/core/run-state.js';
+import { formatAttemptHosts } from '../../src/cli/format/task-table.js';
 import { createTodoneWorker, type TodoneWorker } from '../../worker/create-worker.js';
 import { workflowsEntry } from '../../worker/workflow-code.js';
 import { makeBoard } from '../support/boards.js';
@@ -52,8 +53,8 @@ describe('attempts of one task on two workers', () => {
     ]);
     for (const task of board.tasks) {
       task.agent = { kind: 'aider', model: 'gpt-4o', args: [], env: {}, bin: aider };
-      // The first attempt fails its check after its agent has reported usage.
-      task.validate = [{ run: 'test "$TODONE_ATTEMPT" -ge 2', required: true }];
+      // The first attempt fails its check after its agent has reported usage (a moment later, so the status can see it run).
+      task.validate = [{ run: 'test "$TODONE_ATTEMPT" -ge 2 || { sleep 1.5; exit 1; }', required: true }];
     }
     board.tasks[0]!.budget = { tokens: 2_000 };
 
@@ -64,6 +65,11 @@ describe('attempts of one task on two workers', () => {
     const workerA = await start(homeA, identities.a);
     const runA = workerA.run();
     const { handle } = await boards.startOrAttach(board);
+    // While an attempt runs, the status names its worker (from the server's pending activities).
+    await waitFor('the status to name the worker running the first attempt', async () => {
+      const { runningHosts, runningAttempts } = await boards.snapshot(board.id);
+      return runningHosts.retried === identities.a && runningAttempts.retried === 1;
+    });
     // Both first attempts have failed and their retries wait for their backoff.
     const pending = await waitFor(
       'both tasks to wait for their second attempt',
@@ -115,6 +121,9 @@ describe('attempts of one task on two workers', () => {
     await expect(fs.readFile(first!.log, 'utf8')).resolves.toContain('Tokens: 2.3k sent');
     await expect(fs.readFile(second!.log, 'utf8')).resolves.toContain('Tokens: 2.3k sent');
     expect(second!.startedAt! >= first!.endedAt!).toBe(true);
+
+    // The status names, per task that did not succeed, the host of its last attempt and its log.
+    expect(formatAttemptHosts(tasks)).toEqual(['Where the latest attempts ran:', `  budgeted: attempt 1 on ${identities.a}, log ${task('budgeted').runs![0]!.log}`]);
   });
 });
 

@@ -4,7 +4,7 @@ import { resolveBoardId } from '../board-ref.js';
 import { describeStuck } from '../../client/stuck-workflow.js';
 import { TASK_STATES, type StatusRequest, type TaskState } from '../../core/run-state.js';
 import { InvalidInputError } from '../../errors.js';
-import { formatChanges, formatCounts, formatTaskTable } from '../format/task-table.js';
+import { formatAttemptHosts, formatChanges, formatCounts, formatTaskTable } from '../format/task-table.js';
 import type { CommandIO } from '../io.js';
 import { openSession } from '../session.js';
 
@@ -24,7 +24,8 @@ export async function statusCommand(options: { board: string; json?: boolean; ta
     }
     const workflowState = snapshot.description.status.name;
     if (options.json) {
-      io.stdout(JSON.stringify({ workflowState, answered: snapshot.answered, runningAttempts: snapshot.runningAttempts, ...snapshot.status }, null, 2) + '\n');
+      const { runningAttempts, runningHosts } = snapshot;
+      io.stdout(JSON.stringify({ workflowState, answered: snapshot.answered, runningAttempts, runningHosts, ...snapshot.status }, null, 2) + '\n');
       return 0;
     }
     io.stdout(`Board "${boardId}": workflow ${snapshot.description.workflowId} is ${workflowState}.\n`);
@@ -33,7 +34,9 @@ export async function statusCommand(options: { board: string; json?: boolean; ta
     if (link) io.stdout(`Web UI: ${link}\n`);
     if (!snapshot.status) {
       if (snapshot.stuck) return 1;
-      const running = Object.entries(snapshot.runningAttempts).map(([id, attempt]) => `${id} (attempt ${attempt})`);
+      const running = Object.entries(snapshot.runningAttempts).map(
+        ([id, attempt]) => `${id} (attempt ${attempt}${snapshot.runningHosts[id] ? ` on ${snapshot.runningHosts[id]}` : ''})`,
+      );
       io.stdout(
         snapshot.answered
           ? 'No status recorded (the workflow did not complete normally).\n'
@@ -49,6 +52,8 @@ export async function statusCommand(options: { board: string; json?: boolean; ta
     const changes = formatChanges(status);
     if (changes.length) io.stdout(changes.join('\n') + '\n\n');
     io.stdout(formatTaskTable(status.tasks, snapshot.runningAttempts) + '\n');
+    const hosts = formatAttemptHosts(status.tasks, { attempts: snapshot.runningAttempts, hosts: snapshot.runningHosts });
+    if (hosts.length) io.stdout('\n' + hosts.join('\n') + '\n');
     if (status.page?.kind === 'relevant') io.stdout(`(${status.tasks.length} of ${status.counts.total} tasks shown: the running, failed and latest ones. --tasks all shows every task, --tasks failed,running a selection.)\n`);
     return 0;
   } finally {

@@ -37,6 +37,39 @@ export function formatTaskTable(tasks: readonly TaskStatus[], runningAttempts: R
   return [pc.bold(header), ...rows].join('\n');
 }
 
+/** The worker running each started task's attempt, and that attempt's number (BoardSnapshot). */
+export interface RunningAttempts {
+  attempts: Record<string, number>;
+  hosts: Record<string, string>;
+}
+
+/**
+ * Where the latest attempt of each running, failed, conflicted or cancelled task ran and left its
+ * log: on a fleet that log is on that worker's disk, not this one's. Succeeded tasks are left out
+ * to keep the status short; `--json` lists every task's runs.
+ */
+export function formatAttemptHosts(tasks: readonly TaskStatus[], running: RunningAttempts = { attempts: {}, hosts: {} }): string[] {
+  const lines: string[] = [];
+  for (const t of tasks) {
+    const host = running.hosts[t.id];
+    if (t.state === 'running') {
+      if (host) lines.push(`  ${t.id}: attempt ${running.attempts[t.id] ?? 1} running on ${host}`);
+      continue;
+    }
+    const last = t.runs?.at(-1);
+    if (t.state === 'succeeded' || t.state === 'pending' || !last) continue;
+    const others = [...new Set(t.runs!.slice(0, -1).map((r) => r.host))].filter((h) => h !== last.host);
+    lines.push(`  ${t.id}: attempt ${last.attempt} on ${last.host}, log ${last.log}${others.length ? ` (earlier attempts also on ${others.join(', ')})` : ''}`);
+  }
+  return lines.length ? ['Where the latest attempts ran:', ...lines] : [];
+}
+
+/** ` (on <host>)` when the task's log was written by its last attempt's worker, which then holds it. */
+function logHost(task: TaskStatus): string {
+  const last = task.runs?.at(-1);
+  return last && last.log === task.logPath ? ` (on ${last.host})` : '';
+}
+
 export function formatUsage(usage: Usage | undefined): string {
   if (!usage) return '';
   const tokens = usage.inputTokens + usage.outputTokens;
@@ -104,7 +137,7 @@ export function formatResult(result: BoardResult, options: { maxTableRows?: numb
   for (const t of result.tasks.filter((t) => t.state === 'failed')) {
     lines.push('', pc.red(`${t.id} failed after ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}: ${t.reason ?? ''}`));
     if (t.outputTail) lines.push(indent(lastLines(t.outputTail, 10)));
-    if (t.logPath) lines.push(pc.dim(`  full log: ${t.logPath}`));
+    if (t.logPath) lines.push(pc.dim(`  full log: ${t.logPath}${logHost(t)}`));
   }
   return lines.join('\n');
 }
