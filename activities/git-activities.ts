@@ -8,6 +8,8 @@ import { rememberBoardRepo } from './git/board-registry.js';
 import { commitWork } from './git/commit.js';
 import { GitConfigError } from './git/errors.js';
 import { initIntegration, integrate } from './git/integration.js';
+import { commitRemoteWork, initRemoteIntegration, integrateRemote, isRemote, prepareRemoteWorktree, releaseRemoteWorktree } from './git/remote.js';
+import type { CommitInput, IntegrateInput, PrepareWorktreeInput, ReleaseWorktreeInput } from './git/types.js';
 import { prepareWorktree, releaseWorktree } from './git/worktree.js';
 import { FAILURE_TYPES } from './types.js';
 
@@ -33,15 +35,27 @@ function asActivity<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (..
   };
 }
 
-export function createGitActivities({ home }: { home: string }) {
+export interface GitActivityDeps {
+  home: string;
+  /** This worker's own task queue: a remote board's worktree steps come back to it. */
+  ownQueue?: string;
+}
+
+/** A board with a remote works in this worker's clone of it (remote.ts); others in the repository they name. */
+export function createGitActivities({ home, ownQueue }: GitActivityDeps) {
   return {
     initIntegration: asActivity(async (input: Parameters<typeof initIntegration>[0]) => {
+      if (isRemote(input.git)) return initRemoteIntegration(home, input);
       await rememberBoardRepo(home, input.boardId, input.git);
       return initIntegration(input);
     }),
-    prepareWorktree: asActivity(prepareWorktree),
-    commitWork: asActivity(commitWork),
-    integrate: asActivity(integrate),
-    releaseWorktree: asActivity(releaseWorktree),
+    prepareWorktree: asActivity(async (input: PrepareWorktreeInput) =>
+      isRemote(input.git) ? prepareRemoteWorktree(home, ownQueue, input) : prepareWorktree(input),
+    ),
+    commitWork: asActivity(async (input: CommitInput) => (isRemote(input.git) ? commitRemoteWork(home, input) : commitWork(input))),
+    integrate: asActivity(async (input: IntegrateInput) => (isRemote(input.git) ? integrateRemote(home, input) : integrate(input))),
+    releaseWorktree: asActivity(async (input: ReleaseWorktreeInput) =>
+      isRemote(input.git) ? releaseRemoteWorktree(home, input) : releaseWorktree(input),
+    ),
   };
 }

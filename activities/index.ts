@@ -2,10 +2,10 @@
  * Builds the activities with their dependencies, so tests and workers pass real ones explicitly.
  */
 import { createBoardActivities } from './board-activities.js';
-import { createGitActivities } from './git-activities.js';
+import { createGitActivities, type GitActivityDeps } from './git-activities.js';
 import { createRunTask, type RunTaskDeps } from './run-task.js';
 
-export type ActivityDeps = RunTaskDeps;
+export type ActivityDeps = RunTaskDeps & GitActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {

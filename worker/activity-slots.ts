@@ -40,6 +40,25 @@ export class ActivitySlots {
     };
   }
 
+  /**
+   * For the worker's own queue: never waits to poll, so the steps of work this process holds are
+   * always taken at once (they wait at the gate instead); their slots still count, so the other
+   * queues stop polling while the process is full.
+   */
+  ownSupplier(): CustomSlotSupplier<ActivitySlotInfo> {
+    return {
+      type: 'custom',
+      reserveSlot: () => Promise.resolve({}),
+      tryReserveSlot: () => ({}),
+      markSlotUsed: ({ permit }) => {
+        this.used.add(permit);
+      },
+      releaseSlot: ({ permit }) => {
+        if (this.used.delete(permit)) wakeAll(this.pollWaiters);
+      },
+    };
+  }
+
   /** The activity interceptor that holds an activity until one of the process's slots is free. */
   gate(): ActivityInterceptorsFactory {
     return (ctx) => ({

@@ -44,7 +44,8 @@ export async function createTodoneWorker(options: TodoneWorkerOptions): Promise<
   const identity = options.identity ?? (await registerWorkerProcess(options.home));
   // Boards bound their own parallelism with maxParallel; this only caps one machine.
   const slots = new ActivitySlots(options.maxConcurrentActivities ?? 64);
-  const activities = createActivities({ home: options.home });
+  const ownQueue = workerQueue(options.taskQueue, identity);
+  const activities = createActivities({ home: options.home, ownQueue });
   const shared = {
     identity,
     connection: options.connection,
@@ -73,9 +74,17 @@ export async function createTodoneWorker(options: TodoneWorkerOptions): Promise<
     // next workflow task goes to any worker: keep resumption after a crash quick.
     stickyQueueScheduleToStartTimeout: '3s',
   });
-  const ownQueue = workerQueue(options.taskQueue, identity);
-  const extraQueues = [...capabilityQueues(options.taskQueue, capabilities), ownQueue];
+  const capabilityWorkers = capabilityQueues(options.taskQueue, capabilities);
   // Activity-only Workers: no workflow code, one poller each (the shared slots are the limit).
-  const extras = await Promise.all(extraQueues.map((taskQueue) => Worker.create({ ...shared, taskQueue, maxConcurrentActivityTaskPolls: 1 })));
-  return new TodoneWorker(main, extras, [options.taskQueue, ...extraQueues], ownQueue);
+  const extras = await Promise.all(capabilityWorkers.map((taskQueue) => Worker.create({ ...shared, taskQueue, maxConcurrentActivityTaskPolls: 1 })));
+  // The own queue is polled even while the process is full: its steps belong to work this worker
+  // already holds (a worktree only it has), and a step left unpolled there would read as a dead
+  // worker. They still wait at the gate for a slot, heartbeating.
+  const own = await Worker.create({
+    ...shared,
+    taskQueue: ownQueue,
+    maxConcurrentActivityTaskPolls: 1,
+    tuner: { ...shared.tuner, activityTaskSlotSupplier: slots.ownSupplier() },
+  });
+  return new TodoneWorker(main, [...extras, own], [options.taskQueue, ...capabilityWorkers, ownQueue], ownQueue);
 }

@@ -8,8 +8,11 @@ export type CrashPointName =
   | 'worktree:after-reset'
   | 'commit:after-add'
   | 'commit:after-commit'
+  | 'commit:after-push'
   | 'integrate:during-merge'
   | 'integrate:after-merge'
+  | 'integrate:before-push'
+  | 'integrate:after-push'
   | 'land:before-update';
 
 export const CRASH_POINTS: readonly CrashPointName[] = [
@@ -21,6 +24,9 @@ export const CRASH_POINTS: readonly CrashPointName[] = [
   'integrate:after-merge',
   'land:before-update',
 ];
+
+/** Points only a board with a remote reaches: around the pushes. */
+export const REMOTE_CRASH_POINTS: readonly CrashPointName[] = ['commit:after-push', 'integrate:before-push', 'integrate:after-push'];
 
 export function crashPoint(name: CrashPointName): void {
   if (process.env.TODONE_CRASH_AT !== name) return;

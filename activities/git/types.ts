@@ -30,6 +30,13 @@ export interface PreparedWorktree {
   path: string;
   branch: string;
   headSha: string;
+  /**
+   * A remote board: the task queue of the worker holding the worktree (its later steps go there),
+   * that worker's clone and its worktree root for the board.
+   */
+  queue?: string;
+  repo?: string;
+  worktreeRoot?: string;
 }
 
 export interface CommitInput {

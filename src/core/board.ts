@@ -166,11 +166,16 @@ export interface CommitAuthor {
 
 /** What the git activities need to know about the board's repository. */
 export interface BoardGitConfig {
-  /** Absolute path of the user's repository (its main worktree). */
+  /** Absolute path of the user's repository (its main worktree); on a remote board, the remote's URL. */
   repo: string;
-  /** Branch tasks start from and `land` fast-forwards; default: the repository's current branch. */
+  /**
+   * A board on a fleet: the URL of the repository every worker clones (under its own data folder)
+   * and pushes task and integration branches to. Absent: `repo` is a folder on this machine.
+   */
+  remote?: string;
+  /** Branch tasks start from and `land` fast-forwards; default: the repository's current branch (a remote's default branch). */
   base?: string;
-  /** Folder holding this board's worktrees; outside the user's working tree. */
+  /** Folder holding this board's worktrees; outside the user's working tree. Empty on a remote board: each worker decides. */
   worktreeRoot: string;
   /** Pre-created worktrees reused across tasks. 0 disables the pool. */
   poolSize: number;

@@ -45,3 +45,9 @@ export function capabilityProblem(capabilities: readonly string[]): string | und
 export function workerQueue(taskQueue: string, identity: string): string {
   return `${taskQueue}/worker/${identity}`;
 }
+
+/** The worker identity a `workerQueue` names (the whole name when it is not one). */
+export function workerOfQueue(queue: string): string {
+  const at = queue.indexOf('/worker/');
+  return at === -1 ? queue : queue.slice(at + '/worker/'.length);
+}

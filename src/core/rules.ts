@@ -49,6 +49,19 @@ export const absolutePathProblem: Rule = (p) => (p.startsWith('/') ? undefined :
 
 export const isAbsolutePath = passes(absolutePathProblem);
 
+/**
+ * A remote git clones and pushes to: a URL (`file://`, `ssh://`, `https://`, `git@host:path`) or
+ * an absolute path. One line, and never read as an option (git gets it after `--` too).
+ */
+export const remoteUrlProblem: Rule = (url) => {
+  if (url.trim() === '') return 'must not be blank';
+  if (/[\0\n\r]/.test(url)) return 'must be one line (no newline or NUL character)';
+  if (url.startsWith('-')) return 'must not start with "-"';
+  if (/^ext::/i.test(url)) return 'must not use the ext:: transport (it runs a command)';
+  if (!url.includes(':') && !isAbsolutePath(url)) return 'must be a URL (file://, ssh://, https://, user@host:path) or an absolute path';
+  return undefined;
+};
+
 /** For `copy` and `link`: stays inside the repository, and never names git's own data. */
 export const relativePathProblem: Rule = (p) => {
   if (p === '') return 'must not be empty';

@@ -33,6 +33,8 @@ export interface TaskStatus extends TaskOutcome {
 /** Git mode: where the board's work was integrated. */
 export interface IntegrationStatus {
   repo: string;
+  /** A remote board: the URL its branches were pushed to (`repo` names it too). */
+  remote?: string;
   worktreeRoot: string;
   baseBranch: string;
   baseSha: string;
