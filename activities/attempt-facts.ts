@@ -13,16 +13,11 @@
  */
 import os from 'node:os';
 import type { Context, Info } from '@temporalio/activity';
-import { keepRuns, type AttemptRun, type TaskOutcome } from '../src/core/outcome.js';
+import { carriedFacts, keepRuns, type AttemptRun, type CarriedFacts, type TaskOutcome } from '../src/core/outcome.js';
 import { addUsage, budgetSpent, type Usage } from '../src/core/usage.js';
 import type { RunTaskInput } from './types.js';
 
-/** What every heartbeat of the task activity carries under `facts`. */
-export interface CarriedFacts {
-  /** Usage of every attempt so far, this one's included once its agent has reported. */
-  usage?: Usage;
-  runs?: AttemptRun[];
-}
+export { carriedFacts, type CarriedFacts } from '../src/core/outcome.js';
 
 export class AttemptFacts {
   readonly earlier: CarriedFacts;
@@ -93,18 +88,6 @@ export function attemptHost(ctx: Pick<Context, 'client'>): string {
   }
 }
 
-/**
- * The facts in a previous attempt's heartbeat details, checked rather than cast: details from a
- * version of Todone that kept them on disk, or from a heartbeat before any facts, give none.
- */
-export function carriedFacts(details: unknown): CarriedFacts {
-  const facts = isObject(details) ? details.facts : undefined;
-  if (!isObject(facts)) return {};
-  const usage = isUsage(facts.usage) ? facts.usage : undefined;
-  const runs = Array.isArray(facts.runs) ? keepRuns(facts.runs.filter(isRun)) : undefined;
-  return { ...(usage ? { usage } : {}), ...(runs ? { runs } : {}) };
-}
-
 /** Why an attempt must not start, or undefined when every budget has room left. */
 export function budgetBlocks(budgets: RunTaskInput['budgets'], earlier: Usage | undefined): string | undefined {
   if (!budgets) return undefined;
@@ -112,16 +95,4 @@ export function budgetBlocks(budgets: RunTaskInput['budgets'], earlier: Usage | 
   if (board) return `board budget used up: ${board}`;
   const task = budgetSpent(addUsage(budgets.taskSpent, earlier), budgets.task);
   return task ? `task budget used up: ${task}` : undefined;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isUsage(value: unknown): value is Usage {
-  return isObject(value) && typeof value.inputTokens === 'number' && typeof value.outputTokens === 'number';
-}
-
-function isRun(value: unknown): value is AttemptRun {
-  return isObject(value) && typeof value.attempt === 'number' && typeof value.host === 'string' && typeof value.log === 'string';
 }

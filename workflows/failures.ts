@@ -1,7 +1,7 @@
 /** Turns what ended a task activity into the outcome the scheduler records. */
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, isCancellation } from '@temporalio/workflow';
 import type { TaskSpec } from '../src/core/board.js';
-import { asTaskOutcome, type TaskOutcome } from '../src/core/outcome.js';
+import { asTaskOutcome, carriedFacts, type TaskOutcome } from '../src/core/outcome.js';
 
 /** A success keeps no output tail: the log file has it, and 10,000 tails would bloat every status. */
 export function successOutcome(result: TaskOutcome): TaskOutcome {
@@ -18,7 +18,15 @@ export function failureOutcome(error: unknown, task: TaskSpec, cancelReason: str
   const cause = error instanceof ActivityFailure ? error.cause : error;
   if (cause instanceof TimeoutFailure) {
     const limit = cause.timeoutType === 'HEARTBEAT' ? task.heartbeatTimeoutMs : task.timeoutMs;
-    return { ...reported, attempts: task.retry.maxAttempts, reason: `timed out (${cause.timeoutType ?? 'timeout'}, limit ${limit}ms)` };
+    // The attempt that timed out reported nothing; its last heartbeat says what the attempts spent and where they ran.
+    const { usage, runs } = carriedFacts(cause.lastHeartbeatDetails);
+    return {
+      ...reported,
+      ...(usage ? { usage } : {}),
+      ...(runs ? { runs, logPath: runs.at(-1)!.log } : {}),
+      attempts: task.retry.maxAttempts,
+      reason: `timed out (${cause.timeoutType ?? 'timeout'}, limit ${limit}ms)`,
+    };
   }
   const message = cause instanceof Error ? cause.message : String(cause);
   return { ...reported, attempts: reported?.attempts ?? task.retry.maxAttempts, reason: message };

@@ -107,6 +107,25 @@ export interface TaskCommit {
   deletions: number;
 }
 
+/** What every heartbeat of the task activity carries under `facts` (activities/attempt-facts.ts). */
+export interface CarriedFacts {
+  /** Usage of every attempt so far, the current one's included once its agent has reported. */
+  usage?: Usage;
+  runs?: AttemptRun[];
+}
+
+/**
+ * The facts in a previous attempt's heartbeat details, checked rather than cast: details from a
+ * version of Todone that kept them on disk, or from a heartbeat before any facts, give none.
+ */
+export function carriedFacts(details: unknown): CarriedFacts {
+  const facts = isObject(details) ? details.facts : undefined;
+  if (!isObject(facts)) return {};
+  const usage = isUsage(facts.usage) ? facts.usage : undefined;
+  const runs = Array.isArray(facts.runs) ? keepRuns(facts.runs.filter(isRun)) : undefined;
+  return { ...(usage ? { usage } : {}), ...(runs ? { runs } : {}) };
+}
+
 /** What adds up across the stages of one task, whichever stage's facts are kept. */
 export type Spend = Pick<TaskOutcome, 'attempts' | 'usage' | 'runs'>;
 
@@ -171,4 +190,16 @@ export function asTaskOutcome(value: unknown): TaskOutcome | undefined {
     if (type !== undefined && type !== 'any' && field !== undefined && field !== null && typeof field !== type) return undefined;
   }
   return value as TaskOutcome;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isUsage(value: unknown): value is Usage {
+  return isObject(value) && typeof value.inputTokens === 'number' && typeof value.outputTokens === 'number';
+}
+
+function isRun(value: unknown): value is AttemptRun {
+  return isObject(value) && typeof value.attempt === 'number' && typeof value.host === 'string' && typeof value.log === 'string';
 }

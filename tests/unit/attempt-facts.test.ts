@@ -1,6 +1,22 @@
+import { ActivityFailure, RetryState, TimeoutFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { AttemptFacts, carriedFacts } from '../../activities/attempt-facts.js';
+import { DEFAULTS, type TaskSpec } from '../../src/core/board.js';
 import { MAX_RUNS } from '../../src/core/outcome.js';
+import { failureOutcome } from '../../workflows/failures.js';
+
+const task: TaskSpec = {
+  id: 't',
+  description: 'a task',
+  type: 'generic',
+  dependsOn: [],
+  agent: { kind: 'shell', command: 'true', env: {} },
+  estimateMs: 1000,
+  priority: 0,
+  retry: { ...DEFAULTS.retry, maxAttempts: 2 },
+  timeoutMs: 60_000,
+  heartbeatTimeoutMs: 10_000,
+};
 
 /** Records heartbeats as the activity context would send them. */
 function recorder() {
@@ -57,5 +73,22 @@ describe('what one attempt hands the next through its heartbeat details', () => 
     const facts = new AttemptFacts({ attempt: 16, heartbeatDetails: { facts: { runs } } }, 'h', '/16');
     expect(facts.carried().runs).toHaveLength(MAX_RUNS);
     expect(facts.carried().runs?.at(-1)?.attempt).toBe(16);
+  });
+});
+
+describe('a task whose last attempt timed out', () => {
+  it('takes its usage, runs and log from the last heartbeat the timeout carries', () => {
+    const beat = { phase: 'agent', facts: { usage: { inputTokens: 7, outputTokens: 3 }, runs: [{ attempt: 1, host: 'a', log: '/a/1.log' }, { attempt: 2, host: 'b', log: '/b/2.log' }] } };
+    const error = new ActivityFailure('activity timed out', 'runTask', 'task-t', RetryState.MAXIMUM_ATTEMPTS_REACHED, 'w', new TimeoutFailure(undefined, beat, 'HEARTBEAT'));
+    expect(failureOutcome(error, task, undefined)).toEqual({
+      attempts: 2,
+      usage: beat.facts.usage,
+      runs: beat.facts.runs,
+      logPath: '/b/2.log',
+      reason: 'timed out (HEARTBEAT, limit 10000ms)',
+    });
+    // Heartbeats from before the facts were carried leave the outcome as it was.
+    const old = new ActivityFailure('activity timed out', 'runTask', 'task-t', RetryState.MAXIMUM_ATTEMPTS_REACHED, 'w', new TimeoutFailure(undefined, { phase: 'agent' }, 'HEARTBEAT'));
+    expect(failureOutcome(old, task, undefined)).toEqual({ attempts: 2, reason: 'timed out (HEARTBEAT, limit 10000ms)' });
   });
 });
