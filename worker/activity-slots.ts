@@ -3,8 +3,11 @@
  * than one task queue (its capability queues, its own queue), and the SDK gives each Worker its
  * own slots: without a shared budget, `--max-concurrent-activities 1` would run one activity per
  * queue. Two mechanisms, because neither alone is right:
- * - the slot supplier stops every queue's pollers while the process is full, so another machine
- *   takes the work; reserving a slot per poll strictly would starve busy queues behind idle polls;
+ * - the slot supplier lets a queue poll only while the process has room for what that queue's
+ *   open polls may bring (used + this queue's open polls < limit), so a one-slot worker never
+ *   takes a task it cannot start while another machine idles (the fleet benchmark measured that:
+ *   1.18x instead of 2x). Counted per queue, because one budget for every queue's open polls
+ *   would starve a busy queue behind an idle queue's long poll;
  * - the gate makes the limit exact: tasks that two queues handed over in the same instant wait
  *   here (heartbeating) for a running one to finish.
  */
@@ -15,8 +18,18 @@ interface Waiter {
   resolve: () => void;
 }
 
+/** Which queue reserved it: a permit not yet used is an open poll of that queue. */
+interface Permit {
+  queue: string;
+}
+
+/** More open polls than this per queue add no throughput on one machine. */
+const MAX_OPEN_POLLS_PER_QUEUE = 5;
+
 export class ActivitySlots {
   private used = new Set<SlotPermit>();
+  /** Reservations not used yet, per queue: polls that may each bring a task at any moment. */
+  private openPolls = new Map<string, number>();
   private pollWaiters: Waiter[] = [];
   private running = 0;
   private gateWaiters: Waiter[] = [];
@@ -29,13 +42,16 @@ export class ActivitySlots {
   supplier(): CustomSlotSupplier<ActivitySlotInfo> {
     return {
       type: 'custom',
-      reserveSlot: (_ctx, abortSignal) => this.reserve(abortSignal),
-      tryReserveSlot: () => (this.used.size < this.limit ? {} : null),
+      reserveSlot: (ctx, abortSignal) => this.reserve(ctx.taskQueue, abortSignal),
+      // Eager tasks (handed over with a workflow task's completion) only when nothing else can arrive first.
+      tryReserveSlot: (ctx) => (this.used.size + this.totalOpenPolls() < this.limit ? this.open(ctx.taskQueue) : null),
       markSlotUsed: ({ permit }) => {
+        this.close(permit);
         this.used.add(permit);
       },
       releaseSlot: ({ permit }) => {
-        if (this.used.delete(permit)) wakeAll(this.pollWaiters);
+        if (!this.used.delete(permit)) this.close(permit);
+        wakeAll(this.pollWaiters);
       },
     };
   }
@@ -80,8 +96,34 @@ export class ActivitySlots {
     return this.running;
   }
 
-  private async reserve(abortSignal: AbortSignal): Promise<SlotPermit> {
-    while (this.used.size >= this.limit) {
+  private mayPoll(queue: string): boolean {
+    const open = this.openPolls.get(queue) ?? 0;
+    return this.used.size + open < this.limit && open < MAX_OPEN_POLLS_PER_QUEUE;
+  }
+
+  private totalOpenPolls(): number {
+    let total = 0;
+    for (const open of this.openPolls.values()) total += open;
+    return total;
+  }
+
+  private open(queue: string): Permit {
+    this.openPolls.set(queue, (this.openPolls.get(queue) ?? 0) + 1);
+    // A fresh object per reservation: markSlotUsed and releaseSlot name the permit they mean.
+    return { queue };
+  }
+
+  /** The permit's poll is over (it brought a task, or ended empty). Own-queue permits were never open. */
+  private close(permit: SlotPermit): void {
+    const queue = (permit as Partial<Permit>).queue;
+    if (queue === undefined) return;
+    const open = (this.openPolls.get(queue) ?? 0) - 1;
+    if (open > 0) this.openPolls.set(queue, open);
+    else this.openPolls.delete(queue);
+  }
+
+  private async reserve(queue: string, abortSignal: AbortSignal): Promise<SlotPermit> {
+    while (!this.mayPoll(queue)) {
       await new Promise<void>((resolve, reject) => {
         const waiter = { resolve };
         const abort = () => {
@@ -99,8 +141,7 @@ export class ActivitySlots {
         this.pollWaiters.push(waiter);
       });
     }
-    // A fresh object per reservation: markSlotUsed and releaseSlot name the permit they mean.
-    return {};
+    return this.open(queue);
   }
 
   private async enter(ctx: Context): Promise<void> {

@@ -7,7 +7,9 @@ import type { ActivityExecuteInput, ActivityInboundCallsInterceptor } from '@tem
 import { ActivitySlots } from '../../worker/activity-slots.js';
 
 const info = { slotInfo: { type: 'activity' as const, activityType: 'runTask' } };
-const reserveCtx = { slotType: 'activity' as const, taskQueue: 'q', workerIdentity: 'w', workerBuildId: '', isSticky: false };
+const ctxFor = (taskQueue: string) => ({ slotType: 'activity' as const, taskQueue, workerIdentity: 'w', workerBuildId: '', isSticky: false });
+const reserveCtx = ctxFor('q');
+const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 function deferred() {
   let resolve!: () => void;
@@ -16,24 +18,35 @@ function deferred() {
 }
 
 describe('ActivitySlots', () => {
-  it('lets pollers reserve while slots are free, makes them wait while the process is full, and wakes them on release', async () => {
+  it('a queue polls only while the process has room for what its open polls may bring; each queue is counted on its own', async () => {
     const slots = new ActivitySlots(1);
     const supplier = slots.supplier();
-    const first = await supplier.reserveSlot(reserveCtx, new AbortController().signal);
-    // A second queue's poller may still poll: the reservation is not the work.
-    const second = await supplier.reserveSlot(reserveCtx, new AbortController().signal);
-    supplier.markSlotUsed({ ...info, permit: first });
-    let granted = false;
-    const third = supplier.reserveSlot(reserveCtx, new AbortController().signal).then((permit) => ((granted = true), permit));
-    expect(supplier.tryReserveSlot(reserveCtx)).toBeNull();
-    await Promise.resolve();
-    expect(granted).toBe(false);
-    supplier.releaseSlot({ permit: second }); // an unused poll ending frees nothing
-    await Promise.resolve();
-    expect(granted).toBe(false);
-    supplier.releaseSlot({ ...info, permit: first });
-    await third;
-    expect(granted).toBe(true);
+    const never = new AbortController().signal;
+    const onA = await supplier.reserveSlot(ctxFor('a'), never);
+    // A one-slot worker keeps one open poll on its queue, not five: a second task would wait here while another machine idles.
+    let secondOnA = false;
+    const waitingOnA = supplier.reserveSlot(ctxFor('a'), never).then((permit) => ((secondOnA = true), permit));
+    // Another queue's poll is not starved behind queue a's long poll.
+    const onB = await supplier.reserveSlot(ctxFor('b'), never);
+    expect(supplier.tryReserveSlot(ctxFor('a'))).toBeNull();
+    await flush();
+    expect(secondOnA).toBe(false);
+    supplier.markSlotUsed({ ...info, permit: onA });
+    supplier.releaseSlot({ permit: onB }); // b's poll ended empty: the slot is still in use
+    await flush();
+    expect(secondOnA).toBe(false);
+    supplier.releaseSlot({ ...info, permit: onA });
+    await waitingOnA;
+    expect(secondOnA).toBe(true);
+  });
+
+  it('lets a big limit keep several polls open per queue, and eager reservations through while there is room', async () => {
+    const slots = new ActivitySlots(64);
+    const supplier = slots.supplier();
+    const never = new AbortController().signal;
+    const permits = await Promise.all(Array.from({ length: 5 }, () => supplier.reserveSlot(ctxFor('a'), never)));
+    expect(permits).toHaveLength(5);
+    expect(supplier.tryReserveSlot(ctxFor('a'))).not.toBeNull();
   });
 
   it('an aborted reservation rejects with AbortError', async () => {
