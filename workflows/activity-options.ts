@@ -1,13 +1,19 @@
 /** Activity stubs with the timeouts and retry policies the board asks for. */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { FAILURE_TYPES } from '../activities/types.js';
 import type { BoardSpec, TaskSpec } from '../src/core/board.js';
+import { capabilityQueue } from '../src/core/capabilities.js';
 
-/** The task's own attempt: its retry policy and timeouts come from the board. */
+/**
+ * The task's own attempt: its retry policy and timeouts come from the board. A task that requires
+ * capabilities goes to their queue, which only workers offering all of them poll; a plain task's
+ * options carry no task queue, exactly as before `requires` existed, so recorded histories replay.
+ */
 export function taskActivities(task: TaskSpec) {
   return proxyActivities<Activities>({
     activityId: `task-${task.id}`,
+    ...(task.requires?.length ? { taskQueue: capabilityQueue(workflowInfo().taskQueue, task.requires) } : {}),
     summary: `${task.id}: ${task.description}`.slice(0, 200),
     startToCloseTimeout: task.timeoutMs,
     heartbeatTimeout: task.heartbeatTimeoutMs,

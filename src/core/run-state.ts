@@ -28,6 +28,11 @@ export interface TaskStatus extends TaskOutcome {
   definition?: string;
   /** Succeeded in an earlier run of the board and kept by this one (resumed): it did not run again. */
   kept?: boolean;
+  /**
+   * While it runs: the capabilities its worker must offer (TaskSpec.requires), so a client can
+   * tell when no worker offering them is polling. Dropped when the task ends.
+   */
+  requires?: string[];
 }
 
 /** Git mode: where the board's work was integrated. */

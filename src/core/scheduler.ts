@@ -140,6 +140,8 @@ export class BoardScheduler {
       }
       status.state = 'running';
       status.startedAt = now;
+      const requires = this.task(id)!.requires;
+      if (requires?.length) status.requires = requires;
       this.touch(id);
       this.runningCount++;
       started.push(id);
