@@ -41,6 +41,7 @@ import type { BoardResult, BoardState, BoardStatus, StatusRequest, TaskStatus } 
 import { planResume } from '../core/resume.js';
 import { NotFoundError, NotRunningError, SteeringRefused } from '../errors.js';
 import { todoneVersion } from '../version.js';
+import { capabilityWaits, type CapabilityWait } from './capability-waits.js';
 import { stuckWorkflow, type StuckWorkflow } from './stuck-workflow.js';
 
 export type BoardHandle = WorkflowHandle<typeof boardWorkflow>;
@@ -114,6 +115,8 @@ export interface BoardSnapshot {
   runningHosts: Record<string, string>;
   /** Set when the board's workflow tasks keep failing, so it cannot make progress. */
   stuck?: StuckWorkflow;
+  /** Running tasks whose activity waits for a worker offering what they require: none is polling for them. */
+  waiting?: CapabilityWait[];
 }
 
 /** Identifies a version of a board, so attaching to a run of an edited board can say so. */
@@ -317,11 +320,22 @@ export class BoardClient {
     }
     const stuck = await stuckWorkflow(this.client, description);
     if (stuck) return { description, answered: false, ...seen, stuck };
+    let status: BoardStatus | undefined;
     try {
-      const status = await this.client.withDeadline(Date.now() + queryTimeoutMs, () => handle.query(statusQuery, request));
-      return { status, description, answered: true, ...seen };
+      status = await this.client.withDeadline(Date.now() + queryTimeoutMs, () => handle.query(statusQuery, request));
     } catch {
-      return { description, answered: false, ...seen };
+      // No worker answered in time: `answered` says so.
+    }
+    const waiting = await this.capabilityWaits(description, status?.tasks);
+    return { ...(status ? { status } : {}), description, answered: status !== undefined, ...seen, ...(waiting.length ? { waiting } : {}) };
+  }
+
+  /** Best effort, bounded: a server that will not describe task queues leaves the status as it was. */
+  private async capabilityWaits(description: WorkflowExecutionDescription, tasks: readonly TaskStatus[] | undefined): Promise<CapabilityWait[]> {
+    try {
+      return await this.client.withDeadline(Date.now() + 3_000, () => capabilityWaits(this.client, description, tasks));
+    } catch {
+      return [];
     }
   }
 
