@@ -40,6 +40,14 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** Repeatable: each use adds one (or a comma-separated few). */
+const capabilityOption = () =>
+  [
+    '--capability <name>',
+    'offer a capability to tasks that require it (repeatable; default: $TODONE_CAPABILITIES, comma-separated)',
+    (value: string, previous: string[] = []) => [...previous, value],
+  ] as const;
+
 const policyOption = () =>
   new Option('--policy <policy>', 'scheduling policy: eager, or waves (level-by-level barriers, for comparison)').choices(['eager', 'waves']);
 
@@ -67,9 +75,10 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .addOption(policyOption())
     .option('--task-queue <name>', 'Temporal task queue (default: $TODONE_TASK_QUEUE or "todone")')
     .option('--no-worker', 'do not host a worker in this process (use `todone worker`s instead)')
+    .option(...capabilityOption())
     .option('--land', 'git boards: fast-forward the base branch to the integration head if every task succeeded')
     .option('--fresh', 'start over: do not keep the tasks a failed or cancelled last run finished (git boards: the integration branch goes back to base)')
-    .action(async (board: string, opts: { json?: boolean; maxParallel?: number; policy?: 'eager' | 'waves'; taskQueue?: string; worker: boolean; land?: boolean; fresh?: boolean }) => {
+    .action(async (board: string, opts: { json?: boolean; maxParallel?: number; policy?: 'eager' | 'waves'; taskQueue?: string; worker: boolean; capability?: string[]; land?: boolean; fresh?: boolean }) => {
       setExitCode(await runCommand({ file: board, ...opts }, io));
     });
 
@@ -256,7 +265,8 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .description('run a standalone worker for boards on a task queue (for shared clusters)')
     .option('--task-queue <name>', 'Temporal task queue (default: $TODONE_TASK_QUEUE or "todone")')
     .option('--max-concurrent-activities <n>', 'cap on tasks this worker runs at once', positiveInt)
-    .action(async (opts: { taskQueue?: string; maxConcurrentActivities?: number }) => {
+    .option(...capabilityOption())
+    .action(async (opts: { taskQueue?: string; maxConcurrentActivities?: number; capability?: string[] }) => {
       setExitCode(await workerCommand(opts, io));
     });
 

@@ -43,6 +43,24 @@ describe('ProgressReporter', () => {
     ]);
   });
 
+  it('says once when a task starts waiting for a worker with its capabilities, and once when one takes it', () => {
+    const { out, reporter } = capture();
+    const wait = { taskId: 't0', requires: ['cuda', 'gpu'], queue: 'todone@cuda+gpu' };
+    reporter.update(board(['running', 'running']));
+    reporter.capabilityWaits([wait]);
+    reporter.capabilityWaits([wait]);
+    reporter.capabilityWaits([]);
+    // t1 waits, then ends before anyone takes it: its own line says how.
+    reporter.capabilityWaits([{ ...wait, taskId: 't1' }]);
+    reporter.update(board(['running', 'cancelled']));
+    reporter.capabilityWaits([]);
+    expect(out.filter((l) => /waiting|taken/.test(l)).map((l) => l.replace(/^\S+ \S+ /, ''))).toEqual([
+      't0 waiting for a worker with capabilities cuda+gpu (none is polling todone@cuda+gpu): start `todone worker --capability cuda --capability gpu`',
+      't0 taken by a worker with cuda+gpu',
+      't1 waiting for a worker with capabilities cuda+gpu (none is polling todone@cuda+gpu): start `todone worker --capability cuda --capability gpu`',
+    ]);
+  });
+
   it('on a big board prints failures only, at most failureLineLimit of them, then one line for the rest', () => {
     const { out, reporter } = capture({ failureLineLimit: 3 });
     const states: TaskState[] = Array.from({ length: 400 }, (_, i) => (i < 10 ? 'failed' : i < 300 ? 'succeeded' : 'running'));

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { loadBoardFile } from '../../board/load.js';
-import type { SchedulingPolicy } from '../../core/board.js';
+import type { BoardSpec, SchedulingPolicy } from '../../core/board.js';
 import { connectWorkerConnection } from '../../../temporal/connection.js';
 import { createTodoneWorker, type TodoneWorker } from '../../../worker/create-worker.js';
 import { failOverDeadWorkers } from '../../../worker/failover.js';
@@ -14,10 +14,12 @@ import { installRuntime } from '../../../worker/runtime.js';
 import { sandboxReport } from '../../../worker/sandbox-report.js';
 import { sweepFinishedBoards } from '../../../worker/sweep.js';
 import { todoneHome } from '../../data-dir.js';
+import { InvalidInputError } from '../../errors.js';
 import { todoneVersion } from '../../version.js';
 import type { StartedBoard } from '../../client/board-client.js';
 import { formatResult } from '../format/task-table.js';
 import { DEFAULT_LINE_LIMIT } from '../progress/reporter.js';
+import { workerCapabilities } from '../capabilities-option.js';
 import { landResult } from './land.js';
 import type { CommandIO } from '../io.js';
 import { openSession } from '../session.js';
@@ -34,6 +36,8 @@ export interface RunCommandOptions {
   taskQueue?: string;
   /** Host a worker in this process (default). Off when separate `todone worker`s serve the queue. */
   worker?: boolean;
+  /** What the in-process worker offers tasks that require capabilities (default: $TODONE_CAPABILITIES). */
+  capability?: string[];
   /** How often the live view asks the workflow for its status. */
   pollMs?: number;
   /** Git boards: land the integration branch when every task succeeded. */
@@ -48,6 +52,10 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     policy: options.policy,
     home: todoneHome(io.env),
   });
+  if (options.worker === false && options.capability?.length) {
+    throw new InvalidInputError('--capability', [{ path: '', message: 'offers capabilities through this run\'s own worker: drop --no-worker, or give it to `todone worker`' }]);
+  }
+  const capabilities = options.worker === false ? [] : workerCapabilities(options.capability, io.env);
   // Before anything native starts: the SDK's and its core's log lines go to the log file, not stdout.
   if (options.worker !== false) installRuntime({ write: (line) => io.diagnostics.write(line) });
   const session = await openSession(io, { taskQueue: options.taskQueue });
@@ -96,8 +104,17 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
       // Attempts a SIGKILLed run of this machine left behind retry now, not after their heartbeat timeout.
       await failOverDeadWorkers({ client: session.client, home: session.home, workflowIds: [started.handle.workflowId], log });
       const connection = await connectWorkerConnection(session.target);
-      worker = await createTodoneWorker({ connection, namespace: session.target.namespace, taskQueue: started.taskQueue, home: session.home, dataConverter: session.target.dataConverter });
+      worker = await createTodoneWorker({
+        connection,
+        namespace: session.target.namespace,
+        taskQueue: started.taskQueue,
+        home: session.home,
+        capabilities,
+        dataConverter: session.target.dataConverter,
+      });
       workerRun = worker.run().finally(() => connection.close());
+      const unserved = unservedRequirements(board, capabilities);
+      if (unserved) log(`${unserved} They wait for a \`todone worker --capability …\` on task queue "${started.taskQueue}".\n`);
       const sandboxes = await sandboxReport(board);
       if (sandboxes) log(`${sandboxes}\n`);
     }
@@ -123,6 +140,20 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     await sweep;
     await session.close();
   }
+}
+
+/** Tasks the in-process worker cannot take, by what they require; undefined when it can take them all. */
+function unservedRequirements(board: BoardSpec, capabilities: readonly string[]): string | undefined {
+  const bySet = new Map<string, string[]>();
+  for (const task of board.tasks) {
+    if (!task.requires?.some((name) => !capabilities.includes(name))) continue;
+    const key = task.requires.join('+');
+    bySet.set(key, [...(bySet.get(key) ?? []), task.id]);
+  }
+  if (bySet.size === 0) return undefined;
+  const offered = capabilities.length ? `offers ${capabilities.join(', ')}` : 'offers no capabilities';
+  const sets = [...bySet].map(([set, ids]) => `${set} (${ids.length > 3 ? `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more` : ids.join(', ')})`);
+  return `This run's worker ${offered}; tasks require ${sets.join('; ')}.`;
 }
 
 /** The first line says what this run is: new, joined, resumed (and what it keeps), or started over. */

@@ -1,6 +1,7 @@
 /** `todone status <board>`: the board's live state, or its result once finished. */
 import { formatDuration } from '../../core/duration.js';
 import { resolveBoardId } from '../board-ref.js';
+import { describeWait, type CapabilityWait } from '../../client/capability-waits.js';
 import { describeStuck } from '../../client/stuck-workflow.js';
 import { TASK_STATES, type StatusRequest, type TaskState } from '../../core/run-state.js';
 import { InvalidInputError } from '../../errors.js';
@@ -24,8 +25,8 @@ export async function statusCommand(options: { board: string; json?: boolean; ta
     }
     const workflowState = snapshot.description.status.name;
     if (options.json) {
-      const { runningAttempts, runningHosts } = snapshot;
-      io.stdout(JSON.stringify({ workflowState, answered: snapshot.answered, runningAttempts, runningHosts, ...snapshot.status }, null, 2) + '\n');
+      const { runningAttempts, runningHosts, waiting } = snapshot;
+      io.stdout(JSON.stringify({ workflowState, answered: snapshot.answered, runningAttempts, runningHosts, ...(waiting ? { waiting } : {}), ...snapshot.status }, null, 2) + '\n');
       return 0;
     }
     io.stdout(`Board "${boardId}": workflow ${snapshot.description.workflowId} is ${workflowState}.\n`);
@@ -44,6 +45,7 @@ export async function statusCommand(options: { board: string; json?: boolean; ta
               `Run \`todone run <board file>\` or \`todone worker\` to resume it.\n` +
               (running.length ? `Tasks the server still counts as running: ${running.join(', ')}.\n` : ''),
       );
+      if (snapshot.waiting) io.stdout(formatWaits(snapshot.waiting));
       return 0;
     }
     const status = snapshot.status;
@@ -54,11 +56,19 @@ export async function statusCommand(options: { board: string; json?: boolean; ta
     io.stdout(formatTaskTable(status.tasks, snapshot.runningAttempts) + '\n');
     const hosts = formatAttemptHosts(status.tasks, { attempts: snapshot.runningAttempts, hosts: snapshot.runningHosts });
     if (hosts.length) io.stdout('\n' + hosts.join('\n') + '\n');
+    if (snapshot.waiting) io.stdout('\n' + formatWaits(snapshot.waiting));
     if (status.page?.kind === 'relevant') io.stdout(`(${status.tasks.length} of ${status.counts.total} tasks shown: the running, failed and latest ones. --tasks all shows every task, --tasks failed,running a selection.)\n`);
     return 0;
   } finally {
     await session.close();
   }
+}
+
+/** Tasks no live worker can take, and the worker that would take them. */
+function formatWaits(waits: readonly CapabilityWait[]): string {
+  const lines = waits.map((w) => `  ${w.taskId}: ${describeWait(w)}`);
+  const sets = [...new Set(waits.map((w) => w.requires.map((name) => `--capability ${name}`).join(' ')))];
+  return ['Waiting for a worker:', ...lines, `Start one with ${sets.map((flags) => `\`todone worker ${flags}\``).join(' or ')}.`].join('\n') + '\n';
 }
 
 /** `--tasks all` or a comma-separated list of states. */

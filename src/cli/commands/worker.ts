@@ -10,9 +10,14 @@ import { installRuntime } from '../../../worker/runtime.js';
 import { sandboxReport } from '../../../worker/sandbox-report.js';
 import { sweepFinishedBoards } from '../../../worker/sweep.js';
 import { todoneHome } from '../../data-dir.js';
+import { describeCapabilities, workerCapabilities } from '../capabilities-option.js';
 import type { CommandIO } from '../io.js';
 
-export async function workerCommand(options: { taskQueue?: string; maxConcurrentActivities?: number }, io: CommandIO): Promise<number> {
+export async function workerCommand(
+  options: { taskQueue?: string; maxConcurrentActivities?: number; capability?: string[] },
+  io: CommandIO,
+): Promise<number> {
+  const capabilities = workerCapabilities(options.capability, io.env);
   const home = todoneHome(io.env);
   const target = await resolveConnection({
     env: io.env,
@@ -30,6 +35,7 @@ export async function workerCommand(options: { taskQueue?: string; maxConcurrent
       taskQueue,
       home,
       maxConcurrentActivities: options.maxConcurrentActivities,
+      capabilities,
       dataConverter: target.dataConverter,
     });
     const { client, connection: clientConnection } = await connectClient(target);
@@ -38,7 +44,10 @@ export async function workerCommand(options: { taskQueue?: string; maxConcurrent
     if (swept.removedWorktrees > 0) io.stdout(`Swept ${swept.removedWorktrees} leftover worktree(s) of finished boards.\n`);
     const sandboxes = await sandboxReport();
     if (sandboxes) io.stdout(`${sandboxes}\n`);
-    io.stdout(`Todone worker polling task queue "${taskQueue}" on ${target.address} (namespace ${target.namespace}). Ctrl-C stops it.\n`);
+    io.stdout(
+      `Todone worker polling task queue "${taskQueue}" on ${target.address} (namespace ${target.namespace}), ` +
+        `${describeCapabilities(taskQueue, capabilities)}. Ctrl-C stops it.\n`,
+    );
     // The SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown of this worker.
     await worker.run();
     io.stdout('Worker stopped.\n');

@@ -11,6 +11,7 @@ import { createLogUpdate } from 'log-update';
 import pc from 'picocolors';
 import { formatDuration } from '../../core/duration.js';
 import type { BoardStatus, TaskStatus } from '../../core/run-state.js';
+import { describeWait, type CapabilityWait } from '../../client/capability-waits.js';
 import { colourState, formatUsage } from '../format/task-table.js';
 import { progressBar, progressFigures } from './bar.js';
 import { finishedCount, RateMeter } from './rate.js';
@@ -36,6 +37,8 @@ export interface ReporterOutput {
 
 export class ProgressReporter {
   private readonly seen = new Map<string, TaskStatus['state']>();
+  /** Tasks said to wait for a worker with their capabilities, and what they wait for. */
+  private readonly waits = new Map<string, CapabilityWait>();
   private readonly footer: ReturnType<typeof createLogUpdate> | undefined;
   private readonly rate = new RateMeter();
   private readonly now: () => number;
@@ -96,6 +99,27 @@ export class ProgressReporter {
     if (this.failuresElided) return undefined;
     this.failuresElided = true;
     return `${stamp()} ${pc.red('✖')} more tasks failed: see the counts, the result, or \`todone status --tasks failed\``;
+  }
+
+  /**
+   * A task whose activity no live worker can take gets a line when it starts waiting, and another
+   * when a worker takes it; one that ends meanwhile needs none (its own line says how it ended).
+   */
+  capabilityWaits(waits: readonly CapabilityWait[]): void {
+    const lines: string[] = [];
+    const now = waits.map((w) => w.taskId);
+    for (const [taskId, wait] of this.waits) {
+      if (now.includes(taskId)) continue;
+      this.waits.delete(taskId);
+      const state = this.seen.get(taskId);
+      if (state === undefined || state === 'running') lines.push(`${stamp()} ${pc.cyan('▶')} ${pc.bold(taskId)} taken by a worker with ${wait.requires.join('+')}`);
+    }
+    for (const wait of waits) {
+      if (this.waits.has(wait.taskId)) continue;
+      this.waits.set(wait.taskId, wait);
+      lines.push(`${stamp()} ${pc.yellow('⏸')} ${pc.bold(wait.taskId)} ${describeWait(wait)}: start \`todone worker --capability ${wait.requires.join(' --capability ')}\``);
+    }
+    if (lines.length > 0) this.print(lines.join('\n'));
   }
 
   /** A line of its own (a notice about the run), printed like progress so the footer stays intact. */

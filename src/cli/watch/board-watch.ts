@@ -5,6 +5,7 @@
  * and once it is back the watch carries on where it was.
  */
 import type { BoardSnapshot } from '../../client/board-client.js';
+import type { CapabilityWait } from '../../client/capability-waits.js';
 import type { BoardResult, BoardStatus } from '../../core/run-state.js';
 import { isServerLoss } from '../server-errors.js';
 import type { ServerRecovery } from './server-recovery.js';
@@ -15,7 +16,7 @@ export interface BoardWatchOptions {
   /** Resolves with the board's result once its workflow has closed (a long poll). */
   result(): Promise<BoardResult>;
   recovery: ServerRecovery;
-  reporter: { update(status: BoardStatus): void; waiting(message: string): void };
+  reporter: { update(status: BoardStatus): void; waiting(message: string): void; capabilityWaits?(waits: readonly CapabilityWait[]): void };
   /** Shown while the board runs but no worker answers its status query. */
   noWorkerMessage: string;
   pollMs: number;
@@ -46,6 +47,7 @@ export async function watchBoard(opts: BoardWatchOptions): Promise<BoardResult> 
       const snapshot = await opts.snapshot();
       if (snapshot.status) opts.reporter.update(snapshot.status);
       else if (!snapshot.answered) opts.reporter.waiting(opts.noWorkerMessage);
+      opts.reporter.capabilityWaits?.(snapshot.waiting ?? []);
     } catch {
       // Progress is best effort; only a server that is gone needs doing something about.
       await opts.recovery.recover();
