@@ -103,6 +103,15 @@ describe('plan text', () => {
     expect(text).toContain('Critical path: c0 -> c1 -> ... (96 more) -> c98 -> c99 (1m40s)');
   });
 
+  it('lists what tasks require, by set, and nothing for a board that requires nothing', () => {
+    const board = boardOf('Fleet', [t('a', [], MIN), t('b', ['a'], MIN), t('c', ['a'], MIN), t('d', [], MIN)]);
+    board.tasks[1]!.requires = ['gpu'];
+    board.tasks[2]!.requires = ['cuda', 'gpu'];
+    board.tasks[3]!.requires = ['gpu'];
+    expect(run({ board }).out).toContain('Requires (run only on workers offering these):\n  gpu: b, d\n  cuda+gpu: c\n\n');
+    expect(run({ board: diamond }).out).not.toContain('Requires');
+  });
+
   it('handles an empty board', () => {
     const { out } = run({ board: boardOf('Empty', []) });
     expect(out).toContain('0 tasks');

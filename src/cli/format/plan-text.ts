@@ -13,7 +13,7 @@ export interface PlanTextOptions {
 }
 
 export function formatPlanText(
-  board: Pick<BoardSpec, 'id' | 'name'>,
+  board: Pick<BoardSpec, 'id' | 'name'> & Partial<Pick<BoardSpec, 'tasks'>>,
   plan: BoardPlan,
   options: PlanTextOptions = {},
 ): string {
@@ -39,6 +39,9 @@ export function formatPlanText(
   lines.push(`Max parallelism: ${plan.maxParallelism} (widest wave)`);
   lines.push('');
 
+  const requirements = requirementLines(board.tasks ?? [], maxIds);
+  if (requirements.length > 0) lines.push('Requires (run only on workers offering these):', ...requirements, '');
+
   lines.push(`Simulated makespan on ${count(plan.slots, 'slot')} (maxParallel), each task taking its estimate:`);
   const rows: [string, number][] = [
     ['eager (todone)', m.eagerMs],
@@ -54,6 +57,17 @@ export function formatPlanText(
 
   lines.push(verdict(plan));
   return lines.join('\n') + '\n';
+}
+
+/** Tasks grouped by the capabilities they require: which workers the board needs besides plain ones. */
+function requirementLines(tasks: BoardSpec['tasks'], maxIds: number): string[] {
+  const bySet = new Map<string, string[]>();
+  for (const task of tasks) {
+    if (!task.requires?.length) continue;
+    const key = task.requires.join('+');
+    bySet.set(key, [...(bySet.get(key) ?? []), task.id]);
+  }
+  return [...bySet].map(([set, ids]) => `  ${set}: ${idList(ids, maxIds, ', ')}`);
 }
 
 /** The original description's `should_use_todone`, said in one sentence. */
