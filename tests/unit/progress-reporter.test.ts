@@ -46,18 +46,29 @@ describe('ProgressReporter', () => {
   it('says once when a task starts waiting for a worker with its capabilities, and once when one takes it', () => {
     const { out, reporter } = capture();
     const wait = { taskId: 't0', requires: ['cuda', 'gpu'], queue: 'todone@cuda+gpu' };
-    reporter.update(board(['running', 'running']));
-    reporter.capabilityWaits([wait]);
-    reporter.capabilityWaits([wait]);
-    reporter.capabilityWaits([]);
-    // t1 waits, then ends before anyone takes it: its own line says how.
-    reporter.capabilityWaits([{ ...wait, taskId: 't1' }]);
-    reporter.update(board(['running', 'cancelled']));
-    reporter.capabilityWaits([]);
-    expect(out.filter((l) => /waiting|taken/.test(l)).map((l) => l.replace(/^\S+ \S+ /, ''))).toEqual([
-      't0 waiting for a worker with capabilities cuda+gpu (none is polling todone@cuda+gpu): start `todone worker --capability cuda --capability gpu`',
+    const poll = (states: TaskState[], waits: (typeof wait)[]) => {
+      const status = board(states);
+      reporter.capabilityWaits(waits, status);
+      reporter.update(status);
+    };
+    poll(['running', 'running', 'running'], [wait]);
+    poll(['running', 'running', 'running'], [wait]);
+    poll(['running', 'running', 'running'], []);
+    // t1 is taken and finishes between two polls: taken first, then its own line.
+    poll(['running', 'running', 'running'], [{ ...wait, taskId: 't1' }]);
+    poll(['running', 'succeeded', 'running'], []);
+    // t2 waits, then is cancelled before anyone takes it: its own line says how it ended.
+    poll(['running', 'succeeded', 'running'], [{ ...wait, taskId: 't2' }]);
+    poll(['running', 'succeeded', 'cancelled'], []);
+    const waitLine = (id: string) => `${id} waiting for a worker with capabilities cuda+gpu (none is polling todone@cuda+gpu): start \`todone worker --capability cuda --capability gpu\``;
+    expect(out.filter((l) => /waiting|taken|succeeded|cancelled/.test(l)).map((l) => l.replace(/^\S+ \S+ /, ''))).toEqual([
+      waitLine('t0'),
       't0 taken by a worker with cuda+gpu',
-      't1 waiting for a worker with capabilities cuda+gpu (none is polling todone@cuda+gpu): start `todone worker --capability cuda --capability gpu`',
+      waitLine('t1'),
+      't1 taken by a worker with cuda+gpu',
+      't1 succeeded in 0ms',
+      waitLine('t2'),
+      't2 cancelled',
     ]);
   });
 

@@ -20,6 +20,9 @@ export const DEFAULT_LINE_LIMIT = 200;
 export const DEFAULT_FAILURE_LINES = 20;
 export const DEFAULT_SUMMARY_MS = 10_000;
 
+/** States a task that stopped waiting for a worker can be in once a worker took it. */
+const TAKEN: ReadonlySet<TaskStatus['state']> = new Set(['running', 'succeeded', 'failed', 'conflicted']);
+
 export interface ReporterOutput {
   write: (text: string) => void;
   /** A TTY gets a live footer; pipes and CI logs get plain lines and periodic summaries. */
@@ -103,16 +106,18 @@ export class ProgressReporter {
 
   /**
    * A task whose activity no live worker can take gets a line when it starts waiting, and another
-   * when a worker takes it; one that ends meanwhile needs none (its own line says how it ended).
+   * when a worker takes it, before the lines of `status` (this round's, given to update() next):
+   * a task can be taken and finish between two polls. One cancelled meanwhile needs none.
    */
-  capabilityWaits(waits: readonly CapabilityWait[]): void {
+  capabilityWaits(waits: readonly CapabilityWait[], status?: BoardStatus): void {
     const lines: string[] = [];
-    const now = waits.map((w) => w.taskId);
+    const now = new Set(waits.map((w) => w.taskId));
+    const stateNow = new Map(status?.tasks.map((t) => [t.id, t.state]));
     for (const [taskId, wait] of this.waits) {
-      if (now.includes(taskId)) continue;
+      if (now.has(taskId)) continue;
       this.waits.delete(taskId);
-      const state = this.seen.get(taskId);
-      if (state === undefined || state === 'running') lines.push(`${stamp()} ${pc.cyan('▶')} ${pc.bold(taskId)} taken by a worker with ${wait.requires.join('+')}`);
+      const state = stateNow.get(taskId) ?? this.seen.get(taskId);
+      if (state !== undefined && TAKEN.has(state)) lines.push(`${stamp()} ${pc.cyan('▶')} ${pc.bold(taskId)} taken by a worker with ${wait.requires.join('+')}`);
     }
     for (const wait of waits) {
       if (this.waits.has(wait.taskId)) continue;

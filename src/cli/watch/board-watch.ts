@@ -16,7 +16,7 @@ export interface BoardWatchOptions {
   /** Resolves with the board's result once its workflow has closed (a long poll). */
   result(): Promise<BoardResult>;
   recovery: ServerRecovery;
-  reporter: { update(status: BoardStatus): void; waiting(message: string): void; capabilityWaits?(waits: readonly CapabilityWait[]): void };
+  reporter: { update(status: BoardStatus): void; waiting(message: string): void; capabilityWaits?(waits: readonly CapabilityWait[], status?: BoardStatus): void };
   /** Shown while the board runs but no worker answers its status query. */
   noWorkerMessage: string;
   pollMs: number;
@@ -45,9 +45,10 @@ export async function watchBoard(opts: BoardWatchOptions): Promise<BoardResult> 
     }
     try {
       const snapshot = await opts.snapshot();
+      // Before the status: "taken by a worker" reads before that task's own lines of this round.
+      opts.reporter.capabilityWaits?.(snapshot.waiting ?? [], snapshot.status);
       if (snapshot.status) opts.reporter.update(snapshot.status);
       else if (!snapshot.answered) opts.reporter.waiting(opts.noWorkerMessage);
-      opts.reporter.capabilityWaits?.(snapshot.waiting ?? []);
     } catch {
       // Progress is best effort; only a server that is gone needs doing something about.
       await opts.recovery.recover();
