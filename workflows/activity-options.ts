@@ -10,10 +10,11 @@ import { capabilityQueue } from '../src/core/capabilities.js';
  * capabilities goes to their queue, which only workers offering all of them poll; a plain task's
  * options carry no task queue, exactly as before `requires` existed, so recorded histories replay.
  */
-export function taskActivities(task: TaskSpec) {
+export function taskActivities(task: TaskSpec, route?: Route) {
   return proxyActivities<Activities>({
     activityId: `task-${task.id}`,
     ...(task.requires?.length ? { taskQueue: capabilityQueue(workflowInfo().taskQueue, task.requires) } : {}),
+    ...routed(route, task.heartbeatTimeoutMs),
     summary: `${task.id}: ${task.description}`.slice(0, 200),
     startToCloseTimeout: task.timeoutMs,
     heartbeatTimeout: task.heartbeatTimeoutMs,
@@ -32,10 +33,11 @@ export function taskActivities(task: TaskSpec) {
  * a repository problem that retrying cannot fix is non-retryable. They heartbeat while git works,
  * so a dead worker is noticed as fast as the board's tasks notice it.
  */
-export function gitActivities(board: BoardSpec) {
+export function gitActivities(board: BoardSpec, route?: Route) {
   const shortest = Math.min(...board.tasks.map((t) => t.heartbeatTimeoutMs));
   const heartbeatMs = Math.min(30_000, Math.max(2_000, shortest));
   return proxyActivities<Activities>({
+    ...routed(route, heartbeatMs),
     startToCloseTimeout: '30 minutes',
     heartbeatTimeout: heartbeatMs,
     retry: {
@@ -45,6 +47,26 @@ export function gitActivities(board: BoardSpec) {
       nonRetryableErrorTypes: [FAILURE_TYPES.invalidTask, FAILURE_TYPES.gitConfig],
     },
   });
+}
+
+/**
+ * A remote board's steps that must run where the task's worktree is: that worker's own queue.
+ * `lostAfter` bounds how long a step may wait there: a live worker always polls its own queue,
+ * so a step nobody takes is a worker that is gone, and the task reruns elsewhere.
+ */
+export interface Route {
+  taskQueue: string;
+  lostAfter?: boolean;
+}
+
+/** Three heartbeat timeouts, within 10 s and 2 minutes: the board's own word for how long silence means death. */
+export function lostWorkerAfterMs(heartbeatMs: number): number {
+  return Math.min(120_000, Math.max(10_000, 3 * heartbeatMs));
+}
+
+function routed(route: Route | undefined, heartbeatMs: number) {
+  if (!route) return {};
+  return { taskQueue: route.taskQueue, ...(route.lostAfter ? { scheduleToStartTimeout: lostWorkerAfterMs(heartbeatMs) } : {}) };
 }
 
 /** Normalising a board document: quick, and a bad board is final (InvalidBoard is non-retryable). */

@@ -127,7 +127,17 @@ async function tryCandidates(
   );
 }
 
-/** Lease a worktree, run the agent and its checks there, commit what it changed. */
+/**
+ * Times a candidate may lose the worker holding its worktree (a remote board) and start over on
+ * another, before the task fails: enough for a worker or two dying, not a loop on a broken fleet.
+ */
+const MAX_LOST_WORKERS = 3;
+
+/**
+ * Lease a worktree, run the agent and its checks there, commit what it changed. On a remote board
+ * the worker holding the worktree may die before the commit is pushed: the work there is lost, so
+ * the candidate starts again from prepare on whichever worker takes it.
+ */
 async function tryOne(
   task: TaskSpec,
   candidate: Candidate,
@@ -137,25 +147,43 @@ async function tryOne(
   scope: CancellationScope,
   ctx: GitTaskContext,
 ): Promise<Tried> {
-  const lease = ctx.flow.lease(candidate.id, startSha);
   const asTask: TaskSpec = { ...task, id: candidate.id, agent: candidate.agent };
-  try {
-    const worktree = await ctx.flow.prepare(lease, scope);
-    const result = await scope.run(() =>
-      taskActivities(asTask).runTask({
-        ...ctx.makeInput(worktree.path, spentBefore),
-        taskId: candidate.id,
-        agent: candidate.agent,
-        worktree: lease.request,
-        ...(conflictFiles ? { env: { TODONE_CONFLICT_FILES: conflictFiles.join('\n') } } : {}),
-      }),
-    );
-    const commit = await ctx.flow.commit(lease, task.description);
-    return { candidate, lease, outcome: result, commit, cancelled: false };
-  } catch (error) {
-    const cancelled = isCancellation(error);
-    return { candidate, lease, outcome: failureOutcome(error, asTask, cancelled ? ctx.cancelReason() : undefined), cancelled };
+  const lostWorkers: string[] = [];
+  for (;;) {
+    const lease = ctx.flow.lease(candidate.id, startSha, task.requires);
+    try {
+      const worktree = await ctx.flow.prepare(lease, scope);
+      const result = await scope.run(() =>
+        taskActivities(asTask, ctx.flow.route(lease)).runTask({
+          ...ctx.makeInput(worktree.path, spentBefore),
+          taskId: candidate.id,
+          agent: candidate.agent,
+          worktree: ctx.flow.taskWorktree(lease),
+          ...(conflictFiles ? { env: { TODONE_CONFLICT_FILES: conflictFiles.join('\n') } } : {}),
+        }),
+      );
+      const commit = await ctx.flow.commit(lease, task.description);
+      return { candidate, lease, outcome: result, commit, cancelled: false };
+    } catch (error) {
+      const cancelled = isCancellation(error);
+      const lost = cancelled ? undefined : ctx.flow.lostWorker(lease, error);
+      if (lost === undefined) {
+        return { candidate, lease, outcome: failureOutcome(error, asTask, cancelled ? ctx.cancelReason() : undefined), cancelled };
+      }
+      ctx.flow.abandon(lease);
+      lostWorkers.push(lost);
+      if (lostWorkers.length <= MAX_LOST_WORKERS) continue;
+      const outcome = failureOutcome(error, asTask, undefined);
+      return { candidate, lease, outcome: { ...outcome, reason: lostReason(lostWorkers) }, cancelled: false };
+    }
   }
+}
+
+function lostReason(workers: string[]): string {
+  return (
+    `lost the worker holding its worktree ${workers.length} times (${[...new Set(workers)].join(', ')}): ` +
+    `each stopped answering before the task's commit was pushed`
+  );
 }
 
 /** No candidate passed: the task failed, or was cancelled. */

@@ -4,12 +4,13 @@
  * its changes are committed there and merged into the integration branch through a queue that
  * takes one task at a time, in completion order. The steps are put together in git-task.ts.
  */
-import { CancellationScope } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
 import type { CommitResult, IntegrateResult, IntegrationInfo, PrepareWorktreeInput, PreparedWorktree } from '../activities/git/types.js';
 import type { BoardSpec, GitSpec, TaskSpec } from '../src/core/board.js';
 import type { TaskCommit, TaskOutcome } from '../src/core/outcome.js';
+import { capabilityQueue, workerOfQueue } from '../src/core/capabilities.js';
 import type { IntegrationStatus } from '../src/core/run-state.js';
-import { gitActivities } from './activity-options.js';
+import { gitActivities, type Route } from './activity-options.js';
 import type { WorktreeCarry } from './api.js';
 
 export interface TaskEnd {
@@ -21,6 +22,10 @@ export interface TaskEnd {
 export interface Lease {
   request: PrepareWorktreeInput;
   worktree?: PreparedWorktree;
+  /** A remote board: the capabilities a worker needs to take the task's first step. */
+  requires?: string[];
+  /** Its worker was lost: nothing more is asked of that worker, and its pool slot is free again. */
+  abandoned?: boolean;
 }
 
 export class WorktreeFlow {
@@ -66,6 +71,7 @@ export class WorktreeFlow {
   status(): IntegrationStatus {
     return {
       repo: this.git.repo,
+      ...(this.git.remote !== undefined ? { remote: this.git.remote } : {}),
       worktreeRoot: this.git.worktreeRoot,
       baseBranch: this.info.baseBranch,
       baseSha: this.info.baseSha,
@@ -75,23 +81,63 @@ export class WorktreeFlow {
   }
 
   /** Claims a worktree for a task or candidate: a free pool slot when the pool has one. */
-  lease(unitId: string, startSha: string): Lease {
+  lease(unitId: string, startSha: string, requires?: string[]): Lease {
     const poolSlot = this.freeSlots.shift();
     return {
       request: { git: this.git, boardId: this.board.id, taskId: unitId, startSha, ...(poolSlot !== undefined ? { poolSlot } : {}) },
+      ...(this.git.remote !== undefined && requires?.length ? { requires } : {}),
     };
   }
 
+  /** On a remote board the first step goes to any worker that can run the task; it answers with its own queue. */
   async prepare(lease: Lease, scope: CancellationScope): Promise<PreparedWorktree> {
-    lease.worktree = await scope.run(() => this.acts.prepareWorktree(lease.request));
+    const acts = lease.requires ? gitActivities(this.board, { taskQueue: capabilityQueue(workflowInfo().taskQueue, lease.requires) }) : this.acts;
+    lease.worktree = await scope.run(() => acts.prepareWorktree(lease.request));
     return lease.worktree;
+  }
+
+  /** Where the steps after prepare run: the worker holding a remote board's worktree; undefined on one machine. */
+  route(lease: Lease): Route | undefined {
+    const queue = lease.worktree?.queue;
+    return queue === undefined ? undefined : { taskQueue: queue, lostAfter: true };
+  }
+
+  /**
+   * The worktree as the task activity sees it: on a remote board, in the clone of the worker that
+   * made it (a retry re-prepares it there, without going back to the remote).
+   */
+  taskWorktree(lease: Lease): PrepareWorktreeInput {
+    const made = lease.worktree;
+    if (made?.repo === undefined || made.worktreeRoot === undefined) return lease.request;
+    const { remote: _remote, ...git } = this.git;
+    return { ...lease.request, git: { ...git, repo: made.repo, worktreeRoot: made.worktreeRoot } };
+  }
+
+  /**
+   * The worker a step after prepare was routed to, when the step failed because that worker is gone
+   * (nobody took the step from its queue, or it stopped heartbeating): the candidate reruns elsewhere.
+   */
+  lostWorker(lease: Lease, error: unknown): string | undefined {
+    const queue = lease.worktree?.queue;
+    if (queue === undefined || !(error instanceof ActivityFailure) || !(error.cause instanceof TimeoutFailure)) return undefined;
+    const kind = error.cause.timeoutType;
+    return kind === 'SCHEDULE_TO_START' || kind === 'HEARTBEAT' ? workerOfQueue(queue) : undefined;
+  }
+
+  /** Gives up a lease whose worker is gone: its slot returns to the pool, and release asks that worker nothing. */
+  abandon(lease: Lease): void {
+    if (lease.abandoned) return;
+    lease.abandoned = true;
+    if (lease.request.poolSlot !== undefined) this.returnSlot(lease.request.poolSlot);
   }
 
   /** Commits what the agent changed. Not cancellable: past this point the work exists only in the worktree. */
   async commit(lease: Lease, description: string): Promise<CommitResult> {
     const worktree = lease.worktree!;
+    const route = this.route(lease);
+    const acts = route ? gitActivities(this.board, route) : this.acts;
     return CancellationScope.nonCancellable(() =>
-      this.acts.commitWork({
+      acts.commitWork({
         git: this.git,
         boardId: this.board.id,
         taskId: lease.request.taskId,
@@ -122,21 +168,31 @@ export class WorktreeFlow {
   /** Removes the worktree (its pool slot returns to the pool) or keeps it; returns the kept path. */
   async release(lease: Lease, keep: boolean): Promise<string | undefined> {
     const { request, worktree } = lease;
+    if (lease.abandoned) return undefined;
     if (!worktree) {
       if (request.poolSlot !== undefined) this.returnSlot(request.poolSlot);
       return undefined;
     }
-    await CancellationScope.nonCancellable(() =>
-      this.acts.releaseWorktree({
-        git: this.git,
-        boardId: this.board.id,
-        taskId: request.taskId,
-        path: worktree.path,
-        branch: worktree.branch,
-        ...(request.poolSlot !== undefined ? { poolSlot: request.poolSlot } : {}),
-        remove: !keep,
-      }),
-    );
+    const route = this.route(lease);
+    const acts = route ? gitActivities(this.board, route) : this.acts;
+    try {
+      await CancellationScope.nonCancellable(() =>
+        acts.releaseWorktree({
+          git: this.git,
+          boardId: this.board.id,
+          taskId: request.taskId,
+          path: worktree.path,
+          branch: worktree.branch,
+          ...(request.poolSlot !== undefined ? { poolSlot: request.poolSlot } : {}),
+          remove: !keep,
+        }),
+      );
+    } catch (error) {
+      // The worker holding it is gone, and its folder with it (or its start-up sweep tidies it).
+      if (this.lostWorker(lease, error) === undefined) throw error;
+      this.abandon(lease);
+      return undefined;
+    }
     // A kept worktree retires its pool slot: the pool never hands out a folder someone is inspecting.
     if (request.poolSlot !== undefined && !keep) this.returnSlot(request.poolSlot);
     return keep ? worktree.path : undefined;

@@ -10,6 +10,7 @@ import type { AgentConfinement, AgentSpec, BoardSpec, GitSpec, RetrySpec, Schedu
 import { CHANGING_TASK_TYPES, DEFAULTS, slugify } from '../core/board.js';
 import { normaliseCapabilities } from '../core/capabilities.js';
 import { formatDuration } from '../core/duration.js';
+import { remoteUrlProblem } from '../core/rules.js';
 import { todoneHome } from '../data-dir.js';
 import type { Issue } from '../errors.js';
 import { InvalidInputError } from '../errors.js';
@@ -82,12 +83,12 @@ function build(raw: RawBoard, opts: NormaliseOptions, issues: BoardIssue[]): Boa
     if (problem) issues.push({ at: raw.workdir === undefined ? [] : ['workdir'], message: problem });
   }
   const id = raw.id ?? slugify(raw.name);
-  const git = raw.repo === undefined ? undefined : buildGit(raw, id, opts, issues);
+  const git = raw.remote !== undefined ? buildRemoteGit(raw, opts, issues) : raw.repo === undefined ? undefined : buildGit(raw, id, opts, issues);
   return {
     id,
     name: raw.name.trim(),
     ...(raw.goal?.trim() ? { goal: raw.goal.trim() } : {}),
-    workdir: git?.repo ?? workdir,
+    workdir: git && !git.remote ? git.repo : workdir,
     maxParallel: opts.maxParallel ?? raw.maxParallel ?? DEFAULTS.maxParallel,
     policy: opts.policy ?? raw.policy ?? 'eager',
     ...(git ? { git } : {}),
@@ -126,6 +127,47 @@ function buildGit(raw: RawBoard, boardId: string, opts: NormaliseOptions, issues
   };
 }
 
+function isGitBoard(raw: RawBoard): boolean {
+  return raw.repo !== undefined || raw.remote !== undefined;
+}
+
+/**
+ * A board on a fleet: the workers clone `remote` and keep the worktrees under their own data
+ * folders, so nothing here names a folder on this machine. A remote written as a relative path
+ * is a bare repository beside the board file.
+ */
+function buildRemoteGit(raw: RawBoard, opts: NormaliseOptions, issues: BoardIssue[]): GitSpec {
+  const given = raw.remote!;
+  const url = given.includes(':') || path.isAbsolute(given) ? given : path.resolve(opts.baseDir, given);
+  const problem = remoteUrlProblem(url);
+  if (problem) issues.push({ at: ['remote'], message: problem });
+  if (raw.repo !== undefined) issues.push({ at: ['repo'], message: 'give repo (a repository on this machine) or remote (a URL every worker clones), not both' });
+  if (raw.worktrees?.root !== undefined) {
+    issues.push({ at: ['worktrees', 'root'], message: "a board with a remote keeps its worktrees under each worker's data folder: remove root" });
+  }
+  for (const field of ['copy', 'link'] as const) {
+    if (raw.worktrees?.[field]?.length) {
+      issues.push({ at: ['worktrees', field], message: `${field} takes files from a checkout on this machine, and the workers of a board with a remote have none: remove it` });
+    }
+  }
+  const i = raw.integration;
+  return {
+    repo: url,
+    remote: url,
+    ...(raw.base ? { base: raw.base } : {}),
+    worktreeRoot: '',
+    poolSize: raw.worktrees?.pool ?? 0,
+    keep: raw.worktrees?.keep ?? [],
+    copy: [],
+    link: [],
+    strategy: i?.strategy ?? 'merge',
+    ...(i?.author ? { author: i.author } : {}),
+    onConflict: i?.onConflict ?? 'fail',
+    conflictRetries: i?.conflictRetries ?? 1,
+    keepFailedWorktrees: raw.worktrees?.keepFailed ?? true,
+  };
+}
+
 function buildTask(task: RawTask, index: number, board: RawBoard, baseDir: string, issues: BoardIssue[]): TaskSpec {
   if (task.aggregate !== undefined) return buildAggregateTask(task, index, board, issues);
   const type = task.type ?? 'generic';
@@ -150,7 +192,7 @@ function buildTask(task: RawTask, index: number, board: RawBoard, baseDir: strin
     ...buildCandidates(task, index, board, baseDir, confinement, issues),
     ...requires(task, type, board),
     // Only a git board can tell what a task changed.
-    ...(board.repo !== undefined ? { expectChanges: expectChanges(task, type, board) } : {}),
+    ...(isGitBoard(board) ? { expectChanges: expectChanges(task, type, board) } : {}),
   };
 }
 
@@ -177,7 +219,7 @@ function buildAggregateTask(task: RawTask, index: number, board: RawBoard, issue
     aggregate: typeof aggregate === 'object' ? { reduce: aggregate.reduce } : aggregate,
     // Only a reduce command runs on a worker; concat, merge and vote are computed by the workflow.
     ...(typeof aggregate === 'object' ? requires(task, task.type ?? 'analyze', board) : {}),
-    ...(board.repo !== undefined ? { expectChanges: false } : {}),
+    ...(isGitBoard(board) ? { expectChanges: false } : {}),
   };
 }
 
@@ -216,7 +258,7 @@ function buildCandidates(
     issues.push({ at: ['tasks', index, 'attempts'], message: 'best of N needs at least 2 candidates (a count, or a list of agents)' });
     return {};
   }
-  if (board.repo === undefined) {
+  if (!isGitBoard(board)) {
     issues.push({ at: ['tasks', index, 'attempts'], message: 'best of N runs candidates in separate worktrees: the board needs a repo' });
     return {};
   }

@@ -343,6 +343,8 @@ export const boardObjectSchema = z.strictObject(
     /** Capabilities every task requires, or per type: `{ deploy: [prod-creds] }`. */
     requires: z.union([requiresSchema, byTaskType(requiresSchema, 'lists of capability names')], expected('a list of capability names, or a mapping of task types to lists')).optional(),
     repo: z.string(nonEmptyText).min(1, nonEmptyText).optional(),
+    /** Instead of `repo`: the URL of a repository every worker clones and pushes to (a board on a fleet). */
+    remote: z.string(nonEmptyText).min(1, nonEmptyText).optional(),
     base: gitSetting(branchNameProblem).optional(),
     worktrees: worktreesSchema.optional(),
     integration: integrationSchema.optional(),

@@ -35,7 +35,7 @@ export function checkBoard(raw: unknown): BoardIssue[] {
     if (!isRecord(task) || typeof task.id !== 'string') return;
     const reason = unsafeIdReason(task.id);
     if (reason) issues.push({ at: ['tasks', i, 'id'], message: reason });
-    else if (task.id.toLowerCase() === 'integration' && raw.repo !== undefined) {
+    else if (task.id.toLowerCase() === 'integration' && (raw.repo !== undefined || raw.remote !== undefined)) {
       // Its branch todone/<board>/integration would be the board's integration branch.
       issues.push({ at: ['tasks', i, 'id'], message: '"integration" is reserved on boards with a repo: choose another id' });
     }
