@@ -14,7 +14,7 @@ import { remoteFolder } from '../../activities/git/remote.js';
 import type { BoardResult, BoardStatus, TaskStatus } from '../../src/core/run-state.js';
 import { taskDataDir } from '../../src/data-dir.js';
 import { boardWorkflowId, statusQuery } from '../../workflows/api.js';
-import { spawnCli } from '../support/cli.js';
+import { runCli, spawnCli } from '../support/cli.js';
 import { git, showFile } from '../support/git-repo.js';
 import { createBareRemote } from '../support/git-remote.js';
 import { followLines } from '../support/output-lines.js';
@@ -209,6 +209,15 @@ describe('a git board on two workers sharing a remote', () => {
       const merges = await git(f.url, ['log', '--merges', '--format=%s', branch]);
       for (const id of ['quick1', 'quick2', 'slow', 'after']) expect(merges.split('\n').filter((s) => s === `todone(fleet-killed): merge ${id}`), `merges of ${id}`).toHaveLength(1);
       await git(f.url, ['fsck', '--no-progress']);
+
+      // Landing pushes base on the remote, fast-forward; cleaning deletes the board's branches there.
+      const client = f.env(path.join(f.root, 'home-client'));
+      const landed = await runCli(['land', 'fleet-killed'], { env: client });
+      expect(landed.exitCode, landed.stderr).toBe(0);
+      expect(await git(f.url, ['rev-parse', 'main'])).toBe(result.integration!.head);
+      const cleaned = await runCli(['clean', 'fleet-killed', '--all'], { env: client });
+      expect(cleaned.exitCode, cleaned.stderr).toBe(0);
+      expect(await git(f.url, ['for-each-ref', '--format=%(refname)', 'refs/heads/todone/'])).toBe('');
     } finally {
       run.kill('SIGKILL');
       await stopAll(Object.values(workers));

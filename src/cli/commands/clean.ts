@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { cleanBoard } from '../../../activities/git/cleanup.js';
+import { cleanRemoteBranches, onThisWorker } from '../../../activities/git/remote.js';
 import { loadBoardFile } from '../../board/load.js';
 import type { BoardGitConfig } from '../../core/board.js';
 import type { BoardResult } from '../../core/run-state.js';
@@ -52,12 +53,24 @@ export async function cleanCommand(options: CleanCommandOptions, io: CommandIO):
     io.stderr(`Board "${boardId}" names no repository: it has no worktrees or branches to clean.\n`);
     return 1;
   }
-  const removed = await cleanBoard({ git, boardId, all: Boolean(options.all) });
+  const removed = git.remote !== undefined ? await cleanRemote(git, boardId, Boolean(options.all), io) : await cleanBoard({ git, boardId, all: Boolean(options.all) });
   io.stdout(
     `Removed ${removed.removedWorktrees.length} worktree${removed.removedWorktrees.length === 1 ? '' : 's'} and ` +
       `${removed.deletedBranches.length} branch${removed.deletedBranches.length === 1 ? '' : 'es'} of board "${boardId}".\n`,
   );
   return 0;
+}
+
+/**
+ * A remote board: its branches on the remote, and what this machine holds of it if it ran tasks
+ * here too. Each worker's own worktrees go with its start-up sweep or a `todone clean` run there.
+ */
+async function cleanRemote(git: BoardGitConfig, boardId: string, all: boolean, io: CommandIO): Promise<{ removedWorktrees: string[]; deletedBranches: string[] }> {
+  const home = todoneHome(io.env);
+  const local = onThisWorker(home, git, boardId);
+  const here = fs.existsSync(path.join(local.repo, 'HEAD')) ? await cleanBoard({ git: local, boardId, all }) : { removedWorktrees: [], deletedBranches: [] };
+  const deletedBranches = await cleanRemoteBranches(home, { git, boardId, all });
+  return { removedWorktrees: here.removedWorktrees, deletedBranches };
 }
 
 async function cleanFinished(io: CommandIO): Promise<number> {

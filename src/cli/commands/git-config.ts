@@ -5,6 +5,7 @@ import type { IntegrationStatus } from '../../core/run-state.js';
 export function gitConfigOf(integration: IntegrationStatus): BoardGitConfig {
   return {
     repo: integration.repo,
+    ...(integration.remote !== undefined ? { remote: integration.remote } : {}),
     base: integration.baseBranch,
     worktreeRoot: integration.worktreeRoot,
     poolSize: 0,

@@ -3,6 +3,8 @@
  * every task succeeded and the base has not moved since the board started.
  */
 import { land } from '../../../activities/git/land.js';
+import { landRemote } from '../../../activities/git/remote.js';
+import { todoneHome } from '../../data-dir.js';
 import type { BoardResult } from '../../core/run-state.js';
 import { resolveBoardId } from '../board-ref.js';
 import type { CommandIO } from '../io.js';
@@ -39,13 +41,15 @@ export async function landResult(result: BoardResult, io: CommandIO): Promise<nu
     );
     return 1;
   }
-  const outcome = await land({
+  const input = {
     git: gitConfigOf(integration),
     boardId: result.boardId,
     baseBranch: integration.baseBranch,
     expectedBaseSha: integration.baseSha,
     integrationHead: integration.head,
-  });
+  };
+  // A remote board's base is on the remote: pushed there (fast-forward only) from a clone in this machine's data folder.
+  const outcome = input.git.remote !== undefined ? await landRemote(todoneHome(io.env), input) : await land(input);
   if (!outcome.landed) {
     io.stderr(`Not landing board "${result.boardId}": ${outcome.reason}\n`);
     return 1;
