@@ -86,6 +86,21 @@ describe('ActivitySlots', () => {
     expect(slots.active).toBe(0);
   });
 
+  it('the own queue polls even while the process is full, and what it takes counts against the other queues', async () => {
+    const slots = new ActivitySlots(1);
+    const shared = slots.supplier();
+    const own = slots.ownSupplier();
+    const never = new AbortController().signal;
+    shared.markSlotUsed({ ...info, permit: await shared.reserveSlot(reserveCtx, never) });
+    // Full: the board queue waits, but a step of work this worker holds is still taken (it waits at the gate).
+    const ownPermit = await own.reserveSlot(ctxFor('own'), never);
+    expect(own.tryReserveSlot(ctxFor('own'))).not.toBeNull();
+    own.markSlotUsed({ ...info, permit: ownPermit });
+    expect(shared.tryReserveSlot(ctxFor('other'))).toBeNull();
+    own.releaseSlot({ ...info, permit: ownPermit });
+    expect(shared.tryReserveSlot(ctxFor('other'))).toBeNull();
+  });
+
   it('refuses a limit that is not a positive integer', () => {
     expect(() => new ActivitySlots(0)).toThrow(/positive integer, got 0/);
   });
