@@ -14,6 +14,7 @@ import type { BoardResult, BoardStatus } from '../../src/core/run-state.js';
 import { boardWorkflowId, cancelTaskSignal } from '../../workflows/api.js';
 import { gitSpec, makeBoard, type TestTask } from './boards.js';
 import { createRepo } from './git-repo.js';
+import { createBareRemote, remoteConfig } from './git-remote.js';
 import type { Harness } from './harness.js';
 import { waitFor } from './wait-for.js';
 
@@ -293,6 +294,18 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       const description = await h.client.workflow.getHandle(id).describe();
       expect(description.runId).not.toBe(description.raw.workflowExecutionInfo?.firstRunId);
       return id;
+    },
+  },
+  {
+    name: 'git-remote',
+    about: 'git board with a remote: each worktree step after prepare goes to the queue of the worker that made it, branches are pushed',
+    run: async (h) => {
+      const root = await h.tempDir('todone-corpus-remote-');
+      const url = await createBareRemote(root, { 'README.md': '# project\n' });
+      const board = plainBoard('remote', root, [{ id: 'a', command: 'echo a > a.txt' }, { id: 'b', dependsOn: ['a'], command: 'cat a.txt > b.txt' }], {
+        git: { ...remoteConfig(url), onConflict: 'fail', conflictRetries: 1, keepFailedWorktrees: true },
+      });
+      return recorded(h, board, (r) => expect(r.state).toBe('completed'));
     },
   },
   {
