@@ -248,6 +248,10 @@ export async function integrateRemote(home: string, input: IntegrateInput): Prom
   const local = await cloneFor(home, input.git, input.boardId);
   const clone = openGit(local.repo, author(local));
   const branch = integrationBranch(input.boardId);
+  // The name reaches a refspec: only the task's own branch is fetched.
+  if (input.branch !== taskBranch(input.boardId, input.taskId)) {
+    throw new GitConfigError(`integrate: task ${input.taskId} works on ${taskBranch(input.boardId, input.taskId)}, not ${input.branch}`);
+  }
   return withRepoLock(local.repo, async () => {
     const heads = await fetchBranches(clone, [branch, input.branch]);
     const remoteHead = heads.get(branch);

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitConfigError } from '../../activities/git/errors.js';
-import { landRemote, remoteFolder, cleanRemoteBranches } from '../../activities/git/remote.js';
+import { cleanRemoteBranches, initRemoteIntegration, landRemote, remoteFolder } from '../../activities/git/remote.js';
 import type { BoardGitConfig, IntegrationInfo } from '../../activities/git/types.js';
 import { childModules, type ChildModules } from '../support/child-modules.js';
 import { showFile } from '../support/git-repo.js';
@@ -101,6 +101,19 @@ describe.concurrent('a board split between two workers', () => {
     expect(second).toEqual({ kind: 'conflicted', head: first.head, files: ['shared.txt'] });
     expect(await git(f.url, ['rev-parse', integration])).toBe(first.head);
     expect(await showFile(f.url, integration, 'shared.txt')).toBe('line 1\nONE\nline 3');
+  });
+
+  it('puts the remote integration branch back to base when the board starts over', async () => {
+    const f = await fleet();
+    const one = await work(f, f.a, 'one', f.info.baseSha, { 'one.txt': '1\n' });
+    const merged = await integrateOn({ home: f.b, input: { git: f.config, boardId: board, taskId: 'one', branch: one.wt.branch, taskSha: one.commit.sha } });
+    // Taken up as it is by a resumed run, on any worker.
+    expect(await initOn({ home: f.b, input: { git: f.config, boardId: board } })).toMatchObject({ baseSha: f.info.baseSha, integrationHead: merged.head });
+    expect(await initRemoteIntegration(f.b, { git: f.config, boardId: board, fresh: true })).toMatchObject({ integrationHead: f.info.baseSha });
+    expect(await git(f.url, ['rev-parse', integration])).toBe(f.info.baseSha);
+    await expect(integrateOn({ home: f.a, input: { git: f.config, boardId: board, taskId: 'one', branch: 'todone/fleet/other', taskSha: one.commit.sha } })).rejects.toThrow(
+      /works on todone\/fleet\/one, not todone\/fleet\/other/,
+    );
   });
 
   it('refuses a remote git cannot clone, naming the field', async () => {
