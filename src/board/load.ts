@@ -259,7 +259,7 @@ function buildCandidates(
     return {};
   }
   if (!isGitBoard(board)) {
-    issues.push({ at: ['tasks', index, 'attempts'], message: 'best of N runs candidates in separate worktrees: the board needs a repo' });
+    issues.push({ at: ['tasks', index, 'attempts'], message: 'best of N runs candidates in separate worktrees: the board needs a repo or a remote' });
     return {};
   }
   return { candidates: { count, agents: (given.agents ?? []).map((a) => buildAgent(a, baseDir, confinement)), pick: given.pick ?? 'first' } };
