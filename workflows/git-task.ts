@@ -10,7 +10,7 @@ import type { CommitResult } from '../activities/git/types.js';
 import type { RunTaskInput } from '../activities/types.js';
 import type { AgentSpec, TaskSpec } from '../src/core/board.js';
 import { accumulate, totalSpend, type CandidateStatus, type Spend, type TaskOutcome } from '../src/core/outcome.js';
-import type { Usage } from '../src/core/usage.js';
+import { addUsage, type Usage } from '../src/core/usage.js';
 import { taskActivities } from './activity-options.js';
 import { failureOutcome, successOutcome } from './failures.js';
 import { taskCommit, type Lease, type TaskEnd, type WorktreeFlow } from './worktree-flow.js';
@@ -149,13 +149,16 @@ async function tryOne(
 ): Promise<Tried> {
   const asTask: TaskSpec = { ...task, id: candidate.id, agent: candidate.agent };
   const lostWorkers: string[] = [];
+  // What the runs on lost workers spent (from their last heartbeats): budgets and the status count it.
+  let lostSpend: Spend | undefined;
   for (;;) {
     const lease = ctx.flow.lease(candidate.id, startSha, task.requires);
     try {
       const worktree = await ctx.flow.prepare(lease, scope);
+      const spent = lostSpend?.usage ? addUsage(spentBefore, lostSpend.usage) : spentBefore;
       const result = await scope.run(() =>
         taskActivities(asTask, ctx.flow.route(lease)).runTask({
-          ...ctx.makeInput(worktree.path, spentBefore),
+          ...ctx.makeInput(worktree.path, spent),
           taskId: candidate.id,
           agent: candidate.agent,
           worktree: ctx.flow.taskWorktree(lease),
@@ -163,18 +166,18 @@ async function tryOne(
         }),
       );
       const commit = await ctx.flow.commit(lease, task.description);
-      return { candidate, lease, outcome: result, commit, cancelled: false };
+      return { candidate, lease, outcome: accumulate(lostSpend, result), commit, cancelled: false };
     } catch (error) {
       const cancelled = isCancellation(error);
       const lost = cancelled ? undefined : ctx.flow.lostWorker(lease, error);
-      if (lost === undefined) {
-        return { candidate, lease, outcome: failureOutcome(error, asTask, cancelled ? ctx.cancelReason() : undefined), cancelled };
-      }
+      const outcome = accumulate(lostSpend, failureOutcome(error, asTask, cancelled ? ctx.cancelReason() : undefined));
+      if (lost === undefined) return { candidate, lease, outcome, cancelled };
       ctx.flow.abandon(lease);
       lostWorkers.push(lost);
-      if (lostWorkers.length <= MAX_LOST_WORKERS) continue;
-      const outcome = failureOutcome(error, asTask, undefined);
-      return { candidate, lease, outcome: { ...outcome, reason: lostReason(lostWorkers) }, cancelled: false };
+      if (lostWorkers.length > MAX_LOST_WORKERS) return { candidate, lease, outcome: { ...outcome, reason: lostReason(lostWorkers) }, cancelled: false };
+      // The runs its heartbeats listed are the attempts it cost (a step lost before the agent ran cost none).
+      const { runs, usage } = failureOutcome(error, asTask, undefined);
+      lostSpend = accumulate(lostSpend, { attempts: runs?.length ?? 0, ...(usage ? { usage } : {}), ...(runs ? { runs } : {}) });
     }
   }
 }

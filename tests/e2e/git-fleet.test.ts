@@ -206,6 +206,13 @@ describe('a git board on two workers sharing a remote', () => {
       expect(runs).toHaveLength(2);
       expect(runs[1]!.startsWith(f.homes[survivor])).toBe(true);
       for (const id of ['quick1', 'quick2', 'after']) expect(await lines(mark(`${id}.runs`)), `runs of ${id}`).toHaveLength(1);
+      // The status counts the run the dead worker held (from its last heartbeat) and names both workers and their logs.
+      const slowRuns = task(result, 'slow').runs ?? [];
+      expect(slowRuns).toHaveLength(2);
+      expect(new Set(slowRuns.map((r) => r.host)).size).toBe(2);
+      expect(slowRuns[0]!.log.startsWith(f.homes[victim])).toBe(true);
+      expect(slowRuns[1]!.log.startsWith(f.homes[survivor])).toBe(true);
+      expect(task(result, 'slow').attempts).toBe(2);
       const merges = await git(f.url, ['log', '--merges', '--format=%s', branch]);
       for (const id of ['quick1', 'quick2', 'slow', 'after']) expect(merges.split('\n').filter((s) => s === `todone(fleet-killed): merge ${id}`), `merges of ${id}`).toHaveLength(1);
       await git(f.url, ['fsck', '--no-progress']);
