@@ -102,6 +102,8 @@ export async function cloneFor(home: string, config: BoardGitConfig, boardId: st
       await fs.rm(partial, { recursive: true, force: true });
       throw new GitConfigError(`cannot clone git.remote ${local.remote}: ${firstLines(cloned.stderr)}`);
     }
+    // A folder there without HEAD is no clone (a copy or cleanup cut short): it gives way.
+    await fs.rm(local.repo, { recursive: true, force: true });
     await fs.rename(partial, local.repo);
   }, { timeoutMs: 30 * 60_000 });
   // The record lets this worker's start-up sweep find the board's worktrees in its own clone.
