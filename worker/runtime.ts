@@ -20,6 +20,9 @@ export interface RuntimeLogOptions {
 /** Outcomes Todone reports itself, in the result and the task's log file. */
 const REPORTED_ELSEWHERE = new Set(['Activity failed', 'Activity completed as cancelled', 'Activity completed with cancellation']);
 
+/** Said by design: a worker's capability and own-queue Workers run activities only (worker-group.ts). */
+const EXPECTED = new Set(['No workflows registered, not polling for workflow tasks']);
+
 let installed = false;
 
 export function installRuntime(options: RuntimeLogOptions = {}): void {
@@ -34,7 +37,9 @@ export function installRuntime(options: RuntimeLogOptions = {}): void {
     });
   try {
     Runtime.install({
-      logger: new DefaultLogger(level, (entry: LogEntry) => write(formatEntry(entry), entry)),
+      logger: new DefaultLogger(level, (entry: LogEntry) => {
+        if (!EXPECTED.has(entry.message)) write(formatEntry(entry), entry);
+      }),
       telemetryOptions: { logging: { filter: { core: level, other: 'ERROR' }, forward: {} } },
     });
   } catch {
