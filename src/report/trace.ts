@@ -3,6 +3,9 @@
  * steering updates, signals, continue-as-new. Skips are decided inside the workflow and leave no
  * event of their own: a skipped task is one that never starts. Reads only event types, activity ids, attempts,
  * names and timestamps, which are never payloads, so offloaded or encrypted payloads do not matter.
+ * One exception, best effort: a git step's input (its task) and a merge's result (a conflict or
+ * a merge) are read when they are plain JSON in the history; offloaded or encrypted, a git step is
+ * named by its activity id and a merge says only "integrate done".
  */
 import type { History } from '@temporalio/common/lib/proto-utils.js';
 
@@ -34,13 +37,18 @@ export function traceEvents(runId: string, history: History): TraceEvent[] {
   const push = (event: Event, e: Omit<TraceEvent, 'at' | 'runId'>) => out.push({ at: ms(event), runId, ...e });
   const activity = (scheduledId: unknown) => scheduled.get(String(scheduledId));
   const subject = (a: { activityId: string; type: string }) => {
-    const task = a.activityId.match(/^task-(.+?)(?:-r\d+|-c\d+)*$/)?.[1] ?? a.activityId.replace(/^[a-z]+-/, '');
+    // A board-wide step (initIntegration) has a bare sequence number for an id: it is no task's.
+    if (/^\d+$/.test(a.activityId)) return { step: a.type };
+    const task = a.activityId.match(/^task-(.+?)(?:-r\d+|-c\d+)*$/)?.[1] ?? a.activityId.replace(/^[A-Za-z]+-/, '');
     return a.type === 'runTask' ? { task } : { task, step: a.type };
   };
   for (const event of history.events ?? []) {
     const sched = event.activityTaskScheduledEventAttributes;
     if (sched) {
-      const a = { activityId: sched.activityId ?? '', type: sched.activityType?.name ?? '' };
+      const type = sched.activityType?.name ?? '';
+      // Git steps carry no task in their activity id: their input names it.
+      const input = type === 'runTask' ? undefined : (plainJson(sched.input?.payloads?.[0]) as { taskId?: unknown } | undefined);
+      const a = { activityId: typeof input?.taskId === 'string' ? `${type}-${input.taskId}` : (sched.activityId ?? ''), type };
       scheduled.set(String(event.eventId), a);
       // The server writes an attempt's started event only when the activity closes: scheduling is when the task started.
       if (a.type === 'runTask') push(event, { kind: 'task started', ...subject(a), attempt: 1 });
@@ -59,7 +67,10 @@ export function traceEvents(runId: string, history: History): TraceEvent[] {
     const done = event.activityTaskCompletedEventAttributes;
     if (done) {
       const a = activity(done.scheduledEventId);
-      if (a) push(event, { kind: a.type === 'runTask' ? 'task finished' : a.type === 'integrate' ? 'integrated' : `${a.type} done`, ...subject(a), attempt: attempts.get(String(done.scheduledEventId)) ?? 1 });
+      if (!a) continue;
+      const attempt = attempts.get(String(done.scheduledEventId)) ?? 1;
+      if (a.type === 'integrate') push(event, { ...integration(done.result?.payloads?.[0]), ...subject(a), attempt });
+      else push(event, { kind: a.type === 'runTask' ? 'task finished' : `${a.type} done`, ...subject(a), attempt });
       continue;
     }
     const failed = event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes;
@@ -99,6 +110,35 @@ export function traceEvents(runId: string, history: History): TraceEvent[] {
   }
   // Started events sit where the activity closed, with the time the attempt started: order by time.
   return out.map((e, i) => ({ e, i })).sort((x, y) => x.e.at - y.e.at || x.i - y.i).map(({ e }) => e);
+}
+
+type Payload = NonNullable<NonNullable<NonNullable<Event['activityTaskCompletedEventAttributes']>['result']>['payloads']>[number];
+
+/** What the merge queue did with a task, from its result when the history holds it as plain JSON. */
+function integration(payload: Payload | undefined): { kind: string; detail?: string } {
+  const result = plainJson(payload) as { kind?: unknown; files?: unknown } | undefined;
+  if (result !== undefined) {
+    if (result.kind === 'conflicted') {
+      const files = Array.isArray(result.files) ? result.files.filter((f): f is string => typeof f === 'string') : [];
+      return { kind: 'conflicted', ...(files.length > 0 ? { detail: `${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}` } : {}) };
+    }
+    if (result.kind === 'merged') return { kind: 'integrated' };
+    if (result.kind === 'already-integrated') return { kind: 'integrated', detail: 'already integrated' };
+    if (result.kind === 'nothing-to-merge') return { kind: 'integrated', detail: 'nothing to merge' };
+  }
+  return { kind: 'integrate done' };
+}
+
+/** A payload's value when the history holds it as plain JSON (not offloaded, not encrypted); else undefined. */
+function plainJson(payload: Payload | undefined): Record<string, unknown> | undefined {
+  const encoding = payload?.metadata?.encoding;
+  if (!payload?.data || !encoding || new TextDecoder().decode(encoding) !== 'json/plain') return undefined;
+  try {
+    const value: unknown = JSON.parse(new TextDecoder().decode(payload.data));
+    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function traceText(events: readonly TraceEvent[]): string {
