@@ -150,9 +150,27 @@ export class ActivitySlots {
       return;
     }
     // Waiting still counts as alive: re-send what the last attempt carried so nothing is lost.
+    // The heartbeats are also how a cancellation reaches a waiting activity: it leaves the line
+    // at once, holding no slot and touching nothing (a pool worktree may be someone else's by now).
     const beat = setInterval(() => ctx.heartbeat(ctx.info.heartbeatDetails), 1_000);
+    const signal = ctx.cancellationSignal;
+    let waiter: Waiter | undefined;
     try {
-      await new Promise<void>((resolve) => this.gateWaiters.push({ resolve }));
+      await new Promise<void>((resolve, reject) => {
+        const cancelled = () => {
+          this.gateWaiters = this.gateWaiters.filter((w) => w !== waiter);
+          reject(signal.reason instanceof Error ? signal.reason : new Error('cancelled while waiting for a slot'));
+        };
+        if (signal.aborted) return cancelled();
+        waiter = {
+          resolve: () => {
+            signal.removeEventListener('abort', cancelled);
+            resolve();
+          },
+        };
+        signal.addEventListener('abort', cancelled, { once: true });
+        this.gateWaiters.push(waiter);
+      });
     } finally {
       clearInterval(beat);
     }

@@ -39,9 +39,12 @@ export class TodoneWorker {
         throw error;
       }),
     );
-    // One Worker stopping (a signal, shutdown(), a fatal error) stops the others.
-    await Promise.race(runs.map((run) => run.finally(() => this.shutdown())));
-    await Promise.all(runs);
+    // One Worker stopping (a signal, shutdown(), a fatal error) stops the others; run() returns only
+    // when every one has stopped (their connection cannot close before), with the first failure.
+    for (const run of runs) void run.finally(() => this.shutdown()).catch(() => undefined);
+    const settled = await Promise.allSettled(runs);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** Runs until `fn` settles, with Worker.runUntil's semantics (the main Worker stopping first fails it). */

@@ -153,10 +153,12 @@ async function tryOne(
   let lostSpend: Spend | undefined;
   for (;;) {
     const lease = ctx.flow.lease(candidate.id, startSha, task.requires);
+    // Set once the agent's run finished: a worker lost after it (at the commit) still cost that run.
+    let ran: TaskOutcome | undefined;
     try {
       const worktree = await ctx.flow.prepare(lease, scope);
       const spent = lostSpend?.usage ? addUsage(spentBefore, lostSpend.usage) : spentBefore;
-      const result = await scope.run(() =>
+      ran = await scope.run(() =>
         taskActivities(asTask, ctx.flow.route(lease)).runTask({
           ...ctx.makeInput(worktree.path, spent),
           taskId: candidate.id,
@@ -166,7 +168,7 @@ async function tryOne(
         }),
       );
       const commit = await ctx.flow.commit(lease, task.description);
-      return { candidate, lease, outcome: accumulate(lostSpend, result), commit, cancelled: false };
+      return { candidate, lease, outcome: accumulate(lostSpend, ran), commit, cancelled: false };
     } catch (error) {
       const cancelled = isCancellation(error);
       const lost = cancelled ? undefined : ctx.flow.lostWorker(lease, error);
@@ -175,9 +177,10 @@ async function tryOne(
       ctx.flow.abandon(lease);
       lostWorkers.push(lost);
       if (lostWorkers.length > MAX_LOST_WORKERS) return { candidate, lease, outcome: { ...outcome, reason: lostReason(lostWorkers) }, cancelled: false };
-      // The runs its heartbeats listed are the attempts it cost (a step lost before the agent ran cost none).
-      const { runs, usage } = failureOutcome(error, asTask, undefined);
-      lostSpend = accumulate(lostSpend, { attempts: runs?.length ?? 0, ...(usage ? { usage } : {}), ...(runs ? { runs } : {}) });
+      // The attempts it cost: the finished run's own account when the worker was lost at the commit,
+      // else the runs its heartbeats listed (a step lost before the agent ran cost none).
+      const { runs, usage } = ran ?? failureOutcome(error, asTask, undefined);
+      lostSpend = accumulate(lostSpend, { attempts: ran?.attempts ?? runs?.length ?? 0, ...(usage ? { usage } : {}), ...(runs ? { runs } : {}) });
     }
   }
 }

@@ -61,7 +61,7 @@ describe('ActivitySlots', () => {
 
   it('the gate runs at most `limit` activities at once, in arrival order', async () => {
     const slots = new ActivitySlots(2);
-    const ctx = { info: { heartbeatDetails: undefined }, heartbeat: () => undefined };
+    const ctx = { info: { heartbeatDetails: undefined }, heartbeat: () => undefined, cancellationSignal: new AbortController().signal };
     const inbound = slots.gate()(ctx as never).inbound as Required<ActivityInboundCallsInterceptor>;
     const releases = [deferred(), deferred(), deferred()];
     const started: number[] = [];
@@ -99,6 +99,28 @@ describe('ActivitySlots', () => {
     expect(shared.tryReserveSlot(ctxFor('other'))).toBeNull();
     own.releaseSlot({ ...info, permit: ownPermit });
     expect(shared.tryReserveSlot(ctxFor('other'))).toBeNull();
+  });
+
+  it('an activity cancelled while it waits at the gate leaves the line without running or holding a slot', async () => {
+    const slots = new ActivitySlots(1);
+    const abort = new AbortController();
+    const ctxOf = (signal: AbortSignal) => ({ info: { heartbeatDetails: undefined }, heartbeat: () => undefined, cancellationSignal: signal });
+    const inboundOf = (signal: AbortSignal) => slots.gate()(ctxOf(signal) as never).inbound as Required<ActivityInboundCallsInterceptor>;
+    const release = deferred();
+    const ran: string[] = [];
+    const first = inboundOf(new AbortController().signal).execute({} as ActivityExecuteInput, async () => {
+      ran.push('first');
+      await release.promise;
+    });
+    const cancelled = inboundOf(abort.signal).execute({} as ActivityExecuteInput, () => Promise.resolve(void ran.push('cancelled')));
+    const third = inboundOf(new AbortController().signal).execute({} as ActivityExecuteInput, () => Promise.resolve(void ran.push('third')));
+    await flush();
+    abort.abort(new Error('task cancelled'));
+    await expect(cancelled).rejects.toThrow('task cancelled');
+    release.resolve();
+    await Promise.all([first, third]);
+    expect(ran).toEqual(['first', 'third']);
+    expect(slots.active).toBe(0);
   });
 
   it('refuses a limit that is not a positive integer', () => {
