@@ -5,8 +5,8 @@
  * rest are discarded. A conflict ends the task, or with `onConflict: retry` starts a new round
  * from the integration head, told what conflicted.
  */
-import { CancellationScope, isCancellation } from '@temporalio/workflow';
-import type { CommitResult } from '../activities/git/types.js';
+import { ActivityFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
+import type { CommitResult, IntegrateResult } from '../activities/git/types.js';
 import type { RunTaskInput } from '../activities/types.js';
 import type { AgentSpec, TaskSpec } from '../src/core/board.js';
 import { accumulate, totalSpend, type CandidateStatus, type Spend, type TaskOutcome } from '../src/core/outcome.js';
@@ -63,10 +63,20 @@ export async function runGitTask(task: TaskSpec, ctx: GitTaskContext): Promise<T
     }
 
     const branch = chosen.lease.worktree!.branch;
-    const merged = await flow.integrate(task.id, branch, chosen.commit!.sha);
     // What the chosen candidate produced, with what every candidate and round spent.
     const produced: TaskOutcome = { ...successOutcome(chosen.outcome), ...spend, commit: taskCommit(chosen.commit!, branch) };
     const others = round.filter((t) => t !== chosen);
+    let merged: IntegrateResult;
+    try {
+      merged = await flow.integrate(task.id, branch, chosen.commit!.sha);
+    } catch (error) {
+      // The merge step failed for good (a repository problem no retry fixes): the task fails, the board goes on.
+      const [kept] = await Promise.all([flow.release(chosen.lease, flow.git.keepFailedWorktrees), ...others.map((t) => flow.release(t.lease, false))]);
+      return {
+        state: 'failed',
+        outcome: { ...produced, reason: `could not integrate: ${causeMessage(error)}`, ...(kept ? { worktree: kept } : {}), ...described(kept) },
+      };
+    }
     if (merged.kind !== 'conflicted') {
       await Promise.all([flow.release(chosen.lease, false), ...others.map((t) => flow.release(t.lease, false))]);
       return { state: 'succeeded', outcome: { ...produced, ...described() } };
@@ -217,6 +227,12 @@ function noneChosen(
       ...described,
     },
   };
+}
+
+/** The message of what failed an activity (its cause), not the SDK's 'Activity task failed'. */
+function causeMessage(error: unknown): string {
+  const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
+  return cause instanceof Error ? cause.message : String(cause);
 }
 
 function conflictReason(files: string[]): string {

@@ -250,9 +250,10 @@ export async function integrateRemote(home: string, input: IntegrateInput): Prom
   const local = await cloneFor(home, input.git, input.boardId);
   const clone = openGit(local.repo, author(local));
   const branch = integrationBranch(input.boardId);
-  // The name reaches a refspec: only the task's own branch is fetched.
-  if (input.branch !== taskBranch(input.boardId, input.taskId)) {
-    throw new GitConfigError(`integrate: task ${input.taskId} works on ${taskBranch(input.boardId, input.taskId)}, not ${input.branch}`);
+  // The name reaches a refspec: only the task's own branch, or one of its candidates' (best of N), is fetched.
+  const own = taskBranch(input.boardId, input.taskId);
+  if (input.branch !== own && !isCandidateBranch(own, input.branch)) {
+    throw new GitConfigError(`integrate: task ${input.taskId} works on ${own}, not ${input.branch}`);
   }
   return withRepoLock(local.repo, async () => {
     const heads = await fetchBranches(clone, [branch, input.branch]);
@@ -273,6 +274,11 @@ export async function integrateRemote(home: string, input: IntegrateInput): Prom
     crashPoint('integrate:after-push');
     return result;
   });
+}
+
+/** `<task branch>.c<n>`: the branch of candidate n of the task (best of N; see workflows/git-task.ts). */
+function isCandidateBranch(own: string, branch: string): boolean {
+  return branch.startsWith(`${own}.c`) && /^[1-9][0-9]*$/.test(branch.slice(own.length + 2));
 }
 
 /** Releases the worktree as on one machine; a removed task's branch goes from the remote too, if it still holds this worktree's commit. */
