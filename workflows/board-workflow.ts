@@ -200,6 +200,13 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
       if (end.state === 'succeeded') scheduler.succeed(task.id, outcome, Date.now());
       else scheduler.fail(task.id, end.state, outcome, Date.now());
       enforceBudget();
+    } catch (error) {
+      // A step that failed for good where the pipeline did not expect it (a worktree release out of
+      // retries, say): the task fails with the step's message. Uncaught, it would fail every
+      // workflow task from here on, and the board would hang.
+      if (scheduler.statusOf(task.id)?.state !== 'running') throw error;
+      const message = error instanceof Error ? (error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message) : String(error);
+      scheduler.fail(task.id, 'failed', { attempts: 0, reason: `a step of the task failed for good: ${message}`, agent: task.agent.kind }, Date.now());
     } finally {
       scopes.delete(task.id);
       changed = true;
@@ -210,7 +217,7 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
     const draining = boardState === 'running' && shouldContinueAsNew(input.continueAfterEvents ?? DEFAULT_CONTINUE_AFTER_EVENTS);
     if (!draining && boardState === 'running' && !steering.paused) {
       for (const id of startTasks(steering, Date.now())) {
-        // runOne never rejects: every outcome lands in the scheduler and wakes the loop.
+        // runOne never rejects: every outcome, an unexpected failure too, lands in the scheduler and wakes the loop.
         void runOne(scheduler.task(id)!);
       }
     }
