@@ -28,6 +28,8 @@ export interface Harness {
     during?: (boards: BoardClient) => Promise<void>,
     tuning?: Parameters<BoardClient['startOrAttach']>[1],
   ): Promise<BoardResult>;
+  /** The workflow bundle the harness's workers run: tests that start workers of their own reuse it. */
+  workflowCode: string;
   /** Runs `fn` while a Todone worker serves a fresh task queue (the BoardClient uses it too). */
   withWorker<T>(fn: (boards: BoardClient, taskQueue: string) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -74,6 +76,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     client,
     home,
     tempDir,
+    workflowCode: code,
     run: (board, during, tuning) =>
       withWorker(async (boards) => {
         const { handle } = await boards.startOrAttach(board, tuning);

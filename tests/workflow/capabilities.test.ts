@@ -7,13 +7,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BoardClient } from '../../src/client/board-client.js';
 import { describeWait } from '../../src/client/capability-waits.js';
 import type { BoardSpec } from '../../src/core/board.js';
 import { createTodoneWorker, type TodoneWorker } from '../../worker/create-worker.js';
-import { workflowsEntry } from '../../worker/workflow-code.js';
 import { makeBoard } from '../support/boards.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { waitFor } from '../support/wait-for.js';
@@ -26,8 +25,7 @@ const running: { worker: TodoneWorker; run: Promise<void>; connection: NativeCon
 beforeAll(async () => {
   h = await createHarness();
   connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const noop = () => undefined;
-  ({ code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error } }));
+  code = h.workflowCode;
 });
 afterAll(async () => {
   for (const { worker } of running) worker.shutdown();

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { carriedFacts } from '../../activities/attempt-facts.js';
 import { BoardClient } from '../../src/client/board-client.js';
@@ -17,7 +17,6 @@ import { taskDataDir } from '../../src/data-dir.js';
 import type { TaskStatus } from '../../src/core/run-state.js';
 import { formatAttemptHosts } from '../../src/cli/format/task-table.js';
 import { createTodoneWorker, type TodoneWorker } from '../../worker/create-worker.js';
-import { workflowsEntry } from '../../worker/workflow-code.js';
 import { makeBoard } from '../support/boards.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { waitFor } from '../support/wait-for.js';
@@ -28,8 +27,7 @@ let code: string;
 beforeAll(async () => {
   h = await createHarness();
   connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const noop = () => undefined;
-  ({ code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error } }));
+  code = h.workflowCode;
 });
 afterAll(async () => {
   await connection?.close();

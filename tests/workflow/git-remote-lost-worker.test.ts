@@ -7,19 +7,18 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { workerQueue } from '../../src/core/capabilities.js';
 import type { BoardResult } from '../../src/core/run-state.js';
 import { BoardClient } from '../../src/client/board-client.js';
 import { installRuntime } from '../../worker/runtime.js';
-import { workflowsEntry } from '../../worker/workflow-code.js';
-import { quietLogger } from '../support/activity-failure.js';
 import { makeBoard } from '../support/boards.js';
 import { git } from '../support/git-repo.js';
 import { createBareRemote, remoteConfig } from '../support/git-remote.js';
 import { removeTempDirs, tempDir } from '../support/git-layer.js';
+import { bundleCurrent } from '../support/workflow-builds.js';
 
 let connection: Connection;
 let native: NativeConnection;
@@ -28,7 +27,7 @@ beforeAll(async () => {
   connection = await Connection.connect({ address: inject('temporalAddress') });
   installRuntime();
   native = await NativeConnection.connect({ address: inject('temporalAddress') });
-  ({ code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: quietLogger }));
+  code = await bundleCurrent();
 });
 afterAll(async () => {
   await native?.close();
