@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseBoard } from '../../src/board/load.js';
-import { InvalidInputError, type Issue } from '../../src/errors.js';
+import type { Issue } from '../../src/errors.js';
+import { loaderIssues } from '../support/board-issues.js';
 
 type Board = Record<string, unknown>;
 
 const load = (raw: Board) => normaliseBoard(raw, { source: 'test', baseDir: '/boards', home: '/tmp/todone-home' });
 
-function issuesOf(raw: Board): Issue[] {
-  try {
-    load(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidInputError);
-    return (error as InvalidInputError).issues;
-  }
-  throw new Error('the board was accepted');
-}
+const issuesOf = (raw: Board): Issue[] => loaderIssues(() => load(raw));
 
 const tasks = [{ id: 'a', agent: 'echo a > a.txt' }];
 

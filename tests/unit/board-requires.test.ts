@@ -1,21 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseBoard } from '../../src/board/load.js';
-import { InvalidInputError, type Issue } from '../../src/errors.js';
+import type { Issue } from '../../src/errors.js';
+import { loaderIssues } from '../support/board-issues.js';
 
 type Board = Record<string, unknown>;
 
 const load = (raw: Board) => normaliseBoard(raw, { source: 'test', baseDir: '/tmp', home: '/tmp/todone-home' });
 const requiresOf = (raw: Board) => Object.fromEntries(load(raw).tasks.map((t) => [t.id, t.requires]));
 
-function issuesOf(raw: Board): Issue[] {
-  try {
-    load(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidInputError);
-    return (error as InvalidInputError).issues;
-  }
-  throw new Error('the board was accepted');
-}
+const issuesOf = (raw: Board): Issue[] => loaderIssues(() => load(raw));
 
 const tasks = [
   { id: 'plain' },

@@ -2,21 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseBoard } from '../../src/board/load.js';
 import type { Issue } from '../../src/errors.js';
-import { InvalidInputError } from '../../src/errors.js';
+import { loaderIssues } from '../support/board-issues.js';
 
 function load(board: Record<string, unknown>) {
   return normaliseBoard({ name: 'trust', ...board }, { source: 'request', baseDir: '/' });
 }
 
-function issuesOf(board: Record<string, unknown>): Issue[] {
-  try {
-    load(board);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidInputError);
-    return (error as InvalidInputError).issues;
-  }
-  throw new Error('the board was accepted');
-}
+const issuesOf = (board: Record<string, unknown>): Issue[] => loaderIssues(() => load(board));
 
 describe('secrets in agent env', () => {
   it('keeps a { fromEnv } reference as a reference: the normalised board holds the name, never a value', () => {

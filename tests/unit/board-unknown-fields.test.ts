@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseBoard } from '../../src/board/load.js';
 import type { Issue } from '../../src/errors.js';
-import { InvalidInputError } from '../../src/errors.js';
+import { loaderIssues } from '../support/board-issues.js';
 
 type Board = Record<string, unknown>;
 
-function issuesOf(raw: Board): Issue[] {
-  try {
-    normaliseBoard(raw, { source: 'test', baseDir: '/tmp', home: '/tmp/todone-home' });
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidInputError);
-    return (error as InvalidInputError).issues;
-  }
-  throw new Error('the board was accepted');
-}
+const issuesOf = (raw: Board): Issue[] => loaderIssues(() => normaliseBoard(raw, { source: 'test', baseDir: '/tmp', home: '/tmp/todone-home' }));
 
 const task = (fields: Board = {}): Board => ({ id: 'a', ...fields });
 const board = (fields: Board = {}, tasks: Board[] = [task()]): Board => ({ name: 'x', agent: 'true', ...fields, tasks });
