@@ -34,19 +34,24 @@ export function makeBoard(id: string, workdir: string, tasks: TestTask[], overri
     maxParallel: 4,
     policy: 'eager',
     ...overrides,
-    tasks: tasks.map((task) => ({
-      id: task.id,
-      description: `test task ${task.id}`,
-      type: 'generic',
-      dependsOn: task.dependsOn ?? [],
-      agent: { kind: 'shell', command: task.command ?? timedCommand(0.2), env: {} },
-      estimateMs: task.estimateMs ?? 1_000,
-      priority: task.priority ?? 0,
-      retry: { ...DEFAULTS.retry, initialIntervalMs: 100, ...task.retry },
-      timeoutMs: task.timeoutMs ?? 60_000,
-      heartbeatTimeoutMs: task.heartbeatTimeoutMs ?? 10_000,
-      ...(task.idleTimeoutMs ? { idleTimeoutMs: task.idleTimeoutMs } : {}),
-    })),
+    tasks: tasks.map(makeTask),
+  };
+}
+
+/** One normalised task, as makeBoard makes each of its tasks. */
+export function makeTask(task: TestTask): TaskSpec {
+  return {
+    id: task.id,
+    description: `test task ${task.id}`,
+    type: 'generic',
+    dependsOn: task.dependsOn ?? [],
+    agent: { kind: 'shell', command: task.command ?? timedCommand(0.2), env: {} },
+    estimateMs: task.estimateMs ?? 1_000,
+    priority: task.priority ?? 0,
+    retry: { ...DEFAULTS.retry, initialIntervalMs: 100, ...task.retry },
+    timeoutMs: task.timeoutMs ?? 60_000,
+    heartbeatTimeoutMs: task.heartbeatTimeoutMs ?? 10_000,
+    ...(task.idleTimeoutMs ? { idleTimeoutMs: task.idleTimeoutMs } : {}),
   };
 }
 

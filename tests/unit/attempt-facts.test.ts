@@ -1,22 +1,11 @@
 import { ActivityFailure, RetryState, TimeoutFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { AttemptFacts, carriedFacts } from '../../activities/attempt-facts.js';
-import { DEFAULTS, type TaskSpec } from '../../src/core/board.js';
+import { makeTask } from '../support/boards.js';
 import { MAX_RUNS } from '../../src/core/outcome.js';
 import { failureOutcome } from '../../workflows/failures.js';
 
-const task: TaskSpec = {
-  id: 't',
-  description: 'a task',
-  type: 'generic',
-  dependsOn: [],
-  agent: { kind: 'shell', command: 'true', env: {} },
-  estimateMs: 1000,
-  priority: 0,
-  retry: { ...DEFAULTS.retry, maxAttempts: 2 },
-  timeoutMs: 60_000,
-  heartbeatTimeoutMs: 10_000,
-};
+const task = makeTask({ id: 't', command: 'true', retry: { maxAttempts: 2 } });
 
 /** Records heartbeats as the activity context would send them. */
 function recorder() {

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, type TaskSpec } from '../../src/core/board.js';
+import { makeTask } from '../support/boards.js';
 import { MAX_RUNS, accumulate, asTaskOutcome, totalSpend, type AttemptRun, type TaskOutcome } from '../../src/core/outcome.js';
 import { BoardScheduler } from '../../src/core/scheduler.js';
 import { failureOutcome, successOutcome } from '../../workflows/failures.js';
@@ -35,18 +35,7 @@ const EVERY_FIELD: Required<TaskOutcome> = {
   ],
 };
 
-const task: TaskSpec = {
-  id: 't',
-  description: 'a task',
-  type: 'generic',
-  dependsOn: [],
-  agent: { kind: 'shell', command: 'true', env: {} },
-  estimateMs: 1000,
-  priority: 0,
-  retry: DEFAULTS.retry,
-  timeoutMs: 60_000,
-  heartbeatTimeoutMs: 10_000,
-};
+const task = makeTask({ id: 't', command: 'true' });
 
 describe('one outcome type', () => {
   it('every field of an outcome reaches the task status and the board result', () => {
