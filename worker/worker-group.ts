@@ -33,12 +33,7 @@ export class TodoneWorker {
   }
 
   async run(): Promise<void> {
-    const runs = this.all.map((worker) =>
-      worker.run().catch((error: unknown) => {
-        this.shutdown();
-        throw error;
-      }),
-    );
+    const runs = this.all.map((worker) => this.runStoppingOthers(worker));
     // One Worker stopping (a signal, shutdown(), a fatal error) stops the others; run() returns only
     // when every one has stopped (their connection cannot close before), with the first failure.
     for (const run of runs) void run.finally(() => this.shutdown()).catch(() => undefined);
@@ -49,17 +44,20 @@ export class TodoneWorker {
 
   /** Runs until `fn` settles, with Worker.runUntil's semantics (the main Worker stopping first fails it). */
   async runUntil<T>(fn: Promise<T> | (() => Promise<T>)): Promise<T> {
-    const extras = this.extras.map((worker) =>
-      worker.run().catch((error: unknown) => {
-        this.shutdown();
-        throw error;
-      }),
-    );
+    const extras = this.extras.map((worker) => this.runStoppingOthers(worker));
     try {
       return await this.main.runUntil(fn);
     } finally {
       for (const worker of this.extras) if (worker.getState() === 'RUNNING') worker.shutdown();
       await Promise.all(extras);
     }
+  }
+
+  /** Runs one Worker; its fatal error stops the rest of the group. */
+  private runStoppingOthers(worker: Worker): Promise<void> {
+    return worker.run().catch((error: unknown) => {
+      this.shutdown();
+      throw error;
+    });
   }
 }
