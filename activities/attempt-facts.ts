@@ -74,7 +74,10 @@ export class AttemptFacts {
 
   /** What the earlier attempts spent and where they ran, for an attempt that does not run (budget used up). */
   earlierOutcome(): Pick<TaskOutcome, 'usage' | 'runs'> {
-    return { ...(this.earlier.usage ? { usage: this.earlier.usage } : {}), ...(this.earlier.runs ? { runs: this.earlier.runs } : {}) };
+    return {
+      ...(this.earlier.usage ? { usage: this.earlier.usage } : {}),
+      ...(this.earlier.runs ? { runs: this.earlier.runs } : {}),
+    };
   }
 }
 

@@ -24,7 +24,8 @@ export interface NormaliseBoardInput {
 export function createBoardActivities({ home }: { home: string }) {
   return {
     // An activity returns a promise (the workflow's proxy is typed so); the loader is synchronous.
-    normaliseBoard: (input: NormaliseBoardInput): Promise<BoardSpec> => Promise.resolve().then(() => normalise(input, home)),
+    normaliseBoard: (input: NormaliseBoardInput): Promise<BoardSpec> =>
+      Promise.resolve().then(() => normalise(input, home)),
   };
 }
 

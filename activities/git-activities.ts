@@ -8,7 +8,14 @@ import { rememberBoardRepo } from './git/board-registry.js';
 import { commitWork } from './git/commit.js';
 import { GitConfigError } from './git/errors.js';
 import { initIntegration, integrate } from './git/integration.js';
-import { commitRemoteWork, initRemoteIntegration, integrateRemote, isRemote, prepareRemoteWorktree, releaseRemoteWorktree } from './git/remote.js';
+import {
+  commitRemoteWork,
+  initRemoteIntegration,
+  integrateRemote,
+  isRemote,
+  prepareRemoteWorktree,
+  releaseRemoteWorktree,
+} from './git/remote.js';
 import type { CommitInput, IntegrateInput, PrepareWorktreeInput, ReleaseWorktreeInput } from './git/types.js';
 import { prepareWorktree, releaseWorktree } from './git/worktree.js';
 import { FAILURE_TYPES } from './types.js';
@@ -52,8 +59,12 @@ export function createGitActivities({ home, ownQueue }: GitActivityDeps) {
     prepareWorktree: asActivity(async (input: PrepareWorktreeInput) =>
       isRemote(input.git) ? prepareRemoteWorktree(home, ownQueue, input) : prepareWorktree(input),
     ),
-    commitWork: asActivity(async (input: CommitInput) => (isRemote(input.git) ? commitRemoteWork(home, input) : commitWork(input))),
-    integrate: asActivity(async (input: IntegrateInput) => (isRemote(input.git) ? integrateRemote(home, input) : integrate(input))),
+    commitWork: asActivity(async (input: CommitInput) =>
+      isRemote(input.git) ? commitRemoteWork(home, input) : commitWork(input),
+    ),
+    integrate: asActivity(async (input: IntegrateInput) =>
+      isRemote(input.git) ? integrateRemote(home, input) : integrate(input),
+    ),
     releaseWorktree: asActivity(async (input: ReleaseWorktreeInput) =>
       isRemote(input.git) ? releaseRemoteWorktree(home, input) : releaseWorktree(input),
     ),

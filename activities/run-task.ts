@@ -80,7 +80,12 @@ function finalFailure(error: unknown, redactor: Redactor, facts?: AttemptFacts):
 }
 
 function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = process.env }: RunTaskDeps) {
-  return async function attemptOnce(input: RunTaskInput, resolved: ResolvedEnv, redactor: Redactor, facts: AttemptFacts): Promise<TaskOutcome> {
+  return async function attemptOnce(
+    input: RunTaskInput,
+    resolved: ResolvedEnv,
+    redactor: Redactor,
+    facts: AttemptFacts,
+  ): Promise<TaskOutcome> {
     const ctx = Context.current();
     const attempt = ctx.info.attempt;
     const started = Date.now();
@@ -89,7 +94,8 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
     const pidFile = path.join(dir, 'process.json');
     const taskKey = `${input.boardId}/${input.taskId}`;
     await killLeftover(pidFile, `TODONE_TASK_KEY=${taskKey}`);
-    if ('missing' in resolved) throw invalid(missingEnvMessage(resolved.missing), { attempts: attempt, ...facts.earlierOutcome() });
+    if ('missing' in resolved)
+      throw invalid(missingEnvMessage(resolved.missing), { attempts: attempt, ...facts.earlierOutcome() });
     const agentEnv = resolved.env;
     const blocked = budgetBlocks(input.budgets, facts.earlier.usage);
     if (blocked) {
@@ -149,9 +155,20 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
     // Progress is sampled often enough for the idle watch too (the worker throttles the heartbeats themselves).
     const heartbeatEveryMs = Math.max(
       100,
-      Math.min(5_000, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3, input.idleTimeoutMs ? input.idleTimeoutMs / 4 : Infinity),
+      Math.min(
+        5_000,
+        (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3,
+        input.idleTimeoutMs ? input.idleTimeoutMs / 4 : Infinity,
+      ),
     );
-    const supervision = { cwd: input.workdir, pidFile, attempt, signal: ctx.cancellationSignal, progressEveryMs: heartbeatEveryMs, redactor };
+    const supervision = {
+      cwd: input.workdir,
+      pidFile,
+      attempt,
+      signal: ctx.cancellationSignal,
+      progressEveryMs: heartbeatEveryMs,
+      redactor,
+    };
     // A hung agent still has a live supervisor heartbeating for it; silence is how it shows.
     const idle = watchIdle(input.idleTimeoutMs);
 
@@ -179,7 +196,10 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
     idle.stop();
 
     // Only the end of the log is read back: the agent may have printed gigabytes.
-    const agentReport: AgentReport = hasOutputParser(input.agent) && outcome.kind !== 'spawn-error' ? parseAgentOutput(input.agent, await readLogTail(logPath)) : {};
+    const agentReport: AgentReport =
+      hasOutputParser(input.agent) && outcome.kind !== 'spawn-error'
+        ? parseAgentOutput(input.agent, await readLogTail(logPath))
+        : {};
     facts.recordUsage(agentReport.usage);
     // Said at once, so that a retry counts this usage even if the rest of the attempt is lost.
     ctx.heartbeat(facts.details({ phase: 'agent-done' }));
@@ -194,7 +214,10 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
       ...(agentReport.summary ? { summary: agentReport.summary } : {}),
     };
     if (idle.fired && !ctx.cancellationSignal.aborted) {
-      throw failed(`no output for ${Math.round(input.idleTimeoutMs! / 1000)}s: the agent was taken for hung and killed (idleTimeout)`, report);
+      throw failed(
+        `no output for ${Math.round(input.idleTimeoutMs! / 1000)}s: the agent was taken for hung and killed (idleTimeout)`,
+        report,
+      );
     }
     checkAgentOutcome(outcome, agentReport, report, input, ctx.cancellationSignal);
     const unfinished = await unfinishedWork(input, agentReport);
@@ -215,7 +238,9 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
       ...supervision,
       commands,
       env: { ...input.env, ...todoneEnv },
-      ...(confinement ? { confine: (file: string, args: readonly string[]) => confinedArgv(confinement, file, args) } : {}),
+      ...(confinement
+        ? { confine: (file: string, args: readonly string[]) => confinedArgv(confinement, file, args) }
+        : {}),
       logPath: validationLog,
       onProgress: (progress) => ctx.heartbeat(facts.details({ phase: 'validate', ...progress })),
     });
@@ -253,10 +278,14 @@ function checkAgentOutcome(
     case 'exited': {
       const why = agentReport.error ?? outcome.tail.lastLine;
       if (outcome.exitCode !== 0) {
-        throw failed(`exited with code ${outcome.exitCode}${why ? `: ${why}` : ''}`, { ...report, exitCode: outcome.exitCode });
+        throw failed(`exited with code ${outcome.exitCode}${why ? `: ${why}` : ''}`, {
+          ...report,
+          exitCode: outcome.exitCode,
+        });
       }
       // Some CLIs exit 0 on a failed run and say so only in their output.
-      if (agentReport.error) throw failed(`the agent reported an error: ${agentReport.error}`, { ...report, exitCode: 0 });
+      if (agentReport.error)
+        throw failed(`the agent reported an error: ${agentReport.error}`, { ...report, exitCode: 0 });
       return;
     }
     case 'killed':
@@ -264,7 +293,10 @@ function checkAgentOutcome(
       if (outcome.aborted) signal.throwIfAborted();
       throw failed(`killed by ${outcome.signal}`, report);
     case 'spawn-error': {
-      const hint = input.agent.kind === 'shell' || input.agent.kind === 'custom' ? '' : ` (is the ${input.agent.kind} CLI installed and on PATH? agent.bin names it)`;
+      const hint =
+        input.agent.kind === 'shell' || input.agent.kind === 'custom'
+          ? ''
+          : ` (is the ${input.agent.kind} CLI installed and on PATH? agent.bin names it)`;
       throw invalid(`could not start the task's agent: ${outcome.message}${hint}`, report);
     }
   }
@@ -301,7 +333,12 @@ function failed(message: string, details: TaskOutcome): ApplicationFailure {
 }
 
 function invalid(message: string, details: TaskOutcome): ApplicationFailure {
-  return ApplicationFailure.create({ type: FAILURE_TYPES.invalidTask, message, nonRetryable: true, details: [details] });
+  return ApplicationFailure.create({
+    type: FAILURE_TYPES.invalidTask,
+    message,
+    nonRetryable: true,
+    details: [details],
+  });
 }
 
 /** A settled step's value, or its error thrown. */

@@ -21,8 +21,13 @@ export interface OutputFiles {
 export async function prepareOutputFiles(input: RunTaskInput, dir: string, attempt: number): Promise<OutputFiles> {
   const outputFile = path.join(dir, `output-${attempt}.json`);
   const dependencyFile = path.join(dir, `dependency-outputs-${attempt}.json`);
-  const outputs = Object.fromEntries((input.dependencies ?? []).filter((d) => d.output !== undefined).map((d) => [d.id, d.output]));
-  await Promise.all([fs.rm(outputFile, { force: true }), fs.writeFile(dependencyFile, JSON.stringify(outputs, null, 2) + '\n')]);
+  const outputs = Object.fromEntries(
+    (input.dependencies ?? []).filter((d) => d.output !== undefined).map((d) => [d.id, d.output]),
+  );
+  await Promise.all([
+    fs.rm(outputFile, { force: true }),
+    fs.writeFile(dependencyFile, JSON.stringify(outputs, null, 2) + '\n'),
+  ]);
   return { outputFile, dependencyFile, env: { TODONE_OUTPUT: outputFile, TODONE_DEPENDENCY_OUTPUTS: dependencyFile } };
 }
 
@@ -30,12 +35,18 @@ export async function prepareOutputFiles(input: RunTaskInput, dir: string, attem
  * The output this attempt left: the TODONE_OUTPUT file, or for a reduce command what it printed.
  * Undefined when it left none; a problem (too big, not JSON) is thrown as a sentence.
  */
-export async function readTaskOutput(files: OutputFiles, options: { reduce: boolean; logPath: string }): Promise<unknown> {
+export async function readTaskOutput(
+  files: OutputFiles,
+  options: { reduce: boolean; logPath: string },
+): Promise<unknown> {
   const fromFile = await readBounded(files.outputFile, 'TODONE_OUTPUT');
   if (fromFile !== undefined) return parse(fromFile, `the output in ${files.outputFile}`);
   if (!options.reduce) return undefined;
-  const printed = await readBounded(options.logPath, 'the reduce command\'s output');
-  if (printed === undefined || printed.trim() === '') throw new Error('the reduce command printed nothing: it must print its result as JSON (or write it to $TODONE_OUTPUT)');
+  const printed = await readBounded(options.logPath, "the reduce command's output");
+  if (printed === undefined || printed.trim() === '')
+    throw new Error(
+      'the reduce command printed nothing: it must print its result as JSON (or write it to $TODONE_OUTPUT)',
+    );
   return parse(printed, 'what the reduce command printed');
 }
 
@@ -43,7 +54,9 @@ async function readBounded(file: string, what: string): Promise<string | undefin
   const info = await fs.stat(file).catch(() => undefined);
   if (!info) return undefined;
   if (info.size > MAX_OUTPUT_BYTES) {
-    throw new Error(`${what} is ${info.size} bytes, over the ${MAX_OUTPUT_BYTES}-byte limit for task outputs: keep big results in files and output a summary`);
+    throw new Error(
+      `${what} is ${info.size} bytes, over the ${MAX_OUTPUT_BYTES}-byte limit for task outputs: keep big results in files and output a summary`,
+    );
   }
   return fs.readFile(file, 'utf8');
 }

@@ -38,7 +38,14 @@ async function round(side) {
     while (next < TASKS) {
       next++;
       const taskId = `t${seq++}`;
-      await env.run(side.runTask, { boardId: 'bench', taskId, type: 'generic', description: 'x'.repeat(300), workdir, agent: { kind: 'shell', command: ['true'], env: {} } });
+      await env.run(side.runTask, {
+        boardId: 'bench',
+        taskId,
+        type: 'generic',
+        description: 'x'.repeat(300),
+        workdir,
+        agent: { kind: 'shell', command: ['true'], env: {} },
+      });
     }
   };
   await Promise.all(Array.from({ length: LANES }, lane));
@@ -56,4 +63,5 @@ const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 console.log(`runTask of \`true\`, ${LANES} at once, ${TASKS} attempts x ${ROUNDS} rounds (${machine()}):`);
 console.log('| build | wall per attempt | CPU per attempt |');
 console.log('| --- | ---: | ---: |');
-for (const side of sides) console.log(`| ${side.name} | ${mean(side.wall).toFixed(1)} ms | ${mean(side.cpu).toFixed(1)} ms |`);
+for (const side of sides)
+  console.log(`| ${side.name} | ${mean(side.wall).toFixed(1)} ms | ${mean(side.cpu).toFixed(1)} ms |`);

@@ -45,7 +45,14 @@ const children = [];
 function cli(bin, args, { home, cwd = bench.dir, env = {} }) {
   const child = spawn(process.execPath, [bin, ...args], {
     cwd,
-    env: { ...process.env, ...env, TEMPORAL_ADDRESS: bench.target.address, TEMPORAL_NAMESPACE: bench.target.namespace, TODONE_HOME: home, NO_COLOR: '1' },
+    env: {
+      ...process.env,
+      ...env,
+      TEMPORAL_ADDRESS: bench.target.address,
+      TEMPORAL_NAMESPACE: bench.target.namespace,
+      TODONE_HOME: home,
+      NO_COLOR: '1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -59,11 +66,20 @@ function cli(bin, args, { home, cwd = bench.dir, env = {} }) {
 /** `todone worker` with one activity slot on `taskQueue`, once it says it is polling. */
 async function startWorker(bin, name, taskQueue) {
   const home = path.join(bench.dir, `worker-${name}`);
-  const worker = cli(bin, ['worker', '--task-queue', taskQueue, '--max-concurrent-activities', '1'], { home, env: { BENCH_WORKER: name } });
+  const worker = cli(bin, ['worker', '--task-queue', taskQueue, '--max-concurrent-activities', '1'], {
+    home,
+    env: { BENCH_WORKER: name },
+  });
   const polling = new Promise((resolve, reject) => {
     const check = () => worker.out.stdout.includes('Todone worker polling') && resolve();
     worker.child.stdout.on('data', check);
-    void worker.exited.then(({ code, signal }) => reject(new Error(`worker ${name} exited (${code ?? signal}) before polling:\n${worker.out.stdout}${worker.out.stderr}`)));
+    void worker.exited.then(({ code, signal }) =>
+      reject(
+        new Error(
+          `worker ${name} exited (${code ?? signal}) before polling:\n${worker.out.stdout}${worker.out.stderr}`,
+        ),
+      ),
+    );
   });
   await bounded(polling, 60_000, `worker ${name} to print "Todone worker polling" on queue ${taskQueue}`);
   return { name, home, ...worker };
@@ -86,14 +102,24 @@ async function runBoard(bin, name, taskQueue) {
   const folder = path.join(bench.dir, name);
   await fs.mkdir(folder, { recursive: true });
   const agent = `s=$(date +%s%3N); sleep ${SLEEP}; echo "$BENCH_WORKER $s $(date +%s%3N)" > "$TODONE_TASK_ID.mark"`;
-  const yaml = [`name: ${name}`, `maxParallel: ${PARALLEL}`, `agent: '${agent}'`, 'tasks:', ...Array.from({ length: TASKS }, (_, i) => `  - { id: t${i} }`)];
+  const yaml = [
+    `name: ${name}`,
+    `maxParallel: ${PARALLEL}`,
+    `agent: '${agent}'`,
+    'tasks:',
+    ...Array.from({ length: TASKS }, (_, i) => `  - { id: t${i} }`),
+  ];
   await fs.writeFile(path.join(folder, 'board.yaml'), yaml.join('\n'));
   const started = performance.now();
-  const run = cli(bin, ['run', 'board.yaml', '--no-worker', '--json', '--task-queue', taskQueue], { home: path.join(bench.dir, 'runner'), cwd: folder });
+  const run = cli(bin, ['run', 'board.yaml', '--no-worker', '--json', '--task-queue', taskQueue], {
+    home: path.join(bench.dir, 'runner'),
+    cwd: folder,
+  });
   const { code } = await bounded(run.exited, (TASKS * SLEEP + 120) * 1000, `\`todone run\` of board ${name} to exit`);
   const wallMs = performance.now() - started;
   const result = JSON.parse(run.out.stdout || 'null');
-  if (code !== 0 || result?.state !== 'completed') throw new Error(`board ${name} ended ${result?.state ?? `with exit ${code}`}:\n${run.out.stdout}${run.out.stderr}`);
+  if (code !== 0 || result?.state !== 'completed')
+    throw new Error(`board ${name} ended ${result?.state ?? `with exit ${code}`}:\n${run.out.stdout}${run.out.stderr}`);
   const marks = await Promise.all(
     Array.from({ length: TASKS }, async (_, i) => {
       const [worker, start, end] = (await fs.readFile(path.join(folder, `t${i}.mark`), 'utf8')).trim().split(' ');
@@ -101,7 +127,8 @@ async function runBoard(bin, name, taskQueue) {
     }),
   );
   const workflowId = /\(workflow ([^)\s]+)\)/.exec(run.out.stderr)?.[1];
-  if (!workflowId) throw new Error(`no workflow id in the output of \`todone run\` for board ${name}:\n${run.out.stderr}`);
+  if (!workflowId)
+    throw new Error(`no workflow id in the output of \`todone run\` for board ${name}:\n${run.out.stderr}`);
   const handed = await handedOver(workflowId);
   for (const mark of marks) mark.heldMs = mark.start - (handed.get(`task-${mark.task}`) ?? mark.start);
   return { result, wallMs, marks };
@@ -116,7 +143,8 @@ async function handedOver(workflowId) {
   const ids = new Map();
   const handed = new Map();
   for (const event of events) {
-    if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) ids.set(Number(event.eventId), event.activityTaskScheduledEventAttributes?.activityId);
+    if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+      ids.set(Number(event.eventId), event.activityTaskScheduledEventAttributes?.activityId);
     if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
       handed.set(ids.get(Number(event.activityTaskStartedEventAttributes?.scheduledEventId)), millis(event.eventTime));
     }
@@ -131,7 +159,12 @@ async function tasksInHome(worker, boardId) {
 
 /** The most intervals open at once. */
 function peak(intervals) {
-  const edges = intervals.flatMap(({ start, end }) => [[start, 1], [end, -1]]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const edges = intervals
+    .flatMap(({ start, end }) => [
+      [start, 1],
+      [end, -1],
+    ])
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let open = 0;
   let most = 0;
   for (const [, step] of edges) most = Math.max(most, (open += step));
@@ -139,7 +172,15 @@ function peak(intervals) {
 }
 
 const builds = [
-  ...(process.env.BENCH_BEFORE ? [{ label: ` (before: ${process.env.BENCH_BEFORE})`, tag: 'before-', bin: binOf(path.resolve(process.env.BENCH_BEFORE)) }] : []),
+  ...(process.env.BENCH_BEFORE
+    ? [
+        {
+          label: ` (before: ${process.env.BENCH_BEFORE})`,
+          tag: 'before-',
+          bin: binOf(path.resolve(process.env.BENCH_BEFORE)),
+        },
+      ]
+    : []),
   { label: '', tag: '', bin: binOf(DIST) },
 ];
 const scenarios = builds.flatMap(({ label, tag, bin }) => [
@@ -150,25 +191,50 @@ try {
   for (const scenario of scenarios) {
     scenario.queue = `fleet-${scenario.short}-${randomUUID()}`;
     // Workers start together and serve every round of their scenario: a round measures the board, not start-up.
-    scenario.fleet = await Promise.all(Array.from({ length: scenario.workers }, (_, i) => startWorker(scenario.bin, `${scenario.short}${i + 1}`, scenario.queue)));
+    scenario.fleet = await Promise.all(
+      Array.from({ length: scenario.workers }, (_, i) =>
+        startWorker(scenario.bin, `${scenario.short}${i + 1}`, scenario.queue),
+      ),
+    );
   }
   for (let round = 1; round <= ROUNDS; round++) {
     for (const scenario of scenarios) {
-      const { result, wallMs, marks } = await runBoard(scenario.bin, `fleet-${scenario.short}-${round}`, scenario.queue);
+      const { result, wallMs, marks } = await runBoard(
+        scenario.bin,
+        `fleet-${scenario.short}-${round}`,
+        scenario.queue,
+      );
       const ms = result.metrics.executionTimeMs;
       scenario.times.push(ms);
       const perWorker = await Promise.all(
         scenario.fleet.map(async (worker) => {
           const own = marks.filter((mark) => mark.worker === worker.name);
-          return { name: worker.name, tasks: own.length, logs: await tasksInHome(worker, result.boardId ?? `fleet-${scenario.short}-${round}`), peak: peak(own) };
+          return {
+            name: worker.name,
+            tasks: own.length,
+            logs: await tasksInHome(worker, result.boardId ?? `fleet-${scenario.short}-${round}`),
+            peak: peak(own),
+          };
         }),
       );
       const strays = marks.filter((mark) => !scenario.fleet.some((worker) => worker.name === mark.worker));
-      if (strays.length > 0) throw new Error(`tasks ran outside the scenario's workers: ${strays.map((s) => `${s.task} on ${s.worker}`).join(', ')}`);
+      if (strays.length > 0)
+        throw new Error(
+          `tasks ran outside the scenario's workers: ${strays.map((s) => `${s.task} on ${s.worker}`).join(', ')}`,
+        );
       // A task handed to a worker whose slot was taken waits there; 250 ms is well above a spawn.
       const held = marks.filter((mark) => mark.heldMs > 250);
-      scenario.rows.push({ round, ms, wallMs, perWorker, held: held.length, longestHeldMs: Math.max(0, ...marks.map((mark) => mark.heldMs)) });
-      const split = perWorker.map((w) => `${w.name} ${w.tasks} tasks (${w.logs} in its data folder), peak ${w.peak}`).join('; ');
+      scenario.rows.push({
+        round,
+        ms,
+        wallMs,
+        perWorker,
+        held: held.length,
+        longestHeldMs: Math.max(0, ...marks.map((mark) => mark.heldMs)),
+      });
+      const split = perWorker
+        .map((w) => `${w.name} ${w.tasks} tasks (${w.logs} in its data folder), peak ${w.peak}`)
+        .join('; ');
       console.error(
         `round ${round}, ${scenario.name}: board ${(ms / 1000).toFixed(2)} s (CLI ${(wallMs / 1000).toFixed(2)} s); ${split}; ` +
           `${held.length} task(s) held by their worker over 250 ms before starting (longest ${(scenario.rows.at(-1).longestHeldMs / 1000).toFixed(2)} s)`,
@@ -178,7 +244,8 @@ try {
         const first = Math.min(...marks.map((mark) => mark.start));
         for (const worker of scenario.fleet) {
           const own = marks.filter((mark) => mark.worker === worker.name).sort((x, y) => x.start - y.start);
-          const span = (m) => `${m.task} ${((m.start - first) / 1000).toFixed(2)}–${((m.end - first) / 1000).toFixed(2)}${m.heldMs > 250 ? ` (held ${(m.heldMs / 1000).toFixed(2)})` : ''}`;
+          const span = (m) =>
+            `${m.task} ${((m.start - first) / 1000).toFixed(2)}–${((m.end - first) / 1000).toFixed(2)}${m.heldMs > 250 ? ` (held ${(m.heldMs / 1000).toFixed(2)})` : ''}`;
           console.error(`  ${worker.name}: ${own.map(span).join(', ')}`);
         }
       }
@@ -192,8 +259,12 @@ try {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const ideal = (workers) => (Math.ceil(TASKS / workers) * SLEEP).toFixed(0);
-console.log(`${TASKS} tasks of \`sleep ${SLEEP}\`, no dependencies, maxParallel ${PARALLEL}, median of ${ROUNDS} alternating rounds (${machine()}):`);
-console.log('| workers | board time, median | each round | tasks per worker, each round | peak per worker | tasks held > 250 ms by a busy worker | floor |');
+console.log(
+  `${TASKS} tasks of \`sleep ${SLEEP}\`, no dependencies, maxParallel ${PARALLEL}, median of ${ROUNDS} alternating rounds (${machine()}):`,
+);
+console.log(
+  '| workers | board time, median | each round | tasks per worker, each round | peak per worker | tasks held > 250 ms by a busy worker | floor |',
+);
 console.log('| --- | ---: | --- | --- | --- | --- | ---: |');
 for (const scenario of scenarios) {
   const rows = scenario.rows;
@@ -206,5 +277,7 @@ for (const scenario of scenarios) {
 for (let i = 0; i < scenarios.length; i += 2) {
   const [one, two] = [scenarios[i], scenarios[i + 1]];
   const perRound = one.times.map((t, r) => (t / two.times[r]).toFixed(2)).join(' / ');
-  console.log(`speed-up, ${one.name} / ${two.name}: ${(median(one.times) / median(two.times)).toFixed(2)}x (each round ${perRound})`);
+  console.log(
+    `speed-up, ${one.name} / ${two.name}: ${(median(one.times) / median(two.times)).toFixed(2)}x (each round ${perRound})`,
+  );
 }

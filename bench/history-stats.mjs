@@ -3,7 +3,10 @@
 // longest workflow task (WorkflowTaskStarted to WorkflowTaskCompleted, by the server's clock).
 import proto from '@temporalio/proto';
 
-const { History, EventType } = { History: proto.temporal.api.history.v1.History, EventType: proto.temporal.api.enums.v1.EventType };
+const { History, EventType } = {
+  History: proto.temporal.api.history.v1.History,
+  EventType: proto.temporal.api.enums.v1.EventType,
+};
 
 const millis = (ts) => Number(ts?.seconds ?? 0) * 1000 + Math.floor((ts?.nanos ?? 0) / 1e6);
 
@@ -30,7 +33,8 @@ export async function historyStats(client, workflowId, firstRunId) {
     let largest = 0;
     let next;
     for (const event of events) {
-      if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) started.set(Number(event.eventId), millis(event.eventTime));
+      if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED)
+        started.set(Number(event.eventId), millis(event.eventTime));
       if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) {
         const from = started.get(Number(event.workflowTaskCompletedEventAttributes?.startedEventId));
         if (from !== undefined) longestTaskMs = Math.max(longestTaskMs, millis(event.eventTime) - from);
@@ -40,7 +44,13 @@ export async function historyStats(client, workflowId, firstRunId) {
       }
       largest = Math.max(largest, largestPayload(event));
     }
-    runs.push({ runId, events: events.length, bytes: History.encode(history).finish().length, largestPayload: largest, longestTaskMs });
+    runs.push({
+      runId,
+      events: events.length,
+      bytes: History.encode(history).finish().length,
+      largestPayload: largest,
+      longestTaskMs,
+    });
     runId = next;
   }
   return runs;

@@ -24,7 +24,12 @@ const ARGV = ['true'];
 
 const bench = await openBench('overhead');
 try {
-  const plainCode = (await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./plain-workflow.mjs', import.meta.url)), logger: quietLogger })).code;
+  const plainCode = (
+    await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('./plain-workflow.mjs', import.meta.url)),
+      logger: quietLogger,
+    })
+  ).code;
 
   // Each side's worker is created once and serves every round, so a round measures orchestration, not start-up.
   const plainQueue = `plain-${randomUUID()}`;
@@ -50,7 +55,13 @@ try {
   }
 
   async function plainRun() {
-    return measured(() => bench.client.workflow.execute('plainBoard', { taskQueue: plainQueue, workflowId: `plain-${randomUUID()}`, args: [TASKS, PARALLEL, ARGV] }));
+    return measured(() =>
+      bench.client.workflow.execute('plainBoard', {
+        taskQueue: plainQueue,
+        workflowId: `plain-${randomUUID()}`,
+        args: [TASKS, PARALLEL, ARGV],
+      }),
+    );
   }
 
   let round = 0;
@@ -82,7 +93,11 @@ try {
   const sides = [{ name: `plain Temporal workflow, ${TASKS} activities`, run: plainRun, times: [] }];
   if (process.env.BENCH_BEFORE) {
     const before = await loadTodone(process.env.BENCH_BEFORE);
-    sides.push({ name: `Todone board, ${TASKS} tasks (before: ${process.env.BENCH_BEFORE})`, run: await todoneSide(before), times: [] });
+    sides.push({
+      name: `Todone board, ${TASKS} tasks (before: ${process.env.BENCH_BEFORE})`,
+      run: await todoneSide(before),
+      times: [],
+    });
   }
   const current = await loadTodone();
   sides.push({ name: `Todone board, ${TASKS} tasks`, run: await todoneSide(current), times: [] });
@@ -97,14 +112,18 @@ try {
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
   const plain = median(sides[0].times);
-  console.log(`${TASKS} no-op tasks (\`${ARGV.join(' ')}\`), ${PARALLEL} at once, median of ${ROUNDS} alternating rounds (${machine()}):`);
+  console.log(
+    `${TASKS} no-op tasks (\`${ARGV.join(' ')}\`), ${PARALLEL} at once, median of ${ROUNDS} alternating rounds (${machine()}):`,
+  );
   // CPU per task is steadier than wall time on a shared machine: it says what each side costs, whatever else runs.
   console.log('| run | wall time | tasks/s | wall / plain | worker CPU per task | server CPU per task |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const side of sides) {
     const t = median(side.times);
     const cpu = (xs) => `${(median(xs) / TASKS).toFixed(1)} ms`;
-    console.log(`| ${side.name} | ${(t / 1000).toFixed(2)} s | ${((TASKS * 1000) / t).toFixed(0)} | ${(t / plain).toFixed(2)}x | ${cpu(side.workerCpu)} | ${cpu(side.serverCpu)} |`);
+    console.log(
+      `| ${side.name} | ${(t / 1000).toFixed(2)} s | ${((TASKS * 1000) / t).toFixed(0)} | ${(t / plain).toFixed(2)}x | ${cpu(side.workerCpu)} | ${cpu(side.serverCpu)} |`,
+    );
   }
   await Promise.all([plainWorker, ...todoneWorkers].map((worker) => worker.stop()));
 } finally {

@@ -8,7 +8,7 @@ import { BoardScheduler } from '../dist/src/core/scheduler.js';
 /** A layered random DAG: each task depends on up to 3 tasks among the 200 before it (seeded, repeatable). */
 function board(size) {
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const tasks = [];
   for (let i = 0; i < size; i++) {
     const deps = new Set();
@@ -39,11 +39,22 @@ for (const size of [1_000, 5_000, 10_000]) {
       scheduler.succeed(running.shift(), { attempts: 1 }, ++now);
     }
   });
-  rows.push({ size, planMs, driveMs, waves: plan.waves.length, eager: plan.makespan.eagerMs, wavesMs: plan.makespan.wavesMs });
+  rows.push({
+    size,
+    planMs,
+    driveMs,
+    waves: plan.waves.length,
+    eager: plan.makespan.eagerMs,
+    wavesMs: plan.makespan.wavesMs,
+  });
 }
 
-console.log('| tasks | plan (waves, critical path, 2 simulations) | scheduler, start to finish | waves | eager / waves makespan |');
+console.log(
+  '| tasks | plan (waves, critical path, 2 simulations) | scheduler, start to finish | waves | eager / waves makespan |',
+);
 console.log('| ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
-  console.log(`| ${r.size} | ${r.planMs.toFixed(0)} ms | ${r.driveMs.toFixed(0)} ms | ${r.waves} | ${(r.eager / r.wavesMs).toFixed(3)} |`);
+  console.log(
+    `| ${r.size} | ${r.planMs.toFixed(0)} ms | ${r.driveMs.toFixed(0)} ms | ${r.waves} | ${(r.eager / r.wavesMs).toFixed(3)} |`,
+  );
 }

@@ -65,7 +65,13 @@ try {
     const file = path.join(workdir, 'board.yaml');
     await fs.writeFile(
       file,
-      [`name: resume-${run}`, `maxParallel: ${TASKS}`, `agent: '${agent}'`, 'tasks:', ...Array.from({ length: TASKS }, (_, i) => `  - { id: t${i} }`)].join('\n'),
+      [
+        `name: resume-${run}`,
+        `maxParallel: ${TASKS}`,
+        `agent: '${agent}'`,
+        'tasks:',
+        ...Array.from({ length: TASKS }, (_, i) => `  - { id: t${i} }`),
+      ].join('\n'),
     );
     const first = cli(['run', file], workdir);
     await waitFor('the first attempts to start', () => startsOf(workdir, 1), 120_000);
@@ -79,14 +85,21 @@ try {
     if (code !== 0) throw new Error(`the resumed run exited ${code}:\n${second.output()}`);
     const failedOver = /Failed over \d+ attempt/.test(second.output());
     rows.push({ run, first: Math.min(...next) - restartedAt, last: Math.max(...next) - restartedAt, failedOver });
-    console.error(`run ${run}: next attempts ${rows.at(-1).first}–${rows.at(-1).last} ms after the restart${failedOver ? ' (failed over)' : ''}`);
+    console.error(
+      `run ${run}: next attempts ${rows.at(-1).first}–${rows.at(-1).last} ms after the restart${failedOver ? ' (failed over)' : ''}`,
+    );
   }
 } finally {
   await stopDevServer(home).catch(() => undefined);
   await fs.rm(dir, { recursive: true, force: true });
 }
 
-console.log(`SIGKILL \`todone run\` with ${TASKS} tasks in flight (heartbeatTimeout 30s), then run it again (${machine()}):`);
+console.log(
+  `SIGKILL \`todone run\` with ${TASKS} tasks in flight (heartbeatTimeout 30s), then run it again (${machine()}):`,
+);
 console.log('| run | restart → first next attempt | restart → last next attempt | failed over at once |');
 console.log('| ---: | ---: | ---: | --- |');
-for (const r of rows) console.log(`| ${r.run} | ${(r.first / 1000).toFixed(2)} s | ${(r.last / 1000).toFixed(2)} s | ${r.failedOver ? 'yes' : 'no'} |`);
+for (const r of rows)
+  console.log(
+    `| ${r.run} | ${(r.first / 1000).toFixed(2)} s | ${(r.last / 1000).toFixed(2)} s | ${r.failedOver ? 'yes' : 'no'} |`,
+  );

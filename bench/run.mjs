@@ -1,3 +1,11 @@
 /** Runs every bench in this folder, one after another (`npm run bench` builds first). */
-const benches = ['./plan-scale.mjs', './worktree-pool.mjs', './activity.mjs', './overhead.mjs', './resume.mjs', './scale.mjs', './fleet.mjs'];
+const benches = [
+  './plan-scale.mjs',
+  './worktree-pool.mjs',
+  './activity.mjs',
+  './overhead.mjs',
+  './resume.mjs',
+  './scale.mjs',
+  './fleet.mjs',
+];
 for (const bench of benches) await import(bench);

@@ -26,7 +26,12 @@ function boardYaml(size) {
     while (text.length < 300) text += ` ${words[Math.floor(random() * words.length)]}`;
     return text.slice(0, 300);
   };
-  const lines = [`name: scale-${size}`, `maxParallel: ${PARALLEL}`, "agent: { kind: shell, command: ['true'] }", 'tasks:'];
+  const lines = [
+    `name: scale-${size}`,
+    `maxParallel: ${PARALLEL}`,
+    "agent: { kind: shell, command: ['true'] }",
+    'tasks:',
+  ];
   for (let i = 0; i < size; i++) {
     const deps = new Set();
     const count = i === 0 ? 0 : Math.floor(random() * 4);
@@ -47,16 +52,22 @@ try {
   const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
   const maxEvents = Math.max(...runs.map((r) => r.events));
 
-  console.log(`${TASKS} tasks (random DAG, 300-character descriptions, maxParallel ${PARALLEL}, \`true\`), ${machine()}:`);
+  console.log(
+    `${TASKS} tasks (random DAG, 300-character descriptions, maxParallel ${PARALLEL}, \`true\`), ${machine()}:`,
+  );
   console.log('| measure | value |');
   console.log('| --- | ---: |');
   console.log(`| board state | ${result.state} (${succeeded}/${TASKS} succeeded) |`);
   console.log(`| wall time (start to result) | ${(ms / 1000).toFixed(1)} s |`);
   console.log(`| tasks per second | ${((TASKS * 1000) / ms).toFixed(1)} |`);
   console.log(`| workflow runs (continue-as-new) | ${runs.length} |`);
-  console.log(`| events per run, largest | ${maxEvents} (${maxEvents < EVENT_LIMIT ? 'under' : 'OVER'} ${EVENT_LIMIT}) |`);
+  console.log(
+    `| events per run, largest | ${maxEvents} (${maxEvents < EVENT_LIMIT ? 'under' : 'OVER'} ${EVENT_LIMIT}) |`,
+  );
   console.log(`| history per run, largest | ${mb(Math.max(...runs.map((r) => r.bytes)))} |`);
-  console.log(`| largest payload in any history | ${(Math.max(...runs.map((r) => r.largestPayload)) / 1024).toFixed(1)} KB |`);
+  console.log(
+    `| largest payload in any history | ${(Math.max(...runs.map((r) => r.largestPayload)) / 1024).toFixed(1)} KB |`,
+  );
   console.log(`| longest workflow task (started → completed) | ${Math.max(...runs.map((r) => r.longestTaskMs))} ms |`);
   console.log(`| worker process peak RSS | ${mb(peakRss)} |`);
   if (process.env.BENCH_VERBOSE) console.table(runs);

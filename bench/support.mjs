@@ -9,7 +9,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import getPort from 'get-port';
 
 // BENCH_DIST runs another build (a clean checkout's dist/) with these bench scripts.
-export const DIST = process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : fileURLToPath(new URL('../dist/', import.meta.url));
+export const DIST = process.env.BENCH_DIST
+  ? path.resolve(process.env.BENCH_DIST)
+  : fileURLToPath(new URL('../dist/', import.meta.url));
 
 async function load(relative, distDir = DIST) {
   return import(pathToFileURL(path.join(distDir, relative)).href).catch((error) => {
@@ -22,7 +24,10 @@ async function load(relative, distDir = DIST) {
  * of the previous commit) to compare two versions side by side in one run.
  */
 export async function loadTodone(distDir = DIST) {
-  const [{ createTodoneWorker }, { BoardClient }] = await Promise.all([load('worker/create-worker.js', distDir), load('src/client/board-client.js', distDir)]);
+  const [{ createTodoneWorker }, { BoardClient }] = await Promise.all([
+    load('worker/create-worker.js', distDir),
+    load('src/client/board-client.js', distDir),
+  ]);
   return { createTodoneWorker, BoardClient, distDir };
 }
 
@@ -36,7 +41,11 @@ export async function openBench(prefix) {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), `todone-bench-${prefix}-`));
   const home = path.join(dir, 'home');
   const env = { ...process.env, TEMPORAL_ADDRESS: undefined, TODONE_HOME: home };
-  const target = await resolveConnection({ env, dataDir: home, devServer: { port: await getPort(), uiPort: await getPort() } });
+  const target = await resolveConnection({
+    env,
+    dataDir: home,
+    devServer: { port: await getPort(), uiPort: await getPort() },
+  });
   const { client, connection } = await connectClient(target);
   installRuntime();
   const native = await connectWorkerConnection(target);
@@ -48,7 +57,13 @@ export async function openBench(prefix) {
     native,
     /** A Todone worker on `taskQueue`, exactly as `todone run` creates it. */
     todoneWorker: (todone, taskQueue) =>
-      todone.createTodoneWorker({ connection: native, namespace: target.namespace, taskQueue, home, dataConverter: target.dataConverter }),
+      todone.createTodoneWorker({
+        connection: native,
+        namespace: target.namespace,
+        taskQueue,
+        home,
+        dataConverter: target.dataConverter,
+      }),
     async close() {
       await native.close();
       await connection.close();

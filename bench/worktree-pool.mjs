@@ -25,19 +25,35 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const BOARD = 'bench';
 
 function git(cwd, args) {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 }).trim();
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 << 20,
+  }).trim();
 }
 
 /** FILES small files in nested folders (about 50 per folder), one commit; cached between runs. */
 async function benchRepo() {
   const repo = path.join(os.tmpdir(), 'todone-bench', `repo-${FILES}-files`);
   const ready = path.join(repo, '.git', 'todone-bench-ready');
-  if (await fs.stat(ready).then(() => true, () => false)) return repo;
+  if (
+    await fs.stat(ready).then(
+      () => true,
+      () => false,
+    )
+  )
+    return repo;
   await fs.rm(repo, { recursive: true, force: true });
   await fs.mkdir(repo, { recursive: true });
   git(repo, ['init', '--quiet', '--initial-branch=main']);
   for (let i = 0; i < FILES; i++) {
-    const dir = path.join(repo, 'src', `m${String(Math.floor(i / 2500)).padStart(2, '0')}`, `d${String(Math.floor(i / 50) % 50).padStart(2, '0')}`);
+    const dir = path.join(
+      repo,
+      'src',
+      `m${String(Math.floor(i / 2500)).padStart(2, '0')}`,
+      `d${String(Math.floor(i / 50) % 50).padStart(2, '0')}`,
+    );
     if (i % 50 === 0) await fs.mkdir(dir, { recursive: true });
     await fs.writeFile(path.join(dir, `f${i}.ts`), `export const value${i} = ${i};\n// ${'x'.repeat(64)}\n`);
   }
@@ -62,11 +78,25 @@ async function measure(label, config, startSha, poolSlot) {
   for (let i = -1; i < RUNS; i++) {
     const taskId = `${label}-${i + 1}`;
     const t0 = performance.now();
-    const wt = await prepareWorktree({ git: config, boardId: BOARD, taskId, startSha, ...(poolSlot !== undefined ? { poolSlot } : {}) });
+    const wt = await prepareWorktree({
+      git: config,
+      boardId: BOARD,
+      taskId,
+      startSha,
+      ...(poolSlot !== undefined ? { poolSlot } : {}),
+    });
     const t1 = performance.now();
     await doWork(wt.path, i);
     const t2 = performance.now();
-    await releaseWorktree({ git: config, boardId: BOARD, taskId, path: wt.path, branch: wt.branch, remove: true, ...(poolSlot !== undefined ? { poolSlot } : {}) });
+    await releaseWorktree({
+      git: config,
+      boardId: BOARD,
+      taskId,
+      path: wt.path,
+      branch: wt.branch,
+      remove: true,
+      ...(poolSlot !== undefined ? { poolSlot } : {}),
+    });
     const t3 = performance.now();
     if (i >= 0) rows.push({ prepare: t1 - t0, release: t3 - t2, total: t1 - t0 + (t3 - t2) });
   }
@@ -103,11 +133,17 @@ try {
   console.log(`\n### Worktree: fresh vs pool (${files} tracked files, ${RUNS} runs, median / p90 in ms)\n`);
   console.log('| worktree | prepare | release | prepare + release |');
   console.log('| --- | ---: | ---: | ---: |');
-  console.log(`| fresh (\`worktree add\` + checkout / delete) | ${cells(fresh, 'prepare')} | ${cells(fresh, 'release')} | ${cells(fresh, 'total')} |`);
-  console.log(`| pool slot (\`checkout -f -B\` + \`clean\`) | ${cells(pooled, 'prepare')} | ${cells(pooled, 'release')} | ${cells(pooled, 'total')} |`);
+  console.log(
+    `| fresh (\`worktree add\` + checkout / delete) | ${cells(fresh, 'prepare')} | ${cells(fresh, 'release')} | ${cells(fresh, 'total')} |`,
+  );
+  console.log(
+    `| pool slot (\`checkout -f -B\` + \`clean\`) | ${cells(pooled, 'prepare')} | ${cells(pooled, 'release')} | ${cells(pooled, 'total')} |`,
+  );
   console.log(
     `\nOne-time: pool slot creation ${poolInitMs.toFixed(0)} ms` +
-      (buildMs > 1_000 ? `; building the ${files}-file repository took ${(buildMs / 1000).toFixed(1)} s (cached for later runs)` : '') +
+      (buildMs > 1_000
+        ? `; building the ${files}-file repository took ${(buildMs / 1000).toFixed(1)} s (cached for later runs)`
+        : '') +
       `.\n${git(repo, ['--version'])}, Node ${process.version}, ${os.cpus().length} × ${cpu}, ${os.platform()} ${os.release()}.`,
   );
 } finally {

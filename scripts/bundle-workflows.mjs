@@ -5,5 +5,8 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 
 const workflowsPath = fileURLToPath(new URL('../dist/workflows/index.js', import.meta.url));
 const out = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
-const { code } = await bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } });
+const { code } = await bundleWorkflowCode({
+  workflowsPath,
+  logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} },
+});
 await fs.writeFile(out, code);

@@ -11,11 +11,17 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const name = process.argv[2] ?? 'hello';
 const board = path.join(root, 'examples', name, 'board.yaml');
 if (!existsSync(board)) {
-  const known = readdirSync(path.join(root, 'examples')).filter((d) => existsSync(path.join(root, 'examples', d, 'board.yaml')));
+  const known = readdirSync(path.join(root, 'examples')).filter((d) =>
+    existsSync(path.join(root, 'examples', d, 'board.yaml')),
+  );
   console.error(`No example "${name}". Examples: ${known.join(', ')}.`);
   process.exit(2);
 }
-const provision = spawnSync(process.execPath, [path.join(root, 'scripts', 'provision-temporal.mjs'), '--quiet'], { stdio: 'inherit' });
+const provision = spawnSync(process.execPath, [path.join(root, 'scripts', 'provision-temporal.mjs'), '--quiet'], {
+  stdio: 'inherit',
+});
 if (provision.status !== 0) process.exit(provision.status ?? 1);
-const run = spawnSync(process.execPath, [path.join(root, 'bin', 'todone.js'), 'run', board, ...process.argv.slice(3)], { stdio: 'inherit' });
+const run = spawnSync(process.execPath, [path.join(root, 'bin', 'todone.js'), 'run', board, ...process.argv.slice(3)], {
+  stdio: 'inherit',
+});
 process.exit(run.status ?? 1);

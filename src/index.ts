@@ -23,7 +23,13 @@ export {
 } from './client/board-client.js';
 
 // Reaching Temporal the way the CLI does: a cluster from TEMPORAL_* / a profile, or the embedded dev server.
-export { connectClient, connectWorkerConnection, resolveConnection, type ConnectionTarget, type ResolveConnectionOptions } from '../temporal/connection.js';
+export {
+  connectClient,
+  connectWorkerConnection,
+  resolveConnection,
+  type ConnectionTarget,
+  type ResolveConnectionOptions,
+} from '../temporal/connection.js';
 export { todoneHome } from './data-dir.js';
 
 // A worker that runs boards (workflows and task activities) on a task queue.
@@ -41,7 +47,15 @@ export { normaliseBoard, type LoadOptions, type NormaliseOptions } from './board
 export { loadAddedTasks, type AddedTasks } from './board/load-added.js';
 
 // Errors the API throws: bad input (every problem with its path), setup, missing or stopped boards.
-export { InvalidInputError, NotFoundError, NotRunningError, SetupError, SteeringRefused, TodoneError, type Issue } from './errors.js';
+export {
+  InvalidInputError,
+  NotFoundError,
+  NotRunningError,
+  SetupError,
+  SteeringRefused,
+  TodoneError,
+  type Issue,
+} from './errors.js';
 
 /**
  * Reads and checks a board file (`.yaml`, `.yml`, `.json`, or a folder holding `board.yaml`) with
@@ -56,6 +70,9 @@ export function loadBoard(file: string, options: LoadOptions = {}): Promise<Boar
  * makespans eager and by waves, and whether parallel runs are worth it. `slots` defaults to the
  * board's maxParallel.
  */
-export function planBoard(board: Pick<BoardSpec, 'tasks' | 'maxParallel'>, slots: number = board.maxParallel): BoardPlan {
+export function planBoard(
+  board: Pick<BoardSpec, 'tasks' | 'maxParallel'>,
+  slots: number = board.maxParallel,
+): BoardPlan {
   return planTasks(board.tasks, slots);
 }

@@ -8,7 +8,9 @@ let cached: string | undefined;
 export function todoneVersion(): string {
   if (cached === undefined) {
     const root = findPackageRoot();
-    cached = root ? (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version : 'unknown';
+    cached = root
+      ? (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version
+      : 'unknown';
   }
   return cached;
 }

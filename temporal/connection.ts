@@ -45,7 +45,10 @@ export async function resolveConnection(opts: ResolveConnectionOptions): Promise
 
   const payloads = (embedded: boolean) => {
     const payloadStore = payloadStoreFromEnv(env, opts.dataDir, embedded);
-    return { payloadStore, dataConverter: payloadDataConverter(payloadStore, payloadThreshold(env), payloadCodecFromEnv(env)) };
+    return {
+      payloadStore,
+      dataConverter: payloadDataConverter(payloadStore, payloadThreshold(env), payloadCodecFromEnv(env)),
+    };
   };
   if (address) {
     return { connectionOptions: { address, tls, apiKey, metadata }, namespace, address, ...payloads(false) };
@@ -61,7 +64,13 @@ export async function resolveConnection(opts: ResolveConnectionOptions): Promise
   const embedded = await ensureDevServer({ ...opts.devServer, dataDir: opts.dataDir, env, namespaces: [namespace] });
   opts.onEmbeddedServer?.(embedded);
   if (namespace !== 'default') await ensureNamespace(embedded.address, namespace);
-  return { connectionOptions: { address: embedded.address }, namespace, address: embedded.address, embedded, ...payloads(true) };
+  return {
+    connectionOptions: { address: embedded.address },
+    namespace,
+    address: embedded.address,
+    embedded,
+    ...payloads(true),
+  };
 }
 
 function loadConfig(env: NodeJS.ProcessEnv): ClientConnectConfig {
@@ -89,12 +98,19 @@ export async function connectClient(target: ConnectionTarget): Promise<{ client:
       ...target.connectionOptions,
       // gRPC's default reconnect backoff grows to 2 min: a server back after an outage would go
       // unnoticed that long. Todone's own recovery decides how long to wait; the channel just retries.
-      channelArgs: { 'grpc.initial_reconnect_backoff_ms': 500, 'grpc.max_reconnect_backoff_ms': 3_000, ...target.connectionOptions.channelArgs },
+      channelArgs: {
+        'grpc.initial_reconnect_backoff_ms': 500,
+        'grpc.max_reconnect_backoff_ms': 3_000,
+        ...target.connectionOptions.channelArgs,
+      },
     });
   } catch (error) {
     throw unreachable(target, error);
   }
-  return { client: new Client({ connection, namespace: target.namespace, dataConverter: target.dataConverter }), connection };
+  return {
+    client: new Client({ connection, namespace: target.namespace, dataConverter: target.dataConverter }),
+    connection,
+  };
 }
 
 /** The native connection a Worker needs, for the same target. */

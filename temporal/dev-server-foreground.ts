@@ -78,7 +78,8 @@ export async function runDevServerForeground(
 
   const { record, ready, exited, stopForwarding } = started.child;
   if (ready) printReady(print, record.address, record.uiUrl, record.dbFile);
-  else if (isRunning(record.pid)) print(`The Temporal dev server did not answer at ${record.address} within ${startTimeoutMs / 1000} s.`);
+  else if (isRunning(record.pid))
+    print(`The Temporal dev server did not answer at ${record.address} within ${startTimeoutMs / 1000} s.`);
   const code = await exited;
   stopForwarding();
   await markStopped(paths, record.pid);
@@ -93,10 +94,10 @@ function printReady(print: (line: string) => void, address: string, uiUrl: strin
 }
 
 function forwardSignals(onSignal: (signal: NodeJS.Signals) => void): () => void {
-  const signals: NodeJS.Signals[] = process.platform === 'win32' ? ['SIGINT', 'SIGTERM'] : ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const signals: NodeJS.Signals[] =
+    process.platform === 'win32' ? ['SIGINT', 'SIGTERM'] : ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signals) process.on(signal, onSignal);
   return () => {
     for (const signal of signals) process.off(signal, onSignal);
   };
 }
-

@@ -57,7 +57,10 @@ export async function findAnswering(paths: DevServerPaths): Promise<DevServerInf
  * have been killed mid-start). One that stays silent is stopped, because a second server must not
  * open the same database.
  */
-export async function recoverExisting(paths: DevServerPaths, startTimeoutMs: number): Promise<DevServerInfo | undefined> {
+export async function recoverExisting(
+  paths: DevServerPaths,
+  startTimeoutMs: number,
+): Promise<DevServerInfo | undefined> {
   const record = await readRecord(paths);
   if (!record || record.stoppedAt || !isOurs(record, paths)) return undefined;
   if (record.inProcess) return (await serverAnswers(record.address)) ? toInfo(record, true) : undefined;
@@ -87,7 +90,9 @@ export async function choosePorts(opts: DevServerOptions, previous: DevServerRec
     ['uiPort', opts.uiPort],
   ] as const) {
     if (value !== undefined && !(await isPortFree(value))) {
-      throw new SetupError(`Cannot start the Temporal dev server: ${name} ${value} on ${LOOPBACK} is in use by another program.`);
+      throw new SetupError(
+        `Cannot start the Temporal dev server: ${name} ${value} on ${LOOPBACK} is in use by another program.`,
+      );
     }
   }
   const port = opts.port ?? (await firstFree([previous?.port, DEFAULT_PORT], []));
@@ -208,7 +213,10 @@ async function spawnDetached(
   await writeRecord(paths, record);
   const ready = await waitUntilServing(record.address, { timeoutMs: startTimeoutMs, gaveUp: () => exit !== undefined });
   if (!ready) {
-    const reason = exit === undefined ? `did not answer within ${startTimeoutMs / 1000} s, so it was stopped` : `stopped before it answered: ${exit}`;
+    const reason =
+      exit === undefined
+        ? `did not answer within ${startTimeoutMs / 1000} s, so it was stopped`
+        : `stopped before it answered: ${exit}`;
     if (exit === undefined) await terminate(record.pid);
     await markStopped(paths, record.pid);
     const startLog = await logTail(paths.logFile, 2_000, 256 * 1024);

@@ -36,7 +36,8 @@ export { runDevServerForeground } from './dev-server-foreground.js';
 export async function ensureDevServer(opts: DevServerOptions): Promise<DevServerInfo> {
   const server = await startOrReuse(opts);
   // Boards are found by their search attributes; a server from an earlier version lacks them.
-  for (const namespace of new Set(['default', ...(opts.namespaces ?? [])])) await ensureSearchAttributes(server.address, namespace);
+  for (const namespace of new Set(['default', ...(opts.namespaces ?? [])]))
+    await ensureSearchAttributes(server.address, namespace);
   return server;
 }
 

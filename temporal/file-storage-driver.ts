@@ -7,7 +7,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { StorageDriverClaim, type Payload, type StorageDriver, type StorageDriverRetrieveContext, type StorageDriverStoreContext } from '@temporalio/common';
+import {
+  StorageDriverClaim,
+  type Payload,
+  type StorageDriver,
+  type StorageDriverRetrieveContext,
+  type StorageDriverStoreContext,
+} from '@temporalio/common';
 // The proto package is CommonJS: its namespace comes in as the default export under ESM.
 import proto from '@temporalio/proto';
 
@@ -48,10 +54,13 @@ export class FileStorageDriver implements StorageDriver {
         try {
           bytes = await fs.readFile(file);
         } catch (error) {
-          throw new Error(`payload ${hash} is missing from ${this.dir} (was the data folder moved or cleaned?)`, { cause: error });
+          throw new Error(`payload ${hash} is missing from ${this.dir} (was the data folder moved or cleaned?)`, {
+            cause: error,
+          });
         }
         // A payload that does not match its hash was damaged on disk: better to fail than to decode it.
-        if (createHash('sha256').update(bytes).digest('hex') !== hash) throw new Error(`payload file ${file} is corrupt (hash mismatch)`);
+        if (createHash('sha256').update(bytes).digest('hex') !== hash)
+          throw new Error(`payload file ${file} is corrupt (hash mismatch)`);
         return PayloadProto.decode(bytes);
       }),
     );

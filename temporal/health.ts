@@ -7,7 +7,10 @@ import { acceptsTcp } from './ports.js';
  * port is closed), then a real gRPC round trip (`getSystemInfo` inside `Connection.connect`, and
  * `describeNamespace` because a frontend can listen before its namespaces are usable).
  */
-export async function serverAnswers(address: string, opts: { timeoutMs?: number; namespace?: string } = {}): Promise<boolean> {
+export async function serverAnswers(
+  address: string,
+  opts: { timeoutMs?: number; namespace?: string } = {},
+): Promise<boolean> {
   const timeoutMs = opts.timeoutMs ?? 2_000;
   const [host, portText] = splitAddress(address);
   if (!(await acceptsTcp(host, Number(portText), Math.min(timeoutMs, 1_000)))) return false;

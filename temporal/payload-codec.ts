@@ -70,7 +70,9 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     const id = idBytes ? Buffer.from(idBytes).toString() : '';
     const key = this.byId.get(id);
     if (!key) {
-      throw new Error(`a payload is encrypted with key "${id}", which is not among this process's keys (${[...this.byId.keys()].join(', ')}): configure it in TODONE_PAYLOAD_KEY_FILE`);
+      throw new Error(
+        `a payload is encrypted with key "${id}", which is not among this process's keys (${[...this.byId.keys()].join(', ')}): configure it in TODONE_PAYLOAD_KEY_FILE`,
+      );
     }
     const data = Buffer.from(payload.data ?? new Uint8Array());
     if (data.length < IV_BYTES + TAG_BYTES) throw new Error(`an encrypted payload (key "${id}") is truncated`);
@@ -81,7 +83,9 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     try {
       plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
     } catch {
-      throw new Error(`an encrypted payload does not authenticate with key "${id}": it was altered, or the key is not the one it was encrypted with`);
+      throw new Error(
+        `an encrypted payload does not authenticate with key "${id}": it was altered, or the key is not the one it was encrypted with`,
+      );
     }
     return PayloadProto.decode(plain);
   }
@@ -91,21 +95,27 @@ export class AesGcmPayloadCodec implements PayloadCodec {
 export function payloadKeysFromEnv(env: NodeJS.ProcessEnv): PayloadKey[] | undefined {
   const file = env.TODONE_PAYLOAD_KEY_FILE?.trim();
   const inline = env.TODONE_PAYLOAD_KEY?.trim();
-  if (file && inline) throw new SetupError('TODONE_PAYLOAD_KEY and TODONE_PAYLOAD_KEY_FILE are both set: keep one (a file can hold several keys)');
+  if (file && inline)
+    throw new SetupError(
+      'TODONE_PAYLOAD_KEY and TODONE_PAYLOAD_KEY_FILE are both set: keep one (a file can hold several keys)',
+    );
   if (inline) return [parseKeyLine(inline, 'TODONE_PAYLOAD_KEY')];
   if (!file) return undefined;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new SetupError(`TODONE_PAYLOAD_KEY_FILE=${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new SetupError(
+      `TODONE_PAYLOAD_KEY_FILE=${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
   }
   const keys = text
     .split('\n')
     .map((line, i) => ({ line: line.trim(), where: `${file}:${i + 1}` }))
     .filter(({ line }) => line !== '' && !line.startsWith('#'))
     .map(({ line, where }) => parseKeyLine(line, where));
-  if (keys.length === 0) throw new SetupError(`TODONE_PAYLOAD_KEY_FILE=${file}: no keys in it (one "<id>:<key>" per line)`);
+  if (keys.length === 0)
+    throw new SetupError(`TODONE_PAYLOAD_KEY_FILE=${file}: no keys in it (one "<id>:<key>" per line)`);
   const ids = new Set<string>();
   for (const { id } of keys) {
     if (ids.has(id)) throw new SetupError(`TODONE_PAYLOAD_KEY_FILE=${file}: key id "${id}" is listed twice`);
@@ -122,9 +132,13 @@ export function payloadCodecFromEnv(env: NodeJS.ProcessEnv): AesGcmPayloadCodec 
 /** `<id>:<key>`, the key as base64 or hex of 32 bytes. The key itself is never quoted back. */
 function parseKeyLine(line: string, where: string): PayloadKey {
   const match = /^([A-Za-z0-9._-]{1,64})\s*[:\s]\s*(\S+)$/.exec(line);
-  if (!match) throw new SetupError(`${where}: expected "<id>:<key>" (an id of letters, digits, '.', '_', '-', then a 32-byte key in base64 or hex)`);
+  if (!match)
+    throw new SetupError(
+      `${where}: expected "<id>:<key>" (an id of letters, digits, '.', '_', '-', then a 32-byte key in base64 or hex)`,
+    );
   const [, id, text] = match as unknown as [string, string, string];
   const key = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
-  if (key.length !== 32) throw new SetupError(`${where}: key "${id}" is ${key.length} bytes; AES-256 needs 32 (openssl rand -base64 32)`);
+  if (key.length !== 32)
+    throw new SetupError(`${where}: key "${id}" is ${key.length} bytes; AES-256 needs 32 (openssl rand -base64 32)`);
   return { id, key };
 }

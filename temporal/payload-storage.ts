@@ -23,9 +23,7 @@ import { SetupError } from '../src/errors.js';
 import { FileStorageDriver } from './file-storage-driver.js';
 
 export type PayloadStore =
-  | { kind: 'none' }
-  | { kind: 'files'; dir: string }
-  | { kind: 's3'; bucket: string; endpoint?: string; region: string };
+  { kind: 'none' } | { kind: 'files'; dir: string } | { kind: 's3'; bucket: string; endpoint?: string; region: string };
 
 export const DEFAULT_PAYLOAD_THRESHOLD = 256 * 1024;
 
@@ -36,7 +34,8 @@ export function payloadStoreFromEnv(env: NodeJS.ProcessEnv, dataDir: string, emb
   if (given === 'none') return { kind: 'none' };
   if (given.startsWith('file:')) {
     const dir = given.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
-    if (!path.isAbsolute(dir)) throw new SetupError(`TODONE_PAYLOAD_STORE=${given}: a file store needs an absolute folder (file:/path)`);
+    if (!path.isAbsolute(dir))
+      throw new SetupError(`TODONE_PAYLOAD_STORE=${given}: a file store needs an absolute folder (file:/path)`);
     return { kind: 'files', dir };
   }
   const s3 = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/?$/.exec(given);
@@ -56,12 +55,17 @@ export function payloadThreshold(env: NodeJS.ProcessEnv): number {
   const given = env.TODONE_PAYLOAD_THRESHOLD;
   if (given === undefined || given === '') return DEFAULT_PAYLOAD_THRESHOLD;
   const bytes = Number(given);
-  if (!Number.isInteger(bytes) || bytes < 0) throw new SetupError(`TODONE_PAYLOAD_THRESHOLD=${given}: expected a whole number of bytes`);
+  if (!Number.isInteger(bytes) || bytes < 0)
+    throw new SetupError(`TODONE_PAYLOAD_THRESHOLD=${given}: expected a whole number of bytes`);
   return bytes;
 }
 
 /** The data converter the client and the workers share: the SDK's defaults plus the codec and the store, if any. */
-export function payloadDataConverter(store: PayloadStore, threshold = DEFAULT_PAYLOAD_THRESHOLD, codec?: PayloadCodec): DataConverter {
+export function payloadDataConverter(
+  store: PayloadStore,
+  threshold = DEFAULT_PAYLOAD_THRESHOLD,
+  codec?: PayloadCodec,
+): DataConverter {
   const driver = storageDriver(store);
   return {
     ...(codec ? { payloadCodecs: [codec] } : {}),
@@ -77,7 +81,10 @@ function storageDriver(store: PayloadStore): StorageDriver | undefined {
       return new FileStorageDriver(store.dir);
     case 's3': {
       // A custom endpoint (MinIO, moto) is reached by path, not by a bucket subdomain it cannot resolve.
-      const client = new S3Client({ region: store.region, ...(store.endpoint ? { endpoint: store.endpoint, forcePathStyle: true } : {}) });
+      const client = new S3Client({
+        region: store.region,
+        ...(store.endpoint ? { endpoint: store.endpoint, forcePathStyle: true } : {}),
+      });
       return new S3StorageDriver({ client: new AwsSdkS3StorageDriverClient(client), bucket: store.bucket });
     }
   }

@@ -28,7 +28,9 @@ export async function ensureSearchAttributes(address: string, namespace: string,
       throw error;
     }
     if (absent.length === 0) return;
-    const searchAttributes = Object.fromEntries(absent.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]));
+    const searchAttributes = Object.fromEntries(
+      absent.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]),
+    );
     try {
       await service.addSearchAttributes({ namespace, searchAttributes });
     } catch (error) {
@@ -37,7 +39,10 @@ export async function ensureSearchAttributes(address: string, namespace: string,
     }
     const deadline = Date.now() + timeoutMs;
     while ((await missing()).length > 0) {
-      if (Date.now() > deadline) throw new Error(`Todone's search attributes did not appear in namespace ${namespace} within ${timeoutMs / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `Todone's search attributes did not appear in namespace ${namespace} within ${timeoutMs / 1000} s`,
+        );
       await sleep(200);
     }
   } finally {

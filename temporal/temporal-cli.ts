@@ -46,7 +46,13 @@ export async function locateTemporalCli(
 }
 
 export function projectCliPath(projectRoot: string): string {
-  return path.join(projectRoot, '.tools', 'temporal', 'bin', process.platform === 'win32' ? 'temporal.exe' : 'temporal');
+  return path.join(
+    projectRoot,
+    '.tools',
+    'temporal',
+    'bin',
+    process.platform === 'win32' ? 'temporal.exe' : 'temporal',
+  );
 }
 
 function pathCandidates(env: NodeJS.ProcessEnv): string[] {

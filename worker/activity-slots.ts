@@ -35,7 +35,8 @@ export class ActivitySlots {
   private gateWaiters: Waiter[] = [];
 
   constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`maxConcurrentActivities must be a positive integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`maxConcurrentActivities must be a positive integer, got ${limit}`);
   }
 
   /** The activity slot supplier every Worker of the process shares. */

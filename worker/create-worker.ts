@@ -76,7 +76,9 @@ export async function createTodoneWorker(options: TodoneWorkerOptions): Promise<
   });
   const capabilityWorkers = capabilityQueues(options.taskQueue, capabilities);
   // Activity-only Workers: no workflow code, one poller each (the shared slots are the limit).
-  const extras = await Promise.all(capabilityWorkers.map((taskQueue) => Worker.create({ ...shared, taskQueue, maxConcurrentActivityTaskPolls: 1 })));
+  const extras = await Promise.all(
+    capabilityWorkers.map((taskQueue) => Worker.create({ ...shared, taskQueue, maxConcurrentActivityTaskPolls: 1 })),
+  );
   // The own queue is polled even while the process is full: its steps belong to work this worker
   // already holds (a worktree only it has), and a step left unpolled there would read as a dead
   // worker. They still wait at the gate for a slot, heartbeating.

@@ -99,14 +99,21 @@ async function failOverBoard(options: FailoverOptions, workflowId: string, probl
   for (const identity of new Set(pending.map((p) => p.lastWorkerIdentity).filter(Boolean))) {
     records.set(identity, await readWorkerRecord(options.home, identity));
   }
-  const boardId = workflowId.startsWith(BOARD_WORKFLOW_PREFIX) ? workflowId.slice(BOARD_WORKFLOW_PREFIX.length) : undefined;
+  const boardId = workflowId.startsWith(BOARD_WORKFLOW_PREFIX)
+    ? workflowId.slice(BOARD_WORKFLOW_PREFIX.length)
+    : undefined;
   const done: FailedOver[] = [];
   for (const attempt of attemptsOfDeadWorkers(pending, records)) {
-    const taskId = attempt.activityId.startsWith(TASK_ACTIVITY_PREFIX) ? attempt.activityId.slice(TASK_ACTIVITY_PREFIX.length) : undefined;
+    const taskId = attempt.activityId.startsWith(TASK_ACTIVITY_PREFIX)
+      ? attempt.activityId.slice(TASK_ACTIVITY_PREFIX.length)
+      : undefined;
     // The dead worker's agent may still be writing to the task's folder: stop it before a new attempt can start.
     const killed =
       boardId !== undefined && taskId !== undefined
-        ? await killLeftover(path.join(taskDataDir(options.home, boardId, taskId), 'process.json'), `TODONE_TASK_KEY=${boardId}/${taskId}`)
+        ? await killLeftover(
+            path.join(taskDataDir(options.home, boardId, taskId), 'process.json'),
+            `TODONE_TASK_KEY=${boardId}/${taskId}`,
+          )
         : undefined;
     try {
       await options.client.activity.fail(
@@ -134,12 +141,16 @@ async function failOverBoard(options: FailoverOptions, workflowId: string, probl
 }
 
 /** `todone worker` serves whichever boards run on its queue: it looks at all of them. */
-export async function failOverDeadWorkersOnQueue(options: Omit<FailoverOptions, 'workflowIds'> & { taskQueue: string }): Promise<FailedOver[]> {
+export async function failOverDeadWorkersOnQueue(
+  options: Omit<FailoverOptions, 'workflowIds'> & { taskQueue: string },
+): Promise<FailedOver[]> {
   let workflowIds: string[];
   try {
     workflowIds = await runningBoardWorkflowIds(options.client, options.taskQueue);
   } catch (error) {
-    options.log?.(`Could not list the boards on task queue "${options.taskQueue}" to fail over dead workers' attempts: ${message(error)}\n`);
+    options.log?.(
+      `Could not list the boards on task queue "${options.taskQueue}" to fail over dead workers' attempts: ${message(error)}\n`,
+    );
     return [];
   }
   return failOverDeadWorkers({ ...options, workflowIds });
@@ -160,7 +171,12 @@ export function describeFailover(done: FailedOver[], problems: string[]): string
   const parts: string[] = [];
   if (done.length > 0) {
     const workers = [...new Set(done.map((d) => d.identity))].join(', ');
-    const attempts = done.map((d) => `${d.taskId ?? d.activityId} (attempt ${d.attempt}${d.killedPid ? `, process ${d.killedPid} stopped` : ''})`).join(', ');
+    const attempts = done
+      .map(
+        (d) =>
+          `${d.taskId ?? d.activityId} (attempt ${d.attempt}${d.killedPid ? `, process ${d.killedPid} stopped` : ''})`,
+      )
+      .join(', ');
     parts.push(`Failed over ${done.length} attempt(s) held by dead worker ${workers}, to be retried now: ${attempts}.`);
   }
   if (problems.length > 0) parts.push(`Could not fail over ${problems.join('; ')} (their heartbeat timeout will).`);

@@ -47,7 +47,11 @@ export async function replayRuns(runs: ReplayInput[], options: ReplayOptions = {
   const outcomes: ReplayOutcome[] = [];
   let index = 0;
   const results = Worker.runReplayHistories(
-    { ...source, ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}), replayName: 'todone-replay' },
+    {
+      ...source,
+      ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+      replayName: 'todone-replay',
+    },
     runs.map((run) => ({ workflowId: run.workflowId, history: run.history })),
   );
   for await (const result of results) {
@@ -64,7 +68,11 @@ export async function replayRuns(runs: ReplayInput[], options: ReplayOptions = {
 }
 
 export function divergence(error: Error): Divergence {
-  return { kind: error instanceof DeterminismViolationError ? 'nondeterminism' : 'failure', message: error.message, reason: coreReason(error.message) };
+  return {
+    kind: error instanceof DeterminismViolationError ? 'nondeterminism' : 'failure',
+    message: error.message,
+    reason: coreReason(error.message),
+  };
 }
 
 /** The SDK wraps the core's one-line reason in a debug dump of the failure; that line is what a person needs. */

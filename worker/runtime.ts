@@ -18,7 +18,11 @@ export interface RuntimeLogOptions {
 }
 
 /** Outcomes Todone reports itself, in the result and the task's log file. */
-const REPORTED_ELSEWHERE = new Set(['Activity failed', 'Activity completed as cancelled', 'Activity completed with cancellation']);
+const REPORTED_ELSEWHERE = new Set([
+  'Activity failed',
+  'Activity completed as cancelled',
+  'Activity completed with cancellation',
+]);
 
 /** Said by design: a worker's capability and own-queue Workers run activities only (worker-group.ts). */
 const EXPECTED = new Set(['No workflows registered, not polling for workflow tasks']);
@@ -48,6 +52,9 @@ export function installRuntime(options: RuntimeLogOptions = {}): void {
 }
 
 function formatEntry(entry: LogEntry): string {
-  const meta = entry.meta && Object.keys(entry.meta).length > 0 ? ` ${inspect(entry.meta, { depth: 2, breakLength: Infinity })}` : '';
+  const meta =
+    entry.meta && Object.keys(entry.meta).length > 0
+      ? ` ${inspect(entry.meta, { depth: 2, breakLength: Infinity })}`
+      : '';
   return `[temporal ${entry.level}] ${entry.message}${meta}`;
 }

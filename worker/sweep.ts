@@ -59,7 +59,9 @@ export async function sweepFinishedBoards(options: SweepOptions): Promise<SweepR
       report.boards++;
     } catch (error) {
       // One board's trouble must not stop the others' sweep, nor the worker from starting.
-      options.log?.(`todone: could not sweep the worktrees of board "${boardId}": ${error instanceof Error ? error.message : String(error)}\n`);
+      options.log?.(
+        `todone: could not sweep the worktrees of board "${boardId}": ${error instanceof Error ? error.message : String(error)}\n`,
+      );
     }
   }
   return report;

@@ -66,7 +66,10 @@ export function lostWorkerAfterMs(heartbeatMs: number): number {
 
 function routed(route: Route | undefined, heartbeatMs: number) {
   if (!route) return {};
-  return { taskQueue: route.taskQueue, ...(route.lostAfter ? { scheduleToStartTimeout: lostWorkerAfterMs(heartbeatMs) } : {}) };
+  return {
+    taskQueue: route.taskQueue,
+    ...(route.lostAfter ? { scheduleToStartTimeout: lostWorkerAfterMs(heartbeatMs) } : {}),
+  };
 }
 
 /** Normalising a board document: quick, and a bad board is final (InvalidBoard is non-retryable). */

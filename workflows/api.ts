@@ -7,11 +7,32 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { IntegrationInfo } from '../activities/git/types.js';
 import type { BoardSpec, TaskSpec } from '../src/core/board.js';
-import type { BoardChange, BoardState, BoardStatus, ResumedFrom, StatusRequest, TaskStatus } from '../src/core/run-state.js';
+import type {
+  BoardChange,
+  BoardState,
+  BoardStatus,
+  ResumedFrom,
+  StatusRequest,
+  TaskStatus,
+} from '../src/core/run-state.js';
 
 export type { BoardSpec, TaskSpec } from '../src/core/board.js';
-export type { BoardChange, BoardResult, BoardStatus, ResumedFrom, StatusPage, StatusRequest, TaskStatus } from '../src/core/run-state.js';
-export { BOARD_ID_ATTRIBUTE, BOARD_NAME_ATTRIBUTE, BOARD_SEARCH_ATTRIBUTES, REPO_ATTRIBUTE, STATE_ATTRIBUTE } from './search-attributes.js';
+export type {
+  BoardChange,
+  BoardResult,
+  BoardStatus,
+  ResumedFrom,
+  StatusPage,
+  StatusRequest,
+  TaskStatus,
+} from '../src/core/run-state.js';
+export {
+  BOARD_ID_ATTRIBUTE,
+  BOARD_NAME_ATTRIBUTE,
+  BOARD_SEARCH_ATTRIBUTES,
+  REPO_ATTRIBUTE,
+  STATE_ATTRIBUTE,
+} from './search-attributes.js';
 
 /** The task queue boards and their tasks run on unless told otherwise. */
 export const DEFAULT_TASK_QUEUE = 'todone';
@@ -114,14 +135,22 @@ export interface Requester {
 }
 
 /** Failed, conflicted or cancelled tasks go back to pending with fresh attempts; the dependents they skipped are revived. */
-export const retryTasksUpdate = defineUpdate<{ retried: string[]; revived: string[] }, [request: { taskIds: string[] } & Requester]>('retryTasks');
+export const retryTasksUpdate = defineUpdate<
+  { retried: string[]; revived: string[] },
+  [request: { taskIds: string[] } & Requester]
+>('retryTasks');
 /** Tasks (normalised, as the loader makes them) joined to the running board; they may depend on its tasks. */
-export const addTasksUpdate = defineUpdate<{ added: string[] }, [request: { tasks: TaskSpec[] } & Requester]>('addTasks');
+export const addTasksUpdate = defineUpdate<{ added: string[] }, [request: { tasks: TaskSpec[] } & Requester]>(
+  'addTasks',
+);
 /** Stop starting tasks (running ones finish), or start again. */
 export const pauseUpdate = defineUpdate<{ paused: boolean }, [request: Requester]>('pause');
 export const resumeUpdate = defineUpdate<{ paused: boolean }, [request: Requester]>('resume');
 /** Change the parallel limit of the running board. */
-export const setMaxParallelUpdate = defineUpdate<{ maxParallel: number }, [request: { maxParallel: number } & Requester]>('setMaxParallel');
+export const setMaxParallelUpdate = defineUpdate<
+  { maxParallel: number },
+  [request: { maxParallel: number } & Requester]
+>('setMaxParallel');
 
 /** A task's place in the graph, for pictures of the board (the web board): no prompt, no agent settings. */
 export interface BoardGraphTask {
@@ -146,4 +175,6 @@ export interface BoardGraphPage {
 /** The board's tasks and dependencies as it runs now (tasks added included), a page at a time (at most 2,000 tasks). */
 export const boardGraphQuery = defineQuery<BoardGraphPage, [request?: { offset?: number; limit?: number }]>('graph');
 /** Pause the board before this task starts (running tasks go on); `resume` goes on. */
-export const setBreakpointUpdate = defineUpdate<{ breakpoints: string[] }, [request: { taskId: string } & Requester]>('setBreakpoint');
+export const setBreakpointUpdate = defineUpdate<{ breakpoints: string[] }, [request: { taskId: string } & Requester]>(
+  'setBreakpoint',
+);

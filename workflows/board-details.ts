@@ -28,12 +28,16 @@ export function boardDigest(status: BoardStatus, now: number): string {
   if (usage) {
     const tokens = (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
     const cost = usage.costUsd !== undefined ? `$${usage.costUsd.toFixed(2)}` : 'cost not reported';
-    lines.push('', `Spent: ${cost}, ${tokens.toLocaleString('en-US')} tokens${status.budget?.exhausted ? ` (budget exhausted: ${status.budget.exhausted})` : ''}`);
+    lines.push(
+      '',
+      `Spent: ${cost}, ${tokens.toLocaleString('en-US')} tokens${status.budget?.exhausted ? ` (budget exhausted: ${status.budget.exhausted})` : ''}`,
+    );
   }
   const failed = status.tasks.filter((t) => t.state === 'failed' || t.state === 'conflicted');
   if (failed.length > 0) {
     lines.push('', `**Failed** (${c.failed + c.conflicted}):`);
-    for (const task of failed.slice(0, DIGEST_FAILURES)) lines.push(`- \`${task.id}\` ${task.state}: ${oneLine(task.reason ?? '')}`);
+    for (const task of failed.slice(0, DIGEST_FAILURES))
+      lines.push(`- \`${task.id}\` ${task.state}: ${oneLine(task.reason ?? '')}`);
   }
   return lines.join('\n');
 }

@@ -4,9 +4,23 @@
  * tasks start the moment their dependencies succeed, up to maxParallel at once. In git mode each
  * task also gets a worktree, a commit and a turn in the merge queue (WorktreeFlow).
  */
-import { ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { TaskSpec } from '../src/core/board.js';
-import { computeMetrics, type BoardResult, type BoardState, type BoardStatus, type ResumedFrom } from '../src/core/run-state.js';
+import {
+  computeMetrics,
+  type BoardResult,
+  type BoardState,
+  type BoardStatus,
+  type ResumedFrom,
+} from '../src/core/run-state.js';
 import { BoardScheduler } from '../src/core/scheduler.js';
 import { selectTasks, type StatusRequest, type StatusSource } from '../src/core/status-view.js';
 import { planResume, taskDefinition } from '../src/core/resume.js';
@@ -15,7 +29,14 @@ import { installSteering, startTasks, type Steerable } from './steering.js';
 import { aggregateOutputs } from '../src/core/aggregate.js';
 import { addUsage, budgetSpent, withUsage, type Usage } from '../src/core/usage.js';
 import { boardActivities, taskActivities } from './activity-options.js';
-import { boardGraphQuery, cancelBoardSignal, cancelTaskSignal, cancelTaskUpdate, statusQuery, type BoardWorkflowInput } from './api.js';
+import {
+  boardGraphQuery,
+  cancelBoardSignal,
+  cancelTaskSignal,
+  cancelTaskUpdate,
+  statusQuery,
+  type BoardWorkflowInput,
+} from './api.js';
 import { boardDetails, DIGEST_FAILURES } from './board-details.js';
 import { graphPage } from './board-graph.js';
 import { failureOutcome, successOutcome } from './failures.js';
@@ -42,7 +63,12 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
   const resumedFrom: ResumedFrom | undefined =
     input.carried?.resumedFrom ??
     (resumePlan && input.resume
-      ? { ...(input.resume.runId ? { runId: input.resume.runId } : {}), ...(input.resume.state ? { state: input.resume.state } : {}), kept: resumePlan.kept.length, rerun: resumePlan.rerun.length }
+      ? {
+          ...(input.resume.runId ? { runId: input.resume.runId } : {}),
+          ...(input.resume.state ? { state: input.resume.state } : {}),
+          kept: resumePlan.kept.length,
+          rerun: resumePlan.rerun.length,
+        }
       : undefined);
   const scheduler = new BoardScheduler(board, input.carried?.tasks ?? resumePlan?.kept, input.carried?.seq, define);
   const startedAt = input.carried?.startedAt ?? Date.now();
@@ -101,7 +127,9 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
     ...selectTasks(statusSource, request),
     ...(worktrees?.ready ? { integration: worktrees.status() } : {}),
     ...withUsage(boardSpent()),
-    ...(board.budget ? { budget: { ...board.budget, ...(budgetExhausted ? { exhausted: budgetExhausted } : {}) } } : {}),
+    ...(board.budget
+      ? { budget: { ...board.budget, ...(budgetExhausted ? { exhausted: budgetExhausted } : {}) } }
+      : {}),
   });
 
   const cancelTask = (taskId: string, reason: string): { accepted: boolean; state: string } => {
@@ -123,7 +151,10 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
   setHandler(statusQuery, status);
   setHandler(boardGraphQuery, (request) => graphPage(board, request));
   // The Web UI's workflow page says what the board is at: counts, spend, failures.
-  const details = boardDetails({ size: () => board.tasks.length, status: () => status({ states: ['failed', 'conflicted'], limit: DIGEST_FAILURES }) });
+  const details = boardDetails({
+    size: () => board.tasks.length,
+    status: () => status({ states: ['failed', 'conflicted'], limit: DIGEST_FAILURES }),
+  });
   setHandler(cancelTaskSignal, (taskId, reason) => void cancelTask(taskId, reason ?? 'cancelled by request'));
   setHandler(cancelTaskUpdate, ({ taskId, reason }) => cancelTask(taskId, reason ?? 'cancelled by request'), {
     validator: ({ taskId }: { taskId: string }) => {
@@ -164,9 +195,15 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
   const inputFor = (task: TaskSpec) => (workdir: string, taskSpent: Usage | undefined) =>
     taskInput(board, task, scheduler, { board: boardSpent(), task: taskSpent }, workdir);
 
-  const runPlain = async (task: TaskSpec, scope: CancellationScope, extra: { reduce?: boolean } = {}): Promise<TaskEnd> => {
+  const runPlain = async (
+    task: TaskSpec,
+    scope: CancellationScope,
+    extra: { reduce?: boolean } = {},
+  ): Promise<TaskEnd> => {
     try {
-      const result = await scope.run(() => taskActivities(task).runTask({ ...inputFor(task)(board.workdir, undefined), ...extra }));
+      const result = await scope.run(() =>
+        taskActivities(task).runTask({ ...inputFor(task)(board.workdir, undefined), ...extra }),
+      );
       return { state: 'succeeded', outcome: successOutcome(result) };
     } catch (error) {
       const cancelled = isCancellation(error);
@@ -205,8 +242,18 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
       // retries, say): the task fails with the step's message. Uncaught, it would fail every
       // workflow task from here on, and the board would hang.
       if (scheduler.statusOf(task.id)?.state !== 'running') throw error;
-      const message = error instanceof Error ? (error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message) : String(error);
-      scheduler.fail(task.id, 'failed', { attempts: 0, reason: `a step of the task failed for good: ${message}`, agent: task.agent.kind }, Date.now());
+      const message =
+        error instanceof Error
+          ? error.cause instanceof Error
+            ? `${error.message}: ${error.cause.message}`
+            : error.message
+          : String(error);
+      scheduler.fail(
+        task.id,
+        'failed',
+        { attempts: 0, reason: `a step of the task failed for good: ${message}`, agent: task.agent.kind },
+        Date.now(),
+      );
     } finally {
       scopes.delete(task.id);
       changed = true;
@@ -214,7 +261,8 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
   };
 
   for (;;) {
-    const draining = boardState === 'running' && shouldContinueAsNew(input.continueAfterEvents ?? DEFAULT_CONTINUE_AFTER_EVENTS);
+    const draining =
+      boardState === 'running' && shouldContinueAsNew(input.continueAfterEvents ?? DEFAULT_CONTINUE_AFTER_EVENTS);
     if (!draining && boardState === 'running' && !steering.paused) {
       for (const id of startTasks(steering, Date.now())) {
         // runOne never rejects: every outcome, an unexpected failure too, lands in the scheduler and wakes the loop.
@@ -229,7 +277,14 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
 
   if (boardState === 'running' && !scheduler.done) {
     // Running tasks were drained first: an activity cannot outlive the run that scheduled it.
-    const { resume: _resume, fresh: _fresh, document: _document, baseDir: _baseDir, overrides: _overrides, ...rest } = input;
+    const {
+      resume: _resume,
+      fresh: _fresh,
+      document: _document,
+      baseDir: _baseDir,
+      overrides: _overrides,
+      ...rest
+    } = input;
     await continueAsNew<typeof boardWorkflow>({
       ...rest,
       board,
@@ -250,7 +305,11 @@ export async function boardWorkflow(input: BoardWorkflowInput): Promise<BoardRes
   const endedAt = Date.now();
   const counts = scheduler.counts;
   const finalState: BoardState =
-    (boardState as BoardState) === 'cancelling' ? 'cancelled' : counts.succeeded === counts.total ? 'completed' : 'failed';
+    (boardState as BoardState) === 'cancelling'
+      ? 'cancelled'
+      : counts.succeeded === counts.total
+        ? 'completed'
+        : 'failed';
   boardState = finalState;
   // Search attributes: TodoneState becomes the final state (patched; see final-state-attribute.ts).
   publishFinalState(finalState);
@@ -268,7 +327,12 @@ async function boardFromDocument(input: BoardWorkflowInput): Promise<BoardSpec> 
       type: 'InvalidBoard',
       nonRetryable: true,
       message: 'the workflow input has neither `board` nor `document`',
-      details: [{ source: 'the workflow input', issues: [{ path: '', message: 'give `document` (the board as written) and `baseDir`' }] }],
+      details: [
+        {
+          source: 'the workflow input',
+          issues: [{ path: '', message: 'give `document` (the board as written) and `baseDir`' }],
+        },
+      ],
     });
   }
   return await boardActivities().normaliseBoard({

@@ -55,26 +55,41 @@ export async function runGitTask(task: TaskSpec, ctx: GitTaskContext): Promise<T
     const round = await tryCandidates(task, candidates, startSha, conflictFiles, earlier?.usage, pickRule, ctx);
     const spend = accumulate(earlier, totalSpend(round.map((t) => t.outcome)));
     const chosen = pick(round, pickRule);
-    const described = (kept?: string) => (task.candidates ? { candidates: round.map((t) => describe(t, t === chosen, kept)) } : {});
+    const described = (kept?: string) =>
+      task.candidates ? { candidates: round.map((t) => describe(t, t === chosen, kept)) } : {};
 
     if (!chosen) {
-      await Promise.all(round.map(async (t) => (t.kept = await flow.release(t.lease, !t.cancelled && flow.git.keepFailedWorktrees))));
+      await Promise.all(
+        round.map(async (t) => (t.kept = await flow.release(t.lease, !t.cancelled && flow.git.keepFailedWorktrees))),
+      );
       return noneChosen(task, round, spend, ctx.cancelReason(), described());
     }
 
     const branch = chosen.lease.worktree!.branch;
     // What the chosen candidate produced, with what every candidate and round spent.
-    const produced: TaskOutcome = { ...successOutcome(chosen.outcome), ...spend, commit: taskCommit(chosen.commit!, branch) };
+    const produced: TaskOutcome = {
+      ...successOutcome(chosen.outcome),
+      ...spend,
+      commit: taskCommit(chosen.commit!, branch),
+    };
     const others = round.filter((t) => t !== chosen);
     let merged: IntegrateResult;
     try {
       merged = await flow.integrate(task.id, branch, chosen.commit!.sha);
     } catch (error) {
       // The merge step failed for good (a repository problem no retry fixes): the task fails, the board goes on.
-      const [kept] = await Promise.all([flow.release(chosen.lease, flow.git.keepFailedWorktrees), ...others.map((t) => flow.release(t.lease, false))]);
+      const [kept] = await Promise.all([
+        flow.release(chosen.lease, flow.git.keepFailedWorktrees),
+        ...others.map((t) => flow.release(t.lease, false)),
+      ]);
       return {
         state: 'failed',
-        outcome: { ...produced, reason: `could not integrate: ${causeMessage(error)}`, ...(kept ? { worktree: kept } : {}), ...described(kept) },
+        outcome: {
+          ...produced,
+          reason: `could not integrate: ${causeMessage(error)}`,
+          ...(kept ? { worktree: kept } : {}),
+          ...described(kept),
+        },
       };
     }
     if (merged.kind !== 'conflicted') {
@@ -83,7 +98,10 @@ export async function runGitTask(task: TaskSpec, ctx: GitTaskContext): Promise<T
     }
 
     const keep = conflictsLeft === 0 && flow.git.keepFailedWorktrees;
-    const [kept] = await Promise.all([flow.release(chosen.lease, keep), ...others.map((t) => flow.release(t.lease, false))]);
+    const [kept] = await Promise.all([
+      flow.release(chosen.lease, keep),
+      ...others.map((t) => flow.release(t.lease, false)),
+    ]);
     if (conflictsLeft > 0) {
       conflictsLeft--;
       conflictFiles = merged.files;
@@ -107,7 +125,10 @@ export async function runGitTask(task: TaskSpec, ctx: GitTaskContext): Promise<T
 function candidatesOf(task: TaskSpec): Candidate[] {
   const spec = task.candidates;
   if (!spec) return [{ id: task.id, agent: task.agent }];
-  return Array.from({ length: spec.count }, (_, i) => ({ id: `${task.id}.c${i + 1}`, agent: spec.agents[i] ?? task.agent }));
+  return Array.from({ length: spec.count }, (_, i) => ({
+    id: `${task.id}.c${i + 1}`,
+    agent: spec.agents[i] ?? task.agent,
+  }));
 }
 
 /** Runs every candidate side by side; with `first`, the first to pass stops the others. */
@@ -186,11 +207,16 @@ async function tryOne(
       if (lost === undefined) return { candidate, lease, outcome, cancelled };
       ctx.flow.abandon(lease);
       lostWorkers.push(lost);
-      if (lostWorkers.length > MAX_LOST_WORKERS) return { candidate, lease, outcome: { ...outcome, reason: lostReason(lostWorkers) }, cancelled: false };
+      if (lostWorkers.length > MAX_LOST_WORKERS)
+        return { candidate, lease, outcome: { ...outcome, reason: lostReason(lostWorkers) }, cancelled: false };
       // The attempts it cost: the finished run's own account when the worker was lost at the commit,
       // else the runs its heartbeats listed (a step lost before the agent ran cost none).
       const { runs, usage } = ran ?? failureOutcome(error, asTask, undefined);
-      lostSpend = accumulate(lostSpend, { attempts: ran?.attempts ?? runs?.length ?? 0, ...(usage ? { usage } : {}), ...(runs ? { runs } : {}) });
+      lostSpend = accumulate(lostSpend, {
+        attempts: ran?.attempts ?? runs?.length ?? 0,
+        ...(usage ? { usage } : {}),
+        ...(runs ? { runs } : {}),
+      });
     }
   }
 }

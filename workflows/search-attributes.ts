@@ -15,4 +15,9 @@ export const REPO_ATTRIBUTE = defineSearchAttributeKey('TodoneRepo', SearchAttri
 export const STATE_ATTRIBUTE = defineSearchAttributeKey('TodoneState', SearchAttributeType.KEYWORD);
 
 /** Every attribute with its type, for registering them (the `temporal` CLI's type names). */
-export const BOARD_SEARCH_ATTRIBUTES = [BOARD_ID_ATTRIBUTE, BOARD_NAME_ATTRIBUTE, REPO_ATTRIBUTE, STATE_ATTRIBUTE] as const;
+export const BOARD_SEARCH_ATTRIBUTES = [
+  BOARD_ID_ATTRIBUTE,
+  BOARD_NAME_ATTRIBUTE,
+  REPO_ATTRIBUTE,
+  STATE_ATTRIBUTE,
+] as const;

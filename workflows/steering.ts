@@ -8,7 +8,15 @@ import { checkAddedTasks } from '../src/board/check-added.js';
 import type { BoardSpec, TaskSpec } from '../src/core/board.js';
 import type { BoardChange } from '../src/core/run-state.js';
 import { RETRYABLE_STATES, type BoardScheduler } from '../src/core/scheduler.js';
-import { addTasksUpdate, pauseUpdate, resumeUpdate, retryTasksUpdate, setBreakpointUpdate, setMaxParallelUpdate, type Requester } from './api.js';
+import {
+  addTasksUpdate,
+  pauseUpdate,
+  resumeUpdate,
+  retryTasksUpdate,
+  setBreakpointUpdate,
+  setMaxParallelUpdate,
+  type Requester,
+} from './api.js';
 
 /** The largest parallel limit: Temporal allows 2,000 activities in flight per workflow, best of N takes several per task. */
 export const MAX_PARALLEL_LIMIT = 1_000;
@@ -60,7 +68,9 @@ export function installSteering(s: Steerable): void {
           const status = s.scheduler.statusOf(id);
           if (!status) throw new Error(`unknown task "${id}"`);
           if (!RETRYABLE_STATES.includes(status.state)) {
-            throw new Error(`task "${id}" is ${status.state}: only failed, conflicted or cancelled tasks can be retried`);
+            throw new Error(
+              `task "${id}" is ${status.state}: only failed, conflicted or cancelled tasks can be retried`,
+            );
           }
         }
       },
@@ -80,9 +90,13 @@ export function installSteering(s: Steerable): void {
       validator: ({ tasks }) => {
         mustAccept();
         const board = s.board();
-        const problems = checkAddedTasks(board.tasks, Array.isArray(tasks) ? (tasks as TaskSpec[]) : [], { gitBoard: board.git !== undefined });
+        const problems = checkAddedTasks(board.tasks, Array.isArray(tasks) ? (tasks as TaskSpec[]) : [], {
+          gitBoard: board.git !== undefined,
+        });
         if (problems.length > 0) {
-          throw new Error(`cannot add these tasks (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+          throw new Error(
+            `cannot add these tasks (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
+          );
         }
       },
     },
@@ -101,7 +115,12 @@ export function installSteering(s: Steerable): void {
   setHandler(
     resumeUpdate,
     ({ by }) => {
-      if (s.paused) record('resume', s.pausedAt ? `resume: past the breakpoint before ${s.pausedAt}` : 'resume: tasks start again', by);
+      if (s.paused)
+        record(
+          'resume',
+          s.pausedAt ? `resume: past the breakpoint before ${s.pausedAt}` : 'resume: tasks start again',
+          by,
+        );
       s.paused = false;
       s.pausedAt = undefined;
       return { paused: false };
@@ -121,7 +140,8 @@ export function installSteering(s: Steerable): void {
         mustAccept();
         const status = s.scheduler.statusOf(taskId);
         if (!status) throw new Error(`unknown task "${taskId}"`);
-        if (status.state !== 'pending') throw new Error(`task "${taskId}" is ${status.state}: a breakpoint holds a task that has not started yet`);
+        if (status.state !== 'pending')
+          throw new Error(`task "${taskId}" is ${status.state}: a breakpoint holds a task that has not started yet`);
       },
     },
   );
@@ -139,7 +159,9 @@ export function installSteering(s: Steerable): void {
       validator: ({ maxParallel }) => {
         mustAccept();
         if (!Number.isInteger(maxParallel) || maxParallel < 1 || maxParallel > MAX_PARALLEL_LIMIT) {
-          throw new Error(`maxParallel: expected a whole number from 1 to ${MAX_PARALLEL_LIMIT}, got ${JSON.stringify(maxParallel)}`);
+          throw new Error(
+            `maxParallel: expected a whole number from 1 to ${MAX_PARALLEL_LIMIT}, got ${JSON.stringify(maxParallel)}`,
+          );
         }
       },
     },

@@ -21,14 +21,15 @@ export function taskInput(
       files: status?.commit?.paths ?? [],
     };
   });
-  const budgets = board.budget || task.budget
-    ? {
-        ...(board.budget ? { board: { usd: board.budget.usd, tokens: board.budget.tokens } } : {}),
-        ...(task.budget ? { task: task.budget } : {}),
-        ...(spent.board ? { boardSpent: spent.board } : {}),
-        ...(spent.task ? { taskSpent: spent.task } : {}),
-      }
-    : undefined;
+  const budgets =
+    board.budget || task.budget
+      ? {
+          ...(board.budget ? { board: { usd: board.budget.usd, tokens: board.budget.tokens } } : {}),
+          ...(task.budget ? { task: task.budget } : {}),
+          ...(spent.board ? { boardSpent: spent.board } : {}),
+          ...(spent.task ? { taskSpent: spent.task } : {}),
+        }
+      : undefined;
   return {
     boardId: board.id,
     taskId: task.id,

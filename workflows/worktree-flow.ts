@@ -5,7 +5,13 @@
  * takes one task at a time, in completion order. The steps are put together in git-task.ts.
  */
 import { ActivityFailure, CancellationScope, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
-import type { CommitResult, IntegrateResult, IntegrationInfo, PrepareWorktreeInput, PreparedWorktree } from '../activities/git/types.js';
+import type {
+  CommitResult,
+  IntegrateResult,
+  IntegrationInfo,
+  PrepareWorktreeInput,
+  PreparedWorktree,
+} from '../activities/git/types.js';
 import type { BoardSpec, GitSpec, TaskSpec } from '../src/core/board.js';
 import type { TaskCommit, TaskOutcome } from '../src/core/outcome.js';
 import { capabilityQueue, workerOfQueue } from '../src/core/capabilities.js';
@@ -50,7 +56,11 @@ export class WorktreeFlow {
       this.freeSlots = [...carried.freeSlots];
       return;
     }
-    this.integration = await this.acts.initIntegration({ git: this.git, boardId: this.board.id, ...(options.fresh ? { fresh: true } : {}) });
+    this.integration = await this.acts.initIntegration({
+      git: this.git,
+      boardId: this.board.id,
+      ...(options.fresh ? { fresh: true } : {}),
+    });
     this.freeSlots = Array.from({ length: this.git.poolSize }, (_, i) => i);
   }
 
@@ -84,14 +94,22 @@ export class WorktreeFlow {
   lease(unitId: string, startSha: string, requires?: string[]): Lease {
     const poolSlot = this.freeSlots.shift();
     return {
-      request: { git: this.git, boardId: this.board.id, taskId: unitId, startSha, ...(poolSlot !== undefined ? { poolSlot } : {}) },
+      request: {
+        git: this.git,
+        boardId: this.board.id,
+        taskId: unitId,
+        startSha,
+        ...(poolSlot !== undefined ? { poolSlot } : {}),
+      },
       ...(this.git.remote !== undefined && requires?.length ? { requires } : {}),
     };
   }
 
   /** On a remote board the first step goes to any worker that can run the task; it answers with its own queue. */
   async prepare(lease: Lease, scope: CancellationScope): Promise<PreparedWorktree> {
-    const acts = lease.requires ? gitActivities(this.board, { taskQueue: capabilityQueue(workflowInfo().taskQueue, lease.requires) }) : this.acts;
+    const acts = lease.requires
+      ? gitActivities(this.board, { taskQueue: capabilityQueue(workflowInfo().taskQueue, lease.requires) })
+      : this.acts;
     lease.worktree = await scope.run(() => acts.prepareWorktree(lease.request));
     return lease.worktree;
   }
@@ -119,7 +137,8 @@ export class WorktreeFlow {
    */
   lostWorker(lease: Lease, error: unknown): string | undefined {
     const queue = lease.worktree?.queue;
-    if (queue === undefined || !(error instanceof ActivityFailure) || !(error.cause instanceof TimeoutFailure)) return undefined;
+    if (queue === undefined || !(error instanceof ActivityFailure) || !(error.cause instanceof TimeoutFailure))
+      return undefined;
     const kind = error.cause.timeoutType;
     return kind === 'SCHEDULE_TO_START' || kind === 'HEARTBEAT' ? workerOfQueue(queue) : undefined;
   }
@@ -157,7 +176,9 @@ export class WorktreeFlow {
   /** Takes the task's turn in the merge queue. */
   async integrate(taskId: string, branch: string, taskSha: string): Promise<IntegrateResult> {
     const turn = this.queue.then(() =>
-      CancellationScope.nonCancellable(() => this.acts.integrate({ git: this.git, boardId: this.board.id, taskId, branch, taskSha })),
+      CancellationScope.nonCancellable(() =>
+        this.acts.integrate({ git: this.git, boardId: this.board.id, taskId, branch, taskSha }),
+      ),
     );
     this.queue = turn.catch(() => undefined);
     const result = await turn;

@@ -41,7 +41,8 @@ export const aiderAdapter: AgentAdapter<CliAgentSpec> = {
   parseOutput: parseAiderOutput,
 };
 
-const TOKENS_LINE = /^Tokens: (.+?) sent(?:, (.+?) cache write)?(?:, (.+?) cache hit)?, (.+?) received\.(?: Cost: \$([\d.]+) message, \$([\d.]+) session\.)?/gm;
+const TOKENS_LINE =
+  /^Tokens: (.+?) sent(?:, (.+?) cache write)?(?:, (.+?) cache hit)?, (.+?) received\.(?: Cost: \$([\d.]+) message, \$([\d.]+) session\.)?/gm;
 
 /** One line per model reply: tokens add up, the last line's session cost is the total. */
 export function parseAiderOutput(output: string): AgentReport {
@@ -55,7 +56,11 @@ export function parseAiderOutput(output: string): AgentReport {
       inputTokens: (usage?.inputTokens ?? 0) + input,
       outputTokens: (usage?.outputTokens ?? 0) + tokenCount(received),
       ...(cached ? { cachedInputTokens: cached } : {}),
-      ...(session !== undefined ? { costUsd: Number(session) } : usage?.costUsd !== undefined ? { costUsd: usage.costUsd } : {}),
+      ...(session !== undefined
+        ? { costUsd: Number(session) }
+        : usage?.costUsd !== undefined
+          ? { costUsd: usage.costUsd }
+          : {}),
     };
   }
   // Aider reports a file it could not write and carries on.

@@ -44,7 +44,9 @@ export function parseClaudeOutput(output: string): AgentReport {
     ...(usage ? { usage } : {}),
     ...(text && result.is_error !== true ? { summary: clip(text) } : {}),
     // It exits 0 on some failures (e.g. max turns reached) and says so only here.
-    ...(result.is_error === true ? { error: clip(text ?? `claude reported an error (${String(result.subtype)})`, 500) } : {}),
+    ...(result.is_error === true
+      ? { error: clip(text ?? `claude reported an error (${String(result.subtype)})`, 500) }
+      : {}),
     ...claudeDenials(result.permission_denials),
   };
 }
@@ -61,7 +63,12 @@ function claudeDenials(denials: unknown): Pick<AgentReport, 'unfinished'> {
     const target = stringAt(input.file_path) ?? stringAt(input.path) ?? stringAt(input.command) ?? stringAt(input.url);
     return `${stringAt(denial.tool_name) ?? 'a tool'}${target ? ` ${clip(target.replace(/\s+/g, ' '), 160)}` : ''}`;
   });
-  return { unfinished: clip(`claude was denied ${list.length} tool call${list.length === 1 ? '' : 's'}: ${described.join('; ')}`, 800) };
+  return {
+    unfinished: clip(
+      `claude was denied ${list.length} tool call${list.length === 1 ? '' : 's'}: ${described.join('; ')}`,
+      800,
+    ),
+  };
 }
 
 /** Anthropic counts cached input apart from input_tokens; Usage.inputTokens includes it. */

@@ -22,7 +22,9 @@ export function codexUnfinishedWork(output: string): string | undefined {
     if (event.type !== 'item.completed' || !isObject(event.item)) continue;
     const item = event.item;
     if (item.type === 'file_change') {
-      const paths = (Array.isArray(item.changes) ? item.changes : []).flatMap((change) => (isObject(change) && stringAt(change.path) ? [stringAt(change.path)!] : []));
+      const paths = (Array.isArray(item.changes) ? item.changes : []).flatMap((change) =>
+        isObject(change) && stringAt(change.path) ? [stringAt(change.path)!] : [],
+      );
       for (const file of paths) {
         if (item.status === 'failed') failedEdits.add(file);
         else if (item.status === 'completed') failedEdits.delete(file);
@@ -43,7 +45,10 @@ export function codexUnfinishedWork(output: string): string | undefined {
     if (rejection?.[1]) rejected.add(rejection[1]);
   }
 
-  const edits = [...[...failedEdits].map((file) => writeErrors.get(file) ?? `could not apply its change to ${file}`), ...rejected];
+  const edits = [
+    ...[...failedEdits].map((file) => writeErrors.get(file) ?? `could not apply its change to ${file}`),
+    ...rejected,
+  ];
   const parts = [
     ...(edits.length > 0 ? [`codex's edits failed: ${edits.join('; ')}`] : []),
     ...(refusedCommands.length > 0 ? [`codex's sandbox refused ${refusedCommands.join('; ')}`] : []),

@@ -16,17 +16,26 @@ export async function probeCodexSandbox(bin = 'codex', timeoutMs = PROBE_TIMEOUT
   try {
     const work = path.join(root, 'work');
     await fs.mkdir(work);
-    const run = await runBounded(bin, ['sandbox', '-c', 'sandbox_mode="workspace-write"', '--', '/bin/sh', '-c', 'echo ok > probe'], {
-      cwd: work,
-      timeoutMs,
-    });
+    const run = await runBounded(
+      bin,
+      ['sandbox', '-c', 'sandbox_mode="workspace-write"', '--', '/bin/sh', '-c', 'echo ok > probe'],
+      {
+        cwd: work,
+        timeoutMs,
+      },
+    );
     if (run.spawnError) return { state: 'missing', reason: `${bin} could not be run (${run.spawnError})` };
-    if (run.timedOut) return { state: 'unknown', reason: `\`${bin} sandbox\` did not answer within ${timeoutMs / 1000}s` };
+    if (run.timedOut)
+      return { state: 'unknown', reason: `\`${bin} sandbox\` did not answer within ${timeoutMs / 1000}s` };
     // A codex without the `sandbox` command cannot be asked; its exec may still sandbox fine.
-    if (/unrecognized subcommand|unexpected argument/i.test(run.output)) return { state: 'unknown', reason: `${bin} has no \`sandbox\` command to probe with` };
+    if (/unrecognized subcommand|unexpected argument/i.test(run.output))
+      return { state: 'unknown', reason: `${bin} has no \`sandbox\` command to probe with` };
     const wrote = await fs.readFile(path.join(work, 'probe'), 'utf8').catch(() => '');
     if (run.exitCode === 0 && wrote === 'ok\n') return { state: 'works' };
-    return { state: 'broken', reason: sandboxError(run.output) ?? `\`${bin} sandbox\` exited with code ${run.exitCode}` };
+    return {
+      state: 'broken',
+      reason: sandboxError(run.output) ?? `\`${bin} sandbox\` exited with code ${run.exitCode}`,
+    };
   } finally {
     await fs.rm(root, { recursive: true, force: true });
   }
@@ -35,5 +44,8 @@ export async function probeCodexSandbox(bin = 'codex', timeoutMs = PROBE_TIMEOUT
 /** Codex prints warnings of its own first; the sandbox's complaint is the line worth showing. */
 function sandboxError(output: string): string | undefined {
   const lines = output.split('\n').map((line) => line.trim());
-  return lines.find((line) => /^bwrap:|landlock|seccomp|sandbox/i.test(line) && !/^WARNING/.test(line)) ?? (lastLine(output) || undefined);
+  return (
+    lines.find((line) => /^bwrap:|landlock|seccomp|sandbox/i.test(line) && !/^WARNING/.test(line)) ??
+    (lastLine(output) || undefined)
+  );
 }

@@ -81,5 +81,9 @@ function codexUsage(event: JsonObject): Usage | undefined {
 function addUsage(a: Usage | undefined, b: Usage | undefined): Usage | undefined {
   if (!a || !b) return a ?? b;
   const cached = (a.cachedInputTokens ?? 0) + (b.cachedInputTokens ?? 0);
-  return { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens, ...(cached ? { cachedInputTokens: cached } : {}) };
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    ...(cached ? { cachedInputTokens: cached } : {}),
+  };
 }

@@ -13,7 +13,9 @@ export const customAdapter: AgentAdapter<CustomAgentSpec> = {
   kind: 'custom',
   invocation(ctx) {
     const values = placeholderValues(ctx);
-    const [file = '', ...args] = ctx.agent.command.map((arg) => arg.replace(PLACEHOLDER, (_, name: CustomPlaceholder) => values[name]));
+    const [file = '', ...args] = ctx.agent.command.map((arg) =>
+      arg.replace(PLACEHOLDER, (_, name: CustomPlaceholder) => values[name]),
+    );
     return { file, args, env: { ...ctx.agent.env } };
   },
 };

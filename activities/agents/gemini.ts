@@ -35,7 +35,10 @@ export const geminiAdapter: AgentAdapter<CliAgentSpec> = {
 };
 
 export function parseGeminiOutput(output: string): AgentReport {
-  const doc = lastJsonObject(output, (value) => 'session_id' in value || 'response' in value || 'error' in value || 'stats' in value);
+  const doc = lastJsonObject(
+    output,
+    (value) => 'session_id' in value || 'response' in value || 'error' in value || 'stats' in value,
+  );
   const unfinished = geminiRefusals(output, doc?.stats);
   if (!doc) return unfinished ? { unfinished } : {};
   const usage = geminiUsage(doc.stats);
@@ -50,7 +53,8 @@ export function parseGeminiOutput(output: string): AgentReport {
 }
 
 /** A tool error that is a refusal (outside the workspace, no permission), not the model's own slip. */
-const REFUSAL = /not in workspace|outside the allowed workspace|permission denied|not permitted|EACCES|EROFS|read-only file system|denied/i;
+const REFUSAL =
+  /not in workspace|outside the allowed workspace|permission denied|not permitted|EACCES|EROFS|read-only file system|denied/i;
 
 /**
  * Tool calls gemini refused or could not carry out for lack of permission: its stderr says

@@ -19,7 +19,10 @@ const cache = new Map<string, Promise<ProbeResult>>();
 function once(key: string, probe: () => Promise<ProbeResult>): Promise<ProbeResult> {
   let result = cache.get(key);
   if (!result) {
-    result = probe().catch((error: unknown) => ({ state: 'unknown' as const, reason: `the probe failed: ${String(error)}` }));
+    result = probe().catch((error: unknown) => ({
+      state: 'unknown' as const,
+      reason: `the probe failed: ${String(error)}`,
+    }));
     cache.set(key, result);
   }
   return result;

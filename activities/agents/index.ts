@@ -10,7 +10,11 @@ import type { AgentAdapter, AgentContext, AgentInvocation, AgentReport } from '.
 
 export type { AgentAdapter, AgentContext, AgentInvocation, AgentReport } from './types.js';
 
-type SpecOf<K extends AgentKind> = K extends CliAgentSpec['kind'] ? CliAgentSpec : K extends 'custom' ? CustomAgentSpec : ShellAgentSpec;
+type SpecOf<K extends AgentKind> = K extends CliAgentSpec['kind']
+  ? CliAgentSpec
+  : K extends 'custom'
+    ? CustomAgentSpec
+    : ShellAgentSpec;
 
 const ADAPTERS: { [K in AgentKind]: AgentAdapter<SpecOf<K>> } = {
   shell: shellAdapter,

@@ -19,8 +19,7 @@ import type { AgentContext, AgentInvocation } from './types.js';
 
 export type PlannedInvocation =
   /** `confinement`: what the task's checks run under too; absent when the task is not confined. */
-  | { invocation: AgentInvocation; confinement?: Confinement }
-  | { refused: string };
+  { invocation: AgentInvocation; confinement?: Confinement } | { refused: string };
 
 export interface PlanOptions {
   /** Folders the confined task must see although the private /tmp would hide them (the repository). */
@@ -29,17 +28,25 @@ export interface PlanOptions {
   workerEnv?: NodeJS.ProcessEnv;
 }
 
-export async function plannedInvocation(ctx: AgentContext, probes: SandboxProbes, options: PlanOptions = {}): Promise<PlannedInvocation> {
+export async function plannedInvocation(
+  ctx: AgentContext,
+  probes: SandboxProbes,
+  options: PlanOptions = {},
+): Promise<PlannedInvocation> {
   const { agent } = ctx;
   if (agent.sandbox === 'worktree') {
     const probe = await probes.confinement();
     if (probe.state !== 'works') return { refused: sandboxUnavailable(probe.reason) };
     return confined(ctx, probes, options, agent.network !== false);
   }
-  if (agent.kind !== 'codex' || boardChoosesCodexSandbox(agent.args) || agent.permissive === true) return { invocation: agentInvocation(ctx) };
+  if (agent.kind !== 'codex' || boardChoosesCodexSandbox(agent.args) || agent.permissive === true)
+    return { invocation: agentInvocation(ctx) };
   const codex = await probes.codex(agent.bin ?? 'codex');
   // The confinement is only asked about when codex's own sandbox is found broken.
-  const plan = codex.state === 'broken' ? planCodexSandbox(codex, await probes.confinement()) : planCodexSandbox(codex, { state: 'unknown', reason: 'not needed' });
+  const plan =
+    codex.state === 'broken'
+      ? planCodexSandbox(codex, await probes.confinement())
+      : planCodexSandbox(codex, { state: 'unknown', reason: 'not needed' });
   if (plan.use === 'none') return { refused: plan.message };
   if (plan.use !== 'todone') return { invocation: agentInvocation(ctx) };
   return confined(ctx, probes, options, true);
@@ -53,7 +60,12 @@ export function sandboxUnavailable(reason: string): string {
   );
 }
 
-async function confined(ctx: AgentContext, probes: SandboxProbes, options: PlanOptions, network: boolean): Promise<PlannedInvocation> {
+async function confined(
+  ctx: AgentContext,
+  probes: SandboxProbes,
+  options: PlanOptions,
+  network: boolean,
+): Promise<PlannedInvocation> {
   const invocation = agentInvocation({ ...ctx, confinedByTodone: true });
   const env = (name: string) => ctx.agent.env[name] ?? invocation.env[name] ?? (options.workerEnv ?? process.env)[name];
   const home = env('HOME') ?? os.homedir();
@@ -102,13 +114,19 @@ function todoneInstallation(): string[] {
 }
 
 /** Where each CLI keeps its sessions, settings and logs: it fails without being able to write there. */
-function cliStateFolders(kind: AgentKind, env: (name: string) => string | undefined, home: string): { folders: string[]; files: string[] } {
+function cliStateFolders(
+  kind: AgentKind,
+  env: (name: string) => string | undefined,
+  home: string,
+): { folders: string[]; files: string[] } {
   switch (kind) {
     case 'codex':
       return { folders: [env('CODEX_HOME') ?? path.join(home, '.codex')], files: [] };
     case 'claude': {
       const configDir = env('CLAUDE_CONFIG_DIR');
-      return configDir ? { folders: [configDir], files: [] } : { folders: [path.join(home, '.claude')], files: [path.join(home, '.claude.json')] };
+      return configDir
+        ? { folders: [configDir], files: [] }
+        : { folders: [path.join(home, '.claude')], files: [path.join(home, '.claude.json')] };
     }
     case 'gemini':
       return { folders: [path.join(home, '.gemini')], files: [] };

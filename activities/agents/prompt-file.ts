@@ -21,7 +21,11 @@ export function validationLogPath(taskDir: string, attempt: number): string {
   return path.join(taskDir, `validation-${attempt}.log`);
 }
 
-export async function writePrompt(input: RunTaskInput, taskDir: string, attempt: number): Promise<{ prompt: string; promptFile: string }> {
+export async function writePrompt(
+  input: RunTaskInput,
+  taskDir: string,
+  attempt: number,
+): Promise<{ prompt: string; promptFile: string }> {
   await forgetUnfinished(taskDir, attempt);
   const previous = attempt > 1 ? await previousValidationOutput(taskDir, attempt - 1) : undefined;
   const unfinished = attempt > 1 ? await unfinishedReason(taskDir, attempt - 1) : undefined;

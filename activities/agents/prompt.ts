@@ -58,17 +58,32 @@ function dependenciesSection(dependencies: DependencyBrief[]): string | undefine
     }
     if (dep.output !== undefined) {
       const json = JSON.stringify(dep.output, null, 2);
-      const shown = json.length > MAX_OUTPUT_IN_PROMPT ? `${json.slice(0, MAX_OUTPUT_IN_PROMPT)}\n… (all of it is in $TODONE_DEPENDENCY_OUTPUTS)` : json;
-      lines.push('', 'Its output (also in the JSON file named by $TODONE_DEPENDENCY_OUTPUTS):', '```json', shown, '```');
+      const shown =
+        json.length > MAX_OUTPUT_IN_PROMPT
+          ? `${json.slice(0, MAX_OUTPUT_IN_PROMPT)}\n… (all of it is in $TODONE_DEPENDENCY_OUTPUTS)`
+          : json;
+      lines.push(
+        '',
+        'Its output (also in the JSON file named by $TODONE_DEPENDENCY_OUTPUTS):',
+        '```json',
+        shown,
+        '```',
+      );
     }
     return lines.join('\n');
   });
-  return ['## Work already done that this task builds on', 'These tasks finished before this one; their changes are already in your folder.', ...parts].join('\n\n');
+  return [
+    '## Work already done that this task builds on',
+    'These tasks finished before this one; their changes are already in your folder.',
+    ...parts,
+  ].join('\n\n');
 }
 
 function checksSection(validate: ValidateSpec[]): string | undefined {
   if (validate.length === 0) return undefined;
-  const lines = validate.map((check) => `- ${inlineCode(oneLine(check.run))}${check.required ? '' : ' (advisory: reported, not required)'}`);
+  const lines = validate.map(
+    (check) => `- ${inlineCode(oneLine(check.run))}${check.required ? '' : ' (advisory: reported, not required)'}`,
+  );
   return [
     '## How your work is checked',
     'When you finish, these commands run in your folder. The task succeeds only if every required one exits 0, so run them yourself before you stop:',
@@ -107,8 +122,12 @@ function conflictSection(files: string[]): string | undefined {
 }
 
 function rulesSection(input: PromptInput): string {
-  const rules = [`- Work only inside ${input.worktree}.`, '- Nobody will answer questions: decide, do the work, and finish.'];
-  if (input.committedByTodone) rules.push('- Do not commit, branch or push: Todone commits and merges your changes when the checks pass.');
+  const rules = [
+    `- Work only inside ${input.worktree}.`,
+    '- Nobody will answer questions: decide, do the work, and finish.',
+  ];
+  if (input.committedByTodone)
+    rules.push('- Do not commit, branch or push: Todone commits and merges your changes when the checks pass.');
   rules.push('- End with a short summary of what you changed: the tasks that build on this one are given it.');
   return `## Rules\n\n${rules.join('\n')}`;
 }

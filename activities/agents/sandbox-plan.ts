@@ -31,7 +31,13 @@ export function planCodexSandbox(codex: ProbeResult, confinement: ProbeResult): 
 }
 
 /** Flags with which a board picks codex's sandbox itself. */
-const SANDBOX_FLAGS = new Set(['--sandbox', '-s', '--full-auto', '--dangerously-bypass-approvals-and-sandbox', '--yolo']);
+const SANDBOX_FLAGS = new Set([
+  '--sandbox',
+  '-s',
+  '--full-auto',
+  '--dangerously-bypass-approvals-and-sandbox',
+  '--yolo',
+]);
 
 export function boardChoosesCodexSandbox(args: readonly string[]): boolean {
   return args.some(

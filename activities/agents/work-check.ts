@@ -11,9 +11,16 @@ import type { AgentReport } from './types.js';
 export const NO_CHANGE = 'the agent reported success but changed nothing';
 
 /** Why the attempt's work did not happen, or undefined when it did (as far as can be told). */
-export async function unfinishedWork(input: Pick<RunTaskInput, 'expectChanges' | 'worktree' | 'workdir'>, report: AgentReport): Promise<string | undefined> {
+export async function unfinishedWork(
+  input: Pick<RunTaskInput, 'expectChanges' | 'worktree' | 'workdir'>,
+  report: AgentReport,
+): Promise<string | undefined> {
   if (report.unfinished) return report.unfinished;
   if (!input.expectChanges || !input.worktree) return undefined;
-  const changed = await worktreeHasWork({ git: input.worktree.git, path: input.workdir, startSha: input.worktree.startSha });
+  const changed = await worktreeHasWork({
+    git: input.worktree.git,
+    path: input.workdir,
+    startSha: input.worktree.startSha,
+  });
   return changed ? undefined : NO_CHANGE;
 }

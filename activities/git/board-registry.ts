@@ -23,7 +23,12 @@ export async function knownBoardRepos(home: string): Promise<{ boardId: string; 
   const found: { boardId: string; git: BoardGitConfig }[] = [];
   for (const boardId of boards) {
     try {
-      found.push(JSON.parse(await fs.readFile(path.join(boardDataDir(home, boardId), FILE), 'utf8')) as { boardId: string; git: BoardGitConfig });
+      found.push(
+        JSON.parse(await fs.readFile(path.join(boardDataDir(home, boardId), FILE), 'utf8')) as {
+          boardId: string;
+          git: BoardGitConfig;
+        },
+      );
     } catch {
       // No git record: a board without a repository, or one from before the record existed.
     }

@@ -7,9 +7,21 @@ import { extraExcludes } from './extras.js';
 import { openGit, revParse } from './git.js';
 import type { BoardGitConfig } from './types.js';
 
-export async function worktreeHasWork(input: { git: Pick<BoardGitConfig, 'copy' | 'link'>; path: string; startSha: string }): Promise<boolean> {
+export async function worktreeHasWork(input: {
+  git: Pick<BoardGitConfig, 'copy' | 'link'>;
+  path: string;
+  startSha: string;
+}): Promise<boolean> {
   const worktree = openGit(input.path);
   if ((await revParse(worktree, 'HEAD')) !== (await revParse(worktree, input.startSha))) return true;
-  const status = await worktree.raw(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.', ...(await extraExcludes(worktree, input.git))]);
+  const status = await worktree.raw([
+    'status',
+    '--porcelain=v1',
+    '-z',
+    '--untracked-files=all',
+    '--',
+    '.',
+    ...(await extraExcludes(worktree, input.git)),
+  ]);
   return status !== '';
 }

@@ -19,7 +19,12 @@ export interface CleanResult {
 }
 
 /** The board's worktrees and task branches; with `all`, its integration branch and worktree too. */
-export async function cleanBoard(input: { git: BoardGitConfig; boardId: string; all?: boolean; except?: string[] }): Promise<CleanResult> {
+export async function cleanBoard(input: {
+  git: BoardGitConfig;
+  boardId: string;
+  all?: boolean;
+  except?: string[];
+}): Promise<CleanResult> {
   checkInput(boardOnlySchema, input, 'cleanBoard');
   const { git: config, boardId } = input;
   const all = input.all ?? false;
@@ -47,7 +52,9 @@ export async function cleanBoard(input: { git: BoardGitConfig; boardId: string; 
 
     const prefix = `refs/heads/${boardBranchPrefix(boardId)}`;
     const integrationRef = `refs/heads/${integrationBranch(boardId)}`;
-    const checkedOut = new Set((await listWorktrees(repo)).map((e) => e.branch).filter((b): b is string => b !== undefined));
+    const checkedOut = new Set(
+      (await listWorktrees(repo)).map((e) => e.branch).filter((b): b is string => b !== undefined),
+    );
     const refs = (await repo.raw(['for-each-ref', '--format=%(refname)', prefix])).split('\n').filter(Boolean);
     const doomed = refs.filter((ref) => (all || ref !== integrationRef) && !checkedOut.has(ref));
     if (doomed.length > 0) {
@@ -93,7 +100,12 @@ export async function sweepOrphans(input: { repo: string }): Promise<SweepResult
     const removed: string[] = [];
     for (const entry of await listWorktrees(repo)) {
       if (entry.main || !(await isTodoneWorktree(entry, commonDir))) continue;
-      const gone = entry.prunable !== undefined || !(await fs.lstat(entry.path).then(() => true, () => false));
+      const gone =
+        entry.prunable !== undefined ||
+        !(await fs.lstat(entry.path).then(
+          () => true,
+          () => false,
+        ));
       // Only an add that died leaves this lock: Todone never locks worktrees, and no add of ours runs while we hold the repo lock.
       const unfinished = entry.locked !== undefined && entry.locked.startsWith('initializing');
       if (!gone && !unfinished) continue;

@@ -22,16 +22,23 @@ export async function commitWork(input: CommitInput): Promise<CommitResult> {
   checkInput(commitSchema, input, 'commitWork');
   const { git: config, boardId, taskId, description, startSha } = input;
   const branch = taskBranch(boardId, taskId);
-  if (input.branch !== branch) throw new GitConfigError(`commitWork: task ${taskId} works on ${branch}, not ${input.branch}`);
+  if (input.branch !== branch)
+    throw new GitConfigError(`commitWork: task ${taskId} works on ${branch}, not ${input.branch}`);
   const worktree = openGit(input.path, config.author ? { author: config.author } : {});
   await assertWorktreeOf(worktree, config.repo);
 
-  if (await fs.stat(path.join(await gitDirOf(worktree), 'index.lock')).then(() => true, () => false)) {
+  if (
+    await fs.stat(path.join(await gitDirOf(worktree), 'index.lock')).then(
+      () => true,
+      () => false,
+    )
+  ) {
     await withRepoLock(config.repo, () => clearStaleIndexLock(worktree));
   }
   // An agent may have switched branches or detached HEAD; its work is wherever HEAD is now.
   const head = await worktree.run(['symbolic-ref', '-q', 'HEAD'], { ok: [1] });
-  if (head.stdout.trim() !== `refs/heads/${branch}`) await worktree.api((g) => g.checkout(['--no-track', '-B', branch]));
+  if (head.stdout.trim() !== `refs/heads/${branch}`)
+    await worktree.api((g) => g.checkout(['--no-track', '-B', branch]));
 
   const excludes = await extraExcludes(worktree, config);
   await worktree.api((g) => g.add(['--all', '--verbose', '--', '.', ...excludes]));
@@ -47,7 +54,8 @@ export async function commitWork(input: CommitInput): Promise<CommitResult> {
   const sha = await revParse(worktree, 'HEAD');
   // The tree names the content: candidates of one task that wrote the same thing share it (votes).
   const tree = await revParse(worktree, `${sha}^{tree}`);
-  if (sha === startSha) return { sha, tree, changed: false, files: [], filesTruncated: false, insertions: 0, deletions: 0 };
+  if (sha === startSha)
+    return { sha, tree, changed: false, files: [], filesTruncated: false, insertions: 0, deletions: 0 };
   return { sha, tree, changed: true, ...(await diffStat(worktree, startSha, sha)) };
 }
 
@@ -63,7 +71,9 @@ export async function diffStat(
   from: string,
   to: string,
 ): Promise<Pick<CommitResult, 'files' | 'filesTruncated' | 'insertions' | 'deletions'>> {
-  const out = await git.api((g) => g.diff(['--numstat', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', from, to]));
+  const out = await git.api((g) =>
+    g.diff(['--numstat', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', from, to]),
+  );
   const files: string[] = [];
   let insertions = 0;
   let deletions = 0;

@@ -26,7 +26,11 @@ export const CRASH_POINTS: readonly CrashPointName[] = [
 ];
 
 /** Points only a board with a remote reaches: around the pushes. */
-export const REMOTE_CRASH_POINTS: readonly CrashPointName[] = ['commit:after-push', 'integrate:before-push', 'integrate:after-push'];
+export const REMOTE_CRASH_POINTS: readonly CrashPointName[] = [
+  'commit:after-push',
+  'integrate:before-push',
+  'integrate:after-push',
+];
 
 export function crashPoint(name: CrashPointName): void {
   if (process.env.TODONE_CRASH_AT !== name) return;

@@ -19,7 +19,11 @@ export class GitCommandError extends TodoneError {
     readonly stderr: string,
     readonly cwd: string,
   ) {
-    super(`git ${describeArgs(args)} failed in ${cwd} (exit ${status})${stderr.trim() ? `: ${clip(stderr.trim(), 2_000)}` : ''}`, 'GIT_COMMAND', 1);
+    super(
+      `git ${describeArgs(args)} failed in ${cwd} (exit ${status})${stderr.trim() ? `: ${clip(stderr.trim(), 2_000)}` : ''}`,
+      'GIT_COMMAND',
+      1,
+    );
   }
 }
 

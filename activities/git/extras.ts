@@ -8,7 +8,10 @@ import path from 'node:path';
 import type { Git } from './git.js';
 import type { BoardGitConfig } from './types.js';
 
-export async function placeExtras(worktree: Git, config: Pick<BoardGitConfig, 'repo' | 'copy' | 'link'>): Promise<void> {
+export async function placeExtras(
+  worktree: Git,
+  config: Pick<BoardGitConfig, 'repo' | 'copy' | 'link'>,
+): Promise<void> {
   const entries = [
     ...config.copy.map((rel) => ({ rel: normalise(rel), how: 'copy' as const })),
     ...config.link.map((rel) => ({ rel: normalise(rel), how: 'link' as const })),
@@ -45,7 +48,10 @@ export async function placeExtras(worktree: Git, config: Pick<BoardGitConfig, 'r
 export async function extraExcludes(worktree: Git, config: Pick<BoardGitConfig, 'copy' | 'link'>): Promise<string[]> {
   const rels = [...new Set([...config.copy, ...config.link].map(normalise))];
   if (rels.length === 0) return [];
-  const ignored = await worktree.run(['check-ignore', '-z', '--stdin'], { ok: [1], input: rels.map((r) => `${r}\0`).join('') });
+  const ignored = await worktree.run(['check-ignore', '-z', '--stdin'], {
+    ok: [1],
+    input: rels.map((r) => `${r}\0`).join(''),
+  });
   const skip = new Set(ignored.stdout.split('\0').filter(Boolean));
   return rels.filter((rel) => !skip.has(rel)).map((rel) => `:(exclude,literal)${rel}`);
 }

@@ -95,7 +95,12 @@ export function openGit(dir: string, options: { author?: CommitAuthor } = {}): G
       baseDir: dir,
       // The committer (and author) is always set, so commits work with no git identity configured.
       config: [...HARDENING, `user.name=${author.name}`, `user.email=${author.email}`],
-      unsafe: { allowUnsafeHooksPath: true, allowUnsafeEditor: true, allowUnsafePager: true, allowUnsafeFsMonitor: true },
+      unsafe: {
+        allowUnsafeHooksPath: true,
+        allowUnsafeEditor: true,
+        allowUnsafePager: true,
+        allowUnsafeFsMonitor: true,
+      },
       allowEnvironment: Object.keys(OUR_ENV).filter((k) => k.startsWith('GIT_')),
       errors: (error, r) => {
         result = {
@@ -119,7 +124,8 @@ export function openGit(dir: string, options: { author?: CommitAuthor } = {}): G
       if (!result || result.exitCode === 0) throw error;
     }
     // A debugging aid: which commands a step runs and what each costs (free text never is an argument).
-    if (process.env.TODONE_GIT_TRACE) process.stderr.write(`todone git ${Math.round(performance.now() - t0)}ms ${spawned.slice(0, 3).join(' ')}\n`);
+    if (process.env.TODONE_GIT_TRACE)
+      process.stderr.write(`todone git ${Math.round(performance.now() - t0)}ms ${spawned.slice(0, 3).join(' ')}\n`);
     if (!result) throw new Error(`git ${spawned[0] ?? ''} produced no result`);
     if (result.exitCode !== 0 && !ok.includes(result.exitCode)) {
       throw new GitCommandError(spawned, result.exitCode, result.stderr || result.stdout, dir);
@@ -132,7 +138,8 @@ export function openGit(dir: string, options: { author?: CommitAuthor } = {}): G
     dir,
     author,
     run,
-    raw: async (args, rawOptions) => (await run(args, rawOptions?.input !== undefined ? { input: rawOptions.input } : {})).stdout,
+    raw: async (args, rawOptions) =>
+      (await run(args, rawOptions?.input !== undefined ? { input: rawOptions.input } : {})).stdout,
     api: async (call) => (await execute(call, undefined, [])).value!,
     at: (other) => openGit(other, { author }),
   };
@@ -164,10 +171,12 @@ export async function revParse(git: Git, rev: string): Promise<string> {
 /** The commit `rev` names, or undefined when there is none. */
 export async function tryRevParse(git: Git, rev: string): Promise<string | undefined> {
   // Without -q so that a miss prints (to stderr): simple-git waits 50 ms after a silent command.
-  return git.api((g) => g.revparse(['--verify', `${rev}^{commit}`])).catch((error: unknown) => {
-    if (error instanceof GitCommandError && (error.status === 1 || error.status === 128)) return undefined;
-    throw error;
-  });
+  return git
+    .api((g) => g.revparse(['--verify', `${rev}^{commit}`]))
+    .catch((error: unknown) => {
+      if (error instanceof GitCommandError && (error.status === 1 || error.status === 128)) return undefined;
+      throw error;
+    });
 }
 
 export async function branchSha(git: Git, branch: string): Promise<string | undefined> {
@@ -182,7 +191,6 @@ export async function isAncestor(git: Git, ancestor: string, descendant: string)
   const full = isFullSha(ancestor) ? ancestor : await revParse(git, `${ancestor}^{commit}`);
   return r.stdout.trim() === full;
 }
-
 
 /** The git dir of the worktree at `git.dir` (its private one for a linked worktree). */
 export async function gitDirOf(git: Git): Promise<string> {
@@ -249,7 +257,11 @@ export async function operationInProgress(git: Git): Promise<string | undefined>
  */
 export async function abandonOperations(git: Git): Promise<void> {
   const dir = await gitDirOf(git);
-  const has = async (name: string) => fs.lstat(path.join(dir, name)).then(() => true, () => false);
+  const has = async (name: string) =>
+    fs.lstat(path.join(dir, name)).then(
+      () => true,
+      () => false,
+    );
   if ((await has('rebase-merge')) || (await has('rebase-apply'))) {
     await git.run(['rebase', '--quit'], { ok: [1, 128] });
     await fs.rm(path.join(dir, 'rebase-merge'), { recursive: true, force: true });
@@ -277,7 +289,14 @@ export interface WorktreeStatus {
  * something, which matters: simple-git waits 50 ms after any command that printed nothing.
  */
 export async function worktreeStatus(git: Git): Promise<WorktreeStatus> {
-  const out = await git.raw(['status', '--porcelain=v2', '--branch', '--ignored=traditional', '--untracked-files=normal', '-z']);
+  const out = await git.raw([
+    'status',
+    '--porcelain=v2',
+    '--branch',
+    '--ignored=traditional',
+    '--untracked-files=normal',
+    '-z',
+  ]);
   const status: WorktreeStatus = { changed: 0, untracked: 0 };
   for (const record of out.split('\0')) {
     if (record.startsWith('# branch.head ')) {

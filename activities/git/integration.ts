@@ -50,7 +50,11 @@ import { boardOnlySchema, checkInput, integrateSchema } from './validate.js';
  * left (a resumed board builds on its kept tasks' work). `fresh` puts it back to base first: the
  * board starts over.
  */
-export async function initIntegration(input: { git: BoardGitConfig; boardId: string; fresh?: boolean }): Promise<IntegrationInfo> {
+export async function initIntegration(input: {
+  git: BoardGitConfig;
+  boardId: string;
+  fresh?: boolean;
+}): Promise<IntegrationInfo> {
   checkInput(boardOnlySchema, input, 'initIntegration');
   const { git: config, boardId } = input;
   const branch = integrationBranch(boardId);
@@ -70,7 +74,14 @@ export async function initIntegration(input: { git: BoardGitConfig; boardId: str
     let baseSha = baseHead;
     if (integrationHead && input.fresh) {
       // Only the branch moves: the integration worktree is put back on it by ensureIntegrationWorktree.
-      await repo.raw(['update-ref', '-m', 'todone: board starts over', `refs/heads/${branch}`, baseHead, integrationHead]);
+      await repo.raw([
+        'update-ref',
+        '-m',
+        'todone: board starts over',
+        `refs/heads/${branch}`,
+        baseHead,
+        integrationHead,
+      ]);
       integrationHead = baseHead;
     } else if (integrationHead) {
       // Kept from an earlier run or attempt. Base is the user's branch and may have moved since; the
@@ -90,7 +101,9 @@ async function currentBranch(repo: Git, where: string): Promise<string> {
   const r = await repo.run(['symbolic-ref', '-q', '--short', 'HEAD'], { ok: [1] });
   const name = r.stdout.trim();
   if (r.exitCode !== 0 || name === '') {
-    throw new GitConfigError(`${where} is on a detached HEAD: name the board's base branch (git base) so Todone knows where to start and land`);
+    throw new GitConfigError(
+      `${where} is on a detached HEAD: name the board's base branch (git base) so Todone knows where to start and land`,
+    );
   }
   return name;
 }
@@ -131,7 +144,8 @@ async function restore(worktree: Git, branch: string): Promise<void> {
   // A rebase replays onto a detached HEAD; a crash there leaves it detached.
   if (status.branch !== branch) await worktree.raw(['symbolic-ref', 'HEAD', `refs/heads/${branch}`]);
   // Checked first because this runs before every integration, and almost always finds nothing to do.
-  if (busy || status.branch !== branch || status.changed > 0) await worktree.api((g) => g.reset(ResetMode.HARD, ['HEAD']));
+  if (busy || status.branch !== branch || status.changed > 0)
+    await worktree.api((g) => g.reset(ResetMode.HARD, ['HEAD']));
   if (status.untracked > 0) await worktree.api((g) => g.clean(CleanOptions.FORCE, ['-f', '-d', '-x']));
 }
 
@@ -144,9 +158,12 @@ export async function integrate(input: IntegrateInput): Promise<IntegrateResult>
 
   return withRepoLock(config.repo, async () => {
     if (!(await branchSha(repo, branch))) {
-      throw new GitConfigError(`the integration branch ${branch} does not exist in ${config.repo}: the board must initialise it first`);
+      throw new GitConfigError(
+        `the integration branch ${branch} does not exist in ${config.repo}: the board must initialise it first`,
+      );
     }
-    if (!(await tryRevParse(repo, taskSha))) throw new GitConfigError(`task ${taskId}'s commit ${taskSha} does not exist in ${config.repo}`);
+    if (!(await tryRevParse(repo, taskSha)))
+      throw new GitConfigError(`task ${taskId}'s commit ${taskSha} does not exist in ${config.repo}`);
     const worktree = await ensureIntegrationWorktree(repo, config, boardId);
     const head = await revParse(worktree, 'HEAD');
     if (await alreadyIntegrated(worktree, input, head)) return { kind: 'already-integrated', head };
@@ -205,7 +222,10 @@ async function squashTask({ worktree, branch, head, input }: Step): Promise<Inte
     return { kind: 'nothing-to-merge', head };
   }
   const subject = (await worktree.raw(['log', '-1', '--format=%s', input.taskSha])).trim();
-  await commitFromStdin(worktree, integrationCommitMessage(input.boardId, input.taskId, input.taskSha, 'squash', subject));
+  await commitFromStdin(
+    worktree,
+    integrationCommitMessage(input.boardId, input.taskId, input.taskSha, 'squash', subject),
+  );
   crashPoint('integrate:after-merge');
   return { kind: 'merged', head: await revParse(worktree, 'HEAD') };
 }
@@ -215,7 +235,9 @@ async function squashTask({ worktree, branch, head, input }: Step): Promise<Inte
  * a crash half way leaves the branch where it was, never holding part of a task.
  */
 async function rebaseTask({ worktree, branch, head, input }: Step): Promise<IntegrateResult> {
-  const commits = (await worktree.raw(['rev-list', '--reverse', '--topo-order', '--no-merges', `${head}..${input.taskSha}`]))
+  const commits = (
+    await worktree.raw(['rev-list', '--reverse', '--topo-order', '--no-merges', `${head}..${input.taskSha}`])
+  )
     .split('\n')
     .filter(Boolean);
   if (commits.length === 0) return { kind: 'nothing-to-merge', head };
@@ -239,14 +261,25 @@ async function rebaseTask({ worktree, branch, head, input }: Step): Promise<Inte
     input: withTrailers(last, { board: input.boardId, task: input.taskId, commit: input.taskSha }),
   });
   const replayedHead = await revParse(worktree, 'HEAD');
-  await worktree.raw(['update-ref', '-m', `todone: rebase ${input.taskId}`, `refs/heads/${branch}`, replayedHead, head]);
+  await worktree.raw([
+    'update-ref',
+    '-m',
+    `todone: rebase ${input.taskId}`,
+    `refs/heads/${branch}`,
+    replayedHead,
+    head,
+  ]);
   crashPoint('integrate:after-merge');
   await worktree.raw(['symbolic-ref', 'HEAD', `refs/heads/${branch}`]);
   return { kind: 'merged', head: replayedHead };
 }
 
 async function conflicted(worktree: Git, branch: string, head: string, attempt: GitResult): Promise<IntegrateResult> {
-  const files = [...new Set((await worktree.api((g) => g.diff(['--name-only', '-z', '--diff-filter=U']))).split('\0').filter(Boolean))].sort();
+  const files = [
+    ...new Set(
+      (await worktree.api((g) => g.diff(['--name-only', '-z', '--diff-filter=U']))).split('\0').filter(Boolean),
+    ),
+  ].sort();
   await restore(worktree, branch);
   if (files.length === 0) {
     // Not a conflict (e.g. an object git could not read): a failure worth retrying, not a verdict on the task.
@@ -256,9 +289,13 @@ async function conflicted(worktree: Git, branch: string, head: string, attempt: 
 }
 
 async function stagedFiles(worktree: Git): Promise<string[]> {
-  return (await worktree.api((g) => g.diff(['--cached', '--name-only', '-z', '--no-renames']))).split('\0').filter(Boolean);
+  return (await worktree.api((g) => g.diff(['--cached', '--name-only', '-z', '--no-renames'])))
+    .split('\0')
+    .filter(Boolean);
 }
 
 async function commitFromStdin(worktree: Git, message: string): Promise<void> {
-  await worktree.raw(['commit', '--no-verify', '--no-gpg-sign', '--cleanup=whitespace', '--file=-'], { input: message });
+  await worktree.raw(['commit', '--no-verify', '--no-gpg-sign', '--cleanup=whitespace', '--file=-'], {
+    input: message,
+  });
 }

@@ -34,7 +34,9 @@ export async function land(input: LandInput): Promise<LandResult> {
       );
     }
     if (!(await isAncestor(repo, current, target))) {
-      return refuse(`${integration} at ${short(target)} does not contain ${baseBranch} at ${short(current)}: it cannot be fast-forwarded`);
+      return refuse(
+        `${integration} at ${short(target)} does not contain ${baseBranch} at ${short(current)}: it cannot be fast-forwarded`,
+      );
     }
 
     const holders = await listWorktrees(repo);
@@ -42,7 +44,10 @@ export async function land(input: LandInput): Promise<LandResult> {
     if (!holder || !(await exists(holder.path))) {
       crashPoint('land:before-update');
       // Compare-and-swap: if base moves between our check and this update, nothing is changed.
-      const update = await repo.run(['update-ref', '-m', `todone land ${boardId}`, `refs/heads/${baseBranch}`, target, current], { ok: [1, 128] });
+      const update = await repo.run(
+        ['update-ref', '-m', `todone land ${boardId}`, `refs/heads/${baseBranch}`, target, current],
+        { ok: [1, 128] },
+      );
       if (update.exitCode !== 0) return refuse(`${baseBranch} changed while landing: ${firstLine(update.stderr)}`);
       return { landed: true, head: target };
     }
@@ -51,8 +56,13 @@ export async function land(input: LandInput): Promise<LandResult> {
     // checkout is fast-forwarded the way the user would do it, and only when nothing can be lost.
     const checkout = repo.at(holder.path);
     const busy = await operationInProgress(checkout);
-    if (busy) return refuse(`${baseBranch} is checked out in ${holder.path}, where ${busy} is in progress: finish or abort it, then land again`);
-    const dirty = (await checkout.raw(['status', '--porcelain=v1', '-z', '--untracked-files=no', '--ignore-submodules=none']))
+    if (busy)
+      return refuse(
+        `${baseBranch} is checked out in ${holder.path}, where ${busy} is in progress: finish or abort it, then land again`,
+      );
+    const dirty = (
+      await checkout.raw(['status', '--porcelain=v1', '-z', '--untracked-files=no', '--ignore-submodules=none'])
+    )
       .split('\0')
       .filter(Boolean)
       .map((line) => line.slice(3));
@@ -64,7 +74,8 @@ export async function land(input: LandInput): Promise<LandResult> {
     }
     crashPoint('land:before-update');
     const ff = await checkout.run(['merge', '--ff-only', target], { ok: [1, 128] });
-    if (ff.exitCode !== 0) return refuse(`git could not fast-forward ${baseBranch} in ${holder.path}: ${firstLine(ff.stderr || ff.stdout)}`);
+    if (ff.exitCode !== 0)
+      return refuse(`git could not fast-forward ${baseBranch} in ${holder.path}: ${firstLine(ff.stderr || ff.stdout)}`);
     return { landed: true, head: await revParse(checkout, 'HEAD') };
   });
 }

@@ -26,7 +26,9 @@ export function assertBoardId(boardId: string): void {
 export function assertTaskId(taskId: string): void {
   if (!isSafeId(taskId)) throw new GitConfigError(`${JSON.stringify(taskId)} is not a safe task id`);
   if (taskId.toLowerCase() === INTEGRATION) {
-    throw new GitConfigError(`a task cannot be called "${taskId}" in a board with a repository: the integration branch uses that name`);
+    throw new GitConfigError(
+      `a task cannot be called "${taskId}" in a board with a repository: the integration branch uses that name`,
+    );
   }
 }
 
@@ -73,7 +75,10 @@ export function formatTrailers(t: TaskTrailers): string {
 
 /** The Todone trailers of a commit message: read from its last paragraph only, as git does. */
 export function parseTrailers(message: string): Partial<TaskTrailers> {
-  const paragraphs = message.replace(/\r\n/g, '\n').trim().split(/\n\s*\n/);
+  const paragraphs = message
+    .replace(/\r\n/g, '\n')
+    .trim()
+    .split(/\n\s*\n/);
   const last = paragraphs.length > 1 ? (paragraphs[paragraphs.length - 1] ?? '') : '';
   const found: Partial<TaskTrailers> = {};
   for (const line of last.split('\n')) {
@@ -129,7 +134,13 @@ export function taskCommitMessage(boardId: string, taskId: string, description: 
 }
 
 /** The merge or squash commit that brings a task commit into the integration branch. */
-export function integrationCommitMessage(boardId: string, taskId: string, taskSha: string, how: 'merge' | 'squash', taskSubject?: string): string {
+export function integrationCommitMessage(
+  boardId: string,
+  taskId: string,
+  taskSha: string,
+  how: 'merge' | 'squash',
+  taskSubject?: string,
+): string {
   const trailers = formatTrailers({ board: boardId, task: taskId, commit: taskSha });
   if (how === 'merge') return `todone(${boardId}): merge ${taskId}\n\n${trailers}\n`;
   const subject = taskSubject?.trim() || `todone(${boardId}): ${taskId}`;

@@ -58,7 +58,12 @@ export type WorktreeState = 'healthy' | 'broken' | 'absent';
  * resolves; what is inside may still be dirty or half checked out (a reset repairs that).
  * `broken`: anything else that exists. `absent`: neither folder nor registration.
  */
-export async function inspectWorktree(repo: Git, wtPath: string, entries: WorktreeEntry[], commonDir: string): Promise<WorktreeState> {
+export async function inspectWorktree(
+  repo: Git,
+  wtPath: string,
+  entries: WorktreeEntry[],
+  commonDir: string,
+): Promise<WorktreeState> {
   const entry = await findByPath(entries, wtPath);
   const folder = await exists(wtPath);
   if (!entry) return folder ? 'broken' : 'absent';
@@ -90,7 +95,12 @@ export const TRASH = '.trash';
  * Unregisters the worktree at `wtPath` and moves its folder into the root's trash, returning the
  * new path for the caller to delete after releasing the lock. Falls back to deleting in place.
  */
-export async function unregisterToTrash(repo: Git, wtPath: string, commonDir: string, root: string): Promise<string | undefined> {
+export async function unregisterToTrash(
+  repo: Git,
+  wtPath: string,
+  commonDir: string,
+  root: string,
+): Promise<string | undefined> {
   const trash = path.join(root, TRASH, `${path.basename(wtPath)}-${process.pid}-${Date.now().toString(36)}`);
   const admins = await adminDirsFor(commonDir, wtPath);
   try {
@@ -176,7 +186,9 @@ export async function releaseBranchElsewhere(
   for (const e of entries) {
     if (e.branch !== ref || e.realPath === realWanted) continue;
     if (e.main || !isInside(realRoot, e.realPath)) {
-      throw new GitConfigError(`the branch ${branch} is checked out in ${e.path}: switch that checkout to another branch so Todone can use it`);
+      throw new GitConfigError(
+        `the branch ${branch} is checked out in ${e.path}: switch that checkout to another branch so Todone can use it`,
+      );
     }
     if (e.prunable !== undefined || e.locked !== undefined || !(await exists(e.path))) {
       await forgetWorktree(repo, e.path, commonDir, root);

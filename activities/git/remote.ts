@@ -66,16 +66,26 @@ export function remoteFolder(home: string, url: string): string {
  * The board's git settings as they are on this worker: `repo` is the worker's clone and
  * `worktreeRoot` its folder for the board's worktrees; `remote` stays, so the steps know to push.
  */
-export function onThisWorker(home: string, config: BoardGitConfig, boardId: string): BoardGitConfig & { remote: string } {
+export function onThisWorker(
+  home: string,
+  config: BoardGitConfig,
+  boardId: string,
+): BoardGitConfig & { remote: string } {
   const url = checkRemote(config);
   const folder = remoteFolder(home, url);
-  return { ...config, remote: url, repo: path.join(folder, 'clone'), worktreeRoot: path.join(folder, 'worktrees', boardId) };
+  return {
+    ...config,
+    remote: url,
+    repo: path.join(folder, 'clone'),
+    worktreeRoot: path.join(folder, 'worktrees', boardId),
+  };
 }
 
 function checkRemote(config: BoardGitConfig): string {
   const url = config.remote;
   const problem = url === undefined ? 'is missing' : remoteUrlProblem(url);
-  if (problem !== undefined || url === undefined) throw new GitConfigError(`git.remote ${JSON.stringify(url)}: ${problem}`);
+  if (problem !== undefined || url === undefined)
+    throw new GitConfigError(`git.remote ${JSON.stringify(url)}: ${problem}`);
   return url;
 }
 
@@ -86,26 +96,37 @@ const ready = new Set<string>();
  * The local settings, with the clone made if this worker has none yet: cloned into a temporary
  * folder and renamed, under a lock, so a crash never leaves half a clone where one is expected.
  */
-export async function cloneFor(home: string, config: BoardGitConfig, boardId: string): Promise<BoardGitConfig & { remote: string }> {
+export async function cloneFor(
+  home: string,
+  config: BoardGitConfig,
+  boardId: string,
+): Promise<BoardGitConfig & { remote: string }> {
   const local = onThisWorker(home, config, boardId);
   const key = `${home}\0${local.repo}\0${boardId}`;
   if (ready.has(key) && (await exists(path.join(local.repo, 'HEAD')))) return local;
   const folder = path.dirname(local.repo);
   await fs.mkdir(folder, { recursive: true });
-  await withFileLock(`${folder}.lock`, async () => {
-    if (await exists(path.join(local.repo, 'HEAD'))) return;
-    const partial = `${local.repo}.partial`;
-    await fs.rm(partial, { recursive: true, force: true });
-    // --bare: the clone is only ever a store of objects and refs for the worktrees beside it.
-    const cloned = await openGit(folder).run(['clone', '--bare', '--no-tags', '--quiet', '--', local.remote, partial], { ok: [128] });
-    if (cloned.exitCode !== 0) {
+  await withFileLock(
+    `${folder}.lock`,
+    async () => {
+      if (await exists(path.join(local.repo, 'HEAD'))) return;
+      const partial = `${local.repo}.partial`;
       await fs.rm(partial, { recursive: true, force: true });
-      throw new GitConfigError(`cannot clone git.remote ${local.remote}: ${firstLines(cloned.stderr)}`);
-    }
-    // A folder there without HEAD is no clone (a copy or cleanup cut short): it gives way.
-    await fs.rm(local.repo, { recursive: true, force: true });
-    await fs.rename(partial, local.repo);
-  }, { timeoutMs: 30 * 60_000 });
+      // --bare: the clone is only ever a store of objects and refs for the worktrees beside it.
+      const cloned = await openGit(folder).run(
+        ['clone', '--bare', '--no-tags', '--quiet', '--', local.remote, partial],
+        { ok: [128] },
+      );
+      if (cloned.exitCode !== 0) {
+        await fs.rm(partial, { recursive: true, force: true });
+        throw new GitConfigError(`cannot clone git.remote ${local.remote}: ${firstLines(cloned.stderr)}`);
+      }
+      // A folder there without HEAD is no clone (a copy or cleanup cut short): it gives way.
+      await fs.rm(local.repo, { recursive: true, force: true });
+      await fs.rename(partial, local.repo);
+    },
+    { timeoutMs: 30 * 60_000 },
+  );
   // The record lets this worker's start-up sweep find the board's worktrees in its own clone.
   await rememberBoardRepo(home, boardId, local);
   ready.add(key);
@@ -117,11 +138,21 @@ export async function cloneFor(home: string, config: BoardGitConfig, boardId: st
  * when the remote has no such branch). Callers hold the clone's repository lock.
  */
 async function fetchBranches(clone: Git, branches: readonly string[]): Promise<Map<string, string | undefined>> {
-  const listed = await lsRemote(clone, branches.map((b) => `refs/heads/${b}`));
+  const listed = await lsRemote(
+    clone,
+    branches.map((b) => `refs/heads/${b}`),
+  );
   const present = branches.filter((b) => listed.has(`refs/heads/${b}`));
   const heads = new Map<string, string | undefined>(branches.map((b) => [b, undefined]));
   if (present.length === 0) return heads;
-  await clone.raw(['fetch', '--no-tags', '--quiet', '--no-write-fetch-head', ORIGIN, ...present.map((b) => `+refs/heads/${b}:${TRACKING}${b}`)]);
+  await clone.raw([
+    'fetch',
+    '--no-tags',
+    '--quiet',
+    '--no-write-fetch-head',
+    ORIGIN,
+    ...present.map((b) => `+refs/heads/${b}:${TRACKING}${b}`),
+  ]);
   // What was fetched, not what was listed: the branch may have moved in between.
   for (const b of present) heads.set(b, await tryRevParse(clone, `${TRACKING}${b}`));
   return heads;
@@ -145,10 +176,17 @@ type PushResult = 'pushed' | 'rejected';
  * Sets the remote's `branch` to `sha` (deletes it when `sha` is undefined) only if it is now at
  * `expected` (undefined: must not exist), as a compare-and-swap; or unconditionally with `force`.
  */
-async function pushRef(clone: Git, branch: string, sha: string | undefined, lease: { expected: string | undefined } | 'force'): Promise<PushResult> {
+async function pushRef(
+  clone: Git,
+  branch: string,
+  sha: string | undefined,
+  lease: { expected: string | undefined } | 'force',
+): Promise<PushResult> {
   const ref = `refs/heads/${branch}`;
   const leaseArg = lease === 'force' ? '--force' : `--force-with-lease=${ref}:${lease.expected ?? ''}`;
-  const pushed = await clone.run(['push', '--porcelain', '--no-verify', leaseArg, ORIGIN, `${sha ?? ''}:${ref}`], { ok: [1] });
+  const pushed = await clone.run(['push', '--porcelain', '--no-verify', leaseArg, ORIGIN, `${sha ?? ''}:${ref}`], {
+    ok: [1],
+  });
   if (pushed.exitCode === 0) return 'pushed';
   // A stale lease or a ref that changed: the caller decides (a retry fetches again).
   if (/\[rejected\]|stale info|fetch first|non-fast-forward/.test(pushed.stdout + pushed.stderr)) return 'rejected';
@@ -159,7 +197,10 @@ async function pushRef(clone: Git, branch: string, sha: string | undefined, leas
 async function remoteDefaultBranch(clone: Git, url: string): Promise<string> {
   const out = await clone.raw(['ls-remote', '--symref', ORIGIN, 'HEAD']);
   const match = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(out);
-  if (!match?.[1]) throw new GitConfigError(`git.remote ${url} has no default branch (an empty repository?): name the board's base branch`);
+  if (!match?.[1])
+    throw new GitConfigError(
+      `git.remote ${url} has no default branch (an empty repository?): name the board's base branch`,
+    );
   return match[1];
 }
 
@@ -171,7 +212,10 @@ function author(config: BoardGitConfig) {
  * The remote integration branch, created from base when absent (a push that must not find it there),
  * taken up when an earlier run or attempt left it, put back to base with `fresh`.
  */
-export async function initRemoteIntegration(home: string, input: { git: BoardGitConfig; boardId: string; fresh?: boolean }): Promise<IntegrationInfo> {
+export async function initRemoteIntegration(
+  home: string,
+  input: { git: BoardGitConfig; boardId: string; fresh?: boolean },
+): Promise<IntegrationInfo> {
   const local = await cloneFor(home, input.git, input.boardId);
   const clone = openGit(local.repo, author(local));
   const branch = integrationBranch(input.boardId);
@@ -183,13 +227,15 @@ export async function initRemoteIntegration(home: string, input: { git: BoardGit
     let integrationHead = heads.get(branch);
     let baseSha = baseHead;
     if (integrationHead && input.fresh) {
-      if ((await pushRef(clone, branch, baseHead, { expected: integrationHead })) === 'rejected') throw moved(branch, local.remote);
+      if ((await pushRef(clone, branch, baseHead, { expected: integrationHead })) === 'rejected')
+        throw moved(branch, local.remote);
       integrationHead = baseHead;
     } else if (integrationHead) {
       const fork = await clone.run(['merge-base', integrationHead, baseHead], { ok: [1] });
       if (fork.exitCode === 0) baseSha = fork.stdout.trim();
     } else {
-      if ((await pushRef(clone, branch, baseHead, { expected: undefined })) === 'rejected') throw moved(branch, local.remote);
+      if ((await pushRef(clone, branch, baseHead, { expected: undefined })) === 'rejected')
+        throw moved(branch, local.remote);
       integrationHead = baseHead;
     }
     return { baseBranch, baseSha, integrationBranch: branch, integrationHead };
@@ -205,7 +251,11 @@ function moved(branch: string, url: string): GitCommandError {
  * The task's worktree in this worker's clone, after fetching the commit it starts from when the
  * clone does not have it yet (another worker integrated it). Answers which queue reaches this worker.
  */
-export async function prepareRemoteWorktree(home: string, ownQueue: string | undefined, input: PrepareWorktreeInput): Promise<PreparedWorktree> {
+export async function prepareRemoteWorktree(
+  home: string,
+  ownQueue: string | undefined,
+  input: PrepareWorktreeInput,
+): Promise<PreparedWorktree> {
   const local = await cloneFor(home, input.git, input.boardId);
   const clone = openGit(local.repo, author(local));
   await withRepoLock(local.repo, async () => {
@@ -222,7 +272,10 @@ export async function prepareRemoteWorktree(home: string, ownQueue: string | und
 }
 
 /** Commits as on one machine, then pushes the task branch (already there: nothing to push). */
-export async function commitRemoteWork(home: string, input: CommitInput): Promise<CommitResult & { pushed?: 'pushed' | 'already' }> {
+export async function commitRemoteWork(
+  home: string,
+  input: CommitInput,
+): Promise<CommitResult & { pushed?: 'pushed' | 'already' }> {
   const local = await cloneFor(home, input.git, input.boardId);
   const result = await commitWork({ ...input, git: local });
   // Unchanged: the start commit is already on the integration branch, nothing to carry over.
@@ -258,7 +311,10 @@ export async function integrateRemote(home: string, input: IntegrateInput): Prom
   return withRepoLock(local.repo, async () => {
     const heads = await fetchBranches(clone, [branch, input.branch]);
     const remoteHead = heads.get(branch);
-    if (!remoteHead) throw new GitConfigError(`the integration branch ${branch} does not exist in ${local.remote}: the board must initialise it first`);
+    if (!remoteHead)
+      throw new GitConfigError(
+        `the integration branch ${branch} does not exist in ${local.remote}: the board must initialise it first`,
+      );
     if (!(await tryRevParse(clone, input.taskSha))) {
       const at = heads.get(input.branch);
       throw new GitConfigError(
@@ -266,11 +322,18 @@ export async function integrateRemote(home: string, input: IntegrateInput): Prom
       );
     }
     // Whatever this clone did before (a merge a crash kept from being pushed) gives way to the remote.
-    await clone.raw(['update-ref', '-m', 'todone: integration head from the remote', `refs/heads/${branch}`, remoteHead]);
+    await clone.raw([
+      'update-ref',
+      '-m',
+      'todone: integration head from the remote',
+      `refs/heads/${branch}`,
+      remoteHead,
+    ]);
     const result = await integrate({ ...input, git: local });
     if (result.kind !== 'merged') return result;
     crashPoint('integrate:before-push');
-    if ((await pushRef(clone, branch, result.head, { expected: remoteHead })) === 'rejected') throw moved(branch, local.remote);
+    if ((await pushRef(clone, branch, result.head, { expected: remoteHead })) === 'rejected')
+      throw moved(branch, local.remote);
     crashPoint('integrate:after-push');
     return result;
   });
@@ -308,7 +371,8 @@ export async function landRemote(home: string, input: LandInput): Promise<LandRe
     const heads = await fetchBranches(clone, [baseBranch, integrationBranch(input.boardId)]);
     const current = heads.get(baseBranch);
     if (!current) return refuse(`the base branch ${baseBranch} no longer exists in ${local.remote}`);
-    if (!(await tryRevParse(clone, integrationHead))) return refuse(`the integration head ${integrationHead.slice(0, 12)} is not on ${local.remote}`);
+    if (!(await tryRevParse(clone, integrationHead)))
+      return refuse(`the integration head ${integrationHead.slice(0, 12)} is not on ${local.remote}`);
     if (current === integrationHead) return { landed: true, head: current };
     if (current !== expectedBaseSha) {
       return refuse(
@@ -316,8 +380,10 @@ export async function landRemote(home: string, input: LandInput): Promise<LandRe
           `merge ${integrationBranch(input.boardId)} into it yourself, or run the board again.`,
       );
     }
-    if (!(await isAncestor(clone, current, integrationHead))) return refuse(`the integration head does not contain ${baseBranch}: it cannot be fast-forwarded`);
-    if ((await pushRef(clone, baseBranch, integrationHead, { expected: current })) === 'rejected') return refuse(`${baseBranch} changed on ${local.remote} while landing`);
+    if (!(await isAncestor(clone, current, integrationHead)))
+      return refuse(`the integration head does not contain ${baseBranch}: it cannot be fast-forwarded`);
+    if ((await pushRef(clone, baseBranch, integrationHead, { expected: current })) === 'rejected')
+      return refuse(`${baseBranch} changed on ${local.remote} while landing`);
     return { landed: true, head: integrationHead };
   });
 }
@@ -326,7 +392,10 @@ export async function landRemote(home: string, input: LandInput): Promise<LandRe
  * `todone clean` on a remote board: its task branches on the remote (and its integration branch
  * with `all`). Worktrees live on the workers; each sweeps its own.
  */
-export async function cleanRemoteBranches(home: string, input: { git: BoardGitConfig; boardId: string; all?: boolean }): Promise<string[]> {
+export async function cleanRemoteBranches(
+  home: string,
+  input: { git: BoardGitConfig; boardId: string; all?: boolean },
+): Promise<string[]> {
   const local = await cloneFor(home, input.git, input.boardId);
   const clone = openGit(local.repo, author(local));
   const prefix = `refs/heads/${boardBranchPrefix(input.boardId)}`;

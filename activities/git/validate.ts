@@ -41,7 +41,12 @@ const boardInput = z.object({ git: boardGitConfigSchema, boardId: safeId });
 const taskInput = boardInput.extend({ taskId: safeId });
 
 export const prepareWorktreeSchema = taskInput.extend({ startSha: sha, poolSlot: z.number().int().min(0).optional() });
-export const commitSchema = taskInput.extend({ description: z.string(), path: absolutePath, branch: z.string(), startSha: sha });
+export const commitSchema = taskInput.extend({
+  description: z.string(),
+  path: absolutePath,
+  branch: z.string(),
+  startSha: sha,
+});
 export const integrateSchema = taskInput.extend({ branch: z.string(), taskSha: sha });
 export const releaseSchema = taskInput.extend({
   path: absolutePath,

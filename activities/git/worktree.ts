@@ -9,7 +9,17 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { crashPoint } from './crash-point.js';
 import { placeExtras } from './extras.js';
-import { abandonOperations, branchSha, clearStaleIndexLock, gitDirOf, openGit, revParse, tryRevParse, worktreeStatus, type Git } from './git.js';
+import {
+  abandonOperations,
+  branchSha,
+  clearStaleIndexLock,
+  gitDirOf,
+  openGit,
+  revParse,
+  tryRevParse,
+  worktreeStatus,
+  type Git,
+} from './git.js';
 import { GitConfigError } from './errors.js';
 import { poolSlotPath, taskBranch, taskWorktreePath } from './names.js';
 import {
@@ -30,7 +40,10 @@ export async function prepareWorktree(input: PrepareWorktreeInput): Promise<Prep
   checkInput(prepareWorktreeSchema, input, 'prepareWorktree');
   const { git: config, boardId, taskId, startSha, poolSlot } = input;
   const branch = taskBranch(boardId, taskId);
-  const wtPath = poolSlot === undefined ? taskWorktreePath(config.worktreeRoot, taskId) : poolSlotPath(config.worktreeRoot, poolSlot);
+  const wtPath =
+    poolSlot === undefined
+      ? taskWorktreePath(config.worktreeRoot, taskId)
+      : poolSlotPath(config.worktreeRoot, poolSlot);
   const repo = openGit(config.repo, config.author ? { author: config.author } : {});
   const worktree = repo.at(wtPath);
 
@@ -39,10 +52,12 @@ export async function prepareWorktree(input: PrepareWorktreeInput): Promise<Prep
   const fresh = await withRepoLock(config.repo, async () => {
     const commonDir = await repoKey(config.repo);
     const start = await tryRevParse(repo, startSha);
-    if (!start) throw new GitConfigError(`the start commit ${startSha} of task ${taskId} does not exist in ${config.repo}`);
+    if (!start)
+      throw new GitConfigError(`the start commit ${startSha} of task ${taskId} does not exist in ${config.repo}`);
     let entries = await listWorktrees(repo);
     await assertRootOutsideCheckouts(entries, config.worktreeRoot);
-    if (await releaseBranchElsewhere(repo, entries, branch, wtPath, commonDir, config.worktreeRoot)) entries = await listWorktrees(repo);
+    if (await releaseBranchElsewhere(repo, entries, branch, wtPath, commonDir, config.worktreeRoot))
+      entries = await listWorktrees(repo);
 
     const state = await inspectWorktree(repo, wtPath, entries, commonDir);
     if (state === 'healthy') {
@@ -135,7 +150,8 @@ export async function initPool(input: { git: BoardGitConfig; boardId: string; st
     const commonDir = await repoKey(config.repo);
     const start = input.startSha ?? (config.base ? `refs/heads/${config.base}` : 'HEAD');
     const sha = await tryRevParse(repo, start);
-    if (!sha) throw new GitConfigError(`cannot create the worktree pool: ${start} does not name a commit in ${config.repo}`);
+    if (!sha)
+      throw new GitConfigError(`cannot create the worktree pool: ${start} does not name a commit in ${config.repo}`);
     const entries = await listWorktrees(repo);
     await assertRootOutsideCheckouts(entries, config.worktreeRoot);
     const paths: string[] = [];

@@ -48,7 +48,10 @@ export async function runBounded(
     const result = await child;
     if (timedOut) return { exitCode: null, output, timedOut };
     if (typeof result.exitCode === 'number') return { exitCode: result.exitCode, output, timedOut };
-    const why = result.code === 'ENOENT' ? 'not found' : (result.shortMessage ?? result.message ?? 'could not start').split('\n').pop()!;
+    const why =
+      result.code === 'ENOENT'
+        ? 'not found'
+        : (result.shortMessage ?? result.message ?? 'could not start').split('\n').pop()!;
     return { exitCode: null, output, timedOut, spawnError: why };
   } finally {
     clearTimeout(timer);
@@ -58,6 +61,9 @@ export async function runBounded(
 
 /** The last non-empty line of a probe's output, for a one-line reason. */
 export function lastLine(output: string): string {
-  const lines = output.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const lines = output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
   return (lines[lines.length - 1] ?? '').slice(0, 300);
 }

@@ -27,20 +27,31 @@ export interface Confinement {
 }
 
 /** The argv that runs `file args` confined. */
-export function confinedArgv(confinement: Confinement, file: string, args: readonly string[]): { file: string; args: string[] } {
+export function confinedArgv(
+  confinement: Confinement,
+  file: string,
+  args: readonly string[],
+): { file: string; args: string[] } {
   const writable = [...new Set(confinement.writable.map((dir) => path.resolve(dir)))];
-  const readable = [...new Set((confinement.readable ?? []).map((dir) => path.resolve(dir)))].filter((dir) => !writable.includes(dir));
+  const readable = [...new Set((confinement.readable ?? []).map((dir) => path.resolve(dir)))].filter(
+    (dir) => !writable.includes(dir),
+  );
   return {
     file: confinement.bwrap,
     args: [
-      '--ro-bind', '/', '/',
-      '--dev', '/dev',
+      '--ro-bind',
+      '/',
+      '/',
+      '--dev',
+      '/dev',
       // Its own /proc (in its own pid namespace): the host's, read-only, would break the agent's
       // tools that set up namespaces of their own (a browser's sandbox, rootless containers).
       '--unshare-pid',
-      '--proc', '/proc',
+      '--proc',
+      '/proc',
       ...(confinement.network === false ? ['--unshare-net'] : []),
-      '--tmpfs', '/tmp',
+      '--tmpfs',
+      '/tmp',
       // Mounted after /tmp, so folders under /tmp show through the private one; writable ones last,
       // so a writable folder inside a readable one stays writable.
       ...readable.flatMap((dir) => ['--ro-bind-try', dir, dir]),
@@ -75,10 +86,12 @@ export async function probeConfinement(bwrap = DEFAULT_BWRAP, timeoutMs = PROBE_
     const outside = path.join(root, 'read-only');
     await fs.mkdir(inside);
     await fs.mkdir(outside);
-    const script = 'echo ok > writable/probe && if echo no > read-only/probe 2>/dev/null; then echo "writes outside its folders were not refused"; exit 3; fi';
+    const script =
+      'echo ok > writable/probe && if echo no > read-only/probe 2>/dev/null; then echo "writes outside its folders were not refused"; exit 3; fi';
     const argv = confinedArgv({ bwrap, writable: [inside] }, '/bin/sh', ['-c', script]);
     const run = await runBounded(argv.file, argv.args, { cwd: root, timeoutMs });
-    if (run.spawnError) return { state: 'missing', reason: `${bwrap} could not be run (${run.spawnError}): is bubblewrap installed?` };
+    if (run.spawnError)
+      return { state: 'missing', reason: `${bwrap} could not be run (${run.spawnError}): is bubblewrap installed?` };
     if (run.timedOut) return { state: 'unknown', reason: `${bwrap} did not answer within ${timeoutMs / 1000}s` };
     const wrote = await fs.readFile(path.join(inside, 'probe'), 'utf8').catch(() => '');
     if (run.exitCode === 0 && wrote === 'ok\n') return { state: 'works' };

@@ -53,7 +53,9 @@ export async function supervise(options: SuperviseOptions): Promise<SuperviseOut
     stripFinalNewline: false,
   });
 
-  const flushes = [child.stdout, child.stderr].map((stream) => (stream ? capture(stream, log, tail, options.redactor) : () => undefined));
+  const flushes = [child.stdout, child.stderr].map((stream) =>
+    stream ? capture(stream, log, tail, options.redactor) : () => undefined,
+  );
 
   if (child.pid !== undefined) {
     await writePidFile(options.pidFile, { pid: child.pid, attempt: options.attempt, startedAt: started });
@@ -79,7 +81,12 @@ export async function supervise(options: SuperviseOptions): Promise<SuperviseOut
     if (aborted) return { kind: 'killed', signal: result.signal ?? 'SIGTERM', durationMs, tail, aborted };
     if (typeof result.exitCode === 'number') return { kind: 'exited', exitCode: result.exitCode, durationMs, tail };
     if (result.signal) return { kind: 'killed', signal: result.signal, durationMs, tail, aborted };
-    return { kind: 'spawn-error', message: result.shortMessage ?? result.message ?? 'could not start', durationMs, tail };
+    return {
+      kind: 'spawn-error',
+      message: result.shortMessage ?? result.message ?? 'could not start',
+      durationMs,
+      tail,
+    };
   } finally {
     clearInterval(timer);
     options.signal.removeEventListener('abort', onAbort);

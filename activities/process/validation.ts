@@ -42,10 +42,24 @@ export async function runValidation(options: ValidationOptions): Promise<Validat
     if (outcome.kind === 'killed' && outcome.aborted) return { kind: 'aborted', records };
     const exitCode = outcome.kind === 'exited' ? outcome.exitCode : null;
     const passed = exitCode === 0;
-    const record: ValidationRecord = { command: check.run, passed, required: check.required, exitCode, durationMs: outcome.durationMs };
+    const record: ValidationRecord = {
+      command: check.run,
+      passed,
+      required: check.required,
+      exitCode,
+      durationMs: outcome.durationMs,
+    };
     records.push(record);
-    const how = outcome.kind === 'exited' ? `exit ${outcome.exitCode}` : outcome.kind === 'killed' ? `killed by ${outcome.signal}` : outcome.message;
-    await fs.appendFile(options.logPath, `\n[todone] ${how}${passed ? '' : check.required ? '' : ' (advisory, not required)'}\n\n`);
+    const how =
+      outcome.kind === 'exited'
+        ? `exit ${outcome.exitCode}`
+        : outcome.kind === 'killed'
+          ? `killed by ${outcome.signal}`
+          : outcome.message;
+    await fs.appendFile(
+      options.logPath,
+      `\n[todone] ${how}${passed ? '' : check.required ? '' : ' (advisory, not required)'}\n\n`,
+    );
     if (!passed && check.required) {
       await fs.appendFile(options.logPath, `${VALIDATION_FAILED_MARKER} ${check.run}\n`);
       return { kind: 'failed', records, failed: record, tail: outcome.tail.tail, lastLine: outcome.tail.lastLine };

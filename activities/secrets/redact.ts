@@ -104,7 +104,9 @@ export function redactDeep<T>(value: T, redactor: Redactor): T {
   if (typeof value === 'string') return redactor.redact(value) as T;
   if (Array.isArray(value)) return value.map((item: unknown) => redactDeep(item, redactor)) as T;
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactDeep(item as unknown, redactor)])) as T;
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, redactDeep(item as unknown, redactor)]),
+    ) as T;
   }
   return value;
 }

@@ -46,6 +46,8 @@ const host = env.WEBHOOK_HOST ?? '127.0.0.1';
 const port = Number(env.WEBHOOK_PORT ?? 8787);
 const server = createWebhookServer({ boards, baseDir, token });
 server.listen(port, host, () => {
-  console.log(`Todone webhook on http://${host}:${port}/boards (Temporal ${target.address}, queue ${taskQueue}, boards start in ${baseDir})`);
+  console.log(
+    `Todone webhook on http://${host}:${port}/boards (Temporal ${target.address}, queue ${taskQueue}, boards start in ${baseDir})`,
+  );
   if (!env.WEBHOOK_TOKEN) console.log(`token (set WEBHOOK_TOKEN to choose one): ${token}`);
 });

@@ -59,7 +59,10 @@ async function handle(request, url, boards, baseDir) {
   const status = /^\/boards\/([^/]+)$/.exec(url.pathname);
   if (request.method === 'GET' && status) {
     const snapshot = await boards.snapshot(decodeURIComponent(status[1]));
-    return [200, { execution: snapshot.description.status.name, answered: snapshot.answered, status: snapshot.status ?? null }];
+    return [
+      200,
+      { execution: snapshot.description.status.name, answered: snapshot.answered, status: snapshot.status ?? null },
+    ];
   }
   throw new RequestError(404, 'POST /boards, or GET /boards/<board id>');
 }

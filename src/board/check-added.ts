@@ -33,7 +33,9 @@ export function checkAddedTasks(
       if (index < existing.length) continue;
       const at: PathSegment[] = ['tasks', index - existing.length, ...rest];
       const message = issue.message.replace(/\(first used at tasks\[(\d+)\]\)/, (_, first: string) =>
-        Number(first) < existing.length ? '(already on the board)' : `(first used at tasks[${Number(first) - existing.length}])`,
+        Number(first) < existing.length
+          ? '(already on the board)'
+          : `(first used at tasks[${Number(first) - existing.length}])`,
       );
       problems.push({ path: formatPath(at), message });
     } else {

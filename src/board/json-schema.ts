@@ -43,16 +43,36 @@ function shorthands(): Map<z.core.$ZodType, (written: Json) => Json> {
   const atLeastOne = (written: Json) => ({ ...written, minItems: 1 });
   return new Map<z.core.$ZodType, (written: Json) => Json>([
     [dependsOn, either({ type: 'string', description: 'One task id: the same as a list of one.' })],
-    [requiresSchema, either({ type: 'string', pattern: CAPABILITY_PATTERN.source, description: 'One capability: the same as a list of one.' })],
-    [agent, either({ type: 'string', pattern: '\\S', description: 'A shell command: the same as { kind: shell, command: ... }.' })],
+    [
+      requiresSchema,
+      either({
+        type: 'string',
+        pattern: CAPABILITY_PATTERN.source,
+        description: 'One capability: the same as a list of one.',
+      }),
+    ],
+    [
+      agent,
+      either({
+        type: 'string',
+        pattern: '\\S',
+        description: 'A shell command: the same as { kind: shell, command: ... }.',
+      }),
+    ],
     [validateList, either({ type: 'string', pattern: '\\S', description: 'One command: the same as a list of one.' })],
-    [validateEntry, either({ type: 'string', pattern: '\\S', description: 'A required check: the same as { run: ... }.' })],
+    [
+      validateEntry,
+      either({ type: 'string', pattern: '\\S', description: 'A required check: the same as { run: ... }.' }),
+    ],
     [validateRun, notBlank],
     [boardObjectSchema.shape.name, notBlank],
     [customCommand, atLeastOne],
     // Checked by validate.ts with the relations between tasks, but a plain count all the same.
     [boardObjectSchema.shape.tasks, atLeastOne],
-    [attempts, either({ type: 'integer', minimum: 2, description: 'A number of candidates: the same as { count: ... }.' })],
+    [
+      attempts,
+      either({ type: 'integer', minimum: 2, description: 'A number of candidates: the same as { count: ... }.' }),
+    ],
     [estimate, () => duration(true)],
     [
       shellCommand,
@@ -69,7 +89,11 @@ function shorthands(): Map<z.core.$ZodType, (written: Json) => Json> {
 /** `z.unknown().transform(parseDuration)`: the only piece whose written form zod sees as unknown. */
 function isDuration(schema: z.core.$ZodType): boolean {
   const def = schema._zod.def;
-  return def.type === 'pipe' && (def as z.core.$ZodPipeDef).in._zod.def.type === 'unknown' && (def as z.core.$ZodPipeDef).out._zod.def.type === 'transform';
+  return (
+    def.type === 'pipe' &&
+    (def as z.core.$ZodPipeDef).in._zod.def.type === 'unknown' &&
+    (def as z.core.$ZodPipeDef).out._zod.def.type === 'transform'
+  );
 }
 
 /**
@@ -95,7 +119,8 @@ export function boardJsonSchema(): Json {
       Object.assign(jsonSchema, describe(written));
     },
   }) as Json;
-  if (unexplained.length > 0) throw new Error(`the board schema has parts with no JSON Schema form:\n  ${unexplained.join('\n  ')}`);
+  if (unexplained.length > 0)
+    throw new Error(`the board schema has parts with no JSON Schema form:\n  ${unexplained.join('\n  ')}`);
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'Todone board',

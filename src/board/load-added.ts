@@ -16,7 +16,11 @@ export interface AddedTasks {
   tasks: TaskSpec[];
 }
 
-export async function loadAddedTasks(boardFile: string, tasksFile: string, opts: LoadOptions = {}): Promise<AddedTasks> {
+export async function loadAddedTasks(
+  boardFile: string,
+  tasksFile: string,
+  opts: LoadOptions = {},
+): Promise<AddedTasks> {
   const boardSource = await readBoardFile(boardFile);
   const parsedBoard = parseBoardText(boardSource.text, boardSource.display);
   const addedSource = await readBoardFile(tasksFile);
@@ -25,7 +29,9 @@ export async function loadAddedTasks(boardFile: string, tasksFile: string, opts:
   const listed = Array.isArray(parsedAdded.value);
   const added: unknown = listed ? parsedAdded.value : (parsedAdded.value as { tasks?: unknown } | null)?.tasks;
   if (!Array.isArray(added)) {
-    throw new InvalidInputError(addedSource.display, [{ path: listed ? '' : 'tasks', message: 'expected a list of tasks (or a mapping with tasks: [...])' }]);
+    throw new InvalidInputError(addedSource.display, [
+      { path: listed ? '' : 'tasks', message: 'expected a list of tasks (or a mapping with tasks: [...])' },
+    ]);
   }
   const boardRaw = parsedBoard.value as { tasks?: unknown };
   const existing = Array.isArray(boardRaw?.tasks) ? (boardRaw.tasks as unknown[]) : [];
@@ -45,13 +51,21 @@ export async function loadAddedTasks(boardFile: string, tasksFile: string, opts:
 
   let board: BoardSpec;
   try {
-    board = normaliseBoard(combined, { ...opts, source: addedSource.display, baseDir: path.dirname(boardSource.absolute), locate, checkWorkdir: true });
+    board = normaliseBoard(combined, {
+      ...opts,
+      source: addedSource.display,
+      baseDir: path.dirname(boardSource.absolute),
+      locate,
+      checkWorkdir: true,
+    });
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
     const issues = error.issues.map((issue) => ({
       path: renumber(issue.path, offset, listed),
       message: issue.message.replace(/\(first used at tasks\[(\d+)\]\)/, (_, first: string) =>
-        Number(first) < offset ? '(already on the board)' : `(first used at ${renumber(`tasks[${first}]`, offset, listed)})`,
+        Number(first) < offset
+          ? '(already on the board)'
+          : `(first used at ${renumber(`tasks[${first}]`, offset, listed)})`,
       ),
     }));
     throw new InvalidInputError(`${addedSource.display} (tasks to add to ${boardSource.display})`, issues);

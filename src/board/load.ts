@@ -6,7 +6,17 @@
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AgentConfinement, AgentSpec, BoardSpec, GitSpec, RetrySpec, SchedulingPolicy, TaskSpec, TaskType, ValidateSpec } from '../core/board.js';
+import type {
+  AgentConfinement,
+  AgentSpec,
+  BoardSpec,
+  GitSpec,
+  RetrySpec,
+  SchedulingPolicy,
+  TaskSpec,
+  TaskType,
+  ValidateSpec,
+} from '../core/board.js';
 import { CHANGING_TASK_TYPES, DEFAULTS, slugify } from '../core/board.js';
 import { normaliseCapabilities } from '../core/capabilities.js';
 import { formatDuration } from '../core/duration.js';
@@ -83,7 +93,12 @@ function build(raw: RawBoard, opts: NormaliseOptions, issues: BoardIssue[]): Boa
     if (problem) issues.push({ at: raw.workdir === undefined ? [] : ['workdir'], message: problem });
   }
   const id = raw.id ?? slugify(raw.name);
-  const git = raw.remote !== undefined ? buildRemoteGit(raw, opts, issues) : raw.repo === undefined ? undefined : buildGit(raw, id, opts, issues);
+  const git =
+    raw.remote !== undefined
+      ? buildRemoteGit(raw, opts, issues)
+      : raw.repo === undefined
+        ? undefined
+        : buildGit(raw, id, opts, issues);
   return {
     id,
     name: raw.name.trim(),
@@ -104,10 +119,15 @@ function buildGit(raw: RawBoard, boardId: string, opts: NormaliseOptions, issues
     issues.push({ at: ['repo'], message: `not a git repository (no .git in ${repo})` });
   }
   const home = opts.home ?? todoneHome();
-  const worktreeRoot = raw.worktrees?.root ? resolveWorkdir(raw.worktrees.root, opts.baseDir) : path.join(home, 'worktrees', boardId);
+  const worktreeRoot = raw.worktrees?.root
+    ? resolveWorkdir(raw.worktrees.root, opts.baseDir)
+    : path.join(home, 'worktrees', boardId);
   const relative = path.relative(repo, worktreeRoot);
   if (relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))) {
-    issues.push({ at: ['worktrees', 'root'], message: `must be outside the repository (${worktreeRoot} is inside ${repo})` });
+    issues.push({
+      at: ['worktrees', 'root'],
+      message: `must be outside the repository (${worktreeRoot} is inside ${repo})`,
+    });
   }
   const w = raw.worktrees;
   const i = raw.integration;
@@ -141,13 +161,23 @@ function buildRemoteGit(raw: RawBoard, opts: NormaliseOptions, issues: BoardIssu
   const url = given.includes(':') || path.isAbsolute(given) ? given : path.resolve(opts.baseDir, given);
   const problem = remoteUrlProblem(url);
   if (problem) issues.push({ at: ['remote'], message: problem });
-  if (raw.repo !== undefined) issues.push({ at: ['repo'], message: 'give repo (a repository on this machine) or remote (a URL every worker clones), not both' });
+  if (raw.repo !== undefined)
+    issues.push({
+      at: ['repo'],
+      message: 'give repo (a repository on this machine) or remote (a URL every worker clones), not both',
+    });
   if (raw.worktrees?.root !== undefined) {
-    issues.push({ at: ['worktrees', 'root'], message: "a board with a remote keeps its worktrees under each worker's data folder: remove root" });
+    issues.push({
+      at: ['worktrees', 'root'],
+      message: "a board with a remote keeps its worktrees under each worker's data folder: remove root",
+    });
   }
   for (const field of ['copy', 'link'] as const) {
     if (raw.worktrees?.[field]?.length) {
-      issues.push({ at: ['worktrees', field], message: `${field} takes files from a checkout on this machine, and the workers of a board with a remote have none: remove it` });
+      issues.push({
+        at: ['worktrees', field],
+        message: `${field} takes files from a checkout on this machine, and the workers of a board with a remote have none: remove it`,
+      });
     }
   }
   const i = raw.integration;
@@ -186,7 +216,9 @@ function buildTask(task: RawTask, index: number, board: RawBoard, baseDir: strin
     retry: buildRetry(task.retry, board.retry, ['tasks', index, 'retry'], issues),
     timeoutMs: task.timeout ?? board.timeout ?? DEFAULTS.timeoutMs,
     heartbeatTimeoutMs: task.heartbeatTimeout ?? board.heartbeatTimeout ?? DEFAULTS.heartbeatTimeoutMs,
-    ...((task.idleTimeout ?? board.idleTimeout) !== undefined ? { idleTimeoutMs: (task.idleTimeout ?? board.idleTimeout)! } : {}),
+    ...((task.idleTimeout ?? board.idleTimeout) !== undefined
+      ? { idleTimeoutMs: (task.idleTimeout ?? board.idleTimeout)! }
+      : {}),
     validate: [...(board.validators?.[type] ?? []), ...(task.validate ?? [])].map(buildValidate),
     ...(task.budget ? { budget: task.budget } : {}),
     ...buildCandidates(task, index, board, baseDir, confinement, issues),
@@ -255,14 +287,26 @@ function buildCandidates(
   if (!given) return {};
   const count = given.count ?? given.agents?.length ?? 0;
   if (count < 2) {
-    issues.push({ at: ['tasks', index, 'attempts'], message: 'best of N needs at least 2 candidates (a count, or a list of agents)' });
+    issues.push({
+      at: ['tasks', index, 'attempts'],
+      message: 'best of N needs at least 2 candidates (a count, or a list of agents)',
+    });
     return {};
   }
   if (!isGitBoard(board)) {
-    issues.push({ at: ['tasks', index, 'attempts'], message: 'best of N runs candidates in separate worktrees: the board needs a repo or a remote' });
+    issues.push({
+      at: ['tasks', index, 'attempts'],
+      message: 'best of N runs candidates in separate worktrees: the board needs a repo or a remote',
+    });
     return {};
   }
-  return { candidates: { count, agents: (given.agents ?? []).map((a) => buildAgent(a, baseDir, confinement)), pick: given.pick ?? 'first' } };
+  return {
+    candidates: {
+      count,
+      agents: (given.agents ?? []).map((a) => buildAgent(a, baseDir, confinement)),
+      pick: given.pick ?? 'first',
+    },
+  };
 }
 
 /**
@@ -274,7 +318,10 @@ function buildConfinement(task: RawTask, index: number, board: RawBoard, issues:
   const network = task.network ?? board.network ?? true;
   if (!network && sandbox === 'none') {
     const at = task.network !== undefined ? ['tasks', index, 'network'] : ['network'];
-    issues.push({ at, message: 'network: false needs sandbox: worktree (only a confined task can have its network cut)' });
+    issues.push({
+      at,
+      message: 'network: false needs sandbox: worktree (only a confined task can have its network cut)',
+    });
   }
   return { sandbox, ...(network ? {} : { network: false }) };
 }
@@ -351,10 +398,16 @@ function checkOptions(opts: LoadOptions): BoardIssue[] {
   const issues: BoardIssue[] = [];
   const { maxParallel, policy } = opts;
   if (maxParallel !== undefined && !(Number.isInteger(maxParallel) && maxParallel > 0)) {
-    issues.push({ at: ['maxParallel'], message: `expected a positive integer, got ${describeValue(maxParallel)} (from the options)` });
+    issues.push({
+      at: ['maxParallel'],
+      message: `expected a positive integer, got ${describeValue(maxParallel)} (from the options)`,
+    });
   }
   if (policy !== undefined && policy !== 'eager' && policy !== 'waves') {
-    issues.push({ at: ['policy'], message: `expected one of "eager", "waves", got ${describeValue(policy)} (from the options)` });
+    issues.push({
+      at: ['policy'],
+      message: `expected one of "eager", "waves", got ${describeValue(policy)} (from the options)`,
+    });
   }
   return issues;
 }
@@ -365,7 +418,10 @@ function toIssues(issues: readonly BoardIssue[], locate: Locate | undefined): Is
   const located: { line: number; issue: Issue }[] = [];
   for (const issue of issues) {
     const position = locate?.(issue.at);
-    const entry = { path: formatPath(issue.at), message: position ? `${issue.message} (line ${position.line})` : issue.message };
+    const entry = {
+      path: formatPath(issue.at),
+      message: position ? `${issue.message} (line ${position.line})` : issue.message,
+    };
     const key = `${entry.path}\n${entry.message}`;
     if (seen.has(key)) continue;
     seen.add(key);

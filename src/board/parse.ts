@@ -37,7 +37,8 @@ export async function readBoardFile(file: string): Promise<{ absolute: string; d
   if (info === undefined) throw notReadable(file, `file not found: ${absolute}`);
   if (info.isDirectory()) {
     const found = await firstExisting(absolute);
-    if (found === undefined) throw notReadable(file, `no board file in ${absolute} (looked for ${BOARD_FILE_NAMES.join(', ')})`);
+    if (found === undefined)
+      throw notReadable(file, `no board file in ${absolute} (looked for ${BOARD_FILE_NAMES.join(', ')})`);
     absolute = path.join(absolute, found);
     display = path.join(file, found);
   }
@@ -72,7 +73,10 @@ function parseYaml(text: string, file: string): ParsedBoardFile {
   if (doc.errors.length > 0) {
     const issues: Issue[] = doc.errors.map((error) => ({
       path: at(file, lines.linePos(error.pos[0])),
-      message: error.code === 'MULTIPLE_DOCS' ? 'a board file holds one YAML document: remove the extra "---"' : firstLine(error.message),
+      message:
+        error.code === 'MULTIPLE_DOCS'
+          ? 'a board file holds one YAML document: remove the extra "---"'
+          : firstLine(error.message),
     }));
     throw new InvalidInputError(file, issues);
   }
@@ -94,7 +98,9 @@ function parseJson(text: string, file: string): ParsedBoardFile {
   } catch (error) {
     const offset = jsonErrorOffset(source, error as Error);
     // Drop V8's echo of the whole input and its own position wording; the path carries the position.
-    const message = (error as Error).message.replace(/, (?:\.\.\.)?".*$/s, '').replace(/ in JSON at position \d+.*$/s, '');
+    const message = (error as Error).message
+      .replace(/, (?:\.\.\.)?".*$/s, '')
+      .replace(/ in JSON at position \d+.*$/s, '');
     const position = offset === undefined ? undefined : positionAt(source, offset);
     throw new InvalidInputError(file, [{ path: position ? at(file, position) : file, message }]);
   }

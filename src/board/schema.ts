@@ -81,7 +81,7 @@ const envName = expected('a variable name (letters, digits and _, not starting w
 /** `{ fromEnv: NAME }`: the worker reads NAME from its own environment; the board holds the name only. */
 const envReference = z.strictObject(
   { fromEnv: z.string(envName).regex(ENV_NAME, envName) },
-  expected('a string, or { fromEnv: VARIABLE } to read a variable from the worker\'s environment'),
+  expected("a string, or { fromEnv: VARIABLE } to read a variable from the worker's environment"),
 );
 
 /** YAML reads `DEBUG: 1` as a number; an environment only holds strings, so scalars are stringified. */
@@ -92,13 +92,15 @@ const envValue = z.union([envLiteral, envReference], expected('a string, or { fr
  * A literal under a name that looks like a secret would be stored in the workflow's input and
  * shown by the Web UI: refused, with the form that keeps it out.
  */
-const env = z.record(z.string(), envValue, expected('a mapping of variable names to values')).superRefine((vars, ctx) => {
-  for (const [name, value] of Object.entries(vars)) {
-    if (typeof value !== 'string') continue;
-    const problem = secretNameProblem(name);
-    if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
-  }
-});
+const env = z
+  .record(z.string(), envValue, expected('a mapping of variable names to values'))
+  .superRefine((vars, ctx) => {
+    for (const [name, value] of Object.entries(vars)) {
+      if (typeof value !== 'string') continue;
+      const problem = secretNameProblem(name);
+      if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+    }
+  });
 
 const sandboxMode = z.enum(SANDBOX_MODES, oneOf(SANDBOX_MODES));
 const network = z.boolean(expected('true or false'));
@@ -137,7 +139,10 @@ const templateArgument = z.string(expected('a string')).superRefine((arg, ctx) =
   for (const [, name] of arg.matchAll(PLACEHOLDER)) {
     if ((CUSTOM_PLACEHOLDERS as readonly string[]).includes(name!)) continue;
     const list = CUSTOM_PLACEHOLDERS.map((p) => `{${p}}`).join(', ');
-    ctx.addIssue({ code: 'custom', message: `unknown placeholder {${name}}${suggestion(name!, CUSTOM_PLACEHOLDERS)} (expected one of ${list})` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `unknown placeholder {${name}}${suggestion(name!, CUSTOM_PLACEHOLDERS)} (expected one of ${list})`,
+    });
   }
 });
 
@@ -161,7 +166,8 @@ export const agentSchema = z.discriminatedUnion('kind', agentSchemas, {
     if (issue.code === 'invalid_union' && typeof issue.input === 'object' && issue.input !== null) {
       // The discriminator did not match: word it as a bad `kind` (zod puts the issue at `.kind`).
       const kind = (issue.input as { kind?: unknown }).kind;
-      if (kind === undefined) return `required: expected one of ${AGENT_KINDS.map((k) => JSON.stringify(k)).join(', ')}`;
+      if (kind === undefined)
+        return `required: expected one of ${AGENT_KINDS.map((k) => JSON.stringify(k)).join(', ')}`;
       return oneOf(AGENT_KINDS).error({ input: kind });
     }
     return `expected ${AGENT_SHAPES}, got ${describeValue(issue.input)}`;
@@ -175,7 +181,9 @@ const agent = z.preprocess(
 );
 
 /** Validation commands are the user's own shell strings, like shell agents. */
-const validateCommand = z.string(expected('a shell command string')).refine((run) => run.trim() !== '', expected('a non-empty shell command string'));
+const validateCommand = z
+  .string(expected('a shell command string'))
+  .refine((run) => run.trim() !== '', expected('a non-empty shell command string'));
 
 const validateObject = z.strictObject(
   { run: validateCommand, required: z.boolean(expected('true or false')).optional() },
@@ -236,7 +244,11 @@ export const boardBudgetSchema = z.strictObject(
 
 export const attemptsObjectSchema = z.strictObject(
   {
-    count: z.number(expected('a whole number >= 2')).int(expected('a whole number >= 2')).min(2, expected('a whole number >= 2')).optional(),
+    count: z
+      .number(expected('a whole number >= 2'))
+      .int(expected('a whole number >= 2'))
+      .min(2, expected('a whole number >= 2'))
+      .optional(),
     agents: z.array(agent, expected('a list of agents')).min(1, expected('a non-empty list of agents')).optional(),
     pick: z.enum(['first', 'smallest', 'vote'], oneOf(['first', 'smallest', 'vote'])).optional(),
   },
@@ -250,7 +262,11 @@ const AGGREGATE_FORMS = 'concat, merge, vote, or { reduce: "a shell command" }';
 
 /** How a task with no agent of its own combines its dependencies' outputs. */
 export const aggregateReduceSchema = z.strictObject(
-  { reduce: z.string(expected('a shell command string')).refine((c) => c.trim() !== '', expected('a non-empty shell command string')) },
+  {
+    reduce: z
+      .string(expected('a shell command string'))
+      .refine((c) => c.trim() !== '', expected('a non-empty shell command string')),
+  },
   expected(AGGREGATE_FORMS),
 );
 const aggregate = z.union([z.enum(['concat', 'merge', 'vote']), aggregateReduceSchema], {
@@ -291,7 +307,11 @@ const pathList = (rule: Rule) => z.array(gitSetting(rule), expected('a list of p
 export const worktreesSchema = z.strictObject(
   {
     root: z.string(nonEmptyText).min(1, nonEmptyText).optional(),
-    pool: z.number(expected('a whole number >= 0')).int(expected('a whole number >= 0')).min(0, expected('a whole number >= 0')).optional(),
+    pool: z
+      .number(expected('a whole number >= 0'))
+      .int(expected('a whole number >= 0'))
+      .min(0, expected('a whole number >= 0'))
+      .optional(),
     keep: z.array(gitSetting(keepPatternProblem), expected('a list of patterns')).optional(),
     copy: pathList(relativePathProblem).optional(),
     link: pathList(relativePathProblem).optional(),
@@ -339,9 +359,19 @@ export const boardObjectSchema = z.strictObject(
     /** `false`: confined tasks get no network (for shell tasks that need none). */
     network: network.optional(),
     /** true/false for every task type, or per type: `{ analyze: true, deploy: false }`. */
-    expectChanges: z.union([z.boolean(), byTaskType(z.boolean(expected('true or false')), 'true or false')], expected('true or false, or a mapping of task types to true or false')).optional(),
+    expectChanges: z
+      .union(
+        [z.boolean(), byTaskType(z.boolean(expected('true or false')), 'true or false')],
+        expected('true or false, or a mapping of task types to true or false'),
+      )
+      .optional(),
     /** Capabilities every task requires, or per type: `{ deploy: [prod-creds] }`. */
-    requires: z.union([requiresSchema, byTaskType(requiresSchema, 'lists of capability names')], expected('a list of capability names, or a mapping of task types to lists')).optional(),
+    requires: z
+      .union(
+        [requiresSchema, byTaskType(requiresSchema, 'lists of capability names')],
+        expected('a list of capability names, or a mapping of task types to lists'),
+      )
+      .optional(),
     repo: z.string(nonEmptyText).min(1, nonEmptyText).optional(),
     /** Instead of `repo`: the URL of a repository every worker clones and pushes to (a board on a fleet). */
     remote: z.string(nonEmptyText).min(1, nonEmptyText).optional(),

@@ -37,11 +37,18 @@ export function checkBoard(raw: unknown): BoardIssue[] {
     if (reason) issues.push({ at: ['tasks', i, 'id'], message: reason });
     else if (task.id.toLowerCase() === 'integration' && (raw.repo !== undefined || raw.remote !== undefined)) {
       // Its branch todone/<board>/integration would be the board's integration branch.
-      issues.push({ at: ['tasks', i, 'id'], message: '"integration" is reserved on boards with a repo: choose another id' });
+      issues.push({
+        at: ['tasks', i, 'id'],
+        message: '"integration" is reserved on boards with a repo: choose another id',
+      });
     }
     const first = firstIndex.get(task.id);
     if (first === undefined) firstIndex.set(task.id, i);
-    else issues.push({ at: ['tasks', i, 'id'], message: `duplicate id ${JSON.stringify(task.id)} (first used at tasks[${first}])` });
+    else
+      issues.push({
+        at: ['tasks', i, 'id'],
+        message: `duplicate id ${JSON.stringify(task.id)} (first used at tasks[${first}])`,
+      });
   });
   const ids = [...firstIndex.keys()];
 
@@ -50,13 +57,27 @@ export function checkBoard(raw: unknown): BoardIssue[] {
     if (!isRecord(task)) return;
     const at: PathSegment[] = ['tasks', i];
     if (task.aggregate !== undefined) {
-      if (task.agent !== undefined) issues.push({ at: [...at, 'agent'], message: 'a task with aggregate combines its dependencies\' outputs and has no agent of its own: remove one of them' });
-      if (task.attempts !== undefined) issues.push({ at: [...at, 'attempts'], message: 'a task with aggregate runs no agent: best of N does not apply' });
-      if (dependencyList(task.dependsOn).length === 0) issues.push({ at: [...at, 'aggregate'], message: 'aggregate combines the outputs of the tasks it depends on: give it dependsOn' });
+      if (task.agent !== undefined)
+        issues.push({
+          at: [...at, 'agent'],
+          message:
+            "a task with aggregate combines its dependencies' outputs and has no agent of its own: remove one of them",
+        });
+      if (task.attempts !== undefined)
+        issues.push({
+          at: [...at, 'attempts'],
+          message: 'a task with aggregate runs no agent: best of N does not apply',
+        });
+      if (dependencyList(task.dependsOn).length === 0)
+        issues.push({
+          at: [...at, 'aggregate'],
+          message: 'aggregate combines the outputs of the tasks it depends on: give it dependsOn',
+        });
     } else if (task.agent === undefined && raw.agent === undefined && !hasTypeAgent(raw.agents, task.type)) {
       issues.push({
         at: [...at, 'agent'],
-        message: 'no agent: give the task an agent (e.g. agent: "make test"), give the board a default agent, or map its type under agents',
+        message:
+          'no agent: give the task an agent (e.g. agent: "make test"), give the board a default agent, or map its type under agents',
       });
     }
     const id = typeof task.id === 'string' ? task.id : undefined;
@@ -65,7 +86,8 @@ export function checkBoard(raw: unknown): BoardIssue[] {
       if (typeof dep !== 'string') return;
       const depAt = [...at, 'dependsOn', j];
       if (dep === id) issues.push({ at: depAt, message: `task ${JSON.stringify(dep)} depends on itself` });
-      else if (!firstIndex.has(dep)) issues.push({ at: depAt, message: `unknown task ${JSON.stringify(dep)}${suggestion(dep, ids)}` });
+      else if (!firstIndex.has(dep))
+        issues.push({ at: depAt, message: `unknown task ${JSON.stringify(dep)}${suggestion(dep, ids)}` });
       else deps.push(dep);
     });
     if (id !== undefined && firstIndex.get(id) === i) graph.push({ id, dependsOn: deps, estimateMs: 0, priority: 0 });
@@ -73,7 +95,8 @@ export function checkBoard(raw: unknown): BoardIssue[] {
 
   if (Array.isArray(raw.breakpoints)) {
     raw.breakpoints.forEach((id: unknown, i) => {
-      if (typeof id === 'string' && !firstIndex.has(id)) issues.push({ at: ['breakpoints', i], message: `unknown task ${JSON.stringify(id)}${suggestion(id, ids)}` });
+      if (typeof id === 'string' && !firstIndex.has(id))
+        issues.push({ at: ['breakpoints', i], message: `unknown task ${JSON.stringify(id)}${suggestion(id, ids)}` });
     });
   }
 

@@ -12,7 +12,8 @@ export function fromZodError(error: z.ZodError, raw?: unknown): BoardIssue[] {
     const at = issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)));
     if (issue.code === 'unrecognized_keys') {
       const known = fieldsAt(boardSchema, at, raw);
-      for (const key of issue.keys) issues.push({ at: [...at, key], message: commandOfCliAgent(key, known) ?? unknownField(key, known) });
+      for (const key of issue.keys)
+        issues.push({ at: [...at, key], message: commandOfCliAgent(key, known) ?? unknownField(key, known) });
     } else {
       issues.push({ at, message: issue.message });
     }

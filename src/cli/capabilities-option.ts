@@ -13,7 +13,8 @@ export function workerCapabilities(flags: readonly string[] | undefined, env: No
     .map((name) => name.trim())
     .filter(Boolean);
   const problem = capabilityProblem(given);
-  if (problem) throw new InvalidInputError(fromFlags ? '--capability' : 'TODONE_CAPABILITIES', [{ path: '', message: problem }]);
+  if (problem)
+    throw new InvalidInputError(fromFlags ? '--capability' : 'TODONE_CAPABILITIES', [{ path: '', message: problem }]);
   return normaliseCapabilities(given);
 }
 

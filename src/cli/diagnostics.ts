@@ -59,11 +59,13 @@ export function createDiagnostics(home: string, stderr: (text: string) => void):
 
 function stamp(body: string): string {
   const prefix = `${new Date().toISOString()} [${process.pid}] `;
-  return body
-    .replace(/\n$/, '')
-    .split('\n')
-    .map((line) => prefix + line)
-    .join('\n') + '\n';
+  return (
+    body
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((line) => prefix + line)
+      .join('\n') + '\n'
+  );
 }
 
 /** One previous generation is kept; several processes may append to the file at once. */

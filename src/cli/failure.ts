@@ -23,7 +23,11 @@ export function explainFailure(error: unknown): Failure {
     };
   }
   if (error instanceof WorkflowFailedError) {
-    return { message: `The board's workflow ended without a result: ${describeError(error)}.`, expected: true, exitCode: 1 };
+    return {
+      message: `The board's workflow ended without a result: ${describeError(error)}.`,
+      expected: true,
+      exitCode: 1,
+    };
   }
   if (isServerLoss(error)) {
     return {

@@ -49,14 +49,20 @@ const capabilityOption = () =>
   ] as const;
 
 const policyOption = () =>
-  new Option('--policy <policy>', 'scheduling policy: eager, or waves (level-by-level barriers, for comparison)').choices(['eager', 'waves']);
+  new Option(
+    '--policy <policy>',
+    'scheduling policy: eager, or waves (level-by-level barriers, for comparison)',
+  ).choices(['eager', 'waves']);
 
 export function buildProgram(io: CommandIO, setExitCode: (code: number) => void): Command {
   const program = new Command('todone')
     .description('Run a board of tasks with coding agents, in parallel, as a durable Temporal workflow.')
     .version(version(), '-V, --version')
     .showHelpAfterError()
-    .option('--verbose', `also print the Temporal SDK's and server's log lines on stderr (they always go to the log file)`)
+    .option(
+      '--verbose',
+      `also print the Temporal SDK's and server's log lines on stderr (they always go to the log file)`,
+    )
     .option('--debug', 'print the stack of an unexpected error on stderr (otherwise it goes to the log file)')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
@@ -71,23 +77,44 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .description('run a board (or attach to its run in progress) and watch it until it finishes')
     .argument('<board>', 'board file (.yaml, .yml, .json) or a folder with board.yaml')
     .option('--json', 'print the final result as JSON on stdout (progress goes to stderr)')
-    .option('--max-parallel <n>', 'override the board\'s maxParallel', positiveInt)
+    .option('--max-parallel <n>', "override the board's maxParallel", positiveInt)
     .addOption(policyOption())
     .option('--task-queue <name>', 'Temporal task queue (default: $TODONE_TASK_QUEUE or "todone")')
     .option('--no-worker', 'do not host a worker in this process (use `todone worker`s instead)')
     .option(...capabilityOption())
     .option('--land', 'git boards: fast-forward the base branch to the integration head if every task succeeded')
-    .option('--fresh', 'start over: do not keep the tasks a failed or cancelled last run finished (git boards: the integration branch goes back to base)')
-    .action(async (board: string, opts: { json?: boolean; maxParallel?: number; policy?: 'eager' | 'waves'; taskQueue?: string; worker: boolean; capability?: string[]; land?: boolean; fresh?: boolean }) => {
-      setExitCode(await runCommand({ file: board, ...opts }, io));
-    });
+    .option(
+      '--fresh',
+      'start over: do not keep the tasks a failed or cancelled last run finished (git boards: the integration branch goes back to base)',
+    )
+    .action(
+      async (
+        board: string,
+        opts: {
+          json?: boolean;
+          maxParallel?: number;
+          policy?: 'eager' | 'waves';
+          taskQueue?: string;
+          worker: boolean;
+          capability?: string[];
+          land?: boolean;
+          fresh?: boolean;
+        },
+      ) => {
+        setExitCode(await runCommand({ file: board, ...opts }, io));
+      },
+    );
 
   program
     .command('watch')
     .description('follow any running board live, wherever it was started (Ctrl-C stops watching; the board goes on)')
     .argument('<board>', 'board file or board id')
     .option('--json', 'print the final result as JSON on stdout (progress goes to stderr)')
-    .option('--summary-every <seconds>', 'when output is not a terminal: a progress summary line this often (default 10)', positiveInt)
+    .option(
+      '--summary-every <seconds>',
+      'when output is not a terminal: a progress summary line this often (default 10)',
+      positiveInt,
+    )
     .action(async (board: string, opts: { json?: boolean; summaryEvery?: number }) => {
       setExitCode(await watchCommand({ board, ...opts }, io));
     });
@@ -95,7 +122,12 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
   program
     .command('ui')
     .description('serve the live web board on this machine (http://127.0.0.1:PORT), with the token its actions need')
-    .option('--port <port>', `port (default ${DEFAULT_UI_PORT}; 0 picks a free one)`, (v: string) => (v === '0' ? 0 : positiveInt(v)), DEFAULT_UI_PORT)
+    .option(
+      '--port <port>',
+      `port (default ${DEFAULT_UI_PORT}; 0 picks a free one)`,
+      (v: string) => (v === '0' ? 0 : positiveInt(v)),
+      DEFAULT_UI_PORT,
+    )
     .option('--host <address>', 'address to bind (default 127.0.0.1: only this machine)')
     .option('--open <board>', 'print the link to this board rather than to the list')
     .action(async (opts: { port: number; host?: string; open?: string }) => {
@@ -108,15 +140,22 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .argument('<board>', 'board file')
     .option('--json', 'print the plan as JSON')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'mermaid', 'dot']).default('text'))
-    .option('--max-parallel <n>', 'plan for this many slots instead of the board\'s maxParallel', positiveInt)
-    .action(async (file: string, opts: { json?: boolean; format: 'text' | 'mermaid' | 'dot'; maxParallel?: number }) => {
-      const board = await loadBoardFile(path.resolve(io.cwd, file), { maxParallel: opts.maxParallel, home: todoneHome(io.env) });
-      setExitCode(planCommand({ board, json: opts.json, format: opts.format, write: io.stdout }));
-    });
+    .option('--max-parallel <n>', "plan for this many slots instead of the board's maxParallel", positiveInt)
+    .action(
+      async (file: string, opts: { json?: boolean; format: 'text' | 'mermaid' | 'dot'; maxParallel?: number }) => {
+        const board = await loadBoardFile(path.resolve(io.cwd, file), {
+          maxParallel: opts.maxParallel,
+          home: todoneHome(io.env),
+        });
+        setExitCode(planCommand({ board, json: opts.json, format: opts.format, write: io.stdout }));
+      },
+    );
 
   program
     .command('schema')
-    .description("print the board file's JSON Schema (for editors' $schema, and services that check boards before sending them)")
+    .description(
+      "print the board file's JSON Schema (for editors' $schema, and services that check boards before sending them)",
+    )
     .action(() => {
       setExitCode(schemaCommand(io.stdout));
     });
@@ -126,7 +165,10 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .description("show a board's live state (or its result once finished)")
     .argument('<board>', 'board file or board id')
     .option('--json', 'print as JSON')
-    .option('--tasks <which>', 'which tasks: "all", or states such as failed,running (big boards show the ones that matter by default)')
+    .option(
+      '--tasks <which>',
+      'which tasks: "all", or states such as failed,running (big boards show the ones that matter by default)',
+    )
     .action(async (board: string, opts: { json?: boolean; tasks?: string }) => {
       setExitCode(await statusCommand({ board, ...opts }, io));
     });
@@ -143,7 +185,9 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
 
   program
     .command('retry')
-    .description('run failed, conflicted or cancelled tasks of a running board again (fresh attempts); revives what they skipped')
+    .description(
+      'run failed, conflicted or cancelled tasks of a running board again (fresh attempts); revives what they skipped',
+    )
     .argument('<board>', 'board file or board id')
     .argument('<tasks...>', 'task ids')
     .action(async (board: string, tasks: string[]) => {
@@ -195,7 +239,9 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
 
   program
     .command('replay')
-    .description("replay a board's recorded history against this version's workflow code: does it still replay (determinism)?")
+    .description(
+      "replay a board's recorded history against this version's workflow code: does it still replay (determinism)?",
+    )
     .argument('<board>', 'board file or board id')
     .option('--latest', 'only the latest run (default: every run of its chain, continue-as-new included)')
     .option('--json', 'print the outcome of each run as JSON')
@@ -205,9 +251,15 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
 
   program
     .command('report')
-    .description('what happened on a board and what held it up: summary, per task, critical path, bottlenecks and a recommendation (a running board: so far)')
+    .description(
+      'what happened on a board and what held it up: summary, per task, critical path, bottlenecks and a recommendation (a running board: so far)',
+    )
     .argument('<board>', 'board file or board id')
-    .addOption(new Option('--format <format>', 'md (for a pull request), html (one self-contained file) or json').choices(['md', 'html', 'json']).default('md'))
+    .addOption(
+      new Option('--format <format>', 'md (for a pull request), html (one self-contained file) or json')
+        .choices(['md', 'html', 'json'])
+        .default('md'),
+    )
     .option('--out <file>', 'write the report to this file instead of stdout')
     .action(async (board: string, opts: { format: ReportFormat; out?: string }) => {
       setExitCode(await reportCommand({ board, ...opts }, io));
@@ -215,7 +267,9 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
 
   program
     .command('trace')
-    .description("the board's events in order (tasks started, finished, failed, retried; updates, signals, continue-as-new), from its Temporal history")
+    .description(
+      "the board's events in order (tasks started, finished, failed, retried; updates, signals, continue-as-new), from its Temporal history",
+    )
     .argument('<board>', 'board file or board id')
     .option('--json', 'print the events as JSON')
     .action(async (board: string, opts: { json?: boolean }) => {
@@ -235,7 +289,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .description("remove a board's worktrees and task branches, or (--finished) what finished boards left behind")
     .argument('[board]', 'board file or board id')
     .option('--all', 'also remove the integration branch')
-    .option('--finished', "every finished board: remove leftover worktrees, keep those kept for inspection")
+    .option('--finished', 'every finished board: remove leftover worktrees, keep those kept for inspection')
     .action(async (board: string | undefined, opts: { all?: boolean; finished?: boolean }) => {
       setExitCode(await cleanCommand({ board, all: opts.all, finished: opts.finished }, io));
     });
@@ -255,7 +309,10 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .description('decrypt encrypted boards for the Temporal Web UI and CLI (keys from TODONE_PAYLOAD_KEY_FILE)')
     .option('--port <port>', `port (default ${DEFAULT_CODEC_PORT})`, positiveInt, DEFAULT_CODEC_PORT)
     .option('--host <address>', 'address to bind (default 127.0.0.1: only this machine)')
-    .option('--ui-origin <origin...>', 'browser origins allowed to call it (default: the local Web UI, http://127.0.0.1:8233)')
+    .option(
+      '--ui-origin <origin...>',
+      'browser origins allowed to call it (default: the local Web UI, http://127.0.0.1:8233)',
+    )
     .action(async (opts: { port: number; host?: string; uiOrigin?: string[] }) => {
       setExitCode(await codecServerCommand(opts, io));
     });
@@ -296,8 +353,16 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
 
 function reportError(error: unknown, io: CommandIO): number {
   // commander already printed its message (unknown option, missing argument, --help).
-  if (error instanceof Error && 'exitCode' in error && typeof error.exitCode === 'number' && 'code' in error && !(error instanceof TodoneError)) {
-    return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? 0 : 2;
+  if (
+    error instanceof Error &&
+    'exitCode' in error &&
+    typeof error.exitCode === 'number' &&
+    'code' in error &&
+    !(error instanceof TodoneError)
+  ) {
+    return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0
+      ? 0
+      : 2;
   }
   const failure = explainFailure(error);
   const { diagnostics } = io;
@@ -309,7 +374,8 @@ function reportError(error: unknown, io: CommandIO): number {
   const stack = error instanceof Error ? fullStack(error) : String(error);
   diagnostics.write(stack);
   if (diagnostics.debug) io.stderr(`todone: ${stack}\n`);
-  else if (diagnostics.usable) io.stderr(`todone: ${failure.message}\n(details in ${diagnostics.file}; --debug prints them here)\n`);
+  else if (diagnostics.usable)
+    io.stderr(`todone: ${failure.message}\n(details in ${diagnostics.file}; --debug prints them here)\n`);
   else io.stderr(`todone: ${failure.message}\n(run with --debug for details)\n`);
   return failure.exitCode;
 }

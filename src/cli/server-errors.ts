@@ -34,7 +34,8 @@ export function grpcFailure(error: unknown): GrpcFailure | undefined {
 export function isServerLoss(error: unknown): boolean {
   for (const err of causes(error)) {
     if (isGrpcServiceError(err) && Number(err.code) === GrpcCode.UNAVAILABLE) return true;
-    if (err instanceof Error && 'code' in err && (err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET')) return true;
+    if (err instanceof Error && 'code' in err && (err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET'))
+      return true;
   }
   return false;
 }

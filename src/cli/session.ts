@@ -27,7 +27,9 @@ export async function openSession(io: CommandIO, opts: { taskQueue?: string } = 
     env: io.env,
     dataDir: home,
     onEmbeddedServer: (info) =>
-      io.stderr(`Temporal dev server ${info.reused ? 'running' : 'started'} at ${info.address} (Web UI ${info.uiUrl})\n`),
+      io.stderr(
+        `Temporal dev server ${info.reused ? 'running' : 'started'} at ${info.address} (Web UI ${info.uiUrl})\n`,
+      ),
   });
   const { client, connection } = await connectClient(target);
   const taskQueue = opts.taskQueue ?? io.env.TODONE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
@@ -40,7 +42,9 @@ export async function openSession(io: CommandIO, opts: { taskQueue?: string } = 
     boards: new BoardClient(client, taskQueue),
     taskQueue,
     uiLink: (workflowId) =>
-      uiBase ? `${uiBase.replace(/\/$/, '')}/namespaces/${encodeURIComponent(target.namespace)}/workflows/${encodeURIComponent(workflowId)}` : undefined,
+      uiBase
+        ? `${uiBase.replace(/\/$/, '')}/namespaces/${encodeURIComponent(target.namespace)}/workflows/${encodeURIComponent(workflowId)}`
+        : undefined,
     close: () => connection.close(),
   };
 }

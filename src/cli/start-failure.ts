@@ -27,7 +27,10 @@ export function explainStartRefusal(error: unknown, ctx: StartContext): TodoneEr
     );
   }
   const grpc = grpcFailure(error);
-  if (error instanceof NamespaceNotFoundError || (grpc?.code === GrpcCode.NOT_FOUND && /namespace/i.test(grpc.details))) {
+  if (
+    error instanceof NamespaceNotFoundError ||
+    (grpc?.code === GrpcCode.NOT_FOUND && /namespace/i.test(grpc.details))
+  ) {
     return new SetupError(
       `${where} has no namespace "${ctx.namespace}", so board "${ctx.boardId}" was not started. Create it ` +
         `(\`temporal operator namespace create --namespace ${ctx.namespace}\`) or set TEMPORAL_NAMESPACE to one that exists.`,

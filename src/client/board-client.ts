@@ -33,7 +33,12 @@ import {
   statusQuery,
   type BoardWorkflowInput,
 } from '../../workflows/api.js';
-import { BOARD_ID_ATTRIBUTE, BOARD_NAME_ATTRIBUTE, REPO_ATTRIBUTE, STATE_ATTRIBUTE } from '../../workflows/search-attributes.js';
+import {
+  BOARD_ID_ATTRIBUTE,
+  BOARD_NAME_ATTRIBUTE,
+  REPO_ATTRIBUTE,
+  STATE_ATTRIBUTE,
+} from '../../workflows/search-attributes.js';
 import { normaliseBoard } from '../board/load.js';
 import type { boardWorkflow } from '../../workflows/index.js';
 import type { BoardSpec, TaskSpec } from '../core/board.js';
@@ -139,7 +144,9 @@ function boardDigest(board: BoardSpec): string {
   return [
     `**${board.name}** (\`${board.id}\`): ${board.tasks.length} tasks, up to ${board.maxParallel} at once, ${board.policy} scheduling`,
     ...(board.goal ? [`Goal: ${board.goal}`] : []),
-    board.git ? `Repository \`${board.git.repo}\`${board.git.base ? ` from \`${board.git.base}\`` : ''}, ${board.git.strategy} into the integration branch` : `Folder \`${board.workdir}\``,
+    board.git
+      ? `Repository \`${board.git.repo}\`${board.git.base ? ` from \`${board.git.base}\`` : ''}, ${board.git.strategy} into the integration branch`
+      : `Folder \`${board.workdir}\``,
     `Started by Todone ${todoneVersion()}`,
   ].join('\n\n');
 }
@@ -147,7 +154,11 @@ function boardDigest(board: BoardSpec): string {
 /** gRPC INVALID_ARGUMENT about a search attribute: the namespace does not have it. */
 function isUnregisteredAttribute(error: unknown): boolean {
   const cause = error instanceof Error && !isGrpcServiceError(error) ? error.cause : error;
-  return isGrpcServiceError(cause) && (cause.code as number) === INVALID_ARGUMENT && /search attribute/i.test(cause.details ?? cause.message);
+  return (
+    isGrpcServiceError(cause) &&
+    (cause.code as number) === INVALID_ARGUMENT &&
+    /search attribute/i.test(cause.details ?? cause.message)
+  );
 }
 
 const INVALID_ARGUMENT: number = 3;
@@ -185,7 +196,11 @@ export class BoardClient {
       ...(overrides?.maxParallel !== undefined ? { maxParallel: overrides.maxParallel } : {}),
       ...(overrides?.policy !== undefined ? { policy: overrides.policy } : {}),
     });
-    const started = await this.startRun(board, { document, baseDir, ...(overrides ? { overrides } : {}) }, startOptions);
+    const started = await this.startRun(
+      board,
+      { document, baseDir, ...(overrides ? { overrides } : {}) },
+      startOptions,
+    );
     return { ...started, board };
   }
 
@@ -227,7 +242,8 @@ export class BoardClient {
       const handle = this.handle(board.id);
       const description = await handle.describe();
       const boardChanged = description.memo?.boardHash !== boardHash(board);
-      const version = typeof description.memo?.todoneVersion === 'string' ? description.memo.todoneVersion : 'an earlier version';
+      const version =
+        typeof description.memo?.todoneVersion === 'string' ? description.memo.todoneVersion : 'an earlier version';
       return {
         handle,
         attached: true,
@@ -247,11 +263,17 @@ export class BoardClient {
     board: BoardSpec,
   ): Promise<{ handle: BoardHandle; searchable: boolean }> {
     try {
-      const handle = await this.client.workflow.start<typeof boardWorkflow>(BOARD_WORKFLOW_TYPE, { ...start, typedSearchAttributes: boardSearchAttributes(board) });
+      const handle = await this.client.workflow.start<typeof boardWorkflow>(BOARD_WORKFLOW_TYPE, {
+        ...start,
+        typedSearchAttributes: boardSearchAttributes(board),
+      });
       return { handle, searchable: true };
     } catch (error) {
       if (!isUnregisteredAttribute(error)) throw error;
-      return { handle: await this.client.workflow.start<typeof boardWorkflow>(BOARD_WORKFLOW_TYPE, start), searchable: false };
+      return {
+        handle: await this.client.workflow.start<typeof boardWorkflow>(BOARD_WORKFLOW_TYPE, start),
+        searchable: false,
+      };
     }
   }
 
@@ -262,7 +284,11 @@ export class BoardClient {
   private async previousRun(
     board: BoardSpec,
     fresh: boolean,
-  ): Promise<{ resume?: NonNullable<BoardWorkflowInput['resume']>; resumed?: StartedBoard['resumed']; startedOver?: string }> {
+  ): Promise<{
+    resume?: NonNullable<BoardWorkflowInput['resume']>;
+    resumed?: StartedBoard['resumed'];
+    startedOver?: string;
+  }> {
     const handle = this.handle(board.id);
     let description: WorkflowExecutionDescription;
     try {
@@ -274,13 +300,22 @@ export class BoardClient {
     const closed = description.status.name;
     if (closed === 'RUNNING') return {};
     if (fresh) return { startedOver: 'asked to start fresh' };
-    if (closed !== 'COMPLETED') return { startedOver: `its last run ended ${closed.toLowerCase().replace(/_/g, ' ')}, with no result to resume from` };
+    if (closed !== 'COMPLETED')
+      return {
+        startedOver: `its last run ended ${closed.toLowerCase().replace(/_/g, ' ')}, with no result to resume from`,
+      };
     const result = await handle.result();
     if (result.state === 'completed') return {};
     const plan = planResume(board, result.tasks);
     return {
       resume: { tasks: result.tasks, runId: description.runId, state: result.state },
-      resumed: { runId: description.runId, state: result.state, kept: plan.kept.length, rerun: plan.rerun.length, total: board.tasks.length },
+      resumed: {
+        runId: description.runId,
+        state: result.state,
+        kept: plan.kept.length,
+        rerun: plan.rerun.length,
+        total: board.tasks.length,
+      },
     };
   }
 
@@ -290,7 +325,8 @@ export class BoardClient {
     try {
       return await handle.describe();
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw new NotFoundError(`no board "${boardId}" found (workflow ${handle.workflowId})`);
+      if (error instanceof WorkflowNotFoundError)
+        throw new NotFoundError(`no board "${boardId}" found (workflow ${handle.workflowId})`);
       throw error;
     }
   }
@@ -327,11 +363,20 @@ export class BoardClient {
       // No worker answered in time: `answered` says so.
     }
     const waiting = await this.capabilityWaits(description, status?.tasks);
-    return { ...(status ? { status } : {}), description, answered: status !== undefined, ...seen, ...(waiting.length ? { waiting } : {}) };
+    return {
+      ...(status ? { status } : {}),
+      description,
+      answered: status !== undefined,
+      ...seen,
+      ...(waiting.length ? { waiting } : {}),
+    };
   }
 
   /** Best effort, bounded: a server that will not describe task queues leaves the status as it was. */
-  private async capabilityWaits(description: WorkflowExecutionDescription, tasks: readonly TaskStatus[] | undefined): Promise<CapabilityWait[]> {
+  private async capabilityWaits(
+    description: WorkflowExecutionDescription,
+    tasks: readonly TaskStatus[] | undefined,
+  ): Promise<CapabilityWait[]> {
     try {
       return await this.client.withDeadline(Date.now() + 3_000, () => capabilityWaits(this.client, description, tasks));
     } catch {
@@ -415,7 +460,11 @@ export class BoardClient {
   }
 
   /** Failed, conflicted or cancelled tasks run again with fresh attempts; the dependents they skipped come back. */
-  async retryTasks(boardId: string, taskIds: string[], options: SteerOptions = {}): Promise<{ retried: string[]; revived: string[] }> {
+  async retryTasks(
+    boardId: string,
+    taskIds: string[],
+    options: SteerOptions = {},
+  ): Promise<{ retried: string[]; revived: string[] }> {
     return this.steer(boardId, retryTasksUpdate, { taskIds, by: options.by ?? requester() }, options);
   }
 
@@ -437,7 +486,11 @@ export class BoardClient {
     return this.steer(boardId, setBreakpointUpdate, { taskId, by: options.by ?? requester() }, options);
   }
 
-  async setMaxParallel(boardId: string, maxParallel: number, options: SteerOptions = {}): Promise<{ maxParallel: number }> {
+  async setMaxParallel(
+    boardId: string,
+    maxParallel: number,
+    options: SteerOptions = {},
+  ): Promise<{ maxParallel: number }> {
     return this.steer(boardId, setMaxParallelUpdate, { maxParallel, by: options.by ?? requester() }, options);
   }
 
@@ -446,15 +499,24 @@ export class BoardClient {
    * becomes a SteeringRefused with its reason; a board that is not running, or that no worker
    * serves, is said as such.
    */
-  private async steer<Ret, Arg>(boardId: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg, options: SteerOptions): Promise<Ret> {
+  private async steer<Ret, Arg>(
+    boardId: string,
+    update: UpdateDefinition<Ret, [Arg]>,
+    arg: Arg,
+    options: SteerOptions,
+  ): Promise<Ret> {
     const description = await this.describe(boardId);
     if (description.status.name !== 'RUNNING') {
-      throw new NotRunningError(`board "${boardId}" is not running (its last run is ${description.status.name.toLowerCase()}): run it again to resume it`);
+      throw new NotRunningError(
+        `board "${boardId}" is not running (its last run is ${description.status.name.toLowerCase()}): run it again to resume it`,
+      );
     }
     const handle = this.handle(boardId);
     const timeoutMs = options.timeoutMs ?? 15_000;
     try {
-      return await this.client.withDeadline(Date.now() + timeoutMs, () => handle.executeUpdate(update, { args: [arg] }));
+      return await this.client.withDeadline(Date.now() + timeoutMs, () =>
+        handle.executeUpdate(update, { args: [arg] }),
+      );
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError) {
         const reason = error.cause instanceof Error ? error.cause.message : error.message;

@@ -22,7 +22,11 @@ const MAX_RUNS = 1_000;
  * each run to the next). A board started again after it closed is a new chain: only the latest
  * chain is read.
  */
-export async function fetchRunHistories(client: Client, workflowId: string, scope: HistoryScope): Promise<RunHistory[]> {
+export async function fetchRunHistories(
+  client: Client,
+  workflowId: string,
+  scope: HistoryScope,
+): Promise<RunHistory[]> {
   const description = await client.workflow.getHandle(workflowId).describe();
   const latest = description.runId;
   if (scope === 'latest') return [await fetchRun(client, workflowId, latest)];

@@ -63,7 +63,10 @@ export async function capabilityWaits(
     if (!taskId || Number(pending.state) !== PENDING_ACTIVITY_SCHEDULED) continue;
     const reported = pending.activityOptions?.taskQueue?.name ?? undefined;
     // A best-of-N candidate (`a.c2`) runs with its task's requirements.
-    const requires = (reported ? capabilitiesOf(reported, boardQueue) : undefined) ?? requiresById.get(taskId) ?? requiresById.get(taskId.replace(/\.c\d+$/, ''));
+    const requires =
+      (reported ? capabilitiesOf(reported, boardQueue) : undefined) ??
+      requiresById.get(taskId) ??
+      requiresById.get(taskId.replace(/\.c\d+$/, ''));
     if (!requires?.length) continue;
     const queue = capabilityQueue(boardQueue, requires);
     let polled = lastPoll.get(queue);
@@ -72,7 +75,11 @@ export async function capabilityWaits(
       lastPoll.set(queue, polled);
     }
     waits.push(
-      polled.then((at) => (at !== undefined && now - at < LIVE_POLLER_MS ? undefined : { taskId, requires, queue, ...(at !== undefined ? { lastPolledAt: at } : {}) })),
+      polled.then((at) =>
+        at !== undefined && now - at < LIVE_POLLER_MS
+          ? undefined
+          : { taskId, requires, queue, ...(at !== undefined ? { lastPolledAt: at } : {}) },
+      ),
     );
   }
   return (await Promise.all(waits)).filter((w): w is CapabilityWait => w !== undefined);
@@ -90,7 +97,10 @@ async function lastPollOf(client: Client, queue: string): Promise<number | undef
 
 /** "waiting for a worker with capabilities cuda+gpu (none is polling todone@cuda+gpu)", said the same way everywhere. */
 export function describeWait(wait: CapabilityWait, now = Date.now()): string {
-  const last = wait.lastPolledAt !== undefined ? `; one last polled ${Math.max(1, Math.round((now - wait.lastPolledAt) / 1000))} s ago, busy or gone` : '';
+  const last =
+    wait.lastPolledAt !== undefined
+      ? `; one last polled ${Math.max(1, Math.round((now - wait.lastPolledAt) / 1000))} s ago, busy or gone`
+      : '';
   const what = `${wait.requires.length === 1 ? 'capability' : 'capabilities'} ${wait.requires.join('+')}`;
   return `waiting for a worker with ${what} (none is polling ${wait.queue}${last})`;
 }

@@ -23,7 +23,10 @@ const STUCK_AFTER_ATTEMPTS = 3;
 
 const { EventType, WorkflowTaskFailedCause } = proto.temporal.api.enums.v1;
 
-export async function stuckWorkflow(client: Client, description: WorkflowExecutionDescription): Promise<StuckWorkflow | undefined> {
+export async function stuckWorkflow(
+  client: Client,
+  description: WorkflowExecutionDescription,
+): Promise<StuckWorkflow | undefined> {
   const attempt = description.raw.pendingWorkflowTask?.attempt ?? 0;
   if (description.status.name !== 'RUNNING' || attempt < STUCK_AFTER_ATTEMPTS) return undefined;
   const failure = await lastWorkflowTaskFailure(client, description).catch(() => undefined);
@@ -42,7 +45,8 @@ async function lastWorkflowTaskFailure(
   const event = response.history?.events?.find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
   const attributes = event?.workflowTaskFailedEventAttributes;
   if (!attributes) return undefined;
-  const cause = attributes.cause !== undefined && attributes.cause !== null ? WorkflowTaskFailedCause[attributes.cause] : undefined;
+  const cause =
+    attributes.cause !== undefined && attributes.cause !== null ? WorkflowTaskFailedCause[attributes.cause] : undefined;
   const message = attributes.failure?.message ?? undefined;
   return { ...(cause ? { cause } : {}), ...(message ? { message: message.split('\n')[0]!.slice(0, 500) } : {}) };
 }
@@ -51,11 +55,11 @@ function adviceFor(cause: string | undefined): string {
   switch (cause) {
     case 'WORKFLOW_TASK_FAILED_CAUSE_PAYLOADS_TOO_LARGE':
     case 'WORKFLOW_TASK_FAILED_CAUSE_GRPC_MESSAGE_TOO_LARGE':
-      return 'a payload is over the server\'s size limit: set TODONE_PAYLOAD_STORE (s3://bucket, or file:/folder shared by every worker) so large payloads go to External Storage, then restart the workers';
+      return "a payload is over the server's size limit: set TODONE_PAYLOAD_STORE (s3://bucket, or file:/folder shared by every worker) so large payloads go to External Storage, then restart the workers";
     case 'WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR':
-      return 'the workers run workflow code that cannot replay this board\'s history (an incompatible upgrade): run the Todone version that started it until the board finishes, or cancel the board and run it again';
+      return "the workers run workflow code that cannot replay this board's history (an incompatible upgrade): run the Todone version that started it until the board finishes, or cancel the board and run it again";
     default:
-      return 'the board makes no progress until this is fixed: check the workers\' log (todone.log in the data folder), or cancel the board (todone cancel <board>) and run it again';
+      return "the board makes no progress until this is fixed: check the workers' log (todone.log in the data folder), or cancel the board (todone cancel <board>) and run it again";
   }
 }
 

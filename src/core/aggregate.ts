@@ -22,14 +22,20 @@ export interface Aggregated {
 }
 
 /** `inputs`: each dependency's id and output (undefined when it left none), in dependsOn order. */
-export function aggregateOutputs(kind: Exclude<AggregateSpec, { reduce: string }>, inputs: readonly { id: string; output: unknown }[]): Aggregated {
+export function aggregateOutputs(
+  kind: Exclude<AggregateSpec, { reduce: string }>,
+  inputs: readonly { id: string; output: unknown }[],
+): Aggregated {
   const present = inputs.filter((i) => i.output !== undefined);
   const missing = inputs.filter((i) => i.output === undefined).map((i) => i.id);
   const base = { ...(missing.length ? { missing } : {}) };
   switch (kind) {
     case 'concat':
       // Lists are spliced in; any other value is one item.
-      return { output: present.flatMap((i): unknown[] => (Array.isArray(i.output) ? (i.output as unknown[]) : [i.output])), report: { kind, ...base } };
+      return {
+        output: present.flatMap((i): unknown[] => (Array.isArray(i.output) ? (i.output as unknown[]) : [i.output])),
+        report: { kind, ...base },
+      };
     case 'merge': {
       const conflicts = new Map<string, { from: string; value: unknown }[]>();
       let merged: unknown = {};

@@ -91,7 +91,14 @@ export interface CustomAgentSpec extends AgentConfinement {
 
 export type AgentSpec = ShellAgentSpec | CliAgentSpec | CustomAgentSpec;
 export type AgentKind = AgentSpec['kind'];
-export const AGENT_KINDS = ['shell', 'claude', 'codex', 'gemini', 'aider', 'custom'] as const satisfies readonly AgentKind[];
+export const AGENT_KINDS = [
+  'shell',
+  'claude',
+  'codex',
+  'gemini',
+  'aider',
+  'custom',
+] as const satisfies readonly AgentKind[];
 
 /** A command run by /bin/sh -c in the task's folder after its agent succeeds. */
 export interface ValidateSpec {

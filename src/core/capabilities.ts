@@ -27,7 +27,12 @@ export function capabilityQueues(taskQueue: string, capabilities: readonly strin
   const set = normaliseCapabilities(capabilities);
   const queues: string[] = [];
   for (let mask = 1; mask < 1 << set.length; mask++) {
-    queues.push(capabilityQueue(taskQueue, set.filter((_, i) => (mask & (1 << i)) !== 0)));
+    queues.push(
+      capabilityQueue(
+        taskQueue,
+        set.filter((_, i) => (mask & (1 << i)) !== 0),
+      ),
+    );
   }
   return queues;
 }
@@ -35,9 +40,11 @@ export function capabilityQueues(taskQueue: string, capabilities: readonly strin
 /** Why a worker's capability list is refused, or undefined when it is fine. */
 export function capabilityProblem(capabilities: readonly string[]): string | undefined {
   const bad = capabilities.find((name) => !CAPABILITY_PATTERN.test(name));
-  if (bad !== undefined) return `capability "${bad}" is not a valid name (lowercase letters, digits, ".", "_", "-"; at most 40 characters)`;
+  if (bad !== undefined)
+    return `capability "${bad}" is not a valid name (lowercase letters, digits, ".", "_", "-"; at most 40 characters)`;
   const set = normaliseCapabilities(capabilities);
-  if (set.length > MAX_CAPABILITIES) return `a worker offers at most ${MAX_CAPABILITIES} capabilities (it polls a queue per combination), got ${set.length}: ${set.join(', ')}`;
+  if (set.length > MAX_CAPABILITIES)
+    return `a worker offers at most ${MAX_CAPABILITIES} capabilities (it polls a queue per combination), got ${set.length}: ${set.join(', ')}`;
   return undefined;
 }
 

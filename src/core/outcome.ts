@@ -138,13 +138,23 @@ export function accumulate(earlier: Spend | undefined, later: TaskOutcome): Task
   if (!earlier) return later;
   const usage = addUsage(earlier.usage, later.usage);
   const runs = keepRuns(earlier.runs, later.runs);
-  return { ...later, attempts: earlier.attempts + later.attempts, ...(usage ? { usage } : {}), ...(runs ? { runs } : {}) };
+  return {
+    ...later,
+    attempts: earlier.attempts + later.attempts,
+    ...(usage ? { usage } : {}),
+    ...(runs ? { runs } : {}),
+  };
 }
 
 /** Attempts, usage and runs of several stages, e.g. every candidate of a best-of-N round. */
 export function totalSpend(stages: readonly Spend[]): Spend {
   return stages.reduce<Spend>(
-    (sum, s) => accumulate(sum, { attempts: s.attempts, ...(s.usage ? { usage: s.usage } : {}), ...(s.runs ? { runs: s.runs } : {}) }),
+    (sum, s) =>
+      accumulate(sum, {
+        attempts: s.attempts,
+        ...(s.usage ? { usage: s.usage } : {}),
+        ...(s.runs ? { runs: s.runs } : {}),
+      }),
     { attempts: 0 },
   );
 }
@@ -187,7 +197,8 @@ export function asTaskOutcome(value: unknown): TaskOutcome | undefined {
   if (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 0) return undefined;
   for (const [key, field] of fields) {
     const type = (FIELD_TYPES as Record<string, FieldType | undefined>)[key];
-    if (type !== undefined && type !== 'any' && field !== undefined && field !== null && typeof field !== type) return undefined;
+    if (type !== undefined && type !== 'any' && field !== undefined && field !== null && typeof field !== type)
+      return undefined;
   }
   return value as TaskOutcome;
 }
@@ -201,5 +212,10 @@ function isUsage(value: unknown): value is Usage {
 }
 
 function isRun(value: unknown): value is AttemptRun {
-  return isObject(value) && typeof value.attempt === 'number' && typeof value.host === 'string' && typeof value.log === 'string';
+  return (
+    isObject(value) &&
+    typeof value.attempt === 'number' &&
+    typeof value.host === 'string' &&
+    typeof value.log === 'string'
+  );
 }

@@ -36,7 +36,8 @@ export function planBoard(tasks: readonly GraphTask[], slots: number): BoardPlan
   const maxParallelism = waves.reduce((max, wave) => Math.max(max, wave.length), 0);
 
   const reasons: string[] = [];
-  if (tasks.length < 3) reasons.push(`only ${tasks.length} task${tasks.length === 1 ? '' : 's'}: not worth the overhead`);
+  if (tasks.length < 3)
+    reasons.push(`only ${tasks.length} task${tasks.length === 1 ? '' : 's'}: not worth the overhead`);
   const dependent = tasks.filter((t) => t.dependsOn.length > 0).length;
   if (tasks.length >= 3 && dependent / tasks.length > 0.5 && maxParallelism <= 1) {
     reasons.push('the graph is a chain: every task waits for the one before it');

@@ -15,7 +15,16 @@ import type { TaskStatus } from './run-state.js';
  * Where the work happens (workdir, repository, base branch) is in.
  */
 export function taskDefinition(board: Pick<BoardSpec, 'workdir' | 'git'>, task: TaskSpec): string {
-  const { estimateMs: _e, priority: _p, retry: _r, timeoutMs: _t, heartbeatTimeoutMs: _h, idleTimeoutMs: _i, budget: _b, ...work } = task;
+  const {
+    estimateMs: _e,
+    priority: _p,
+    retry: _r,
+    timeoutMs: _t,
+    heartbeatTimeoutMs: _h,
+    idleTimeoutMs: _i,
+    budget: _b,
+    ...work
+  } = task;
   const where = { workdir: board.workdir, repo: board.git?.repo, base: board.git?.base };
   return hash(canonicalJson({ where, work: { ...work, dependsOn: [...work.dependsOn].sort() } }));
 }
@@ -36,7 +45,11 @@ export interface ResumePlan {
  * definition is what it was, and every task it depends on is kept (a dependency that runs again
  * may produce something else, so its dependents run again too).
  */
-export function planResume(board: BoardSpec, previous: readonly TaskStatus[], define = (task: TaskSpec) => taskDefinition(board, task)): ResumePlan {
+export function planResume(
+  board: BoardSpec,
+  previous: readonly TaskStatus[],
+  define = (task: TaskSpec) => taskDefinition(board, task),
+): ResumePlan {
   const before = new Map(previous.map((t) => [t.id, t]));
   const keptIds = new Set<string>();
   const kept: TaskStatus[] = [];
@@ -66,7 +79,9 @@ export function planResume(board: BoardSpec, previous: readonly TaskStatus[], de
 
 /** cyrb53 twice with different seeds: 106 bits, no Node crypto (workflow code may not import it). */
 function hash(text: string): string {
-  return cyrb53(text, 0x9e3779b9).toString(16).padStart(14, '0') + cyrb53(text, 0x85ebca6b).toString(16).padStart(14, '0');
+  return (
+    cyrb53(text, 0x9e3779b9).toString(16).padStart(14, '0') + cyrb53(text, 0x85ebca6b).toString(16).padStart(14, '0')
+  );
 }
 
 function cyrb53(text: string, seed: number): number {

@@ -9,7 +9,11 @@ export type Wording = (problem: string, value: string) => string;
  * Adds `rule` to a string schema. It runs only on a value that passed the schema's own checks
  * (an empty string already reported as such is not reported twice).
  */
-export function withRule<S extends z.ZodType<string>>(schema: S, rule: Rule, wording: Wording = (problem) => problem): S {
+export function withRule<S extends z.ZodType<string>>(
+  schema: S,
+  rule: Rule,
+  wording: Wording = (problem) => problem,
+): S {
   return schema.superRefine(
     (value, ctx) => {
       const problem = rule(value);

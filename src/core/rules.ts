@@ -24,11 +24,13 @@ export const SAFE_ID_RULE = "use letters, digits, '.', '_' and '-' (must start w
 /** Why `id` cannot be a branch name, folder name and workflow id, or undefined when it can. */
 export function unsafeIdReason(id: string): string | undefined {
   const quoted = JSON.stringify(id);
-  if (id.length > SAFE_ID_MAX_LENGTH) return `${quoted} is not a safe id: at most ${SAFE_ID_MAX_LENGTH} characters (it has ${id.length})`;
+  if (id.length > SAFE_ID_MAX_LENGTH)
+    return `${quoted} is not a safe id: at most ${SAFE_ID_MAX_LENGTH} characters (it has ${id.length})`;
   if (!SAFE_ID_ALPHABET.test(id)) return `${quoted} is not a safe id: ${SAFE_ID_RULE}`;
   if (id.includes('..')) return `${quoted} is not a safe id: it must not contain ".."`;
   // Git refuses ref names ending in ".lock" or ".".
-  if (id.endsWith('.lock') || id.endsWith('.')) return `${quoted} is not a safe id: it must not end with "." or ".lock"`;
+  if (id.endsWith('.lock') || id.endsWith('.'))
+    return `${quoted} is not a safe id: it must not end with "." or ".lock"`;
   return undefined;
 }
 
@@ -38,7 +40,8 @@ export const isSafeId = passes(unsafeIdReason);
 
 const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
-export const shaProblem: Rule = (text) => (FULL_SHA.test(text) ? undefined : 'must be a full commit SHA (40 or 64 lowercase hex digits)');
+export const shaProblem: Rule = (text) =>
+  FULL_SHA.test(text) ? undefined : 'must be a full commit SHA (40 or 64 lowercase hex digits)';
 
 export const isFullSha = passes(shaProblem);
 
@@ -58,7 +61,8 @@ export const remoteUrlProblem: Rule = (url) => {
   if (/[\0\n\r]/.test(url)) return 'must be one line (no newline or NUL character)';
   if (url.startsWith('-')) return 'must not start with "-"';
   if (/^ext::/i.test(url)) return 'must not use the ext:: transport (it runs a command)';
-  if (!url.includes(':') && !isAbsolutePath(url)) return 'must be a URL (file://, ssh://, https://, user@host:path) or an absolute path';
+  if (!url.includes(':') && !isAbsolutePath(url))
+    return 'must be a URL (file://, ssh://, https://, user@host:path) or an absolute path';
   return undefined;
 };
 

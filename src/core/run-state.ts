@@ -129,7 +129,16 @@ export interface BoardResult extends BoardStatus {
 }
 
 export function countTasks(tasks: readonly TaskStatus[]): BoardCounts {
-  const counts: BoardCounts = { total: tasks.length, pending: 0, running: 0, succeeded: 0, failed: 0, conflicted: 0, skipped: 0, cancelled: 0 };
+  const counts: BoardCounts = {
+    total: tasks.length,
+    pending: 0,
+    running: 0,
+    succeeded: 0,
+    failed: 0,
+    conflicted: 0,
+    skipped: 0,
+    cancelled: 0,
+  };
   for (const task of tasks) counts[task.state]++;
   return counts;
 }

@@ -59,7 +59,10 @@ export class BoardScheduler {
     for (const task of this.tasks) {
       const previous = carriedById.get(task.id);
       // A task that was running when the state was carried is started again: its activity is gone.
-      const status: TaskStatus = previous && isFinal(previous.state) ? { ...previous } : { id: task.id, state: 'pending', attempts: previous?.attempts ?? 0 };
+      const status: TaskStatus =
+        previous && isFinal(previous.state)
+          ? { ...previous }
+          : { id: task.id, state: 'pending', attempts: previous?.attempts ?? 0 };
       this.status.set(task.id, status);
       this.changedAt.set(task.id, carriedSeq);
     }

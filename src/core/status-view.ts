@@ -47,11 +47,16 @@ export interface StatusSource {
   recentlyEnded(): readonly string[];
 }
 
-export function selectTasks(source: StatusSource, request: StatusRequest | undefined): { tasks: TaskStatus[]; page?: StatusPage } {
+export function selectTasks(
+  source: StatusSource,
+  request: StatusRequest | undefined,
+): { tasks: TaskStatus[]; page?: StatusPage } {
   const filtered = request && (request.all || request.changedSince !== undefined || request.states || request.ids);
   if (!filtered) {
-    if (source.total <= FULL_STATUS_TASKS && request?.limit === undefined && request?.offset === undefined) return { tasks: source.all() };
-    if (!request) return { tasks: relevant(source), page: { kind: 'relevant', matched: source.total, offset: 0, more: true } };
+    if (source.total <= FULL_STATUS_TASKS && request?.limit === undefined && request?.offset === undefined)
+      return { tasks: source.all() };
+    if (!request)
+      return { tasks: relevant(source), page: { kind: 'relevant', matched: source.total, offset: 0, more: true } };
   }
   let matched: TaskStatus[];
   if (request?.ids) {
@@ -68,14 +73,19 @@ export function selectTasks(source: StatusSource, request: StatusRequest | undef
   const offset = Math.max(0, Math.floor(request?.offset ?? 0));
   const limit = Math.min(MAX_TASKS_PER_ANSWER, Math.max(0, Math.floor(request?.limit ?? MAX_TASKS_PER_ANSWER)));
   const tasks = matched.slice(offset, offset + limit);
-  return { tasks, page: { kind: 'selected', matched: matched.length, offset, more: offset + tasks.length < matched.length } };
+  return {
+    tasks,
+    page: { kind: 'selected', matched: matched.length, offset, more: offset + tasks.length < matched.length },
+  };
 }
 
 /** Running tasks, those that failed, conflicted or were cancelled, and the last to end. */
 function relevant(source: StatusSource): TaskStatus[] {
   const all = source.all();
   const running = all.filter((t) => t.state === 'running').slice(0, MAX_TASKS_PER_ANSWER / 2);
-  const troubled = all.filter((t) => t.state === 'failed' || t.state === 'conflicted' || t.state === 'cancelled').slice(0, RELEVANT_FINISHED);
+  const troubled = all
+    .filter((t) => t.state === 'failed' || t.state === 'conflicted' || t.state === 'cancelled')
+    .slice(0, RELEVANT_FINISHED);
   const shown = new Set([...running, ...troubled].map((t) => t.id));
   const recent = source
     .recentlyEnded()

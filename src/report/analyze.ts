@@ -29,7 +29,15 @@ export function analyzeBoard({ status, specs, now }: ReportInput): BoardReport {
     .filter((t) => t.startMs !== undefined && !t.kept)
     .map((t) => ({ id: t.id, startMs: t.startMs!, endMs: t.endMs ?? boardEnd - origin }));
   const endOf = new Map(base.map((t) => [t.id, t.endMs]));
-  const tasks = base.map((t) => withWaits(t, dependencies[t.id]!, endOf, busy.filter((b) => b.id !== t.id), status.maxParallel));
+  const tasks = base.map((t) =>
+    withWaits(
+      t,
+      dependencies[t.id]!,
+      endOf,
+      busy.filter((b) => b.id !== t.id),
+      status.maxParallel,
+    ),
+  );
 
   const wallMs = Math.max(0, boardEnd - origin);
   const ran = tasks.filter((t) => !t.kept);
@@ -82,7 +90,10 @@ function baseReport(task: TaskStatus, origin: number, boardEnd: number, estimate
   const endMs = task.endedAt !== undefined ? task.endedAt - origin : undefined;
   const busyMs = startMs !== undefined ? (endMs ?? boardEnd - origin) - startMs : undefined;
   const validationMs = task.validation?.reduce((sum, v) => sum + v.durationMs, 0);
-  const lost = busyMs !== undefined && task.durationMs !== undefined && task.attempts > 1 ? Math.max(0, busyMs - task.durationMs) : undefined;
+  const lost =
+    busyMs !== undefined && task.durationMs !== undefined && task.attempts > 1
+      ? Math.max(0, busyMs - task.durationMs)
+      : undefined;
   return {
     id: task.id,
     state: task.state,
@@ -99,16 +110,40 @@ function baseReport(task: TaskStatus, origin: number, boardEnd: number, estimate
     ...(validationMs !== undefined ? { validationMs } : {}),
     ...(task.usage ? { usage: task.usage } : {}),
     ...(task.conflictFiles?.length ? { conflictFiles: task.conflictFiles.length } : {}),
-    ...(task.commit?.changed ? { commit: { sha: task.commit.sha, files: task.commit.files, insertions: task.commit.insertions, deletions: task.commit.deletions } } : {}),
+    ...(task.commit?.changed
+      ? {
+          commit: {
+            sha: task.commit.sha,
+            files: task.commit.files,
+            insertions: task.commit.insertions,
+            deletions: task.commit.deletions,
+          },
+        }
+      : {}),
   };
 }
 
-function withWaits(task: TaskReport, deps: readonly string[], endOf: Map<string, number | undefined>, others: readonly Interval[], slots: number): TaskReport {
+function withWaits(
+  task: TaskReport,
+  deps: readonly string[],
+  endOf: Map<string, number | undefined>,
+  others: readonly Interval[],
+  slots: number,
+): TaskReport {
   if (task.startMs === undefined || task.kept) return task;
   // A kept dependency ended in an earlier run: it was ready from the start.
-  const readyMs = Math.min(task.startMs, deps.reduce((ready, d) => Math.max(ready, endOf.get(d) ?? 0), 0));
+  const readyMs = Math.min(
+    task.startMs,
+    deps.reduce((ready, d) => Math.max(ready, endOf.get(d) ?? 0), 0),
+  );
   const waitSlotMs = fullTime(others, slots, readyMs, task.startMs);
-  return { ...task, readyMs, waitDependenciesMs: readyMs, waitSlotMs, waitOtherMs: task.startMs - readyMs - waitSlotMs };
+  return {
+    ...task,
+    readyMs,
+    waitDependenciesMs: readyMs,
+    waitSlotMs,
+    waitOtherMs: task.startMs - readyMs - waitSlotMs,
+  };
 }
 
 function findBottlenecks(
@@ -136,7 +171,11 @@ function findBottlenecks(
   const estimateMisses = misses(ran);
   const notes = [
     'Retry time is the time a task held its slot beyond its last attempt (earlier attempts and their backoff): the history has each attempt, the status only the last.',
-    ...(graphKnown ? [] : ['Dependencies were not known: waiting for dependencies counts from the board start, and the critical path follows freed slots only.']),
+    ...(graphKnown
+      ? []
+      : [
+          'Dependencies were not known: waiting for dependencies counts from the board start, and the critical path follows freed slots only.',
+        ]),
   ];
   const partial: Omit<Bottlenecks, 'recommendations'> = {
     criticalPath,
@@ -160,7 +199,11 @@ function plannedSchedule(specs: readonly ReportTaskSpec[] | undefined, slots: nu
       specs.map((s) => ({ id: s.id, dependsOn: s.dependsOn, estimateMs: s.estimateMs!, priority: 0 })),
       Math.max(1, slots),
     );
-    return { makespanMs: plan.makespan.eagerMs, criticalPath: plan.criticalPath.ids, criticalPathMs: plan.criticalPath.lengthMs };
+    return {
+      makespanMs: plan.makespan.eagerMs,
+      criticalPath: plan.criticalPath.ids,
+      criticalPathMs: plan.criticalPath.lengthMs,
+    };
   } catch {
     // Tasks added to the running board may depend on ones the file does not have: no plan, not no report.
     return undefined;
@@ -170,8 +213,20 @@ function plannedSchedule(specs: readonly ReportTaskSpec[] | undefined, slots: nu
 /** The tasks whose estimates were furthest off, by factor either way. */
 function misses(ran: readonly TaskReport[]): EstimateMiss[] {
   return ran
-    .filter((t) => t.estimateMs !== undefined && t.estimateMs > 0 && t.durationMs !== undefined && t.durationMs > 0 && t.endMs !== undefined)
-    .map((t) => ({ id: t.id, estimateMs: t.estimateMs!, actualMs: t.durationMs!, ratio: t.durationMs! / t.estimateMs! }))
+    .filter(
+      (t) =>
+        t.estimateMs !== undefined &&
+        t.estimateMs > 0 &&
+        t.durationMs !== undefined &&
+        t.durationMs > 0 &&
+        t.endMs !== undefined,
+    )
+    .map((t) => ({
+      id: t.id,
+      estimateMs: t.estimateMs!,
+      actualMs: t.durationMs!,
+      ratio: t.durationMs! / t.estimateMs!,
+    }))
     .sort((a, b) => Math.abs(Math.log(b.ratio)) - Math.abs(Math.log(a.ratio)))
     .slice(0, 5);
 }

@@ -9,10 +9,16 @@ import type { PathLink, TaskReport } from './types.js';
 /** Waits shorter than this are scheduling latency, not something the task waited for. */
 const LATENCY_MS = 1_000;
 
-export function actualCriticalPath(tasks: readonly TaskReport[], dependencies: Record<string, readonly string[]>): PathLink[] {
+export function actualCriticalPath(
+  tasks: readonly TaskReport[],
+  dependencies: Record<string, readonly string[]>,
+): PathLink[] {
   const ran = tasks.filter((t) => t.startMs !== undefined && t.endMs !== undefined && !t.kept);
   const byId = new Map(ran.map((t) => [t.id, t]));
-  let current = ran.reduce<TaskReport | undefined>((last, t) => (last === undefined || t.endMs! > last.endMs! ? t : last), undefined);
+  let current = ran.reduce<TaskReport | undefined>(
+    (last, t) => (last === undefined || t.endMs! > last.endMs! ? t : last),
+    undefined,
+  );
   const path: PathLink[] = [];
   const seen = new Set<string>();
   let via: PathLink['via'];
@@ -20,15 +26,23 @@ export function actualCriticalPath(tasks: readonly TaskReport[], dependencies: R
     seen.add(current.id);
     path.push({ id: current.id, ...(via ? { via } : {}) });
     const start = current.startMs!;
-    const deps = (dependencies[current.id] ?? []).map((d) => byId.get(d)).filter((d): d is TaskReport => d !== undefined);
-    const lastDep = deps.reduce<TaskReport | undefined>((last, d) => (last === undefined || d.endMs! > last.endMs! ? d : last), undefined);
+    const deps = (dependencies[current.id] ?? [])
+      .map((d) => byId.get(d))
+      .filter((d): d is TaskReport => d !== undefined);
+    const lastDep = deps.reduce<TaskReport | undefined>(
+      (last, d) => (last === undefined || d.endMs! > last.endMs! ? d : last),
+      undefined,
+    );
     let next: TaskReport | undefined;
     if ((current.waitSlotMs ?? 0) > 0) {
       const after = lastDep?.endMs ?? -Infinity;
       const self = current.id;
       next = ran
         .filter((t) => t.id !== self && !seen.has(t.id) && t.endMs! <= start + LATENCY_MS && t.endMs! >= after)
-        .reduce<TaskReport | undefined>((last, t) => (last === undefined || t.endMs! > last.endMs! ? t : last), undefined);
+        .reduce<TaskReport | undefined>(
+          (last, t) => (last === undefined || t.endMs! > last.endMs! ? t : last),
+          undefined,
+        );
       if (next) via = 'slot';
     }
     if (!next && lastDep) {

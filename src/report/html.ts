@@ -17,7 +17,10 @@ export function renderHtml(r: BoardReport): string {
   const b = r.bottlenecks;
   const summary: [string, string][] = [
     ['tasks completed', `${s.succeeded}/${s.total}`],
-    ['success rate', `${pct(s.successRate)} (${s.failed} failed, ${s.conflicted} conflicted, ${s.skipped} skipped, ${s.cancelled} cancelled)`],
+    [
+      'success rate',
+      `${pct(s.successRate)} (${s.failed} failed, ${s.conflicted} conflicted, ${s.skipped} skipped, ${s.cancelled} cancelled)`,
+    ],
     ['wall time', dur(s.wallMs)],
     ['throughput', `${s.throughputPerHour.toFixed(1)} tasks/hour`],
     ['parallelization factor', `${s.parallelizationFactor.toFixed(2)} (task time ${dur(s.sumOfTaskDurationsMs)})`],
@@ -26,10 +29,14 @@ export function renderHtml(r: BoardReport): string {
   ];
   const facts = [
     `Critical path (actual): ${pathText(r)} — ${dur(b.criticalPathMs)} of ${dur(s.wallMs)}`,
-    ...(b.planned ? [`Planned from estimates: ${chainText(b.planned.criticalPath)}, makespan ${dur(b.planned.makespanMs)}`] : []),
+    ...(b.planned
+      ? [`Planned from estimates: ${chainText(b.planned.criticalPath)}, makespan ${dur(b.planned.makespanMs)}`]
+      : []),
     `Waiting for a slot: ${dur(b.slotWaitMs)} (${pct(b.slotWaitShare)} of the time tasks were ready)`,
     `Lost to retries: ${dur(b.retryLostMs)}; to conflicts: ${dur(b.conflictLostMs)}; checks ran ${dur(b.validationMs)}`,
-    ...(b.estimateMisses.length ? [`Estimates furthest off: ${b.estimateMisses.map((m) => `${m.id} ${m.ratio.toFixed(1)}x`).join(', ')}`] : []),
+    ...(b.estimateMisses.length
+      ? [`Estimates furthest off: ${b.estimateMisses.map((m) => `${m.id} ${m.ratio.toFixed(1)}x`).join(', ')}`]
+      : []),
   ];
   const rows = r.tasks.map(
     (t) =>

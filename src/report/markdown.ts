@@ -15,10 +15,14 @@ export function renderMarkdown(r: BoardReport): string {
   lines.push(`Board \`${r.boardId}\` is ${r.state}, maxParallel ${r.maxParallel} (${r.policy}).`, '');
   lines.push('| | |', '| --- | --- |');
   lines.push(`| tasks completed | ${s.succeeded}/${s.total}${s.kept ? ` (${s.kept} kept from an earlier run)` : ''} |`);
-  lines.push(`| success rate | ${pct(s.successRate)} (${s.failed} failed, ${s.conflicted} conflicted, ${s.skipped} skipped, ${s.cancelled} cancelled${s.running ? `, ${s.running} running` : ''}${s.pending ? `, ${s.pending} pending` : ''}) |`);
+  lines.push(
+    `| success rate | ${pct(s.successRate)} (${s.failed} failed, ${s.conflicted} conflicted, ${s.skipped} skipped, ${s.cancelled} cancelled${s.running ? `, ${s.running} running` : ''}${s.pending ? `, ${s.pending} pending` : ''}) |`,
+  );
   lines.push(`| wall time | ${dur(s.wallMs)} |`);
   lines.push(`| throughput | ${s.throughputPerHour.toFixed(1)} tasks/hour |`);
-  lines.push(`| parallelization factor | ${s.parallelizationFactor.toFixed(2)} (task time ${dur(s.sumOfTaskDurationsMs)}) |`);
+  lines.push(
+    `| parallelization factor | ${s.parallelizationFactor.toFixed(2)} (task time ${dur(s.sumOfTaskDurationsMs)}) |`,
+  );
   lines.push(`| cost and tokens | ${usageText(s.usage)} |`);
   lines.push(`| commits | ${s.commits} (${s.changedFiles} files, +${s.insertions} −${s.deletions}) |`, '');
 
@@ -26,28 +30,44 @@ export function renderMarkdown(r: BoardReport): string {
   for (const rec of b.recommendations) lines.push(`- **${rec}**`);
   lines.push('');
   lines.push(`- Critical path (actual): ${pathText(r)} — ${dur(b.criticalPathMs)} of ${dur(s.wallMs)}`);
-  if (b.planned) lines.push(`- Planned from estimates: ${chainText(b.planned.criticalPath)}, makespan ${dur(b.planned.makespanMs)} (actual ${dur(s.wallMs)})`);
+  if (b.planned)
+    lines.push(
+      `- Planned from estimates: ${chainText(b.planned.criticalPath)}, makespan ${dur(b.planned.makespanMs)} (actual ${dur(s.wallMs)})`,
+    );
   lines.push(`- Waiting for a slot: ${dur(b.slotWaitMs)} (${pct(b.slotWaitShare)} of the time tasks were ready)`);
-  lines.push(`- Lost to retries: ${dur(b.retryLostMs)}; to conflicts: ${dur(b.conflictLostMs)}; checks ran ${dur(b.validationMs)}`);
+  lines.push(
+    `- Lost to retries: ${dur(b.retryLostMs)}; to conflicts: ${dur(b.conflictLostMs)}; checks ran ${dur(b.validationMs)}`,
+  );
   if (b.estimateMisses.length) {
-    lines.push(`- Estimates furthest off: ${b.estimateMisses.map((m) => `${m.id} ${m.ratio.toFixed(1)}x (${dur(m.estimateMs)} → ${dur(m.actualMs)})`).join(', ')}`);
+    lines.push(
+      `- Estimates furthest off: ${b.estimateMisses.map((m) => `${m.id} ${m.ratio.toFixed(1)}x (${dur(m.estimateMs)} → ${dur(m.actualMs)})`).join(', ')}`,
+    );
   }
   lines.push('');
 
   lines.push('### Tasks', '');
-  lines.push('| task | state | agent | attempts | duration | waited (deps / slot) | usage | reason |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+  lines.push(
+    '| task | state | agent | attempts | duration | waited (deps / slot) | usage | reason |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
   for (const t of r.tasks) lines.push(taskRow(t));
   lines.push('', ...b.notes.map((n) => `<sub>${n}</sub>`), '');
   return lines.join('\n');
 }
 
 export function pathText(r: BoardReport): string {
-  return r.bottlenecks.criticalPath.map((l, i) => (i === 0 ? l.id : `${l.via === 'slot' ? '~>' : '->'} ${l.id}`)).join(' ') || '—';
+  return (
+    r.bottlenecks.criticalPath
+      .map((l, i) => (i === 0 ? l.id : `${l.via === 'slot' ? '~>' : '->'} ${l.id}`))
+      .join(' ') || '—'
+  );
 }
 
 function taskRow(t: TaskReport): string {
   const waited = t.startMs === undefined || t.kept ? '—' : `${dur(t.waitDependenciesMs)} / ${dur(t.waitSlotMs)}`;
-  const duration = t.kept ? 'kept' : `${dur(t.durationMs)}${t.busyMs !== undefined && t.durationMs !== undefined && t.busyMs - t.durationMs >= 1_000 ? ` (slot ${dur(t.busyMs)})` : ''}`;
+  const duration = t.kept
+    ? 'kept'
+    : `${dur(t.durationMs)}${t.busyMs !== undefined && t.durationMs !== undefined && t.busyMs - t.durationMs >= 1_000 ? ` (slot ${dur(t.busyMs)})` : ''}`;
   const reason = t.reason ? cell(t.reason.length > 120 ? `${t.reason.slice(0, 117)}...` : t.reason) : '';
   return `| ${t.id} | ${t.state} | ${t.agent ?? '—'} | ${t.attempts} | ${duration} | ${waited} | ${t.usage ? usageText(t.usage) : '—'} | ${reason} |`;
 }

@@ -20,12 +20,22 @@ export function chainText(ids: readonly string[]): string {
   return ids.join(' -> ');
 }
 
-export function recommend(b: Omit<Bottlenecks, 'recommendations'>, tasks: readonly TaskReport[], wallMs: number, maxParallel: number): string[] {
+export function recommend(
+  b: Omit<Bottlenecks, 'recommendations'>,
+  tasks: readonly TaskReport[],
+  wallMs: number,
+  maxParallel: number,
+): string[] {
   const out: string[] = [];
   const byId = new Map(tasks.map((t) => [t.id, t]));
   if (b.slotWaitShare >= SLOT_WAIT_THRESHOLD) {
     out.push(`raise maxParallel (now ${maxParallel}): tasks waited ${pct(b.slotWaitShare)} of the time for a slot`);
-  } else if (b.criticalPath.length > 0 && wallMs > 0 && b.criticalPathMs / wallMs >= CHAIN_THRESHOLD && b.criticalPath.every((l) => l.via !== 'slot')) {
+  } else if (
+    b.criticalPath.length > 0 &&
+    wallMs > 0 &&
+    b.criticalPathMs / wallMs >= CHAIN_THRESHOLD &&
+    b.criticalPath.every((l) => l.via !== 'slot')
+  ) {
     const ids = b.criticalPath.map((l) => l.id);
     // Its own run time, not its slot time: a first task's slot time also holds the worker's warm-up.
     const own = (id: string) => byId.get(id)?.durationMs ?? byId.get(id)?.busyMs ?? 0;
@@ -38,22 +48,42 @@ export function recommend(b: Omit<Bottlenecks, 'recommendations'>, tasks: readon
     );
   }
   if (wallMs > 0 && b.retryLostMs / wallMs >= LOST_THRESHOLD) {
-    const retried = tasks.filter((t) => (t.retryLostMs ?? 0) > 0 && t.state !== 'conflicted').sort((x, y) => (y.retryLostMs ?? 0) - (x.retryLostMs ?? 0));
-    out.push(`retries cost ${formatDuration(b.retryLostMs)} (${pct(b.retryLostMs / wallMs)} of the wall time): make ${retried.slice(0, 3).map((t) => t.id).join(', ')} pass first time`);
+    const retried = tasks
+      .filter((t) => (t.retryLostMs ?? 0) > 0 && t.state !== 'conflicted')
+      .sort((x, y) => (y.retryLostMs ?? 0) - (x.retryLostMs ?? 0));
+    out.push(
+      `retries cost ${formatDuration(b.retryLostMs)} (${pct(b.retryLostMs / wallMs)} of the wall time): make ${retried
+        .slice(0, 3)
+        .map((t) => t.id)
+        .join(', ')} pass first time`,
+    );
   }
   if (wallMs > 0 && b.conflictLostMs / wallMs >= LOST_THRESHOLD) {
-    out.push(`conflicts cost ${formatDuration(b.conflictLostMs)}: make tasks that touch the same files depend on each other`);
+    out.push(
+      `conflicts cost ${formatDuration(b.conflictLostMs)}: make tasks that touch the same files depend on each other`,
+    );
   }
   const taskTime = tasks.reduce((sum, t) => sum + (t.durationMs ?? 0), 0);
   if (taskTime > 0 && b.validationMs / taskTime >= 0.25) {
-    out.push(`checks took ${pct(b.validationMs / taskTime)} of the task time: make them faster, or run the slow ones once in a final task`);
+    out.push(
+      `checks took ${pct(b.validationMs / taskTime)} of the task time: make them faster, or run the slow ones once in a final task`,
+    );
   }
   const worst = b.estimateMisses[0];
   if (worst && (worst.ratio >= ESTIMATE_FACTOR || worst.ratio <= 1 / ESTIMATE_FACTOR)) {
-    out.push(`fix estimates (they order the queue): ${worst.id} took ${worst.ratio.toFixed(1)}x its estimate of ${formatDuration(worst.estimateMs)}`);
+    out.push(
+      `fix estimates (they order the queue): ${worst.id} took ${worst.ratio.toFixed(1)}x its estimate of ${formatDuration(worst.estimateMs)}`,
+    );
   }
   const failed = tasks.filter((t) => t.state === 'failed' || t.state === 'conflicted');
-  if (failed.length > 0) out.push(`${failed.length} task${failed.length === 1 ? '' : 's'} did not succeed (${failed.slice(0, 5).map((t) => t.id).join(', ')}): \`todone retry\` after fixing`);
-  if (out.length === 0) out.push('no bottleneck stands out: slots were rarely full, no chain dominated, little time went to retries');
+  if (failed.length > 0)
+    out.push(
+      `${failed.length} task${failed.length === 1 ? '' : 's'} did not succeed (${failed
+        .slice(0, 5)
+        .map((t) => t.id)
+        .join(', ')}): \`todone retry\` after fixing`,
+    );
+  if (out.length === 0)
+    out.push('no bottleneck stands out: slots were rarely full, no chain dominated, little time went to retries');
   return out;
 }

@@ -6,7 +6,13 @@ import { formatDuration } from '../core/duration.js';
 import type { BoardReport, TaskReport } from './types.js';
 
 const COLORS: Record<string, string> = {
-  succeeded: '#2e9d5b', failed: '#d64545', conflicted: '#d68a1f', skipped: '#9aa0a6', cancelled: '#6b7280', running: '#3b82f6', pending: '#cbd5e1',
+  succeeded: '#2e9d5b',
+  failed: '#d64545',
+  conflicted: '#d68a1f',
+  skipped: '#9aa0a6',
+  cancelled: '#6b7280',
+  running: '#3b82f6',
+  pending: '#cbd5e1',
 };
 
 export function escapeXml(text: string): string {
@@ -24,7 +30,10 @@ export function ganttSvg(r: BoardReport): string {
   const bars = rows.map((t, i) => {
     const y = 20 + i * rowH;
     const end = t.endMs ?? r.summary.wallMs;
-    const wait = t.readyMs !== undefined && t.readyMs < t.startMs! ? `<rect x="${x(t.readyMs)}" y="${y + 5}" width="${x(t.startMs!) - x(t.readyMs)}" height="${rowH - 10}" fill="#e5e7eb"><title>waited ${formatDuration(t.startMs! - t.readyMs)} after ready</title></rect>` : '';
+    const wait =
+      t.readyMs !== undefined && t.readyMs < t.startMs!
+        ? `<rect x="${x(t.readyMs)}" y="${y + 5}" width="${x(t.startMs!) - x(t.readyMs)}" height="${rowH - 10}" fill="#e5e7eb"><title>waited ${formatDuration(t.startMs! - t.readyMs)} after ready</title></rect>`
+        : '';
     const stroke = onPath.has(t.id) ? ' stroke="#111" stroke-width="2"' : '';
     return (
       `<text x="4" y="${y + rowH - 5}" font-size="11">${escapeXml(t.id)}</text>${wait}` +
@@ -72,7 +81,9 @@ export function graphSvg(r: BoardReport): string {
       const from = pos.get(dep);
       if (!from || !to) continue;
       const hot = pathEdges.has(`${dep}>${id}`);
-      edges.push(`<line x1="${from.x + 130}" y1="${from.y + 12}" x2="${to.x}" y2="${to.y + 12}" stroke="${hot ? '#111' : '#94a3b8'}" stroke-width="${hot ? 2 : 1}" marker-end="url(#arrow)"/>`);
+      edges.push(
+        `<line x1="${from.x + 130}" y1="${from.y + 12}" x2="${to.x}" y2="${to.y + 12}" stroke="${hot ? '#111' : '#94a3b8'}" stroke-width="${hot ? 2 : 1}" marker-end="url(#arrow)"/>`,
+      );
     }
   }
   const nodes = [...pos].map(([id, p]) => {
@@ -80,6 +91,7 @@ export function graphSvg(r: BoardReport): string {
     const hot = path.includes(id) ? ' stroke="#111" stroke-width="2"' : '';
     return `<g class="node" data-task="${escapeXml(id)}"><rect x="${p.x}" y="${p.y}" width="130" height="24" rx="4" fill="${COLORS[t?.state ?? 'pending'] ?? '#999'}"${hot}/><text x="${p.x + 6}" y="${p.y + 16}" font-size="11" fill="#fff">${escapeXml(id.length > 20 ? `${id.slice(0, 19)}…` : id)}</text></g>`;
   });
-  const defs = '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0L10,5L0,10z" fill="#64748b"/></marker></defs>';
+  const defs =
+    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0L10,5L0,10z" fill="#64748b"/></marker></defs>';
   return `<svg xmlns="http://www.w3.org/2000/svg" class="graph" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${defs}${edges.join('')}${nodes.join('')}</svg>`;
 }

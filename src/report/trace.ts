@@ -47,8 +47,12 @@ export function traceEvents(runId: string, history: History): TraceEvent[] {
     if (sched) {
       const type = sched.activityType?.name ?? '';
       // Git steps carry no task in their activity id: their input names it.
-      const input = type === 'runTask' ? undefined : (plainJson(sched.input?.payloads?.[0]) as { taskId?: unknown } | undefined);
-      const a = { activityId: typeof input?.taskId === 'string' ? `${type}-${input.taskId}` : (sched.activityId ?? ''), type };
+      const input =
+        type === 'runTask' ? undefined : (plainJson(sched.input?.payloads?.[0]) as { taskId?: unknown } | undefined);
+      const a = {
+        activityId: typeof input?.taskId === 'string' ? `${type}-${input.taskId}` : (sched.activityId ?? ''),
+        type,
+      };
       scheduled.set(String(event.eventId), a);
       // The server writes an attempt's started event only when the activity closes: scheduling is when the task started.
       if (a.type === 'runTask') push(event, { kind: 'task started', ...subject(a), attempt: 1 });
@@ -61,7 +65,13 @@ export function traceEvents(runId: string, history: History): TraceEvent[] {
       const attempt = started.attempt ?? 1;
       attempts.set(String(started.scheduledEventId), attempt);
       // Only the last attempt is recorded: earlier ones failed and were retried by the server.
-      if (a.type === 'runTask' && attempt > 1) push(event, { kind: 'task retried', ...subject(a), attempt, detail: `${attempt - 1} earlier attempt${attempt > 2 ? 's' : ''} failed` });
+      if (a.type === 'runTask' && attempt > 1)
+        push(event, {
+          kind: 'task retried',
+          ...subject(a),
+          attempt,
+          detail: `${attempt - 1} earlier attempt${attempt > 2 ? 's' : ''} failed`,
+        });
       continue;
     }
     const done = event.activityTaskCompletedEventAttributes;
@@ -77,7 +87,13 @@ export function traceEvents(runId: string, history: History): TraceEvent[] {
     if (failed) {
       const a = activity(failed.scheduledEventId);
       const kind = event.activityTaskTimedOutEventAttributes ? 'timed out' : 'failed';
-      if (a) push(event, { kind: a.type === 'runTask' ? `task ${kind}` : `${a.type} ${kind}`, ...subject(a), attempt: attempts.get(String(failed.scheduledEventId)) ?? 1, ...(failed.failure?.message ? { detail: failed.failure.message } : {}) });
+      if (a)
+        push(event, {
+          kind: a.type === 'runTask' ? `task ${kind}` : `${a.type} ${kind}`,
+          ...subject(a),
+          attempt: attempts.get(String(failed.scheduledEventId)) ?? 1,
+          ...(failed.failure?.message ? { detail: failed.failure.message } : {}),
+        });
       continue;
     }
     const cancelled = event.activityTaskCanceledEventAttributes;
@@ -93,7 +109,10 @@ export function traceEvents(runId: string, history: History): TraceEvent[] {
     }
     if (event.workflowExecutionUpdateCompletedEventAttributes) {
       const outcome = event.workflowExecutionUpdateCompletedEventAttributes.outcome;
-      push(event, { kind: outcome?.failure ? 'update refused' : 'update applied', ...(outcome?.failure?.message ? { detail: outcome.failure.message } : {}) });
+      push(event, {
+        kind: outcome?.failure ? 'update refused' : 'update applied',
+        ...(outcome?.failure?.message ? { detail: outcome.failure.message } : {}),
+      });
       continue;
     }
     const signal = event.workflowExecutionSignaledEventAttributes;
@@ -102,17 +121,31 @@ export function traceEvents(runId: string, history: History): TraceEvent[] {
       continue;
     }
     if (event.workflowExecutionStartedEventAttributes) push(event, { kind: 'run started' });
-    else if (event.workflowExecutionContinuedAsNewEventAttributes) push(event, { kind: 'continued as new', detail: event.workflowExecutionContinuedAsNewEventAttributes.newExecutionRunId ?? '' });
+    else if (event.workflowExecutionContinuedAsNewEventAttributes)
+      push(event, {
+        kind: 'continued as new',
+        detail: event.workflowExecutionContinuedAsNewEventAttributes.newExecutionRunId ?? '',
+      });
     else if (event.workflowExecutionCompletedEventAttributes) push(event, { kind: 'board completed' });
-    else if (event.workflowExecutionFailedEventAttributes) push(event, { kind: 'board failed', detail: event.workflowExecutionFailedEventAttributes.failure?.message ?? '' });
+    else if (event.workflowExecutionFailedEventAttributes)
+      push(event, {
+        kind: 'board failed',
+        detail: event.workflowExecutionFailedEventAttributes.failure?.message ?? '',
+      });
     else if (event.workflowExecutionCanceledEventAttributes) push(event, { kind: 'board cancelled' });
-    else if (event.workflowExecutionTerminatedEventAttributes) push(event, { kind: 'board terminated', detail: event.workflowExecutionTerminatedEventAttributes.reason ?? '' });
+    else if (event.workflowExecutionTerminatedEventAttributes)
+      push(event, { kind: 'board terminated', detail: event.workflowExecutionTerminatedEventAttributes.reason ?? '' });
   }
   // Started events sit where the activity closed, with the time the attempt started: order by time.
-  return out.map((e, i) => ({ e, i })).sort((x, y) => x.e.at - y.e.at || x.i - y.i).map(({ e }) => e);
+  return out
+    .map((e, i) => ({ e, i }))
+    .sort((x, y) => x.e.at - y.e.at || x.i - y.i)
+    .map(({ e }) => e);
 }
 
-type Payload = NonNullable<NonNullable<NonNullable<Event['activityTaskCompletedEventAttributes']>['result']>['payloads']>[number];
+type Payload = NonNullable<
+  NonNullable<NonNullable<Event['activityTaskCompletedEventAttributes']>['result']>['payloads']
+>[number];
 
 /** What the merge queue did with a task, from its result when the history holds it as plain JSON. */
 function integration(payload: Payload | undefined): { kind: string; detail?: string } {
@@ -120,7 +153,10 @@ function integration(payload: Payload | undefined): { kind: string; detail?: str
   if (result !== undefined) {
     if (result.kind === 'conflicted') {
       const files = Array.isArray(result.files) ? result.files.filter((f): f is string => typeof f === 'string') : [];
-      return { kind: 'conflicted', ...(files.length > 0 ? { detail: `${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}` } : {}) };
+      return {
+        kind: 'conflicted',
+        ...(files.length > 0 ? { detail: `${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}` } : {}),
+      };
     }
     if (result.kind === 'merged') return { kind: 'integrated' };
     if (result.kind === 'already-integrated') return { kind: 'integrated', detail: 'already integrated' };
@@ -147,7 +183,13 @@ export function traceText(events: readonly TraceEvent[]): string {
     .map((e) => {
       const clock = new Date(e.at).toISOString().slice(11, 23);
       const offset = `+${((e.at - origin) / 1000).toFixed(3)}s`;
-      const what = [e.kind, e.task, e.step ? `(${e.step})` : undefined, e.attempt && e.attempt > 1 ? `attempt ${e.attempt}` : undefined, e.detail ? `: ${e.detail}` : undefined]
+      const what = [
+        e.kind,
+        e.task,
+        e.step ? `(${e.step})` : undefined,
+        e.attempt && e.attempt > 1 ? `attempt ${e.attempt}` : undefined,
+        e.detail ? `: ${e.detail}` : undefined,
+      ]
         .filter(Boolean)
         .join(' ');
       return `${clock} ${offset.padStart(10)}  ${what}`;

@@ -55,7 +55,12 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
     server.listen(options.port, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  guarded.options = { port, token: options.token, origins: options.origins ?? [], hostNames: host === LOOPBACK ? [] : [host] };
+  guarded.options = {
+    port,
+    token: options.token,
+    origins: options.origins ?? [],
+    hostNames: host === LOOPBACK ? [] : [host],
+  };
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shownHost}:${port}`,
@@ -64,7 +69,12 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
   };
 }
 
-async function handle(request: http.IncomingMessage, response: http.ServerResponse, codec: PayloadCodec, options: GuardOptions): Promise<void> {
+async function handle(
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  codec: PayloadCodec,
+  options: GuardOptions,
+): Promise<void> {
   const origin = request.headers.origin;
   // A preflight carries no token (browsers never send credentials with it); Host and Origin still decide.
   const preflight = request.method === 'OPTIONS';
@@ -98,7 +108,9 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
 }
 
 function send(response: http.ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(body));
+  response
+    .writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
+    .end(JSON.stringify(body));
 }
 
 async function readJson(request: http.IncomingMessage): Promise<{ payloads: JsonPayload[] }> {
@@ -122,14 +134,21 @@ async function readJson(request: http.IncomingMessage): Promise<{ payloads: Json
 
 function fromJson({ metadata, data }: JsonPayload): Payload {
   return {
-    metadata: Object.fromEntries(Object.entries(metadata ?? {}).map(([key, value]) => [key, Buffer.from(String(value), 'base64')])),
+    metadata: Object.fromEntries(
+      Object.entries(metadata ?? {}).map(([key, value]) => [key, Buffer.from(String(value), 'base64')]),
+    ),
     data: Buffer.from(data ?? '', 'base64'),
   };
 }
 
 function toJson({ metadata, data }: Payload): JsonPayload {
   return {
-    metadata: Object.fromEntries(Object.entries(metadata ?? {}).map(([key, value]) => [key, Buffer.from(value ?? new Uint8Array()).toString('base64')])),
+    metadata: Object.fromEntries(
+      Object.entries(metadata ?? {}).map(([key, value]) => [
+        key,
+        Buffer.from(value ?? new Uint8Array()).toString('base64'),
+      ]),
+    ),
     data: Buffer.from(data ?? new Uint8Array()).toString('base64'),
   };
 }

@@ -74,7 +74,8 @@ export function splitToken(request: IncomingMessage): { token?: string; path: st
 }
 
 export function checkToken(given: string | undefined, options: GuardOptions): Verdict {
-  if (given === undefined) return { ok: false, status: 401, reason: 'refused: this action needs the token printed when the server started' };
+  if (given === undefined)
+    return { ok: false, status: 401, reason: 'refused: this action needs the token printed when the server started' };
   const a = Buffer.from(given);
   const b = Buffer.from(options.token);
   if (a.length === b.length && timingSafeEqual(a, b)) return { ok: true };
@@ -85,9 +86,17 @@ export function checkToken(given: string | undefined, options: GuardOptions): Ve
  * Host, Origin, then the token when the request acts. `path` is the request's path with any token
  * segment taken out, for the server's routing.
  */
-export function guard(request: IncomingMessage, options: GuardOptions, needs: { token: boolean }): Verdict & { path: string } {
+export function guard(
+  request: IncomingMessage,
+  options: GuardOptions,
+  needs: { token: boolean },
+): Verdict & { path: string } {
   const { token, path } = splitToken(request);
-  for (const verdict of [checkHost(request, options), checkOrigin(request, options), needs.token ? checkToken(token, options) : { ok: true as const }]) {
+  for (const verdict of [
+    checkHost(request, options),
+    checkOrigin(request, options),
+    needs.token ? checkToken(token, options) : { ok: true as const },
+  ]) {
     if (!verdict.ok) return { ...verdict, path };
   }
   return { ok: true, path };

@@ -13,7 +13,12 @@ export const TASK_ACTIONS: readonly string[] = ['cancel', 'retry'] satisfies Tas
 
 const BY = 'todone ui';
 
-export async function boardAction(boards: BoardClient, boardId: string, action: BoardAction, body: { maxParallel?: unknown }): Promise<string> {
+export async function boardAction(
+  boards: BoardClient,
+  boardId: string,
+  action: BoardAction,
+  body: { maxParallel?: unknown },
+): Promise<string> {
   switch (action) {
     case 'cancel':
       await boards.cancelBoard(boardId, 'cancelled from the web board');
@@ -27,7 +32,9 @@ export async function boardAction(boards: BoardClient, boardId: string, action: 
     case 'max-parallel': {
       const n = body.maxParallel;
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
-        throw new InvalidInputError('maxParallel', [{ path: 'maxParallel', message: `expected a positive integer, got ${JSON.stringify(n)}` }]);
+        throw new InvalidInputError('maxParallel', [
+          { path: 'maxParallel', message: `expected a positive integer, got ${JSON.stringify(n)}` },
+        ]);
       }
       const answer = await boards.setMaxParallel(boardId, n, { by: BY });
       return `Board "${boardId}" now runs up to ${answer.maxParallel} tasks at once.`;
@@ -35,14 +42,20 @@ export async function boardAction(boards: BoardClient, boardId: string, action: 
   }
 }
 
-export async function taskAction(boards: BoardClient, boardId: string, taskId: string, action: TaskAction): Promise<string> {
+export async function taskAction(
+  boards: BoardClient,
+  boardId: string,
+  taskId: string,
+  action: TaskAction,
+): Promise<string> {
   if (action === 'retry') {
     const answer = await boards.retryTasks(boardId, [taskId], { by: BY });
     const revived = answer.revived.length ? ` (revived ${answer.revived.join(', ')})` : '';
     return `Task "${taskId}" runs again${revived}.`;
   }
   const answer = await boards.cancelTask(boardId, taskId, 'cancelled from the web board');
-  if (answer.queued) return `No worker is running board "${boardId}" now: the cancellation of "${taskId}" applies when it resumes.`;
+  if (answer.queued)
+    return `No worker is running board "${boardId}" now: the cancellation of "${taskId}" applies when it resumes.`;
   if (!answer.accepted) return `Task "${taskId}" is already ${answer.state}: nothing to cancel.`;
   return `Task "${taskId}" ${answer.state === 'cancelling' ? 'is being cancelled' : 'cancelled'}; its dependents will be skipped.`;
 }

@@ -22,7 +22,9 @@ export async function readGraph(boards: BoardClient, boardId: string, timeoutMs 
   const handle = boards.handle(boardId);
   const tasks: BoardGraphTask[] = [];
   for (;;) {
-    const page = await boards.client.withDeadline(Date.now() + timeoutMs, () => handle.query(boardGraphQuery, { offset: tasks.length }));
+    const page = await boards.client.withDeadline(Date.now() + timeoutMs, () =>
+      handle.query(boardGraphQuery, { offset: tasks.length }),
+    );
     tasks.push(...page.tasks);
     if (!page.more || page.tasks.length === 0) return tasks;
   }

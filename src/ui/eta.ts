@@ -8,7 +8,12 @@ import { buildGraph } from '../core/graph.js';
 import { isFinal, type TaskStatus } from '../core/run-state.js';
 import { simulate } from '../core/simulate.js';
 
-export function etaFromEstimates(tasks: readonly BoardGraphTask[], statuses: ReadonlyMap<string, TaskStatus>, maxParallel: number, now: number): number | undefined {
+export function etaFromEstimates(
+  tasks: readonly BoardGraphTask[],
+  statuses: ReadonlyMap<string, TaskStatus>,
+  maxParallel: number,
+  now: number,
+): number | undefined {
   const open = tasks.filter((t) => {
     const state = statuses.get(t.id)?.state ?? 'pending';
     return !isFinal(state);

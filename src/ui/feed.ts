@@ -12,7 +12,14 @@ import type { BoardResult, BoardStatus, TaskStatus } from '../core/run-state.js'
 export type BoardSummary = Omit<BoardStatus, 'tasks' | 'page'> & { metrics?: BoardResult['metrics'] };
 
 export type FeedEvent =
-  | { type: 'snapshot'; board?: BoardSummary; tasks: TaskStatus[]; runningAttempts: Record<string, number>; ended: boolean; waiting?: string }
+  | {
+      type: 'snapshot';
+      board?: BoardSummary;
+      tasks: TaskStatus[];
+      runningAttempts: Record<string, number>;
+      ended: boolean;
+      waiting?: string;
+    }
   | { type: 'tasks'; board: BoardSummary; tasks: TaskStatus[]; runningAttempts: Record<string, number> }
   | { type: 'waiting'; message: string }
   | { type: 'end'; board: BoardSummary };

@@ -14,7 +14,12 @@ export type LogTail =
   | { found: true; path: string; size: number; offset: number; text: string }
   | { found: false; path?: string; message: string };
 
-export async function logPathFor(home: string, boardId: string, taskId: string, statusPath: string | undefined): Promise<string | undefined> {
+export async function logPathFor(
+  home: string,
+  boardId: string,
+  taskId: string,
+  statusPath: string | undefined,
+): Promise<string | undefined> {
   if (statusPath) return statusPath;
   const dir = taskDataDir(home, boardId, taskId);
   const names = await fs.readdir(dir).catch(() => [] as string[]);
@@ -27,12 +32,21 @@ export async function logPathFor(home: string, boardId: string, taskId: string, 
 
 /** From `offset` on (bounded), or the last MAX_LOG_BYTES when no offset is given. */
 export async function readLogTail(file: string | undefined, offset?: number): Promise<LogTail> {
-  if (!file) return { found: false, message: 'no log yet: the task has not started an attempt on this machine (a worker on another machine keeps its log there)' };
+  if (!file)
+    return {
+      found: false,
+      message:
+        'no log yet: the task has not started an attempt on this machine (a worker on another machine keeps its log there)',
+    };
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(file, 'r');
   } catch {
-    return { found: false, path: file, message: `the log ${file} is not on this machine: the worker that ran this attempt has it` };
+    return {
+      found: false,
+      path: file,
+      message: `the log ${file} is not on this machine: the worker that ran this attempt has it`,
+    };
   }
   try {
     const { size } = await handle.stat();

@@ -76,7 +76,8 @@ export async function startUiServer(options: UiServerOptions): Promise<RunningUi
   return {
     url,
     port,
-    pageUrl: (boardId) => `${url}/#token=${encodeURIComponent(options.token)}${boardId ? `&board=${encodeURIComponent(boardId)}` : ''}`,
+    pageUrl: (boardId) =>
+      `${url}/#token=${encodeURIComponent(options.token)}${boardId ? `&board=${encodeURIComponent(boardId)}` : ''}`,
     followers: () => hub.size,
     close: async () => {
       hub.close();
@@ -94,13 +95,21 @@ interface Context {
   streams: Set<http.ServerResponse>;
 }
 
-async function handle(request: http.IncomingMessage, response: http.ServerResponse, context: Context, guardOptions: GuardOptions): Promise<void> {
+async function handle(
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  context: Context,
+  guardOptions: GuardOptions,
+): Promise<void> {
   const acts = request.method === 'POST';
   const verdict = guard(request, guardOptions, { token: acts });
   if (!verdict.ok) return sendJson(response, verdict.status, { error: verdict.reason });
   securityHeaders(response);
   const url = new URL(request.url ?? '/', 'http://localhost');
-  const parts = verdict.path.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+  const parts = verdict.path
+    .split('/')
+    .filter(Boolean)
+    .map((p) => decodeURIComponent(p));
   try {
     if (request.method === 'GET' && parts[0] !== 'api') {
       const file = await staticFile(verdict.path);
@@ -115,7 +124,12 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
       if (!boardId) {
         const state = url.searchParams.get('state') ?? undefined;
         const name = url.searchParams.get('name') ?? undefined;
-        return sendJson(response, 200, { boards: await listBoards(context.options.boards.client, { ...(state ? { state } : {}), ...(name ? { name } : {}) }) });
+        return sendJson(response, 200, {
+          boards: await listBoards(context.options.boards.client, {
+            ...(state ? { state } : {}),
+            ...(name ? { name } : {}),
+          }),
+        });
       }
       if (what === 'picture') return sendJson(response, 200, await boardPicture(context, boardId));
       if (what === 'events') return stream(request, response, context, boardId);
@@ -130,10 +144,14 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
     if (request.method === 'POST' && boardId && what) {
       const body = await readJson(request);
       if (what === 'tasks' && taskId && taskWhat && TASK_ACTIONS.includes(taskWhat)) {
-        return sendJson(response, 200, { message: await taskAction(context.options.boards, boardId, taskId, taskWhat as TaskAction) });
+        return sendJson(response, 200, {
+          message: await taskAction(context.options.boards, boardId, taskId, taskWhat as TaskAction),
+        });
       }
       if (!taskId && BOARD_ACTIONS.includes(what)) {
-        return sendJson(response, 200, { message: await boardAction(context.options.boards, boardId, what as BoardAction, body) });
+        return sendJson(response, 200, {
+          message: await boardAction(context.options.boards, boardId, what as BoardAction, body),
+        });
       }
     }
     throw new HttpError(404, 'not found');
@@ -150,14 +168,27 @@ async function boardPicture(context: Context, boardId: string): Promise<unknown>
   const { boards, temporalLink } = context.options;
   const description = await boards.describe(boardId);
   const link = temporalLink?.(description.workflowId);
-  const base = { boardId, workflowId: description.workflowId, workflowState: description.status.name, taskQueue: description.taskQueue, ...(link ? { temporalLink: link } : {}) };
+  const base = {
+    boardId,
+    workflowId: description.workflowId,
+    workflowState: description.status.name,
+    taskQueue: description.taskQueue,
+    ...(link ? { temporalLink: link } : {}),
+  };
   try {
     const tasks = await graphOf(context, boardId, true);
     const maxParallel = context.hub.feed(boardId).current().board?.maxParallel ?? 4;
     return { ...base, ...picture(tasks, maxParallel) };
   } catch (error) {
     // A closed board answers queries only while some worker can replay it.
-    return { ...base, tasks: [], waves: [], planned: {}, plannedMakespanMs: 0, graphError: `the board's graph is not available: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+    return {
+      ...base,
+      tasks: [],
+      waves: [],
+      planned: {},
+      plannedMakespanMs: 0,
+      graphError: `the board's graph is not available: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    };
   }
 }
 
@@ -173,7 +204,11 @@ function graphOf(context: Context, boardId: string, fresh = false): Promise<Boar
 
 /** One SSE stream: everything known first, then only what changed; an ETA from the estimates now and then. */
 function stream(request: http.IncomingMessage, response: http.ServerResponse, context: Context, boardId: string): void {
-  response.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+  response.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache',
+    Connection: 'keep-alive',
+  });
   response.write(': todone\n\n');
   context.streams.add(response);
   const feed = context.hub.feed(boardId);
@@ -235,7 +270,10 @@ function readJson(request: http.IncomingMessage): Promise<Record<string, unknown
 }
 
 function securityHeaders(response: http.ServerResponse): void {
-  response.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+  response.setHeader(
+    'Content-Security-Policy',
+    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  );
   response.setHeader('X-Content-Type-Options', 'nosniff');
   response.setHeader('Referrer-Policy', 'no-referrer');
   response.setHeader('X-Frame-Options', 'DENY');

@@ -20,7 +20,7 @@ const FILES: Record<string, { file: string; type: string }> = {
 
 export function publicDir(): string {
   const root = findPackageRoot();
-  if (!root) throw new Error('cannot find the todone package folder for the web board\'s files');
+  if (!root) throw new Error("cannot find the todone package folder for the web board's files");
   return path.join(root, 'src', 'ui', 'public');
 }
 

@@ -14,7 +14,11 @@ import { followLines } from '../support/output-lines.js';
 
 let dir: string;
 let queue: string;
-const env = (home = 'home') => ({ TEMPORAL_ADDRESS: inject('temporalAddress'), TODONE_HOME: path.join(dir, home), TODONE_TASK_QUEUE: queue });
+const env = (home = 'home') => ({
+  TEMPORAL_ADDRESS: inject('temporalAddress'),
+  TODONE_HOME: path.join(dir, home),
+  TODONE_TASK_QUEUE: queue,
+});
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'todone-cli-capabilities-'));
@@ -27,7 +31,9 @@ describe('todone worker --capability', () => {
     const result = await runCli(['worker', '--capability', 'gpu', '--capability', 'GPU'], { env: env() });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('--capability is invalid (1 problem):');
-    expect(result.stderr).toContain('capability "GPU" is not a valid name (lowercase letters, digits, ".", "_", "-"; at most 40 characters)');
+    expect(result.stderr).toContain(
+      'capability "GPU" is not a valid name (lowercase letters, digits, ".", "_", "-"; at most 40 characters)',
+    );
     expect(result.stderr).not.toMatch(/^\s+at /m);
     expect(result.stdout).toBe('');
   });
@@ -65,15 +71,22 @@ describe('a task that requires a capability no worker offers', () => {
     const progress = followLines(run.stdout);
     let worker: ReturnType<typeof spawnCli> | undefined;
     try {
-      await progress.next(/This run's worker offers no capabilities; tasks require gpu \(train\)\. They wait for a `todone worker --capability …`/, 'the run to say its own worker cannot take train');
       await progress.next(
-        new RegExp(`train waiting for a worker with capability gpu \\(none is polling ${gpuQueue}\\): start \`todone worker --capability gpu\``),
+        /This run's worker offers no capabilities; tasks require gpu \(train\)\. They wait for a `todone worker --capability …`/,
+        'the run to say its own worker cannot take train',
+      );
+      await progress.next(
+        new RegExp(
+          `train waiting for a worker with capability gpu \\(none is polling ${gpuQueue}\\): start \`todone worker --capability gpu\``,
+        ),
         'the progress to say train waits for a worker with gpu',
       );
 
       const status = await runCli(['status', id], { env: env() });
       expect(status.exitCode).toBe(0);
-      expect(status.stdout).toContain(`Waiting for a worker:\n  train: waiting for a worker with capability gpu (none is polling ${gpuQueue})\nStart one with \`todone worker --capability gpu\`.`);
+      expect(status.stdout).toContain(
+        `Waiting for a worker:\n  train: waiting for a worker with capability gpu (none is polling ${gpuQueue})\nStart one with \`todone worker --capability gpu\`.`,
+      );
       const json = JSON.parse((await runCli(['status', id, '--json'], { env: env() })).stdout) as { waiting?: unknown };
       expect(json.waiting).toEqual([{ taskId: 'train', requires: ['gpu'], queue: gpuQueue }]);
 

@@ -22,7 +22,11 @@ afterAll(async () => fs.rm(dir, { recursive: true, force: true }));
 async function runExample(name: string): Promise<{ result: BoardResult; folder: string }> {
   const folder = path.join(dir, name);
   await fs.cp(path.join(examples, name), folder, { recursive: true });
-  const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TODONE_HOME: path.join(dir, `home-${name}`), TODONE_TASK_QUEUE: `examples-${randomUUID()}` };
+  const env = {
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TODONE_HOME: path.join(dir, `home-${name}`),
+    TODONE_TASK_QUEUE: `examples-${randomUUID()}`,
+  };
   const run = await runCli(['run', path.join(folder, 'board.yaml'), '--json'], { env });
   expect(run.exitCode, run.stderr).toBe(0);
   return { result: JSON.parse(run.stdout) as BoardResult, folder };
@@ -34,13 +38,16 @@ describe('examples, offline', () => {
   it('module-docs: one doc per module written in parallel, indexed by a concat fan-in', async () => {
     const { result, folder } = await runExample('module-docs');
     expect(result.state).toBe('completed');
-    for (const module of ['parser', 'evaluate', 'cli']) expect(await fs.readFile(path.join(folder, 'docs', `${module}.md`), 'utf8')).toMatch(`# ${module}`);
+    for (const module of ['parser', 'evaluate', 'cli'])
+      expect(await fs.readFile(path.join(folder, 'docs', `${module}.md`), 'utf8')).toMatch(`# ${module}`);
     expect(output(result, 'index')).toEqual([
       { module: 'parser', doc: 'docs/parser.md', exports: ['parse'] },
       { module: 'evaluate', doc: 'docs/evaluate.md', exports: ['evaluate'] },
       { module: 'cli', doc: 'docs/cli.md', exports: [] },
     ]);
-    expect(JSON.parse(await fs.readFile(path.join(folder, 'docs', 'index.json'), 'utf8'))).toEqual(output(result, 'index'));
+    expect(JSON.parse(await fs.readFile(path.join(folder, 'docs', 'index.json'), 'utf8'))).toEqual(
+      output(result, 'index'),
+    );
   });
 
   it('test-shards: four shards in parallel, their counts reduced to totals', async () => {

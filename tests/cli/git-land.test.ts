@@ -17,8 +17,15 @@ async function setup(tasks: string) {
   const root = path.join(dir, id);
   const repo = await createRepo(path.join(root, 'repo'));
   const file = path.join(root, 'board.yaml');
-  await fs.writeFile(file, `name: ${id}\nrepo: repo\nworktrees: { root: trees }\nretry: { maxAttempts: 1 }\ntasks:\n${tasks}`);
-  const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TODONE_HOME: path.join(root, 'home'), TODONE_TASK_QUEUE: `land-${id}` };
+  await fs.writeFile(
+    file,
+    `name: ${id}\nrepo: repo\nworktrees: { root: trees }\nretry: { maxAttempts: 1 }\ntasks:\n${tasks}`,
+  );
+  const env = {
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TODONE_HOME: path.join(root, 'home'),
+    TODONE_TASK_QUEUE: `land-${id}`,
+  };
   return { id, repo, file, env };
 }
 

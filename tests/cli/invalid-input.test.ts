@@ -29,7 +29,9 @@ async function writeBoard(name: string, text: string): Promise<string> {
 }
 
 async function expectNoWorkflow(boardId: string): Promise<void> {
-  await expect(client.workflow.getHandle(boardWorkflowId(boardId)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  await expect(client.workflow.getHandle(boardWorkflowId(boardId)).describe()).rejects.toBeInstanceOf(
+    WorkflowNotFoundError,
+  );
 }
 
 /** Each case: a board text, what stderr must say, and the board id that must not have started. */
@@ -71,7 +73,10 @@ const cases: { name: string; board: string; expect: string[] }[] = [
 describe('todone run with bad input', () => {
   for (const c of cases) {
     it(`rejects a board with ${c.name}: exit 2, the problem named, nothing started`, async () => {
-      const file = await writeBoard(c.name === 'malformed YAML' ? 'broken.yaml' : `${c.name.replace(/ /g, '-')}.yaml`, c.board);
+      const file = await writeBoard(
+        c.name === 'malformed YAML' ? 'broken.yaml' : `${c.name.replace(/ /g, '-')}.yaml`,
+        c.board,
+      );
       const result = await runCli(['run', file], { env: env() });
       expect(result.exitCode).toBe(2);
       for (const fragment of c.expect) expect(result.stderr).toContain(fragment);
@@ -118,7 +123,9 @@ describe('todone run with bad input', () => {
     const result = await runCli(['run', file], { env: env() });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('base: must be a valid branch name');
-    expect(result.stderr).toContain('worktrees.copy[0]: must stay inside the repository (no ".." segments), got "../x" (line 4)');
+    expect(result.stderr).toContain(
+      'worktrees.copy[0]: must stay inside the repository (no ".." segments), got "../x" (line 4)',
+    );
     expect(result.stderr).toContain('worktrees.link[0]: must be relative to the repository, not an absolute path');
     expect(result.stderr).toContain('integration.author.email: must not contain <, > or a newline');
     expect(result.stdout).toBe('');

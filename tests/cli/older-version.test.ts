@@ -28,8 +28,15 @@ describe('todone run on a board started by an older Todone', () => {
   it('says which version started it, attaches, and finishes it', async () => {
     const id = `older-${randomUUID().slice(0, 8)}`;
     const file = path.join(dir, `${id}.yaml`);
-    await fs.writeFile(file, `name: ${id}\ntasks:\n  - { id: a, agent: "echo run >> a.runs" }\n  - { id: b, agent: "echo run >> b.runs", dependsOn: [a] }\n`);
-    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TODONE_HOME: path.join(dir, 'home'), TODONE_TASK_QUEUE: `cli-${randomUUID()}` };
+    await fs.writeFile(
+      file,
+      `name: ${id}\ntasks:\n  - { id: a, agent: "echo run >> a.runs" }\n  - { id: b, agent: "echo run >> b.runs", dependsOn: [a] }\n`,
+    );
+    const env = {
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TODONE_HOME: path.join(dir, 'home'),
+      TODONE_TASK_QUEUE: `cli-${randomUUID()}`,
+    };
 
     // What Todone 0.0.1 would have sent: the loaded board, with its version in the memo. No
     // worker serves the queue until `todone run` brings one.
@@ -44,11 +51,14 @@ describe('todone run on a board started by an older Todone', () => {
 
     const result = await runCli(['run', file], { env });
     expect(result.stdout).toContain(`Board "${id}" is already running: attaching to it`);
-    expect(result.stderr).toMatch(/Note: this run was started by Todone 0\.0\.1; this is Todone \d+\.\d+\.\d+\S*\. It goes on under this version's workers\./);
+    expect(result.stderr).toMatch(
+      /Note: this run was started by Todone 0\.0\.1; this is Todone \d+\.\d+\.\d+\S*\. It goes on under this version's workers\./,
+    );
     // The same board file: only the version differs.
     expect(result.stderr).not.toContain('changed since this run started');
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('completed: 2/2 succeeded');
-    for (const task of ['a', 'b']) expect(await fs.readFile(path.join(dir, `${task}.runs`), 'utf8'), task).toBe('run\n');
+    for (const task of ['a', 'b'])
+      expect(await fs.readFile(path.join(dir, `${task}.runs`), 'utf8'), task).toBe('run\n');
   });
 });

@@ -60,9 +60,13 @@ describe('output channels', () => {
   });
 
   it('a namespace the server does not have: one plain message, exit 2, nothing started', async () => {
-    const result = await runCli(['run', await failingBoard()], { env: { ...env(), TEMPORAL_NAMESPACE: `missing-${randomUUID().slice(0, 8)}` } });
+    const result = await runCli(['run', await failingBoard()], {
+      env: { ...env(), TEMPORAL_NAMESPACE: `missing-${randomUUID().slice(0, 8)}` },
+    });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatch(/^todone: Temporal at \S+ \(namespace missing-\w+\) has no namespace "missing-\w+", so board "noisy-\w+" was not started\. Create it/m);
+    expect(result.stderr).toMatch(
+      /^todone: Temporal at \S+ \(namespace missing-\w+\) has no namespace "missing-\w+", so board "noisy-\w+" was not started\. Create it/m,
+    );
     expect(result.stderr).toContain('TEMPORAL_NAMESPACE');
     expect(result.stderr).not.toMatch(STACK_LINE);
     expect(result.stdout).toBe('');
@@ -82,7 +86,9 @@ describe('output channels', () => {
       const result = await runCli(['status', 'some-board'], { env: { TODONE_HOME: broken } });
       expect(result.exitCode).toBe(1);
       const logFile = path.join(broken, 'logs', 'todone.log');
-      expect(result.stderr).toBe(`todone: EEXIST: file already exists, mkdir '${path.join(broken, 'temporal')}'\n(details in ${logFile}; --debug prints them here)`);
+      expect(result.stderr).toBe(
+        `todone: EEXIST: file already exists, mkdir '${path.join(broken, 'temporal')}'\n(details in ${logFile}; --debug prints them here)`,
+      );
       expect(await fs.readFile(logFile, 'utf8')).toMatch(/\]\s+at (async )?preparePaths /);
     });
 

@@ -27,7 +27,10 @@ let tarball: string;
 beforeAll(async () => {
   temp = await mkdtemp(path.join(os.tmpdir(), 'todone-pack-'));
   // --ignore-scripts: the build already ran; `prepare` would run it again.
-  const { stdout } = await execa('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', temp], { cwd: root, timeout: 120_000 });
+  const { stdout } = await execa('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', temp], {
+    cwd: root,
+    timeout: 120_000,
+  });
   const [result] = JSON.parse(stdout) as { filename: string; files: PackedFile[] }[];
   packed = result!.files.map((f) => f.path);
   tarball = path.join(temp, result!.filename);
@@ -52,17 +55,29 @@ describe('the npm package', () => {
       main: string;
       bin: Record<string, string>;
     };
-    const named = [...exportedFiles(manifest.exports), manifest.types, manifest.main, ...Object.values(manifest.bin)].map((f) => f.replace(/^\.\//, ''));
+    const named = [
+      ...exportedFiles(manifest.exports),
+      manifest.types,
+      manifest.main,
+      ...Object.values(manifest.bin),
+    ].map((f) => f.replace(/^\.\//, ''));
     expect(named).toContain('dist/src/index.d.ts');
     expect(named).toContain('schema/board.schema.json');
     for (const file of named) expect(packed, file).toContain(file);
     // What the CLI and the worker read at run time.
-    expect(packed).toEqual(expect.arrayContaining(['dist/workflow-bundle.js', 'dist/src/cli/main.js', 'docs/CONTRACT.md', 'README.md']));
-    expect(packed.filter((f) => f.startsWith('tests/') || f.endsWith('.ts') && !f.endsWith('.d.ts') || f.endsWith('.map'))).toEqual([]);
+    expect(packed).toEqual(
+      expect.arrayContaining(['dist/workflow-bundle.js', 'dist/src/cli/main.js', 'docs/CONTRACT.md', 'README.md']),
+    );
+    expect(
+      packed.filter((f) => f.startsWith('tests/') || (f.endsWith('.ts') && !f.endsWith('.d.ts')) || f.endsWith('.map')),
+    ).toEqual([]);
   });
 
   it('has `todone schema` print the schema it ships', async () => {
-    const { stdout } = await execa(process.execPath, [path.join(root, 'bin', 'todone.js'), 'schema'], { cwd: root, timeout: 60_000 });
+    const { stdout } = await execa(process.execPath, [path.join(root, 'bin', 'todone.js'), 'schema'], {
+      cwd: root,
+      timeout: 60_000,
+    });
     const shipped = JSON.parse(await readFile(path.join(root, 'schema', 'board.schema.json'), 'utf8')) as unknown;
     expect(JSON.parse(stdout)).toEqual(shipped);
     expect(shipped).toMatchObject({ title: 'Todone board', required: ['name', 'tasks'] });
@@ -76,7 +91,10 @@ describe('the npm package', () => {
     await symlink(path.join(root, 'node_modules'), path.join(installed, 'node_modules'), 'dir');
     // The consumer's own @types/node, as any Node project has.
     await symlink(path.join(root, 'node_modules', '@types'), path.join(project, 'node_modules', '@types'), 'dir');
-    await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module', private: true }));
+    await writeFile(
+      path.join(project, 'package.json'),
+      JSON.stringify({ name: 'consumer', type: 'module', private: true }),
+    );
 
     const consumer = [
       "import { createRequire } from 'node:module';",
@@ -97,10 +115,23 @@ describe('the npm package', () => {
     await writeFile(path.join(project, 'consumer.ts'), consumer);
     await writeFile(
       path.join(project, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'out', skipLibCheck: true }, files: ['consumer.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          outDir: 'out',
+          skipLibCheck: true,
+        },
+        files: ['consumer.ts'],
+      }),
     );
     // Types through the exports map: a consumer's strict TypeScript compiles against the .d.ts.
-    await execa(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: project, timeout: 120_000 });
+    await execa(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], {
+      cwd: project,
+      timeout: 120_000,
+    });
     const { stdout } = await execa(process.execPath, ['out/consumer.js'], { cwd: project, timeout: 60_000 });
     expect(JSON.parse(stdout)).toEqual({
       type: 'boardWorkflow',

@@ -16,7 +16,11 @@ import { bundleEdited, lowerThresholdUnpatched } from '../support/workflow-build
 let dir: string;
 let w: BuildWorkers;
 let changed: string;
-const env = () => ({ TEMPORAL_ADDRESS: inject('temporalAddress'), TODONE_HOME: path.join(dir, 'home'), TODONE_TASK_QUEUE: `cli-${randomUUID()}` });
+const env = () => ({
+  TEMPORAL_ADDRESS: inject('temporalAddress'),
+  TODONE_HOME: path.join(dir, 'home'),
+  TODONE_TASK_QUEUE: `cli-${randomUUID()}`,
+});
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'todone-cli-replay-'));
@@ -31,21 +35,33 @@ afterAll(async () => {
 interface ReplayJson {
   scope: string;
   replays: boolean;
-  runs: { runId: string; events: number; replays: boolean; divergence?: { kind: string; reason: string; message: string } }[];
+  runs: {
+    runId: string;
+    events: number;
+    replays: boolean;
+    divergence?: { kind: string; reason: string; message: string };
+  }[];
 }
 
 describe('todone replay', () => {
   it('says a board run by this version replays cleanly', async () => {
     const id = `replay-ok-${randomUUID().slice(0, 8)}`;
     const file = path.join(dir, `${id}.yaml`);
-    await fs.writeFile(file, `name: ${id}\ntasks:\n  - { id: a, agent: "true" }\n  - { id: b, agent: "true", dependsOn: [a] }\n`);
+    await fs.writeFile(
+      file,
+      `name: ${id}\ntasks:\n  - { id: a, agent: "true" }\n  - { id: b, agent: "true", dependsOn: [a] }\n`,
+    );
     const e = env();
     expect((await runCli(['run', file], { env: e })).exitCode).toBe(0);
 
     const text = await runCli(['replay', file], { env: e });
     expect(text.stderr).toBe('');
     expect(text.exitCode).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`^Replayed board "${id}": its one run \\(\\d+ events\\) against the workflow code of Todone \\S+: replays cleanly\\.$`));
+    expect(text.stdout).toMatch(
+      new RegExp(
+        `^Replayed board "${id}": its one run \\(\\d+ events\\) against the workflow code of Todone \\S+: replays cleanly\\.$`,
+      ),
+    );
 
     const json = await runCli(['replay', id, '--json'], { env: e });
     expect(json.exitCode).toBe(0);
@@ -71,7 +87,9 @@ describe('todone replay', () => {
     expect(text.exitCode).toBe(1);
     expect(text.stdout).toContain(`Replayed board "${board.id}": all 3 runs of its chain`);
     expect(text.stdout).toContain('it does NOT replay.');
-    expect(text.stdout).toMatch(/First divergence, in run 1 of 3 \(\S+\): the code decides differently than the history records:\n {2}\[TMPRL1100\] Nondeterminism error: .*WorkflowExecutionContinuedAsNew/);
+    expect(text.stdout).toMatch(
+      /First divergence, in run 1 of 3 \(\S+\): the code decides differently than the history records:\n {2}\[TMPRL1100\] Nondeterminism error: .*WorkflowExecutionContinuedAsNew/,
+    );
 
     const json = JSON.parse((await runCli(['replay', board.id, '--json'], { env: env() })).stdout) as ReplayJson;
     expect(json.replays).toBe(false);

@@ -52,7 +52,9 @@ describe('todone report', () => {
     expect(report.bottlenecks.planned?.criticalPath).toEqual(['a', 'b', 'c']);
     expect(report.bottlenecks.slotWaitMs).toBe(0);
     expect(report.summary).toMatchObject({ total: 5, succeeded: 5, successRate: 1 });
-    expect(report.bottlenecks.recommendations[0]).toMatch(/^bound by the chain a -> b -> c; more parallelism will not help; split b/);
+    expect(report.bottlenecks.recommendations[0]).toMatch(
+      /^bound by the chain a -> b -> c; more parallelism will not help; split b/,
+    );
     expect(report.bottlenecks.estimateMisses[0]).toMatchObject({ id: 'b' });
 
     const md = await runCli(['report', file], { env: e });
@@ -80,19 +82,29 @@ describe('todone report', () => {
   });
 
   it('says to raise maxParallel when tasks queued for the one slot', async () => {
-    const { file } = await board('slots', 1, ['p', 'q', 'r', 's'].map((t) => `  - { id: ${t}, agent: "sleep 1" }`).join('\n') + '\n');
+    const { file } = await board(
+      'slots',
+      1,
+      ['p', 'q', 'r', 's'].map((t) => `  - { id: ${t}, agent: "sleep 1" }`).join('\n') + '\n',
+    );
     const e = env();
     expect((await runCli(['run', file], { env: e })).exitCode).toBe(0);
     const result = await runCli(['report', file, '--format', 'json'], { env: e });
     const report = JSON.parse(result.stdout) as BoardReport;
     expect(report.bottlenecks.slotWaitShare).toBeGreaterThan(0.4);
-    expect(report.bottlenecks.recommendations[0]).toMatch(/^raise maxParallel \(now 1\): tasks waited \d+% of the time for a slot$/);
+    expect(report.bottlenecks.recommendations[0]).toMatch(
+      /^raise maxParallel \(now 1\): tasks waited \d+% of the time for a slot$/,
+    );
     expect(report.bottlenecks.criticalPath).toHaveLength(4);
     expect(report.bottlenecks.criticalPath.slice(1).every((l) => l.via === 'slot')).toBe(true);
   });
 
   it('reports failures with their reasons and attempts', async () => {
-    const { file } = await board('fails', 2, '  - { id: bad, agent: "echo broken >&2; exit 3" }\n  - { id: after, agent: "true", dependsOn: [bad] }\n');
+    const { file } = await board(
+      'fails',
+      2,
+      '  - { id: bad, agent: "echo broken >&2; exit 3" }\n  - { id: after, agent: "true", dependsOn: [bad] }\n',
+    );
     const e = env();
     expect((await runCli(['run', file], { env: e })).exitCode).toBe(1);
     const md = await runCli(['report', file], { env: e });

@@ -29,7 +29,10 @@ async function board(name: string, tasks: string): Promise<{ file: string; id: s
 
 describe('todone run', () => {
   it('runs a board to completion, shows progress and a summary, exits 0', async () => {
-    const { file, id } = await board('ok', '  - { id: a, agent: "echo hello-from-a" }\n  - { id: b, agent: "true", dependsOn: [a] }\n');
+    const { file, id } = await board(
+      'ok',
+      '  - { id: a, agent: "echo hello-from-a" }\n  - { id: b, agent: "true", dependsOn: [a] }\n',
+    );
     const result = await runCli(['run', file], { env: env() });
     expect(result.stderr).not.toContain('todone:');
     expect(result.exitCode).toBe(0);
@@ -69,7 +72,11 @@ describe('todone run', () => {
     expect(byFile.stdout).toContain('COMPLETED');
     expect(byFile.stdout).toMatch(/only\s+succeeded\s+shell\s+1/);
     const byId = await runCli(['status', id, '--json'], { env: e });
-    expect(JSON.parse(byId.stdout)).toMatchObject({ workflowState: 'COMPLETED', boardId: id, counts: { succeeded: 1 } });
+    expect(JSON.parse(byId.stdout)).toMatchObject({
+      workflowState: 'COMPLETED',
+      boardId: id,
+      counts: { succeeded: 1 },
+    });
   });
 
   it('says clearly when a board does not exist', async () => {
@@ -88,7 +95,10 @@ describe('todone run', () => {
     expect(text.stdout).toMatch(/wave 1: a, d/);
     expect(text.stdout).toMatch(/a -> b/);
     const json = await runCli(['plan', file, '--json'], { env: env() });
-    expect(JSON.parse(json.stdout)).toMatchObject({ taskCount: 4, criticalPath: { ids: ['a', 'b'], lengthMs: 30_000 } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      taskCount: 4,
+      criticalPath: { ids: ['a', 'b'], lengthMs: 30_000 },
+    });
     const mermaid = await runCli(['plan', file, '--format', 'mermaid'], { env: env() });
     expect(mermaid.stdout).toContain('flowchart');
   });
@@ -100,9 +110,17 @@ describe('todone run', () => {
     );
     const e = env();
     const running = spawnCli(['run', file, '--json'], { cwd: dir, env: e });
-    await waitFor('both tasks to start', async () =>
-      (await fs.access(path.join(dir, 'long.started')).then(() => true, () => false)) &&
-      (await fs.access(path.join(dir, 'other.started')).then(() => true, () => false)),
+    await waitFor(
+      'both tasks to start',
+      async () =>
+        (await fs.access(path.join(dir, 'long.started')).then(
+          () => true,
+          () => false,
+        )) &&
+        (await fs.access(path.join(dir, 'other.started')).then(
+          () => true,
+          () => false,
+        )),
     );
 
     const one = await runCli(['cancel', id, 'long', '--reason', 'not needed'], { env: e });
@@ -129,7 +147,15 @@ describe('todone run', () => {
     const e = { ...env(), TODONE_HOME: path.join(dir, `home-${randomUUID().slice(0, 8)}`) };
     const goneRepo = path.join(dir, `gone-${randomUUID().slice(0, 8)}`);
     const record = path.join(e.TODONE_HOME, 'boards', 'old-board', 'git.json');
-    const git = { repo: goneRepo, worktreeRoot: path.join(goneRepo, '..', 'trees'), poolSize: 0, keep: [], copy: [], link: [], strategy: 'merge' };
+    const git = {
+      repo: goneRepo,
+      worktreeRoot: path.join(goneRepo, '..', 'trees'),
+      poolSize: 0,
+      keep: [],
+      copy: [],
+      link: [],
+      strategy: 'merge',
+    };
     await fs.mkdir(path.dirname(record), { recursive: true });
     await fs.writeFile(record, JSON.stringify({ boardId: 'old-board', git }));
 

@@ -15,8 +15,12 @@ beforeAll(async () => {
 afterAll(async () => fs.rm(dir, { recursive: true, force: true }));
 
 describe('todone trace', () => {
-  it('lists a board\'s retries, failures, skips and updates in order', async () => {
-    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TODONE_HOME: path.join(dir, 'home'), TODONE_TASK_QUEUE: `cli-trace-${randomUUID()}` };
+  it("lists a board's retries, failures, skips and updates in order", async () => {
+    const env = {
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TODONE_HOME: path.join(dir, 'home'),
+      TODONE_TASK_QUEUE: `cli-trace-${randomUUID()}`,
+    };
     const id = `trace-${randomUUID().slice(0, 8)}`;
     const file = path.join(dir, `${id}.yaml`);
     const marker = path.join(dir, 'flaky-ran');
@@ -37,10 +41,14 @@ describe('todone trace', () => {
       ].join('\n'),
     );
     const run = spawnCli(['run', file], { env });
-    await waitFor('slow to be running', async () => {
-      const status = await runCli(['status', id, '--json'], { env });
-      return status.exitCode === 0 && /"id": "slow",\s*"state": "running"/.test(status.stdout);
-    }, { timeoutMs: 60_000, intervalMs: 300 });
+    await waitFor(
+      'slow to be running',
+      async () => {
+        const status = await runCli(['status', id, '--json'], { env });
+        return status.exitCode === 0 && /"id": "slow",\s*"state": "running"/.test(status.stdout);
+      },
+      { timeoutMs: 60_000, intervalMs: 300 },
+    );
     expect((await runCli(['set', id, '--max-parallel', '3'], { env })).exitCode).toBe(0);
     await fs.writeFile(path.join(dir, 'go'), '');
     expect((await run).exitCode).toBe(1);

@@ -14,7 +14,11 @@ import { followLines } from '../support/output-lines.js';
 
 let dir: string;
 let queue: string;
-const env = () => ({ TEMPORAL_ADDRESS: inject('temporalAddress'), TODONE_HOME: path.join(dir, 'home'), TODONE_TASK_QUEUE: queue });
+const env = () => ({
+  TEMPORAL_ADDRESS: inject('temporalAddress'),
+  TODONE_HOME: path.join(dir, 'home'),
+  TODONE_TASK_QUEUE: queue,
+});
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'todone-cli-watch-'));
@@ -65,7 +69,11 @@ describe('todone watch', () => {
       expect(detached.stderr).toContain(`Stopped watching. Board "${id}" goes on`);
 
       const watching = spawnCli(['watch', id], { env: env() });
-      await followLines(watching.stdout).next(new RegExp(`Watching board "${id}"`), 'the second watcher to attach', 30_000);
+      await followLines(watching.stdout).next(
+        new RegExp(`Watching board "${id}"`),
+        'the second watcher to attach',
+        30_000,
+      );
       await fs.writeFile(go, '');
       const watch = await watching;
       expect(watch.stderr).not.toContain('todone:');
@@ -97,7 +105,10 @@ describe('todone watch', () => {
       expect(lines.filter((l) => / t\d+ (started|succeeded)/.test(l))).toEqual([]);
       const summaries = lines.filter((l) => l.includes('progress:'));
       expect(summaries.length).toBeGreaterThanOrEqual(2);
-      for (const line of summaries) expect(line).toMatch(/\d+\/400 \d+% · \d+ running · \d+ pending · .*(tasks\/s|tasks\/min|rate —) · ETA .* elapsed/);
+      for (const line of summaries)
+        expect(line).toMatch(
+          /\d+\/400 \d+% · \d+ running · \d+ pending · .*(tasks\/s|tasks\/min|rate —) · ETA .* elapsed/,
+        );
       expect(watch.stdout).toContain('completed: 400/400 succeeded');
       expect(watch.stdout).toContain('(400 of 400 tasks not listed: they succeeded');
       // A few header lines, one summary a second, the result's dozen: nowhere near a line per task.

@@ -15,7 +15,11 @@ import { waitFor } from '../support/wait-for.js';
 
 let dir: string;
 let queue: string;
-const env = (home: string) => ({ TEMPORAL_ADDRESS: inject('temporalAddress'), TODONE_HOME: path.join(dir, home), TODONE_TASK_QUEUE: queue });
+const env = (home: string) => ({
+  TEMPORAL_ADDRESS: inject('temporalAddress'),
+  TODONE_HOME: path.join(dir, home),
+  TODONE_TASK_QUEUE: queue,
+});
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'todone-cap-failover-'));
@@ -49,7 +53,8 @@ describe('a worker with a capability dies mid-task', () => {
     const started = Object.values(workers).map((worker) => followLines(worker.stdout));
     let run: ReturnType<typeof spawnCli> | undefined;
     try {
-      for (const lines of started) await lines.next(/Todone worker polling task queue .*capabilities gpu/, 'a gpu worker to say it is up');
+      for (const lines of started)
+        await lines.next(/Todone worker polling task queue .*capabilities gpu/, 'a gpu worker to say it is up');
       run = spawnCli(['run', '--no-worker', '--json', file], { cwd: dir, env: env('home-submit') });
       const first = await waitFor('the first attempt of train to start on one of the workers', async () => {
         const text = await fs.readFile(marker, 'utf8').catch(() => '');

@@ -35,7 +35,13 @@ const serviceEnv = (home: string, extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-const s3Client = () => new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+const s3Client = () =>
+  new S3Client({
+    region: 'us-east-1',
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'todone-topology-'));
@@ -57,22 +63,40 @@ describe("the compose file's topology, without containers", () => {
     const tasks = ['t1', 't2', 't3', 't4', 't5'].map((t) => `  - { id: ${t}, agent: '${record}' }`);
     await fs.writeFile(
       file,
-      [`name: ${id}`, 'sandbox: none', 'maxParallel: 6', 'tasks:', ...tasks, `  - { id: render, requires: [gpu], agent: '${record}' }`, ''].join('\n'),
+      [
+        `name: ${id}`,
+        'sandbox: none',
+        'maxParallel: 6',
+        'tasks:',
+        ...tasks,
+        `  - { id: render, requires: [gpu], agent: '${record}' }`,
+        '',
+      ].join('\n'),
     );
     const workers = [
       spawnCli(['worker', '--max-concurrent-activities', '2'], { env: serviceEnv('home-a') }),
-      spawnCli(['worker', '--max-concurrent-activities', '2'], { env: serviceEnv('home-b', { TODONE_CAPABILITIES: 'gpu' }) }),
+      spawnCli(['worker', '--max-concurrent-activities', '2'], {
+        env: serviceEnv('home-b', { TODONE_CAPABILITIES: 'gpu' }),
+      }),
     ];
     const started = workers.map((worker) => followLines(worker.stdout));
     try {
-      for (const lines of started) await lines.next(/Todone worker polling task queue/, 'a worker to say it is polling');
-      const result = await spawnCli(['run', '--no-worker', '--json', file], { cwd: dir, env: serviceEnv('home-submit') });
+      for (const lines of started)
+        await lines.next(/Todone worker polling task queue/, 'a worker to say it is polling');
+      const result = await spawnCli(['run', '--no-worker', '--json', file], {
+        cwd: dir,
+        env: serviceEnv('home-submit'),
+      });
       expect(result.exitCode, String(result.stderr)).toBe(0);
       const parsed = JSON.parse(String(result.stdout)) as BoardResult;
       expect(parsed.state).toBe('completed');
 
       const where = async (task: string) => fs.readFile(path.join(dir, `${task}.where`), 'utf8');
-      const ranOn = await Promise.all(['t1', 't2', 't3', 't4', 't5', 'render'].map(async (t) => ((await where(t)).includes(path.join(dir, 'home-a')) ? 'a' : 'b')));
+      const ranOn = await Promise.all(
+        ['t1', 't2', 't3', 't4', 't5', 'render'].map(async (t) =>
+          (await where(t)).includes(path.join(dir, 'home-a')) ? 'a' : 'b',
+        ),
+      );
       expect(new Set(ranOn)).toEqual(new Set(['a', 'b']));
       expect(ranOn.at(-1)).toBe('b');
 

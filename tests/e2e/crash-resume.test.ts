@@ -53,10 +53,14 @@ describe('crash and resume', () => {
 
     const first = spawnCli(['run', file], { cwd: dir, env });
     // The CLI starts the embedded server; the test talks to the same one.
-    const server = await waitFor('the embedded server', async () => {
-      const state = await fs.readFile(path.join(home, 'temporal', 'server.json'), 'utf8').catch(() => '');
-      return state ? ensureDevServer({ dataDir: home }) : undefined;
-    }, { timeoutMs: 60_000 });
+    const server = await waitFor(
+      'the embedded server',
+      async () => {
+        const state = await fs.readFile(path.join(home, 'temporal', 'server.json'), 'utf8').catch(() => '');
+        return state ? ensureDevServer({ dataDir: home }) : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
     const connection = await Connection.connect({ address: server.address });
     try {
       const handle = new Client({ connection }).workflow.getHandle(boardWorkflowId('crash-board'));

@@ -122,7 +122,8 @@ describe('dead-worker failover', () => {
         },
         { timeoutMs: 40_000, intervalMs: 50 },
       );
-      for (const start of firstAttempts.values()) expect(await groupAlive(start.pid), `old attempt's group ${start.pid}`).toBe(false);
+      for (const start of firstAttempts.values())
+        expect(await groupAlive(start.pid), `old attempt's group ${start.pid}`).toBe(false);
       for (const start of retried) expect(start.at - restartedAt).toBeLessThan(10_000);
 
       const result = await second;

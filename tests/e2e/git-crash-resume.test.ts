@@ -66,7 +66,10 @@ describe('git boards survive SIGKILL at every step', () => {
         const merges = await git(repo, ['log', '--format=%H', `--grep=Todone-Task: ${id}$`, branch]);
         expect(merges.split('\n').filter(Boolean).length, `commits for ${id}`).toBeGreaterThanOrEqual(1);
         const integrations = await git(repo, ['log', '--merges', '--format=%s', branch]);
-        expect(integrations.split('\n').filter((s) => s === `todone(${boardId}): merge ${id}`).length, `merges of ${id}`).toBe(1);
+        expect(
+          integrations.split('\n').filter((s) => s === `todone(${boardId}): merge ${id}`).length,
+          `merges of ${id}`,
+        ).toBe(1);
       }
       const integrationWorktree = (await git(repo, ['worktree', 'list', '--porcelain']))
         .split('\n\n')

@@ -63,7 +63,11 @@ type Child = ReturnType<typeof spawnCli>;
  */
 async function startWorker(f: Fleet, home: string, capabilities: string[]): Promise<{ child: Child }> {
   const child = spawnCli(['worker', ...capabilities.flatMap((c) => ['--capability', c])], { env: f.env(home) });
-  await followLines(child.stdout).next(/Todone worker polling task queue/, `the worker in ${home} to say it is up`, 60_000);
+  await followLines(child.stdout).next(
+    /Todone worker polling task queue/,
+    `the worker in ${home} to say it is up`,
+    60_000,
+  );
   return { child };
 }
 
@@ -115,7 +119,9 @@ describe('a git board on two workers sharing a remote', () => {
     const workers = [await startWorker(f, f.homes.a, ['a']), await startWorker(f, f.homes.b, ['b'])];
     let result: BoardResult;
     try {
-      const run = await spawnCli(['run', '--no-worker', '--json', file], { env: f.env(path.join(f.root, 'home-client')) });
+      const run = await spawnCli(['run', '--no-worker', '--json', file], {
+        env: f.env(path.join(f.root, 'home-client')),
+      });
       result = parseResult(String(run.stdout), String(run.stderr));
     } finally {
       await stopAll(workers);
@@ -134,7 +140,8 @@ describe('a git board on two workers sharing a remote', () => {
     expect(await exists(taskDataDir(f.homes.b, 'fleet-placed', 'root'))).toBe(false);
     expect(await exists(taskDataDir(f.homes.b, 'fleet-placed', 'dependent'))).toBe(true);
     expect(await exists(taskDataDir(f.homes.a, 'fleet-placed', 'dependent'))).toBe(false);
-    for (const home of Object.values(f.homes)) expect(await exists(path.join(remoteFolder(home, f.url), 'clone', 'HEAD'))).toBe(true);
+    for (const home of Object.values(f.homes))
+      expect(await exists(path.join(remoteFolder(home, f.url), 'clone', 'HEAD'))).toBe(true);
 
     const loser = task(result, 'left').state === 'conflicted' ? 'left' : 'right';
     const winner = loser === 'left' ? 'right' : 'left';
@@ -142,7 +149,9 @@ describe('a git board on two workers sharing a remote', () => {
     expect(task(result, loser)).toMatchObject({ state: 'conflicted', conflictFiles: ['shared.txt'] });
     expect(await showFile(f.url, branch, 'shared.txt')).toBe(`line 1\n${winner.toUpperCase()}\nline 3`);
     // Kept on the worker that ran it; its branch stays on the remote for anyone to fetch.
-    expect(task(result, loser).worktree?.startsWith(remoteFolder(loser === 'left' ? f.homes.a : f.homes.b, f.url))).toBe(true);
+    expect(
+      task(result, loser).worktree?.startsWith(remoteFolder(loser === 'left' ? f.homes.a : f.homes.b, f.url)),
+    ).toBe(true);
     expect(await git(f.url, ['rev-parse', `todone/fleet-placed/${loser}`])).toBe(task(result, loser).commit!.sha);
     expect(result.state).toBe('failed');
     await git(f.url, ['fsck', '--no-progress']);
@@ -181,7 +190,9 @@ describe('a git board on two workers sharing a remote', () => {
         'quick1 and quick2 to succeed and slow to start',
         async () => {
           const status: BoardStatus | undefined = await handle.query(statusQuery).catch(() => undefined);
-          const done = ['quick1', 'quick2'].every((id) => status?.tasks.some((t) => t.id === id && t.state === 'succeeded'));
+          const done = ['quick1', 'quick2'].every((id) =>
+            status?.tasks.some((t) => t.id === id && t.state === 'succeeded'),
+          );
           return done && (await lines(mark('slow.where'))).length === 1;
         },
         { timeoutMs: 90_000, intervalMs: 100 },
@@ -205,7 +216,8 @@ describe('a git board on two workers sharing a remote', () => {
       const runs = await lines(mark('slow.where'));
       expect(runs).toHaveLength(2);
       expect(runs[1]!.startsWith(f.homes[survivor])).toBe(true);
-      for (const id of ['quick1', 'quick2', 'after']) expect(await lines(mark(`${id}.runs`)), `runs of ${id}`).toHaveLength(1);
+      for (const id of ['quick1', 'quick2', 'after'])
+        expect(await lines(mark(`${id}.runs`)), `runs of ${id}`).toHaveLength(1);
       // The status counts the run the dead worker held (from its last heartbeat) and names both workers and their logs.
       const slowRuns = task(result, 'slow').runs ?? [];
       expect(slowRuns).toHaveLength(2);
@@ -214,7 +226,11 @@ describe('a git board on two workers sharing a remote', () => {
       expect(slowRuns[1]!.log.startsWith(f.homes[survivor])).toBe(true);
       expect(task(result, 'slow').attempts).toBe(2);
       const merges = await git(f.url, ['log', '--merges', '--format=%s', branch]);
-      for (const id of ['quick1', 'quick2', 'slow', 'after']) expect(merges.split('\n').filter((s) => s === `todone(fleet-killed): merge ${id}`), `merges of ${id}`).toHaveLength(1);
+      for (const id of ['quick1', 'quick2', 'slow', 'after'])
+        expect(
+          merges.split('\n').filter((s) => s === `todone(fleet-killed): merge ${id}`),
+          `merges of ${id}`,
+        ).toHaveLength(1);
       await git(f.url, ['fsck', '--no-progress']);
 
       // Landing pushes base on the remote, fast-forward; cleaning deletes the board's branches there.

@@ -55,7 +55,9 @@ describe('losing the embedded dev server', () => {
     run.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk.toString()));
 
     await stderr.next(/✔ t1 succeeded/, 't1 to succeed');
-    const finishedBeforeKill = stderr.lines.filter((line) => / succeeded/.test(line)).map((line) => /(t\d) succeeded/.exec(line)![1]!);
+    const finishedBeforeKill = stderr.lines
+      .filter((line) => / succeeded/.test(line))
+      .map((line) => /(t\d) succeeded/.exec(line)![1]!);
     const record = await readRecord(devServerPaths(await fs.realpath(home)));
     expect(record?.pid, 'the server state file names the server').toBeGreaterThan(0);
     process.kill(record!.pid, 'SIGKILL');
@@ -65,7 +67,10 @@ describe('losing the embedded dev server', () => {
     const err = stderr.lines.join('\n');
     expect(result.exitCode, err).toBe(0);
 
-    expect(stderr.lines.filter((line) => line.includes('Lost the Temporal dev server')), err).toHaveLength(1);
+    expect(
+      stderr.lines.filter((line) => line.includes('Lost the Temporal dev server')),
+      err,
+    ).toHaveLength(1);
     expect(err).toMatch(/Temporal dev server back at 127\.0\.0\.1:\d+/);
     expect(err).not.toMatch(/^\s+at /m);
     expect(err).not.toMatch(/ServiceError|\[temporal (WARN|ERROR)\]/);

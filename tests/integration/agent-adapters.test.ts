@@ -15,7 +15,13 @@ import { createRunTask } from '../../activities/run-task.js';
 import { FAILURE_TYPES, type RunTaskInput, type TaskOutcome } from '../../activities/types.js';
 import { asTaskOutcome } from '../../src/core/outcome.js';
 import type { AgentSpec, CliAgentSpec } from '../../src/core/board.js';
-import { claudeInvocation, cliPath, codexInvocation, geminiInvocation, type CliOptions } from '../fixtures/model-server/clis.js';
+import {
+  claudeInvocation,
+  cliPath,
+  codexInvocation,
+  geminiInvocation,
+  type CliOptions,
+} from '../fixtures/model-server/clis.js';
 import { startModelServer, type ModelScript, type ModelServer } from '../fixtures/model-server/server.js';
 import { waitFor } from '../support/wait-for.js';
 import { failure, quietLogger } from '../support/activity-failure.js';
@@ -43,7 +49,11 @@ const BOARD = 'agents-board';
 async function sandbox(script: ModelScript = { turns: [{ text: 'nothing to do' }] }, taskId = 't1'): Promise<Sandbox> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'todone-agent-adapters-'));
   cleanup.push(() => fs.rm(root, { recursive: true, force: true }));
-  const [home, work, cliHome] = ['home', 'work', 'cli-home'].map((name) => path.join(root, name)) as [string, string, string];
+  const [home, work, cliHome] = ['home', 'work', 'cli-home'].map((name) => path.join(root, name)) as [
+    string,
+    string,
+    string,
+  ];
   await Promise.all([home, work, cliHome].map((dir) => fs.mkdir(dir)));
   const server = await startModelServer({ ...script, cwd: work });
   cleanup.push(() => server.close());
@@ -59,12 +69,22 @@ async function sandbox(script: ModelScript = { turns: [{ text: 'nothing to do' }
 }
 
 /** The fixture's offline environment (and, for codex, its provider config) as a board would give it. */
-async function cliAgent(kind: CliAgentSpec['kind'] & ('claude' | 'codex' | 'gemini'), box: Sandbox, extra: Partial<CliAgentSpec> = {}): Promise<CliAgentSpec> {
+async function cliAgent(
+  kind: CliAgentSpec['kind'] & ('claude' | 'codex' | 'gemini'),
+  box: Sandbox,
+  extra: Partial<CliAgentSpec> = {},
+): Promise<CliAgentSpec> {
   const build = { claude: claudeInvocation, codex: codexInvocation, gemini: geminiInvocation }[kind];
   const invocation = await build(box.cli);
   // Codex's provider settings are `-c` flags between the adapter's own flags and the prompt.
   const args = kind === 'codex' ? invocation.args.slice(invocation.args.indexOf('workspace-write') + 1, -1) : [];
-  return { kind, bin: cliPath(kind), args: [...args, ...(extra.args ?? [])], env: invocation.env, ...(extra.model ? { model: extra.model } : {}) };
+  return {
+    kind,
+    bin: cliPath(kind),
+    args: [...args, ...(extra.args ?? [])],
+    env: invocation.env,
+    ...(extra.model ? { model: extra.model } : {}),
+  };
 }
 
 function taskInput(box: Sandbox, agent: AgentSpec, extra: Partial<RunTaskInput> = {}): RunTaskInput {
@@ -80,7 +100,6 @@ function taskInput(box: Sandbox, agent: AgentSpec, extra: Partial<RunTaskInput> 
   };
 }
 
-
 interface Attempt {
   env: MockActivityEnvironment;
   heartbeats: Record<string, unknown>[];
@@ -88,7 +107,10 @@ interface Attempt {
 }
 
 function attempt(box: Sandbox, input: RunTaskInput, number = 1, info: Partial<Info> = {}): Attempt {
-  const env = new MockActivityEnvironment({ attempt: number, heartbeatTimeoutMs: 900, ...info }, { logger: quietLogger });
+  const env = new MockActivityEnvironment(
+    { attempt: number, heartbeatTimeoutMs: 900, ...info },
+    { logger: quietLogger },
+  );
   const heartbeats: Record<string, unknown>[] = [];
   env.on('heartbeat', (details: Record<string, unknown>) => heartbeats.push(details));
   return { env, heartbeats, result: env.run(box.runTask, input) };
@@ -96,7 +118,7 @@ function attempt(box: Sandbox, input: RunTaskInput, number = 1, info: Partial<In
 
 function detailsOf(error: ApplicationFailure): TaskOutcome {
   const outcome = asTaskOutcome(error.details?.[0]);
-  expect(outcome, 'the failure carries the attempt\'s outcome').toBeDefined();
+  expect(outcome, "the failure carries the attempt's outcome").toBeDefined();
   return outcome!;
 }
 
@@ -114,12 +136,24 @@ function firstPromptSeen(server: ModelServer): string {
 
 describe('CLI agents edit files through runTask', () => {
   it.each([
-    { kind: 'claude' as const, usage: { inputTokens: 2600, outputTokens: 80, cachedInputTokens: 400, costUsd: expect.any(Number) as number } },
+    {
+      kind: 'claude' as const,
+      usage: { inputTokens: 2600, outputTokens: 80, cachedInputTokens: 400, costUsd: expect.any(Number) as number },
+    },
     { kind: 'codex' as const, usage: { inputTokens: 2200, outputTokens: 80, cachedInputTokens: 400 } },
-    { kind: 'gemini' as const, usage: { inputTokens: expect.any(Number) as number, outputTokens: expect.any(Number) as number, cachedInputTokens: 400 } },
+    {
+      kind: 'gemini' as const,
+      usage: {
+        inputTokens: expect.any(Number) as number,
+        outputTokens: expect.any(Number) as number,
+        cachedInputTokens: 400,
+      },
+    },
   ])('$kind: edits the worktree, reports usage and summary, passes validation', async ({ kind, usage }) => {
     const box = await sandbox(EDIT_SCRIPT);
-    const input = taskInput(box, await cliAgent(kind, box), { validate: [{ run: 'grep -q "hello, world" notes/hello.txt', required: true }] });
+    const input = taskInput(box, await cliAgent(kind, box), {
+      validate: [{ run: 'grep -q "hello, world" notes/hello.txt', required: true }],
+    });
     const result = await attempt(box, input).result;
 
     expect(await fs.readFile(path.join(box.work, 'notes/hello.txt'), 'utf8')).toBe('hello, world\n');
@@ -143,34 +177,50 @@ describe('CLI agents edit files through runTask', () => {
 });
 
 describe('failing agents', () => {
-  it.each(['claude', 'codex'] as const)('%s: a model API 500 fails the attempt (retryable) with the CLI’s own error', async (kind) => {
-    const box = await sandbox({ turns: [{ fail: 500, message: 'boom from server' }] });
-    const started = Date.now();
-    const error = await failure(attempt(box, taskInput(box, await cliAgent(kind, box))).result);
+  it.each(['claude', 'codex'] as const)(
+    '%s: a model API 500 fails the attempt (retryable) with the CLI’s own error',
+    async (kind) => {
+      const box = await sandbox({ turns: [{ fail: 500, message: 'boom from server' }] });
+      const started = Date.now();
+      const error = await failure(attempt(box, taskInput(box, await cliAgent(kind, box))).result);
 
-    expect(Date.now() - started).toBeLessThan(15_000);
-    expect(error.type).toBe(FAILURE_TYPES.taskFailed);
-    expect(error.nonRetryable).toBe(false);
-    expect(error.message).toMatch(/^exited with code [1-9]/);
-    expect(error.message).toMatch(kind === 'claude' ? /boom from server/ : /high demand/);
-    expect(detailsOf(error)).toMatchObject({ attempts: 1, logPath: path.join(box.taskDir, 'attempt-1.log') });
-  });
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(error.type).toBe(FAILURE_TYPES.taskFailed);
+      expect(error.nonRetryable).toBe(false);
+      expect(error.message).toMatch(/^exited with code [1-9]/);
+      expect(error.message).toMatch(kind === 'claude' ? /boom from server/ : /high demand/);
+      expect(detailsOf(error)).toMatchObject({ attempts: 1, logPath: path.join(box.taskDir, 'attempt-1.log') });
+    },
+  );
 
   it('claude: exit 0 with is_error in its result is a failed attempt', async () => {
     const box = await sandbox();
     const fake = path.join(box.root, 'fake-claude');
-    const result = { type: 'result', subtype: 'error_max_turns', is_error: true, result: 'Reached max turns', usage: { input_tokens: 10, output_tokens: 2 }, total_cost_usd: 0.001 };
+    const result = {
+      type: 'result',
+      subtype: 'error_max_turns',
+      is_error: true,
+      result: 'Reached max turns',
+      usage: { input_tokens: 10, output_tokens: 2 },
+      total_cost_usd: 0.001,
+    };
     await fs.writeFile(fake, `#!/bin/sh\necho '${JSON.stringify(result)}'\nexit 0\n`, { mode: 0o755 });
     const error = await failure(attempt(box, taskInput(box, { kind: 'claude', bin: fake, args: [], env: {} })).result);
 
     expect(error.type).toBe(FAILURE_TYPES.taskFailed);
     expect(error.message).toBe('the agent reported an error: Reached max turns');
-    expect(detailsOf(error)).toMatchObject({ exitCode: 0, usage: { inputTokens: 10, outputTokens: 2, costUsd: 0.001 } });
+    expect(detailsOf(error)).toMatchObject({
+      exitCode: 0,
+      usage: { inputTokens: 10, outputTokens: 2, costUsd: 0.001 },
+    });
   });
 
   it('a CLI that is not installed fails at once, without retries, and says how to fix it', async () => {
     const box = await sandbox();
-    const error = await failure(attempt(box, taskInput(box, { kind: 'codex', bin: path.join(box.root, 'no-such-codex'), args: [], env: {} })).result);
+    const error = await failure(
+      attempt(box, taskInput(box, { kind: 'codex', bin: path.join(box.root, 'no-such-codex'), args: [], env: {} }))
+        .result,
+    );
     expect(error.type).toBe(FAILURE_TYPES.invalidTask);
     expect(error.nonRetryable).toBe(true);
     expect(error.message).toContain('is the codex CLI installed');
@@ -180,7 +230,11 @@ describe('failing agents', () => {
 describe('bounded payloads', () => {
   it('an agent printing 30 MB leaves a complete log and a small result', async () => {
     const box = await sandbox();
-    const agent: AgentSpec = { kind: 'custom', command: ['/bin/sh', '-c', 'yes | head -c 30000000; echo; echo done-{taskId}'], env: {} };
+    const agent: AgentSpec = {
+      kind: 'custom',
+      command: ['/bin/sh', '-c', 'yes | head -c 30000000; echo; echo done-{taskId}'],
+      env: {},
+    };
     const run = attempt(box, taskInput(box, agent));
     const result = await run.result;
 
@@ -195,13 +249,25 @@ describe('bounded payloads', () => {
 describe('heartbeats', () => {
   it('carry the phase, output size and last line of the agent, then of each check', async () => {
     const box = await sandbox();
-    const agent: AgentSpec = { kind: 'shell', command: 'for i in 1 2 3 4 5 6; do echo agent-line-$i; sleep 0.15; done', env: {} };
-    const run = attempt(box, taskInput(box, agent, { validate: [{ run: 'echo checking; sleep 0.8', required: true }] }), 1, { heartbeatTimeoutMs: 600 });
+    const agent: AgentSpec = {
+      kind: 'shell',
+      command: 'for i in 1 2 3 4 5 6; do echo agent-line-$i; sleep 0.15; done',
+      env: {},
+    };
+    const run = attempt(
+      box,
+      taskInput(box, agent, { validate: [{ run: 'echo checking; sleep 0.8', required: true }] }),
+      1,
+      { heartbeatTimeoutMs: 600 },
+    );
     await run.result;
 
     const agentBeats = run.heartbeats.filter((beat) => beat.phase === 'agent');
     expect(agentBeats.length).toBeGreaterThan(1);
-    expect(agentBeats.at(-1)).toMatchObject({ outputBytes: expect.any(Number) as number, lastLine: expect.stringMatching(/^agent-line-\d$/) as string });
+    expect(agentBeats.at(-1)).toMatchObject({
+      outputBytes: expect.any(Number) as number,
+      lastLine: expect.stringMatching(/^agent-line-\d$/) as string,
+    });
     expect(run.heartbeats.filter((beat) => beat.phase === 'validate')).toContainEqual(
       expect.objectContaining({ command: 'echo checking; sleep 0.8', lastLine: 'checking', outputBytes: 9 }),
     );
@@ -223,7 +289,9 @@ describe('validation', () => {
     const first = await failure(attempt(box, input, 1).result);
     expect(first.type).toBe(FAILURE_TYPES.validationFailed);
     expect(first.nonRetryable).toBe(false);
-    expect(first.message).toBe(`validation failed: \`${check}\` exited with code 1: CHECK-FAILED-42: expected 3, got 4`);
+    expect(first.message).toBe(
+      `validation failed: \`${check}\` exited with code 1: CHECK-FAILED-42: expected 3, got 4`,
+    );
     expect(detailsOf(first)).toMatchObject({
       exitCode: 0,
       outputTail: 'CHECK-FAILED-42: expected 3, got 4\n',
@@ -252,9 +320,20 @@ describe('cancellation', () => {
   it('a hanging shell agent: abort kills its whole process group', async () => {
     const box = await sandbox();
     const pids = path.join(box.root, 'pids');
-    const run = attempt(box, taskInput(box, { kind: 'shell', command: `sleep 300 & echo $! >> ${pids}; sleep 300 & echo $! >> ${pids}; echo $$ >> ${pids}; wait`, env: {} }));
+    const run = attempt(
+      box,
+      taskInput(box, {
+        kind: 'shell',
+        command: `sleep 300 & echo $! >> ${pids}; sleep 300 & echo $! >> ${pids}; echo $$ >> ${pids}; wait`,
+        env: {},
+      }),
+    );
     const outcome = run.result.catch((e: unknown) => e);
-    await waitFor('the agent to record its pids', () => existsSync(pids) && readFileSync(pids, 'utf8').trim().split('\n').length === 3, { timeoutMs: 10_000 });
+    await waitFor(
+      'the agent to record its pids',
+      () => existsSync(pids) && readFileSync(pids, 'utf8').trim().split('\n').length === 3,
+      { timeoutMs: 10_000 },
+    );
     const group = Number(readFileSync(pids, 'utf8').trim().split('\n')[2]);
     expect(liveMembers(group).length).toBe(3);
 

@@ -47,11 +47,14 @@ async function sandbox(script: ModelScript, prompt = 'Create hello.txt.'): Promi
 
 const EDIT_SCRIPT: ModelScript = {
   turns: [
-    { writeFile: { path: 'notes/hello.txt', content: "it's \"scripted\"\nsecond line\n" }, usage: { input: 1000, output: 50 } },
+    {
+      writeFile: { path: 'notes/hello.txt', content: 'it\'s "scripted"\nsecond line\n' },
+      usage: { input: 1000, output: 50 },
+    },
     { text: 'Wrote notes/hello.txt.', usage: { input: 1200, output: 30, cacheRead: 400 } },
   ],
 };
-const EXPECTED_CONTENT = "it's \"scripted\"\nsecond line\n";
+const EXPECTED_CONTENT = 'it\'s "scripted"\nsecond line\n';
 
 function describeFailure(result: { code: number | null; stdout: string; stderr: string }): string {
   return `exit ${result.code}\nstdout:\n${result.stdout.slice(-2000)}\nstderr:\n${result.stderr.slice(-2000)}`;
@@ -83,14 +86,19 @@ describe('claude -p', () => {
 
     const turns = server.turnRequests();
     expect(turns.map((request) => request.turnIndex)).toEqual([0, 1]);
-    expect(turns.every((request) => request.protocol === 'anthropic' && request.url.startsWith('/v1/messages'))).toBe(true);
+    expect(turns.every((request) => request.protocol === 'anthropic' && request.url.startsWith('/v1/messages'))).toBe(
+      true,
+    );
     // The second request carries the tool result: the CLI really ran the Write call.
     expect(JSON.stringify(turns[1]!.body)).toContain('tool_result');
   });
 
   it('runs a scripted shell command through Bash once Bash is allowed', async () => {
     const { work, options } = await sandbox({ turns: [{ bash: 'echo from-bash > bash.txt' }, { text: 'ran it' }] });
-    const result = await runCli(await claudeInvocation({ ...options, extraArgs: ['--allowedTools', 'Bash'] }), CLI_TIMEOUT_MS);
+    const result = await runCli(
+      await claudeInvocation({ ...options, extraArgs: ['--allowedTools', 'Bash'] }),
+      CLI_TIMEOUT_MS,
+    );
 
     expect(result.code, describeFailure(result)).toBe(0);
     expect(await fs.readFile(path.join(work, 'bash.txt'), 'utf8')).toBe('from-bash\n');
@@ -130,7 +138,9 @@ describe('codex exec --json', () => {
     expect(events.find((event) => event.type === 'turn.completed')).toMatchObject({
       usage: { input_tokens: 2200, output_tokens: 80, cached_input_tokens: 400, reasoning_output_tokens: 0 },
     });
-    const items = events.filter((event) => event.type === 'item.completed').map((event) => event.item as Record<string, unknown>);
+    const items = events
+      .filter((event) => event.type === 'item.completed')
+      .map((event) => event.item as Record<string, unknown>);
     expect(items).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ type: 'command_execution', exit_code: 0, status: 'completed' }),
@@ -140,8 +150,12 @@ describe('codex exec --json', () => {
 
     const turns = server.turnRequests();
     expect(turns.map((request) => request.turnIndex)).toEqual([0, 1]);
-    expect(turns.every((request) => request.protocol === 'openai-responses' && request.url === '/v1/responses')).toBe(true);
-    expect(JSON.stringify(turns[1]!.body)).toContain(tool === 'exec' ? 'custom_tool_call_output' : 'function_call_output');
+    expect(turns.every((request) => request.protocol === 'openai-responses' && request.url === '/v1/responses')).toBe(
+      true,
+    );
+    expect(JSON.stringify(turns[1]!.body)).toContain(
+      tool === 'exec' ? 'custom_tool_call_output' : 'function_call_output',
+    );
   });
 
   it('exits non-zero within seconds when the API answers 500', async () => {
@@ -164,15 +178,25 @@ describe('gemini -p', () => {
     expect(result.code, describeFailure(result)).toBe(0);
     expect(await fs.readFile(path.join(work, 'notes/hello.txt'), 'utf8')).toBe(EXPECTED_CONTENT);
 
-    const output = JSON.parse(result.stdout) as { response?: string; session_id?: string; stats?: { models?: Record<string, { roles?: Record<string, { tokens?: unknown }> }> } };
+    const output = JSON.parse(result.stdout) as {
+      response?: string;
+      session_id?: string;
+      stats?: { models?: Record<string, { roles?: Record<string, { tokens?: unknown }> }> };
+    };
     expect(output.response).toBe('Wrote notes/hello.txt.');
     expect(output.session_id).toEqual(expect.any(String));
-    const mainTokens = Object.values(output.stats?.models ?? {}).flatMap((model) => (model.roles?.main ? [model.roles.main.tokens] : []));
-    expect(mainTokens).toEqual([expect.objectContaining({ prompt: 2200, input: 1800, candidates: 80, cached: 400, total: 2280 })]);
+    const mainTokens = Object.values(output.stats?.models ?? {}).flatMap((model) =>
+      model.roles?.main ? [model.roles.main.tokens] : [],
+    );
+    expect(mainTokens).toEqual([
+      expect.objectContaining({ prompt: 2200, input: 1800, candidates: 80, cached: 400, total: 2280 }),
+    ]);
 
     const turns = server.turnRequests();
     expect(turns.map((request) => request.turnIndex)).toEqual([0, 1]);
-    expect(turns.every((request) => request.protocol === 'gemini' && request.url.includes(':streamGenerateContent'))).toBe(true);
+    expect(
+      turns.every((request) => request.protocol === 'gemini' && request.url.includes(':streamGenerateContent')),
+    ).toBe(true);
   });
 
   it('exits non-zero within seconds when the API answers 500', async () => {
@@ -194,41 +218,77 @@ describe('model server', () => {
     messages,
   });
 
-  async function post(server: ModelServer, url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-    const response = await fetch(`${server.url}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  async function post(
+    server: ModelServer,
+    url: string,
+    body: unknown,
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
+    const response = await fetch(`${server.url}${url}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: response.status, json: (await response.json()) as Record<string, unknown> };
   }
 
   it('follows the conversation history, so retries replay a turn and failures are consumed', async () => {
-    const { server, work } = await sandbox({ turns: [{ fail: 503 }, { writeFile: { path: 'a.txt', content: 'x' } }, { text: 'done' }] });
+    const { server, work } = await sandbox({
+      turns: [{ fail: 503 }, { writeFile: { path: 'a.txt', content: 'x' } }, { text: 'done' }],
+    });
     expect((await post(server, '/v1/messages', anthropicBody([{ role: 'user', content: 'go' }]))).status).toBe(503);
 
     const first = await post(server, '/v1/messages', anthropicBody([{ role: 'user', content: 'go' }]));
-    expect(first.json).toMatchObject({ stop_reason: 'tool_use', content: [{ type: 'tool_use', name: 'Write', input: { file_path: path.join(work, 'a.txt'), content: 'x' } }] });
+    expect(first.json).toMatchObject({
+      stop_reason: 'tool_use',
+      content: [{ type: 'tool_use', name: 'Write', input: { file_path: path.join(work, 'a.txt'), content: 'x' } }],
+    });
     // Same history again (a client retry) gets the same turn rather than skipping ahead.
-    expect((await post(server, '/v1/messages', anthropicBody([{ role: 'user', content: 'go' }]))).json).toMatchObject({ stop_reason: 'tool_use' });
+    expect((await post(server, '/v1/messages', anthropicBody([{ role: 'user', content: 'go' }]))).json).toMatchObject({
+      stop_reason: 'tool_use',
+    });
 
-    const history = [{ role: 'user', content: 'go' }, { role: 'assistant', content: first.json.content }, { role: 'user', content: 'ok' }];
-    expect((await post(server, '/v1/messages', anthropicBody(history))).json).toMatchObject({ stop_reason: 'end_turn', content: [{ type: 'text', text: 'done' }] });
+    const history = [
+      { role: 'user', content: 'go' },
+      { role: 'assistant', content: first.json.content },
+      { role: 'user', content: 'ok' },
+    ];
+    expect((await post(server, '/v1/messages', anthropicBody(history))).json).toMatchObject({
+      stop_reason: 'end_turn',
+      content: [{ type: 'text', text: 'done' }],
+    });
     expect(server.turnRequests().map((request) => request.turnIndex)).toEqual([0, 1, 1, 2]);
   });
 
   it("speaks Chat Completions with Aider's whole-file edit format, advancing per request", async () => {
-    const { server } = await sandbox({ turns: [{ writeFile: { path: 'src/a.md', content: 'has ``` inside' } }, { text: 'done' }] });
-    const response = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', stream: true, messages: [] }) });
-    const data = (await response.text()).split('\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice(6));
+    const { server } = await sandbox({
+      turns: [{ writeFile: { path: 'src/a.md', content: 'has ``` inside' } }, { text: 'done' }],
+    });
+    const response = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'm', stream: true, messages: [] }),
+    });
+    const data = (await response.text())
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => line.slice(6));
     expect(data.at(-1)).toBe('[DONE]');
     const first = JSON.parse(data[0]!) as { choices: { delta: { content: string } }[] };
     expect(first.choices[0]!.delta.content).toBe('src/a.md\n````\nhas ``` inside\n````\n');
-    expect((await post(server, '/v1/chat/completions', { model: 'm', messages: [] })).json).toMatchObject({ choices: [{ message: { content: 'done' } }] });
+    expect((await post(server, '/v1/chat/completions', { model: 'm', messages: [] })).json).toMatchObject({
+      choices: [{ message: { content: 'done' } }],
+    });
   });
 
   it('answers side requests without consuming the script, and close() ends hung turns', async () => {
     const { server } = await sandbox({ turns: [{ hang: true }] });
     expect(typeof (await post(server, '/v1/messages/count_tokens', { messages: [] })).json.input_tokens).toBe('number');
-    expect((await post(server, '/v1/messages', { model: 'm', messages: [] })).json).toMatchObject({ content: [{ type: 'text', text: 'ok' }] });
+    expect((await post(server, '/v1/messages', { model: 'm', messages: [] })).json).toMatchObject({
+      content: [{ type: 'text', text: 'ok' }],
+    });
 
-    const hung = fetch(`${server.url}/v1/responses`, { method: 'POST', body: JSON.stringify({ input: [] }) }).then((response) => response.text());
+    const hung = fetch(`${server.url}/v1/responses`, { method: 'POST', body: JSON.stringify({ input: [] }) }).then(
+      (response) => response.text(),
+    );
     await expect.poll(() => server.turnRequests().length).toBe(1);
     await server.close();
     await expect(hung).rejects.toThrow();

@@ -40,7 +40,11 @@ interface Box {
 async function box(script: ModelScript): Promise<Box> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'todone-unfinished-'));
   cleanup.push(() => fs.rm(root, { recursive: true, force: true }));
-  const [home, work, cliHome] = ['home', 'work', 'cli-home'].map((name) => path.join(root, name)) as [string, string, string];
+  const [home, work, cliHome] = ['home', 'work', 'cli-home'].map((name) => path.join(root, name)) as [
+    string,
+    string,
+    string,
+  ];
   await Promise.all([home, work, cliHome].map((dir) => fs.mkdir(dir)));
   const server = await startModelServer({ ...script, cwd: work });
   cleanup.push(() => server.close());
@@ -48,7 +52,11 @@ async function box(script: ModelScript): Promise<Box> {
 }
 
 /** Codex or Claude as a board would configure it: the fixture's offline environment, and codex's provider flags. */
-async function agent(kind: 'codex' | 'claude', b: Box, extra: { bin?: string; args?: string[] } = {}): Promise<CliAgentSpec> {
+async function agent(
+  kind: 'codex' | 'claude',
+  b: Box,
+  extra: { bin?: string; args?: string[] } = {},
+): Promise<CliAgentSpec> {
   const options = { serverUrl: b.server.url, cwd: b.work, home: b.cliHome, prompt: '' };
   const invocation = kind === 'codex' ? await codexInvocation(options) : await claudeInvocation(options);
   const args = kind === 'codex' ? invocation.args.slice(invocation.args.indexOf('workspace-write') + 1, -1) : [];
@@ -61,16 +69,32 @@ async function agent(kind: 'codex' | 'claude', b: Box, extra: { bin?: string; ar
  */
 async function codexWithoutUserNamespaces(b: Box): Promise<string> {
   const wrapper = path.join(b.root, 'codex-no-userns');
-  await fs.writeFile(wrapper, `#!/bin/sh\nexec bwrap --unshare-user --disable-userns --bind / / --dev /dev -- '${cliPath('codex')}' "$@"\n`, { mode: 0o755 });
+  await fs.writeFile(
+    wrapper,
+    `#!/bin/sh\nexec bwrap --unshare-user --disable-userns --bind / / --dev /dev -- '${cliPath('codex')}' "$@"\n`,
+    { mode: 0o755 },
+  );
   return wrapper;
 }
 
 function input(b: Box, agentSpec: AgentSpec, extra: Partial<RunTaskInput> = {}): RunTaskInput {
-  return { boardId: BOARD, taskId: 't1', type: 'build', description: 'Write docs/spec.txt.', workdir: b.work, agent: agentSpec, ...extra };
+  return {
+    boardId: BOARD,
+    taskId: 't1',
+    type: 'build',
+    description: 'Write docs/spec.txt.',
+    workdir: b.work,
+    agent: agentSpec,
+    ...extra,
+  };
 }
 
-
-function run(b: Box, taskInput: RunTaskInput, attempt = 1, sandboxes: SandboxProbes = hostSandboxProbes): Promise<{ summary?: string }> {
+function run(
+  b: Box,
+  taskInput: RunTaskInput,
+  attempt = 1,
+  sandboxes: SandboxProbes = hostSandboxProbes,
+): Promise<{ summary?: string }> {
   const env = new MockActivityEnvironment({ attempt, heartbeatTimeoutMs: 900 }, { logger: quietLogger });
   return env.run(createRunTask({ home: b.home, sandboxes }), taskInput);
 }
@@ -100,7 +124,9 @@ describe('codex editing with apply_patch', () => {
 
     expect(error.type).toBe(FAILURE_TYPES.taskFailed);
     expect(error.nonRetryable).toBe(false);
-    expect(error.message).toBe("codex's edits failed: patch rejected: writing is blocked by read-only sandbox; rejected by user approval settings");
+    expect(error.message).toBe(
+      "codex's edits failed: patch rejected: writing is blocked by read-only sandbox; rejected by user approval settings",
+    );
     await expect(fs.access(path.join(b.work, 'docs/spec.txt'))).rejects.toThrow();
 
     await failure(run(b, taskInput, 2));
@@ -120,8 +146,14 @@ describe('codex where its own sandbox cannot set up', () => {
   it('without Todone’s confinement, its failed edit fails the attempt (it exits 0 and says done)', async () => {
     const b = await box({ turns: [{ applyPatch: addFilePatch('docs/spec.txt', ['x']) }, { text: 'done' }] });
     // The probes are told all is well, so codex runs with its own (broken) sandbox as before.
-    const trusting: SandboxProbes = { bwrap: 'bwrap', codex: () => Promise.resolve({ state: 'works' }), confinement: () => Promise.resolve({ state: 'works' }) };
-    const error = await failure(run(b, input(b, await agent('codex', b, { bin: await codexWithoutUserNamespaces(b) })), 1, trusting));
+    const trusting: SandboxProbes = {
+      bwrap: 'bwrap',
+      codex: () => Promise.resolve({ state: 'works' }),
+      confinement: () => Promise.resolve({ state: 'works' }),
+    };
+    const error = await failure(
+      run(b, input(b, await agent('codex', b, { bin: await codexWithoutUserNamespaces(b) })), 1, trusting),
+    );
 
     expect(error.type).toBe(FAILURE_TYPES.taskFailed);
     expect(error.message).toBe(`codex's edits failed: Failed to write file ${path.join(b.work, 'docs/spec.txt')}`);
@@ -139,26 +171,38 @@ describe('codex where its own sandbox cannot set up', () => {
     cleanup.push(() => fs.rm(outsideDir, { recursive: true, force: true }));
     const outside = path.join(outsideDir, 'outside.txt');
     const c = await box({ turns: [{ applyPatch: addFilePatch(outside, ['x']) }, { text: 'done' }] });
-    const error = await failure(run(c, input(c, await agent('codex', c, { bin: await codexWithoutUserNamespaces(c) }))));
+    const error = await failure(
+      run(c, input(c, await agent('codex', c, { bin: await codexWithoutUserNamespaces(c) }))),
+    );
     expect(error.message).toMatch(/^codex's edits failed: Failed to write file /);
     await expect(fs.access(outside)).rejects.toThrow();
   });
 
   it('is refused, saying why, when bubblewrap cannot confine it either', async () => {
     const b = await box({ turns: [{ applyPatch: addFilePatch('docs/spec.txt', ['x']) }, { text: 'done' }] });
-    const noBwrap: SandboxProbes = { ...hostSandboxProbes, bwrap: path.join(b.root, 'no-bwrap'), confinement: () => probeConfinement(path.join(b.root, 'no-bwrap')) };
-    const error = await failure(run(b, input(b, await agent('codex', b, { bin: await codexWithoutUserNamespaces(b) })), 1, noBwrap));
+    const noBwrap: SandboxProbes = {
+      ...hostSandboxProbes,
+      bwrap: path.join(b.root, 'no-bwrap'),
+      confinement: () => probeConfinement(path.join(b.root, 'no-bwrap')),
+    };
+    const error = await failure(
+      run(b, input(b, await agent('codex', b, { bin: await codexWithoutUserNamespaces(b) })), 1, noBwrap),
+    );
 
     expect(error.type).toBe(FAILURE_TYPES.invalidTask);
     expect(error.nonRetryable).toBe(true);
-    expect(error.message).toMatch(/^codex's sandbox does not work on this host \(bwrap: .*\) and Todone cannot confine codex with bubblewrap either \(.*no-bwrap could not be run \(not found\): is bubblewrap installed\?\)/);
+    expect(error.message).toMatch(
+      /^codex's sandbox does not work on this host \(bwrap: .*\) and Todone cannot confine codex with bubblewrap either \(.*no-bwrap could not be run \(not found\): is bubblewrap installed\?\)/,
+    );
     expect(b.server.turnRequests()).toHaveLength(0);
   });
 });
 
 describe('claude', () => {
   it('a tool call its permission mode denied fails the attempt, listing the denial', async () => {
-    const b = await box({ turns: [{ writeFile: { path: '/etc/todone-denied.txt', content: 'x\n' } }, { text: 'Done.' }] });
+    const b = await box({
+      turns: [{ writeFile: { path: '/etc/todone-denied.txt', content: 'x\n' } }, { text: 'Done.' }],
+    });
     const error = await failure(run(b, input(b, await agent('claude', b))));
 
     expect(error.type).toBe(FAILURE_TYPES.taskFailed);

@@ -54,10 +54,22 @@ interface Reply {
   body: string;
 }
 
-function request(options: { path: string; method?: string; headers?: Record<string, string>; body?: unknown; host?: string }): Promise<Reply> {
+function request(options: {
+  path: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+  host?: string;
+}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: options.host ?? '127.0.0.1', port, path: options.path, method: options.method ?? 'POST', headers: { 'Content-Type': 'application/json', ...options.headers } },
+      {
+        host: options.host ?? '127.0.0.1',
+        port,
+        path: options.path,
+        method: options.method ?? 'POST',
+        headers: { 'Content-Type': 'application/json', ...options.headers },
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
@@ -71,7 +83,9 @@ function request(options: { path: string; method?: string; headers?: Record<stri
 
 function toJson(p: Payload) {
   return {
-    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])),
+    metadata: Object.fromEntries(
+      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')]),
+    ),
     data: Buffer.from(p.data!).toString('base64'),
   };
 }
@@ -117,11 +131,41 @@ describe('todone codec-server', () => {
   });
 
   it.each([
-    { name: 'no token', path: '/decode', headers: {}, status: 401, error: 'refused: this action needs the token printed when the server started' },
-    { name: 'a wrong token', path: `/${'x'.repeat(43)}/decode`, headers: {}, status: 401, error: 'refused: wrong token' },
-    { name: 'a wrong bearer token', path: '/decode', headers: { Authorization: 'Bearer nope' }, status: 401, error: 'refused: wrong token' },
-    { name: 'a foreign Origin', path: 'TOKEN', headers: { Origin: 'http://evil.example' }, status: 403, error: 'refused: Origin "http://evil.example" is not allowed' },
-    { name: 'a rebound Host', path: 'TOKEN', headers: { Host: 'evil.example:PORT' }, status: 403, error: 'refused: Host "evil.example:PORT" is not this server' },
+    {
+      name: 'no token',
+      path: '/decode',
+      headers: {},
+      status: 401,
+      error: 'refused: this action needs the token printed when the server started',
+    },
+    {
+      name: 'a wrong token',
+      path: `/${'x'.repeat(43)}/decode`,
+      headers: {},
+      status: 401,
+      error: 'refused: wrong token',
+    },
+    {
+      name: 'a wrong bearer token',
+      path: '/decode',
+      headers: { Authorization: 'Bearer nope' },
+      status: 401,
+      error: 'refused: wrong token',
+    },
+    {
+      name: 'a foreign Origin',
+      path: 'TOKEN',
+      headers: { Origin: 'http://evil.example' },
+      status: 403,
+      error: 'refused: Origin "http://evil.example" is not allowed',
+    },
+    {
+      name: 'a rebound Host',
+      path: 'TOKEN',
+      headers: { Host: 'evil.example:PORT' },
+      status: 403,
+      error: 'refused: Host "evil.example:PORT" is not this server',
+    },
   ])('refuses $name', async ({ path, headers, status, error }) => {
     const fill = (text: string) => text.replace('PORT', String(port));
     const reply = await request({
@@ -136,11 +180,22 @@ describe('todone codec-server', () => {
   });
 
   it('answers the Web UI’s preflight, and no one else’s', async () => {
-    const ok = await request({ path: `/${token}/decode`, method: 'OPTIONS', headers: { Origin: UI, 'Access-Control-Request-Method': 'POST' } });
+    const ok = await request({
+      path: `/${token}/decode`,
+      method: 'OPTIONS',
+      headers: { Origin: UI, 'Access-Control-Request-Method': 'POST' },
+    });
     expect(ok.status).toBe(204);
-    expect(ok.headers).toMatchObject({ 'access-control-allow-origin': UI, 'access-control-allow-methods': 'POST, OPTIONS' });
+    expect(ok.headers).toMatchObject({
+      'access-control-allow-origin': UI,
+      'access-control-allow-methods': 'POST, OPTIONS',
+    });
     expect(ok.headers['access-control-allow-headers']).toContain('X-Namespace');
-    const foreign = await request({ path: `/${token}/decode`, method: 'OPTIONS', headers: { Origin: 'http://evil.example' } });
+    const foreign = await request({
+      path: `/${token}/decode`,
+      method: 'OPTIONS',
+      headers: { Origin: 'http://evil.example' },
+    });
     expect(foreign.status).toBe(403);
   });
 
@@ -149,6 +204,8 @@ describe('todone codec-server', () => {
       .flat()
       .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
     if (!outward) return;
-    await expect(request({ host: outward, path: `/${token}/decode`, body: await encryptedBody() })).rejects.toThrow(/ECONNREFUSED/);
+    await expect(request({ host: outward, path: `/${token}/decode`, body: await encryptedBody() })).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
   });
 });

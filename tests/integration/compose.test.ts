@@ -30,7 +30,10 @@ async function resolvedConfig(): Promise<{ services: Record<string, Service>; vo
 
 describe('docker-compose.yml', () => {
   it('is valid for docker-compose (config -q), given the variables .env.example names', async () => {
-    const result = await execa('docker-compose', ['--env-file', '.env.example', 'config', '-q'], { cwd: root, reject: false });
+    const result = await execa('docker-compose', ['--env-file', '.env.example', 'config', '-q'], {
+      cwd: root,
+      reject: false,
+    });
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
   });
@@ -38,25 +41,36 @@ describe('docker-compose.yml', () => {
   it('refuses to start without the secrets, naming the missing variable', async () => {
     const empty = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'todone-compose-')), 'empty.env');
     await fs.writeFile(empty, '');
-    const result = await execa('docker-compose', ['--env-file', empty, 'config', '-q'], { cwd: root, reject: false, env: { PATH: process.env.PATH }, extendEnv: false });
+    const result = await execa('docker-compose', ['--env-file', empty, 'config', '-q'], {
+      cwd: root,
+      reject: false,
+      env: { PATH: process.env.PATH },
+      extendEnv: false,
+    });
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr).toMatch(/set POSTGRES_(USER|PASSWORD) in \.env/);
   });
 
   it('runs PostgreSQL, Temporal, its Web UI, MinIO and scalable Todone workers, pinned and health-checked', async () => {
     const { services, volumes } = await resolvedConfig();
-    for (const name of ['postgresql', 'temporal', 'temporal-ui', 'minio', 'worker']) expect(Object.keys(services)).toContain(name);
+    for (const name of ['postgresql', 'temporal', 'temporal-ui', 'minio', 'worker'])
+      expect(Object.keys(services)).toContain(name);
     for (const [name, service] of Object.entries(services)) {
       if (service.image) expect(service.image, `${name} pins its image`).toMatch(/:[^:]+$/);
       if (service.image) expect(service.image, `${name} pins its image`).not.toMatch(/:latest$/);
     }
-    for (const name of ['postgresql', 'temporal', 'minio', 'worker']) expect(services[name]!.healthcheck, `${name} has a health check`).toBeDefined();
+    for (const name of ['postgresql', 'temporal', 'minio', 'worker'])
+      expect(services[name]!.healthcheck, `${name} has a health check`).toBeDefined();
     const worker = services.worker!;
     expect(worker.build).toBeDefined();
     // Scaling needs no fixed name and no fixed host port.
     expect(worker.container_name).toBeUndefined();
     expect(worker.ports).toBeUndefined();
-    expect(worker.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', TODONE_PAYLOAD_STORE: 's3://todone-payloads', AWS_ENDPOINT_URL: 'http://minio:9000' });
+    expect(worker.environment).toMatchObject({
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      TODONE_PAYLOAD_STORE: 's3://todone-payloads',
+      AWS_ENDPOINT_URL: 'http://minio:9000',
+    });
     expect(Object.keys(volumes)).toEqual(expect.arrayContaining(['postgres-data', 'minio-data', 'worker-data']));
   });
 

@@ -49,17 +49,26 @@ describe('locateTemporalCli', () => {
   it('prefers TODONE_TEMPORAL_CLI over PATH and the project copy', async () => {
     const dir = await tempDir('cli');
     const fromEnv = await fakeExecutable(dir, 'my-temporal');
-    const onPath = await fs.mkdir(path.join(dir, 'bin'), { recursive: true }).then(() => fakeExecutable(path.join(dir, 'bin')));
-    const found = await locateTemporalCli({ env: { TODONE_TEMPORAL_CLI: fromEnv, PATH: path.dirname(onPath) }, projectRoot: dir });
+    const onPath = await fs
+      .mkdir(path.join(dir, 'bin'), { recursive: true })
+      .then(() => fakeExecutable(path.join(dir, 'bin')));
+    const found = await locateTemporalCli({
+      env: { TODONE_TEMPORAL_CLI: fromEnv, PATH: path.dirname(onPath) },
+      projectRoot: dir,
+    });
     expect(found).toEqual({ path: fromEnv, source: 'env' });
   });
 
   it('rejects a TODONE_TEMPORAL_CLI that is missing or not executable, naming the variable', async () => {
     const dir = await tempDir('cli-bad');
-    await expect(locateTemporalCli({ env: { TODONE_TEMPORAL_CLI: path.join(dir, 'nope') } })).rejects.toThrow(SetupError);
+    await expect(locateTemporalCli({ env: { TODONE_TEMPORAL_CLI: path.join(dir, 'nope') } })).rejects.toThrow(
+      SetupError,
+    );
     const notExecutable = path.join(dir, 'temporal');
     await fs.writeFile(notExecutable, 'not a program', { mode: 0o644 });
-    await expect(locateTemporalCli({ env: { TODONE_TEMPORAL_CLI: notExecutable } })).rejects.toThrow(/TODONE_TEMPORAL_CLI/);
+    await expect(locateTemporalCli({ env: { TODONE_TEMPORAL_CLI: notExecutable } })).rejects.toThrow(
+      /TODONE_TEMPORAL_CLI/,
+    );
   });
 
   it('then looks on PATH, then in <project>/.tools/temporal/bin', async () => {
@@ -72,7 +81,9 @@ describe('locateTemporalCli', () => {
     const inProject = await fakeExecutable(projectBin);
     const projectRoot = path.join(dir, 'project');
 
-    expect(await locateTemporalCli({ env: { PATH: `${path.join(dir, 'empty')}${path.delimiter}${binDir}` }, projectRoot })).toEqual({
+    expect(
+      await locateTemporalCli({ env: { PATH: `${path.join(dir, 'empty')}${path.delimiter}${binDir}` }, projectRoot }),
+    ).toEqual({
       path: onPath,
       source: 'path',
     });
@@ -104,7 +115,10 @@ describe('resolveConnection', () => {
     const dir = await tempDir('toml');
     const file = path.join(dir, 'temporal.toml');
     await fs.writeFile(file, '[profile.prod]\naddress = "temporal.example:7233"\nnamespace = "prod"\n');
-    const target = await resolveConnection({ dataDir: dir, env: { TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'prod' } });
+    const target = await resolveConnection({
+      dataDir: dir,
+      env: { TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'prod' },
+    });
     expect(target).toMatchObject({ address: 'temporal.example:7233', namespace: 'prod' });
     await expect(
       resolveConnection({ dataDir: dir, env: { TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'missing' } }),
@@ -113,7 +127,9 @@ describe('resolveConnection', () => {
 
   it('refuses credentials without an address rather than silently running locally', async () => {
     const dataDir = await tempDir('creds');
-    await expect(resolveConnection({ dataDir, env: { TEMPORAL_API_KEY: 'secret' } })).rejects.toThrow(/TEMPORAL_ADDRESS/);
+    await expect(resolveConnection({ dataDir, env: { TEMPORAL_API_KEY: 'secret' } })).rejects.toThrow(
+      /TEMPORAL_ADDRESS/,
+    );
   });
 });
 
@@ -192,7 +208,9 @@ describe('the embedded dev server', () => {
       'console.log(JSON.stringify(info));',
       'setInterval(() => {}, 1000);',
     ].join('\n');
-    const starter = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const starter = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const line = await new Promise<string>((resolve, reject) => {
       createInterface({ input: starter.stdout }).once('line', resolve);
       starter.once('exit', (code) => reject(new Error(`starter exited with ${code}`)));

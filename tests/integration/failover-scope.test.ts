@@ -36,13 +36,28 @@ describe('failover scope', () => {
     const taskQueue = `test-${randomUUID()}`;
     const boardId = `scope-${randomUUID().slice(0, 8)}`;
     const board = makeBoard(boardId, workdir, [
-      { id: 'long', command: 'echo "$TODONE_ATTEMPT" >> attempts; sleep 60', heartbeatTimeoutMs: 60_000, retry: { maxAttempts: 3, initialIntervalMs: 100 } },
+      {
+        id: 'long',
+        command: 'echo "$TODONE_ATTEMPT" >> attempts; sleep 60',
+        heartbeatTimeoutMs: 60_000,
+        retry: { maxAttempts: 3, initialIntervalMs: 100 },
+      },
     ]);
     // A worker named as some other process of this host would be.
     const identity = `${process.pid}@${os.hostname()}#scope-${randomUUID().slice(0, 6)}`;
     const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-    const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
-    const worker = await createTodoneWorker({ connection, namespace: 'default', taskQueue, home: harness.home, workflowBundle: { code }, identity });
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: workflowsEntry(),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
+    });
+    const worker = await createTodoneWorker({
+      connection,
+      namespace: 'default',
+      taskQueue,
+      home: harness.home,
+      workflowBundle: { code },
+      identity,
+    });
     const boards = new BoardClient(harness.client, taskQueue);
     const pidFile = path.join(taskDataDir(harness.home, boardId, 'long'), 'process.json');
 
@@ -50,16 +65,27 @@ describe('failover scope', () => {
       await worker.runUntil(async () => {
         const { handle } = await boards.startOrAttach(board);
         const pendingAttempt = async () => (await handle.describe()).raw.pendingActivities?.[0];
-        await waitFor('the attempt to start', async () => (await pendingAttempt())?.lastWorkerIdentity === identity && isRunning(await taskPid()), { timeoutMs: 30_000 });
+        await waitFor(
+          'the attempt to start',
+          async () => (await pendingAttempt())?.lastWorkerIdentity === identity && isRunning(await taskPid()),
+          { timeoutMs: 30_000 },
+        );
 
-        const failOver = () => failOverDeadWorkers({ client: harness.client, home: harness.home, workflowIds: [handle.workflowId]});
+        const failOver = () =>
+          failOverDeadWorkers({ client: harness.client, home: harness.home, workflowIds: [handle.workflowId] });
         const untouched = async (why: string) => {
           expect(await failOver(), why).toEqual([]);
           const pending = await pendingAttempt();
           expect(pending?.attempt, why).toBe(1);
           expect(isRunning(await taskPid()), why).toBe(true);
         };
-        const base: WorkerRecord = { identity, hostname: os.hostname(), pid: process.pid, startTime: processStartTime(process.pid), startedAt: new Date().toISOString() };
+        const base: WorkerRecord = {
+          identity,
+          hostname: os.hostname(),
+          pid: process.pid,
+          startTime: processStartTime(process.pid),
+          startedAt: new Date().toISOString(),
+        };
 
         await untouched('no record of the worker');
         await writeWorkerRecord(harness.home, base);
@@ -75,7 +101,9 @@ describe('failover scope', () => {
         await fs.rm(pidFile);
         await writeWorkerRecord(harness.home, { ...base, pid: gone });
         const done = await failOver();
-        expect(done).toEqual([{ workflowId: handle.workflowId, activityId: 'task-long', taskId: 'long', attempt: 1, identity }]);
+        expect(done).toEqual([
+          { workflowId: handle.workflowId, activityId: 'task-long', taskId: 'long', attempt: 1, identity },
+        ]);
         await waitFor('the second attempt', async () => (await pendingAttempt())?.attempt === 2, { timeoutMs: 10_000 });
         await handle.terminate('test over');
       });

@@ -21,9 +21,30 @@ async function finishedBoard(config: BoardGitConfig): Promise<IntegrationInfo> {
   const info = await initIntegration({ git: config, boardId: board });
   const wt = await prepareWorktree({ git: config, boardId: board, taskId: 'feature', startSha: info.baseSha });
   await writeFiles(wt.path, { 'feature.txt': 'feature\n' });
-  const commit = await commitWork({ git: config, boardId: board, taskId: 'feature', description: 'feature', path: wt.path, branch: wt.branch, startSha: info.baseSha });
-  const result = await integrate({ git: config, boardId: board, taskId: 'feature', branch: wt.branch, taskSha: commit.sha });
-  await releaseWorktree({ git: config, boardId: board, taskId: 'feature', path: wt.path, branch: wt.branch, remove: true });
+  const commit = await commitWork({
+    git: config,
+    boardId: board,
+    taskId: 'feature',
+    description: 'feature',
+    path: wt.path,
+    branch: wt.branch,
+    startSha: info.baseSha,
+  });
+  const result = await integrate({
+    git: config,
+    boardId: board,
+    taskId: 'feature',
+    branch: wt.branch,
+    taskSha: commit.sha,
+  });
+  await releaseWorktree({
+    git: config,
+    boardId: board,
+    taskId: 'feature',
+    path: wt.path,
+    branch: wt.branch,
+    remove: true,
+  });
   return { ...info, integrationHead: result.head };
 }
 
@@ -67,7 +88,10 @@ describe('land', () => {
     await writeFiles(repo, { 'README.md': 'edited, not committed\n' });
     const dirty = await pictureCheckout(repo);
     const refusedDirty = await land(landInput(config, info));
-    expect(refusedDirty).toMatchObject({ landed: false, reason: expect.stringMatching(/uncommitted changes \(README\.md\)/) as unknown });
+    expect(refusedDirty).toMatchObject({
+      landed: false,
+      reason: expect.stringMatching(/uncommitted changes \(README\.md\)/) as unknown,
+    });
     expect(await pictureCheckout(repo)).toEqual(dirty);
     await git(repo, ['checkout', '-q', '--', 'README.md']);
 
@@ -76,12 +100,18 @@ describe('land', () => {
     await git(repo, ['commit', '-qm', 'user moved main']);
     const moved = await git(repo, ['rev-parse', 'main']);
     const refusedMoved = await land(landInput(config, info));
-    expect(refusedMoved).toMatchObject({ landed: false, reason: expect.stringMatching(/main has moved since the board started/) as unknown });
+    expect(refusedMoved).toMatchObject({
+      landed: false,
+      reason: expect.stringMatching(/main has moved since the board started/) as unknown,
+    });
     expect(await git(repo, ['rev-parse', 'main'])).toBe(moved);
 
     // Told that base is where it now is, the integration head still does not contain it.
     const refusedNotFf = await land({ ...landInput(config, info), expectedBaseSha: moved });
-    expect(refusedNotFf).toMatchObject({ landed: false, reason: expect.stringMatching(/cannot be fast-forwarded/) as unknown });
+    expect(refusedNotFf).toMatchObject({
+      landed: false,
+      reason: expect.stringMatching(/cannot be fast-forwarded/) as unknown,
+    });
     expect(await git(repo, ['rev-parse', 'main'])).toBe(moved);
   });
 });
@@ -91,8 +121,21 @@ describe('cleanBoard', () => {
     const { repo, config, worktreeRoot } = await fixture({ poolSize: 1 });
     const info = await initIntegration({ git: config, boardId: board });
     const kept = await prepareWorktree({ git: config, boardId: board, taskId: 'kept', startSha: info.baseSha });
-    await releaseWorktree({ git: config, boardId: board, taskId: 'kept', path: kept.path, branch: kept.branch, remove: false });
-    const pooled = await prepareWorktree({ git: config, boardId: board, taskId: 'pooled', startSha: info.baseSha, poolSlot: 0 });
+    await releaseWorktree({
+      git: config,
+      boardId: board,
+      taskId: 'kept',
+      path: kept.path,
+      branch: kept.branch,
+      remove: false,
+    });
+    const pooled = await prepareWorktree({
+      git: config,
+      boardId: board,
+      taskId: 'pooled',
+      startSha: info.baseSha,
+      poolSlot: 0,
+    });
     // A leftover folder git does not know, and a task branch the user checked out to look at.
     await writeFiles(taskWorktreePath(worktreeRoot, 'ghost'), { 'x.txt': 'x\n' });
     await git(repo, ['branch', `todone/${board}/looked-at`, info.baseSha]);

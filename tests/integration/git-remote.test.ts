@@ -11,7 +11,15 @@ import type { BoardGitConfig, IntegrationInfo } from '../../activities/git/types
 import { childModules, type ChildModules } from '../support/child-modules.js';
 import { showFile } from '../support/git-repo.js';
 import { exists, fsck, git, gitMaybe, removeTempDirs, tempDir, writeFiles } from '../support/git-layer.js';
-import { commitOn, createBareRemote, initOn, integrateOn, prepareOn, releaseOn, remoteConfig } from '../support/git-remote.js';
+import {
+  commitOn,
+  createBareRemote,
+  initOn,
+  integrateOn,
+  prepareOn,
+  releaseOn,
+  remoteConfig,
+} from '../support/git-remote.js';
 
 let child: ChildModules;
 beforeAll(async () => {
@@ -45,7 +53,15 @@ async function fleet(overrides: Partial<BoardGitConfig> = {}): Promise<Fleet> {
 async function work(f: Fleet, home: string, taskId: string, startSha: string, files: Record<string, string>) {
   const wt = await prepareOn({ home, input: { git: f.config, boardId: board, taskId, startSha } });
   await writeFiles(wt.path, files);
-  const input = { git: f.config, boardId: board, taskId, description: `work of ${taskId}`, path: wt.path, branch: wt.branch, startSha };
+  const input = {
+    git: f.config,
+    boardId: board,
+    taskId,
+    description: `work of ${taskId}`,
+    path: wt.path,
+    branch: wt.branch,
+    startSha,
+  };
   const commit = await commitOn({ home, input });
   return { wt, commit, input };
 }
@@ -56,7 +72,12 @@ describe.concurrent('a board split between two workers', () => {
   it('creates the integration branch on the remote from its default branch, and takes it up again', async () => {
     const f = await fleet();
     const main = await git(f.url, ['rev-parse', 'main']);
-    expect(f.info).toEqual({ baseBranch: 'main', baseSha: main, integrationBranch: integration, integrationHead: main });
+    expect(f.info).toEqual({
+      baseBranch: 'main',
+      baseSha: main,
+      integrationBranch: integration,
+      integrationHead: main,
+    });
     expect(await git(f.url, ['rev-parse', integration])).toBe(main);
     // Each worker keeps its own bare clone under its data folder.
     expect(await exists(path.join(remoteFolder(f.a, f.url), 'clone', 'HEAD'))).toBe(true);
@@ -74,18 +95,37 @@ describe.concurrent('a board split between two workers', () => {
     // Run again (a retry after a crash that lost the answer): the push already done is recognised.
     expect(await commitOn({ home: f.a, input: root.input })).toMatchObject({ sha: root.commit.sha, pushed: 'already' });
 
-    const merged = await integrateOn({ home: f.b, input: { git: f.config, boardId: board, taskId: 'root', branch: root.wt.branch, taskSha: root.commit.sha } });
+    const merged = await integrateOn({
+      home: f.b,
+      input: { git: f.config, boardId: board, taskId: 'root', branch: root.wt.branch, taskSha: root.commit.sha },
+    });
     expect(merged.kind).toBe('merged');
     expect(await git(f.url, ['rev-parse', integration])).toBe(merged.head);
     // Its answer lost, the step runs again, on either worker: the remote already holds the merge.
     for (const home of [f.a, f.b]) {
-      const again = await integrateOn({ home, input: { git: f.config, boardId: board, taskId: 'root', branch: root.wt.branch, taskSha: root.commit.sha } });
+      const again = await integrateOn({
+        home,
+        input: { git: f.config, boardId: board, taskId: 'root', branch: root.wt.branch, taskSha: root.commit.sha },
+      });
       expect(again).toEqual({ kind: 'already-integrated', head: merged.head });
     }
 
-    const dependent = await prepareOn({ home: f.b, input: { git: f.config, boardId: board, taskId: 'dependent', startSha: merged.head } });
+    const dependent = await prepareOn({
+      home: f.b,
+      input: { git: f.config, boardId: board, taskId: 'dependent', startSha: merged.head },
+    });
     expect(await showFile(dependent.path, 'HEAD', 'a.txt')).toBe('from worker a');
-    await releaseOn({ home: f.a, input: { git: f.config, boardId: board, taskId: 'root', path: root.wt.path, branch: root.wt.branch, remove: true } });
+    await releaseOn({
+      home: f.a,
+      input: {
+        git: f.config,
+        boardId: board,
+        taskId: 'root',
+        path: root.wt.path,
+        branch: root.wt.branch,
+        remove: true,
+      },
+    });
     expect(await gitMaybe(f.url, ['rev-parse', '--verify', '-q', `refs/heads/todone/${board}/root`])).toBe('');
     expect(await exists(root.wt.path)).toBe(false);
     await fsck(f.url);
@@ -95,9 +135,15 @@ describe.concurrent('a board split between two workers', () => {
     const f = await fleet();
     const one = await work(f, f.a, 'one', f.info.baseSha, { 'shared.txt': 'line 1\nONE\nline 3\n' });
     const two = await work(f, f.b, 'two', f.info.baseSha, { 'shared.txt': 'line 1\nTWO\nline 3\n' });
-    const first = await integrateOn({ home: f.b, input: { git: f.config, boardId: board, taskId: 'one', branch: one.wt.branch, taskSha: one.commit.sha } });
+    const first = await integrateOn({
+      home: f.b,
+      input: { git: f.config, boardId: board, taskId: 'one', branch: one.wt.branch, taskSha: one.commit.sha },
+    });
     expect(first.kind).toBe('merged');
-    const second = await integrateOn({ home: f.a, input: { git: f.config, boardId: board, taskId: 'two', branch: two.wt.branch, taskSha: two.commit.sha } });
+    const second = await integrateOn({
+      home: f.a,
+      input: { git: f.config, boardId: board, taskId: 'two', branch: two.wt.branch, taskSha: two.commit.sha },
+    });
     expect(second).toEqual({ kind: 'conflicted', head: first.head, files: ['shared.txt'] });
     expect(await git(f.url, ['rev-parse', integration])).toBe(first.head);
     expect(await showFile(f.url, integration, 'shared.txt')).toBe('line 1\nONE\nline 3');
@@ -106,32 +152,58 @@ describe.concurrent('a board split between two workers', () => {
   it('puts the remote integration branch back to base when the board starts over', async () => {
     const f = await fleet();
     const one = await work(f, f.a, 'one', f.info.baseSha, { 'one.txt': '1\n' });
-    const merged = await integrateOn({ home: f.b, input: { git: f.config, boardId: board, taskId: 'one', branch: one.wt.branch, taskSha: one.commit.sha } });
+    const merged = await integrateOn({
+      home: f.b,
+      input: { git: f.config, boardId: board, taskId: 'one', branch: one.wt.branch, taskSha: one.commit.sha },
+    });
     // Taken up as it is by a resumed run, on any worker.
-    expect(await initOn({ home: f.b, input: { git: f.config, boardId: board } })).toMatchObject({ baseSha: f.info.baseSha, integrationHead: merged.head });
-    expect(await initRemoteIntegration(f.b, { git: f.config, boardId: board, fresh: true })).toMatchObject({ integrationHead: f.info.baseSha });
+    expect(await initOn({ home: f.b, input: { git: f.config, boardId: board } })).toMatchObject({
+      baseSha: f.info.baseSha,
+      integrationHead: merged.head,
+    });
+    expect(await initRemoteIntegration(f.b, { git: f.config, boardId: board, fresh: true })).toMatchObject({
+      integrationHead: f.info.baseSha,
+    });
     expect(await git(f.url, ['rev-parse', integration])).toBe(f.info.baseSha);
-    await expect(integrateOn({ home: f.a, input: { git: f.config, boardId: board, taskId: 'one', branch: 'todone/fleet/other', taskSha: one.commit.sha } })).rejects.toThrow(
-      /works on todone\/fleet\/one, not todone\/fleet\/other/,
-    );
+    await expect(
+      integrateOn({
+        home: f.a,
+        input: { git: f.config, boardId: board, taskId: 'one', branch: 'todone/fleet/other', taskSha: one.commit.sha },
+      }),
+    ).rejects.toThrow(/works on todone\/fleet\/one, not todone\/fleet\/other/);
   });
 
   it('refuses a remote git cannot clone, naming the field', async () => {
     const root = await tempDir('todone-remote-');
     const config = remoteConfig(path.join(root, 'missing.git'));
-    await expect(initOn({ home: path.join(root, 'home'), input: { git: config, boardId: board } })).rejects.toThrow(/^cannot clone git\.remote /);
-    await expect(initOn({ home: path.join(root, 'home'), input: { git: remoteConfig('-oProxyCommand=x'), boardId: board } })).rejects.toThrow(GitConfigError);
+    await expect(initOn({ home: path.join(root, 'home'), input: { git: config, boardId: board } })).rejects.toThrow(
+      /^cannot clone git\.remote /,
+    );
+    await expect(
+      initOn({ home: path.join(root, 'home'), input: { git: remoteConfig('-oProxyCommand=x'), boardId: board } }),
+    ).rejects.toThrow(GitConfigError);
   });
 
   it('lands by pushing the integration head to base when base has not moved, and cleans the remote branches', async () => {
     const f = await fleet();
     const one = await work(f, f.a, 'one', f.info.baseSha, { 'one.txt': '1\n' });
-    const merged = await integrateOn({ home: f.b, input: { git: f.config, boardId: board, taskId: 'one', branch: one.wt.branch, taskSha: one.commit.sha } });
-    const input = { git: f.config, boardId: board, baseBranch: 'main', expectedBaseSha: f.info.baseSha, integrationHead: merged.head };
+    const merged = await integrateOn({
+      home: f.b,
+      input: { git: f.config, boardId: board, taskId: 'one', branch: one.wt.branch, taskSha: one.commit.sha },
+    });
+    const input = {
+      git: f.config,
+      boardId: board,
+      baseBranch: 'main',
+      expectedBaseSha: f.info.baseSha,
+      integrationHead: merged.head,
+    };
     expect(await landRemote(f.b, input)).toEqual({ landed: true, head: merged.head });
     expect(await git(f.url, ['rev-parse', 'main'])).toBe(merged.head);
     expect(await landRemote(f.a, input)).toEqual({ landed: true, head: merged.head });
-    expect(await landRemote(f.a, { ...input, expectedBaseSha: merged.head, integrationHead: f.info.baseSha })).toMatchObject({ landed: false });
+    expect(
+      await landRemote(f.a, { ...input, expectedBaseSha: merged.head, integrationHead: f.info.baseSha }),
+    ).toMatchObject({ landed: false });
 
     expect(await cleanRemoteBranches(f.a, { git: f.config, boardId: board })).toEqual([`todone/${board}/one`]);
     expect(await cleanRemoteBranches(f.a, { git: f.config, boardId: board, all: true })).toEqual([integration]);
@@ -144,7 +216,12 @@ describe.concurrent('a crash around a push', () => {
     const f = await fleet();
     const one = await work(f, f.a, 'one', f.info.baseSha, { 'one.txt': '1\n' });
     const input = { git: f.config, boardId: board, taskId: 'one', branch: one.wt.branch, taskSha: one.commit.sha };
-    const crashed = await child.call('tests/support/git-remote.ts', 'integrateOn', { home: f.b, input }, { TODONE_CRASH_AT: 'integrate:before-push' });
+    const crashed = await child.call(
+      'tests/support/git-remote.ts',
+      'integrateOn',
+      { home: f.b, input },
+      { TODONE_CRASH_AT: 'integrate:before-push' },
+    );
     expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
     expect(await git(f.url, ['rev-parse', integration])).toBe(f.info.baseSha);
     for (const home of [f.b, f.a]) {
@@ -159,7 +236,12 @@ describe.concurrent('a crash around a push', () => {
     const f = await fleet();
     const one = await work(f, f.a, 'one', f.info.baseSha, { 'one.txt': '1\n' });
     const input = { git: f.config, boardId: board, taskId: 'one', branch: one.wt.branch, taskSha: one.commit.sha };
-    const crashed = await child.call('tests/support/git-remote.ts', 'integrateOn', { home: f.b, input }, { TODONE_CRASH_AT: 'integrate:after-push' });
+    const crashed = await child.call(
+      'tests/support/git-remote.ts',
+      'integrateOn',
+      { home: f.b, input },
+      { TODONE_CRASH_AT: 'integrate:after-push' },
+    );
     expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
     const head = await git(f.url, ['rev-parse', integration]);
     expect(head).not.toBe(f.info.baseSha);
@@ -168,10 +250,26 @@ describe.concurrent('a crash around a push', () => {
 
   it('after the commit was pushed: the retried commit finds the commit and the push done', async () => {
     const f = await fleet();
-    const wt = await prepareOn({ home: f.a, input: { git: f.config, boardId: board, taskId: 'one', startSha: f.info.baseSha } });
+    const wt = await prepareOn({
+      home: f.a,
+      input: { git: f.config, boardId: board, taskId: 'one', startSha: f.info.baseSha },
+    });
     await writeFiles(wt.path, { 'one.txt': '1\n' });
-    const input = { git: f.config, boardId: board, taskId: 'one', description: 'one', path: wt.path, branch: wt.branch, startSha: f.info.baseSha };
-    const crashed = await child.call('tests/support/git-remote.ts', 'commitOn', { home: f.a, input }, { TODONE_CRASH_AT: 'commit:after-push' });
+    const input = {
+      git: f.config,
+      boardId: board,
+      taskId: 'one',
+      description: 'one',
+      path: wt.path,
+      branch: wt.branch,
+      startSha: f.info.baseSha,
+    };
+    const crashed = await child.call(
+      'tests/support/git-remote.ts',
+      'commitOn',
+      { home: f.a, input },
+      { TODONE_CRASH_AT: 'commit:after-push' },
+    );
     expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
     const pushed = await git(f.url, ['rev-parse', `todone/${board}/one`]);
     expect(await commitOn({ home: f.a, input })).toMatchObject({ sha: pushed, changed: true, pushed: 'already' });

@@ -12,7 +12,17 @@ import { initIntegration, integrate } from '../../activities/git/integration.js'
 import type { BoardGitConfig } from '../../activities/git/types.js';
 import { prepareWorktree, releaseWorktree } from '../../activities/git/worktree.js';
 import { createRepo, pictureCheckout, type CheckoutPicture } from '../support/git-repo.js';
-import { boardConfig, findFiles, fixture, fsck, git, gitMaybe, removeTempDirs, tempDir, writeFiles } from '../support/git-layer.js';
+import {
+  boardConfig,
+  findFiles,
+  fixture,
+  fsck,
+  git,
+  gitMaybe,
+  removeTempDirs,
+  tempDir,
+  writeFiles,
+} from '../support/git-layer.js';
 
 afterAll(removeTempDirs);
 
@@ -47,9 +57,23 @@ async function fullCycle(config: BoardGitConfig, description = 'do the thing'): 
     { id: 'fine', slot: 0, files: { 'fine.txt': 'fine\n' } },
   ];
   for (const task of tasks) {
-    const wt = await prepareWorktree({ git: config, boardId: board, taskId: task.id, startSha: info.baseSha, ...(task.slot !== undefined ? { poolSlot: task.slot } : {}) });
+    const wt = await prepareWorktree({
+      git: config,
+      boardId: board,
+      taskId: task.id,
+      startSha: info.baseSha,
+      ...(task.slot !== undefined ? { poolSlot: task.slot } : {}),
+    });
     await writeFiles(wt.path, task.files);
-    const commit = await commitWork({ git: config, boardId: board, taskId: task.id, description, path: wt.path, branch: wt.branch, startSha: info.baseSha });
+    const commit = await commitWork({
+      git: config,
+      boardId: board,
+      taskId: task.id,
+      description,
+      path: wt.path,
+      branch: wt.branch,
+      startSha: info.baseSha,
+    });
     await integrate({ git: config, boardId: board, taskId: task.id, branch: wt.branch, taskSha: commit.sha });
     await releaseWorktree({
       git: config,
@@ -70,7 +94,12 @@ describe("the user's checkout", () => {
     // A checkout in the middle of work: staged, modified, untracked and ignored files.
     await writeFiles(repo, { 'staged.txt': 'staged\n' });
     await git(repo, ['add', 'staged.txt']);
-    await writeFiles(repo, { 'README.md': '# project\nwork in progress\n', 'notes.txt': 'mine\n', '.env': 'KEY=1\n', 'node_modules/m/i.js': '1\n' });
+    await writeFiles(repo, {
+      'README.md': '# project\nwork in progress\n',
+      'notes.txt': 'mine\n',
+      '.env': 'KEY=1\n',
+      'node_modules/m/i.js': '1\n',
+    });
     const before = await userState(repo);
 
     await fullCycle(config);
@@ -106,7 +135,17 @@ describe("the user's git configuration", () => {
     const marks = path.join(root, 'marks');
     await fs.mkdir(marks);
     const hook = (name: string) => `#!/bin/sh\ntouch "${marks}/${name}"\n`;
-    const hookNames = ['pre-commit', 'prepare-commit-msg', 'commit-msg', 'post-commit', 'post-checkout', 'post-merge', 'pre-merge-commit', 'reference-transaction', 'post-rewrite'];
+    const hookNames = [
+      'pre-commit',
+      'prepare-commit-msg',
+      'commit-msg',
+      'post-commit',
+      'post-checkout',
+      'post-merge',
+      'pre-merge-commit',
+      'reference-transaction',
+      'post-rewrite',
+    ];
     for (const dir of [path.join(repo, '.git', 'hooks'), path.join(root, 'custom-hooks')]) {
       await fs.mkdir(dir, { recursive: true });
       for (const name of hookNames) await fs.writeFile(path.join(dir, name), hook(name), { mode: 0o755 });
@@ -143,16 +182,34 @@ describe('task text never reaches a shell', () => {
     const root = await tempDir();
     const repo = await createRepo(path.join(root, 'my repo $(touch pwned5)'), { 'a.txt': 'a\n' });
     const worktreeRoot = path.join(root, "work trees; touch pwned6 'q'");
-    const config = boardConfig(repo, worktreeRoot, { author: { name: `O'Brien "$(touch pwned7)" Jr`, email: 'ob@example.com' } });
+    const config = boardConfig(repo, worktreeRoot, {
+      author: { name: `O'Brien "$(touch pwned7)" Jr`, email: 'ob@example.com' },
+    });
     const info = await initIntegration({ git: config, boardId: board });
     const wt = await prepareWorktree({ git: config, boardId: board, taskId: 'nasty', startSha: info.baseSha });
     await writeFiles(wt.path, { 'b.txt': 'b\n' });
-    const commit = await commitWork({ git: config, boardId: board, taskId: 'nasty', description: nasty, path: wt.path, branch: wt.branch, startSha: info.baseSha });
-    const result = await integrate({ git: config, boardId: board, taskId: 'nasty', branch: wt.branch, taskSha: commit.sha });
+    const commit = await commitWork({
+      git: config,
+      boardId: board,
+      taskId: 'nasty',
+      description: nasty,
+      path: wt.path,
+      branch: wt.branch,
+      startSha: info.baseSha,
+    });
+    const result = await integrate({
+      git: config,
+      boardId: board,
+      taskId: 'nasty',
+      branch: wt.branch,
+      taskSha: commit.sha,
+    });
 
     expect(result.kind).toBe('merged');
     const message = await git(repo, ['log', '-1', '--format=%B', commit.sha]);
-    expect(message).toBe(`todone(${board}): nasty: Fix "quotes" and 'apostrophes'\n\n${nasty}\n\nTodone-Board: ${board}\nTodone-Task: nasty`);
+    expect(message).toBe(
+      `todone(${board}): nasty: Fix "quotes" and 'apostrophes'\n\n${nasty}\n\nTodone-Board: ${board}\nTodone-Task: nasty`,
+    );
     expect(await git(repo, ['log', '-1', '--format=%an', commit.sha])).toBe(`O'Brien "$(touch pwned7)" Jr`);
     for (const dir of [root, process.cwd()]) {
       for (const name of ['pwned', 'pwned-backtick', 'pwned2', 'pwned3', 'pwned4', 'pwned5', 'pwned6', 'pwned7']) {

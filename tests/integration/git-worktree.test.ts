@@ -21,7 +21,11 @@ describe('prepareWorktree', () => {
     const startSha = await git(repo, ['rev-parse', 'HEAD']);
     const prepared = await prepareWorktree({ git: config, boardId: board, taskId: 'build', startSha });
 
-    expect(prepared).toEqual({ path: taskWorktreePath(worktreeRoot, 'build'), branch: `todone/${board}/build`, headSha: startSha });
+    expect(prepared).toEqual({
+      path: taskWorktreePath(worktreeRoot, 'build'),
+      branch: `todone/${board}/build`,
+      headSha: startSha,
+    });
     expect(await git(prepared.path, ['symbolic-ref', 'HEAD'])).toBe(`refs/heads/todone/${board}/build`);
     expect(await statusAll(prepared.path)).toBe('');
     expect(await fs.readFile(path.join(prepared.path, 'shared.txt'), 'utf8')).toBe('line 1\nline 2\nline 3\n');
@@ -114,7 +118,9 @@ describe('prepareWorktree', () => {
     const { repo, config } = await fixture();
     const startSha = await git(repo, ['rev-parse', 'HEAD']);
     const inside = { ...config, worktreeRoot: path.join(repo, '.worktrees') };
-    await expect(prepareWorktree({ git: inside, boardId: board, taskId: 't', startSha })).rejects.toThrow(GitConfigError);
+    await expect(prepareWorktree({ git: inside, boardId: board, taskId: 't', startSha })).rejects.toThrow(
+      GitConfigError,
+    );
     expect(await exists(path.join(repo, '.worktrees'))).toBe(false);
   });
 
@@ -122,15 +128,23 @@ describe('prepareWorktree', () => {
     const { repo, config } = await fixture();
     const startSha = await git(repo, ['rev-parse', 'HEAD']);
     await git(repo, ['checkout', '-q', '-b', taskBranch(board, 'mine')]);
-    await expect(prepareWorktree({ git: config, boardId: board, taskId: 'mine', startSha })).rejects.toThrow(/checked out in/);
+    await expect(prepareWorktree({ git: config, boardId: board, taskId: 'mine', startSha })).rejects.toThrow(
+      /checked out in/,
+    );
   });
 
   it('rejects unknown start commits and unsafe ids before touching anything', async () => {
     const { repo, config, worktreeRoot } = await fixture();
     const startSha = await git(repo, ['rev-parse', 'HEAD']);
-    await expect(prepareWorktree({ git: config, boardId: board, taskId: 't', startSha: 'f'.repeat(40) })).rejects.toThrow(GitConfigError);
-    await expect(prepareWorktree({ git: config, boardId: board, taskId: '$(touch pwned)', startSha })).rejects.toThrow(GitConfigError);
-    await expect(prepareWorktree({ git: config, boardId: board, taskId: 'integration', startSha })).rejects.toThrow(/integration/);
+    await expect(
+      prepareWorktree({ git: config, boardId: board, taskId: 't', startSha: 'f'.repeat(40) }),
+    ).rejects.toThrow(GitConfigError);
+    await expect(prepareWorktree({ git: config, boardId: board, taskId: '$(touch pwned)', startSha })).rejects.toThrow(
+      GitConfigError,
+    );
+    await expect(prepareWorktree({ git: config, boardId: board, taskId: 'integration', startSha })).rejects.toThrow(
+      /integration/,
+    );
     expect(await exists(worktreeRoot)).toBe(false);
   });
 });
@@ -166,14 +180,28 @@ describe('the pool', () => {
       '.cache/kept.bin': 'kept\n',
     });
     await git(first.path, ['add', 'untracked.txt']);
-    await releaseWorktree({ git: config, boardId: board, taskId: 'first', path: first.path, branch: first.branch, poolSlot: 0, remove: true });
+    await releaseWorktree({
+      git: config,
+      boardId: board,
+      taskId: 'first',
+      path: first.path,
+      branch: first.branch,
+      poolSlot: 0,
+      remove: true,
+    });
     expect(await git(repo, ['branch', '--list', first.branch])).toBe('');
 
     await writeFiles(repo, { 'next.txt': 'next\n' });
     await git(repo, ['add', 'next.txt']);
     await git(repo, ['commit', '-qm', 'next']);
     const next = await git(repo, ['rev-parse', 'HEAD']);
-    const second = await prepareWorktree({ git: config, boardId: board, taskId: 'second', startSha: next, poolSlot: 0 });
+    const second = await prepareWorktree({
+      git: config,
+      boardId: board,
+      taskId: 'second',
+      startSha: next,
+      poolSlot: 0,
+    });
 
     expect(second.path).toBe(first.path);
     expect(second.headSha).toBe(next);
@@ -193,7 +221,15 @@ describe('the pool', () => {
     expect(await initPool({ git: config, boardId: board })).toEqual(slots);
 
     const a = await prepareWorktree({ git: config, boardId: board, taskId: 'a', startSha: base, poolSlot: 1 });
-    const release = { git: config, boardId: board, taskId: 'a', path: a.path, branch: a.branch, poolSlot: 1, remove: true };
+    const release = {
+      git: config,
+      boardId: board,
+      taskId: 'a',
+      path: a.path,
+      branch: a.branch,
+      poolSlot: 1,
+      remove: true,
+    };
     await releaseWorktree(release);
     const b = await prepareWorktree({ git: config, boardId: board, taskId: 'b', startSha: base, poolSlot: 1 });
     await writeFiles(b.path, { 'work-in-progress.txt': 'b is working\n' });
@@ -208,7 +244,14 @@ describe('releaseWorktree', () => {
     const { repo, config } = await fixture();
     const startSha = await git(repo, ['rev-parse', 'HEAD']);
     const kept = await prepareWorktree({ git: config, boardId: board, taskId: 'kept', startSha });
-    await releaseWorktree({ git: config, boardId: board, taskId: 'kept', path: kept.path, branch: kept.branch, remove: false });
+    await releaseWorktree({
+      git: config,
+      boardId: board,
+      taskId: 'kept',
+      path: kept.path,
+      branch: kept.branch,
+      remove: false,
+    });
     expect(await exists(kept.path)).toBe(true);
     expect(await git(repo, ['branch', '--list', kept.branch])).not.toBe('');
 

@@ -20,19 +20,36 @@ describe('choosing the payload store', () => {
   });
 
   it('reads s3://bucket with the AWS endpoint and region, file:/folder, and none', () => {
-    expect(payloadStoreFromEnv({ TODONE_PAYLOAD_STORE: 's3://todone-payloads', AWS_ENDPOINT_URL: 'http://127.0.0.1:9000', AWS_REGION: 'eu-west-1' }, '/d', false)).toEqual({
+    expect(
+      payloadStoreFromEnv(
+        {
+          TODONE_PAYLOAD_STORE: 's3://todone-payloads',
+          AWS_ENDPOINT_URL: 'http://127.0.0.1:9000',
+          AWS_REGION: 'eu-west-1',
+        },
+        '/d',
+        false,
+      ),
+    ).toEqual({
       kind: 's3',
       bucket: 'todone-payloads',
       endpoint: 'http://127.0.0.1:9000',
       region: 'eu-west-1',
     });
-    expect(payloadStoreFromEnv({ TODONE_PAYLOAD_STORE: 'file:/shared/payloads' }, '/d', false)).toEqual({ kind: 'files', dir: '/shared/payloads' });
+    expect(payloadStoreFromEnv({ TODONE_PAYLOAD_STORE: 'file:/shared/payloads' }, '/d', false)).toEqual({
+      kind: 'files',
+      dir: '/shared/payloads',
+    });
     expect(payloadStoreFromEnv({ TODONE_PAYLOAD_STORE: 'none' }, '/d', true)).toEqual({ kind: 'none' });
   });
 
   it('refuses what it cannot use, naming the variable', () => {
-    expect(() => payloadStoreFromEnv({ TODONE_PAYLOAD_STORE: 'ftp://x' }, '/d', false)).toThrow(/TODONE_PAYLOAD_STORE=ftp:\/\/x: expected s3:\/\/bucket/);
-    expect(() => payloadStoreFromEnv({ TODONE_PAYLOAD_STORE: 'file:relative' }, '/d', false)).toThrow(/absolute folder/);
+    expect(() => payloadStoreFromEnv({ TODONE_PAYLOAD_STORE: 'ftp://x' }, '/d', false)).toThrow(
+      /TODONE_PAYLOAD_STORE=ftp:\/\/x: expected s3:\/\/bucket/,
+    );
+    expect(() => payloadStoreFromEnv({ TODONE_PAYLOAD_STORE: 'file:relative' }, '/d', false)).toThrow(
+      /absolute folder/,
+    );
     expect(() => payloadThreshold({ TODONE_PAYLOAD_THRESHOLD: '-1' })).toThrow(/TODONE_PAYLOAD_THRESHOLD=-1/);
     expect(payloadThreshold({ TODONE_PAYLOAD_THRESHOLD: '1024' })).toBe(1024);
   });
@@ -49,7 +66,9 @@ describe('External Storage on an S3-compatible store', () => {
     // The AWS SDK reads its credentials from the environment, as on a real worker.
     process.env.AWS_ACCESS_KEY_ID = 'test';
     process.env.AWS_SECRET_ACCESS_KEY = 'test';
-    await new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: bucket }));
+    await new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true }).send(
+      new CreateBucketCommand({ Bucket: bucket }),
+    );
     const store = payloadStoreFromEnv({ ...env, AWS_ENDPOINT_URL: s3.endpoint }, '/unused', false);
     h = await createHarness({ dataConverter: payloadDataConverter(store, 256) });
   });
@@ -68,7 +87,9 @@ describe('External Storage on an S3-compatible store', () => {
 
     expect(result.state).toBe('completed');
     expect(await fs.readFile(path.join(workdir, 'b.txt'), 'utf8')).toBe('a\n');
-    const listed = await new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true }).send(new ListObjectsV2Command({ Bucket: bucket }));
+    const listed = await new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true }).send(
+      new ListObjectsV2Command({ Bucket: bucket }),
+    );
     // The board's input, each task's input and result, and the board's result.
     expect(listed.KeyCount).toBeGreaterThanOrEqual(4);
     expect(await fs.readdir(h.home)).not.toContain('payloads');

@@ -24,10 +24,14 @@ afterAll(async () => h?.close());
 /** Runs the Python client while a Todone worker serves a fresh queue; its stdout is one JSON object. */
 async function fromPython(document: Record<string, unknown>, baseDir: string): Promise<Record<string, unknown>> {
   return h.withWorker(async (_boards, taskQueue) => {
-    const { stdout } = await execa('python3', [script, inject('temporalAddress'), taskQueue, baseDir, JSON.stringify(document)], {
-      env: pythonEnv(),
-      timeout: 120_000,
-    });
+    const { stdout } = await execa(
+      'python3',
+      [script, inject('temporalAddress'), taskQueue, baseDir, JSON.stringify(document)],
+      {
+        env: pythonEnv(),
+        timeout: 120_000,
+      },
+    );
     return JSON.parse(stdout) as Record<string, unknown>;
   });
 }
@@ -36,13 +40,24 @@ describe('a board started from Python', () => {
   it('runs, and its result and status query read as the contract says', async () => {
     const dir = await h.tempDir();
     const id = `py-${randomUUID().slice(0, 8)}`;
-    const answer = await fromPython({ name: 'From Python', id, agent: 'echo "$TODONE_TASK_ID" >> ran.txt', tasks: [{ id: 'a' }, { id: 'b', dependsOn: 'a' }] }, dir);
+    const answer = await fromPython(
+      {
+        name: 'From Python',
+        id,
+        agent: 'echo "$TODONE_TASK_ID" >> ran.txt',
+        tasks: [{ id: 'a' }, { id: 'b', dependsOn: 'a' }],
+      },
+      dir,
+    );
     expect(answer.result).toMatchObject({
       boardId: id,
       name: 'From Python',
       state: 'completed',
       counts: { total: 2, succeeded: 2 },
-      tasks: [expect.objectContaining({ id: 'a', state: 'succeeded' }), expect.objectContaining({ id: 'b', state: 'succeeded' })],
+      tasks: [
+        expect.objectContaining({ id: 'a', state: 'succeeded' }),
+        expect.objectContaining({ id: 'b', state: 'succeeded' }),
+      ],
     });
     expect(answer.status).toMatchObject({ boardId: id, state: 'completed', counts: { total: 2, succeeded: 2 } });
     expect(await readFile(path.join(dir, 'ran.txt'), 'utf8')).toBe('a\nb\n');
@@ -51,8 +66,24 @@ describe('a board started from Python', () => {
   it('gets every problem of a bad board back as the failure details', async () => {
     const dir = await h.tempDir();
     const id = `py-bad-${randomUUID().slice(0, 8)}`;
-    const answer = await fromPython({ name: 'Bad', id, maxParallel: 0, tasks: [{ id: 'a', agent: 'true', dependsOn: ['zz'] }, { id: 'a', agent: 'true', typo: 1 }] }, dir);
-    const failure = answer.failure as { type: string; non_retryable: boolean; message: string; details: { source: string; issues: unknown[] }[] };
+    const answer = await fromPython(
+      {
+        name: 'Bad',
+        id,
+        maxParallel: 0,
+        tasks: [
+          { id: 'a', agent: 'true', dependsOn: ['zz'] },
+          { id: 'a', agent: 'true', typo: 1 },
+        ],
+      },
+      dir,
+    );
+    const failure = answer.failure as {
+      type: string;
+      non_retryable: boolean;
+      message: string;
+      details: { source: string; issues: unknown[] }[];
+    };
     expect(failure).toMatchObject({ type: 'InvalidBoard', non_retryable: true });
     expect(failure.message).toMatch(/^the board document is invalid \(\d+ problems\):/);
     expect(failure.details[0]!.issues).toEqual(

@@ -60,9 +60,16 @@ function shell(command: string, extra: Partial<AgentSpec> = {}): AgentSpec {
 }
 
 function input(b: Box, agent: AgentSpec, extra: Partial<RunTaskInput> = {}): RunTaskInput {
-  return { boardId: 'sandbox-board', taskId: 't1', type: 'build', description: 'Stay inside.', workdir: b.work, agent, ...extra };
+  return {
+    boardId: 'sandbox-board',
+    taskId: 't1',
+    type: 'build',
+    description: 'Stay inside.',
+    workdir: b.work,
+    agent,
+    ...extra,
+  };
 }
-
 
 function run(b: Box, taskInput: RunTaskInput, sandboxes: SandboxProbes = hostSandboxProbes): Promise<TaskOutcome> {
   const env = new MockActivityEnvironment({ attempt: 1, heartbeatTimeoutMs: 5_000 }, { logger: quietLogger });
@@ -97,7 +104,9 @@ describe('a task in the sandbox', () => {
   it('cannot write into another repository, and leaves it unchanged', async () => {
     const b = await box();
     const before = await git(b.otherRepo, ['rev-parse', 'HEAD']);
-    const error = await failure(run(b, input(b, shell(`echo pwned >> '${b.otherRepo}/README.md'; git -C '${b.otherRepo}' commit -qam pwned`))));
+    const error = await failure(
+      run(b, input(b, shell(`echo pwned >> '${b.otherRepo}/README.md'; git -C '${b.otherRepo}' commit -qam pwned`))),
+    );
     expect(error.type).toBe(FAILURE_TYPES.taskFailed);
     expect(await fs.readFile(path.join(b.otherRepo, 'README.md'), 'utf8')).toBe('# test\n');
     expect(await git(b.otherRepo, ['rev-parse', 'HEAD'])).toBe(before);
@@ -118,7 +127,9 @@ describe('a task in the sandbox', () => {
 
   it('holds the task’s checks to the same folders', async () => {
     const b = await box();
-    const error = await failure(run(b, input(b, shell('true'), { validate: [{ run: `echo pwned > '${b.sibling}/README.md'`, required: true }] })));
+    const error = await failure(
+      run(b, input(b, shell('true'), { validate: [{ run: `echo pwned > '${b.sibling}/README.md'`, required: true }] })),
+    );
     expect(error.type).toBe(FAILURE_TYPES.validationFailed);
     expect(await fs.readFile(path.join(b.sibling, 'README.md'), 'utf8')).toBe('sibling\n');
   });
@@ -146,18 +157,28 @@ describe('a task in the sandbox', () => {
   it('is refused with a clear message, not run unconfined, where bubblewrap cannot set up', async () => {
     const b = await box();
     const missing = path.join(b.root, 'no-bwrap');
-    const noBwrap: SandboxProbes = { ...hostSandboxProbes, bwrap: missing, confinement: () => probeConfinement(missing) };
+    const noBwrap: SandboxProbes = {
+      ...hostSandboxProbes,
+      bwrap: missing,
+      confinement: () => probeConfinement(missing),
+    };
     const error = await failure(run(b, input(b, shell('echo ran > ran.txt')), noBwrap));
     expect(error.type).toBe(FAILURE_TYPES.invalidTask);
     expect(error.nonRetryable).toBe(true);
-    expect(error.message).toContain("the task is to run in Todone's sandbox (sandbox: worktree, the default), but bubblewrap cannot confine it on this host");
+    expect(error.message).toContain(
+      "the task is to run in Todone's sandbox (sandbox: worktree, the default), but bubblewrap cannot confine it on this host",
+    );
     expect(error.message).toContain('set `sandbox: none`');
     expect(await exists(path.join(b.work, 'ran.txt'))).toBe(false);
   });
 });
 
 describe('the real agent CLIs in the sandbox', () => {
-  async function cliAgent(kind: 'claude' | 'codex', b: Box, turns: Parameters<typeof startModelServer>[0]['turns']): Promise<CliAgentSpec> {
+  async function cliAgent(
+    kind: 'claude' | 'codex',
+    b: Box,
+    turns: Parameters<typeof startModelServer>[0]['turns'],
+  ): Promise<CliAgentSpec> {
     const server = await startModelServer({ turns, cwd: b.work });
     cleanup.push(() => server.close());
     const options = { serverUrl: server.url, cwd: b.work, home: path.join(b.root, `${kind}-home`), prompt: '' };
@@ -168,7 +189,10 @@ describe('the real agent CLIs in the sandbox', () => {
 
   it('claude writes its file in the worktree', async () => {
     const b = await box();
-    const agent = await cliAgent('claude', b, [{ writeFile: { path: 'docs/claude.txt', content: 'from claude\n' } }, { text: 'Wrote docs/claude.txt.' }]);
+    const agent = await cliAgent('claude', b, [
+      { writeFile: { path: 'docs/claude.txt', content: 'from claude\n' } },
+      { text: 'Wrote docs/claude.txt.' },
+    ]);
     const result = await run(b, input(b, agent));
     expect(await fs.readFile(path.join(b.work, 'docs/claude.txt'), 'utf8')).toBe('from claude\n');
     expect(result.summary).toBe('Wrote docs/claude.txt.');
@@ -176,7 +200,10 @@ describe('the real agent CLIs in the sandbox', () => {
 
   it('codex applies its patch in the worktree, with its own sandbox off inside Todone’s', async () => {
     const b = await box();
-    const agent = await cliAgent('codex', b, [{ applyPatch: addFilePatch('docs/codex.txt', ['from codex']) }, { text: 'Wrote docs/codex.txt.' }]);
+    const agent = await cliAgent('codex', b, [
+      { applyPatch: addFilePatch('docs/codex.txt', ['from codex']) },
+      { text: 'Wrote docs/codex.txt.' },
+    ]);
     const result = await run(b, input(b, agent));
     expect(await fs.readFile(path.join(b.work, 'docs/codex.txt'), 'utf8')).toBe('from codex\n');
     expect(result.summary).toBe('Wrote docs/codex.txt.');

@@ -53,14 +53,24 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function post(body: unknown, auth = `Bearer ${token}`): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${url}/boards`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function post(
+  body: unknown,
+  auth = `Bearer ${token}`,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${url}/boards`, {
+    method: 'POST',
+    headers: { authorization: auth, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
 describe('the webhook example', () => {
   it('starts the posted board, joins it on a second post, and the board runs', async () => {
-    const example = JSON.parse(await readFile(path.join(root, 'examples', 'webhook', 'board.json'), 'utf8')) as Record<string, unknown>;
+    const example = JSON.parse(await readFile(path.join(root, 'examples', 'webhook', 'board.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     const id = `webhook-${randomUUID().slice(0, 8)}`;
     const document = { ...example, id };
     const first = await post(document);
@@ -68,7 +78,7 @@ describe('the webhook example', () => {
     const second = await post(document);
     expect(second).toEqual({ status: 202, body: { workflowId: `todone-board-${id}`, boardId: id, attached: true } });
 
-    const result = await h.client.workflow.getHandle(`todone-board-${id}`).result() as BoardResult;
+    const result = (await h.client.workflow.getHandle(`todone-board-${id}`).result()) as BoardResult;
     expect(result.state).toBe('completed');
     expect(result.tasks.map((t) => t.id).sort()).toEqual(['build', 'fetch', 'notify']);
 

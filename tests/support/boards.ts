@@ -26,7 +26,12 @@ export function timedCommand(seconds: number): string {
   ].join('; ');
 }
 
-export function makeBoard(id: string, workdir: string, tasks: TestTask[], overrides: Partial<BoardSpec> = {}): BoardSpec {
+export function makeBoard(
+  id: string,
+  workdir: string,
+  tasks: TestTask[],
+  overrides: Partial<BoardSpec> = {},
+): BoardSpec {
   return {
     id,
     name: id,

@@ -52,7 +52,13 @@ export async function openBuildWorkers(): Promise<BuildWorkers> {
     tempDir,
     boards: (taskQueue) => new BoardClient(client, taskQueue),
     async start(code, taskQueue) {
-      const worker = await createTodoneWorker({ connection: native, namespace: 'default', taskQueue, home, workflowBundle: { code } });
+      const worker = await createTodoneWorker({
+        connection: native,
+        namespace: 'default',
+        taskQueue,
+        home,
+        workflowBundle: { code },
+      });
       const run = worker.run();
       const handle: RunningWorker = {
         worker,
@@ -60,7 +66,13 @@ export async function openBuildWorkers(): Promise<BuildWorkers> {
           running.delete(handle);
           if (worker.getState() === 'RUNNING') worker.shutdown();
           let timer: NodeJS.Timeout | undefined;
-          const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`worker on ${taskQueue} did not stop within ${STOP_MS} ms`)), STOP_MS)));
+          const late = new Promise<never>(
+            (_, reject) =>
+              (timer = setTimeout(
+                () => reject(new Error(`worker on ${taskQueue} did not stop within ${STOP_MS} ms`)),
+                STOP_MS,
+              )),
+          );
           try {
             await Promise.race([run, late]);
           } finally {

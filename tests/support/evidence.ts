@@ -9,7 +9,8 @@ export interface Span {
 }
 
 export async function readSpan(workdir: string, id: string): Promise<Span> {
-  const read = async (suffix: string) => Number((await fs.readFile(path.join(workdir, `${id}.${suffix}`), 'utf8')).trim());
+  const read = async (suffix: string) =>
+    Number((await fs.readFile(path.join(workdir, `${id}.${suffix}`), 'utf8')).trim());
   return { id, start: await read('start'), end: await read('end') };
 }
 

@@ -41,14 +41,21 @@ export const BASE_FILES: Record<string, string> = {
 };
 
 /** A repository on `main` with one commit, and a board config whose worktree root is beside it. */
-export async function fixture(overrides: Partial<BoardGitConfig> = {}, files: Record<string, string> = BASE_FILES): Promise<Fixture> {
+export async function fixture(
+  overrides: Partial<BoardGitConfig> = {},
+  files: Record<string, string> = BASE_FILES,
+): Promise<Fixture> {
   const root = await tempDir();
   const repo = await createRepo(path.join(root, 'repo'), files);
   const worktreeRoot = path.join(root, 'worktrees');
   return { root, repo, worktreeRoot, config: boardConfig(repo, worktreeRoot, overrides) };
 }
 
-export function boardConfig(repo: string, worktreeRoot: string, overrides: Partial<BoardGitConfig> = {}): BoardGitConfig {
+export function boardConfig(
+  repo: string,
+  worktreeRoot: string,
+  overrides: Partial<BoardGitConfig> = {},
+): BoardGitConfig {
   return { repo, worktreeRoot, poolSize: 0, keep: [], copy: [], link: [], strategy: 'merge', ...overrides };
 }
 
@@ -77,7 +84,14 @@ export async function treeOf(repo: string, rev: string): Promise<string> {
 
 /** First-parent commits on `branch` that integrate `taskSha` (its Todone-Commit trailer). */
 export async function integrationsOf(repo: string, branch: string, taskSha: string): Promise<number> {
-  const out = await git(repo, ['log', '--first-parent', '--format=%H', '--fixed-strings', `--grep=Todone-Commit: ${taskSha}`, branch]);
+  const out = await git(repo, [
+    'log',
+    '--first-parent',
+    '--format=%H',
+    '--fixed-strings',
+    `--grep=Todone-Commit: ${taskSha}`,
+    branch,
+  ]);
   return out.split('\n').filter(Boolean).length;
 }
 

@@ -10,7 +10,10 @@ export async function git(cwd: string, args: string[]): Promise<string> {
 }
 
 /** A repository on `main` with one commit holding `files`. */
-export async function createRepo(dir: string, files: Record<string, string> = { 'README.md': '# test\n' }): Promise<string> {
+export async function createRepo(
+  dir: string,
+  files: Record<string, string> = { 'README.md': '# test\n' },
+): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
   await git(dir, ['init', '--quiet', '--initial-branch=main']);
   await git(dir, ['config', 'user.name', 'Test User']);

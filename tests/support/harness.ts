@@ -52,7 +52,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   };
   const home = await tempDir('todone-home-');
   // The same External Storage the embedded default gets: a file store in the data folder.
-  const dataConverter = options.dataConverter ?? payloadDataConverter({ kind: 'files', dir: path.join(home, 'payloads') }, options.payloadThreshold);
+  const dataConverter =
+    options.dataConverter ??
+    payloadDataConverter({ kind: 'files', dir: path.join(home, 'payloads') }, options.payloadThreshold);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, dataConverter });
   installRuntime();

@@ -41,11 +41,13 @@ export function recordedScenarios(): string[] {
 
 export function readCorpusEntry(scenario: string): CorpusEntry {
   const file = corpusFile(scenario);
-  if (!fs.existsSync(file)) throw new Error(`no recorded history for scenario "${scenario}": record it with TODONE_RECORD_HISTORIES=1`);
+  if (!fs.existsSync(file))
+    throw new Error(`no recorded history for scenario "${scenario}": record it with TODONE_RECORD_HISTORIES=1`);
   const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<CorpusFile> & { events?: unknown };
   // Replay runs under the board's own workflow id, in case the code ever reads it.
   const workflowId = parsed.workflowId ?? `corpus-${scenario}`;
-  if (parsed.events) return { scenario, file, runs: [{ workflowId, runId: 'run-1', history: historyFromJSON(parsed) }] };
+  if (parsed.events)
+    return { scenario, file, runs: [{ workflowId, runId: 'run-1', history: historyFromJSON(parsed) }] };
   return {
     scenario,
     file,

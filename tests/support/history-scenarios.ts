@@ -33,22 +33,45 @@ const shell = (command: string): AgentSpec => ({ kind: 'shell', command, env: {}
 /** An "aider" that only reports what it spent, in aider's words: the cheapest agent with usage. */
 async function tokenReporter(dir: string): Promise<string> {
   const bin = path.join(dir, 'spend-tokens');
-  await fs.writeFile(bin, "#!/bin/sh\necho 'Tokens: 2.3k sent, 120 received. Cost: $0.0123 message, $0.0123 session.'\n", { mode: 0o755 });
+  await fs.writeFile(
+    bin,
+    "#!/bin/sh\necho 'Tokens: 2.3k sent, 120 received. Cost: $0.0123 message, $0.0123 session.'\n",
+    { mode: 0o755 },
+  );
   return bin;
 }
 
 function plainBoard(name: string, dir: string, tasks: TestTask[], overrides: Partial<BoardSpec> = {}): BoardSpec {
-  return makeBoard(`corpus-${name}-${randomUUID().slice(0, 8)}`, dir, tasks.map((t) => ({ retry: { maxAttempts: 1 }, ...t })), overrides);
+  return makeBoard(
+    `corpus-${name}-${randomUUID().slice(0, 8)}`,
+    dir,
+    tasks.map((t) => ({ retry: { maxAttempts: 1 }, ...t })),
+    overrides,
+  );
 }
 
-async function gitBoard(h: Harness, name: string, tasks: TestTask[], git: Partial<GitSpec> = {}, overrides: Partial<BoardSpec> = {}): Promise<BoardSpec> {
+async function gitBoard(
+  h: Harness,
+  name: string,
+  tasks: TestTask[],
+  git: Partial<GitSpec> = {},
+  overrides: Partial<BoardSpec> = {},
+): Promise<BoardSpec> {
   const root = await h.tempDir('todone-corpus-git-');
-  const repo = await createRepo(path.join(root, 'repo'), { 'README.md': '# project\n', 'shared.txt': 'line 1\nline 2\nline 3\n' });
+  const repo = await createRepo(path.join(root, 'repo'), {
+    'README.md': '# project\n',
+    'shared.txt': 'line 1\nline 2\nline 3\n',
+  });
   return plainBoard(name, repo, tasks, { ...overrides, git: gitSpec(repo, path.join(root, 'worktrees'), git) });
 }
 
 /** Bounded polling of the board's live status, for steps that must happen while it runs. */
-async function until(boards: BoardClient, boardId: string, what: string, done: (s: BoardStatus) => boolean): Promise<void> {
+async function until(
+  boards: BoardClient,
+  boardId: string,
+  what: string,
+  done: (s: BoardStatus) => boolean,
+): Promise<void> {
   await waitFor(what, async () => {
     const status = (await boards.snapshot(boardId, 5_000)).status;
     return status !== undefined && done(status);
@@ -56,7 +79,13 @@ async function until(boards: BoardClient, boardId: string, what: string, done: (
 }
 const taskState = (s: BoardStatus, id: string) => s.tasks.find((t) => t.id === id)?.state;
 
-async function recorded(h: Harness, board: BoardSpec, check: (result: BoardResult) => void, during?: (boards: BoardClient) => Promise<void>, tuning?: Parameters<Harness['run']>[2]): Promise<string> {
+async function recorded(
+  h: Harness,
+  board: BoardSpec,
+  check: (result: BoardResult) => void,
+  during?: (boards: BoardClient) => Promise<void>,
+  tuning?: Parameters<Harness['run']>[2],
+): Promise<string> {
   const result = await h.run(board, during, tuning);
   check(result);
   return boardWorkflowId(board.id);
@@ -68,11 +97,16 @@ function integrated(strategy: GitSpec['strategy'], poolSize = 0): HistoryScenari
     name: `git-${strategy}`,
     about: `git board, ${strategy} into the integration branch${poolSize ? `, a pool of ${poolSize}` : ''}: two parallel tasks and one that builds on both`,
     run: async (h) => {
-      const board = await gitBoard(h, strategy, [
-        { id: 'a', command: 'echo from-a > a.txt' },
-        { id: 'b', command: 'echo from-b > b.txt' },
-        { id: 'c', dependsOn: ['a', 'b'], command: 'cat a.txt b.txt > c.txt' },
-      ], { strategy, poolSize });
+      const board = await gitBoard(
+        h,
+        strategy,
+        [
+          { id: 'a', command: 'echo from-a > a.txt' },
+          { id: 'b', command: 'echo from-b > b.txt' },
+          { id: 'c', dependsOn: ['a', 'b'], command: 'cat a.txt b.txt > c.txt' },
+        ],
+        { strategy, poolSize },
+      );
       return recorded(h, board, (r) => expect(r.state).toBe('completed'));
     },
   };
@@ -84,14 +118,26 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
     about: 'plain board: a retried task, a failed one, its skipped dependent, an independent success',
     run: async (h) => {
       const dir = await h.tempDir();
-      const board = plainBoard('plain', dir, [
-        { id: 'a', command: 'true' },
-        { id: 'b', dependsOn: ['a'], command: '[ "$TODONE_ATTEMPT" -ge 2 ]', retry: { maxAttempts: 3, initialIntervalMs: 50 } },
-        { id: 'c', dependsOn: ['a'], command: 'exit 1' },
-        { id: 'd', dependsOn: ['b', 'c'], command: 'true' },
-        { id: 'e', command: 'true' },
-      ], { maxParallel: 2 });
-      return recorded(h, board, (r) => expect(state(r)).toEqual({ a: 'succeeded', b: 'succeeded', c: 'failed', d: 'skipped', e: 'succeeded' }));
+      const board = plainBoard(
+        'plain',
+        dir,
+        [
+          { id: 'a', command: 'true' },
+          {
+            id: 'b',
+            dependsOn: ['a'],
+            command: '[ "$TODONE_ATTEMPT" -ge 2 ]',
+            retry: { maxAttempts: 3, initialIntervalMs: 50 },
+          },
+          { id: 'c', dependsOn: ['a'], command: 'exit 1' },
+          { id: 'd', dependsOn: ['b', 'c'], command: 'true' },
+          { id: 'e', command: 'true' },
+        ],
+        { maxParallel: 2 },
+      );
+      return recorded(h, board, (r) =>
+        expect(state(r)).toEqual({ a: 'succeeded', b: 'succeeded', c: 'failed', d: 'skipped', e: 'succeeded' }),
+      );
     },
   },
   {
@@ -100,8 +146,15 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
     run: async (h) => {
       const dir = await h.tempDir();
       const ids = ['n0', 'n1', 'n2', 'n3', 'n4', 'n5'];
-      const board = plainBoard('continue', dir, ids.map((id, i) => ({ id, dependsOn: i >= 2 ? [ids[i - 2]!] : [], command: 'true' })), { maxParallel: 2 });
-      const id = await recorded(h, board, (r) => expect(r.state).toBe('completed'), undefined, { continueAfterEvents: 20 });
+      const board = plainBoard(
+        'continue',
+        dir,
+        ids.map((id, i) => ({ id, dependsOn: i >= 2 ? [ids[i - 2]!] : [], command: 'true' })),
+        { maxParallel: 2 },
+      );
+      const id = await recorded(h, board, (r) => expect(r.state).toBe('completed'), undefined, {
+        continueAfterEvents: 20,
+      });
       const description = await h.client.workflow.getHandle(id).describe();
       expect(description.runId).not.toBe(description.raw.workflowExecutionInfo?.firstRunId);
       return id;
@@ -118,13 +171,24 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
         { id: 'slow', command: gate(dir, 'go') },
         { id: 'late', dependsOn: ['slow'], command: 'true' },
       ]);
-      return recorded(h, board, (r) => expect(state(r)).toEqual({ hang: 'cancelled', 'after-hang': 'skipped', slow: 'succeeded', late: 'cancelled' }), async (boards) => {
-        await until(boards, board.id, 'hang and slow to run', (s) => s.counts.running === 2);
-        expect(await boards.cancelTask(board.id, 'hang', 'not needed')).toMatchObject({ accepted: true });
-        await boards.handle(board.id).signal(cancelTaskSignal, 'late', 'not needed either');
-        await until(boards, board.id, 'late to be cancelled', (s) => taskState(s, 'late') === 'cancelled');
-        await fs.writeFile(path.join(dir, 'go'), '');
-      });
+      return recorded(
+        h,
+        board,
+        (r) =>
+          expect(state(r)).toEqual({
+            hang: 'cancelled',
+            'after-hang': 'skipped',
+            slow: 'succeeded',
+            late: 'cancelled',
+          }),
+        async (boards) => {
+          await until(boards, board.id, 'hang and slow to run', (s) => s.counts.running === 2);
+          expect(await boards.cancelTask(board.id, 'hang', 'not needed')).toMatchObject({ accepted: true });
+          await boards.handle(board.id).signal(cancelTaskSignal, 'late', 'not needed either');
+          await until(boards, board.id, 'late to be cancelled', (s) => taskState(s, 'late') === 'cancelled');
+          await fs.writeFile(path.join(dir, 'go'), '');
+        },
+      );
     },
   },
   {
@@ -136,22 +200,33 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
         { id: 'long', command: gate(dir, 'never') },
         { id: 'next', dependsOn: ['long'], command: 'true' },
       ]);
-      return recorded(h, board, (r) => expect(r.state).toBe('cancelled'), async (boards) => {
-        await until(boards, board.id, 'long to run', (s) => s.counts.running === 1);
-        await boards.cancelBoard(board.id, 'stop everything');
-      });
+      return recorded(
+        h,
+        board,
+        (r) => expect(r.state).toBe('cancelled'),
+        async (boards) => {
+          await until(boards, board.id, 'long to run', (s) => s.counts.running === 1);
+          await boards.cancelBoard(board.id, 'stop everything');
+        },
+      );
     },
   },
   {
     name: 'plain-budget-exhausted',
-    about: 'plain board whose agent (reporting usage as aider does) spends the token budget: the running task is cancelled, the pending one skipped',
+    about:
+      'plain board whose agent (reporting usage as aider does) spends the token budget: the running task is cancelled, the pending one skipped',
     run: async (h) => {
       const dir = await h.tempDir();
-      const board = plainBoard('budget', dir, [
-        { id: 'spender', priority: 10 },
-        { id: 'slow', command: gate(dir, 'never'), priority: 5 },
-        { id: 'later', command: 'true' },
-      ], { maxParallel: 2, budget: { tokens: 1000, onExhausted: 'cancel' } });
+      const board = plainBoard(
+        'budget',
+        dir,
+        [
+          { id: 'spender', priority: 10 },
+          { id: 'slow', command: gate(dir, 'never'), priority: 5 },
+          { id: 'later', command: 'true' },
+        ],
+        { maxParallel: 2, budget: { tokens: 1000, onExhausted: 'cancel' } },
+      );
       board.tasks[0]!.agent = { kind: 'aider', args: [], env: {}, bin: await tokenReporter(dir) };
       return recorded(h, board, (r) => {
         expect(state(r)).toEqual({ spender: 'succeeded', slow: 'cancelled', later: 'skipped' });
@@ -169,13 +244,21 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
         { id: 'after', dependsOn: ['flaky'], command: 'true' },
         { id: 'long', command: gate(dir, 'go') },
       ]);
-      return recorded(h, board, (r) => expect(r.state).toBe('completed'), async (boards) => {
-        await until(boards, board.id, 'flaky to fail', (s) => s.counts.failed === 1 && s.counts.skipped === 1);
-        await fs.writeFile(path.join(dir, 'fixed'), '');
-        expect(await boards.retryTasks(board.id, ['flaky'], { by: 'corpus' })).toEqual({ retried: ['flaky'], revived: ['after'] });
-        await until(boards, board.id, 'after to succeed', (s) => taskState(s, 'after') === 'succeeded');
-        await fs.writeFile(path.join(dir, 'go'), '');
-      });
+      return recorded(
+        h,
+        board,
+        (r) => expect(r.state).toBe('completed'),
+        async (boards) => {
+          await until(boards, board.id, 'flaky to fail', (s) => s.counts.failed === 1 && s.counts.skipped === 1);
+          await fs.writeFile(path.join(dir, 'fixed'), '');
+          expect(await boards.retryTasks(board.id, ['flaky'], { by: 'corpus' })).toEqual({
+            retried: ['flaky'],
+            revived: ['after'],
+          });
+          await until(boards, board.id, 'after to succeed', (s) => taskState(s, 'after') === 'succeeded');
+          await fs.writeFile(path.join(dir, 'go'), '');
+        },
+      );
     },
   },
   {
@@ -184,12 +267,18 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
     run: async (h) => {
       const dir = await h.tempDir();
       const board = plainBoard('add', dir, [{ id: 'base', command: gate(dir, 'go') }]);
-      const extra = (id: string, dependsOn: string[]): TaskSpec => makeBoard('x', dir, [{ id, dependsOn, command: 'true' }]).tasks[0]!;
-      return recorded(h, board, (r) => expect(state(r)).toEqual({ base: 'succeeded', child: 'succeeded', grandchild: 'succeeded' }), async (boards) => {
-        await until(boards, board.id, 'base to run', (s) => s.counts.running === 1);
-        await boards.addTasks(board.id, [extra('child', ['base']), extra('grandchild', ['child'])], { by: 'corpus' });
-        await fs.writeFile(path.join(dir, 'go'), '');
-      });
+      const extra = (id: string, dependsOn: string[]): TaskSpec =>
+        makeBoard('x', dir, [{ id, dependsOn, command: 'true' }]).tasks[0]!;
+      return recorded(
+        h,
+        board,
+        (r) => expect(state(r)).toEqual({ base: 'succeeded', child: 'succeeded', grandchild: 'succeeded' }),
+        async (boards) => {
+          await until(boards, board.id, 'base to run', (s) => s.counts.running === 1);
+          await boards.addTasks(board.id, [extra('child', ['base']), extra('grandchild', ['child'])], { by: 'corpus' });
+          await fs.writeFile(path.join(dir, 'go'), '');
+        },
+      );
     },
   },
   {
@@ -197,17 +286,32 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
     about: 'pause update (the running task finishes, nothing new starts), then resume',
     run: async (h) => {
       const dir = await h.tempDir();
-      const board = plainBoard('pause', dir, [
-        { id: 'first', command: gate(dir, 'go') },
-        { id: 'second', command: 'true' },
-      ], { maxParallel: 1 });
-      return recorded(h, board, (r) => expect(r.changes?.map((c) => c.kind)).toEqual(['pause', 'resume']), async (boards) => {
-        await until(boards, board.id, 'first to run', (s) => s.counts.running === 1);
-        await boards.pause(board.id, { by: 'corpus' });
-        await fs.writeFile(path.join(dir, 'go'), '');
-        await until(boards, board.id, 'first to end while paused', (s) => s.counts.succeeded === 1 && s.counts.running === 0);
-        await boards.resume(board.id, { by: 'corpus' });
-      });
+      const board = plainBoard(
+        'pause',
+        dir,
+        [
+          { id: 'first', command: gate(dir, 'go') },
+          { id: 'second', command: 'true' },
+        ],
+        { maxParallel: 1 },
+      );
+      return recorded(
+        h,
+        board,
+        (r) => expect(r.changes?.map((c) => c.kind)).toEqual(['pause', 'resume']),
+        async (boards) => {
+          await until(boards, board.id, 'first to run', (s) => s.counts.running === 1);
+          await boards.pause(board.id, { by: 'corpus' });
+          await fs.writeFile(path.join(dir, 'go'), '');
+          await until(
+            boards,
+            board.id,
+            'first to end while paused',
+            (s) => s.counts.succeeded === 1 && s.counts.running === 0,
+          );
+          await boards.resume(board.id, { by: 'corpus' });
+        },
+      );
     },
   },
   {
@@ -215,17 +319,27 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
     about: 'setMaxParallel update: a board running one task at a time widens to two',
     run: async (h) => {
       const dir = await h.tempDir();
-      const board = plainBoard('widen', dir, [
-        { id: 't1', command: gate(dir, 'go') },
-        { id: 't2', command: gate(dir, 'go') },
-        { id: 't3', command: 'true' },
-      ], { maxParallel: 1 });
-      return recorded(h, board, (r) => expect(r.maxParallel).toBe(2), async (boards) => {
-        await until(boards, board.id, 'one task to run', (s) => s.counts.running === 1);
-        await boards.setMaxParallel(board.id, 2, { by: 'corpus' });
-        await until(boards, board.id, 'two tasks to run', (s) => s.counts.running === 2);
-        await fs.writeFile(path.join(dir, 'go'), '');
-      });
+      const board = plainBoard(
+        'widen',
+        dir,
+        [
+          { id: 't1', command: gate(dir, 'go') },
+          { id: 't2', command: gate(dir, 'go') },
+          { id: 't3', command: 'true' },
+        ],
+        { maxParallel: 1 },
+      );
+      return recorded(
+        h,
+        board,
+        (r) => expect(r.maxParallel).toBe(2),
+        async (boards) => {
+          await until(boards, board.id, 'one task to run', (s) => s.counts.running === 1);
+          await boards.setMaxParallel(board.id, 2, { by: 'corpus' });
+          await until(boards, board.id, 'two tasks to run', (s) => s.counts.running === 2);
+          await fs.writeFile(path.join(dir, 'go'), '');
+        },
+      );
     },
   },
   {
@@ -250,7 +364,8 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
   integrated('squash'),
   {
     name: 'git-conflict',
-    about: 'git board: two tasks clash in one file, one ends conflicted (onConflict: fail) and its dependent is skipped',
+    about:
+      'git board: two tasks clash in one file, one ends conflicted (onConflict: fail) and its dependent is skipped',
     run: async (h) => {
       const board = await gitBoard(h, 'conflict', [
         { id: 'left', command: 'printf "line 1\\nLEFT\\nline 3\\n" > shared.txt' },
@@ -258,20 +373,28 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
         { id: 'after-left', dependsOn: ['left'], command: 'true' },
         { id: 'after-right', dependsOn: ['right'], command: 'true' },
       ]);
-      return recorded(h, board, (r) => expect(Object.values(state(r)).sort()).toEqual(['conflicted', 'skipped', 'succeeded', 'succeeded']));
+      return recorded(h, board, (r) =>
+        expect(Object.values(state(r)).sort()).toEqual(['conflicted', 'skipped', 'succeeded', 'succeeded']),
+      );
     },
   },
   {
     name: 'git-conflict-retry',
     about: 'git board with onConflict: retry: the conflicted task runs a second round from the new integration head',
     run: async (h) => {
-      const board = await gitBoard(h, 'conflict-retry', [
-        { id: 'first', command: 'printf "line 1\\nFIRST\\nline 3\\n" > shared.txt', priority: 10 },
-        {
-          id: 'second',
-          command: 'if [ -n "$TODONE_CONFLICT_FILES" ]; then echo SECOND >> shared.txt; else sleep 0.5; printf "line 1\\nSECOND\\nline 3\\n" > shared.txt; fi',
-        },
-      ], { onConflict: 'retry' });
+      const board = await gitBoard(
+        h,
+        'conflict-retry',
+        [
+          { id: 'first', command: 'printf "line 1\\nFIRST\\nline 3\\n" > shared.txt', priority: 10 },
+          {
+            id: 'second',
+            command:
+              'if [ -n "$TODONE_CONFLICT_FILES" ]; then echo SECOND >> shared.txt; else sleep 0.5; printf "line 1\\nSECOND\\nline 3\\n" > shared.txt; fi',
+          },
+        ],
+        { onConflict: 'retry' },
+      );
       return recorded(h, board, (r) => expect(r.state).toBe('completed'));
     },
   },
@@ -280,8 +403,14 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
     about: 'git board, best of 2 with pick first: the first candidate to pass is merged, the other cancelled',
     run: async (h) => {
       const board = await gitBoard(h, 'best-of-n', [{ id: 'pick' }]);
-      board.tasks[0]!.candidates = { count: 2, pick: 'first', agents: [shell('sleep 30; echo slow > slow.txt'), shell('echo quick > quick.txt')] };
-      return recorded(h, board, (r) => expect(r.tasks[0]!.candidates?.map((c) => c.state)).toEqual(['cancelled', 'chosen']));
+      board.tasks[0]!.candidates = {
+        count: 2,
+        pick: 'first',
+        agents: [shell('sleep 30; echo slow > slow.txt'), shell('echo quick > quick.txt')],
+      };
+      return recorded(h, board, (r) =>
+        expect(r.tasks[0]!.candidates?.map((c) => c.state)).toEqual(['cancelled', 'chosen']),
+      );
     },
   },
   {
@@ -289,8 +418,15 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
     about: 'git board continuing as new: the integration branch and pool are carried into the next run',
     run: async (h) => {
       const ids = ['g0', 'g1', 'g2', 'g3'];
-      const board = await gitBoard(h, 'git-continue', ids.map((id, i) => ({ id, dependsOn: i > 0 ? [ids[i - 1]!] : [], command: `echo ${id} > ${id}.txt` })), { poolSize: 1 });
-      const id = await recorded(h, board, (r) => expect(r.state).toBe('completed'), undefined, { continueAfterEvents: 30 });
+      const board = await gitBoard(
+        h,
+        'git-continue',
+        ids.map((id, i) => ({ id, dependsOn: i > 0 ? [ids[i - 1]!] : [], command: `echo ${id} > ${id}.txt` })),
+        { poolSize: 1 },
+      );
+      const id = await recorded(h, board, (r) => expect(r.state).toBe('completed'), undefined, {
+        continueAfterEvents: 30,
+      });
       const description = await h.client.workflow.getHandle(id).describe();
       expect(description.runId).not.toBe(description.raw.workflowExecutionInfo?.firstRunId);
       return id;
@@ -298,13 +434,22 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
   },
   {
     name: 'git-remote',
-    about: 'git board with a remote: each worktree step after prepare goes to the queue of the worker that made it, branches are pushed',
+    about:
+      'git board with a remote: each worktree step after prepare goes to the queue of the worker that made it, branches are pushed',
     run: async (h) => {
       const root = await h.tempDir('todone-corpus-remote-');
       const url = await createBareRemote(root, { 'README.md': '# project\n' });
-      const board = plainBoard('remote', root, [{ id: 'a', command: 'echo a > a.txt' }, { id: 'b', dependsOn: ['a'], command: 'cat a.txt > b.txt' }], {
-        git: { ...remoteConfig(url), onConflict: 'fail', conflictRetries: 1, keepFailedWorktrees: true },
-      });
+      const board = plainBoard(
+        'remote',
+        root,
+        [
+          { id: 'a', command: 'echo a > a.txt' },
+          { id: 'b', dependsOn: ['a'], command: 'cat a.txt > b.txt' },
+        ],
+        {
+          git: { ...remoteConfig(url), onConflict: 'fail', conflictRetries: 1, keepFailedWorktrees: true },
+        },
+      );
       return recorded(h, board, (r) => expect(r.state).toBe('completed'));
     },
   },

@@ -9,7 +9,10 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 /** python3 with the project's .tools/python on its path. */
 export function pythonEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...env, PYTHONPATH: [path.join(projectRoot, '.tools', 'python'), env.PYTHONPATH].filter(Boolean).join(path.delimiter) };
+  return {
+    ...env,
+    PYTHONPATH: [path.join(projectRoot, '.tools', 'python'), env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+  };
 }
 
 export interface S3Server {
@@ -29,7 +32,9 @@ export async function startS3Server(): Promise<S3Server> {
   while (!(await acceptsTcp('127.0.0.1', port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`moto's S3 server did not listen on 127.0.0.1:${port} within 30 s (run npm run provision:test-tools)`);
+      throw new Error(
+        `moto's S3 server did not listen on 127.0.0.1:${port} within 30 s (run npm run provision:test-tools)`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -7,7 +7,8 @@ export function textOf(value: unknown): string {
   const parts: string[] = [];
   const walk = (node: unknown): void => {
     if (typeof node === 'string') parts.push(node);
-    else if (node instanceof Uint8Array) parts.push(Buffer.from(node).toString('utf8'), Buffer.from(node).toString('latin1'));
+    else if (node instanceof Uint8Array)
+      parts.push(Buffer.from(node).toString('utf8'), Buffer.from(node).toString('latin1'));
     else if (Array.isArray(node)) node.forEach(walk);
     else if (typeof node === 'object' && node !== null) Object.values(node).forEach(walk);
   };

@@ -44,10 +44,21 @@ export async function bundleEdited(edits: SourceEdit[]): Promise<string> {
         continue;
       }
       const found = source.split(edit.find).length - 1;
-      if (found !== 1) throw new Error(`workflows/${edit.file}: expected "${edit.find}" once, found it ${found} times; update the edit to the current source`);
-      await fs.writeFile(file, source.replace(edit.find, () => edit.replace));
+      if (found !== 1)
+        throw new Error(
+          `workflows/${edit.file}: expected "${edit.find}" once, found it ${found} times; update the edit to the current source`,
+        );
+      await fs.writeFile(
+        file,
+        source.replace(edit.find, () => edit.replace),
+      );
     }
-    return (await bundleWorkflowCode({ workflowsPath: path.join(copy, 'workflows', path.basename(workflowsEntry())), logger: quiet })).code;
+    return (
+      await bundleWorkflowCode({
+        workflowsPath: path.join(copy, 'workflows', path.basename(workflowsEntry())),
+        logger: quiet,
+      })
+    ).code;
   } finally {
     await fs.rm(copy, { recursive: true, force: true });
   }
@@ -73,4 +84,6 @@ export const lowerThresholdPatched: SourceEdit[] = [
 ];
 
 /** The same change made naively: boards in flight no longer replay. */
-export const lowerThresholdUnpatched: SourceEdit[] = [{ file: 'board-workflow.ts', find: THRESHOLD_USE, replace: `input.continueAfterEvents ?? ${LOWER_THRESHOLD}` }];
+export const lowerThresholdUnpatched: SourceEdit[] = [
+  { file: 'board-workflow.ts', find: THRESHOLD_USE, replace: `input.continueAfterEvents ?? ${LOWER_THRESHOLD}` },
+];

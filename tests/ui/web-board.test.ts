@@ -45,16 +45,21 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('todone ui in a browser', () => {
     const dir = await harness.tempDir();
     const id = `web-${Date.now()}`;
     const work = (name: string, seconds: number) => `echo "${name} is working"; sleep ${seconds}; echo "${name} done"`;
-    const board = makeBoard(id, dir, [
-      { id: 'setup', command: work('setup', 0.5), estimateMs: 1_000 },
-      { id: 'parse', dependsOn: ['setup'], command: work('parse', 1), estimateMs: 2_000 },
-      { id: 'lint', dependsOn: ['setup'], command: work('lint', 0.5), estimateMs: 1_000 },
-      { id: 'docs', command: work('docs', 1.5), estimateMs: 2_000 },
-      { id: 'slow', dependsOn: ['setup'], command: work('slow', 120), estimateMs: 5_000 },
-      { id: 'eval', dependsOn: ['parse', 'lint'], command: work('eval', 1), estimateMs: 2_000 },
-      { id: 'bench', dependsOn: ['slow'], command: work('bench', 1), estimateMs: 2_000 },
-      { id: 'report', dependsOn: ['eval', 'docs'], command: work('report', 0.5), estimateMs: 1_000 },
-    ], { maxParallel: 3 });
+    const board = makeBoard(
+      id,
+      dir,
+      [
+        { id: 'setup', command: work('setup', 0.5), estimateMs: 1_000 },
+        { id: 'parse', dependsOn: ['setup'], command: work('parse', 1), estimateMs: 2_000 },
+        { id: 'lint', dependsOn: ['setup'], command: work('lint', 0.5), estimateMs: 1_000 },
+        { id: 'docs', command: work('docs', 1.5), estimateMs: 2_000 },
+        { id: 'slow', dependsOn: ['setup'], command: work('slow', 120), estimateMs: 5_000 },
+        { id: 'eval', dependsOn: ['parse', 'lint'], command: work('eval', 1), estimateMs: 2_000 },
+        { id: 'bench', dependsOn: ['slow'], command: work('bench', 1), estimateMs: 2_000 },
+        { id: 'report', dependsOn: ['eval', 'docs'], command: work('report', 0.5), estimateMs: 1_000 },
+      ],
+      { maxParallel: 3 },
+    );
 
     await harness.withWorker(async (boards) => {
       const { handle } = await boards.startOrAttach(board);
@@ -74,7 +79,8 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('todone ui in a browser', () => {
         await page.waitForURL((url) => !url.hash.includes('token='), WAIT);
 
         // Live: the same page sees tasks move from one state to the next, without reloading.
-        const node = (task: string, state: string) => page.waitForSelector(`#graph g.node.s-${state}[data-task="${task}"]`, WAIT);
+        const node = (task: string, state: string) =>
+          page.waitForSelector(`#graph g.node.s-${state}[data-task="${task}"]`, WAIT);
         await node('slow', 'running');
         await node('bench', 'pending');
         await node('eval', 'succeeded');
@@ -98,7 +104,9 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('todone ui in a browser', () => {
         // Through the debugging protocol: the page's own CSP (rightly) refuses inline scripts.
         await page.evaluate(axe.source);
         // A string, run in the page: this file is type-checked without the DOM's types.
-        const violations = await page.evaluate<string[]>(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } })
+        const violations = await page.evaluate<
+          string[]
+        >(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } })
           .then((result) => result.violations.map((v) => v.id + ': ' + v.help + ' (' + v.nodes.map((n) => n.target.join(' ')).join(', ') + ')'))`);
         expect(violations).toEqual([]);
 
@@ -131,9 +139,25 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('todone ui in a browser', () => {
         const action = `${server.url}/api/boards/${id}/pause`;
         expect((await fetch(action, { method: 'POST' })).status).toBe(401);
         expect((await fetch(action, { method: 'POST', headers: { Authorization: 'Bearer wrong' } })).status).toBe(401);
-        expect((await fetch(action, { method: 'POST', headers: { Authorization: `Bearer ${token}`, Origin: 'http://evil.example' } })).status).toBe(403);
-        expect((await rawRequest(server.port, 'GET', `/api/boards/${id}/picture`, { Host: 'evil.example' })).status).toBe(403);
-        expect((await rawRequest(server.port, 'POST', `/api/boards/${id}/pause`, { Host: 'evil.example', Authorization: `Bearer ${token}` })).status).toBe(403);
+        expect(
+          (
+            await fetch(action, {
+              method: 'POST',
+              headers: { Authorization: `Bearer ${token}`, Origin: 'http://evil.example' },
+            })
+          ).status,
+        ).toBe(403);
+        expect(
+          (await rawRequest(server.port, 'GET', `/api/boards/${id}/picture`, { Host: 'evil.example' })).status,
+        ).toBe(403);
+        expect(
+          (
+            await rawRequest(server.port, 'POST', `/api/boards/${id}/pause`, {
+              Host: 'evil.example',
+              Authorization: `Bearer ${token}`,
+            })
+          ).status,
+        ).toBe(403);
         // With the token the action reaches the board, which says it is no longer running.
         const allowed = await fetch(action, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
         expect(allowed.status).toBe(409);
@@ -146,7 +170,12 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('todone ui in a browser', () => {
 });
 
 /** fetch() will not send a Host of our choosing: a raw request does. */
-async function rawRequest(port: number, method: string, urlPath: string, headers: Record<string, string>): Promise<{ status: number }> {
+async function rawRequest(
+  port: number,
+  method: string,
+  urlPath: string,
+  headers: Record<string, string>,
+): Promise<{ status: number }> {
   const http = await import('node:http');
   return new Promise((resolve, reject) => {
     const request = http.request({ host: '127.0.0.1', port, method, path: urlPath, headers }, (response) => {

@@ -7,7 +7,13 @@ import type { ActivityExecuteInput, ActivityInboundCallsInterceptor } from '@tem
 import { ActivitySlots } from '../../worker/activity-slots.js';
 
 const info = { slotInfo: { type: 'activity' as const, activityType: 'runTask' } };
-const ctxFor = (taskQueue: string) => ({ slotType: 'activity' as const, taskQueue, workerIdentity: 'w', workerBuildId: '', isSticky: false });
+const ctxFor = (taskQueue: string) => ({
+  slotType: 'activity' as const,
+  taskQueue,
+  workerIdentity: 'w',
+  workerBuildId: '',
+  isSticky: false,
+});
 const reserveCtx = ctxFor('q');
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -61,7 +67,11 @@ describe('ActivitySlots', () => {
 
   it('the gate runs at most `limit` activities at once, in arrival order', async () => {
     const slots = new ActivitySlots(2);
-    const ctx = { info: { heartbeatDetails: undefined }, heartbeat: () => undefined, cancellationSignal: new AbortController().signal };
+    const ctx = {
+      info: { heartbeatDetails: undefined },
+      heartbeat: () => undefined,
+      cancellationSignal: new AbortController().signal,
+    };
     const inbound = slots.gate()(ctx as never).inbound as Required<ActivityInboundCallsInterceptor>;
     const releases = [deferred(), deferred(), deferred()];
     const started: number[] = [];
@@ -104,16 +114,25 @@ describe('ActivitySlots', () => {
   it('an activity cancelled while it waits at the gate leaves the line without running or holding a slot', async () => {
     const slots = new ActivitySlots(1);
     const abort = new AbortController();
-    const ctxOf = (signal: AbortSignal) => ({ info: { heartbeatDetails: undefined }, heartbeat: () => undefined, cancellationSignal: signal });
-    const inboundOf = (signal: AbortSignal) => slots.gate()(ctxOf(signal) as never).inbound as Required<ActivityInboundCallsInterceptor>;
+    const ctxOf = (signal: AbortSignal) => ({
+      info: { heartbeatDetails: undefined },
+      heartbeat: () => undefined,
+      cancellationSignal: signal,
+    });
+    const inboundOf = (signal: AbortSignal) =>
+      slots.gate()(ctxOf(signal) as never).inbound as Required<ActivityInboundCallsInterceptor>;
     const release = deferred();
     const ran: string[] = [];
     const first = inboundOf(new AbortController().signal).execute({} as ActivityExecuteInput, async () => {
       ran.push('first');
       await release.promise;
     });
-    const cancelled = inboundOf(abort.signal).execute({} as ActivityExecuteInput, () => Promise.resolve(void ran.push('cancelled')));
-    const third = inboundOf(new AbortController().signal).execute({} as ActivityExecuteInput, () => Promise.resolve(void ran.push('third')));
+    const cancelled = inboundOf(abort.signal).execute({} as ActivityExecuteInput, () =>
+      Promise.resolve(void ran.push('cancelled')),
+    );
+    const third = inboundOf(new AbortController().signal).execute({} as ActivityExecuteInput, () =>
+      Promise.resolve(void ran.push('third')),
+    );
     await flush();
     abort.abort(new Error('task cancelled'));
     await expect(cancelled).rejects.toThrow('task cancelled');

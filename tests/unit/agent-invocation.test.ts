@@ -28,16 +28,37 @@ describe('shell', () => {
       args: ['-c', 'make test'],
       env: { CI: '1' },
     });
-    expect(agentInvocation(ctx({ kind: 'shell', command: ['npm', 'run', 'build'], env: {} }))).toEqual({ file: 'npm', args: ['run', 'build'], env: {} });
+    expect(agentInvocation(ctx({ kind: 'shell', command: ['npm', 'run', 'build'], env: {} }))).toEqual({
+      file: 'npm',
+      args: ['run', 'build'],
+      env: {},
+    });
   });
 });
 
 describe('claude', () => {
   it('uses print mode with JSON output, the prompt right after -p, then model and args', () => {
-    const agent: ResolvedAgent = { kind: 'claude', model: 'opus', args: ['--allowedTools', 'Bash', 'Edit'], env: { ANTHROPIC_BASE_URL: 'http://x' } };
+    const agent: ResolvedAgent = {
+      kind: 'claude',
+      model: 'opus',
+      args: ['--allowedTools', 'Bash', 'Edit'],
+      env: { ANTHROPIC_BASE_URL: 'http://x' },
+    };
     expect(agentInvocation(ctx(agent))).toEqual({
       file: 'claude',
-      args: ['-p', PROMPT, '--output-format', 'json', '--permission-mode', 'acceptEdits', '--model', 'opus', '--allowedTools', 'Bash', 'Edit'],
+      args: [
+        '-p',
+        PROMPT,
+        '--output-format',
+        'json',
+        '--permission-mode',
+        'acceptEdits',
+        '--model',
+        'opus',
+        '--allowedTools',
+        'Bash',
+        'Edit',
+      ],
       env: { ANTHROPIC_BASE_URL: 'http://x' },
     });
   });
@@ -50,17 +71,28 @@ describe('claude', () => {
     });
   });
 
-  it('bypasses its permissions only when the board says permissive, saying it is sandboxed only inside Todone\'s sandbox', () => {
-    const run = (agent: Partial<ResolvedAgent<CliAgentSpec>>, confinedByTodone: boolean) => agentInvocation({ ...ctx({ kind: 'claude', args: [], env: {}, ...agent }), confinedByTodone });
+  it("bypasses its permissions only when the board says permissive, saying it is sandboxed only inside Todone's sandbox", () => {
+    const run = (agent: Partial<ResolvedAgent<CliAgentSpec>>, confinedByTodone: boolean) =>
+      agentInvocation({ ...ctx({ kind: 'claude', args: [], env: {}, ...agent }), confinedByTodone });
     expect(run({}, true).args).toContain('acceptEdits');
-    expect(run({ permissive: true }, false)).toMatchObject({ args: expect.arrayContaining(['bypassPermissions']) as string[], env: {} });
-    expect(run({ permissive: true }, true)).toMatchObject({ args: expect.arrayContaining(['bypassPermissions']) as string[], env: { IS_SANDBOX: '1' } });
+    expect(run({ permissive: true }, false)).toMatchObject({
+      args: expect.arrayContaining(['bypassPermissions']) as string[],
+      env: {},
+    });
+    expect(run({ permissive: true }, true)).toMatchObject({
+      args: expect.arrayContaining(['bypassPermissions']) as string[],
+      env: { IS_SANDBOX: '1' },
+    });
   });
 });
 
 describe('codex', () => {
   it('uses exec --json in a workspace-write sandbox, with the prompt last after --', () => {
-    expect(agentInvocation(ctx({ kind: 'codex', model: 'gpt-5-codex', args: ['-c', 'model_reasoning_effort=high'], env: {} }))).toEqual({
+    expect(
+      agentInvocation(
+        ctx({ kind: 'codex', model: 'gpt-5-codex', args: ['-c', 'model_reasoning_effort=high'], env: {} }),
+      ),
+    ).toEqual({
       file: 'codex',
       args: [
         'exec',
@@ -79,7 +111,7 @@ describe('codex', () => {
     });
   });
 
-  it('turns its own sandbox off inside Todone\'s, or when the board says permissive, and not when it says otherwise', () => {
+  it("turns its own sandbox off inside Todone's, or when the board says permissive, and not when it says otherwise", () => {
     const flags = (agent: Partial<ResolvedAgent<CliAgentSpec>>, confinedByTodone: boolean) =>
       agentInvocation({ ...ctx({ kind: 'codex', args: [], env: {}, ...agent }), confinedByTodone }).args.slice(3, -2);
     expect(flags({}, true)).toEqual(['--dangerously-bypass-approvals-and-sandbox']);
@@ -89,8 +121,13 @@ describe('codex', () => {
 });
 
 describe('gemini', () => {
-  it('uses headless JSON output in yolo mode inside Todone\'s sandbox, skipping the trust prompt', () => {
-    expect(agentInvocation({ ...ctx({ kind: 'gemini', model: 'gemini-2.5-pro', args: ['--debug'], env: { GEMINI_API_KEY: 'k' } }), confinedByTodone: true })).toEqual({
+  it("uses headless JSON output in yolo mode inside Todone's sandbox, skipping the trust prompt", () => {
+    expect(
+      agentInvocation({
+        ...ctx({ kind: 'gemini', model: 'gemini-2.5-pro', args: ['--debug'], env: { GEMINI_API_KEY: 'k' } }),
+        confinedByTodone: true,
+      }),
+    ).toEqual({
       file: 'gemini',
       args: ['-p', PROMPT, '-o', 'json', '--approval-mode', 'yolo', '--skip-trust', '-m', 'gemini-2.5-pro', '--debug'],
       env: { GEMINI_API_KEY: 'k' },
@@ -141,13 +178,28 @@ describe('custom', () => {
   it('fills every placeholder inside its argument, in one pass', () => {
     const agent: ResolvedAgent = {
       kind: 'custom',
-      command: ['{worktree}/bin/agent', '--task={taskId}@{boardId}#{attempt}', '--prompt', '{prompt}', '--file={promptFile}', '{unknown}', 'literal {"json": 1}'],
+      command: [
+        '{worktree}/bin/agent',
+        '--task={taskId}@{boardId}#{attempt}',
+        '--prompt',
+        '{prompt}',
+        '--file={promptFile}',
+        '{unknown}',
+        'literal {"json": 1}',
+      ],
       env: { MODE: 'fast' },
     };
     expect(agentInvocation(ctx(agent))).toEqual({
       file: '/wt/b1/t1/bin/agent',
       // The prompt's own "{worktree}" stays as written.
-      args: ['--task=t1@b1#2', '--prompt', PROMPT, '--file=/data/boards/b1/tasks/t1/prompt-2.md', '{unknown}', 'literal {"json": 1}'],
+      args: [
+        '--task=t1@b1#2',
+        '--prompt',
+        PROMPT,
+        '--file=/data/boards/b1/tasks/t1/prompt-2.md',
+        '{unknown}',
+        'literal {"json": 1}',
+      ],
       env: { MODE: 'fast' },
     });
   });

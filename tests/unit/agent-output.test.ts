@@ -31,7 +31,9 @@ describe('claude', () => {
 
   it('finds the result after megabytes of other output and ignores JSON that is not the result', () => {
     const noise = `${'x'.repeat(100_000)}\n{"type":"system","subtype":"init"}\n{ not json\n`;
-    expect(parseClaudeOutput(noise + log('claude_edit') + '\n{"type":"other"}\nbye\n').summary).toBe('Wrote hello.txt.');
+    expect(parseClaudeOutput(noise + log('claude_edit') + '\n{"type":"other"}\nbye\n').summary).toBe(
+      'Wrote hello.txt.',
+    );
   });
 
   it('reports nothing for output that has no result', () => {
@@ -48,7 +50,9 @@ describe('codex', () => {
   });
 
   it('turns turn.failed into an error', () => {
-    expect(parseCodexOutput(log('codex_fail'))).toEqual({ error: expect.stringContaining('experiencing high demand') as string });
+    expect(parseCodexOutput(log('codex_fail'))).toEqual({
+      error: expect.stringContaining('experiencing high demand') as string,
+    });
   });
 
   it('tolerates a log that starts mid-line (only its end was read)', () => {
@@ -58,15 +62,20 @@ describe('codex', () => {
 });
 
 describe('gemini', () => {
-  it.each(['stderr-first', 'stdout-first'] as const)('sums tokens over every model from a pretty-printed document (%s)', (order) => {
-    expect(parseGeminiOutput(log('gemini_edit', order))).toEqual({
-      usage: { inputTokens: 2300, outputTokens: 90, cachedInputTokens: 400 },
-      summary: 'Wrote hello.txt.',
-    });
-  });
+  it.each(['stderr-first', 'stdout-first'] as const)(
+    'sums tokens over every model from a pretty-printed document (%s)',
+    (order) => {
+      expect(parseGeminiOutput(log('gemini_edit', order))).toEqual({
+        usage: { inputTokens: 2300, outputTokens: 90, cachedInputTokens: 400 },
+        summary: 'Wrote hello.txt.',
+      });
+    },
+  );
 
   it('reads the error document it prints on stderr after a stack trace', () => {
-    expect(parseGeminiOutput(log('gemini_fail'))).toEqual({ error: expect.stringContaining('boom from server') as string });
+    expect(parseGeminiOutput(log('gemini_fail'))).toEqual({
+      error: expect.stringContaining('boom from server') as string,
+    });
   });
 });
 
@@ -79,7 +88,9 @@ describe('aider', () => {
       'Tokens: 12k sent, 1.1k cache write, 500 cache hit, 1.2k received. Cost: $0.05 message, $0.0593 session.',
       '',
     ].join('\n');
-    expect(parseAiderOutput(output)).toEqual({ usage: { inputTokens: 14_300, outputTokens: 1_356, cachedInputTokens: 500, costUsd: 0.0593 } });
+    expect(parseAiderOutput(output)).toEqual({
+      usage: { inputTokens: 14_300, outputTokens: 1_356, cachedInputTokens: 500, costUsd: 0.0593 },
+    });
   });
 
   it('reports nothing when no tokens line was printed', () => {

@@ -22,7 +22,12 @@ describe('buildPrompt', () => {
       ...BASE,
       goal: 'A calculator CLI.',
       dependencies: [
-        { id: 'lexer', description: 'Write the lexer.', summary: 'Added a tokenizer with tests.', files: ['src/lex.ts', 'test/lex.test.ts'] },
+        {
+          id: 'lexer',
+          description: 'Write the lexer.',
+          summary: 'Added a tokenizer with tests.',
+          files: ['src/lex.ts', 'test/lex.test.ts'],
+        },
         { id: 'types', description: 'Shared types', files: [] },
       ],
       validate: [
@@ -30,13 +35,19 @@ describe('buildPrompt', () => {
         { run: 'npm run lint', required: false },
       ],
     });
-    expect(prompt).toMatch(/^# Task parser \(build\)\n\nWrite the parser in src\/parse\.ts\.\n\n## Goal of the whole board\n\nA calculator CLI\.\n/);
-    expect(prompt).toContain('### lexer: Write the lexer.\n\nAdded a tokenizer with tests.\n\nFiles it changed:\n- src/lex.ts\n- test/lex.test.ts');
+    expect(prompt).toMatch(
+      /^# Task parser \(build\)\n\nWrite the parser in src\/parse\.ts\.\n\n## Goal of the whole board\n\nA calculator CLI\.\n/,
+    );
+    expect(prompt).toContain(
+      '### lexer: Write the lexer.\n\nAdded a tokenizer with tests.\n\nFiles it changed:\n- src/lex.ts\n- test/lex.test.ts',
+    );
     expect(prompt).toContain('### types: Shared types');
     expect(prompt).toContain('- `npm run build`\n- `npm run lint` (advisory: reported, not required)');
     expect(prompt).toContain('Work only inside /wt/parser.');
     expect(prompt).toContain('Do not commit');
-    const order = ['# Task', '## Goal', '## Work already done', '## How your work is checked', '## Rules'].map((h) => prompt.indexOf(h));
+    const order = ['# Task', '## Goal', '## Work already done', '## How your work is checked', '## Rules'].map((h) =>
+      prompt.indexOf(h),
+    );
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(prompt).not.toContain('previous attempt');
   });
@@ -63,7 +74,11 @@ describe('buildPrompt', () => {
 
   it('names conflicted files and caps long file lists', () => {
     const files = Array.from({ length: 60 }, (_, i) => `src/f${i}.ts`);
-    const prompt = buildPrompt({ ...BASE, conflictFiles: ['src/a.ts', 'README.md'], dependencies: [{ id: 'big', description: '', files }] });
+    const prompt = buildPrompt({
+      ...BASE,
+      conflictFiles: ['src/a.ts', 'README.md'],
+      dependencies: [{ id: 'big', description: '', files }],
+    });
     expect(prompt).toContain('merge conflict');
     expect(prompt).toContain('- src/a.ts\n- README.md');
     expect(prompt).toContain('- src/f49.ts\n- … and 10 more');

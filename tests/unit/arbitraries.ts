@@ -34,7 +34,9 @@ export function dagArb(options: DagOptions = {}): fc.Arbitrary<GraphTask[]> {
       ),
     )
     .map((fields) => fields.map((f, i): GraphTask => ({ id: `t${i}`, ...f })))
-    .chain((tasks) => (ordered ? fc.constant(tasks) : fc.shuffledSubarray(tasks, { minLength: tasks.length, maxLength: tasks.length })));
+    .chain((tasks) =>
+      ordered ? fc.constant(tasks) : fc.shuffledSubarray(tasks, { minLength: tasks.length, maxLength: tasks.length }),
+    );
 }
 
 export const slotsArb = fc.integer({ min: 1, max: 8 });

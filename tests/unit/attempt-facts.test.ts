@@ -19,7 +19,12 @@ describe('what one attempt hands the next through its heartbeat details', () => 
     const facts = new AttemptFacts({ attempt: 1, heartbeatDetails: undefined }, '7@host-a#abc', '/a/attempt-1.log', 10);
     expect(facts.earlier).toEqual({});
     facts.begin(ctx, 20);
-    expect(ctx.beats).toEqual([{ phase: 'start', facts: { runs: [{ attempt: 1, host: '7@host-a#abc', log: '/a/attempt-1.log', startedAt: 20 }] } }]);
+    expect(ctx.beats).toEqual([
+      {
+        phase: 'start',
+        facts: { runs: [{ attempt: 1, host: '7@host-a#abc', log: '/a/attempt-1.log', startedAt: 20 }] },
+      },
+    ]);
 
     facts.recordUsage({ inputTokens: 100, outputTokens: 10 });
     facts.handOn(ctx);
@@ -27,12 +32,27 @@ describe('what one attempt hands the next through its heartbeat details', () => 
     expect(last.phase).toBe('ended');
     expect(carriedFacts(last)).toEqual({
       usage: { inputTokens: 100, outputTokens: 10 },
-      runs: [{ attempt: 1, host: '7@host-a#abc', log: '/a/attempt-1.log', startedAt: 20, endedAt: expect.any(Number) as number, usage: { inputTokens: 100, outputTokens: 10 } }],
+      runs: [
+        {
+          attempt: 1,
+          host: '7@host-a#abc',
+          log: '/a/attempt-1.log',
+          startedAt: 20,
+          endedAt: expect.any(Number) as number,
+          usage: { inputTokens: 100, outputTokens: 10 },
+        },
+      ],
     });
   });
 
   it('a retry on another host starts from what the last heartbeat said and adds its own', () => {
-    const handedOn = { phase: 'ended', facts: { usage: { inputTokens: 100, outputTokens: 10, costUsd: 0.5 }, runs: [{ attempt: 1, host: 'a', log: '/a/1.log' }] } };
+    const handedOn = {
+      phase: 'ended',
+      facts: {
+        usage: { inputTokens: 100, outputTokens: 10, costUsd: 0.5 },
+        runs: [{ attempt: 1, host: 'a', log: '/a/1.log' }],
+      },
+    };
     const facts = new AttemptFacts({ attempt: 2, heartbeatDetails: handedOn }, 'b', '/b/2.log');
     expect(facts.earlier.usage).toEqual({ inputTokens: 100, outputTokens: 10, costUsd: 0.5 });
     facts.recordUsage({ inputTokens: 1, outputTokens: 1, costUsd: 0.25 });
@@ -47,7 +67,17 @@ describe('what one attempt hands the next through its heartbeat details', () => 
   });
 
   it('an attempt whose worker died before it reported usage counts as none, but is still listed', () => {
-    const died = { phase: 'agent', outputBytes: 10, facts: { usage: { inputTokens: 5, outputTokens: 5 }, runs: [{ attempt: 1, host: 'a', log: '/1' }, { attempt: 2, host: 'b', log: '/2', startedAt: 1 }] } };
+    const died = {
+      phase: 'agent',
+      outputBytes: 10,
+      facts: {
+        usage: { inputTokens: 5, outputTokens: 5 },
+        runs: [
+          { attempt: 1, host: 'a', log: '/1' },
+          { attempt: 2, host: 'b', log: '/2', startedAt: 1 },
+        ],
+      },
+    };
     const facts = new AttemptFacts({ attempt: 3, heartbeatDetails: died }, 'c', '/3');
     expect(facts.usage).toEqual({ inputTokens: 5, outputTokens: 5 });
     expect(facts.carried().runs?.map((r) => r.host)).toEqual(['a', 'b', 'c']);
@@ -67,8 +97,24 @@ describe('what one attempt hands the next through its heartbeat details', () => 
 
 describe('a task whose last attempt timed out', () => {
   it('takes its usage, runs and log from the last heartbeat the timeout carries', () => {
-    const beat = { phase: 'agent', facts: { usage: { inputTokens: 7, outputTokens: 3 }, runs: [{ attempt: 1, host: 'a', log: '/a/1.log' }, { attempt: 2, host: 'b', log: '/b/2.log' }] } };
-    const error = new ActivityFailure('activity timed out', 'runTask', 'task-t', RetryState.MAXIMUM_ATTEMPTS_REACHED, 'w', new TimeoutFailure(undefined, beat, 'HEARTBEAT'));
+    const beat = {
+      phase: 'agent',
+      facts: {
+        usage: { inputTokens: 7, outputTokens: 3 },
+        runs: [
+          { attempt: 1, host: 'a', log: '/a/1.log' },
+          { attempt: 2, host: 'b', log: '/b/2.log' },
+        ],
+      },
+    };
+    const error = new ActivityFailure(
+      'activity timed out',
+      'runTask',
+      'task-t',
+      RetryState.MAXIMUM_ATTEMPTS_REACHED,
+      'w',
+      new TimeoutFailure(undefined, beat, 'HEARTBEAT'),
+    );
     expect(failureOutcome(error, task, undefined)).toEqual({
       attempts: 2,
       usage: beat.facts.usage,
@@ -77,7 +123,17 @@ describe('a task whose last attempt timed out', () => {
       reason: 'timed out (HEARTBEAT, limit 10000ms)',
     });
     // Heartbeats from before the facts were carried leave the outcome as it was.
-    const old = new ActivityFailure('activity timed out', 'runTask', 'task-t', RetryState.MAXIMUM_ATTEMPTS_REACHED, 'w', new TimeoutFailure(undefined, { phase: 'agent' }, 'HEARTBEAT'));
-    expect(failureOutcome(old, task, undefined)).toEqual({ attempts: 2, reason: 'timed out (HEARTBEAT, limit 10000ms)' });
+    const old = new ActivityFailure(
+      'activity timed out',
+      'runTask',
+      'task-t',
+      RetryState.MAXIMUM_ATTEMPTS_REACHED,
+      'w',
+      new TimeoutFailure(undefined, { phase: 'agent' }, 'HEARTBEAT'),
+    );
+    expect(failureOutcome(old, task, undefined)).toEqual({
+      attempts: 2,
+      reason: 'timed out (HEARTBEAT, limit 10000ms)',
+    });
   });
 });

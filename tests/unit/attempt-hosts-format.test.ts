@@ -24,8 +24,15 @@ describe('where attempts ran, in the status', () => {
     expect(formatAttemptHosts([tasks[0]!, tasks[4]!])).toEqual([]);
   });
 
-  it('says which machine holds a failed task\'s full log', () => {
-    const failed: TaskStatus = { id: 'broke', state: 'failed', attempts: 2, reason: 'exited with code 1', runs: [runA, runB], logPath: runB.log };
+  it("says which machine holds a failed task's full log", () => {
+    const failed: TaskStatus = {
+      id: 'broke',
+      state: 'failed',
+      attempts: 2,
+      reason: 'exited with code 1',
+      runs: [runA, runB],
+      logPath: runB.log,
+    };
     const result = {
       boardId: 'b',
       name: 'b',

@@ -6,12 +6,24 @@ import { countTasks, type BoardStatus, type TaskStatus } from '../../src/core/ru
 describe('boardDigest', () => {
   it('says the state, counts, cost and the first failures', () => {
     const tasks: TaskStatus[] = [
-      ...Array.from({ length: 15 }, (_, i): TaskStatus => ({ id: `bad${i}`, state: 'failed', attempts: 2, reason: `exit 1\nline two of ${i}` })),
+      ...Array.from({ length: 15 }, (_, i): TaskStatus => ({
+        id: `bad${i}`,
+        state: 'failed',
+        attempts: 2,
+        reason: `exit 1\nline two of ${i}`,
+      })),
       { id: 'ok', state: 'succeeded', attempts: 1 },
       { id: 'busy', state: 'running', attempts: 1 },
     ];
     const status: BoardStatus = {
-      boardId: 'b', name: 'B', policy: 'eager', maxParallel: 3, state: 'running', startedAt: 0, counts: countTasks(tasks), tasks,
+      boardId: 'b',
+      name: 'B',
+      policy: 'eager',
+      maxParallel: 3,
+      state: 'running',
+      startedAt: 0,
+      counts: countTasks(tasks),
+      tasks,
       usage: { inputTokens: 1000, outputTokens: 234, costUsd: 1.5 },
     };
     const digest = boardDigest(status, 65_000);

@@ -52,9 +52,15 @@ const expressible: [string, unknown][] = [
   ['an empty custom template', { name: 'x', tasks: [{ id: 'f', agent: { kind: 'custom', command: [] } }] }],
   ['an empty bin', { name: 'x', tasks: [{ id: 'g', agent: { kind: 'gemini', bin: '' } }] }],
   ['a goal that is a number', { name: 'x', goal: 5, agent: 'true', tasks: [{ id: 'a' }] }],
-  ['an unknown task type in agents', { name: 'x', agent: 'true', agents: { tests: { kind: 'codex' } }, tasks: [{ id: 'a' }] }],
+  [
+    'an unknown task type in agents',
+    { name: 'x', agent: 'true', agents: { tests: { kind: 'codex' } }, tasks: [{ id: 'a' }] },
+  ],
   ['a validator that is a number', { name: 'x', agent: 'true', validators: { build: [7] }, tasks: [{ id: 'a' }] }],
-  ['a misspelt validate field', { name: 'x', agent: 'true', tasks: [{ id: 'a', validate: [{ run: 'make', requird: false }] }] }],
+  [
+    'a misspelt validate field',
+    { name: 'x', agent: 'true', tasks: [{ id: 'a', validate: [{ run: 'make', requird: false }] }] },
+  ],
   ['a blank validate command', { name: 'x', agent: 'true', tasks: [{ id: 'b', validate: ['  '] }] }],
   ['a validate entry without run', { name: 'x', agent: 'true', tasks: [{ id: 'c', validate: [{ required: false }] }] }],
   ['a negative budget', { name: 'x', budget: { usd: -1 }, tasks: [TASK] }],
@@ -65,24 +71,56 @@ const expressible: [string, unknown][] = [
   ['one candidate', { name: 'x', agent: 'true', tasks: [{ id: 'b', attempts: 1 }] }],
   ['an unknown pick', { name: 'x', agent: 'true', tasks: [{ id: 'c', attempts: { pick: 'best' } }] }],
   ['a capability in capitals', { name: 'x', agent: 'true', tasks: [{ id: 'a', requires: ['GPU'] }] }],
-  ['an unknown task type in requires', { name: 'x', agent: 'true', requires: { deplyo: ['gpu'] }, tasks: [{ id: 'a' }] }],
+  [
+    'an unknown task type in requires',
+    { name: 'x', agent: 'true', requires: { deplyo: ['gpu'] }, tasks: [{ id: 'a' }] },
+  ],
 ];
 
 /** Rules between tasks, on the file system, or written as code (src/core/rules.ts): the loader's alone. */
 const loaderOnly: [string, unknown][] = [
   ['duplicate ids', { name: 'x', tasks: [TASK, { id: 'b', agent: 'true' }, TASK] }],
-  ['an unknown dependency', { name: 'x', tasks: [{ id: 'build', agent: 'true' }, { id: 'b', agent: 'true', dependsOn: ['biuld'] }] }],
+  [
+    'an unknown dependency',
+    {
+      name: 'x',
+      tasks: [
+        { id: 'build', agent: 'true' },
+        { id: 'b', agent: 'true', dependsOn: ['biuld'] },
+      ],
+    },
+  ],
   ['a self dependency', { name: 'x', tasks: [TASK, { id: 'b', agent: 'true', dependsOn: ['a', 'b'] }] }],
-  ['a cycle', { name: 'x', agent: 'true', tasks: [{ id: 'a', dependsOn: ['c'] }, { id: 'b', dependsOn: ['a'] }, { id: 'c', dependsOn: ['b'] }] }],
+  [
+    'a cycle',
+    {
+      name: 'x',
+      agent: 'true',
+      tasks: [
+        { id: 'a', dependsOn: ['c'] },
+        { id: 'b', dependsOn: ['a'] },
+        { id: 'c', dependsOn: ['b'] },
+      ],
+    },
+  ],
   ['an unsafe task id', { name: 'x', tasks: [{ id: 'a b', agent: 'true' }] }],
   ['an unsafe board id', { name: 'x', id: '../etc', tasks: [TASK] }],
   ['a task with no agent and no default', { name: 'x', tasks: [{ id: 'a' }] }],
-  ['maxInterval below initialInterval', { name: 'x', tasks: [{ ...TASK, retry: { initialInterval: '10s', maxInterval: '2s' } }] }],
-  ['an unknown template placeholder', { name: 'x', tasks: [{ id: 'e', agent: { kind: 'custom', command: ['run', '{promt}'] } }] }],
+  [
+    'maxInterval below initialInterval',
+    { name: 'x', tasks: [{ ...TASK, retry: { initialInterval: '10s', maxInterval: '2s' } }] },
+  ],
+  [
+    'an unknown template placeholder',
+    { name: 'x', tasks: [{ id: 'e', agent: { kind: 'custom', command: ['run', '{promt}'] } }] },
+  ],
   ['a branch name git refuses', { name: 'x', repo: '/r', base: '-x', tasks: [TASK] }],
   ['a copy path outside the repository', { name: 'x', repo: '/r', worktrees: { copy: ['../x'] }, tasks: [TASK] }],
   ['best of N without a repo', { name: 'x', agent: 'true', tasks: [{ id: 'a', attempts: 2 }] }],
-  ['more capabilities than a worker offers', { name: 'x', agent: 'true', tasks: [{ id: 'a', requires: ['a', 'b', 'c', 'd', 'e', 'f'] }] }],
+  [
+    'more capabilities than a worker offers',
+    { name: 'x', agent: 'true', tasks: [{ id: 'a', requires: ['a', 'b', 'c', 'd', 'e', 'f'] }] },
+  ],
 ];
 
 function loaderRejects(document: unknown): boolean {
@@ -100,7 +138,8 @@ async function exampleBoards(dir: string): Promise<string[]> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory() && entry.name !== 'node_modules') found.push(...(await exampleBoards(full)));
-    else if (/\.(ya?ml|json)$/.test(entry.name) && !/^(package(-lock)?|tsconfig)\.json$/.test(entry.name)) found.push(full);
+    else if (/\.(ya?ml|json)$/.test(entry.name) && !/^(package(-lock)?|tsconfig)\.json$/.test(entry.name))
+      found.push(full);
   }
   return found;
 }
@@ -117,7 +156,11 @@ describe('the board JSON Schema', () => {
     for (const file of boards) {
       const text = await readFile(file, 'utf8');
       const document: unknown = file.endsWith('.json') ? JSON.parse(text) : parse(text);
-      expect({ file, valid: validate(document), errors: validate.errors ?? null }).toEqual({ file, valid: true, errors: null });
+      expect({ file, valid: validate(document), errors: validate.errors ?? null }).toEqual({
+        file,
+        valid: true,
+        errors: null,
+      });
     }
     const shorthands = {
       $schema: '../schema/board.schema.json',
@@ -126,7 +169,10 @@ describe('the board JSON Schema', () => {
       agent: 'make',
       timeout: '1h30m',
       requires: { deploy: 'prod-creds' },
-      tasks: [{ id: 'a', dependsOn: 'b', validate: 'npm test', estimate: 0, attempts: 3, requires: 'gpu' }, { id: 'b', agent: ['echo', 'b'].join(' '), timeout: 90 }],
+      tasks: [
+        { id: 'a', dependsOn: 'b', validate: 'npm test', estimate: 0, attempts: 3, requires: 'gpu' },
+        { id: 'b', agent: ['echo', 'b'].join(' '), timeout: 90 },
+      ],
     };
     expect({ valid: validate(shorthands), errors: validate.errors ?? null }).toEqual({ valid: true, errors: null });
   });

@@ -44,7 +44,10 @@ async function loadIssues(text: string, name?: string): Promise<Issue[]> {
 }
 
 function expectIssue(issues: Issue[], path: string, fragment: string): void {
-  expect(issues, JSON.stringify(issues, null, 2)).toContainEqual({ path, message: expect.stringContaining(fragment) as string });
+  expect(issues, JSON.stringify(issues, null, 2)).toContainEqual({
+    path,
+    message: expect.stringContaining(fragment) as string,
+  });
 }
 
 const TASK = '  - { id: a, agent: "true" }\n';
@@ -104,7 +107,12 @@ describe('loadBoardFile: valid boards', () => {
       ].join('\n'),
     );
     const board = await loadBoardFile(file);
-    expect(board).toMatchObject({ id: 'custom.id', maxParallel: 2, policy: 'waves', workdir: path.dirname(path.dirname(file)) });
+    expect(board).toMatchObject({
+      id: 'custom.id',
+      maxParallel: 2,
+      policy: 'waves',
+      workdir: path.dirname(path.dirname(file)),
+    });
     const [a, b] = board.tasks;
     expect(a).toMatchObject({
       type: 'build',
@@ -125,7 +133,10 @@ describe('loadBoardFile: valid boards', () => {
 
   it('lets options override the file', async () => {
     const file = await writeBoard(`name: x\nmaxParallel: 2\npolicy: eager\ntasks:\n${TASK}`);
-    expect(await loadBoardFile(file, { policy: 'waves', maxParallel: 7 })).toMatchObject({ policy: 'waves', maxParallel: 7 });
+    expect(await loadBoardFile(file, { policy: 'waves', maxParallel: 7 })).toMatchObject({
+      policy: 'waves',
+      maxParallel: 7,
+    });
   });
 
   it('reads JSON and YAML to the same board', async () => {
@@ -138,7 +149,11 @@ describe('loadBoardFile: valid boards', () => {
       ],
     };
     const json = await loadBoardFile(await writeBoard(JSON.stringify(raw, null, 2), 'board.json'));
-    const yaml = await loadBoardFile(await writeBoard(`name: same\nagent: echo default\ntasks:\n  - id: a\n    estimate: 2\n  - id: b\n    dependsOn: [a]\n    agent:\n      kind: shell\n      command: [ls, -l]\n    retry:\n      maxAttempts: 1\n`));
+    const yaml = await loadBoardFile(
+      await writeBoard(
+        `name: same\nagent: echo default\ntasks:\n  - id: a\n    estimate: 2\n  - id: b\n    dependsOn: [a]\n    agent:\n      kind: shell\n      command: [ls, -l]\n    retry:\n      maxAttempts: 1\n`,
+      ),
+    );
     expect({ ...json, workdir: '' }).toEqual({ ...yaml, workdir: '' });
     expect(json.tasks[0]!.estimateMs).toBe(2_000);
   });
@@ -189,7 +204,10 @@ describe('loadBoardFile: bad input', () => {
   });
 
   it('reports malformed JSON with line and column', async () => {
-    const file = await writeBoard(`{\n  "name": "x",\n  "tasks": [\n    { "id": "a", "agent": oops }\n  ]\n}\n`, 'board.json');
+    const file = await writeBoard(
+      `{\n  "name": "x",\n  "tasks": [\n    { "id": "a", "agent": oops }\n  ]\n}\n`,
+      'board.json',
+    );
     const issues = await issuesOf(loadBoardFile(file));
     expect(issues).toHaveLength(1);
     expect(issues[0]!.path).toBe(`${file}:4:27`);
@@ -204,7 +222,9 @@ describe('loadBoardFile: bad input', () => {
 
   it('rejects more than one YAML document', async () => {
     const file = await writeBoard(`name: x\ntasks: []\n---\nname: y\n`);
-    expect(await issuesOf(loadBoardFile(file))).toEqual([{ path: `${file}:3:1`, message: expect.stringContaining('one YAML document') as string }]);
+    expect(await issuesOf(loadBoardFile(file))).toEqual([
+      { path: `${file}:3:1`, message: expect.stringContaining('one YAML document') as string },
+    ]);
   });
 
   it('rejects an empty board', async () => {
@@ -222,7 +242,9 @@ describe('loadBoardFile: bad input', () => {
   });
 
   it('rejects unknown dependencies, with a suggestion', async () => {
-    const issues = await loadIssues(`name: x\ntasks:\n  - { id: build, agent: "true" }\n  - { id: b, agent: "true", dependsOn: [biuld] }\n`);
+    const issues = await loadIssues(
+      `name: x\ntasks:\n  - { id: build, agent: "true" }\n  - { id: b, agent: "true", dependsOn: [biuld] }\n`,
+    );
     expectIssue(issues, 'tasks[1].dependsOn[0]', 'unknown task "biuld" (did you mean "build"?)');
   });
 
@@ -273,8 +295,14 @@ describe('loadBoardFile: bad input', () => {
   });
 
   it('rejects bad durations plainly', async () => {
-    const issues = await loadIssues(`name: x\ntimeout: 0\ntasks:\n  - { id: a, agent: "true", estimate: 5 minutes, heartbeatTimeout: -1 }\n`);
-    expectIssue(issues, 'tasks[0].estimate', 'expected a duration (a number of seconds or a string like "500ms", "30s", "5m", "1h30m"), got "5 minutes"');
+    const issues = await loadIssues(
+      `name: x\ntimeout: 0\ntasks:\n  - { id: a, agent: "true", estimate: 5 minutes, heartbeatTimeout: -1 }\n`,
+    );
+    expectIssue(
+      issues,
+      'tasks[0].estimate',
+      'expected a duration (a number of seconds or a string like "500ms", "30s", "5m", "1h30m"), got "5 minutes"',
+    );
     expectIssue(issues, 'tasks[0].heartbeatTimeout', 'expected a duration above zero');
     expectIssue(issues, 'timeout', 'expected a duration above zero');
   });
@@ -313,8 +341,14 @@ describe('loadBoardFile: bad input', () => {
   });
 
   it('rejects a retry maxInterval shorter than initialInterval', async () => {
-    const issues = await loadIssues(`name: x\ntasks:\n  - { id: a, agent: "true", retry: { initialInterval: 10s, maxInterval: 2s } }\n`);
-    expectIssue(issues, 'tasks[0].retry.maxInterval', 'maxInterval (2.00s) must not be shorter than initialInterval (10.0s)');
+    const issues = await loadIssues(
+      `name: x\ntasks:\n  - { id: a, agent: "true", retry: { initialInterval: 10s, maxInterval: 2s } }\n`,
+    );
+    expectIssue(
+      issues,
+      'tasks[0].retry.maxInterval',
+      'maxInterval (2.00s) must not be shorter than initialInterval (10.0s)',
+    );
   });
 
   it('rejects a workdir that does not exist', async () => {
@@ -344,7 +378,13 @@ describe('loadBoardFile: bad input', () => {
         '',
       ].join('\n'),
     );
-    expect(issues.map((i) => i.path)).toEqual(['polcy', 'tasks[0].id', 'tasks[1].dependsOn[0]', 'tasks[1].dependsOn[1]', 'tasks[1].timeout']);
+    expect(issues.map((i) => i.path)).toEqual([
+      'polcy',
+      'tasks[0].id',
+      'tasks[1].dependsOn[0]',
+      'tasks[1].dependsOn[1]',
+      'tasks[1].timeout',
+    ]);
     expect(issues.map((i) => /\(line (\d+)\)$/.exec(i.message)?.[1])).toEqual(['2', '4', '8', '8', '9']);
   });
 });
@@ -362,7 +402,10 @@ describe('normaliseBoard', () => {
   it('throws InvalidInputError named after the source, without line numbers', () => {
     let caught: unknown;
     try {
-      normaliseBoard({ name: 'mem', tasks: [{ id: 'a', agent: 'true', dependsOn: ['z'] }] }, { source: 'request', baseDir: '/' });
+      normaliseBoard(
+        { name: 'mem', tasks: [{ id: 'a', agent: 'true', dependsOn: ['z'] }] },
+        { source: 'request', baseDir: '/' },
+      );
     } catch (error) {
       caught = error;
     }
@@ -410,20 +453,40 @@ describe('agents, goal and validation', () => {
         { run: 'make check', required: true },
       ],
     });
-    expect(byId.test).toMatchObject({ agent: { kind: 'codex', model: 'gpt-5-codex', args: [], env: {} }, validate: [{ run: 'npm test', required: true }] });
-    expect(byId.docs!.agent).toEqual({ kind: 'aider', model: 'gpt-4o', args: [], env: {}, bin: path.join(path.dirname(file), 'tools/aider'), sandbox: 'worktree' });
-    expect(byId.custom!.agent).toEqual({ kind: 'custom', command: ['my-agent', '--prompt-file', '{promptFile}', '--in={worktree}'], env: {}, sandbox: 'worktree' });
+    expect(byId.test).toMatchObject({
+      agent: { kind: 'codex', model: 'gpt-5-codex', args: [], env: {} },
+      validate: [{ run: 'npm test', required: true }],
+    });
+    expect(byId.docs!.agent).toEqual({
+      kind: 'aider',
+      model: 'gpt-4o',
+      args: [],
+      env: {},
+      bin: path.join(path.dirname(file), 'tools/aider'),
+      sandbox: 'worktree',
+    });
+    expect(byId.custom!.agent).toEqual({
+      kind: 'custom',
+      command: ['my-agent', '--prompt-file', '{promptFile}', '--in={worktree}'],
+      env: {},
+      sandbox: 'worktree',
+    });
     expect(byId.plain).toMatchObject({ agent: { kind: 'shell', command: 'make all', env: {} }, validate: [] });
   });
 
   it('accepts a board with only an agents map, and still requires an agent for unmapped types', async () => {
-    const issues = await loadIssues(`name: x\nagents: { build: { kind: claude } }\ntasks:\n  - { id: a, type: build }\n  - { id: b }\n`);
+    const issues = await loadIssues(
+      `name: x\nagents: { build: { kind: claude } }\ntasks:\n  - { id: a, type: build }\n  - { id: b }\n`,
+    );
     expect(issues.map((i) => i.path)).toEqual(['tasks[1].agent']);
     expectIssue(issues, 'tasks[1].agent', 'map its type under agents');
   });
 
   it('leaves goal out when the board has none and keeps a bare CLI agent minimal', () => {
-    const board = normaliseBoard({ name: 'mem', agent: { kind: 'gemini' }, tasks: [{ id: 'a' }] }, { source: 'request', baseDir: '/' });
+    const board = normaliseBoard(
+      { name: 'mem', agent: { kind: 'gemini' }, tasks: [{ id: 'a' }] },
+      { source: 'request', baseDir: '/' },
+    );
     expect(board).not.toHaveProperty('goal');
     expect(board.tasks[0]!.agent).toEqual({ kind: 'gemini', args: [], env: {}, sandbox: 'worktree' });
   });
@@ -443,7 +506,11 @@ describe('agents, goal and validation', () => {
         '',
       ].join('\n'),
     );
-    expectIssue(issues, 'tasks[0].agent.kind', 'expected one of "shell", "claude", "codex", "gemini", "aider", "custom", got "cluade" (did you mean "claude"?)');
+    expectIssue(
+      issues,
+      'tasks[0].agent.kind',
+      'expected one of "shell", "claude", "codex", "gemini", "aider", "custom", got "cluade" (did you mean "claude"?)',
+    );
     expectIssue(issues, 'tasks[1].agent.kind', 'required: expected one of "shell"');
     expectIssue(issues, 'tasks[2].agent.modle', 'unknown field (did you mean "model"?)');
     expectIssue(issues, 'tasks[3].agent.args', 'expected a list of extra arguments (strings), got "--full-auto"');
@@ -470,7 +537,11 @@ describe('agents, goal and validation', () => {
     );
     expectIssue(issues, 'goal', 'expected a string, got 5');
     expectIssue(issues, 'agents.tests', 'unknown field (did you mean "test"?)');
-    expectIssue(issues, 'validators.build[0]', 'expected a command string, or a mapping { run: "...", required: false }, got 7');
+    expectIssue(
+      issues,
+      'validators.build[0]',
+      'expected a command string, or a mapping { run: "...", required: false }, got 7',
+    );
     expectIssue(issues, 'tasks[0].validate[0].requird', 'unknown field (did you mean "required"?)');
     expectIssue(issues, 'tasks[1].validate[0].run', 'expected a non-empty shell command string, got "  "');
     expectIssue(issues, 'tasks[2].validate[0].run', 'required: expected a shell command string');
@@ -479,14 +550,18 @@ describe('agents, goal and validation', () => {
 
 describe('budgets and git settings', () => {
   it('reads board and task budgets, defaulting onExhausted to finish', async () => {
-    const file = await writeBoard(`name: x\nbudget: { usd: 5, tokens: 100000 }\ntasks:\n  - { id: a, agent: "true", budget: { usd: 1 } }\n`);
+    const file = await writeBoard(
+      `name: x\nbudget: { usd: 5, tokens: 100000 }\ntasks:\n  - { id: a, agent: "true", budget: { usd: 1 } }\n`,
+    );
     const board = await loadBoardFile(file);
     expect(board.budget).toEqual({ usd: 5, tokens: 100000, onExhausted: 'finish' });
     expect(board.tasks[0]!.budget).toEqual({ usd: 1 });
   });
 
   it('rejects bad budgets with their paths', async () => {
-    const issues = await loadIssues(`name: x\nbudget: { usd: -1, onExhausted: stop, dollars: 3 }\ntasks:\n  - { id: a, agent: "true", budget: { tokens: 1.5 } }\n`);
+    const issues = await loadIssues(
+      `name: x\nbudget: { usd: -1, onExhausted: stop, dollars: 3 }\ntasks:\n  - { id: a, agent: "true", budget: { tokens: 1.5 } }\n`,
+    );
     expectIssue(issues, 'budget.usd', 'expected a number >= 0');
     expectIssue(issues, 'budget.onExhausted', 'expected one of "finish", "cancel"');
     expectIssue(issues, 'budget.dollars', 'unknown field');
@@ -496,7 +571,9 @@ describe('budgets and git settings', () => {
   it('reserves the task id "integration" on boards with a repo, and keeps worktrees outside it', async () => {
     const repo = await mkdtemp(path.join(os.tmpdir(), 'todone-repo-'));
     await mkdir(path.join(repo, '.git'));
-    const issues = await loadIssues(`name: x\nrepo: ${repo}\nworktrees: { root: ${repo}/trees }\ntasks:\n  - { id: integration, agent: "true" }\n`);
+    const issues = await loadIssues(
+      `name: x\nrepo: ${repo}\nworktrees: { root: ${repo}/trees }\ntasks:\n  - { id: integration, agent: "true" }\n`,
+    );
     expectIssue(issues, 'tasks[0].id', '"integration" is reserved');
     expectIssue(issues, 'worktrees.root', 'must be outside the repository');
     await rm(repo, { recursive: true, force: true });
@@ -517,8 +594,16 @@ describe('budgets and git settings', () => {
     expectIssue(issues, 'worktrees.keep[1]', 'must not be blank');
     expectIssue(issues, 'integration.author.name', 'must not be blank');
     expectIssue(issues, 'integration.author.email', 'must not contain <, > or a newline');
-    expectIssue(await loadIssues(`name: x\nrepo: ${repo}\nbase: a..b\ntasks:\n${TASK}`), 'base', 'must be a valid branch name');
-    expectIssue(await loadIssues(`name: x\nrepo: ${repo}\nbase: refs/heads/main\ntasks:\n${TASK}`), 'base', 'must be a local branch name (without "refs/")');
+    expectIssue(
+      await loadIssues(`name: x\nrepo: ${repo}\nbase: a..b\ntasks:\n${TASK}`),
+      'base',
+      'must be a valid branch name',
+    );
+    expectIssue(
+      await loadIssues(`name: x\nrepo: ${repo}\nbase: refs/heads/main\ntasks:\n${TASK}`),
+      'base',
+      'must be a local branch name (without "refs/")',
+    );
     await rm(repo, { recursive: true, force: true });
   });
 });
@@ -532,11 +617,21 @@ describe('best of N', () => {
     );
     const board = await loadBoardFile(file);
     expect(board.tasks[0]!.candidates).toEqual({ count: 3, agents: [], pick: 'first' });
-    expect(board.tasks[1]!.candidates).toMatchObject({ count: 2, pick: 'vote', agents: [{ kind: 'shell' }, { kind: 'claude' }] });
+    expect(board.tasks[1]!.candidates).toMatchObject({
+      count: 2,
+      pick: 'vote',
+      agents: [{ kind: 'shell' }, { kind: 'claude' }],
+    });
     await rm(repo, { recursive: true, force: true });
 
-    expectIssue(await loadIssues(`name: x\nagent: "true"\ntasks:\n  - { id: a, attempts: 2 }\n`), 'tasks[0].attempts', 'the board needs a repo');
-    const issues = await loadIssues(`name: x\nagent: "true"\ntasks:\n  - { id: a }\n  - { id: b, attempts: 1 }\n  - { id: c, attempts: { pick: best } }\n`);
+    expectIssue(
+      await loadIssues(`name: x\nagent: "true"\ntasks:\n  - { id: a, attempts: 2 }\n`),
+      'tasks[0].attempts',
+      'the board needs a repo',
+    );
+    const issues = await loadIssues(
+      `name: x\nagent: "true"\ntasks:\n  - { id: a }\n  - { id: b, attempts: 1 }\n  - { id: c, attempts: { pick: best } }\n`,
+    );
     expectIssue(issues, 'tasks[1].attempts.count', 'expected a whole number >= 2');
     expectIssue(issues, 'tasks[2].attempts.pick', 'expected one of "first", "smallest", "vote"');
   });

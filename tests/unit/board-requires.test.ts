@@ -21,18 +21,41 @@ const tasks = [
 describe('requires: what a worker must offer to run a task', () => {
   it('is sorted, without repeats, and absent when nothing is required', () => {
     const got = requiresOf({ name: 'b', agent: 'true', tasks });
-    expect(got).toEqual({ plain: undefined, train: ['cuda', 'gpu'], ship: undefined, one: ['gpu'], anywhere: undefined });
+    expect(got).toEqual({
+      plain: undefined,
+      train: ['cuda', 'gpu'],
+      ship: undefined,
+      one: ['gpu'],
+      anywhere: undefined,
+    });
     expect(Object.keys(load({ name: 'b', agent: 'true', tasks }).tasks[0]!)).not.toContain('requires');
   });
 
   it('takes the board’s list for every task, and the task’s own list instead of it', () => {
     const got = requiresOf({ name: 'b', agent: 'true', requires: ['linux'], tasks });
-    expect(got).toEqual({ plain: ['linux'], train: ['cuda', 'gpu'], ship: ['linux'], one: ['gpu'], anywhere: undefined });
+    expect(got).toEqual({
+      plain: ['linux'],
+      train: ['cuda', 'gpu'],
+      ship: ['linux'],
+      one: ['gpu'],
+      anywhere: undefined,
+    });
   });
 
   it('takes the board’s list for a task’s type', () => {
-    const got = requiresOf({ name: 'b', agent: 'true', requires: { deploy: ['prod-creds'], generic: ['linux'] }, tasks });
-    expect(got).toEqual({ plain: ['linux'], train: ['cuda', 'gpu'], ship: ['prod-creds'], one: ['gpu'], anywhere: undefined });
+    const got = requiresOf({
+      name: 'b',
+      agent: 'true',
+      requires: { deploy: ['prod-creds'], generic: ['linux'] },
+      tasks,
+    });
+    expect(got).toEqual({
+      plain: ['linux'],
+      train: ['cuda', 'gpu'],
+      ship: ['prod-creds'],
+      one: ['gpu'],
+      anywhere: undefined,
+    });
   });
 
   it('applies to a reduce step, not to what the workflow computes itself', () => {
@@ -40,7 +63,11 @@ describe('requires: what a worker must offer to run a task', () => {
       name: 'b',
       agent: 'true',
       requires: ['gpu'],
-      tasks: [{ id: 'a' }, { id: 'sum', dependsOn: ['a'], aggregate: { reduce: 'jq -s add' } }, { id: 'all', dependsOn: ['a'], aggregate: 'concat' }],
+      tasks: [
+        { id: 'a' },
+        { id: 'sum', dependsOn: ['a'], aggregate: { reduce: 'jq -s add' } },
+        { id: 'all', dependsOn: ['a'], aggregate: 'concat' },
+      ],
     });
     expect(got).toEqual({ a: ['gpu'], sum: ['gpu'], all: undefined });
   });
@@ -50,15 +77,29 @@ describe('requires: what a worker must offer to run a task', () => {
       name: 'b',
       agent: 'true',
       requires: { deploy: ['Prod Creds'] },
-      tasks: [{ id: 'a', requires: ['gpu', 'GPU'] }, { id: 'b', requires: 7 }, { id: 'c', requires: ['a', 'b', 'c', 'd', 'e', 'f'] }],
+      tasks: [
+        { id: 'a', requires: ['gpu', 'GPU'] },
+        { id: 'b', requires: 7 },
+        { id: 'c', requires: ['a', 'b', 'c', 'd', 'e', 'f'] },
+      ],
     });
     expect(issues).toHaveLength(4);
-    expect(issues).toEqual(expect.arrayContaining([
-      { path: 'tasks[0].requires[1]', message: 'expected a capability name (lowercase letters, digits, ".", "_", "-"; at most 40 characters), got "GPU"' },
-      { path: 'tasks[1].requires', message: 'expected a list of capability names, got 7' },
-      { path: 'tasks[2].requires', message: 'at most 5 capabilities (a worker offers at most 5)' },
-      { path: 'requires.deploy[0]', message: 'expected a capability name (lowercase letters, digits, ".", "_", "-"; at most 40 characters), got "Prod Creds"' },
-    ]));
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        {
+          path: 'tasks[0].requires[1]',
+          message:
+            'expected a capability name (lowercase letters, digits, ".", "_", "-"; at most 40 characters), got "GPU"',
+        },
+        { path: 'tasks[1].requires', message: 'expected a list of capability names, got 7' },
+        { path: 'tasks[2].requires', message: 'at most 5 capabilities (a worker offers at most 5)' },
+        {
+          path: 'requires.deploy[0]',
+          message:
+            'expected a capability name (lowercase letters, digits, ".", "_", "-"; at most 40 characters), got "Prod Creds"',
+        },
+      ]),
+    );
   });
 
   it('refuses a board-level value that is neither a list nor a mapping', () => {

@@ -15,31 +15,55 @@ describe('secrets in agent env', () => {
     process.env.TODONE_TEST_ANTHROPIC_KEY = 'sk-ant-must-not-appear';
     try {
       const board = load({
-        agent: { kind: 'claude', env: { ANTHROPIC_API_KEY: { fromEnv: 'TODONE_TEST_ANTHROPIC_KEY' }, ANTHROPIC_BASE_URL: 'http://127.0.0.1:1' } },
+        agent: {
+          kind: 'claude',
+          env: {
+            ANTHROPIC_API_KEY: { fromEnv: 'TODONE_TEST_ANTHROPIC_KEY' },
+            ANTHROPIC_BASE_URL: 'http://127.0.0.1:1',
+          },
+        },
         tasks: [{ id: 'a' }],
       });
-      expect(board.tasks[0]!.agent.env).toEqual({ ANTHROPIC_API_KEY: { fromEnv: 'TODONE_TEST_ANTHROPIC_KEY' }, ANTHROPIC_BASE_URL: 'http://127.0.0.1:1' });
+      expect(board.tasks[0]!.agent.env).toEqual({
+        ANTHROPIC_API_KEY: { fromEnv: 'TODONE_TEST_ANTHROPIC_KEY' },
+        ANTHROPIC_BASE_URL: 'http://127.0.0.1:1',
+      });
       expect(JSON.stringify(board)).not.toContain('sk-ant-must-not-appear');
     } finally {
       delete process.env.TODONE_TEST_ANTHROPIC_KEY;
     }
   });
 
-  it.each(['ANTHROPIC_API_KEY', 'GITHUB_TOKEN', 'DB_PASSWORD', 'client_secret', 'MY_SECRET_THING'])('refuses a literal value under %s, showing the safe form', (name) => {
-    const issues = issuesOf({ tasks: [{ id: 'a', agent: { kind: 'shell', command: 'true', env: { [name]: 'value' } } }] });
-    expect(issues).toEqual([
-      {
-        path: `tasks[0].agent.env.${name}`,
-        message: expect.stringContaining(`refer to it by name: \`${name}: { fromEnv: ${name} }\``) as string,
-      },
-    ]);
-    expect(issues[0]!.message).toContain("stored in Temporal's history");
-  });
+  it.each(['ANTHROPIC_API_KEY', 'GITHUB_TOKEN', 'DB_PASSWORD', 'client_secret', 'MY_SECRET_THING'])(
+    'refuses a literal value under %s, showing the safe form',
+    (name) => {
+      const issues = issuesOf({
+        tasks: [{ id: 'a', agent: { kind: 'shell', command: 'true', env: { [name]: 'value' } } }],
+      });
+      expect(issues).toEqual([
+        {
+          path: `tasks[0].agent.env.${name}`,
+          message: expect.stringContaining(`refer to it by name: \`${name}: { fromEnv: ${name} }\``) as string,
+        },
+      ]);
+      expect(issues[0]!.message).toContain("stored in Temporal's history");
+    },
+  );
 
   it('accepts literal values under ordinary names, and refuses a malformed reference', () => {
-    expect(load({ tasks: [{ id: 'a', agent: { kind: 'shell', command: 'true', env: { KEYBOARD: 'us', CI: 1 } } }] }).tasks[0]!.agent.env).toEqual({ KEYBOARD: 'us', CI: '1' });
-    const issues = issuesOf({ tasks: [{ id: 'a', agent: { kind: 'codex', env: { OPENAI_API_KEY: { fromEnv: '1 bad' } } } }] });
-    expect(issues).toEqual([{ path: 'tasks[0].agent.env.OPENAI_API_KEY.fromEnv', message: 'expected a variable name (letters, digits and _, not starting with a digit), got "1 bad"' }]);
+    expect(
+      load({ tasks: [{ id: 'a', agent: { kind: 'shell', command: 'true', env: { KEYBOARD: 'us', CI: 1 } } }] })
+        .tasks[0]!.agent.env,
+    ).toEqual({ KEYBOARD: 'us', CI: '1' });
+    const issues = issuesOf({
+      tasks: [{ id: 'a', agent: { kind: 'codex', env: { OPENAI_API_KEY: { fromEnv: '1 bad' } } } }],
+    });
+    expect(issues).toEqual([
+      {
+        path: 'tasks[0].agent.env.OPENAI_API_KEY.fromEnv',
+        message: 'expected a variable name (letters, digits and _, not starting with a digit), got "1 bad"',
+      },
+    ]);
   });
 });
 
@@ -59,7 +83,11 @@ describe('sandbox and network', () => {
         tasks: [
           { id: 'a' },
           { id: 'b', sandbox: 'worktree', network: false },
-          { id: 'c', sandbox: 'worktree', attempts: { agents: [{ kind: 'codex' }, { kind: 'claude', permissive: true }] } },
+          {
+            id: 'c',
+            sandbox: 'worktree',
+            attempts: { agents: [{ kind: 'codex' }, { kind: 'claude', permissive: true }] },
+          },
         ],
       },
       { source: 'request', baseDir: '/srv/project', home: '/data' },
@@ -76,9 +104,17 @@ describe('sandbox and network', () => {
 
   it('refuses a cut network without the sandbox, and unknown modes with the accepted ones', () => {
     expect(issuesOf({ agent: 'make', sandbox: 'none', network: false, tasks: [{ id: 'a' }] })).toEqual([
-      { path: 'network', message: 'network: false needs sandbox: worktree (only a confined task can have its network cut)' },
+      {
+        path: 'network',
+        message: 'network: false needs sandbox: worktree (only a confined task can have its network cut)',
+      },
     ]);
     const issues = issuesOf({ agent: 'make', tasks: [{ id: 'a', sandbox: 'worktre' }] });
-    expect(issues).toEqual([{ path: 'tasks[0].sandbox', message: 'expected one of "none", "worktree", got "worktre" (did you mean "worktree"?)' }]);
+    expect(issues).toEqual([
+      {
+        path: 'tasks[0].sandbox',
+        message: 'expected one of "none", "worktree", got "worktre" (did you mean "worktree"?)',
+      },
+    ]);
   });
 });

@@ -21,7 +21,10 @@ function fakeClient(lastPoll: Record<string, number | undefined>) {
         const name = request.taskQueue.name;
         asked.push(name);
         const at = lastPoll[name];
-        return Promise.resolve({ pollers: at === undefined ? [] : [{ lastAccessTime: { seconds: Math.floor(at / 1000), nanos: (at % 1000) * 1e6 } }] });
+        return Promise.resolve({
+          pollers:
+            at === undefined ? [] : [{ lastAccessTime: { seconds: Math.floor(at / 1000), nanos: (at % 1000) * 1e6 } }],
+        });
       },
     },
   } as unknown as Client;
@@ -32,12 +35,21 @@ function description(pending: { activityId: string; state: number; queue?: strin
   return {
     taskQueue: 'todone',
     raw: {
-      pendingActivities: pending.map((p) => ({ activityId: p.activityId, state: p.state, ...(p.queue ? { activityOptions: { taskQueue: { name: p.queue } } } : {}) })),
+      pendingActivities: pending.map((p) => ({
+        activityId: p.activityId,
+        state: p.state,
+        ...(p.queue ? { activityOptions: { taskQueue: { name: p.queue } } } : {}),
+      })),
     },
   } as unknown as WorkflowExecutionDescription;
 }
 
-const running = (id: string, requires?: string[]): TaskStatus => ({ id, state: 'running', attempts: 1, ...(requires ? { requires } : {}) });
+const running = (id: string, requires?: string[]): TaskStatus => ({
+  id,
+  state: 'running',
+  attempts: 1,
+  ...(requires ? { requires } : {}),
+});
 
 describe('capabilityWaits', () => {
   it('lists scheduled tasks on unpolled capability queues, describing each queue once and none for plain tasks', async () => {
@@ -67,15 +79,24 @@ describe('capabilityWaits', () => {
 
   it('asks nothing when no task requires anything', async () => {
     const { client, asked } = fakeClient({});
-    expect(await capabilityWaits(client, description([{ activityId: 'task-a', state: SCHEDULED }]), [running('a')], NOW)).toEqual([]);
+    expect(
+      await capabilityWaits(client, description([{ activityId: 'task-a', state: SCHEDULED }]), [running('a')], NOW),
+    ).toEqual([]);
     expect(asked).toEqual([]);
   });
 });
 
 describe('describeWait', () => {
   it('names the capabilities and the queue, and when a worker last polled it', () => {
-    expect(describeWait({ taskId: 'a', requires: ['gpu'], queue: 'todone@gpu' }, NOW)).toBe('waiting for a worker with capability gpu (none is polling todone@gpu)');
-    expect(describeWait({ taskId: 'a', requires: ['cuda', 'gpu'], queue: 'todone@cuda+gpu', lastPolledAt: NOW - 95_000 }, NOW)).toBe(
+    expect(describeWait({ taskId: 'a', requires: ['gpu'], queue: 'todone@gpu' }, NOW)).toBe(
+      'waiting for a worker with capability gpu (none is polling todone@gpu)',
+    );
+    expect(
+      describeWait(
+        { taskId: 'a', requires: ['cuda', 'gpu'], queue: 'todone@cuda+gpu', lastPolledAt: NOW - 95_000 },
+        NOW,
+      ),
+    ).toBe(
       'waiting for a worker with capabilities cuda+gpu (none is polling todone@cuda+gpu; one last polled 95 s ago, busy or gone)',
     );
   });

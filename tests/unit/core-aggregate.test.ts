@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aggregateOutputs } from '../../src/core/aggregate.js';
 
-describe('aggregating dependencies\' outputs', () => {
+describe("aggregating dependencies' outputs", () => {
   it('concat splices lists and appends other values, in dependency order, naming what is missing', () => {
     const { output, report } = aggregateOutputs('concat', [
       { id: 'a', output: [1, 2] },
@@ -20,7 +20,15 @@ describe('aggregating dependencies\' outputs', () => {
       { id: 'c', output: { lint: 'ok', tests: 12 } },
     ]);
     expect(output).toEqual({ pkg: { name: 'x', deps: 5, size: 10 }, lint: 'ok', tests: 12 });
-    expect(report.conflicts).toEqual([{ path: 'pkg.deps', values: [{ from: 'a', value: 3 }, { from: 'b', value: 5 }] }]);
+    expect(report.conflicts).toEqual([
+      {
+        path: 'pkg.deps',
+        values: [
+          { from: 'a', value: 3 },
+          { from: 'b', value: 5 },
+        ],
+      },
+    ]);
   });
 
   it('vote keeps the majority value by content, and reports a tie', () => {

@@ -25,7 +25,8 @@ function bruteBLevel(tasks: readonly GraphTask[], id: string, memo = new Map<str
   if (cached !== undefined) return cached;
   const own = tasks.find((t) => t.id === id)!.estimateMs;
   let tail = 0;
-  for (const child of tasks.filter((t) => t.dependsOn.includes(id))) tail = Math.max(tail, bruteBLevel(tasks, child.id, memo));
+  for (const child of tasks.filter((t) => t.dependsOn.includes(id)))
+    tail = Math.max(tail, bruteBLevel(tasks, child.id, memo));
   memo.set(id, own + tail);
   return own + tail;
 }
@@ -130,7 +131,8 @@ describe('bLevels and criticalPath', () => {
         const byId = new Map(tasks.map((t) => [t.id, t]));
         expect(path.ids.length).toBeGreaterThan(0);
         expect(byId.get(path.ids[0]!)!.dependsOn).toEqual([]);
-        for (let i = 0; i + 1 < path.ids.length; i++) expect(byId.get(path.ids[i + 1]!)!.dependsOn).toContain(path.ids[i]);
+        for (let i = 0; i + 1 < path.ids.length; i++)
+          expect(byId.get(path.ids[i + 1]!)!.dependsOn).toContain(path.ids[i]);
         expect(graph.dependents.get(path.ids[path.ids.length - 1]!)).toEqual([]);
         const sum = path.ids.reduce((total, id) => total + byId.get(id)!.estimateMs, 0);
         expect(path.lengthMs).toBe(sum);
@@ -207,7 +209,9 @@ describe('ReadyQueue', () => {
             const expected = model.shift();
             const actual = queue.pop();
             // Equal ranks (same id too) are interchangeable, so compare by rank, not identity.
-            expect(actual === undefined ? undefined : compareRank(actual, expected!)).toBe(expected === undefined ? undefined : 0);
+            expect(actual === undefined ? undefined : compareRank(actual, expected!)).toBe(
+              expected === undefined ? undefined : 0,
+            );
           } else {
             const removed = queue.removeWhere((r) => r.id.startsWith(o.prefix));
             const expected = model.filter((r) => r.id.startsWith(o.prefix));

@@ -1,7 +1,14 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { makeTask } from '../support/boards.js';
-import { MAX_RUNS, accumulate, asTaskOutcome, totalSpend, type AttemptRun, type TaskOutcome } from '../../src/core/outcome.js';
+import {
+  MAX_RUNS,
+  accumulate,
+  asTaskOutcome,
+  totalSpend,
+  type AttemptRun,
+  type TaskOutcome,
+} from '../../src/core/outcome.js';
 import { BoardScheduler } from '../../src/core/scheduler.js';
 import { failureOutcome, successOutcome } from '../../workflows/failures.js';
 
@@ -24,13 +31,28 @@ const EVERY_FIELD: Required<TaskOutcome> = {
   validation: [{ command: 'make test', passed: true, required: true, exitCode: 0, durationMs: 40 }],
   validationLogPath: '/data/validation-2.log',
   candidates: [{ id: 't.c1', agent: 'claude', state: 'chosen', changedLines: 3 }],
-  commit: { sha: 'a'.repeat(40), branch: 'todone/b/t', changed: true, files: 1, paths: ['x'], insertions: 3, deletions: 0 },
+  commit: {
+    sha: 'a'.repeat(40),
+    branch: 'todone/b/t',
+    changed: true,
+    files: 1,
+    paths: ['x'],
+    insertions: 3,
+    deletions: 0,
+  },
   conflictFiles: ['x'],
   worktree: '/trees/t',
   output: { findings: ['a', 'b'] },
   aggregation: { kind: 'vote', votes: [{ value: 'yes', count: 2, from: ['x', 'y'] }] },
   runs: [
-    { attempt: 1, host: '11@host-a#aaaaaa', log: '/a/attempt-1.log', startedAt: 50, endedAt: 90, usage: { inputTokens: 4, outputTokens: 1 } },
+    {
+      attempt: 1,
+      host: '11@host-a#aaaaaa',
+      log: '/a/attempt-1.log',
+      startedAt: 50,
+      endedAt: 90,
+      usage: { inputTokens: 4, outputTokens: 1 },
+    },
     { attempt: 2, host: '22@host-b#bbbbbb', log: '/b/attempt-2.log', startedAt: 100 },
   ],
 };
@@ -45,14 +67,22 @@ describe('one outcome type', () => {
       if (end === 'succeed') scheduler.succeed('t', EVERY_FIELD, 200);
       else scheduler.fail('t', 'failed', EVERY_FIELD, 200);
       const [status] = scheduler.snapshot();
-      expect(status).toEqual({ ...EVERY_FIELD, id: 't', state: end === 'succeed' ? 'succeeded' : 'failed', startedAt: 100, endedAt: 200 });
+      expect(status).toEqual({
+        ...EVERY_FIELD,
+        id: 't',
+        state: end === 'succeed' ? 'succeeded' : 'failed',
+        startedAt: 100,
+        endedAt: 200,
+      });
       // What the workflow carries into a continued run and returns as its result is the snapshot.
-      const carried = new BoardScheduler({ tasks: [task], maxParallel: 1, policy: 'eager' }, [JSON.parse(JSON.stringify(status))]);
+      const carried = new BoardScheduler({ tasks: [task], maxParallel: 1, policy: 'eager' }, [
+        JSON.parse(JSON.stringify(status)),
+      ]);
       expect(carried.snapshot()[0]).toEqual(status);
     }
   });
 
-  it('every field survives the trip through an activity failure\'s details', () => {
+  it("every field survives the trip through an activity failure's details", () => {
     const sent = JSON.parse(JSON.stringify(EVERY_FIELD)) as unknown;
     expect(asTaskOutcome(sent)).toEqual(EVERY_FIELD);
     const error = ApplicationFailure.create({ type: 'TaskFailed', message: 'exited with code 1', details: [sent] });
@@ -73,17 +103,32 @@ describe('one outcome type', () => {
     expect(asTaskOutcome({ attempts: 1, usage: 'lots' })).toBeUndefined();
   });
 
-  it('adds up attempts and usage across rounds and candidates, keeping the later stage\'s facts', () => {
-    const first: TaskOutcome = { attempts: 2, reason: 'conflict', usage: { inputTokens: 10, outputTokens: 1, costUsd: 0.5 } };
+  it("adds up attempts and usage across rounds and candidates, keeping the later stage's facts", () => {
+    const first: TaskOutcome = {
+      attempts: 2,
+      reason: 'conflict',
+      usage: { inputTokens: 10, outputTokens: 1, costUsd: 0.5 },
+    };
     const second: TaskOutcome = { attempts: 1, exitCode: 0, usage: { inputTokens: 5, outputTokens: 2 } };
-    expect(accumulate(first, second)).toEqual({ attempts: 3, exitCode: 0, usage: { inputTokens: 15, outputTokens: 3, costUsd: 0.5 } });
+    expect(accumulate(first, second)).toEqual({
+      attempts: 3,
+      exitCode: 0,
+      usage: { inputTokens: 15, outputTokens: 3, costUsd: 0.5 },
+    });
     expect(accumulate(undefined, second)).toBe(second);
-    expect(totalSpend([first, second, { attempts: 4 }])).toEqual({ attempts: 7, usage: { inputTokens: 15, outputTokens: 3, costUsd: 0.5 } });
+    expect(totalSpend([first, second, { attempts: 4 }])).toEqual({
+      attempts: 7,
+      usage: { inputTokens: 15, outputTokens: 3, costUsd: 0.5 },
+    });
     expect(totalSpend([])).toEqual({ attempts: 0 });
   });
 
   it('lists the runs of every stage, oldest first, and keeps only the last few', () => {
-    const run = (attempt: number, host: string): AttemptRun => ({ attempt, host, log: `/${host}/attempt-${attempt}.log` });
+    const run = (attempt: number, host: string): AttemptRun => ({
+      attempt,
+      host,
+      log: `/${host}/attempt-${attempt}.log`,
+    });
     const first: TaskOutcome = { attempts: 2, runs: [run(1, 'a'), run(2, 'b')] };
     const second: TaskOutcome = { attempts: 1, runs: [run(1, 'c')] };
     expect(accumulate(first, second).runs).toEqual([run(1, 'a'), run(2, 'b'), run(1, 'c')]);

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { GraphTask } from '../../src/core/graph.js';
 import { MIN_WORTHWHILE_SPEEDUP, planBoard } from '../../src/core/plan.js';
 
-const t = (id: string, dependsOn: string[] = [], estimateMs = 60_000): GraphTask => ({ id, dependsOn, estimateMs, priority: 0 });
+const t = (id: string, dependsOn: string[] = [], estimateMs = 60_000): GraphTask => ({
+  id,
+  dependsOn,
+  estimateMs,
+  priority: 0,
+});
 
 describe('planBoard', () => {
   it('says two tasks are not worth it', () => {
@@ -23,7 +28,10 @@ describe('planBoard', () => {
   });
 
   it('finds 8 independent equal tasks on 4 slots worth it, about 4x faster', () => {
-    const plan = planBoard(Array.from({ length: 8 }, (_, i) => t(`t${i}`)), 4);
+    const plan = planBoard(
+      Array.from({ length: 8 }, (_, i) => t(`t${i}`)),
+      4,
+    );
     expect(plan.advice).toEqual({ worthIt: true, reasons: [] });
     expect(plan.parallelizationFactor).toBeCloseTo(4);
     expect(plan.makespan).toEqual({ eagerMs: 120_000, wavesMs: 120_000, lowerBoundMs: 120_000, sequentialMs: 480_000 });
@@ -32,13 +40,19 @@ describe('planBoard', () => {
   });
 
   it('calls a barely parallel board mostly sequential', () => {
-    const plan = planBoard([t('a', [], 100_000), t('b', ['a'], 100_000), t('c', ['b'], 100_000), t('d', [], 10_000)], 4);
+    const plan = planBoard(
+      [t('a', [], 100_000), t('b', ['a'], 100_000), t('c', ['b'], 100_000), t('d', [], 10_000)],
+      4,
+    );
     expect(plan.parallelizationFactor).toBeLessThan(MIN_WORTHWHILE_SPEEDUP);
     expect(plan.advice.reasons.join(' ')).toMatch(/mostly sequential/);
   });
 
   it('warns when maxParallel is 1', () => {
-    const plan = planBoard(Array.from({ length: 4 }, (_, i) => t(`t${i}`)), 1);
+    const plan = planBoard(
+      Array.from({ length: 4 }, (_, i) => t(`t${i}`)),
+      1,
+    );
     expect(plan.advice.worthIt).toBe(false);
     expect(plan.advice.reasons.join(' ')).toMatch(/maxParallel is 1/);
   });

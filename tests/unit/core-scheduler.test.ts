@@ -65,7 +65,8 @@ function drive(
       for (const dep of scheduler.task(id)!.dependsOn) expect(scheduler.statusOf(dep)!.state).toBe('succeeded');
       if (policy === 'waves') {
         const wave = waves.findIndex((w) => w.includes(id));
-        for (const earlier of waves.slice(0, wave).flat()) expect(isFinal(scheduler.statusOf(earlier)!.state)).toBe(true);
+        for (const earlier of waves.slice(0, wave).flat())
+          expect(isFinal(scheduler.statusOf(earlier)!.state)).toBe(true);
       }
     }
     expect(running.length).toBeLessThanOrEqual(maxParallel);
@@ -120,7 +121,11 @@ describe('BoardScheduler', () => {
   });
 
   it('resumes carried state without re-running final tasks, whatever the board order', () => {
-    const arb = fc.tuple(scenarioArb, fc.integer({ min: 0, max: 14 }), fc.array(fc.nat(), { minLength: 1, maxLength: 20 }));
+    const arb = fc.tuple(
+      scenarioArb,
+      fc.integer({ min: 0, max: 14 }),
+      fc.array(fc.nat(), { minLength: 1, maxLength: 20 }),
+    );
     fc.assert(
       fc.property(arb, fc.context(), ([scenario, cut, picksAfter], ctx) => {
         const first = new BoardScheduler(boardOf(scenario));
@@ -138,7 +143,8 @@ describe('BoardScheduler', () => {
         const second = new BoardScheduler(boardOf(scenario, reordered), carried);
         for (const id of interrupted) expect(second.statusOf(id)!.state).toBe('pending');
         drive(second, { ...scenario, picks: picksAfter }, trace);
-        for (const id of finalBefore.keys()) expect(trace.started.filter((s) => s === id).length).toBeLessThanOrEqual(1);
+        for (const id of finalBefore.keys())
+          expect(trace.started.filter((s) => s === id).length).toBeLessThanOrEqual(1);
         for (const [id, state] of finalBefore) expect(second.statusOf(id)!.state).toBe(state);
         checkFinal(second, scenario.tasks, trace.failed);
       }),
@@ -234,7 +240,17 @@ describe('BoardScheduler', () => {
     scheduler.startNext(5);
     scheduler.fail('a', 'failed', { attempts: 3, exitCode: 2, reason: 'exit 2', outputTail: 'oops', logPath: '/l' }, 9);
     expect(scheduler.snapshot()).toEqual<TaskStatus[]>([
-      { id: 'a', state: 'failed', attempts: 3, startedAt: 5, endedAt: 9, exitCode: 2, reason: 'exit 2', outputTail: 'oops', logPath: '/l' },
+      {
+        id: 'a',
+        state: 'failed',
+        attempts: 3,
+        startedAt: 5,
+        endedAt: 9,
+        exitCode: 2,
+        reason: 'exit 2',
+        outputTail: 'oops',
+        logPath: '/l',
+      },
     ]);
   });
 });

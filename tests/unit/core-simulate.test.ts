@@ -96,14 +96,26 @@ describe('simulate', () => {
  * and eager is always within Graham's bound, hence never worse than (2 - 1/N) x waves.
  */
 describe('eager versus waves', () => {
-  const t = (id: string, dependsOn: string[], estimateMs: number, priority = 0): GraphTask => ({ id, dependsOn, estimateMs, priority });
+  const t = (id: string, dependsOn: string[], estimateMs: number, priority = 0): GraphTask => ({
+    id,
+    dependsOn,
+    estimateMs,
+    priority,
+  });
 
   it('known case: eager loses to waves on this 6-task board on 2 slots (7 vs 6)', () => {
     // Shrunk by fast-check. b-levels: t2 5, t3 4, t5 4, t0 3, t1 2, t4 2.
     // Eager starts t2 and t3, then t5 (b 4) at 1 and t0 (b 3) at 2, so t1 and t4 (both b 2) queue
     // behind each other and t4 runs alone 5-7. The wave barrier keeps t0 in wave 0 with t2 and t3,
     // which packs both slots full: 12 ms of work in 6 ms.
-    const board = [t('t0', [], 1), t('t1', ['t0'], 2), t('t2', [], 1), t('t3', [], 2), t('t4', ['t3'], 2), t('t5', ['t2'], 4)];
+    const board = [
+      t('t0', [], 1),
+      t('t1', ['t0'], 2),
+      t('t2', [], 1),
+      t('t3', [], 2),
+      t('t4', ['t3'], 2),
+      t('t5', ['t2'], 4),
+    ];
     const graph = buildGraph(board);
     const eager = simulate(graph, 2, 'eager');
     const waves = simulate(graph, 2, 'waves');
@@ -134,7 +146,9 @@ describe('eager versus waves', () => {
       fc.property(dagArb(), (tasks) => {
         const graph = buildGraph(tasks);
         for (const slots of [1, tasks.length]) {
-          expect(simulate(graph, slots, 'eager').makespanMs).toBeLessThanOrEqual(simulate(graph, slots, 'waves').makespanMs);
+          expect(simulate(graph, slots, 'eager').makespanMs).toBeLessThanOrEqual(
+            simulate(graph, slots, 'waves').makespanMs,
+          );
         }
       }),
       RUNS,
@@ -158,7 +172,10 @@ describe('eager versus waves', () => {
 
   it('eager is faster than waves far more often than slower, and faster in total', () => {
     // A fixed sample keeps the test deterministic; the numbers describe the whole distribution.
-    const samples = fc.sample(fc.tuple(dagArb({ maxTasks: 16 }), fc.integer({ min: 2, max: 8 })), { numRuns: 1000, seed: 20240601 });
+    const samples = fc.sample(fc.tuple(dagArb({ maxTasks: 16 }), fc.integer({ min: 2, max: 8 })), {
+      numRuns: 1000,
+      seed: 20240601,
+    });
     let faster = 0;
     let slower = 0;
     let eagerTotal = 0;

@@ -16,7 +16,12 @@ function sourceOf(scheduler: BoardScheduler, total: number): StatusSource {
 }
 
 function chainFree(count: number): BoardScheduler {
-  const board = makeBoard('big', '/tmp', Array.from({ length: count }, (_, i) => ({ id: `t${i}` })), { maxParallel: 10 });
+  const board = makeBoard(
+    'big',
+    '/tmp',
+    Array.from({ length: count }, (_, i) => ({ id: `t${i}` })),
+    { maxParallel: 10 },
+  );
   return new BoardScheduler(board);
 }
 
@@ -59,7 +64,7 @@ describe('status answers', () => {
     scheduler.startNext(1);
     const source = sourceOf(scheduler, total);
     const seen: string[] = [];
-    for (let offset = 0; ; ) {
+    for (let offset = 0; ;) {
       const { tasks, page } = selectTasks(source, { all: true, offset });
       expect(tasks.length).toBeLessThanOrEqual(MAX_TASKS_PER_ANSWER);
       seen.push(...tasks.map((t) => t.id));
@@ -69,7 +74,9 @@ describe('status answers', () => {
     expect(seen).toEqual(Array.from({ length: total }, (_, i) => `t${i}`));
     expect(selectTasks(source, { states: ['running'] }).tasks).toHaveLength(10);
     expect(selectTasks(source, { ids: ['t7', 'nope', 't9'] }).tasks.map((t) => t.id)).toEqual(['t7', 't9']);
-    expect(selectTasks(source, { all: true, limit: 5, offset: 2_498 })).toMatchObject({ page: { matched: total, offset: 2_498, more: false } });
+    expect(selectTasks(source, { all: true, limit: 5, offset: 2_498 })).toMatchObject({
+      page: { matched: total, offset: 2_498, more: false },
+    });
   });
 
   it('answers what changed since an earlier answer, and carries the counter into a continued run', () => {
@@ -84,7 +91,15 @@ describe('status answers', () => {
       ['t0', 'succeeded'],
       ['t1', 'succeeded'],
     ]);
-    const carried = new BoardScheduler(makeBoard('big', '/tmp', Array.from({ length: 20 }, (_, i) => ({ id: `t${i}` }))), scheduler.snapshot(), scheduler.changeSeq);
+    const carried = new BoardScheduler(
+      makeBoard(
+        'big',
+        '/tmp',
+        Array.from({ length: 20 }, (_, i) => ({ id: `t${i}` })),
+      ),
+      scheduler.snapshot(),
+      scheduler.changeSeq,
+    );
     expect(carried.changeSeq).toBe(scheduler.changeSeq);
     expect(carried.changedSince(scheduler.changeSeq)).toEqual([]);
     carried.startNext(4);

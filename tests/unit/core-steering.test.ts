@@ -10,15 +10,31 @@ import { InvalidInputError } from '../../src/errors.js';
 import { makeBoard } from '../support/boards.js';
 
 const diamond = () =>
-  makeBoard('d', '/work', [{ id: 'a' }, { id: 'b', dependsOn: ['a'] }, { id: 'c', dependsOn: ['a'] }, { id: 'd', dependsOn: ['b', 'c'] }, { id: 'x' }], {
-    maxParallel: 4,
-  });
+  makeBoard(
+    'd',
+    '/work',
+    [
+      { id: 'a' },
+      { id: 'b', dependsOn: ['a'] },
+      { id: 'c', dependsOn: ['a'] },
+      { id: 'd', dependsOn: ['b', 'c'] },
+      { id: 'x' },
+    ],
+    {
+      maxParallel: 4,
+    },
+  );
 
 describe('resume plan', () => {
   it('keeps unchanged successes whose dependencies are kept; a change re-runs its dependents', () => {
     const board = diamond();
     const defs = taskDefinitions(board);
-    const previous = board.tasks.map((t) => ({ id: t.id, state: t.id === 'c' ? ('failed' as const) : ('succeeded' as const), attempts: 1, definition: defs.get(t.id)! }));
+    const previous = board.tasks.map((t) => ({
+      id: t.id,
+      state: t.id === 'c' ? ('failed' as const) : ('succeeded' as const),
+      attempts: 1,
+      definition: defs.get(t.id)!,
+    }));
     const plan = planResume(board, previous);
     expect(plan.kept.map((t) => t.id)).toEqual(['a', 'b', 'x']);
     expect(plan.kept.every((t) => t.kept)).toBe(true);
@@ -36,7 +52,15 @@ describe('resume plan', () => {
     const board = diamond();
     const task = board.tasks[0]!;
     const base = taskDefinition(board, task);
-    expect(taskDefinition(board, { ...task, estimateMs: 5, priority: 9, retry: { ...task.retry, maxAttempts: 7 }, timeoutMs: 1 })).toBe(base);
+    expect(
+      taskDefinition(board, {
+        ...task,
+        estimateMs: 5,
+        priority: 9,
+        retry: { ...task.retry, maxAttempts: 7 },
+        timeoutMs: 1,
+      }),
+    ).toBe(base);
     expect(taskDefinition(board, { ...task, dependsOn: [...task.dependsOn].reverse() })).toBe(base);
     expect(taskDefinition(board, { ...task, description: 'other' })).not.toBe(base);
     expect(taskDefinition({ ...board, workdir: '/elsewhere' }, task)).not.toBe(base);
@@ -45,7 +69,10 @@ describe('resume plan', () => {
 
   it('keeps nothing of a run recorded without definitions (an older Todone)', () => {
     const board = diamond();
-    const plan = planResume(board, board.tasks.map((t) => ({ id: t.id, state: 'succeeded' as const, attempts: 1 })));
+    const plan = planResume(
+      board,
+      board.tasks.map((t) => ({ id: t.id, state: 'succeeded' as const, attempts: 1 })),
+    );
     expect(plan.kept).toEqual([]);
   });
 });
@@ -74,7 +101,11 @@ describe('steering the scheduler', () => {
     s.startNext(0);
     s.succeed('a', { attempts: 1 }, 1);
     s.fail('x', 'failed', { attempts: 1 }, 1);
-    const extra = makeBoard('e', '/work', [{ id: 'e1', dependsOn: ['a'] }, { id: 'e2', dependsOn: ['x'] }, { id: 'e3', dependsOn: ['e1'] }]).tasks;
+    const extra = makeBoard('e', '/work', [
+      { id: 'e1', dependsOn: ['a'] },
+      { id: 'e2', dependsOn: ['x'] },
+      { id: 'e3', dependsOn: ['e1'] },
+    ]).tasks;
     s.add(extra);
     expect(s.taskIds).toEqual(['a', 'b', 'c', 'd', 'x', 'e1', 'e2', 'e3']);
     expect(s.statusOf('e2')).toMatchObject({ state: 'skipped', reason: 'dependency "x" failed' });
@@ -82,29 +113,50 @@ describe('steering the scheduler', () => {
     expect(s.counts.total).toBe(8);
   });
 
-  it('checks added tasks with the loader\'s rules and words', () => {
+  it("checks added tasks with the loader's rules and words", () => {
     const existing = diamond().tasks;
     expect(checkAddedTasks(existing, [{ id: 'e', dependsOn: ['a'] }], { gitBoard: false })).toEqual([]);
-    expect(checkAddedTasks(existing, [{ id: 'a', dependsOn: [] }], { gitBoard: false })).toEqual([{ path: 'tasks[0].id', message: 'duplicate id "a" (already on the board)' }]);
-    expect(checkAddedTasks(existing, [{ id: 'e', dependsOn: [] }, { id: 'e', dependsOn: [] }], { gitBoard: false })).toEqual([
-      { path: 'tasks[1].id', message: 'duplicate id "e" (first used at tasks[0])' },
+    expect(checkAddedTasks(existing, [{ id: 'a', dependsOn: [] }], { gitBoard: false })).toEqual([
+      { path: 'tasks[0].id', message: 'duplicate id "a" (already on the board)' },
     ]);
+    expect(
+      checkAddedTasks(
+        existing,
+        [
+          { id: 'e', dependsOn: [] },
+          { id: 'e', dependsOn: [] },
+        ],
+        { gitBoard: false },
+      ),
+    ).toEqual([{ path: 'tasks[1].id', message: 'duplicate id "e" (first used at tasks[0])' }]);
     expect(checkAddedTasks(existing, [{ id: 'e', dependsOn: ['b2'] }], { gitBoard: false })[0]).toEqual({
       path: 'tasks[0].dependsOn[0]',
       message: 'unknown task "b2" (did you mean "b"?)',
     });
-    expect(checkAddedTasks(existing, [{ id: 'bad id', dependsOn: [] }], { gitBoard: false })[0]!.path).toBe('tasks[0].id');
-    expect(checkAddedTasks(existing, [{ id: 'integration', dependsOn: [] }], { gitBoard: true })[0]!.message).toMatch(/reserved/);
-    expect(checkAddedTasks(existing, [], { gitBoard: false })).toEqual([{ path: 'tasks', message: 'must contain at least one task' }]);
+    expect(checkAddedTasks(existing, [{ id: 'bad id', dependsOn: [] }], { gitBoard: false })[0]!.path).toBe(
+      'tasks[0].id',
+    );
+    expect(checkAddedTasks(existing, [{ id: 'integration', dependsOn: [] }], { gitBoard: true })[0]!.message).toMatch(
+      /reserved/,
+    );
+    expect(checkAddedTasks(existing, [], { gitBoard: false })).toEqual([
+      { path: 'tasks', message: 'must contain at least one task' },
+    ]);
   });
 });
 
 describe('tasks to add, from a file', () => {
-  it('take the board file\'s defaults and are checked against its tasks, with the new file\'s paths and lines', async () => {
+  it("take the board file's defaults and are checked against its tasks, with the new file's paths and lines", async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'todone-add-'));
     try {
-      await fs.writeFile(path.join(dir, 'board.yaml'), 'name: Adds\nagent: make all\nretry: { maxAttempts: 5 }\ntasks:\n  - id: a\n  - id: b\n    dependsOn: a\n');
-      await fs.writeFile(path.join(dir, 'more.yaml'), 'tasks:\n  - id: c\n    dependsOn: [b]\n  - id: d\n    agent: { kind: shell, command: "true" }\n');
+      await fs.writeFile(
+        path.join(dir, 'board.yaml'),
+        'name: Adds\nagent: make all\nretry: { maxAttempts: 5 }\ntasks:\n  - id: a\n  - id: b\n    dependsOn: a\n',
+      );
+      await fs.writeFile(
+        path.join(dir, 'more.yaml'),
+        'tasks:\n  - id: c\n    dependsOn: [b]\n  - id: d\n    agent: { kind: shell, command: "true" }\n',
+      );
       const { board, tasks } = await loadAddedTasks(path.join(dir, 'board.yaml'), path.join(dir, 'more.yaml'));
       expect(board.id).toBe('adds');
       expect(tasks.map((t) => [t.id, t.dependsOn, t.retry.maxAttempts])).toEqual([
@@ -114,7 +166,9 @@ describe('tasks to add, from a file', () => {
       expect(tasks[0]!.agent).toMatchObject({ kind: 'shell', command: 'make all' });
 
       await fs.writeFile(path.join(dir, 'bad.yaml'), '- id: a\n- id: e\n  dependsOn: [zz]\n  typo: 1\n');
-      const error = await loadAddedTasks(path.join(dir, 'board.yaml'), path.join(dir, 'bad.yaml')).catch((e: unknown) => e);
+      const error = await loadAddedTasks(path.join(dir, 'board.yaml'), path.join(dir, 'bad.yaml')).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(InvalidInputError);
       const message = (error as InvalidInputError).message;
       expect(message).toContain('[0].id: duplicate id "a" (already on the board) (line 1)');

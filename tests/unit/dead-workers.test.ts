@@ -16,7 +16,14 @@ async function exitedPid(): Promise<number> {
 }
 
 function record(identity: string, fields: Partial<WorkerRecord>): WorkerRecord {
-  return { identity, hostname: os.hostname(), pid: process.pid, startTime: processStartTime(process.pid), startedAt: new Date().toISOString(), ...fields };
+  return {
+    identity,
+    hostname: os.hostname(),
+    pid: process.pid,
+    startTime: processStartTime(process.pid),
+    startedAt: new Date().toISOString(),
+    ...fields,
+  };
 }
 
 describe('isDeadWorker', () => {
@@ -30,7 +37,9 @@ describe('isDeadWorker', () => {
 
   it('leaves a live process, another host, and this very process alone', async () => {
     expect(isDeadWorker(record('1@here#c', {}))).toBe(false);
-    expect(isDeadWorker(record('1@there#d', { hostname: `${os.hostname()}-elsewhere`, pid: await exitedPid() }))).toBe(false);
+    expect(isDeadWorker(record('1@there#d', { hostname: `${os.hostname()}-elsewhere`, pid: await exitedPid() }))).toBe(
+      false,
+    );
     expect(isDeadWorker(record(workerIdentity(), { pid: await exitedPid() }))).toBe(false);
   });
 

@@ -18,7 +18,9 @@ afterAll(async () => {
 
 /** The pid of a process that has exited (and been reaped). */
 function deadPid(): number {
-  return Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }));
+  return Number(
+    execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }),
+  );
 }
 
 describe('withFileLock', () => {
@@ -56,11 +58,17 @@ describe('withFileLock', () => {
     // The parent of this test process is alive for the whole test.
     await fs.writeFile(file, `${process.ppid}\n`);
     await expect(
-      withFileLock(file, () => Promise.resolve('never'), { timeoutMs: 300, pollMs: 50, onTimeout: (owner) => new Error(`held by ${owner.pid}`) }),
+      withFileLock(file, () => Promise.resolve('never'), {
+        timeoutMs: 300,
+        pollMs: 50,
+        onTimeout: (owner) => new Error(`held by ${owner.pid}`),
+      }),
     ).rejects.toThrow(`held by ${process.ppid}`);
     const old = new Date(Date.now() - 10_000);
     await fs.utimes(file, old, old);
-    expect(await withFileLock(file, () => Promise.resolve('aged out'), { timeoutMs: 1_000, staleAfterMs: 5_000 })).toBe('aged out');
+    expect(await withFileLock(file, () => Promise.resolve('aged out'), { timeoutMs: 1_000, staleAfterMs: 5_000 })).toBe(
+      'aged out',
+    );
     // Taken over, so the file was ours, and went with our release.
     await expect(fs.access(file)).rejects.toThrow();
   });

@@ -34,7 +34,9 @@ describe('git names', () => {
 
 describe('commit messages and trailers', () => {
   it('names board and task, keeps the description whole, ends with trailers', () => {
-    expect(taskCommitMessage('b', 't', 'Add the parser')).toBe('todone(b): t: Add the parser\n\nTodone-Board: b\nTodone-Task: t\n');
+    expect(taskCommitMessage('b', 't', 'Add the parser')).toBe(
+      'todone(b): t: Add the parser\n\nTodone-Board: b\nTodone-Task: t\n',
+    );
     expect(taskCommitMessage('b', 't', '')).toBe('todone(b): t\n\nTodone-Board: b\nTodone-Task: t\n');
     const long = `${'x'.repeat(100)}\nsecond line`;
     const message = taskCommitMessage('b', 't', long);
@@ -49,15 +51,23 @@ describe('commit messages and trailers', () => {
   it('reads trailers from the last paragraph only', () => {
     expect(parseTrailers('subject\n\nTodone-Task: fake\n\nbody')).toEqual({});
     expect(parseTrailers('Todone-Task: subject-only')).toEqual({});
-    expect(parseTrailers(integrationCommitMessage('b', 't', 'abc', 'merge'))).toEqual({ board: 'b', task: 't', commit: 'abc' });
+    expect(parseTrailers(integrationCommitMessage('b', 't', 'abc', 'merge'))).toEqual({
+      board: 'b',
+      task: 't',
+      commit: 'abc',
+    });
   });
 
   it('adds missing trailers to an existing trailer block, or as a new paragraph', () => {
     const own = taskCommitMessage('b', 't', 'work');
-    expect(withTrailers(own, { board: 'b', task: 't', commit: 'abc' })).toBe('todone(b): t: work\n\nTodone-Board: b\nTodone-Task: t\nTodone-Commit: abc\n');
+    expect(withTrailers(own, { board: 'b', task: 't', commit: 'abc' })).toBe(
+      'todone(b): t: work\n\nTodone-Board: b\nTodone-Task: t\nTodone-Commit: abc\n',
+    );
     expect(withTrailers('agent commit\n\nsome body', { board: 'b', task: 't', commit: 'abc' })).toBe(
       'agent commit\n\nsome body\n\nTodone-Board: b\nTodone-Task: t\nTodone-Commit: abc\n',
     );
-    expect(withTrailers('single line', { board: 'b', task: 't' })).toBe('single line\n\nTodone-Board: b\nTodone-Task: t\n');
+    expect(withTrailers('single line', { board: 'b', task: 't' })).toBe(
+      'single line\n\nTodone-Board: b\nTodone-Task: t\n',
+    );
   });
 });

@@ -6,7 +6,12 @@ import path from 'node:path';
 import type { Payload } from '@temporalio/common';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA, payloadKeysFromEnv } from '../../temporal/payload-codec.js';
+import {
+  AesGcmPayloadCodec,
+  ENCRYPTED_ENCODING,
+  KEY_ID_METADATA,
+  payloadKeysFromEnv,
+} from '../../temporal/payload-codec.js';
 import { SetupError } from '../../src/errors.js';
 
 const oldKey = { id: 'k2024', key: randomBytes(32) };
@@ -46,7 +51,9 @@ describe('AesGcmPayloadCodec', () => {
     expect(await codec.decode([plain])).toEqual([plain]);
 
     const [byOld] = await new AesGcmPayloadCodec([oldKey]).encode([payload(board)]);
-    await expect(codec.decode([byOld!])).rejects.toThrow('a payload is encrypted with key "k2024", which is not among this process\'s keys (k2025)');
+    await expect(codec.decode([byOld!])).rejects.toThrow(
+      'a payload is encrypted with key "k2024", which is not among this process\'s keys (k2025)',
+    );
 
     const [encrypted] = await codec.encode([payload(board)]);
     const data = Buffer.from(encrypted!.data!);
@@ -63,11 +70,16 @@ describe('AesGcmPayloadCodec', () => {
 describe('payload keys from the environment', () => {
   it('is off without settings, reads one key inline or several from a file, in base64 or hex', async () => {
     expect(payloadKeysFromEnv({})).toBeUndefined();
-    expect(payloadKeysFromEnv({ TODONE_PAYLOAD_KEY: `k1:${newKey.key.toString('base64')}` })).toEqual([{ id: 'k1', key: newKey.key }]);
+    expect(payloadKeysFromEnv({ TODONE_PAYLOAD_KEY: `k1:${newKey.key.toString('base64')}` })).toEqual([
+      { id: 'k1', key: newKey.key },
+    ]);
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'todone-keys-'));
     try {
       const file = path.join(dir, 'keys');
-      await fs.writeFile(file, `# current first\nk2025:${newKey.key.toString('hex')}\n\nk2024 ${oldKey.key.toString('base64')}\n`);
+      await fs.writeFile(
+        file,
+        `# current first\nk2025:${newKey.key.toString('hex')}\n\nk2024 ${oldKey.key.toString('base64')}\n`,
+      );
       expect(payloadKeysFromEnv({ TODONE_PAYLOAD_KEY_FILE: file })).toEqual([newKey, oldKey]);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
@@ -76,9 +88,13 @@ describe('payload keys from the environment', () => {
 
   it('says what is wrong without quoting a key', () => {
     const short = randomBytes(16).toString('base64');
-    expect(() => payloadKeysFromEnv({ TODONE_PAYLOAD_KEY: `k1:${short}` })).toThrow(new SetupError('TODONE_PAYLOAD_KEY: key "k1" is 16 bytes; AES-256 needs 32 (openssl rand -base64 32)'));
+    expect(() => payloadKeysFromEnv({ TODONE_PAYLOAD_KEY: `k1:${short}` })).toThrow(
+      new SetupError('TODONE_PAYLOAD_KEY: key "k1" is 16 bytes; AES-256 needs 32 (openssl rand -base64 32)'),
+    );
     expect(() => payloadKeysFromEnv({ TODONE_PAYLOAD_KEY: short })).toThrow(/expected "<id>:<key>"/);
-    expect(() => payloadKeysFromEnv({ TODONE_PAYLOAD_KEY_FILE: '/nonexistent/keys' })).toThrow('TODONE_PAYLOAD_KEY_FILE=/nonexistent/keys: cannot read it (ENOENT)');
+    expect(() => payloadKeysFromEnv({ TODONE_PAYLOAD_KEY_FILE: '/nonexistent/keys' })).toThrow(
+      'TODONE_PAYLOAD_KEY_FILE=/nonexistent/keys: cannot read it (ENOENT)',
+    );
     expect(() => payloadKeysFromEnv({ TODONE_PAYLOAD_KEY: 'a:b', TODONE_PAYLOAD_KEY_FILE: '/x' })).toThrow(/both set/);
   });
 });

@@ -11,13 +11,29 @@ import { toTaskSpec } from './arbitraries.js';
 const MIN = 60_000;
 
 function boardOf(name: string, tasks: GraphTask[], maxParallel = 4): BoardSpec {
-  return { id: name.toLowerCase().replace(/\W+/g, '-'), name, workdir: '/tmp/board', maxParallel, policy: 'eager', tasks: tasks.map(toTaskSpec) };
+  return {
+    id: name.toLowerCase().replace(/\W+/g, '-'),
+    name,
+    workdir: '/tmp/board',
+    maxParallel,
+    policy: 'eager',
+    tasks: tasks.map(toTaskSpec),
+  };
 }
 
-const t = (id: string, dependsOn: string[], estimateMs: number): GraphTask => ({ id, dependsOn, estimateMs, priority: 0 });
+const t = (id: string, dependsOn: string[], estimateMs: number): GraphTask => ({
+  id,
+  dependsOn,
+  estimateMs,
+  priority: 0,
+});
 
 /** a (1m) fans out to b (30s) and c (3m), which both feed d (30s): critical path a -> c -> d, 4m30s. */
-const diamond = boardOf('Diamond', [t('a', [], MIN), t('b', ['a'], MIN / 2), t('c', ['a'], 3 * MIN), t('d', ['b', 'c'], MIN / 2)], 2);
+const diamond = boardOf(
+  'Diamond',
+  [t('a', [], MIN), t('b', ['a'], MIN / 2), t('c', ['a'], 3 * MIN), t('d', ['b', 'c'], MIN / 2)],
+  2,
+);
 
 function run(options: Omit<PlanCommandOptions, 'write'>): { code: number; out: string } {
   let out = '';
@@ -68,7 +84,9 @@ describe('plan text', () => {
     expect(out).toContain('  waves (barriers)  8m\n');
     expect(out).toContain('eager saves 3m (38%) over waves');
     expect(out).toContain('Parallelization factor: 2.80 (sequential / eager)');
-    expect(out.trimEnd().split('\n').at(-1)).toBe('Parallel execution is worth it: ~2.8x faster than running tasks one at a time.');
+    expect(out.trimEnd().split('\n').at(-1)).toBe(
+      'Parallel execution is worth it: ~2.8x faster than running tasks one at a time.',
+    );
   });
 
   it('gives every reason when it is not worth it', () => {
@@ -83,12 +101,20 @@ describe('plan text', () => {
   it('calls a chain a chain', () => {
     const chain = Array.from({ length: 10 }, (_, i) => t(`step${i}`, i === 0 ? [] : [`step${i - 1}`], MIN));
     const { out } = run({ board: boardOf('Chain', chain) });
-    expect(out).toContain('Critical path: step0 -> step1 -> step2 -> step3 -> step4 -> step5 -> step6 -> step7 -> step8 -> step9 (10m)');
-    expect(out).toContain('Running in parallel is not worth it: the graph is a chain: every task waits for the one before it.');
+    expect(out).toContain(
+      'Critical path: step0 -> step1 -> step2 -> step3 -> step4 -> step5 -> step6 -> step7 -> step8 -> step9 (10m)',
+    );
+    expect(out).toContain(
+      'Running in parallel is not worth it: the graph is a chain: every task waits for the one before it.',
+    );
   });
 
   it('admits the rare board where waves pack better', () => {
-    const board = boardOf('Anomaly', [t('t0', [], 1), t('t1', ['t0'], 2), t('t2', [], 1), t('t3', [], 2), t('t4', ['t3'], 2), t('t5', ['t2'], 4)], 2);
+    const board = boardOf(
+      'Anomaly',
+      [t('t0', [], 1), t('t1', ['t0'], 2), t('t2', [], 1), t('t3', [], 2), t('t4', ['t3'], 2), t('t5', ['t2'], 4)],
+      2,
+    );
     expect(run({ board }).out).toContain('waves would finish 1ms (17%) sooner on these estimates');
   });
 
@@ -108,7 +134,9 @@ describe('plan text', () => {
     board.tasks[1]!.requires = ['gpu'];
     board.tasks[2]!.requires = ['cuda', 'gpu'];
     board.tasks[3]!.requires = ['gpu'];
-    expect(run({ board }).out).toContain('Requires (run only on workers offering these):\n  gpu: b, d\n  cuda+gpu: c\n\n');
+    expect(run({ board }).out).toContain(
+      'Requires (run only on workers offering these):\n  gpu: b, d\n  cuda+gpu: c\n\n',
+    );
     expect(run({ board: diamond }).out).not.toContain('Requires');
   });
 
@@ -119,7 +147,10 @@ describe('plan text', () => {
   });
 
   it('verdict reads the plan advice', () => {
-    const plan: Pick<BoardPlan, 'advice' | 'parallelizationFactor'> = { advice: { worthIt: true, reasons: [] }, parallelizationFactor: 3.24 };
+    const plan: Pick<BoardPlan, 'advice' | 'parallelizationFactor'> = {
+      advice: { worthIt: true, reasons: [] },
+      parallelizationFactor: 3.24,
+    };
     expect(verdict(plan)).toBe('Parallel execution is worth it: ~3.2x faster than running tasks one at a time.');
   });
 });
@@ -177,7 +208,12 @@ describe('plan pictures', () => {
   });
 
   it('quotes ids that would break either syntax', () => {
-    const tasks = [t('end', [], 1), t('a-b.c', ['end'], 1), t('say "hi"\\', ['a-b.c'], 1), t('<b>#1&', ['end', 'end'], 1)];
+    const tasks = [
+      t('end', [], 1),
+      t('a-b.c', ['end'], 1),
+      t('say "hi"\\', ['a-b.c'], 1),
+      t('<b>#1&', ['end', 'end'], 1),
+    ];
     const mermaid = formatMermaid(tasks, { criticalPath: ['end', 'a-b.c'], estimates: false });
     expect(mermaid).toContain('  t0["end"]\n');
     expect(mermaid).toContain('  t1["a-b.c"]\n');

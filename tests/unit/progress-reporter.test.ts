@@ -10,8 +10,22 @@ import { ProgressReporter } from '../../src/cli/progress/reporter.js';
 import { RateMeter } from '../../src/cli/progress/rate.js';
 
 function board(states: TaskState[]): BoardStatus {
-  const tasks: TaskStatus[] = states.map((state, i) => ({ id: `t${i}`, state, attempts: state === 'pending' ? 0 : 1, ...(state === 'failed' ? { reason: 'exit 1' } : {}) }));
-  return { boardId: 'b', name: 'b', policy: 'eager', maxParallel: 4, state: 'running', startedAt: 0, counts: countTasks(tasks), tasks };
+  const tasks: TaskStatus[] = states.map((state, i) => ({
+    id: `t${i}`,
+    state,
+    attempts: state === 'pending' ? 0 : 1,
+    ...(state === 'failed' ? { reason: 'exit 1' } : {}),
+  }));
+  return {
+    boardId: 'b',
+    name: 'b',
+    policy: 'eager',
+    maxParallel: 4,
+    state: 'running',
+    startedAt: 0,
+    counts: countTasks(tasks),
+    tasks,
+  };
 }
 
 function capture(options: Partial<ConstructorParameters<typeof ProgressReporter>[0]> = {}) {
@@ -19,7 +33,12 @@ function capture(options: Partial<ConstructorParameters<typeof ProgressReporter>
   let now = 0;
   // Colours come and go with the environment (picocolors turns them on under CI=true): read the text.
   const plain = (text: string) => stripVTControlCharacters(text);
-  const reporter = new ProgressReporter({ write: (text) => out.push(...plain(text).trimEnd().split('\n')), isTTY: false, now: () => now, ...options });
+  const reporter = new ProgressReporter({
+    write: (text) => out.push(...plain(text).trimEnd().split('\n')),
+    isTTY: false,
+    now: () => now,
+    ...options,
+  });
   return { out, reporter, at: (ms: number) => (now = ms) };
 }
 
@@ -60,8 +79,11 @@ describe('ProgressReporter', () => {
     // t2 waits, then is cancelled before anyone takes it: its own line says how it ended.
     poll(['running', 'succeeded', 'running'], [{ ...wait, taskId: 't2' }]);
     poll(['running', 'succeeded', 'cancelled'], []);
-    const waitLine = (id: string) => `${id} waiting for a worker with capabilities cuda+gpu (none is polling todone@cuda+gpu): start \`todone worker --capability cuda --capability gpu\``;
-    expect(out.filter((l) => /waiting|taken|succeeded|cancelled/.test(l)).map((l) => l.replace(/^\S+ \S+ /, ''))).toEqual([
+    const waitLine = (id: string) =>
+      `${id} waiting for a worker with capabilities cuda+gpu (none is polling todone@cuda+gpu): start \`todone worker --capability cuda --capability gpu\``;
+    expect(
+      out.filter((l) => /waiting|taken|succeeded|cancelled/.test(l)).map((l) => l.replace(/^\S+ \S+ /, '')),
+    ).toEqual([
       waitLine('t0'),
       't0 taken by a worker with cuda+gpu',
       waitLine('t1'),
@@ -74,7 +96,9 @@ describe('ProgressReporter', () => {
 
   it('on a big board prints failures only, at most failureLineLimit of them, then one line for the rest', () => {
     const { out, reporter } = capture({ failureLineLimit: 3 });
-    const states: TaskState[] = Array.from({ length: 400 }, (_, i) => (i < 10 ? 'failed' : i < 300 ? 'succeeded' : 'running'));
+    const states: TaskState[] = Array.from({ length: 400 }, (_, i) =>
+      i < 10 ? 'failed' : i < 300 ? 'succeeded' : 'running',
+    );
     reporter.update(board(states));
     expect(out.filter((l) => / started| succeeded/.test(l))).toEqual([]);
     expect(out.filter((l) => /t\d+ failed after/.test(l))).toHaveLength(3);
@@ -89,7 +113,8 @@ describe('ProgressReporter', () => {
 
   it('not on a TTY: a summary every summaryEveryMs with counts, rate and ETA', () => {
     const { out, reporter, at } = capture({ summaryEveryMs: 10_000 });
-    const states = (done: number): TaskState[] => Array.from({ length: 400 }, (_, i) => (i < done ? 'succeeded' : i < done + 4 ? 'running' : 'pending'));
+    const states = (done: number): TaskState[] =>
+      Array.from({ length: 400 }, (_, i) => (i < done ? 'succeeded' : i < done + 4 ? 'running' : 'pending'));
     for (let s = 0; s <= 30; s++) {
       at(s * 1_000);
       reporter.update(board(states(s * 10)));
@@ -103,7 +128,16 @@ describe('ProgressReporter', () => {
 describe('RateMeter', () => {
   it('measures over the last minute, not since the start', () => {
     const meter = new RateMeter();
-    const counts = (succeeded: number) => ({ total: 1000, pending: 1000 - succeeded, running: 0, succeeded, failed: 0, conflicted: 0, skipped: 0, cancelled: 0 });
+    const counts = (succeeded: number) => ({
+      total: 1000,
+      pending: 1000 - succeeded,
+      running: 0,
+      succeeded,
+      failed: 0,
+      conflicted: 0,
+      skipped: 0,
+      cancelled: 0,
+    });
     // Slow for two minutes, then fast for a minute: the rate is the recent one.
     for (let s = 0; s <= 120; s += 5) meter.add(s * 1000, counts(s / 5));
     for (let s = 125; s <= 180; s += 5) meter.add(s * 1000, counts(24 + (s - 120) * 2));

@@ -11,17 +11,39 @@ const T0 = 1_700_000_000_000;
 const S = 1_000;
 
 function task(id: string, start: number, end: number, extra: Partial<TaskStatus> = {}): TaskStatus {
-  return { id, state: 'succeeded', attempts: 1, startedAt: T0 + start, endedAt: T0 + end, durationMs: end - start, agent: 'shell', ...extra };
+  return {
+    id,
+    state: 'succeeded',
+    attempts: 1,
+    startedAt: T0 + start,
+    endedAt: T0 + end,
+    durationMs: end - start,
+    agent: 'shell',
+    ...extra,
+  };
 }
 
 function status(tasks: TaskStatus[], maxParallel: number, endMs?: number): BoardStatus {
   const end = endMs ?? Math.max(...tasks.map((t) => (t.endedAt ?? T0) - T0));
-  return { boardId: 'b', name: 'B', policy: 'eager', maxParallel, state: 'completed', startedAt: T0, endedAt: T0 + end, counts: countTasks(tasks), tasks };
+  return {
+    boardId: 'b',
+    name: 'B',
+    policy: 'eager',
+    maxParallel,
+    state: 'completed',
+    startedAt: T0,
+    endedAt: T0 + end,
+    counts: countTasks(tasks),
+    tasks,
+  };
 }
 
 describe('fullTime', () => {
   it('counts only the time every slot is held', () => {
-    const busy = [{ startMs: 0, endMs: 10 }, { startMs: 5, endMs: 20 }];
+    const busy = [
+      { startMs: 0, endMs: 10 },
+      { startMs: 5, endMs: 20 },
+    ];
     expect(fullTime(busy, 2, 0, 30)).toBe(5);
     expect(fullTime(busy, 1, 0, 30)).toBe(20);
     expect(fullTime(busy, 1, 12, 15)).toBe(3);
@@ -31,7 +53,13 @@ describe('fullTime', () => {
 
 describe('analyzeBoard', () => {
   it('finds the chain that set the finish time and says more slots will not help', () => {
-    const tasks = [task('a', 0, 10 * S), task('x', 0, 2 * S), task('b', 10 * S, 40 * S), task('c', 40 * S, 45 * S), task('y', 10 * S, 12 * S)];
+    const tasks = [
+      task('a', 0, 10 * S),
+      task('x', 0, 2 * S),
+      task('b', 10 * S, 40 * S),
+      task('c', 40 * S, 45 * S),
+      task('y', 10 * S, 12 * S),
+    ];
     const specs = [
       { id: 'a', dependsOn: [], estimateMs: 10 * S },
       { id: 'x', dependsOn: [], estimateMs: 2 * S },
@@ -40,12 +68,22 @@ describe('analyzeBoard', () => {
       { id: 'y', dependsOn: ['a'], estimateMs: 2 * S },
     ];
     const report = analyzeBoard({ status: status(tasks, 4), specs, now: T0 + 99 * S });
-    expect(report.bottlenecks.criticalPath).toEqual([{ id: 'a' }, { id: 'b', via: 'dependency' }, { id: 'c', via: 'dependency' }]);
+    expect(report.bottlenecks.criticalPath).toEqual([
+      { id: 'a' },
+      { id: 'b', via: 'dependency' },
+      { id: 'c', via: 'dependency' },
+    ]);
     expect(report.bottlenecks.criticalPathMs).toBe(45 * S);
     expect(report.bottlenecks.slotWaitMs).toBe(0);
-    expect(report.bottlenecks.recommendations[0]).toBe('bound by the chain a -> b -> c; more parallelism will not help; split b (67% of the wall time)');
+    expect(report.bottlenecks.recommendations[0]).toBe(
+      'bound by the chain a -> b -> c; more parallelism will not help; split b (67% of the wall time)',
+    );
     expect(report.bottlenecks.estimateMisses[0]).toMatchObject({ id: 'b', ratio: 6 });
-    expect(report.bottlenecks.planned).toEqual({ makespanMs: 20 * S, criticalPath: ['a', 'b', 'c'], criticalPathMs: 20 * S });
+    expect(report.bottlenecks.planned).toEqual({
+      makespanMs: 20 * S,
+      criticalPath: ['a', 'b', 'c'],
+      criticalPathMs: 20 * S,
+    });
     expect(report.tasks.find((t) => t.id === 'c')).toMatchObject({ waitDependenciesMs: 40 * S, waitSlotMs: 0 });
     expect(report.summary).toMatchObject({ total: 5, succeeded: 5, successRate: 1, wallMs: 45 * S });
     expect(report.summary.throughputPerHour).toBeCloseTo(400);
@@ -53,24 +91,39 @@ describe('analyzeBoard', () => {
 
   it('says to raise maxParallel when tasks queued for a slot, with the share that did', () => {
     const tasks = ['a', 'b', 'c', 'd'].map((id, i) => task(id, i * 10 * S, (i + 1) * 10 * S));
-    const report = analyzeBoard({ status: status(tasks, 1), specs: tasks.map((t) => ({ id: t.id, dependsOn: [] })), now: T0 });
+    const report = analyzeBoard({
+      status: status(tasks, 1),
+      specs: tasks.map((t) => ({ id: t.id, dependsOn: [] })),
+      now: T0,
+    });
     // Waits 0+10+20+30 over ready-to-done 10+20+30+40.
     expect(report.bottlenecks.slotWaitShare).toBeCloseTo(0.6);
-    expect(report.bottlenecks.recommendations[0]).toBe('raise maxParallel (now 1): tasks waited 60% of the time for a slot');
-    expect(report.bottlenecks.criticalPath.map((l) => `${l.via ?? ''}:${l.id}`)).toEqual([':a', 'slot:b', 'slot:c', 'slot:d']);
+    expect(report.bottlenecks.recommendations[0]).toBe(
+      'raise maxParallel (now 1): tasks waited 60% of the time for a slot',
+    );
+    expect(report.bottlenecks.criticalPath.map((l) => `${l.via ?? ''}:${l.id}`)).toEqual([
+      ':a',
+      'slot:b',
+      'slot:c',
+      'slot:d',
+    ]);
   });
 
-  it('counts a retried task\'s extra slot time as lost to retries, and a conflicted one\'s as lost to conflicts', () => {
+  it("counts a retried task's extra slot time as lost to retries, and a conflicted one's as lost to conflicts", () => {
     const tasks = [
       task('flaky', 0, 30 * S, { attempts: 3, durationMs: 10 * S }),
       task('merge', 0, 20 * S, { attempts: 2, durationMs: 5 * S, state: 'conflicted', conflictFiles: ['x.ts'] }),
-      task('ok', 0, 30 * S, { validation: [{ command: 'make check', passed: true, required: true, exitCode: 0, durationMs: 4 * S }] }),
+      task('ok', 0, 30 * S, {
+        validation: [{ command: 'make check', passed: true, required: true, exitCode: 0, durationMs: 4 * S }],
+      }),
     ];
     const report = analyzeBoard({ status: status(tasks, 3), now: T0 });
     expect(report.bottlenecks.retryLostMs).toBe(20 * S);
     expect(report.bottlenecks.conflictLostMs).toBe(15 * S);
     expect(report.bottlenecks.validationMs).toBe(4 * S);
-    expect(report.bottlenecks.recommendations).toContain('retries cost 20.0s (67% of the wall time): make flaky pass first time');
+    expect(report.bottlenecks.recommendations).toContain(
+      'retries cost 20.0s (67% of the wall time): make flaky pass first time',
+    );
     expect(report.summary.successRate).toBeCloseTo(2 / 3);
     expect(report.graphKnown).toBe(false);
   });
@@ -78,7 +131,14 @@ describe('analyzeBoard', () => {
   it('reports a running board so far', () => {
     const running: TaskStatus = { id: 'r', state: 'running', attempts: 1, startedAt: T0 + 5 * S };
     const s = { ...status([task('a', 0, 5 * S), running], 2), endedAt: undefined, state: 'running' as const };
-    const report = analyzeBoard({ status: s, specs: [{ id: 'a', dependsOn: [] }, { id: 'r', dependsOn: ['a'] }], now: T0 + 8 * S });
+    const report = analyzeBoard({
+      status: s,
+      specs: [
+        { id: 'a', dependsOn: [] },
+        { id: 'r', dependsOn: ['a'] },
+      ],
+      now: T0 + 8 * S,
+    });
     expect(report.partial).toBe(true);
     expect(report.summary.wallMs).toBe(8 * S);
     expect(report.tasks.find((t) => t.id === 'r')).toMatchObject({ busyMs: 3 * S, waitDependenciesMs: 5 * S });

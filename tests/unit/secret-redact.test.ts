@@ -39,13 +39,19 @@ describe('Redactor', () => {
   });
 
   it('redacts every string inside an outcome', () => {
-    expect(redactDeep({ a: [`x ${KEY}`, 1], b: { c: KEY } }, redactor)).toEqual({ a: ['x [secret API_KEY redacted]', 1], b: { c: '[secret API_KEY redacted]' } });
+    expect(redactDeep({ a: [`x ${KEY}`, 1], b: { c: KEY } }, redactor)).toEqual({
+      a: ['x [secret API_KEY redacted]', 1],
+      b: { c: '[secret API_KEY redacted]' },
+    });
   });
 });
 
 describe('resolveEnv', () => {
   it('reads references from the worker’s environment and lists the missing ones', () => {
-    expect(resolveEnv({ A: 'lit', B: { fromEnv: 'W_B' } }, { W_B: 'value' })).toEqual({ env: { A: 'lit', B: 'value' }, secrets: [{ name: 'B', value: 'value' }] });
+    expect(resolveEnv({ A: 'lit', B: { fromEnv: 'W_B' } }, { W_B: 'value' })).toEqual({
+      env: { A: 'lit', B: 'value' },
+      secrets: [{ name: 'B', value: 'value' }],
+    });
     expect(resolveEnv({ B: { fromEnv: 'W_B' }, C: { fromEnv: 'C' } }, {})).toEqual({ missing: ['B (from W_B)', 'C'] });
   });
 });

@@ -15,7 +15,8 @@ import { clusterRecovery, embeddedRecovery, type ServerRecovery } from '../../sr
 function grpcError(code: number, details: string): Error {
   return Object.assign(new Error(`${code} ${details}`), { code, details, metadata: {} });
 }
-const unavailable = () => new ServiceError('Failed to get Workflow execution history', { cause: grpcError(14, 'No connection established') });
+const unavailable = () =>
+  new ServiceError('Failed to get Workflow execution history', { cause: grpcError(14, 'No connection established') });
 
 /** A server that answers from the given probe number on (0 = now). */
 function fakeServer(backAtProbe: number) {
@@ -53,7 +54,12 @@ describe('isServerLoss', () => {
 describe('cluster recovery', () => {
   it('does nothing and says nothing when the server answers', async () => {
     const said: string[] = [];
-    const recovery = clusterRecovery({ address: 'h:1', resumeHint: 'run it again', probe: fakeServer(0).probe, say: (l) => said.push(l) });
+    const recovery = clusterRecovery({
+      address: 'h:1',
+      resumeHint: 'run it again',
+      probe: fakeServer(0).probe,
+      say: (l) => said.push(l),
+    });
     expect(await recovery.recover()).toBe(false);
     expect(said).toEqual([]);
   });
@@ -62,10 +68,19 @@ describe('cluster recovery', () => {
     const said: string[] = [];
     const clock = fakeClock();
     const server = fakeServer(6);
-    const recovery = clusterRecovery({ address: 'h:1', resumeHint: 'x', probe: server.probe, say: (l) => said.push(l), ...clock, maxIntervalMs: 8_000 });
+    const recovery = clusterRecovery({
+      address: 'h:1',
+      resumeHint: 'x',
+      probe: server.probe,
+      say: (l) => said.push(l),
+      ...clock,
+      maxIntervalMs: 8_000,
+    });
     expect(await recovery.recover()).toBe(true);
     expect(said).toHaveLength(2);
-    expect(said[0]).toBe('Lost the Temporal server at h:1; the board is safe; waiting for it to come back (up to 30m; Ctrl-C to stop watching).');
+    expect(said[0]).toBe(
+      'Lost the Temporal server at h:1; the board is safe; waiting for it to come back (up to 30m; Ctrl-C to stop watching).',
+    );
     expect(said[1]).toBe('Reconnected to the Temporal server at h:1 after 31.0s.');
     expect(clock.sleeps).toEqual([1_000, 2_000, 4_000, 8_000, 8_000, 8_000]);
   });
@@ -91,7 +106,13 @@ describe('cluster recovery', () => {
   it('shares one recovery between concurrent callers', async () => {
     const said: string[] = [];
     const clock = fakeClock();
-    const recovery = clusterRecovery({ address: 'h:1', resumeHint: 'x', probe: fakeServer(3).probe, say: (l) => said.push(l), ...clock });
+    const recovery = clusterRecovery({
+      address: 'h:1',
+      resumeHint: 'x',
+      probe: fakeServer(3).probe,
+      say: (l) => said.push(l),
+      ...clock,
+    });
     expect(await Promise.all([recovery.recover(), recovery.recover()])).toEqual([true, true]);
     expect(said.filter((l) => l.startsWith('Lost'))).toHaveLength(1);
   });

@@ -14,11 +14,18 @@ function historyOf(results: { id: string; encoding: string; data: string }[]): H
   let eventId = 1;
   for (const [i, r] of results.entries()) {
     const scheduledId = eventId++;
-    events.push({ eventId: scheduledId, eventTime: at(i * 2), activityTaskScheduledEventAttributes: { activityId: `integrate-${r.id}`, activityType: { name: 'integrate' } } } as never);
+    events.push({
+      eventId: scheduledId,
+      eventTime: at(i * 2),
+      activityTaskScheduledEventAttributes: { activityId: `integrate-${r.id}`, activityType: { name: 'integrate' } },
+    } as never);
     events.push({
       eventId: eventId++,
       eventTime: at(i * 2 + 1),
-      activityTaskCompletedEventAttributes: { scheduledEventId: scheduledId, result: { payloads: [{ metadata: { encoding: bytes(r.encoding) }, data: bytes(r.data) }] } },
+      activityTaskCompletedEventAttributes: {
+        scheduledEventId: scheduledId,
+        result: { payloads: [{ metadata: { encoding: bytes(r.encoding) }, data: bytes(r.data) }] },
+      },
     } as never);
   }
   return { events };
@@ -30,7 +37,11 @@ describe('trace of the merge queue', () => {
       'run',
       historyOf([
         { id: 'a', encoding: 'json/plain', data: JSON.stringify({ kind: 'merged', head: 'abc' }) },
-        { id: 'b', encoding: 'json/plain', data: JSON.stringify({ kind: 'conflicted', head: 'abc', files: ['x.txt', 'y.txt'] }) },
+        {
+          id: 'b',
+          encoding: 'json/plain',
+          data: JSON.stringify({ kind: 'conflicted', head: 'abc', files: ['x.txt', 'y.txt'] }),
+        },
         { id: 'c', encoding: 'json/plain', data: JSON.stringify({ kind: 'already-integrated', head: 'abc' }) },
       ]),
     );
@@ -57,7 +68,9 @@ describe('trace of a recorded git board with a conflict', () => {
   it('names the task of each git step and says which merge conflicted', async () => {
     const { historyFromJSON } = await import('@temporalio/common/lib/proto-utils.js');
     const { readFile } = await import('node:fs/promises');
-    const recorded = JSON.parse(await readFile(new URL('../fixtures/histories/git-conflict.json', import.meta.url), 'utf8')) as { runs: { runId: string; history: unknown }[] };
+    const recorded = JSON.parse(
+      await readFile(new URL('../fixtures/histories/git-conflict.json', import.meta.url), 'utf8'),
+    ) as { runs: { runId: string; history: unknown }[] };
     const run = recorded.runs[0]!;
     const events = traceEvents(run.runId, historyFromJSON(run.history));
     const merges = events.filter((e) => e.step === 'integrate');

@@ -31,8 +31,18 @@ const task = (result: BoardResult, id: string): TaskStatus => result.tasks.find(
 async function codex(script: ModelScript): Promise<CliAgentSpec> {
   const server = await startModelServer(script);
   servers.push(server);
-  const invocation = await codexInvocation({ serverUrl: server.url, cwd: '.', home: await h.tempDir('todone-codex-home-'), prompt: '' });
-  return { kind: 'codex', bin: cliPath('codex'), args: invocation.args.slice(invocation.args.indexOf('workspace-write') + 1, -1), env: invocation.env };
+  const invocation = await codexInvocation({
+    serverUrl: server.url,
+    cwd: '.',
+    home: await h.tempDir('todone-codex-home-'),
+    prompt: '',
+  });
+  return {
+    kind: 'codex',
+    bin: cliPath('codex'),
+    args: invocation.args.slice(invocation.args.indexOf('workspace-write') + 1, -1),
+    env: invocation.env,
+  };
 }
 
 type BoardTask = TestTask & { agent?: AgentSpec; expectChanges?: boolean };
@@ -41,7 +51,9 @@ type BoardTask = TestTask & { agent?: AgentSpec; expectChanges?: boolean };
 async function gitBoard(name: string, tasks: BoardTask[]) {
   const root = await h.tempDir('todone-work-');
   const repo = await createRepo(path.join(root, 'repo'), { 'docs/spec.txt': '# Spec\ndraft\n' });
-  const board = makeBoard(`${name}-${randomUUID().slice(0, 8)}`, repo, tasks, { git: gitSpec(repo, path.join(root, 'trees')) });
+  const board = makeBoard(`${name}-${randomUUID().slice(0, 8)}`, repo, tasks, {
+    git: gitSpec(repo, path.join(root, 'trees')),
+  });
   tasks.forEach((t, i) => {
     const spec = board.tasks[i]!;
     if (t.agent) spec.agent = t.agent;
@@ -89,7 +101,12 @@ describe('agents that report success', () => {
       ['after', 'skipped', 0, expect.stringContaining('idle-shell') as string],
       ['read-only', 'succeeded', 1, undefined],
     ]);
-    const prompt = await fs.readFile(path.join(path.dirname(task(result, 'idle-shell').logPath!), 'prompt-2.md'), 'utf8');
-    expect(prompt).toContain('Attempt 1 reported success, but Todone rejected it: the agent reported success but changed nothing');
+    const prompt = await fs.readFile(
+      path.join(path.dirname(task(result, 'idle-shell').logPath!), 'prompt-2.md'),
+      'utf8',
+    );
+    expect(prompt).toContain(
+      'Attempt 1 reported success, but Todone rejected it: the agent reported success but changed nothing',
+    );
   });
 });

@@ -39,7 +39,11 @@ async function agentFor(kind: 'claude' | 'codex', script: ModelScript): Promise<
   return { kind, bin: cliPath(kind), args, env: invocation.env };
 }
 
-async function boardWith(name: string, tasks: (TestTask & { agent?: AgentSpec; validate?: string[] })[], extra: Partial<BoardSpec> = {}) {
+async function boardWith(
+  name: string,
+  tasks: (TestTask & { agent?: AgentSpec; validate?: string[] })[],
+  extra: Partial<BoardSpec> = {},
+) {
   const root = await h.tempDir('todone-agents-');
   const repo = await createRepo(path.join(root, 'repo'));
   const board = makeBoard(`${name}-${randomUUID().slice(0, 8)}`, repo, tasks, {
@@ -57,15 +61,26 @@ async function boardWith(name: string, tasks: (TestTask & { agent?: AgentSpec; v
 describe('a board of real coding agents', () => {
   it('runs claude, codex and a shell check in worktrees and reports each agent, attempt and usage', async () => {
     const claude = await agentFor('claude', {
-      turns: [{ writeFile: { path: 'from-claude.txt', content: 'claude was here\n' } }, { text: 'Wrote from-claude.txt.', usage: { input: 1200, output: 80 } }],
+      turns: [
+        { writeFile: { path: 'from-claude.txt', content: 'claude was here\n' } },
+        { text: 'Wrote from-claude.txt.', usage: { input: 1200, output: 80 } },
+      ],
     });
     const codex = await agentFor('codex', {
-      turns: [{ writeFile: { path: 'from-codex.txt', content: 'codex was here\n' } }, { text: 'Wrote from-codex.txt.', usage: { input: 900, output: 60 } }],
+      turns: [
+        { writeFile: { path: 'from-codex.txt', content: 'codex was here\n' } },
+        { text: 'Wrote from-codex.txt.', usage: { input: 900, output: 60 } },
+      ],
     });
     const { repo, board } = await boardWith('mixed', [
       { id: 'claude-task', agent: claude },
       { id: 'codex-task', agent: codex },
-      { id: 'combine', dependsOn: ['claude-task', 'codex-task'], command: 'cat from-claude.txt from-codex.txt > both.txt', validate: ['grep -q codex both.txt'] },
+      {
+        id: 'combine',
+        dependsOn: ['claude-task', 'codex-task'],
+        command: 'cat from-claude.txt from-codex.txt > both.txt',
+        validate: ['grep -q codex both.txt'],
+      },
     ]);
     const result = await h.run(board);
 
@@ -77,7 +92,9 @@ describe('a board of real coding agents', () => {
     expect(task(result, 'claude-task').usage?.outputTokens).toBeGreaterThan(0);
     expect(task(result, 'claude-task').usage?.costUsd).toBeGreaterThan(0);
     expect(task(result, 'codex-task').usage?.inputTokens).toBeGreaterThan(0);
-    expect(result.usage!.inputTokens).toBe(task(result, 'claude-task').usage!.inputTokens + task(result, 'codex-task').usage!.inputTokens);
+    expect(result.usage!.inputTokens).toBe(
+      task(result, 'claude-task').usage!.inputTokens + task(result, 'codex-task').usage!.inputTokens,
+    );
     expect(await showFile(repo, result.integration!.branch, 'both.txt')).toBe('claude was here\ncodex was here');
     // The dependent's prompt told it what its dependencies changed.
     const prompt = await fs.readFile(path.join(path.dirname(task(result, 'combine').logPath!), 'prompt-1.md'), 'utf8');
@@ -87,7 +104,10 @@ describe('a board of real coding agents', () => {
 
   it('stops starting tasks once the board budget is spent, and says so', async () => {
     const claude = await agentFor('claude', {
-      turns: [{ writeFile: { path: 'spent.txt', content: 'x\n' } }, { text: 'done', usage: { input: 5000, output: 500 } }],
+      turns: [
+        { writeFile: { path: 'spent.txt', content: 'x\n' } },
+        { text: 'done', usage: { input: 5000, output: 500 } },
+      ],
     });
     const { board } = await boardWith(
       'budget',
@@ -109,7 +129,16 @@ describe('a board of real coding agents', () => {
   it('runs aider (a stand-in honouring its flags and output) and reads its token report', async () => {
     const aider = fileURLToPath(new URL('../fixtures/fake-aider/aider', import.meta.url));
     const { repo, board } = await boardWith('aider', [
-      { id: 'with-aider', agent: { kind: 'aider', model: 'gpt-4o', args: [], env: { FAKE_AIDER_WRITE: 'aider.txt=from aider' }, bin: aider } },
+      {
+        id: 'with-aider',
+        agent: {
+          kind: 'aider',
+          model: 'gpt-4o',
+          args: [],
+          env: { FAKE_AIDER_WRITE: 'aider.txt=from aider' },
+          bin: aider,
+        },
+      },
     ]);
     const result = await h.run(board);
 
@@ -123,7 +152,10 @@ describe('a board of real coding agents', () => {
 
   it('cancels running tasks when the budget is spent and onExhausted is cancel', async () => {
     const claude = await agentFor('claude', {
-      turns: [{ writeFile: { path: 'spent.txt', content: 'x\n' } }, { text: 'done', usage: { input: 5000, output: 500 } }],
+      turns: [
+        { writeFile: { path: 'spent.txt', content: 'x\n' } },
+        { text: 'done', usage: { input: 5000, output: 500 } },
+      ],
     });
     const { board } = await boardWith(
       'budget-cancel',

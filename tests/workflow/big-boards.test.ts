@@ -63,7 +63,11 @@ describe('big boards', () => {
     const board = makeBoard(
       `big-input-${randomUUID().slice(0, 8)}`,
       workdir,
-      Array.from({ length: 40 }, (_, i) => ({ id: `t${i}`, command: 'echo run >> "$TODONE_TASK_ID.runs"', ...(i >= 20 ? { dependsOn: [`t${i - 20}`] } : {}) })),
+      Array.from({ length: 40 }, (_, i) => ({
+        id: `t${i}`,
+        command: 'echo run >> "$TODONE_TASK_ID.runs"',
+        ...(i >= 20 ? { dependsOn: [`t${i - 20}`] } : {}),
+      })),
       { maxParallel: 8 },
     );
     for (const task of board.tasks) task.description = `${task.id}: ${'x'.repeat(64 * 1024)}`;
@@ -71,7 +75,11 @@ describe('big boards', () => {
     // Without External Storage the server refuses the board outright.
     const bare = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
     await expect(
-      bare.workflow.start(BOARD_WORKFLOW_TYPE, { workflowId: `refused-${board.id}`, taskQueue: 'nobody', args: [{ board } satisfies BoardWorkflowInput] }),
+      bare.workflow.start(BOARD_WORKFLOW_TYPE, {
+        workflowId: `refused-${board.id}`,
+        taskQueue: 'nobody',
+        args: [{ board } satisfies BoardWorkflowInput],
+      }),
     ).rejects.toThrow();
     await bare.connection.close();
 
@@ -79,7 +87,8 @@ describe('big boards', () => {
 
     expect(result.state).toBe('completed');
     expect(result.counts.succeeded).toBe(40);
-    for (const task of board.tasks) expect(await fs.readFile(path.join(workdir, `${task.id}.runs`), 'utf8')).toBe('run\n');
+    for (const task of board.tasks)
+      expect(await fs.readFile(path.join(workdir, `${task.id}.runs`), 'utf8')).toBe('run\n');
     const runs = await runsOf(h.client, board.id);
     expect(runs.length).toBeGreaterThan(1);
     // The 2.6 MB input is stored once (content-addressed) and every run holds a small claim to it.
@@ -122,13 +131,18 @@ describe('big boards', () => {
     const board = makeBoard(
       `status-requests-${randomUUID().slice(0, 8)}`,
       workdir,
-      [{ id: 'quick', command: 'true' }, { id: 'slow1', command: wait }, { id: 'slow2', command: wait }, { id: 'after', dependsOn: ['slow1'], command: 'true' }],
+      [
+        { id: 'quick', command: 'true' },
+        { id: 'slow1', command: wait },
+        { id: 'slow2', command: wait },
+        { id: 'after', dependsOn: ['slow1'], command: 'true' },
+      ],
       { maxParallel: 3 },
     );
     const result = await h.run(board, async (boards) => {
       // Wait (bounded) until quick ended and both slow tasks run.
       let seen: Awaited<ReturnType<BoardClient['snapshot']>>['status'];
-      for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
         seen = (await boards.snapshot(board.id, 5_000)).status;
         if (seen?.counts.running === 2 && seen.counts.succeeded === 1) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -153,20 +167,24 @@ describe('big boards', () => {
     const workdir = await h.tempDir();
     // What a service bypassing validation could send: a dependency on a task that does not exist.
     const board = makeBoard(`stuck-${randomUUID().slice(0, 8)}`, workdir, [{ id: 'a', dependsOn: ['ghost'] }]);
-    await h.run(board, async (boards) => {
-      let stuck: Awaited<ReturnType<BoardClient['snapshot']>>['stuck'];
-      for (const deadline = Date.now() + 60_000; !stuck && Date.now() < deadline; ) {
-        stuck = (await boards.snapshot(board.id, 2_000)).stuck;
-        if (!stuck) await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-      expect(stuck, 'the snapshot names the stuck workflow within a minute').toBeDefined();
-      expect(stuck!.attempt).toBeGreaterThanOrEqual(3);
-      expect(stuck!.message).toMatch(/ghost/);
-      expect(describeStuck(stuck!)).toMatch(/^The board's workflow keeps failing \(attempt \d+, .*ghost.*\)\. What to do: /);
-      await boards.handle(board.id).terminate('test over');
-    }).catch((error: unknown) => {
-      // The terminated run's result rejects: that is how this test ends it.
-      if (!(error instanceof WorkflowFailedError)) throw error;
-    });
+    await h
+      .run(board, async (boards) => {
+        let stuck: Awaited<ReturnType<BoardClient['snapshot']>>['stuck'];
+        for (const deadline = Date.now() + 60_000; !stuck && Date.now() < deadline;) {
+          stuck = (await boards.snapshot(board.id, 2_000)).stuck;
+          if (!stuck) await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+        expect(stuck, 'the snapshot names the stuck workflow within a minute').toBeDefined();
+        expect(stuck!.attempt).toBeGreaterThanOrEqual(3);
+        expect(stuck!.message).toMatch(/ghost/);
+        expect(describeStuck(stuck!)).toMatch(
+          /^The board's workflow keeps failing \(attempt \d+, .*ghost.*\)\. What to do: /,
+        );
+        await boards.handle(board.id).terminate('test over');
+      })
+      .catch((error: unknown) => {
+        // The terminated run's result rejects: that is how this test ends it.
+        if (!(error instanceof WorkflowFailedError)) throw error;
+      });
   });
 });

@@ -9,7 +9,12 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOARD_WORKFLOW_TYPE, boardWorkflowId, type BoardResult, type BoardWorkflowInput } from '../../workflows/api.js';
+import {
+  BOARD_WORKFLOW_TYPE,
+  boardWorkflowId,
+  type BoardResult,
+  type BoardWorkflowInput,
+} from '../../workflows/api.js';
 import { createHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
@@ -19,16 +24,25 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 describe('a board sent as a document', () => {
-  it('is normalised by the workflow with the loader\'s defaults, and runs', async () => {
+  it("is normalised by the workflow with the loader's defaults, and runs", async () => {
     const dir = await h.tempDir();
     const id = `doc-${randomUUID().slice(0, 8)}`;
     const input: BoardWorkflowInput = {
-      document: { name: 'From a service', id, agent: 'echo "$TODONE_TASK_ID" >> ran.txt', tasks: [{ id: 'a' }, { id: 'b', dependsOn: 'a' }] },
+      document: {
+        name: 'From a service',
+        id,
+        agent: 'echo "$TODONE_TASK_ID" >> ran.txt',
+        tasks: [{ id: 'a' }, { id: 'b', dependsOn: 'a' }],
+      },
       baseDir: dir,
       overrides: { maxParallel: 1 },
     };
     const result = await h.withWorker(async (_boards, taskQueue) =>
-      h.client.workflow.execute<(i: BoardWorkflowInput) => Promise<BoardResult>>(BOARD_WORKFLOW_TYPE, { workflowId: boardWorkflowId(id), taskQueue, args: [input] }),
+      h.client.workflow.execute<(i: BoardWorkflowInput) => Promise<BoardResult>>(BOARD_WORKFLOW_TYPE, {
+        workflowId: boardWorkflowId(id),
+        taskQueue,
+        args: [input],
+      }),
     );
     expect(result).toMatchObject({ boardId: id, name: 'From a service', state: 'completed', maxParallel: 1 });
     expect(await fs.readFile(path.join(dir, 'ran.txt'), 'utf8')).toBe('a\nb\n');
@@ -38,13 +52,24 @@ describe('a board sent as a document', () => {
     const dir = await h.tempDir();
     const id = `bad-doc-${randomUUID().slice(0, 8)}`;
     const input: BoardWorkflowInput = {
-      document: { name: 'Bad', id, maxParallel: 0, tasks: [{ id: 'a', dependsOn: ['zz'], agent: 'true' }, { id: 'a', agent: 'true', typo: 1 }] },
+      document: {
+        name: 'Bad',
+        id,
+        maxParallel: 0,
+        tasks: [
+          { id: 'a', dependsOn: ['zz'], agent: 'true' },
+          { id: 'a', agent: 'true', typo: 1 },
+        ],
+      },
       baseDir: dir,
     };
     const error = await h.withWorker(async (_boards, taskQueue) =>
       h.client.workflow
         .execute(BOARD_WORKFLOW_TYPE, { workflowId: boardWorkflowId(id), taskQueue, args: [input] })
-        .then(() => undefined, (e: unknown) => e),
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
     );
     expect(error).toBeInstanceOf(WorkflowFailedError);
     let cause: unknown = (error as WorkflowFailedError).cause;

@@ -166,7 +166,12 @@ describe('board workflow on a real dev server', () => {
       { id: 'later', dependsOn: ['slow'] },
     ]);
     await h.run(board, async (boards) => {
-      await waitFor('slow to start', () => fs.access(path.join(workdir, 'slow.started')).then(() => true, () => false));
+      await waitFor('slow to start', () =>
+        fs.access(path.join(workdir, 'slow.started')).then(
+          () => true,
+          () => false,
+        ),
+      );
       const snapshot = await boards.snapshot(board.id);
       expect(snapshot.answered).toBe(true);
       expect(snapshot.status?.state).toBe('running');
@@ -182,7 +187,11 @@ describe('board workflow on a real dev server', () => {
     const board = makeBoard(
       uid('continue'),
       workdir,
-      ids.map((id, i) => ({ id, dependsOn: i >= 3 ? [ids[i - 3]!] : [], command: 'echo run >> "$TODONE_TASK_ID.runs"' })),
+      ids.map((id, i) => ({
+        id,
+        dependsOn: i >= 3 ? [ids[i - 3]!] : [],
+        command: 'echo run >> "$TODONE_TASK_ID.runs"',
+      })),
       { maxParallel: 3 },
     );
     // About six events per task: this forces several continue-as-new hops on a 12-task board.
@@ -211,7 +220,12 @@ describe('board workflow on a real dev server', () => {
   it('kills an agent that goes silent for its idleTimeout, while a chatty one runs on', async () => {
     const workdir = await h.tempDir();
     const board = makeBoard(uid('idle'), workdir, [
-      { id: 'silent', command: 'echo starting; sleep 300 & echo $! > child.pid; wait', idleTimeoutMs: 1_000, retry: { maxAttempts: 1 } },
+      {
+        id: 'silent',
+        command: 'echo starting; sleep 300 & echo $! > child.pid; wait',
+        idleTimeoutMs: 1_000,
+        retry: { maxAttempts: 1 },
+      },
       { id: 'chatty', command: 'for i in 1 2 3 4 5 6; do echo tick $i; sleep 0.4; done', idleTimeoutMs: 1_000 },
     ]);
     const result = await h.run(board);

@@ -41,7 +41,15 @@ async function startWorker(taskQueue: string, name: string, capabilities: string
   const identity = `1@${name}#${randomUUID().slice(0, 6)}`;
   // A connection of its own: the SDK refuses two Workers on one queue over one connection.
   const own = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const worker = await createTodoneWorker({ connection: own, namespace: 'default', taskQueue, home, workflowBundle: { code }, identity, capabilities });
+  const worker = await createTodoneWorker({
+    connection: own,
+    namespace: 'default',
+    taskQueue,
+    home,
+    workflowBundle: { code },
+    identity,
+    capabilities,
+  });
   running.push({ worker, run: worker.run(), connection: own });
   return { home, identity, worker };
 }
@@ -68,7 +76,12 @@ describe('capability routing', () => {
     const gpuTasks = ['g1', 'g2', 'g3', 'g4', 'g5', 'g6'];
     const ids = [...gpuTasks, 'p1', 'p2', 'p3', 'p4'];
     const board = requiring(
-      makeBoard(`cap-${randomUUID().slice(0, 8)}`, workdir, ids.map((id) => ({ id, command: WHERE })), { maxParallel: ids.length }),
+      makeBoard(
+        `cap-${randomUUID().slice(0, 8)}`,
+        workdir,
+        ids.map((id) => ({ id, command: WHERE })),
+        { maxParallel: ids.length },
+      ),
       Object.fromEntries(gpuTasks.map((id) => [id, ['gpu']])),
     );
     const boards = new BoardClient(h.client, taskQueue);
@@ -110,15 +123,24 @@ describe('capability routing', () => {
       return s.waiting?.length && s.status?.tasks.find((t) => t.id === 'prep')?.state === 'succeeded' ? s : undefined;
     });
     expect(snapshot.waiting).toEqual([{ taskId: 'train', requires: ['cuda', 'gpu'], queue }]);
-    expect(describeWait(snapshot.waiting![0]!)).toBe(`waiting for a worker with capabilities cuda+gpu (none is polling ${queue})`);
+    expect(describeWait(snapshot.waiting![0]!)).toBe(
+      `waiting for a worker with capabilities cuda+gpu (none is polling ${queue})`,
+    );
     // The workflow itself says what the running task requires.
-    expect(snapshot.status!.tasks.find((t) => t.id === 'train')).toMatchObject({ state: 'running', requires: ['cuda', 'gpu'] });
+    expect(snapshot.status!.tasks.find((t) => t.id === 'train')).toMatchObject({
+      state: 'running',
+      requires: ['cuda', 'gpu'],
+    });
 
     // A worker with only one of the two does not take it.
     await startWorker(taskQueue, 'gpu-only', ['gpu']);
     const still = await waitFor('a worker offering gpu alone to be polling its queue', async () => {
       const s = await boards.snapshot(board.id);
-      const gpuPolled = await h.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: `${taskQueue}@gpu`, kind: 1 }, taskQueueType: 2 });
+      const gpuPolled = await h.client.workflowService.describeTaskQueue({
+        namespace: 'default',
+        taskQueue: { name: `${taskQueue}@gpu`, kind: 1 },
+        taskQueueType: 2,
+      });
       return (gpuPolled.pollers ?? []).length > 0 ? s : undefined;
     });
     expect(still.waiting?.map((w) => w.taskId)).toEqual(['train']);

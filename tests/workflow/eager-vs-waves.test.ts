@@ -42,7 +42,9 @@ describe('eager scheduling against the seed waves, on the real server', () => {
   it('finishes the board sooner, as the simulator predicts', async () => {
     const eager = await makespan('eager');
     const waves = await makespan('waves');
-    const graph = buildGraph(tasks.map((t) => ({ id: t.id, dependsOn: t.dependsOn ?? [], estimateMs: t.estimateMs!, priority: 0 })));
+    const graph = buildGraph(
+      tasks.map((t) => ({ id: t.id, dependsOn: t.dependsOn ?? [], estimateMs: t.estimateMs!, priority: 0 })),
+    );
     const predictedGain = simulate(graph, 4, 'waves').makespanMs - simulate(graph, 4, 'eager').makespanMs;
     expect(predictedGain).toBe(1_300);
     // Real runs carry scheduling overhead; the gain must still be most of the predicted one.

@@ -57,7 +57,8 @@ describe('attempts of one task on two workers', () => {
     board.tasks[0]!.budget = { tokens: 2_000 };
 
     const identities = { a: `1@machine-a#${randomUUID().slice(0, 6)}`, b: `2@machine-b#${randomUUID().slice(0, 6)}` };
-    const start = (home: string, identity: string) => createTodoneWorker({ connection, namespace: 'default', taskQueue, home, workflowBundle: { code }, identity });
+    const start = (home: string, identity: string) =>
+      createTodoneWorker({ connection, namespace: 'default', taskQueue, home, workflowBundle: { code }, identity });
     const boards = new BoardClient(h.client, taskQueue);
 
     const workerA = await start(homeA, identities.a);
@@ -85,7 +86,16 @@ describe('attempts of one task on two workers', () => {
       const details = defaultPayloadConverter.fromPayload(activity.heartbeatDetails!.payloads![0]!);
       expect(carriedFacts(details)).toEqual({
         usage: ONE_RUN,
-        runs: [{ attempt: 1, host: identities.a, log: expect.stringMatching(/attempt-1\.log$/) as string, startedAt: expect.any(Number) as number, endedAt: expect.any(Number) as number, usage: ONE_RUN }],
+        runs: [
+          {
+            attempt: 1,
+            host: identities.a,
+            log: expect.stringMatching(/attempt-1\.log$/) as string,
+            startedAt: expect.any(Number) as number,
+            endedAt: expect.any(Number) as number,
+            usage: ONE_RUN,
+          },
+        ],
       });
     }
 
@@ -100,13 +110,22 @@ describe('attempts of one task on two workers', () => {
     const task = (id: string) => tasks.find((t) => t.id === id)!;
 
     // Worker B has no record of attempt 1 on its disk: the budget still counts it.
-    expect(task('budgeted')).toMatchObject({ state: 'failed', attempts: 1, usage: ONE_RUN, reason: 'task budget used up: spent 2420 of a 2000-token budget' });
+    expect(task('budgeted')).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+      usage: ONE_RUN,
+      reason: 'task budget used up: spent 2420 of a 2000-token budget',
+    });
     expect(task('budgeted').runs?.map((r) => r.host)).toEqual([identities.a]);
     // Refused before it ran anything: B has no log of it.
     await expect(fs.access(path.join(taskDataDir(homeB, board.id, 'budgeted'), 'attempt-2.log'))).rejects.toThrow();
 
     const retried = task('retried');
-    expect(retried).toMatchObject({ state: 'succeeded', attempts: 2, usage: { inputTokens: 4600, outputTokens: 240, costUsd: 0.0246 } });
+    expect(retried).toMatchObject({
+      state: 'succeeded',
+      attempts: 2,
+      usage: { inputTokens: 4600, outputTokens: 240, costUsd: 0.0246 },
+    });
     expect(retried.runs?.map((r) => [r.attempt, r.host, r.usage])).toEqual([
       [1, identities.a, ONE_RUN],
       [2, identities.b, ONE_RUN],
@@ -121,7 +140,10 @@ describe('attempts of one task on two workers', () => {
     expect(second!.startedAt! >= first!.endedAt!).toBe(true);
 
     // The status names, per task that did not succeed, the host of its last attempt and its log.
-    expect(formatAttemptHosts(tasks)).toEqual(['Where the latest attempts ran:', `  budgeted: attempt 1 on ${identities.a}, log ${task('budgeted').runs![0]!.log}`]);
+    expect(formatAttemptHosts(tasks)).toEqual([
+      'Where the latest attempts ran:',
+      `  budgeted: attempt 1 on ${identities.a}, log ${task('budgeted').runs![0]!.log}`,
+    ]);
   });
 });
 

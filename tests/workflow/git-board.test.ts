@@ -18,9 +18,17 @@ afterAll(async () => h?.close());
 
 const task = (result: BoardResult, id: string): TaskStatus => result.tasks.find((t) => t.id === id)!;
 
-async function gitBoard(name: string, tasks: TestTask[], git: Partial<GitSpec> = {}, overrides: Partial<BoardSpec> = {}) {
+async function gitBoard(
+  name: string,
+  tasks: TestTask[],
+  git: Partial<GitSpec> = {},
+  overrides: Partial<BoardSpec> = {},
+) {
   const root = await h.tempDir('todone-git-');
-  const repo = await createRepo(path.join(root, 'repo'), { 'README.md': '# project\n', 'shared.txt': 'line 1\nline 2\nline 3\n' });
+  const repo = await createRepo(path.join(root, 'repo'), {
+    'README.md': '# project\n',
+    'shared.txt': 'line 1\nline 2\nline 3\n',
+  });
   const board = makeBoard(`${name}-${randomUUID().slice(0, 8)}`, repo, tasks, {
     ...overrides,
     git: gitSpec(repo, path.join(root, 'worktrees'), git),
@@ -54,7 +62,7 @@ describe('boards in git worktrees', () => {
     await git(repo, ['fsck', '--no-progress']);
   });
 
-  it('reports exactly one of two clashing tasks as conflicted and keeps the other one\'s result', async () => {
+  it("reports exactly one of two clashing tasks as conflicted and keeps the other one's result", async () => {
     const { repo, board } = await gitBoard('conflict', [
       { id: 'left', command: 'printf "line 1\\nLEFT\\nline 3\\n" > shared.txt' },
       { id: 'right', command: 'printf "line 1\\nRIGHT\\nline 3\\n" > shared.txt' },
@@ -70,7 +78,9 @@ describe('boards in git worktrees', () => {
     expect(task(result, loser).conflictFiles).toEqual(['shared.txt']);
     expect(task(result, `after-${loser}`).state).toBe('skipped');
     expect(task(result, `after-${winner}`).state).toBe('succeeded');
-    expect(await showFile(repo, result.integration!.branch, 'shared.txt')).toBe(`line 1\n${winner.toUpperCase()}\nline 3`);
+    expect(await showFile(repo, result.integration!.branch, 'shared.txt')).toBe(
+      `line 1\n${winner.toUpperCase()}\nline 3`,
+    );
     // The conflicted task's worktree is kept for inspection; the integration worktree is clean.
     expect(task(result, loser).worktree).toBeDefined();
     await fs.access(task(result, loser).worktree!);
@@ -86,7 +96,8 @@ describe('boards in git worktrees', () => {
           id: 'second',
           dependsOn: [],
           // Without conflict news it clashes; told about the conflict, it builds on the new head.
-          command: 'if [ -n "$TODONE_CONFLICT_FILES" ]; then echo "$TODONE_CONFLICT_FILES" > conflict-news.txt; echo SECOND >> shared.txt; else sleep 0.5; printf "line 1\\nSECOND\\nline 3\\n" > shared.txt; fi',
+          command:
+            'if [ -n "$TODONE_CONFLICT_FILES" ]; then echo "$TODONE_CONFLICT_FILES" > conflict-news.txt; echo SECOND >> shared.txt; else sleep 0.5; printf "line 1\\nSECOND\\nline 3\\n" > shared.txt; fi',
         },
       ],
       { onConflict: 'retry' },
@@ -102,7 +113,8 @@ describe('boards in git worktrees', () => {
     const { repo, board } = await gitBoard('retry-clean', [
       {
         id: 'flaky',
-        command: 'echo "attempt $TODONE_ATTEMPT" > "junk-$TODONE_ATTEMPT.txt"; [ "$TODONE_ATTEMPT" -ge 2 ] && echo done > result.txt',
+        command:
+          'echo "attempt $TODONE_ATTEMPT" > "junk-$TODONE_ATTEMPT.txt"; [ "$TODONE_ATTEMPT" -ge 2 ] && echo done > result.txt',
         retry: { maxAttempts: 3 },
       },
     ]);
@@ -133,8 +145,15 @@ describe('boards in git worktrees', () => {
     const { repo, board } = await gitBoard(
       'pool',
       [
-        { id: 'one', command: `${check}; echo one > one.txt; echo junk > build.out; mkdir -p cache && echo x > cache/x` },
-        { id: 'two', dependsOn: ['one'], command: `${check}; test -f one.txt; echo two > two.txt; echo junk > build.out` },
+        {
+          id: 'one',
+          command: `${check}; echo one > one.txt; echo junk > build.out; mkdir -p cache && echo x > cache/x`,
+        },
+        {
+          id: 'two',
+          dependsOn: ['one'],
+          command: `${check}; test -f one.txt; echo two > two.txt; echo junk > build.out`,
+        },
         { id: 'three', dependsOn: ['two'], command: `${check}; test -f two.txt; echo three > three.txt` },
       ],
       { poolSize: 1 },
@@ -205,7 +224,11 @@ describe('boards in git worktrees', () => {
       board.tasks[0]!.candidates = {
         count: 3,
         pick: 'vote',
-        agents: [shell('echo majority > answer.txt'), shell('echo lonely > answer.txt'), shell('sleep 0.3; echo majority > answer.txt')],
+        agents: [
+          shell('echo majority > answer.txt'),
+          shell('echo lonely > answer.txt'),
+          shell('sleep 0.3; echo majority > answer.txt'),
+        ],
       };
       const result = await h.run(board);
 
@@ -220,7 +243,10 @@ describe('boards in git worktrees', () => {
       board.tasks[0]!.candidates = {
         count: 2,
         pick: 'first',
-        agents: [shell(`echo $$ > ${root}/slow.pid; sleep 30; echo slow > answer.txt`), shell('echo fast > answer.txt')],
+        agents: [
+          shell(`echo $$ > ${root}/slow.pid; sleep 30; echo slow > answer.txt`),
+          shell('echo fast > answer.txt'),
+        ],
       };
       const result = await h.run(board);
 
@@ -246,9 +272,13 @@ describe('boards in git worktrees', () => {
       expect(await git(repo, ['branch', '--list', `todone/${board.id}/pick.*`])).toBe('');
     });
 
-    it('keeps the failed candidates\' worktrees for inspection when no candidate passed', async () => {
+    it("keeps the failed candidates' worktrees for inspection when no candidate passed", async () => {
       const { board } = await gitBoard('best-kept', [{ id: 'pick', retry: { maxAttempts: 1 } }]);
-      board.tasks[0]!.candidates = { count: 2, pick: 'first', agents: [shell('echo one > one.txt; exit 3'), shell('echo two > two.txt; exit 4')] };
+      board.tasks[0]!.candidates = {
+        count: 2,
+        pick: 'first',
+        agents: [shell('echo one > one.txt; exit 3'), shell('echo two > two.txt; exit 4')],
+      };
       const result = await h.run(board);
 
       const pick = task(result, 'pick');
@@ -265,8 +295,10 @@ describe('boards in git worktrees', () => {
       await fs.access(path.join(kept[1]!, 'two.txt'));
     });
 
-    it('removes failed candidates\' worktrees when keepFailed is off', async () => {
-      const { repo, board } = await gitBoard('best-unkept', [{ id: 'pick', retry: { maxAttempts: 1 } }], { keepFailedWorktrees: false });
+    it("removes failed candidates' worktrees when keepFailed is off", async () => {
+      const { repo, board } = await gitBoard('best-unkept', [{ id: 'pick', retry: { maxAttempts: 1 } }], {
+        keepFailedWorktrees: false,
+      });
       board.tasks[0]!.candidates = { count: 2, pick: 'first', agents: [shell('exit 3'), shell('exit 4')] };
       const result = await h.run(board);
 
@@ -283,7 +315,9 @@ describe('boards in git worktrees', () => {
       );
       // Without conflict news both candidates clash with `first`; told what conflicted, they append.
       const clash = (word: string) =>
-        shell(`if [ -n "$TODONE_CONFLICT_FILES" ]; then echo ${word} >> shared.txt; else sleep 0.5; printf "line 1\\n${word}\\nline 3\\n" > shared.txt; fi`);
+        shell(
+          `if [ -n "$TODONE_CONFLICT_FILES" ]; then echo ${word} >> shared.txt; else sleep 0.5; printf "line 1\\n${word}\\nline 3\\n" > shared.txt; fi`,
+        );
       board.tasks[1]!.candidates = { count: 2, pick: 'smallest', agents: [clash('AAA'), clash('BB')] };
       const result = await h.run(board);
 
@@ -291,15 +325,21 @@ describe('boards in git worktrees', () => {
       expect(pick.state).toBe('succeeded');
       // Two rounds of two candidates, one attempt each.
       expect(pick.attempts).toBe(4);
-      expect(await showFile(repo, result.integration!.branch, 'shared.txt')).toMatch(/^line 1\nFIRST\nline 3\n(AAA|BB)$/);
+      expect(await showFile(repo, result.integration!.branch, 'shared.txt')).toMatch(
+        /^line 1\nFIRST\nline 3\n(AAA|BB)$/,
+      );
     });
 
-    it('reports a best-of-N conflict like any task\'s and keeps the chosen worktree', async () => {
+    it("reports a best-of-N conflict like any task's and keeps the chosen worktree", async () => {
       const { board } = await gitBoard('best-conflicted', [
         { id: 'first', command: 'printf "line 1\\nFIRST\\nline 3\\n" > shared.txt', priority: 10 },
         { id: 'pick' },
       ]);
-      board.tasks[1]!.candidates = { count: 2, pick: 'first', agents: [shell('sleep 0.5; printf "line 1\\nPICK\\nline 3\\n" > shared.txt'), shell('sleep 5; exit 1')] };
+      board.tasks[1]!.candidates = {
+        count: 2,
+        pick: 'first',
+        agents: [shell('sleep 0.5; printf "line 1\\nPICK\\nline 3\\n" > shared.txt'), shell('sleep 5; exit 1')],
+      };
       const result = await h.run(board);
 
       const pick = task(result, 'pick');

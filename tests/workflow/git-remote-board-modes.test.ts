@@ -35,13 +35,18 @@ async function remoteBoard(name: string, tasks: TestTask[], overrides: Partial<G
   /** A file as the remote holds it at `rev` (default: the integration branch). */
   const show = (file: string, rev = integration) => git(url, ['show', `${rev}:${file}`]);
   /** The board's branches on the remote. */
-  const branches = async () => (await git(url, ['for-each-ref', '--format=%(refname:short)', `refs/heads/todone/${board.id}/`])).split('\n').filter(Boolean);
+  const branches = async () =>
+    (await git(url, ['for-each-ref', '--format=%(refname:short)', `refs/heads/todone/${board.id}/`]))
+      .split('\n')
+      .filter(Boolean);
   return { root, url, board, integration, show, branches };
 }
 
 describe('best of N on a remote board', () => {
-  it('pushes the smallest change to the remote\'s integration branch and leaves no candidate branch there', async () => {
-    const { url, board, integration, show, branches } = await remoteBoard('remote-smallest', [{ id: 'pick', retry: { maxAttempts: 1 } }]);
+  it("pushes the smallest change to the remote's integration branch and leaves no candidate branch there", async () => {
+    const { url, board, integration, show, branches } = await remoteBoard('remote-smallest', [
+      { id: 'pick', retry: { maxAttempts: 1 } },
+    ]);
     board.tasks[0]!.candidates = {
       count: 3,
       pick: 'smallest',
@@ -89,13 +94,10 @@ describe('best of N on a remote board', () => {
 });
 
 describe('onConflict: retry on a remote board', () => {
-  it('re-runs a conflicted task from the remote\'s integration head, told what conflicted, and pushes its work', async () => {
+  it("re-runs a conflicted task from the remote's integration head, told what conflicted, and pushes its work", async () => {
     const { root, url, board, integration, show, branches } = await remoteBoard(
       'remote-retry',
-      [
-        { id: 'first', command: 'printf "line 1\\nFIRST\\nline 3\\n" > shared.txt', priority: 10 },
-        { id: 'second' },
-      ],
+      [{ id: 'first', command: 'printf "line 1\\nFIRST\\nline 3\\n" > shared.txt', priority: 10 }, { id: 'second' }],
       { onConflict: 'retry' },
     );
     // Each round records the commit it started from; told about the conflict, it builds on the new head.
@@ -130,7 +132,7 @@ describe('onConflict: retry on a remote board', () => {
     expect(await branches()).toEqual([integration]);
   }, 120_000);
 
-  it('re-runs every candidate of best of N from the remote\'s new head after a conflict', async () => {
+  it("re-runs every candidate of best of N from the remote's new head after a conflict", async () => {
     const { root, board, integration, show, branches } = await remoteBoard(
       'remote-best-retry',
       [{ id: 'first', command: 'printf "line 1\\nFIRST\\nline 3\\n" > shared.txt', priority: 10 }, { id: 'pick' }],
@@ -152,7 +154,9 @@ describe('onConflict: retry on a remote board', () => {
     expect(pick.candidates!.map((c) => c.state).sort()).toEqual(['chosen', 'discarded']);
     expect(await show('shared.txt')).toMatch(/^line 1\nFIRST\nline 3\n(AAA|BB)$/);
     // Both candidates' second rounds started from the same commit, which holds `first`'s work.
-    const [aaa, bb] = await Promise.all(['AAA', 'BB'].map(async (w) => (await fs.readFile(path.join(root, `${w}.starts`), 'utf8')).trim().split('\n')));
+    const [aaa, bb] = await Promise.all(
+      ['AAA', 'BB'].map(async (w) => (await fs.readFile(path.join(root, `${w}.starts`), 'utf8')).trim().split('\n')),
+    );
     expect(aaa).toHaveLength(2);
     expect(bb).toHaveLength(2);
     expect(aaa![1]).toBe(bb![1]);
@@ -162,10 +166,15 @@ describe('onConflict: retry on a remote board', () => {
 });
 
 describe('a remote board whose merge step cannot work', () => {
-  it('fails the task with the merge step\'s reason and finishes the board instead of hanging', async () => {
-    const { url, board } = await remoteBoard('remote-no-integration', [{ id: 'gone' }, { id: 'after', dependsOn: ['gone'], command: 'true' }]);
+  it("fails the task with the merge step's reason and finishes the board instead of hanging", async () => {
+    const { url, board } = await remoteBoard('remote-no-integration', [
+      { id: 'gone' },
+      { id: 'after', dependsOn: ['gone'], command: 'true' },
+    ]);
     // The task deletes the board's integration branch from the remote: its merge has nowhere to go.
-    board.tasks[0]!.agent = shell(`git --git-dir ${url} update-ref -d refs/heads/todone/${board.id}/integration; echo x > x.txt`);
+    board.tasks[0]!.agent = shell(
+      `git --git-dir ${url} update-ref -d refs/heads/todone/${board.id}/integration; echo x > x.txt`,
+    );
     const result = await h.run(board);
 
     expect(result.state).toBe('failed');

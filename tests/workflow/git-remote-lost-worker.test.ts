@@ -40,9 +40,19 @@ describe('a remote board that keeps losing the worker holding its worktree', () 
     const root = await tempDir('todone-lost-');
     const url = await createBareRemote(root, { 'README.md': '# project\n' });
     const taskQueue = `lost-${randomUUID()}`;
-    const board = makeBoard(`lost-${randomUUID().slice(0, 8)}`, root, [{ id: 'orphan', command: 'echo x > x.txt', heartbeatTimeoutMs: 2_000, retry: { maxAttempts: 1 } }], {
-      git: { ...remoteConfig(url, { poolSize: 1 }), onConflict: 'fail', conflictRetries: 1, keepFailedWorktrees: true },
-    });
+    const board = makeBoard(
+      `lost-${randomUUID().slice(0, 8)}`,
+      root,
+      [{ id: 'orphan', command: 'echo x > x.txt', heartbeatTimeoutMs: 2_000, retry: { maxAttempts: 1 } }],
+      {
+        git: {
+          ...remoteConfig(url, { poolSize: 1 }),
+          onConflict: 'fail',
+          conflictRetries: 1,
+          keepFailedWorktrees: true,
+        },
+      },
+    );
     // This worker makes worktrees but names a queue no worker polls as the one holding them.
     const worker = await Worker.create({
       connection: native,
@@ -59,11 +69,13 @@ describe('a remote board that keeps losing the worker holding its worktree', () 
     const orphan = result.tasks.find((t) => t.id === 'orphan')!;
     expect(orphan.state).toBe('failed');
     expect(orphan.reason).toBe(
-      'lost the worker holding its worktree 4 times (gone-worker): each stopped answering before the task\'s commit was pushed',
+      "lost the worker holding its worktree 4 times (gone-worker): each stopped answering before the task's commit was pushed",
     );
     // Four schedule-to-start bounds of 10 s (three heartbeat timeouts, at least 10 s), not a hang.
     expect(Date.now() - started).toBeGreaterThanOrEqual(40_000);
     // Nothing reached the remote but the integration branch at base.
-    expect(await git(url, ['for-each-ref', '--format=%(refname:short)', 'refs/heads/todone/'])).toBe(`todone/${board.id}/integration`);
+    expect(await git(url, ['for-each-ref', '--format=%(refname:short)', 'refs/heads/todone/'])).toBe(
+      `todone/${board.id}/integration`,
+    );
   }, 120_000);
 });

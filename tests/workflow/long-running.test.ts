@@ -26,9 +26,13 @@ async function runs(dir: string, id: string): Promise<number> {
   return text.split('\n').filter(Boolean).length;
 }
 
-
 function board(name: string, dir: string, tasks: TestTask[], overrides: Partial<BoardSpec> = {}): BoardSpec {
-  return makeBoard(`${name}-${randomUUID().slice(0, 8)}`, dir, tasks.map((t) => ({ retry: { maxAttempts: 1 }, ...t })), overrides);
+  return makeBoard(
+    `${name}-${randomUUID().slice(0, 8)}`,
+    dir,
+    tasks.map((t) => ({ retry: { maxAttempts: 1 }, ...t })),
+    overrides,
+  );
 }
 
 describe('resuming a board whose last run failed', () => {
@@ -88,7 +92,7 @@ describe('resuming a board whose last run failed', () => {
     expect([await runs(dir, 'a'), await runs(dir, 'b'), await runs(dir, 'other')]).toEqual([2, 2, 1]);
   });
 
-  it('on a git board, builds on the kept tasks\' work already on the integration branch; --fresh puts it back to base', async () => {
+  it("on a git board, builds on the kept tasks' work already on the integration branch; --fresh puts it back to base", async () => {
     const root = await h.tempDir('todone-git-');
     const repo = await createRepo(path.join(root, 'repo'), { 'README.md': '# project\n' });
     const b = board(
@@ -112,7 +116,12 @@ describe('resuming a board whose last run failed', () => {
     expect(fresh.state).toBe('completed');
     expect(await runs(root, 'a')).toBe(2);
     // Started over from base: the integration branch holds this run's two task commits, not four.
-    const commits = await git(repo, ['rev-list', '--count', '--no-merges', `${fresh.integration!.baseSha}..${fresh.integration!.branch}`]);
+    const commits = await git(repo, [
+      'rev-list',
+      '--count',
+      '--no-merges',
+      `${fresh.integration!.baseSha}..${fresh.integration!.branch}`,
+    ]);
     expect(Number(commits)).toBe(2);
   });
 });
@@ -134,7 +143,12 @@ describe('steering a running board', () => {
       await fs.writeFile(path.join(dir, 'fixed'), '');
       const answer = await boards.retryTasks(b.id, ['flaky'], { by: 'ana@laptop' });
       expect(answer).toEqual({ retried: ['flaky'], revived: ['after'] });
-      await waitForStatus(boards, b.id, 'after to succeed', (s) => s.tasks.find((t) => t.id === 'after')?.state === 'succeeded');
+      await waitForStatus(
+        boards,
+        b.id,
+        'after to succeed',
+        (s) => s.tasks.find((t) => t.id === 'after')?.state === 'succeeded',
+      );
       await fs.writeFile(path.join(dir, 'gate'), '');
     });
 
@@ -142,20 +156,30 @@ describe('steering a running board', () => {
     expect(result.tasks.find((t) => t.id === 'flaky')).toMatchObject({ state: 'succeeded', attempts: 1 });
     expect(await runs(dir, 'flaky')).toBe(2);
     expect(await runs(dir, 'after')).toBe(1);
-    expect(result.changes).toEqual([expect.objectContaining({ kind: 'retry', by: 'ana@laptop', detail: 'retry flaky (revived after)' })]);
+    expect(result.changes).toEqual([
+      expect.objectContaining({ kind: 'retry', by: 'ana@laptop', detail: 'retry flaky (revived after)' }),
+    ]);
   });
 
-  it('adds tasks that depend on running ones, and refuses bad additions with the loader\'s words, changing nothing', async () => {
+  it("adds tasks that depend on running ones, and refuses bad additions with the loader's words, changing nothing", async () => {
     const dir = await h.tempDir();
     const b = board('add', dir, [{ id: 'base', command: gate(dir) }]);
-    const extra = (id: string, dependsOn: string[]): TaskSpec => ({ ...makeBoard('x', dir, [{ id, dependsOn, command: counted(id) }]).tasks[0]! });
+    const extra = (id: string, dependsOn: string[]): TaskSpec => ({
+      ...makeBoard('x', dir, [{ id, dependsOn, command: counted(id) }]).tasks[0]!,
+    });
     const result = await h.run(b, async (boards) => {
       await waitForStatus(boards, b.id, 'base to run', (s) => s.counts.running === 1);
-      await expect(boards.addTasks(b.id, [extra('base', [])])).rejects.toThrow(/tasks\[0\]\.id: duplicate id "base" \(already on the board\)/);
-      await expect(boards.addTasks(b.id, [extra('n1', ['ghost'])])).rejects.toThrow(/tasks\[0\]\.dependsOn\[0\]: unknown task "ghost"/);
+      await expect(boards.addTasks(b.id, [extra('base', [])])).rejects.toThrow(
+        /tasks\[0\]\.id: duplicate id "base" \(already on the board\)/,
+      );
+      await expect(boards.addTasks(b.id, [extra('n1', ['ghost'])])).rejects.toThrow(
+        /tasks\[0\]\.dependsOn\[0\]: unknown task "ghost"/,
+      );
       await expect(boards.addTasks(b.id, [extra('p', ['q']), extra('q', ['p'])])).rejects.toThrow(/dependency cycle: /);
       expect((await boards.snapshot(b.id)).status!.counts.total).toBe(1);
-      expect(await boards.addTasks(b.id, [extra('child', ['base']), extra('grandchild', ['child'])])).toEqual({ added: ['child', 'grandchild'] });
+      expect(await boards.addTasks(b.id, [extra('child', ['base']), extra('grandchild', ['child'])])).toEqual({
+        added: ['child', 'grandchild'],
+      });
       await fs.writeFile(path.join(dir, 'gate'), '');
     });
 
@@ -170,7 +194,10 @@ describe('steering a running board', () => {
 
   it('pauses (running tasks finish, nothing new starts), resumes, and changes the parallel limit live', async () => {
     const dir = await h.tempDir();
-    const tasks = Array.from({ length: 6 }, (_, i) => ({ id: `t${i}`, command: `${gate(dir, `go${i}`)}; date +%s%3N > t${i}.end` }));
+    const tasks = Array.from({ length: 6 }, (_, i) => ({
+      id: `t${i}`,
+      command: `${gate(dir, `go${i}`)}; date +%s%3N > t${i}.end`,
+    }));
     const b = board('pause', dir, tasks, { maxParallel: 1 });
     const result = await h.run(b, async (boards) => {
       await waitForStatus(boards, b.id, 't0 to run', (s) => s.counts.running === 1);
@@ -181,7 +208,9 @@ describe('steering a running board', () => {
       // Paused: with a free slot and five ready tasks, nothing starts.
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect((await boards.snapshot(b.id)).status!.counts).toMatchObject({ running: 0, pending: 5 });
-      await expect(boards.setMaxParallel(b.id, 0)).rejects.toThrow(/maxParallel: expected a whole number from 1 to 1000, got 0/);
+      await expect(boards.setMaxParallel(b.id, 0)).rejects.toThrow(
+        /maxParallel: expected a whole number from 1 to 1000, got 0/,
+      );
       await boards.setMaxParallel(b.id, 3);
       await boards.resume(b.id);
       const widened = await waitForStatus(boards, b.id, 'three tasks to run', (s) => s.counts.running === 3);

@@ -17,8 +17,11 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-
-const aggregateTask = (id: string, dependsOn: string[], aggregate: TaskSpec['aggregate']): Partial<TaskSpec> => ({ id, dependsOn, aggregate });
+const aggregateTask = (id: string, dependsOn: string[], aggregate: TaskSpec['aggregate']): Partial<TaskSpec> => ({
+  id,
+  dependsOn,
+  aggregate,
+});
 
 function withAggregates(board: BoardSpec, extra: Partial<TaskSpec>[]): BoardSpec {
   const template = board.tasks[0]!;
@@ -31,7 +34,11 @@ function withAggregates(board: BoardSpec, extra: Partial<TaskSpec>[]): BoardSpec
         ...t,
         id: t.id!,
         dependsOn: t.dependsOn ?? [],
-        agent: { kind: 'shell' as const, command: typeof t.aggregate === 'object' ? t.aggregate.reduce : 'true', env: {} },
+        agent: {
+          kind: 'shell' as const,
+          command: typeof t.aggregate === 'object' ? t.aggregate.reduce : 'true',
+          env: {},
+        },
       })),
     ],
   };
@@ -45,12 +52,18 @@ describe('task outputs', () => {
       { id: 'lint', command: write('{"findings":["a"],"summary":{"lint":"ok","files":3}}') },
       { id: 'types', command: write('{"findings":["b","c"],"summary":{"types":"ok","files":4}}') },
       { id: 'docs', command: write('{"findings":[],"summary":{"files":3}}') },
-      { id: 'reader', dependsOn: ['lint'], command: 'cp "$TODONE_DEPENDENCY_OUTPUTS" seen.json; grep -q "Its output" "$TODONE_PROMPT_FILE"' },
+      {
+        id: 'reader',
+        dependsOn: ['lint'],
+        command: 'cp "$TODONE_DEPENDENCY_OUTPUTS" seen.json; grep -q "Its output" "$TODONE_PROMPT_FILE"',
+      },
     ]);
     const board = withAggregates(base, [
       aggregateTask('all', ['lint', 'types', 'docs'], 'concat'),
       aggregateTask('merged', ['lint', 'types', 'docs'], 'merge'),
-      aggregateTask('files', ['lint', 'types', 'docs'], { reduce: `node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{const o=JSON.parse(s);console.log(JSON.stringify(Object.values(o).reduce((n,x)=>n+x.findings.length,0)))})"` }),
+      aggregateTask('files', ['lint', 'types', 'docs'], {
+        reduce: `node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{const o=JSON.parse(s);console.log(JSON.stringify(Object.values(o).reduce((n,x)=>n+x.findings.length,0)))})"`,
+      }),
     ]);
     const result = await h.run(board);
 
@@ -58,7 +71,11 @@ describe('task outputs', () => {
     const task = (id: string) => result.tasks.find((t) => t.id === id)!;
     expect(task('lint').output).toEqual({ findings: ['a'], summary: { lint: 'ok', files: 3 } });
     expect(JSON.parse(await fs.readFile(path.join(dir, 'seen.json'), 'utf8'))).toEqual({ lint: task('lint').output });
-    expect(task('all').output).toEqual([{ findings: ['a'], summary: { lint: 'ok', files: 3 } }, { findings: ['b', 'c'], summary: { types: 'ok', files: 4 } }, { findings: [], summary: { files: 3 } }]);
+    expect(task('all').output).toEqual([
+      { findings: ['a'], summary: { lint: 'ok', files: 3 } },
+      { findings: ['b', 'c'], summary: { types: 'ok', files: 4 } },
+      { findings: [], summary: { files: 3 } },
+    ]);
     expect(task('merged').output).toEqual({ findings: [], summary: { lint: 'ok', types: 'ok', files: 3 } });
     expect(task('merged').aggregation!.conflicts!.map((c) => c.path)).toEqual(['findings', 'summary.files']);
     expect(task('files').output).toBe(3);
@@ -73,7 +90,12 @@ describe('task outputs', () => {
       { id: 'j3', command: answer('ship') },
       { id: 'bad', command: 'echo not json > "$TODONE_OUTPUT"', retry: { maxAttempts: 1 } },
     ]);
-    const result = await h.run(withAggregates(base, [aggregateTask('verdict', ['j1', 'j2', 'j3'], 'vote'), aggregateTask('split', ['j1', 'j2'], 'vote')]));
+    const result = await h.run(
+      withAggregates(base, [
+        aggregateTask('verdict', ['j1', 'j2', 'j3'], 'vote'),
+        aggregateTask('split', ['j1', 'j2'], 'vote'),
+      ]),
+    );
 
     const task = (id: string) => result.tasks.find((t) => t.id === id)!;
     expect(task('verdict')).toMatchObject({ state: 'succeeded', output: 'ship' });

@@ -22,19 +22,26 @@ let h: Harness;
 let code: string;
 beforeAll(async () => {
   h = await createHarness();
-  ({ code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop } }));
+  ({ code } = await bundleWorkflowCode({
+    workflowsPath: workflowsEntry(),
+    logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop },
+  }));
 });
 afterAll(async () => h?.close());
 
 function diverged(outcomes: ReplayOutcome[]): string[] {
-  return outcomes.flatMap((o, i) => (o.divergence ? [`run ${i + 1} of ${outcomes.length} (${o.runId}): ${o.divergence.message}`] : []));
+  return outcomes.flatMap((o, i) =>
+    o.divergence ? [`run ${i + 1} of ${outcomes.length} (${o.runId}): ${o.divergence.message}`] : [],
+  );
 }
 
 describe('replay', () => {
   it('replays a history recorded just now', async () => {
     const scenario = HISTORY_SCENARIOS.find((s) => s.name === 'plain-retry-failure-skip')!;
     const workflowId = await scenario.run(h);
-    const outcomes = await replayRuns(await fetchRunHistories(h.client, workflowId, 'chain'), { workflowBundle: { code } });
+    const outcomes = await replayRuns(await fetchRunHistories(h.client, workflowId, 'chain'), {
+      workflowBundle: { code },
+    });
     expect(diverged(outcomes)).toEqual([]);
   });
 });
@@ -64,7 +71,10 @@ describe('the history corpus replays on the current workflow code', () => {
         return [];
       }
     });
-    const outcomes = await replayRuns(entries.flatMap((e) => e.runs), { workflowBundle: { code } });
+    const outcomes = await replayRuns(
+      entries.flatMap((e) => e.runs),
+      { workflowBundle: { code } },
+    );
     let next = 0;
     return new Map(entries.map((e) => [e.scenario, outcomes.slice(next, (next += e.runs.length))]));
   };

@@ -39,7 +39,11 @@ describe('search attributes', () => {
       agent: command,
       tasks: [{ id: 'only' }],
     });
-    const boards = [board('x-fails', repoX, 'exit 3'), board('x-passes', repoX, 'true'), board('y-fails', repoY, 'exit 3')];
+    const boards = [
+      board('x-fails', repoX, 'exit 3'),
+      board('x-passes', repoX, 'true'),
+      board('y-fails', repoY, 'exit 3'),
+    ];
 
     const results = await h.withWorker(async (client) => {
       const started = await Promise.all(boards.map((document) => client.startDocument(document, { baseDir: dir })));
@@ -50,10 +54,14 @@ describe('search attributes', () => {
 
     const query = `TodoneState = 'failed' AND TodoneRepo = '${repoX}'`;
     const expected = [`todone-board-x-fails-${run}`];
-    const found = await waitFor(`visibility to answer ${query}`, async () => {
-      const ids = await workflowIds(query);
-      return ids.length >= expected.length ? ids : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 250 });
+    const found = await waitFor(
+      `visibility to answer ${query}`,
+      async () => {
+        const ids = await workflowIds(query);
+        return ids.length >= expected.length ? ids : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
     expect(found).toEqual(expected);
 
     const description = await h.client.workflow.getHandle(expected[0]!).describe();
@@ -83,10 +91,15 @@ describe('search attributes', () => {
   it('a bad document is refused before anything starts, with every problem', async () => {
     const dir = await h.tempDir();
     const error = await h.withWorker(async (client) =>
-      client.startDocument({ name: 'Bad', maxParallel: 0, tasks: [{ id: 'a', agent: 'true', dependsOn: 'zz' }] }, { baseDir: dir }).then(
-        () => undefined,
-        (e: unknown) => e,
-      ),
+      client
+        .startDocument(
+          { name: 'Bad', maxParallel: 0, tasks: [{ id: 'a', agent: 'true', dependsOn: 'zz' }] },
+          { baseDir: dir },
+        )
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
     );
     expect(error).toBeInstanceOf(InvalidInputError);
     expect((error as InvalidInputError).issues).toEqual(

@@ -53,7 +53,14 @@ describe('a board that refers to a secret by name', () => {
             agent: { kind: 'shell', command: LEAKY, env: { MY_API_KEY: { fromEnv: WORKER_VARIABLE } } },
             validate: ['cat leak.txt; exit 1'],
           },
-          { id: 'unset', agent: { kind: 'shell', command: 'echo never', env: { OTHER_TOKEN: { fromEnv: 'TODONE_TEST_NOT_SET_ANYWHERE' } } } },
+          {
+            id: 'unset',
+            agent: {
+              kind: 'shell',
+              command: 'echo never',
+              env: { OTHER_TOKEN: { fromEnv: 'TODONE_TEST_NOT_SET_ANYWHERE' } },
+            },
+          },
         ],
       },
       { source: 'test', baseDir: workdir },

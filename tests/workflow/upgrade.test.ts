@@ -18,7 +18,13 @@ import { replayRuns } from '../../worker/replay.js';
 import { makeBoard } from '../support/boards.js';
 import { openBuildWorkers, type BuildWorkers } from '../support/build-workers.js';
 import { waitFor } from '../support/wait-for.js';
-import { LOWER_THRESHOLD_PATCH, bundleCurrent, bundleEdited, lowerThresholdPatched, lowerThresholdUnpatched } from '../support/workflow-builds.js';
+import {
+  LOWER_THRESHOLD_PATCH,
+  bundleCurrent,
+  bundleEdited,
+  lowerThresholdPatched,
+  lowerThresholdUnpatched,
+} from '../support/workflow-builds.js';
 
 let w: BuildWorkers;
 let buildA: string;
@@ -33,7 +39,12 @@ beforeAll(async () => {
 });
 afterAll(async () => w?.close());
 
-async function until(boards: BoardClient, boardId: string, what: string, done: (s: BoardStatus) => boolean): Promise<BoardStatus> {
+async function until(
+  boards: BoardClient,
+  boardId: string,
+  what: string,
+  done: (s: BoardStatus) => boolean,
+): Promise<BoardStatus> {
   return waitFor(what, async () => {
     const status = (await boards.snapshot(boardId, 5_000)).status;
     return status && done(status) ? status : undefined;
@@ -42,7 +53,9 @@ async function until(boards: BoardClient, boardId: string, what: string, done: (
 
 async function within<T>(what: string, promise: Promise<T>, ms = 60_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  const late = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)),
+  );
   try {
     return await Promise.race([promise, late]);
   } finally {
@@ -51,7 +64,9 @@ async function within<T>(what: string, promise: Promise<T>, ms = 60_000): Promis
 }
 
 const scheduledTasks = (history: History) =>
-  (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityId ? [e.activityTaskScheduledEventAttributes.activityId] : []));
+  (history.events ?? []).flatMap((e) =>
+    e.activityTaskScheduledEventAttributes?.activityId ? [e.activityTaskScheduledEventAttributes.activityId] : [],
+  );
 
 /** Event ids of the patch markers `patched(id)` recorded. */
 function patchMarkers(history: History, id: string): number[] {
@@ -59,7 +74,9 @@ function patchMarkers(history: History, id: string): number[] {
     const marker = e.markerRecordedEventAttributes;
     const data = marker?.details?.['patch-data']?.payloads?.[0]?.data;
     if (marker?.markerName !== 'core_patch' || !data) return [];
-    return (JSON.parse(Buffer.from(data).toString('utf8')) as { id?: string }).id === id ? [Number(String(e.eventId))] : [];
+    return (JSON.parse(Buffer.from(data).toString('utf8')) as { id?: string }).id === id
+      ? [Number(String(e.eventId))]
+      : [];
   });
 }
 
@@ -68,7 +85,7 @@ async function runs(dir: string, id: string): Promise<number> {
 }
 
 describe('upgrading the workflow under a running board', () => {
-  it('a board started on build A finishes on build B; B\'s patched change applies only after the handover', async () => {
+  it("a board started on build A finishes on build B; B's patched change applies only after the handover", async () => {
     const dir = await w.tempDir();
     const taskQueue = `upgrade-${randomUUID()}`;
     const ids = ['t1', 't2', 't3', 't4'];
@@ -76,7 +93,12 @@ describe('upgrading the workflow under a running board', () => {
     const board = makeBoard(
       `upgrade-${randomUUID().slice(0, 8)}`,
       dir,
-      ids.map((id, i) => ({ id, dependsOn: i > 0 ? [ids[i - 1]!] : [], command: `echo run >> ${id}.runs${id === 't2' ? `; ${gate}` : ''}`, retry: { maxAttempts: 1 } })),
+      ids.map((id, i) => ({
+        id,
+        dependsOn: i > 0 ? [ids[i - 1]!] : [],
+        command: `echo run >> ${id}.runs${id === 't2' ? `; ${gate}` : ''}`,
+        retry: { maxAttempts: 1 },
+      })),
       { maxParallel: 1 },
     );
     const boards = w.boards(taskQueue);
@@ -122,7 +144,7 @@ describe('upgrading the workflow under a running board', () => {
     expect(replayed.map((r) => r.divergence)).toEqual(chain.map(() => undefined));
   });
 
-  it('the same change without patched() fails to replay A\'s history, naming the divergence', async () => {
+  it("the same change without patched() fails to replay A's history, naming the divergence", async () => {
     const dir = await w.tempDir();
     const taskQueue = `upgrade-${randomUUID()}`;
     const board = makeBoard(`upgrade-naive-${randomUUID().slice(0, 8)}`, dir, [

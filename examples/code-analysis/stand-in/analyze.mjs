@@ -5,5 +5,8 @@ const pkg = process.argv[2];
 const text = fs.readFileSync(`packages/${pkg}/index.js`, 'utf8');
 const todos = [...text.matchAll(/TODO: (.*)/g)].map((m) => m[1]);
 const risk = todos.length >= 2 ? 'high' : todos.length === 1 ? 'medium' : 'low';
-fs.writeFileSync(process.env.TODONE_OUTPUT, JSON.stringify({ packages: { [pkg]: { lines: text.trimEnd().split('\n').length, todos, risk } } }));
+fs.writeFileSync(
+  process.env.TODONE_OUTPUT,
+  JSON.stringify({ packages: { [pkg]: { lines: text.trimEnd().split('\n').length, todos, risk } } }),
+);
 console.log(`${pkg}: ${todos.length} TODO(s), risk ${risk}`);

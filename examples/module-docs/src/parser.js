@@ -1,2 +1,4 @@
 // Parses "a + b" expressions.
-export function parse(text) { return text.split('+').map((part) => Number(part.trim())); }
+export function parse(text) {
+  return text.split('+').map((part) => Number(part.trim()));
+}

@@ -3,7 +3,10 @@ import { resolveBoardId } from '../board-ref.js';
 import type { CommandIO } from '../io.js';
 import { openSession } from '../session.js';
 
-export async function cancelCommand(options: { board: string; task?: string; reason?: string }, io: CommandIO): Promise<number> {
+export async function cancelCommand(
+  options: { board: string; task?: string; reason?: string },
+  io: CommandIO,
+): Promise<number> {
   const boardId = await resolveBoardId(options.board, io.cwd);
   const session = await openSession(io);
   try {
@@ -20,14 +23,18 @@ export async function cancelCommand(options: { board: string; task?: string; rea
     }
     const answer = await session.boards.cancelTask(boardId, options.task, options.reason);
     if (answer.queued) {
-      io.stdout(`No worker is running board "${boardId}" right now: the cancellation of "${options.task}" is queued and applies when it resumes.\n`);
+      io.stdout(
+        `No worker is running board "${boardId}" right now: the cancellation of "${options.task}" is queued and applies when it resumes.\n`,
+      );
       return 0;
     }
     if (!answer.accepted) {
       io.stderr(`Task "${options.task}" is already ${answer.state}: nothing to cancel.\n`);
       return 1;
     }
-    io.stdout(`Task "${options.task}" ${answer.state === 'cancelling' ? 'is being cancelled (its process is killed)' : 'cancelled'}; its dependents will be skipped.\n`);
+    io.stdout(
+      `Task "${options.task}" ${answer.state === 'cancelling' ? 'is being cancelled (its process is killed)' : 'cancelled'}; its dependents will be skipped.\n`,
+    );
     return 0;
   } finally {
     await session.close();

@@ -26,7 +26,8 @@ export interface CleanCommandOptions {
 
 export async function cleanCommand(options: CleanCommandOptions, io: CommandIO): Promise<number> {
   if (options.finished) {
-    if (options.board !== undefined || options.all) throw usage('`todone clean --finished` takes no board and no --all.');
+    if (options.board !== undefined || options.all)
+      throw usage('`todone clean --finished` takes no board and no --all.');
     return cleanFinished(io);
   }
   if (options.board === undefined) throw usage('name a board to clean, or use --finished for every finished board.');
@@ -53,7 +54,10 @@ export async function cleanCommand(options: CleanCommandOptions, io: CommandIO):
     io.stderr(`Board "${boardId}" names no repository: it has no worktrees or branches to clean.\n`);
     return 1;
   }
-  const removed = git.remote !== undefined ? await cleanRemote(git, boardId, Boolean(options.all), io) : await cleanBoard({ git, boardId, all: Boolean(options.all) });
+  const removed =
+    git.remote !== undefined
+      ? await cleanRemote(git, boardId, Boolean(options.all), io)
+      : await cleanBoard({ git, boardId, all: Boolean(options.all) });
   io.stdout(
     `Removed ${removed.removedWorktrees.length} worktree${removed.removedWorktrees.length === 1 ? '' : 's'} and ` +
       `${removed.deletedBranches.length} branch${removed.deletedBranches.length === 1 ? '' : 'es'} of board "${boardId}".\n`,
@@ -65,10 +69,17 @@ export async function cleanCommand(options: CleanCommandOptions, io: CommandIO):
  * A remote board: its branches on the remote, and what this machine holds of it if it ran tasks
  * here too. Each worker's own worktrees go with its start-up sweep or a `todone clean` run there.
  */
-async function cleanRemote(git: BoardGitConfig, boardId: string, all: boolean, io: CommandIO): Promise<{ removedWorktrees: string[]; deletedBranches: string[] }> {
+async function cleanRemote(
+  git: BoardGitConfig,
+  boardId: string,
+  all: boolean,
+  io: CommandIO,
+): Promise<{ removedWorktrees: string[]; deletedBranches: string[] }> {
   const home = todoneHome(io.env);
   const local = onThisWorker(home, git, boardId);
-  const here = fs.existsSync(path.join(local.repo, 'HEAD')) ? await cleanBoard({ git: local, boardId, all }) : { removedWorktrees: [], deletedBranches: [] };
+  const here = fs.existsSync(path.join(local.repo, 'HEAD'))
+    ? await cleanBoard({ git: local, boardId, all })
+    : { removedWorktrees: [], deletedBranches: [] };
   const deletedBranches = await cleanRemoteBranches(home, { git, boardId, all });
   return { removedWorktrees: here.removedWorktrees, deletedBranches };
 }

@@ -24,7 +24,9 @@ const DEFAULT_UI_ORIGINS = ['http://127.0.0.1:8233', 'http://localhost:8233'];
 export async function codecServerCommand(options: CodecServerCommandOptions, io: CommandIO): Promise<number> {
   const codec = payloadCodecFromEnv(io.env);
   if (!codec) {
-    throw new SetupError('No payload key is configured: set TODONE_PAYLOAD_KEY_FILE (or TODONE_PAYLOAD_KEY) to the keys the workers use (see the README, "Security").');
+    throw new SetupError(
+      'No payload key is configured: set TODONE_PAYLOAD_KEY_FILE (or TODONE_PAYLOAD_KEY) to the keys the workers use (see the README, "Security").',
+    );
   }
   // A fixed token survives restarts, so the Web UI's setting keeps working; otherwise a new one each start.
   const token = io.env.TODONE_CODEC_TOKEN?.trim() || newToken();

@@ -39,7 +39,9 @@ export function planCommand(options: PlanCommandOptions): number {
     default: {
       // Typed callers cannot get here; an unchecked flag from the command line can.
       const unknown: never = format;
-      throw new InvalidInputError('--format', [{ path: 'format', message: `unknown format "${String(unknown)}" (use text, mermaid or dot)` }]);
+      throw new InvalidInputError('--format', [
+        { path: 'format', message: `unknown format "${String(unknown)}" (use text, mermaid or dot)` },
+      ]);
     }
   }
   return 0;

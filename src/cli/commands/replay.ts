@@ -33,7 +33,9 @@ export async function replayCommand(options: ReplayCommandOptions, io: CommandIO
     const first = outcomes.findIndex((o) => o.divergence);
     const replays = first === -1;
     if (options.json) {
-      io.stdout(`${JSON.stringify({ boardId, workflowId, todoneVersion: todoneVersion(), scope, replays, runs: outcomes.map(view) }, null, 2)}\n`);
+      io.stdout(
+        `${JSON.stringify({ boardId, workflowId, todoneVersion: todoneVersion(), scope, replays, runs: outcomes.map(view) }, null, 2)}\n`,
+      );
     } else {
       io.stdout(`${describe(boardId, scope, outcomes)}\n`);
     }
@@ -44,7 +46,12 @@ export async function replayCommand(options: ReplayCommandOptions, io: CommandIO
 }
 
 function view(outcome: ReplayOutcome) {
-  return { runId: outcome.runId, events: outcome.events, replays: !outcome.divergence, ...(outcome.divergence ? { divergence: outcome.divergence } : {}) };
+  return {
+    runId: outcome.runId,
+    events: outcome.events,
+    replays: !outcome.divergence,
+    ...(outcome.divergence ? { divergence: outcome.divergence } : {}),
+  };
 }
 
 function describe(boardId: string, scope: HistoryScope, outcomes: ReplayOutcome[]): string {
@@ -63,7 +70,9 @@ function describe(boardId: string, scope: HistoryScope, outcomes: ReplayOutcome[
     `Replayed ${what} ${against}: it does NOT replay.`,
     `First divergence, in ${where}: ${bad.divergence!.kind === 'nondeterminism' ? 'the code decides differently than the history records' : 'replay failed'}:`,
     `  ${bad.divergence!.reason}`,
-    ...(others > 0 ? [`${others} more run${others === 1 ? '' : 's'} diverge${others === 1 ? 's' : ''} too (--json lists them).`] : []),
+    ...(others > 0
+      ? [`${others} more run${others === 1 ? '' : 's'} diverge${others === 1 ? 's' : ''} too (--json lists them).`]
+      : []),
     'A board in flight with this history would fail on this version\'s workers: guard the change with patched() (docs/ARCHITECTURE.md, "Changing workflow code").',
   ].join('\n');
 }

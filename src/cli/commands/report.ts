@@ -37,10 +37,20 @@ export async function reportCommand(options: ReportCommandOptions, io: CommandIO
     const status = await fullStatus(session.boards, boardId);
     // Tasks added to the running board are only in the workflow's graph; the file is read first
     // because a finished board's graph query needs a worker to answer.
-    let specs: ReportTaskSpec[] | undefined = spec?.tasks.map((t) => ({ id: t.id, dependsOn: t.dependsOn, estimateMs: t.estimateMs }));
-    if (!specs || status.tasks.some((t) => !specs!.some((s) => s.id === t.id))) specs = (await graphOrUndefined(session.boards, boardId)) ?? specs;
+    let specs: ReportTaskSpec[] | undefined = spec?.tasks.map((t) => ({
+      id: t.id,
+      dependsOn: t.dependsOn,
+      estimateMs: t.estimateMs,
+    }));
+    if (!specs || status.tasks.some((t) => !specs!.some((s) => s.id === t.id)))
+      specs = (await graphOrUndefined(session.boards, boardId)) ?? specs;
     const report = analyzeBoard({ status, ...(specs ? { specs } : {}), now: Date.now() });
-    const text = options.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : options.format === 'html' ? renderHtml(report) : renderMarkdown(report);
+    const text =
+      options.format === 'json'
+        ? `${JSON.stringify(report, null, 2)}\n`
+        : options.format === 'html'
+          ? renderHtml(report)
+          : renderMarkdown(report);
     if (options.out) {
       await fs.writeFile(path.resolve(io.cwd, options.out), text);
       io.stderr(`Report written to ${options.out}\n`);
@@ -63,7 +73,7 @@ async function fullStatus(boards: BoardClient, boardId: string): Promise<BoardSt
         : `board "${boardId}" is running but no worker answered: run \`todone run <board file>\` or \`todone worker\`, then report again`,
     );
   }
-  for (let page = status.page; page?.more; ) {
+  for (let page = status.page; page?.more;) {
     const next = (await boards.snapshot(boardId, 5_000, { all: true, offset: status.tasks.length })).status;
     if (!next || next.tasks.length === 0) break;
     status.tasks.push(...next.tasks);

@@ -53,7 +53,12 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     home: todoneHome(io.env),
   });
   if (options.worker === false && options.capability?.length) {
-    throw new InvalidInputError('--capability', [{ path: '', message: 'offers capabilities through this run\'s own worker: drop --no-worker, or give it to `todone worker`' }]);
+    throw new InvalidInputError('--capability', [
+      {
+        path: '',
+        message: "offers capabilities through this run's own worker: drop --no-worker, or give it to `todone worker`",
+      },
+    ]);
   }
   const capabilities = options.worker === false ? [] : workerCapabilities(options.capability, io.env);
   // Before anything native starts: the SDK's and its core's log lines go to the log file, not stdout.
@@ -66,8 +71,17 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     if (!worker || !workerRun) return;
     if (worker.getState() === 'RUNNING') worker.shutdown();
     // A worker whose server is gone can spend a long time in its shutdown calls: bounded, and said.
-    const stopped = await Promise.race([workerRun.then(() => true, () => true), delay(WORKER_STOP_MS, undefined, { ref: false }).then(() => false)]);
-    if (!stopped) io.stderr(`The in-process worker did not stop within ${WORKER_STOP_MS / 1000} s; leaving it (its tasks are retried by the next worker).\n`);
+    const stopped = await Promise.race([
+      workerRun.then(
+        () => true,
+        () => true,
+      ),
+      delay(WORKER_STOP_MS, undefined, { ref: false }).then(() => false),
+    ]);
+    if (!stopped)
+      io.stderr(
+        `The in-process worker did not stop within ${WORKER_STOP_MS / 1000} s; leaving it (its tasks are retried by the next worker).\n`,
+      );
   };
   const onInterrupt = () => {
     io.stderr(
@@ -80,14 +94,18 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
   process.once('SIGTERM', onInterrupt);
 
   try {
-    const started = await session.boards.startOrAttach(board, { fresh: options.fresh === true }).catch((error: unknown) => {
-      const { address, namespace } = session.target;
-      throw explainStartRefusal(error, { boardId: board.id, file: options.file, address, namespace }) ?? error;
-    });
+    const started = await session.boards
+      .startOrAttach(board, { fresh: options.fresh === true })
+      .catch((error: unknown) => {
+        const { address, namespace } = session.target;
+        throw explainStartRefusal(error, { boardId: board.id, file: options.file, address, namespace }) ?? error;
+      });
     const log = options.json ? io.stderr : io.stdout;
     log(`${startLine(board.id, board.tasks.length, board.maxParallel, started)}\n`);
     if (started.startedByVersion) {
-      io.stderr(`Note: this run was started by Todone ${started.startedByVersion}; this is Todone ${todoneVersion()}. It goes on under this version's workers.\n`);
+      io.stderr(
+        `Note: this run was started by Todone ${started.startedByVersion}; this is Todone ${todoneVersion()}. It goes on under this version's workers.\n`,
+      );
     }
     if (started.boardChanged) {
       io.stderr(
@@ -102,7 +120,12 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
       // Other boards' leftovers are the worker's chore, not this run's: swept alongside, in silence.
       sweep = sweepFinishedBoards({ home: session.home, client: session.client }).catch(() => undefined);
       // Attempts a SIGKILLed run of this machine left behind retry now, not after their heartbeat timeout.
-      await failOverDeadWorkers({ client: session.client, home: session.home, workflowIds: [started.handle.workflowId], log });
+      await failOverDeadWorkers({
+        client: session.client,
+        home: session.home,
+        workflowIds: [started.handle.workflowId],
+        log,
+      });
       const connection = await connectWorkerConnection(session.target);
       worker = await createTodoneWorker({
         connection,
@@ -114,7 +137,8 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
       });
       workerRun = worker.run().finally(() => connection.close());
       const unserved = unservedRequirements(board, capabilities);
-      if (unserved) log(`${unserved} They wait for a \`todone worker --capability …\` on task queue "${started.taskQueue}".\n`);
+      if (unserved)
+        log(`${unserved} They wait for a \`todone worker --capability …\` on task queue "${started.taskQueue}".\n`);
       const sandboxes = await sandboxReport(board);
       if (sandboxes) log(`${sandboxes}\n`);
     }
@@ -129,8 +153,10 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     });
     await stopWorker();
     if (options.json) io.stdout(JSON.stringify(result, null, 2) + '\n');
-    else io.stdout(formatResult(result, { maxTableRows: io.diagnostics.verbose ? undefined : DEFAULT_LINE_LIMIT }) + '\n');
-    if (options.land && result.state === 'completed') return landResult(result, options.json ? { ...io, stdout: io.stderr } : io);
+    else
+      io.stdout(formatResult(result, { maxTableRows: io.diagnostics.verbose ? undefined : DEFAULT_LINE_LIMIT }) + '\n');
+    if (options.land && result.state === 'completed')
+      return landResult(result, options.json ? { ...io, stdout: io.stderr } : io);
     return result.state === 'completed' ? 0 : 1;
   } finally {
     process.off('SIGINT', onInterrupt);
@@ -152,7 +178,10 @@ function unservedRequirements(board: BoardSpec, capabilities: readonly string[])
   }
   if (bySet.size === 0) return undefined;
   const offered = capabilities.length ? `offers ${capabilities.join(', ')}` : 'offers no capabilities';
-  const sets = [...bySet].map(([set, ids]) => `${set} (${ids.length > 3 ? `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more` : ids.join(', ')})`);
+  const sets = [...bySet].map(
+    ([set, ids]) =>
+      `${set} (${ids.length > 3 ? `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more` : ids.join(', ')})`,
+  );
   return `This run's worker ${offered}; tasks require ${sets.join('; ')}.`;
 }
 

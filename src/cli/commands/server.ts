@@ -3,10 +3,17 @@ import { runDevServerForeground, stopDevServer } from '../../../temporal/dev-ser
 import { todoneHome } from '../../data-dir.js';
 import type { CommandIO } from '../io.js';
 
-export async function serverCommand(options: { port?: number; uiPort?: number; stop?: boolean }, io: CommandIO): Promise<number> {
+export async function serverCommand(
+  options: { port?: number; uiPort?: number; stop?: boolean },
+  io: CommandIO,
+): Promise<number> {
   if (options.stop) {
     const stopped = await stopDevServer(todoneHome(io.env));
-    io.stdout(stopped ? 'Stopped the local Temporal dev server (its state stays on disk).\n' : 'No local Temporal dev server was running.\n');
+    io.stdout(
+      stopped
+        ? 'Stopped the local Temporal dev server (its state stays on disk).\n'
+        : 'No local Temporal dev server was running.\n',
+    );
     return 0;
   }
   return runDevServerForeground({

@@ -9,15 +9,19 @@ import { formatAttemptHosts, formatChanges, formatCounts, formatTaskTable } from
 import type { CommandIO } from '../io.js';
 import { openSession } from '../session.js';
 
-export async function statusCommand(options: { board: string; json?: boolean; tasks?: string }, io: CommandIO): Promise<number> {
+export async function statusCommand(
+  options: { board: string; json?: boolean; tasks?: string },
+  io: CommandIO,
+): Promise<number> {
   const boardId = await resolveBoardId(options.board, io.cwd);
   const request = taskFilter(options.tasks);
   const session = await openSession(io);
   try {
     const snapshot = await session.boards.snapshot(boardId, 3_000, request);
     // A filter may match more tasks than one answer holds: read the rest page by page.
-    for (let page = snapshot.status?.page; snapshot.status && page?.kind === 'selected' && page.more; ) {
-      const next = (await session.boards.snapshot(boardId, 3_000, { ...request, offset: snapshot.status.tasks.length })).status;
+    for (let page = snapshot.status?.page; snapshot.status && page?.kind === 'selected' && page.more;) {
+      const next = (await session.boards.snapshot(boardId, 3_000, { ...request, offset: snapshot.status.tasks.length }))
+        .status;
       if (!next) break;
       snapshot.status.tasks.push(...next.tasks);
       page = next.page;
@@ -26,7 +30,20 @@ export async function statusCommand(options: { board: string; json?: boolean; ta
     const workflowState = snapshot.description.status.name;
     if (options.json) {
       const { runningAttempts, runningHosts, waiting } = snapshot;
-      io.stdout(JSON.stringify({ workflowState, answered: snapshot.answered, runningAttempts, runningHosts, ...(waiting ? { waiting } : {}), ...snapshot.status }, null, 2) + '\n');
+      io.stdout(
+        JSON.stringify(
+          {
+            workflowState,
+            answered: snapshot.answered,
+            runningAttempts,
+            runningHosts,
+            ...(waiting ? { waiting } : {}),
+            ...snapshot.status,
+          },
+          null,
+          2,
+        ) + '\n',
+      );
       return 0;
     }
     io.stdout(`Board "${boardId}": workflow ${snapshot.description.workflowId} is ${workflowState}.\n`);
@@ -36,7 +53,8 @@ export async function statusCommand(options: { board: string; json?: boolean; ta
     if (!snapshot.status) {
       if (snapshot.stuck) return 1;
       const running = Object.entries(snapshot.runningAttempts).map(
-        ([id, attempt]) => `${id} (attempt ${attempt}${snapshot.runningHosts[id] ? ` on ${snapshot.runningHosts[id]}` : ''})`,
+        ([id, attempt]) =>
+          `${id} (attempt ${attempt}${snapshot.runningHosts[id] ? ` on ${snapshot.runningHosts[id]}` : ''})`,
       );
       io.stdout(
         snapshot.answered
@@ -50,14 +68,22 @@ export async function statusCommand(options: { board: string; json?: boolean; ta
     }
     const status = snapshot.status;
     const elapsed = (status.endedAt ?? Date.now()) - status.startedAt;
-    io.stdout(`${formatCounts(status)} after ${formatDuration(elapsed)} (maxParallel ${status.maxParallel}, ${status.policy}).\n\n`);
+    io.stdout(
+      `${formatCounts(status)} after ${formatDuration(elapsed)} (maxParallel ${status.maxParallel}, ${status.policy}).\n\n`,
+    );
     const changes = formatChanges(status);
     if (changes.length) io.stdout(changes.join('\n') + '\n\n');
     io.stdout(formatTaskTable(status.tasks, snapshot.runningAttempts) + '\n');
-    const hosts = formatAttemptHosts(status.tasks, { attempts: snapshot.runningAttempts, hosts: snapshot.runningHosts });
+    const hosts = formatAttemptHosts(status.tasks, {
+      attempts: snapshot.runningAttempts,
+      hosts: snapshot.runningHosts,
+    });
     if (hosts.length) io.stdout('\n' + hosts.join('\n') + '\n');
     if (snapshot.waiting) io.stdout('\n' + formatWaits(snapshot.waiting));
-    if (status.page?.kind === 'relevant') io.stdout(`(${status.tasks.length} of ${status.counts.total} tasks shown: the running, failed and latest ones. --tasks all shows every task, --tasks failed,running a selection.)\n`);
+    if (status.page?.kind === 'relevant')
+      io.stdout(
+        `(${status.tasks.length} of ${status.counts.total} tasks shown: the running, failed and latest ones. --tasks all shows every task, --tasks failed,running a selection.)\n`,
+      );
     return 0;
   } finally {
     await session.close();
@@ -68,17 +94,31 @@ export async function statusCommand(options: { board: string; json?: boolean; ta
 function formatWaits(waits: readonly CapabilityWait[]): string {
   const lines = waits.map((w) => `  ${w.taskId}: ${describeWait(w)}`);
   const sets = [...new Set(waits.map((w) => w.requires.map((name) => `--capability ${name}`).join(' ')))];
-  return ['Waiting for a worker:', ...lines, `Start one with ${sets.map((flags) => `\`todone worker ${flags}\``).join(' or ')}.`].join('\n') + '\n';
+  return (
+    [
+      'Waiting for a worker:',
+      ...lines,
+      `Start one with ${sets.map((flags) => `\`todone worker ${flags}\``).join(' or ')}.`,
+    ].join('\n') + '\n'
+  );
 }
 
 /** `--tasks all` or a comma-separated list of states. */
 function taskFilter(given: string | undefined): StatusRequest | undefined {
   if (given === undefined) return undefined;
   if (given === 'all') return { all: true };
-  const states = given.split(',').map((s) => s.trim()).filter(Boolean);
+  const states = given
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = states.filter((s) => !(TASK_STATES as readonly string[]).includes(s));
   if (unknown.length > 0 || states.length === 0) {
-    throw new InvalidInputError('--tasks', [{ path: '', message: `expected "all" or task states from ${TASK_STATES.join(', ')}, got ${JSON.stringify(given)}` }]);
+    throw new InvalidInputError('--tasks', [
+      {
+        path: '',
+        message: `expected "all" or task states from ${TASK_STATES.join(', ')}, got ${JSON.stringify(given)}`,
+      },
+    ]);
   }
   return { states: states as TaskState[] };
 }

@@ -16,7 +16,9 @@ export async function retryCommand(options: { board: string; tasks: string[] }, 
   const boardId = await resolveBoardId(options.board, io.cwd);
   return withBoards(io, async (boards) => {
     const { retried, revived } = await boards.retryTasks(boardId, options.tasks);
-    io.stdout(`Retrying ${retried.join(', ')} on board "${boardId}" with fresh attempts.${revived.length ? ` Revived: ${revived.join(', ')}.` : ''}\n`);
+    io.stdout(
+      `Retrying ${retried.join(', ')} on board "${boardId}" with fresh attempts.${revived.length ? ` Revived: ${revived.join(', ')}.` : ''}\n`,
+    );
     return 0;
   });
 }
@@ -25,13 +27,21 @@ export async function addCommand(options: { board: string; file: string }, io: C
   const boardFile = path.resolve(io.cwd, options.board);
   if (!fs.existsSync(boardFile)) {
     throw new InvalidInputError(options.board, [
-      { path: '', message: 'todone add needs the board file, not only its id: the added tasks take the board\'s defaults (agents, retry, repository)' },
+      {
+        path: '',
+        message:
+          "todone add needs the board file, not only its id: the added tasks take the board's defaults (agents, retry, repository)",
+      },
     ]);
   }
-  const { board, tasks } = await loadAddedTasks(boardFile, path.resolve(io.cwd, options.file), { home: todoneHome(io.env) });
+  const { board, tasks } = await loadAddedTasks(boardFile, path.resolve(io.cwd, options.file), {
+    home: todoneHome(io.env),
+  });
   return withBoards(io, async (boards) => {
     const { added } = await boards.addTasks(board.id, tasks);
-    io.stdout(`Added ${added.length} task${added.length === 1 ? '' : 's'} to board "${board.id}": ${added.join(', ')}.\n`);
+    io.stdout(
+      `Added ${added.length} task${added.length === 1 ? '' : 's'} to board "${board.id}": ${added.join(', ')}.\n`,
+    );
     return 0;
   });
 }
@@ -40,7 +50,9 @@ export async function pauseCommand(options: { board: string }, io: CommandIO): P
   const boardId = await resolveBoardId(options.board, io.cwd);
   return withBoards(io, async (boards) => {
     await boards.pause(boardId);
-    io.stdout(`Board "${boardId}" paused: no new task starts; running tasks finish. \`todone resume ${options.board}\` goes on.\n`);
+    io.stdout(
+      `Board "${boardId}" paused: no new task starts; running tasks finish. \`todone resume ${options.board}\` goes on.\n`,
+    );
     return 0;
   });
 }
@@ -55,7 +67,8 @@ export async function resumeCommand(options: { board: string }, io: CommandIO): 
 }
 
 export async function setCommand(options: { board: string; maxParallel?: number }, io: CommandIO): Promise<number> {
-  if (options.maxParallel === undefined) throw new InvalidInputError('todone set', [{ path: '', message: 'nothing to set: give --max-parallel N' }]);
+  if (options.maxParallel === undefined)
+    throw new InvalidInputError('todone set', [{ path: '', message: 'nothing to set: give --max-parallel N' }]);
   const boardId = await resolveBoardId(options.board, io.cwd);
   const maxParallel = options.maxParallel;
   return withBoards(io, async (boards) => {
@@ -65,7 +78,10 @@ export async function setCommand(options: { board: string; maxParallel?: number 
   });
 }
 
-async function withBoards(io: CommandIO, fn: (boards: Awaited<ReturnType<typeof openSession>>['boards']) => Promise<number>): Promise<number> {
+async function withBoards(
+  io: CommandIO,
+  fn: (boards: Awaited<ReturnType<typeof openSession>>['boards']) => Promise<number>,
+): Promise<number> {
   const session = await openSession(io);
   try {
     return await fn(session.boards);
@@ -78,7 +94,9 @@ export async function breakCommand(options: { board: string; task: string }, io:
   const boardId = await resolveBoardId(options.board, io.cwd);
   return withBoards(io, async (boards) => {
     await boards.setBreakpoint(boardId, options.task);
-    io.stdout(`Board "${boardId}" will pause before "${options.task}" starts; \`todone resume ${options.board}\` goes on.\n`);
+    io.stdout(
+      `Board "${boardId}" will pause before "${options.task}" starts; \`todone resume ${options.board}\` goes on.\n`,
+    );
     return 0;
   });
 }

@@ -13,7 +13,9 @@ export async function traceCommand(options: { board: string; json?: boolean }, i
     await session.boards.describe(boardId);
     const runs = await fetchRunHistories(session.client, workflowId, 'chain');
     const events = runs.flatMap((run) => traceEvents(run.runId, run.history));
-    io.stdout(options.json ? `${JSON.stringify({ boardId, workflowId, events }, null, 2)}\n` : `${traceText(events)}\n`);
+    io.stdout(
+      options.json ? `${JSON.stringify({ boardId, workflowId, events }, null, 2)}\n` : `${traceText(events)}\n`,
+    );
     return 0;
   } finally {
     await session.close();

@@ -10,7 +10,10 @@ import { openSession } from '../session.js';
 
 export const DEFAULT_UI_PORT = 8235;
 
-export async function uiCommand(options: { port: number; host?: string; open?: string }, io: CommandIO): Promise<number> {
+export async function uiCommand(
+  options: { port: number; host?: string; open?: string },
+  io: CommandIO,
+): Promise<number> {
   const session = await openSession(io);
   try {
     const server = await startUiServer({

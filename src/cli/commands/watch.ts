@@ -24,7 +24,9 @@ export async function watchCommand(options: WatchCommandOptions, io: CommandIO):
   const session = await openSession(io);
   const log = options.json ? io.stderr : io.stdout;
   const onInterrupt = () => {
-    io.stderr(`\nStopped watching. Board "${boardId}" goes on in Temporal: \`todone watch ${boardId}\` attaches again, \`todone cancel ${boardId}\` stops it.\n`);
+    io.stderr(
+      `\nStopped watching. Board "${boardId}" goes on in Temporal: \`todone watch ${boardId}\` attaches again, \`todone cancel ${boardId}\` stops it.\n`,
+    );
     // The session's connection may be mid-call: nothing of ours needs finishing, the board is Temporal's.
     process.exit(130);
   };
@@ -34,7 +36,9 @@ export async function watchCommand(options: WatchCommandOptions, io: CommandIO):
     const description = await session.boards.describe(boardId);
     const state = description.status.name;
     if (state === 'RUNNING') {
-      log(`Watching board "${boardId}" (workflow ${description.workflowId}, task queue "${description.taskQueue}"); Ctrl-C stops watching, the board goes on.\n`);
+      log(
+        `Watching board "${boardId}" (workflow ${description.workflowId}, task queue "${description.taskQueue}"); Ctrl-C stops watching, the board goes on.\n`,
+      );
     } else {
       log(`Board "${boardId}" is not running: its last run is ${state.toLowerCase().replace(/_/g, ' ')}.\n`);
       if (state !== 'COMPLETED') return 1;
@@ -51,7 +55,8 @@ export async function watchCommand(options: WatchCommandOptions, io: CommandIO):
       ...(options.summaryEvery !== undefined ? { summaryEveryMs: options.summaryEvery * 1000 } : {}),
     });
     if (options.json) io.stdout(JSON.stringify(result, null, 2) + '\n');
-    else io.stdout(formatResult(result, { maxTableRows: io.diagnostics.verbose ? undefined : DEFAULT_LINE_LIMIT }) + '\n');
+    else
+      io.stdout(formatResult(result, { maxTableRows: io.diagnostics.verbose ? undefined : DEFAULT_LINE_LIMIT }) + '\n');
     return result.state === 'completed' ? 0 : 1;
   } finally {
     process.off('SIGINT', onInterrupt);

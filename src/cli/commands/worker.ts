@@ -22,7 +22,8 @@ export async function workerCommand(
   const target = await resolveConnection({
     env: io.env,
     dataDir: home,
-    onEmbeddedServer: (info) => io.stderr(`Using the local Temporal dev server at ${info.address} (Web UI ${info.uiUrl})\n`),
+    onEmbeddedServer: (info) =>
+      io.stderr(`Using the local Temporal dev server at ${info.address} (Web UI ${info.uiUrl})\n`),
   });
   const taskQueue = options.taskQueue ?? io.env.TODONE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
   // The SDK's and its core's log lines go to the log file (and stderr with --verbose), not stdout.
@@ -41,7 +42,8 @@ export async function workerCommand(
     const { client, connection: clientConnection } = await connectClient(target);
     await failOverDeadWorkersOnQueue({ client, home, taskQueue, log: io.stdout });
     const swept = await sweepFinishedBoards({ home, client, log: io.stderr }).finally(() => clientConnection.close());
-    if (swept.removedWorktrees > 0) io.stdout(`Swept ${swept.removedWorktrees} leftover worktree(s) of finished boards.\n`);
+    if (swept.removedWorktrees > 0)
+      io.stdout(`Swept ${swept.removedWorktrees} leftover worktree(s) of finished boards.\n`);
     const sandboxes = await sandboxReport();
     if (sandboxes) io.stdout(`${sandboxes}\n`);
     io.stdout(

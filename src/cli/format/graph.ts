@@ -63,7 +63,8 @@ export function formatMermaid(tasks: readonly GraphTask[], options: GraphPicture
     lines.push(`  class ${criticalNodes.join(',')} critical`);
   }
   // linkStyle addresses edges by their order of appearance above.
-  if (criticalLinks.length > 0) lines.push(`  linkStyle ${criticalLinks.join(',')} stroke:${CRITICAL_COLOUR},stroke-width:3px`);
+  if (criticalLinks.length > 0)
+    lines.push(`  linkStyle ${criticalLinks.join(',')} stroke:${CRITICAL_COLOUR},stroke-width:3px`);
   return lines.join('\n') + '\n';
 }
 

@@ -27,7 +27,9 @@ export function formatPlanText(
   lines.push('');
 
   lines.push(`Waves (${plan.waves.length}):`);
-  plan.waves.slice(0, maxWaves).forEach((wave, index) => lines.push(`  wave ${index + 1}: ${idList(wave, maxIds, ', ')}`));
+  plan.waves
+    .slice(0, maxWaves)
+    .forEach((wave, index) => lines.push(`  wave ${index + 1}: ${idList(wave, maxIds, ', ')}`));
   if (plan.waves.length > maxWaves) lines.push(`  ... ${count(plan.waves.length - maxWaves, 'more wave')}`);
   lines.push('');
 

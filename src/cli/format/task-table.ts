@@ -48,7 +48,10 @@ export interface RunningAttempts {
  * log: on a fleet that log is on that worker's disk, not this one's. Succeeded tasks are left out
  * to keep the status short; `--json` lists every task's runs.
  */
-export function formatAttemptHosts(tasks: readonly TaskStatus[], running: RunningAttempts = { attempts: {}, hosts: {} }): string[] {
+export function formatAttemptHosts(
+  tasks: readonly TaskStatus[],
+  running: RunningAttempts = { attempts: {}, hosts: {} },
+): string[] {
   const lines: string[] = [];
   for (const t of tasks) {
     const host = running.hosts[t.id];
@@ -59,7 +62,9 @@ export function formatAttemptHosts(tasks: readonly TaskStatus[], running: Runnin
     const last = t.runs?.at(-1);
     if (t.state === 'succeeded' || t.state === 'pending' || !last) continue;
     const others = [...new Set(t.runs!.slice(0, -1).map((r) => r.host))].filter((h) => h !== last.host);
-    lines.push(`  ${t.id}: attempt ${last.attempt} on ${last.host}, log ${last.log}${others.length ? ` (earlier attempts also on ${others.join(', ')})` : ''}`);
+    lines.push(
+      `  ${t.id}: attempt ${last.attempt} on ${last.host}, log ${last.log}${others.length ? ` (earlier attempts also on ${others.join(', ')})` : ''}`,
+    );
   }
   return lines.length ? ['Where the latest attempts ran:', ...lines] : [];
 }
@@ -105,7 +110,11 @@ export function formatCounts(status: Pick<BoardStatus, 'counts'>): string {
 export function formatResult(result: BoardResult, options: { maxTableRows?: number } = {}): string {
   const m = result.metrics;
   const verdict =
-    result.state === 'completed' ? pc.green('completed') : result.state === 'cancelled' ? pc.magenta('cancelled') : pc.red('failed');
+    result.state === 'completed'
+      ? pc.green('completed')
+      : result.state === 'cancelled'
+        ? pc.magenta('cancelled')
+        : pc.red('failed');
   const slowest = [...result.tasks]
     .filter((t) => t.durationMs !== undefined && !t.kept)
     .sort((a, b) => b.durationMs! - a.durationMs!)
@@ -119,10 +128,17 @@ export function formatResult(result: BoardResult, options: { maxTableRows?: numb
     `Parallelization factor ${m.parallelizationFactor.toFixed(2)} (task time ${formatDuration(m.sumOfTaskDurationsMs)} / wall time ${formatDuration(m.executionTimeMs)}, maxParallel ${result.maxParallel}, ${result.policy}).`,
   ];
   if (slowest.length > 0) lines.push(`Slowest: ${slowest.join(', ')}.`);
-  if (m.keptTasks > 0) lines.push(`${m.keptTasks} task${m.keptTasks === 1 ? '' : 's'} kept from the run this one resumed (not counted in the timings).`);
+  if (m.keptTasks > 0)
+    lines.push(
+      `${m.keptTasks} task${m.keptTasks === 1 ? '' : 's'} kept from the run this one resumed (not counted in the timings).`,
+    );
   lines.push(...formatChanges(result));
-  if (result.usage) lines.push(`Agents used ${formatUsage(result.usage)}${result.budget ? ` (budget: ${[result.budget.usd !== undefined ? `$${result.budget.usd}` : '', result.budget.tokens !== undefined ? `${result.budget.tokens} tokens` : ''].filter(Boolean).join(', ')})` : ''}.`);
-  if (result.budget?.exhausted) lines.push(pc.yellow(`Budget exhausted: ${result.budget.exhausted}; tasks not yet started were skipped.`));
+  if (result.usage)
+    lines.push(
+      `Agents used ${formatUsage(result.usage)}${result.budget ? ` (budget: ${[result.budget.usd !== undefined ? `$${result.budget.usd}` : '', result.budget.tokens !== undefined ? `${result.budget.tokens} tokens` : ''].filter(Boolean).join(', ')})` : ''}.`,
+    );
+  if (result.budget?.exhausted)
+    lines.push(pc.yellow(`Budget exhausted: ${result.budget.exhausted}; tasks not yet started were skipped.`));
   const git = result.integration;
   if (git) {
     lines.push(
@@ -135,7 +151,10 @@ export function formatResult(result: BoardResult, options: { maxTableRows?: numb
     if (t.worktree) lines.push(pc.dim(`  worktree kept: ${t.worktree}`));
   }
   for (const t of result.tasks.filter((t) => t.state === 'failed')) {
-    lines.push('', pc.red(`${t.id} failed after ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}: ${t.reason ?? ''}`));
+    lines.push(
+      '',
+      pc.red(`${t.id} failed after ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}: ${t.reason ?? ''}`),
+    );
     if (t.outputTail) lines.push(indent(lastLines(t.outputTail, 10)));
     if (t.logPath) lines.push(pc.dim(`  full log: ${t.logPath}${logHost(t)}`));
   }
@@ -149,7 +168,9 @@ function boundedTable(result: BoardResult, maxRows: number | undefined): string[
   const hidden = result.tasks.length - shown.length;
   return [
     ...(shown.length ? [formatTaskTable(shown)] : []),
-    pc.dim(`(${hidden} of ${result.tasks.length} tasks not listed${notable.length > shown.length ? '' : ': they succeeded'}; \`todone status ${result.boardId} --tasks all\` lists every task.)`),
+    pc.dim(
+      `(${hidden} of ${result.tasks.length} tasks not listed${notable.length > shown.length ? '' : ': they succeeded'}; \`todone status ${result.boardId} --tasks all\` lists every task.)`,
+    ),
   ];
 }
 
@@ -167,14 +188,27 @@ function indent(text: string): string {
 /** What was changed on the running board, when and by whom; and that it is paused. */
 export function formatChanges(status: BoardStatus): string[] {
   const lines: string[] = [];
-  if (status.paused) lines.push(pc.yellow(status.breakpoint ? `Paused at the breakpoint before ${status.breakpoint}: \`todone resume\` starts it.` : 'Paused: no new task starts until `todone resume`.'));
+  if (status.paused)
+    lines.push(
+      pc.yellow(
+        status.breakpoint
+          ? `Paused at the breakpoint before ${status.breakpoint}: \`todone resume\` starts it.`
+          : 'Paused: no new task starts until `todone resume`.',
+      ),
+    );
   if (status.breakpoints?.length) lines.push(`Breakpoints ahead: ${status.breakpoints.join(', ')}.`);
   if (status.resumedFrom) {
     const r = status.resumedFrom;
-    lines.push(`Resumed a run that ${r.state ?? 'ended'}: ${r.kept} task${r.kept === 1 ? '' : 's'} kept${r.rerun ? `, ${r.rerun} that had succeeded run again (changed)` : ''}.`);
+    lines.push(
+      `Resumed a run that ${r.state ?? 'ended'}: ${r.kept} task${r.kept === 1 ? '' : 's'} kept${r.rerun ? `, ${r.rerun} that had succeeded run again (changed)` : ''}.`,
+    );
   }
   for (const change of status.changes ?? []) {
-    lines.push(pc.dim(`${new Date(change.at).toISOString().replace('T', ' ').slice(0, 19)} ${change.by ?? 'someone'}: ${change.detail}`));
+    lines.push(
+      pc.dim(
+        `${new Date(change.at).toISOString().replace('T', ' ').slice(0, 19)} ${change.by ?? 'someone'}: ${change.detail}`,
+      ),
+    );
   }
   return lines;
 }

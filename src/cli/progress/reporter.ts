@@ -78,7 +78,9 @@ export class ProgressReporter {
       elapsedMs: Math.max(0, (status.endedAt ?? now) - status.startedAt),
     });
     if (this.footer) {
-      this.footer(`${pc.dim(status.name)} ${pc.cyan(progressBar(finishedCount(status.counts), status.counts.total))} ${figures}`);
+      this.footer(
+        `${pc.dim(status.name)} ${pc.cyan(progressBar(finishedCount(status.counts), status.counts.total))} ${figures}`,
+      );
       return;
     }
     // Not a terminal: a summary now and then, and one when the board ends.
@@ -90,7 +92,6 @@ export class ProgressReporter {
       this.out.write(`${stamp()} progress: ${figures}\n`);
     }
   }
-
 
   /** Big boards: failures still get a line each, up to a limit, then one line saying the rest are in the summary. */
   private failureLine(task: TaskStatus): string | undefined {
@@ -117,12 +118,15 @@ export class ProgressReporter {
       if (now.has(taskId)) continue;
       this.waits.delete(taskId);
       const state = stateNow.get(taskId) ?? this.seen.get(taskId);
-      if (state !== undefined && TAKEN.has(state)) lines.push(`${stamp()} ${pc.cyan('▶')} ${pc.bold(taskId)} taken by a worker with ${wait.requires.join('+')}`);
+      if (state !== undefined && TAKEN.has(state))
+        lines.push(`${stamp()} ${pc.cyan('▶')} ${pc.bold(taskId)} taken by a worker with ${wait.requires.join('+')}`);
     }
     for (const wait of waits) {
       if (this.waits.has(wait.taskId)) continue;
       this.waits.set(wait.taskId, wait);
-      lines.push(`${stamp()} ${pc.yellow('⏸')} ${pc.bold(wait.taskId)} ${describeWait(wait)}: start \`todone worker --capability ${wait.requires.join(' --capability ')}\``);
+      lines.push(
+        `${stamp()} ${pc.yellow('⏸')} ${pc.bold(wait.taskId)} ${describeWait(wait)}: start \`todone worker --capability ${wait.requires.join(' --capability ')}\``,
+      );
     }
     if (lines.length > 0) this.print(lines.join('\n'));
   }

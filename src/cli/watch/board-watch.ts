@@ -16,7 +16,11 @@ export interface BoardWatchOptions {
   /** Resolves with the board's result once its workflow has closed (a long poll). */
   result(): Promise<BoardResult>;
   recovery: ServerRecovery;
-  reporter: { update(status: BoardStatus): void; waiting(message: string): void; capabilityWaits?(waits: readonly CapabilityWait[], status?: BoardStatus): void };
+  reporter: {
+    update(status: BoardStatus): void;
+    waiting(message: string): void;
+    capabilityWaits?(waits: readonly CapabilityWait[], status?: BoardStatus): void;
+  };
   /** Shown while the board runs but no worker answers its status query. */
   noWorkerMessage: string;
   pollMs: number;

@@ -7,7 +7,9 @@
 import type { BoardSnapshot } from '../../client/board-client.js';
 import type { StatusRequest } from '../../core/run-state.js';
 
-export function deltaSnapshots(fetch: (request: StatusRequest) => Promise<BoardSnapshot>): () => Promise<BoardSnapshot> {
+export function deltaSnapshots(
+  fetch: (request: StatusRequest) => Promise<BoardSnapshot>,
+): () => Promise<BoardSnapshot> {
   let cursor = -1;
   return async () => {
     const first = await fetch({ changedSince: cursor });

@@ -53,5 +53,7 @@ export async function followBoard(session: Session, io: CommandIO, options: Foll
 }
 
 function deltaSnapshotsFor(session: Session, boardId: string) {
-  return deltaSnapshots((request) => session.client.withDeadline(Date.now() + 5_000, () => session.boards.snapshot(boardId, 2_000, request)));
+  return deltaSnapshots((request) =>
+    session.client.withDeadline(Date.now() + 5_000, () => session.boards.snapshot(boardId, 2_000, request)),
+  );
 }

@@ -24,7 +24,11 @@ export function sessionRecovery(session: Session, opts: SessionRecoveryOptions):
       // A refused TCP connect answers at once; a live server answers within 2 s.
       probe: () => serverAnswers(target.address, { namespace: target.namespace, timeoutMs: 2_000 }),
       restart: async () => {
-        const info = await restartDevServer(embedded, { dataDir: session.home, env: opts.env, namespaces: [target.namespace] });
+        const info = await restartDevServer(embedded, {
+          dataDir: session.home,
+          env: opts.env,
+          namespaces: [target.namespace],
+        });
         // Later messages (a failed reconnect, say) name the server that runs now.
         target.embedded = info;
         return info;
@@ -39,7 +43,9 @@ export function sessionRecovery(session: Session, opts: SessionRecoveryOptions):
     // Through the session's own connection: a cluster may need its TLS and API key to answer.
     probe: async () => {
       try {
-        await session.connection.withDeadline(Date.now() + 5_000, () => session.connection.workflowService.getSystemInfo({}));
+        await session.connection.withDeadline(Date.now() + 5_000, () =>
+          session.connection.workflowService.getSystemInfo({}),
+        );
         return true;
       } catch (error) {
         const code = grpcFailure(error)?.code;

@@ -68,7 +68,13 @@ function route() {
 function listView() {
   document.title = 'Todone boards';
   const name = h('input', { id: 'filter-name', type: 'search', placeholder: 'part of the board id' });
-  const state = h('select', { id: 'filter-state' }, ['', 'running', 'completed', 'failed', 'cancelled', 'terminated', 'closed'].map((v) => h('option', { value: v }, v || 'any')));
+  const state = h(
+    'select',
+    { id: 'filter-state' },
+    ['', 'running', 'completed', 'failed', 'cancelled', 'terminated', 'closed'].map((v) =>
+      h('option', { value: v }, v || 'any'),
+    ),
+  );
   const body = h('tbody');
   const load = async () => {
     const query = new URLSearchParams();
@@ -76,23 +82,54 @@ function listView() {
     if (state.value) query.set('state', state.value);
     try {
       const { boards } = await getJson(`/api/boards?${query}`);
-      body.replaceChildren(...(boards.length ? boards.map((b) => h('tr', {},
-        h('td', {}, h('a', { href: `#/board/${encodeURIComponent(b.boardId)}` }, b.boardId)),
-        h('td', {}, h('span', { class: 'badge' }, b.state.toLowerCase())),
-        h('td', {}, new Date(b.startedAt).toLocaleString()),
-        h('td', {}, b.closedAt ? new Date(b.closedAt).toLocaleString() : '—'),
-        h('td', {}, b.taskQueue))) : [h('tr', {}, h('td', { colspan: 5 }, 'No boards match.'))]));
+      body.replaceChildren(
+        ...(boards.length
+          ? boards.map((b) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, h('a', { href: `#/board/${encodeURIComponent(b.boardId)}` }, b.boardId)),
+                h('td', {}, h('span', { class: 'badge' }, b.state.toLowerCase())),
+                h('td', {}, new Date(b.startedAt).toLocaleString()),
+                h('td', {}, b.closedAt ? new Date(b.closedAt).toLocaleString() : '—'),
+                h('td', {}, b.taskQueue),
+              ),
+            )
+          : [h('tr', {}, h('td', { colspan: 5 }, 'No boards match.'))]),
+      );
     } catch (error) {
       body.replaceChildren(h('tr', {}, h('td', { colspan: 5 }, `Could not list boards: ${error.message}`)));
     }
   };
   let debounce;
-  name.addEventListener('input', () => { clearTimeout(debounce); debounce = setTimeout(load, 250); });
+  name.addEventListener('input', () => {
+    clearTimeout(debounce);
+    debounce = setTimeout(load, 250);
+  });
   state.addEventListener('change', load);
   app.replaceChildren(
     h('h1', {}, 'Boards'),
-    h('div', { class: 'filters' }, h('label', {}, 'Name', name), h('label', {}, 'State', state), h('button', { type: 'button', class: 'secondary', onclick: load }, 'Refresh')),
-    h('table', {}, h('thead', {}, h('tr', {}, ['Board', 'State', 'Started', 'Ended', 'Task queue'].map((t) => h('th', { scope: 'col' }, t)))), body),
+    h(
+      'div',
+      { class: 'filters' },
+      h('label', {}, 'Name', name),
+      h('label', {}, 'State', state),
+      h('button', { type: 'button', class: 'secondary', onclick: load }, 'Refresh'),
+    ),
+    h(
+      'table',
+      {},
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Board', 'State', 'Started', 'Ended', 'Task queue'].map((t) => h('th', { scope: 'col' }, t)),
+        ),
+      ),
+      body,
+    ),
   );
   void load();
 }
@@ -116,7 +153,10 @@ function boardView(boardId) {
   const panel = new TaskPanel(api, boardId, () => undefined);
   const openTask = (id) => {
     const task = tasks.get(id) ?? { id, state: 'pending', attempts: 0 };
-    panel.open(task, picture.tasks.find((t) => t.id === id));
+    panel.open(
+      task,
+      picture.tasks.find((t) => t.id === id),
+    );
     layout.append(panel.root);
   };
 
@@ -138,41 +178,87 @@ function boardView(boardId) {
     const stats = [
       ['State', h('span', { id: 'board-state', class: 'badge' }, board.paused && running ? 'paused' : board.state)],
       ['Done', `${done}/${c.total}`],
-      ...STATES.filter((st) => c[st]).map((st) => [st, h('span', { class: `badge s-${st}`, 'data-count': st }, String(c[st]))]),
+      ...STATES.filter((st) => c[st]).map((st) => [
+        st,
+        h('span', { class: `badge s-${st}`, 'data-count': st }, String(c[st])),
+      ]),
       ['Elapsed', duration(elapsed)],
       ['ETA', running ? (etaMs !== undefined ? duration(etaMs) : '—') : '—'],
       ['Planned', duration(picture.plannedMakespanMs)],
       ['Cost', usageText(board.usage)],
       ['maxParallel', String(board.maxParallel)],
     ];
-    replace(header,
+    replace(
+      header,
       h('h1', {}, board.name, board.name !== boardId ? h('span', { class: 'note' }, ` (${boardId})`) : undefined),
-      h('div', { class: 'summary' },
-        h('dl', {}, stats.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v)))),
-        h('div', { class: 'actions' },
+      h(
+        'div',
+        { class: 'summary' },
+        h(
+          'dl',
+          {},
+          stats.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v))),
+        ),
+        h(
+          'div',
+          { class: 'actions' },
           board.paused
             ? h('button', { type: 'button', disabled: !running, onclick: () => api.act('resume') }, 'Resume')
             : h('button', { type: 'button', disabled: !running, onclick: () => api.act('pause') }, 'Pause'),
-          h('button', { type: 'button', class: 'danger', id: 'board-cancel', disabled: !running, onclick: () => { if (window.confirm(`Cancel board ${boardId}?`)) void api.act('cancel'); } }, 'Cancel board'),
-          picture.temporalLink ? h('a', { href: picture.temporalLink, target: '_blank', rel: 'noopener' }, 'Temporal Web UI') : undefined)),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'danger',
+              id: 'board-cancel',
+              disabled: !running,
+              onclick: () => {
+                if (window.confirm(`Cancel board ${boardId}?`)) void api.act('cancel');
+              },
+            },
+            'Cancel board',
+          ),
+          picture.temporalLink
+            ? h('a', { href: picture.temporalLink, target: '_blank', rel: 'noopener' }, 'Temporal Web UI')
+            : undefined,
+        ),
+      ),
       waiting ? h('p', { class: 'note', role: 'status' }, waiting) : undefined,
     );
   }
 
   function renderTabs() {
-    tabs.replaceChildren(...['graph', 'timeline', 'tasks'].map((name) => {
-      const tabEl = h('button', { type: 'button', role: 'tab', id: `tab-${name}`, 'aria-selected': String(tab === name), 'aria-controls': 'view', tabindex: tab === name ? 0 : -1, onclick: () => { tab = name; renderTabs(); renderView(); } }, name[0].toUpperCase() + name.slice(1));
-      tabEl.addEventListener('keydown', (event) => {
-        const names = ['graph', 'timeline', 'tasks'];
-        const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
-        if (!step) return;
-        tab = names[(names.indexOf(tab) + step + names.length) % names.length];
-        renderTabs();
-        renderView();
-        tabs.querySelector(`#tab-${tab}`)?.focus();
-      });
-      return tabEl;
-    }));
+    tabs.replaceChildren(
+      ...['graph', 'timeline', 'tasks'].map((name) => {
+        const tabEl = h(
+          'button',
+          {
+            type: 'button',
+            role: 'tab',
+            id: `tab-${name}`,
+            'aria-selected': String(tab === name),
+            'aria-controls': 'view',
+            tabindex: tab === name ? 0 : -1,
+            onclick: () => {
+              tab = name;
+              renderTabs();
+              renderView();
+            },
+          },
+          name[0].toUpperCase() + name.slice(1),
+        );
+        tabEl.addEventListener('keydown', (event) => {
+          const names = ['graph', 'timeline', 'tasks'];
+          const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+          if (!step) return;
+          tab = names[(names.indexOf(tab) + step + names.length) % names.length];
+          renderTabs();
+          renderView();
+          tabs.querySelector(`#tab-${tab}`)?.focus();
+        });
+        return tabEl;
+      }),
+    );
   }
 
   function renderView() {
@@ -183,37 +269,82 @@ function boardView(boardId) {
       view.replaceChildren(legend(), graph.render());
     } else if (tab === 'timeline') {
       timeline = new TimelineView(picture, statusOf, () => board ?? {}, openTask);
-      view.replaceChildren(h('p', { class: 'note' }, 'Dashed: planned from the estimates. Filled: the actual attempt.'), timeline.render());
+      view.replaceChildren(
+        h('p', { class: 'note' }, 'Dashed: planned from the estimates. Filled: the actual attempt.'),
+        timeline.render(),
+      );
     } else {
       view.replaceChildren(taskTable());
     }
   }
 
   function legend() {
-    return h('div', { class: 'legend', 'aria-label': 'States' }, STATES.map((st) => h('span', { class: `badge s-${st}` }, st)));
+    return h(
+      'div',
+      { class: 'legend', 'aria-label': 'States' },
+      STATES.map((st) => h('span', { class: `badge s-${st}` }, st)),
+    );
   }
 
   function taskTable() {
     const filter = h('input', { type: 'search', id: 'task-filter', placeholder: 'task id' });
-    const stateSel = h('select', { id: 'task-state' }, ['', ...STATES].map((v) => h('option', { value: v }, v || 'any')));
+    const stateSel = h(
+      'select',
+      { id: 'task-state' },
+      ['', ...STATES].map((v) => h('option', { value: v }, v || 'any')),
+    );
     const body = h('tbody');
     const fill = () => {
       const ids = picture.tasks.length ? picture.tasks.map((t) => t.id) : [...tasks.keys()];
-      const rows = ids.map((id) => tasks.get(id) ?? { id, state: 'pending', attempts: 0 })
-        .filter((t) => (!filter.value || t.id.includes(filter.value)) && (!stateSel.value || t.state === stateSel.value));
-      body.replaceChildren(...rows.slice(0, 300).map((t) => h('tr', {},
-        h('td', {}, h('button', { type: 'button', class: 'secondary', onclick: () => openTask(t.id) }, t.id)),
-        h('td', {}, h('span', { class: `badge s-${t.state}` }, t.state)),
-        h('td', {}, t.agent ?? '—'), h('td', {}, String(t.attempts ?? 0)),
-        h('td', {}, t.durationMs !== undefined ? duration(t.durationMs) : '—'), h('td', {}, usageText(t.usage)),
-        h('td', {}, (t.reason ?? '').slice(0, 120)))));
-      if (rows.length > 300) body.append(h('tr', {}, h('td', { colspan: 7 }, `${rows.length - 300} more: narrow the filter.`)));
+      const rows = ids
+        .map((id) => tasks.get(id) ?? { id, state: 'pending', attempts: 0 })
+        .filter(
+          (t) => (!filter.value || t.id.includes(filter.value)) && (!stateSel.value || t.state === stateSel.value),
+        );
+      body.replaceChildren(
+        ...rows
+          .slice(0, 300)
+          .map((t) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, h('button', { type: 'button', class: 'secondary', onclick: () => openTask(t.id) }, t.id)),
+              h('td', {}, h('span', { class: `badge s-${t.state}` }, t.state)),
+              h('td', {}, t.agent ?? '—'),
+              h('td', {}, String(t.attempts ?? 0)),
+              h('td', {}, t.durationMs !== undefined ? duration(t.durationMs) : '—'),
+              h('td', {}, usageText(t.usage)),
+              h('td', {}, (t.reason ?? '').slice(0, 120)),
+            ),
+          ),
+      );
+      if (rows.length > 300)
+        body.append(h('tr', {}, h('td', { colspan: 7 }, `${rows.length - 300} more: narrow the filter.`)));
     };
     filter.addEventListener('input', fill);
     stateSel.addEventListener('change', fill);
     fill();
-    const wrap = h('div', {}, h('div', { class: 'filters' }, h('label', {}, 'Task', filter), h('label', {}, 'State', stateSel)),
-      h('table', {}, h('thead', {}, h('tr', {}, ['Task', 'State', 'Agent', 'Attempts', 'Duration', 'Usage', 'Note'].map((t) => h('th', { scope: 'col' }, t)))), body));
+    const wrap = h(
+      'div',
+      {},
+      h('div', { class: 'filters' }, h('label', {}, 'Task', filter), h('label', {}, 'State', stateSel)),
+      h(
+        'table',
+        {},
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Task', 'State', 'Agent', 'Attempts', 'Duration', 'Usage', 'Note'].map((t) =>
+              h('th', { scope: 'col' }, t),
+            ),
+          ),
+        ),
+        body,
+      ),
+    );
     wrap.refresh = fill;
     return wrap;
   }
@@ -286,7 +417,10 @@ function boardView(boardId) {
     scheduleRedraw();
   });
   // Elapsed time and running bars move while nothing changes.
-  const tick = () => { scheduleRedraw(); ticker = setTimeout(tick, 1000); };
+  const tick = () => {
+    scheduleRedraw();
+    ticker = setTimeout(tick, 1000);
+  };
   ticker = setTimeout(tick, 1000);
 
   renderHeader();

@@ -41,7 +41,12 @@ export class GraphView {
     });
     const width = PAD * 2 + waves.length * COL;
     const height = PAD * 2 + 20 + tallest * ROW;
-    const svg = s('svg', { width, height, role: 'group', 'aria-label': `Dependency graph: ${tasks.length} tasks in ${waves.length} waves` });
+    const svg = s('svg', {
+      width,
+      height,
+      role: 'group',
+      'aria-label': `Dependency graph: ${tasks.length} tasks in ${waves.length} waves`,
+    });
     const edges = s('g', { 'aria-hidden': 'true' });
     svg.append(edges);
     if (positions.size <= MAX_EDGE_NODES) {
@@ -63,10 +68,25 @@ export class GraphView {
       for (const id of shown) svg.append(this.node(id, positions.get(id)));
       if (shown.length < wave.length) {
         const y = PAD + 20 + shown.length * ROW;
-        const more = s('g', { class: 'wave-more', tabindex: 0, role: 'button', 'aria-label': `Show all ${wave.length} tasks of wave ${w + 1}` },
+        const more = s(
+          'g',
+          {
+            class: 'wave-more',
+            tabindex: 0,
+            role: 'button',
+            'aria-label': `Show all ${wave.length} tasks of wave ${w + 1}`,
+          },
           s('rect', { x: PAD + w * COL, y, width: NODE_W, height: NODE_H, rx: 4, fill: '#ffffff', stroke: '#1d4ed8' }),
-          s('text', { x: PAD + w * COL + 8, y: y + 16 }, `+${wave.length - shown.length} more: ${this.waveCounts(wave)}`));
-        activate(more, () => { this.expanded.add(w); this.render(); });
+          s(
+            'text',
+            { x: PAD + w * COL + 8, y: y + 16 },
+            `+${wave.length - shown.length} more: ${this.waveCounts(wave)}`,
+          ),
+        );
+        activate(more, () => {
+          this.expanded.add(w);
+          this.render();
+        });
         svg.append(more);
       }
     });
@@ -80,16 +100,21 @@ export class GraphView {
       const state = this.statusOf(id)?.state ?? 'pending';
       counts[state] = (counts[state] ?? 0) + 1;
     }
-    return STATES.filter((st) => counts[st]).map((st) => `${counts[st]} ${st}`).join(', ');
+    return STATES.filter((st) => counts[st])
+      .map((st) => `${counts[st]} ${st}`)
+      .join(', ');
   }
 
   node(id, at) {
     const state = this.statusOf(id)?.state ?? 'pending';
     const label = id.length > 22 ? `${id.slice(0, 21)}…` : id;
-    const g = s('g', { class: `node s-${state}`, tabindex: 0, role: 'button', 'data-task': id, 'aria-label': `Task ${id}, ${state}` },
+    const g = s(
+      'g',
+      { class: `node s-${state}`, tabindex: 0, role: 'button', 'data-task': id, 'aria-label': `Task ${id}, ${state}` },
       s('title', {}, `${id}: ${state}`),
       s('rect', { x: at.x, y: at.y, width: NODE_W, height: NODE_H, rx: 4 }),
-      s('text', { x: at.x + 8, y: at.y + 16 }, label));
+      s('text', { x: at.x + 8, y: at.y + 16 }, label),
+    );
     activate(g, () => this.onOpen(id));
     this.nodes.set(id, g);
     return g;

@@ -54,26 +54,119 @@ export class TaskPanel {
       ['Estimate', this.spec ? duration(this.spec.estimateMs) : '—'],
       ['Attempts', String(task.state === 'running' ? Math.max(1, task.attempts ?? 0) : (task.attempts ?? 0))],
       ['Started', task.startedAt ? new Date(task.startedAt).toLocaleTimeString() : '—'],
-      ['Duration', task.durationMs !== undefined ? duration(task.durationMs) : task.startedAt ? duration((task.endedAt ?? Date.now()) - task.startedAt) : '—'],
+      [
+        'Duration',
+        task.durationMs !== undefined
+          ? duration(task.durationMs)
+          : task.startedAt
+            ? duration((task.endedAt ?? Date.now()) - task.startedAt)
+            : '—',
+      ],
       ['Usage', usageText(task.usage)],
     ];
-    if (task.commit) rows.push(['Commit', task.commit.changed ? `${task.commit.sha.slice(0, 8)} +${task.commit.insertions} −${task.commit.deletions} in ${task.commit.files} files` : 'no changes']);
-    replace(this.root,
+    if (task.commit)
+      rows.push([
+        'Commit',
+        task.commit.changed
+          ? `${task.commit.sha.slice(0, 8)} +${task.commit.insertions} −${task.commit.deletions} in ${task.commit.files} files`
+          : 'no changes',
+      ]);
+    replace(
+      this.root,
       h('h2', { tabindex: -1 }, `Task ${task.id}`),
       this.spec?.description ? h('p', { class: 'note' }, this.spec.description) : undefined,
-      h('div', { class: 'actions' },
-        h('button', { type: 'button', class: 'danger', id: 'task-cancel', disabled: !running, onclick: () => this.api.act(`tasks/${encodeURIComponent(task.id)}/cancel`) }, 'Cancel task'),
-        h('button', { type: 'button', id: 'task-retry', disabled: !retryable, onclick: () => this.api.act(`tasks/${encodeURIComponent(task.id)}/retry`) }, 'Retry task'),
-        h('button', { type: 'button', class: 'secondary', onclick: () => this.close() }, 'Close')),
-      this.temporalLink ? h('p', {}, h('a', { href: this.temporalLink, target: '_blank', rel: 'noopener' }, 'This board\'s workflow in the Temporal Web UI')) : undefined,
-      h('table', {}, h('tbody', {}, rows.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, v))))),
+      h(
+        'div',
+        { class: 'actions' },
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'danger',
+            id: 'task-cancel',
+            disabled: !running,
+            onclick: () => this.api.act(`tasks/${encodeURIComponent(task.id)}/cancel`),
+          },
+          'Cancel task',
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            id: 'task-retry',
+            disabled: !retryable,
+            onclick: () => this.api.act(`tasks/${encodeURIComponent(task.id)}/retry`),
+          },
+          'Retry task',
+        ),
+        h('button', { type: 'button', class: 'secondary', onclick: () => this.close() }, 'Close'),
+      ),
+      this.temporalLink
+        ? h(
+            'p',
+            {},
+            h(
+              'a',
+              { href: this.temporalLink, target: '_blank', rel: 'noopener' },
+              "This board's workflow in the Temporal Web UI",
+            ),
+          )
+        : undefined,
+      h(
+        'table',
+        {},
+        h(
+          'tbody',
+          {},
+          rows.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, v))),
+        ),
+      ),
       task.reason ? h('p', {}, h('strong', {}, 'Reason: '), task.reason) : undefined,
-      task.validation?.length ? h('div', {}, h('h3', {}, 'Checks'), h('ul', {}, task.validation.map((v) => h('li', {}, `${v.passed ? '✔' : '✖'} ${v.command}${v.required ? '' : ' (optional)'}`)))) : undefined,
-      task.commit?.paths?.length ? h('div', {}, h('h3', {}, 'Changed files'), h('ul', {}, task.commit.paths.map((f) => h('li', {}, f)))) : undefined,
-      task.conflictFiles?.length ? h('div', {}, h('h3', {}, 'Conflicting files'), h('ul', {}, task.conflictFiles.map((f) => h('li', {}, f)))) : undefined,
+      task.validation?.length
+        ? h(
+            'div',
+            {},
+            h('h3', {}, 'Checks'),
+            h(
+              'ul',
+              {},
+              task.validation.map((v) =>
+                h('li', {}, `${v.passed ? '✔' : '✖'} ${v.command}${v.required ? '' : ' (optional)'}`),
+              ),
+            ),
+          )
+        : undefined,
+      task.commit?.paths?.length
+        ? h(
+            'div',
+            {},
+            h('h3', {}, 'Changed files'),
+            h(
+              'ul',
+              {},
+              task.commit.paths.map((f) => h('li', {}, f)),
+            ),
+          )
+        : undefined,
+      task.conflictFiles?.length
+        ? h(
+            'div',
+            {},
+            h('h3', {}, 'Conflicting files'),
+            h(
+              'ul',
+              {},
+              task.conflictFiles.map((f) => h('li', {}, f)),
+            ),
+          )
+        : undefined,
       h('h3', {}, 'Log'),
       h('p', { class: 'note', id: 'log-path' }, this.log.path ?? ''),
-      h('pre', { id: 'task-log', tabindex: 0, 'aria-label': `Log of ${task.id}`, 'aria-live': 'off' }, this.log.text || (task.outputTail ?? '')),
+      h(
+        'pre',
+        { id: 'task-log', tabindex: 0, 'aria-label': `Log of ${task.id}`, 'aria-live': 'off' },
+        this.log.text || (task.outputTail ?? ''),
+      ),
     );
   }
 

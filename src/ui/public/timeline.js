@@ -18,7 +18,12 @@ export class TimelineView {
     const ids = picture.tasks.map((t) => t.id);
     const plan = picture.planned;
     this.rows = ids.sort((a, b) => (plan[a]?.startMs ?? 0) - (plan[b]?.startMs ?? 0) || a.localeCompare(b));
-    this.root = h('div', { class: 'scroller', id: 'timeline', tabindex: 0, 'aria-label': 'Timeline of tasks, planned and actual' });
+    this.root = h('div', {
+      class: 'scroller',
+      id: 'timeline',
+      tabindex: 0,
+      'aria-label': 'Timeline of tasks, planned and actual',
+    });
     this.spacer = h('div');
     this.root.append(this.spacer);
     this.root.addEventListener('scroll', () => this.draw());
@@ -49,13 +54,21 @@ export class TimelineView {
     const first = Math.max(0, Math.floor(top / ROW) - OVERSCAN);
     const visible = Math.ceil((this.root.clientHeight || 500) / ROW) + OVERSCAN * 2;
     const last = Math.min(this.rows.length, first + visible);
-    const svg = s('svg', { width: WIDTH, height: (last - first) * ROW + 24, role: 'group', 'aria-label': `Tasks ${first + 1} to ${last} of ${this.rows.length}` });
+    const svg = s('svg', {
+      width: WIDTH,
+      height: (last - first) * ROW + 24,
+      role: 'group',
+      'aria-label': `Tasks ${first + 1} to ${last} of ${this.rows.length}`,
+    });
     svg.style.position = 'absolute';
     svg.style.top = `${first * ROW}px`;
     // A time axis every fifth of the span.
     for (let i = 0; i <= 5; i++) {
       const x = LABEL + (end / 5) * i * px;
-      svg.append(s('line', { class: 'axis', x1: x, x2: x, y1: 0, y2: (last - first) * ROW + 10 }), s('text', { x: x + 2, y: (last - first) * ROW + 20 }, duration((end / 5) * i)));
+      svg.append(
+        s('line', { class: 'axis', x1: x, x2: x, y1: 0, y2: (last - first) * ROW + 10 }),
+        s('text', { x: x + 2, y: (last - first) * ROW + 20 }, duration((end / 5) * i)),
+      );
     }
     const now = Date.now();
     for (let r = first; r < last; r++) {
@@ -63,15 +76,42 @@ export class TimelineView {
       const y = (r - first) * ROW;
       const task = this.statusOf(id);
       const state = task?.state ?? 'pending';
-      const row = s('g', { 'data-task': id, role: 'button', tabindex: 0, 'aria-label': `Task ${id}, ${state}` },
-        s('text', { x: 4, y: y + 15 }, id.length > 22 ? `${id.slice(0, 21)}…` : id));
+      const row = s(
+        'g',
+        { 'data-task': id, role: 'button', tabindex: 0, 'aria-label': `Task ${id}, ${state}` },
+        s('text', { x: 4, y: y + 15 }, id.length > 22 ? `${id.slice(0, 21)}…` : id),
+      );
       const plan = this.picture.planned[id];
-      if (plan) row.append(s('rect', { class: 'bar-planned', x: LABEL + plan.startMs * px, y: y + 2, width: Math.max(2, (plan.endMs - plan.startMs) * px), height: 7 }));
+      if (plan)
+        row.append(
+          s('rect', {
+            class: 'bar-planned',
+            x: LABEL + plan.startMs * px,
+            y: y + 2,
+            width: Math.max(2, (plan.endMs - plan.startMs) * px),
+            height: 7,
+          }),
+        );
       if (task?.startedAt) {
         const from = task.startedAt - start;
         const to = (task.endedAt ?? (state === 'running' ? now : task.startedAt)) - start;
-        row.append(s('rect', { class: `bar s-${state}`, x: LABEL + from * px, y: y + 11, width: Math.max(2, (to - from) * px), height: 8 },
-          s('title', {}, `${id}: ${state}, ${duration(to - from)}${task.attempts > 1 ? `, ${task.attempts} attempts` : ''}`)));
+        row.append(
+          s(
+            'rect',
+            {
+              class: `bar s-${state}`,
+              x: LABEL + from * px,
+              y: y + 11,
+              width: Math.max(2, (to - from) * px),
+              height: 8,
+            },
+            s(
+              'title',
+              {},
+              `${id}: ${state}, ${duration(to - from)}${task.attempts > 1 ? `, ${task.attempts} attempts` : ''}`,
+            ),
+          ),
+        );
       }
       activate(row, () => this.onOpen(id));
       svg.append(row);
