@@ -5,6 +5,7 @@ import { markStopped, preparePaths, readRecord, writeRecord, type DevServerOptio
 import {
   choosePorts,
   DEFAULT_START_TIMEOUT_MS,
+  findOrFetchCli,
   inProcessServer,
   newRecord,
   recoverExisting,
@@ -16,7 +17,6 @@ import {
 import { waitUntilServing } from './health.js';
 import { isRunning } from '../src/util/processes.js';
 import { withStartLock } from './start-lock.js';
-import { locateTemporalCli } from './temporal-cli.js';
 
 /**
  * `todone server`: runs the dev server in this terminal (its output on stderr) until it exits or
@@ -30,6 +30,8 @@ export async function runDevServerForeground(
   const paths = await preparePaths(opts.dataDir);
   const startTimeoutMs = opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
 
+  // Fetched before the lock: a first fetch takes longer than another process should wait for it.
+  const cli = opts.cliPath ? { path: opts.cliPath } : await findOrFetchCli(opts);
   const started = await withStartLock(paths.lockFile, async () => {
     const existing = inProcessServer(paths) ?? (await recoverExisting(paths, startTimeoutMs));
     if (existing) {
@@ -39,9 +41,9 @@ export async function runDevServerForeground(
           `stop it first to run it in this terminal.`,
       );
     }
-    const cliPath = opts.cliPath ?? (await locateTemporalCli({ env: opts.env }))?.path;
+    const cliPath = cli.path;
     const previous = await readRecord(paths);
-    if (!cliPath) return { inProcess: await startInProcess(paths, opts, previous) };
+    if (!cliPath) return { inProcess: await startInProcess(paths, opts, previous, cli.fetchError) };
     const ports = await choosePorts(opts, previous);
     const args = serverArgs(paths.dbFile, ports, opts.namespaces);
     // Its own process group: a terminal Ctrl-C then reaches only us, and we pass it on exactly once.

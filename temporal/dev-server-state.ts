@@ -31,6 +31,8 @@ export interface DevServerOptions {
   namespaces?: string[];
   /** How long a new server may take to answer; 30 s by default. */
   startTimeoutMs?: number;
+  /** Told what a person waits for meanwhile (fetching the Temporal CLI on first use). */
+  say?: (line: string) => void;
 }
 
 /** Where one data directory keeps its embedded server: everything under `<dataDir>/temporal/`. */

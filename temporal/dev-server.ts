@@ -11,6 +11,7 @@ import {
 import {
   DEFAULT_START_TIMEOUT_MS,
   findAnswering,
+  findOrFetchCli,
   inProcessServer,
   recoverExisting,
   startDetached,
@@ -21,7 +22,6 @@ import { isRunning } from '../src/util/processes.js';
 import { isDevServerProcess, terminate } from './processes.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { withStartLock } from './start-lock.js';
-import { locateTemporalCli } from './temporal-cli.js';
 
 export type { DevServerInfo, DevServerOptions } from './dev-server-state.js';
 export { runDevServerForeground } from './dev-server-foreground.js';
@@ -50,14 +50,15 @@ async function startOrReuse(opts: DevServerOptions): Promise<DevServerInfo> {
   if (running) return running;
 
   const startTimeoutMs = opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+  // Fetched before the lock: a first fetch takes longer than another process should wait for it.
+  const cli = opts.cliPath ? { path: opts.cliPath } : await findOrFetchCli(opts);
   return withStartLock(paths.lockFile, async () => {
     // Whoever held the lock before us may just have started one.
     const existing = await recoverExisting(paths, startTimeoutMs);
     if (existing) return existing;
-    const cliPath = opts.cliPath ?? (await locateTemporalCli({ env: opts.env }))?.path;
     const previous = await readRecord(paths);
-    if (!cliPath) return startInProcess(paths, opts, previous);
-    return startDetached(cliPath, paths, opts, previous, startTimeoutMs);
+    if (!cli.path) return startInProcess(paths, opts, previous, cli.fetchError);
+    return startDetached(cli.path, paths, opts, previous, startTimeoutMs);
   });
 }
 

@@ -18,6 +18,7 @@ import { traceCommand } from './commands/trace.js';
 import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
 import { serverCommand } from './commands/server.js';
+import { setupCommand } from './commands/setup.js';
 import { statusCommand } from './commands/status.js';
 import { uiCommand, DEFAULT_UI_PORT } from './commands/ui.js';
 import { watchCommand } from './commands/watch.js';
@@ -302,6 +303,16 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--stop', 'stop the background dev server that `todone run` started')
     .action(async (opts: { port?: number; uiPort?: number; stop?: boolean }) => {
       setExitCode(await serverCommand(opts, io));
+    });
+
+  program
+    .command('setup')
+    .description(
+      'fetch what Todone needs at run time that npm does not bring (the Temporal CLI, bubblewrap) into the per-user tools folder, and say where each is',
+    )
+    .option('--quiet', 'print nothing but problems')
+    .action(async (opts: { quiet?: boolean }) => {
+      setExitCode(await setupCommand(opts, io));
     });
 
   program

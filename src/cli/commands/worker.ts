@@ -22,6 +22,7 @@ export async function workerCommand(
   const target = await resolveConnection({
     env: io.env,
     dataDir: home,
+    devServer: { say: (line) => io.stderr(`${line}\n`) },
     onEmbeddedServer: (info) =>
       io.stderr(`Using the local Temporal dev server at ${info.address} (Web UI ${info.uiUrl})\n`),
   });
