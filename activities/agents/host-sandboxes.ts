@@ -5,6 +5,8 @@
 import { DEFAULT_BWRAP, probeConfinement, type ProbeResult } from '../process/sandbox.js';
 import { probeCodexSandbox } from './codex-sandbox-probe.js';
 import { describeCodexSandbox } from './sandbox-plan.js';
+import { SetupError } from '../../src/errors.js';
+import { ensureTool } from '../../src/tools/provision.js';
 
 /** What the task activity asks about the host; tests hand in their own answers. */
 export interface SandboxProbes {
@@ -28,10 +30,27 @@ function once(key: string, probe: () => Promise<ProbeResult>): Promise<ProbeResu
   return result;
 }
 
+let bwrap = DEFAULT_BWRAP;
+
+/**
+ * Bubblewrap from TODONE_BWRAP, PATH or the tools folder, fetched there on first use: a machine
+ * without Debian's bubblewrap still confines its tasks. Read `bwrap` after `confinement()`.
+ */
 export const hostSandboxProbes: SandboxProbes = {
-  bwrap: DEFAULT_BWRAP,
+  get bwrap() {
+    return bwrap;
+  },
   codex: (bin) => once(`codex:${bin}`, () => probeCodexSandbox(bin)),
-  confinement: () => once(`bwrap:${DEFAULT_BWRAP}`, () => probeConfinement(DEFAULT_BWRAP)),
+  confinement: () =>
+    once('bwrap', async () => {
+      try {
+        bwrap = (await ensureTool('bwrap')).path;
+      } catch (error) {
+        if (error instanceof SetupError) return { state: 'missing' as const, reason: error.message };
+        throw error;
+      }
+      return probeConfinement(bwrap);
+    }),
 };
 
 /** The line `todone worker` and `todone run` print, for the codex on PATH. */

@@ -79,7 +79,7 @@ export const PROBE_TIMEOUT_MS = 10_000;
  * Runs the real confinement on a trivial command: it must write in its writable folder and be
  * refused anywhere else. Either failing means agents cannot be confined here.
  */
-export async function probeConfinement(bwrap = DEFAULT_BWRAP, timeoutMs = PROBE_TIMEOUT_MS): Promise<ProbeResult> {
+export async function probeConfinement(bwrap: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<ProbeResult> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'todone-bwrap-probe-'));
   try {
     const inside = path.join(root, 'writable');

@@ -20,6 +20,7 @@ import { claudeInvocation, cliPath, codexInvocation } from '../fixtures/model-se
 import { addFilePatch, updateLinePatch } from '../fixtures/model-server/script.js';
 import { startModelServer, type ModelScript, type ModelServer } from '../fixtures/model-server/server.js';
 import { failure, quietLogger } from '../support/activity-failure.js';
+import { bwrapPath } from '../support/tools.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -71,7 +72,7 @@ async function codexWithoutUserNamespaces(b: Box): Promise<string> {
   const wrapper = path.join(b.root, 'codex-no-userns');
   await fs.writeFile(
     wrapper,
-    `#!/bin/sh\nexec bwrap --unshare-user --disable-userns --bind / / --dev /dev -- '${cliPath('codex')}' "$@"\n`,
+    `#!/bin/sh\nexec '${await bwrapPath()}' --unshare-user --disable-userns --bind / / --dev /dev -- '${cliPath('codex')}' "$@"\n`,
     { mode: 0o755 },
   );
   return wrapper;
@@ -147,7 +148,7 @@ describe('codex where its own sandbox cannot set up', () => {
     const b = await box({ turns: [{ applyPatch: addFilePatch('docs/spec.txt', ['x']) }, { text: 'done' }] });
     // The probes are told all is well, so codex runs with its own (broken) sandbox as before.
     const trusting: SandboxProbes = {
-      bwrap: 'bwrap',
+      bwrap: await bwrapPath(),
       codex: () => Promise.resolve({ state: 'works' }),
       confinement: () => Promise.resolve({ state: 'works' }),
     };
@@ -160,7 +161,7 @@ describe('codex where its own sandbox cannot set up', () => {
   });
 
   it('runs with its sandbox off inside Todone’s bubblewrap confinement: edits land, writes elsewhere are refused', async () => {
-    expect(await probeConfinement()).toEqual({ state: 'works' });
+    expect(await probeConfinement(await bwrapPath())).toEqual({ state: 'works' });
     const b = await box(CREATE_AND_UPDATE);
     const result = await run(b, input(b, await agent('codex', b, { bin: await codexWithoutUserNamespaces(b) })));
     expect(await fs.readFile(path.join(b.work, 'docs/spec.txt'), 'utf8')).toBe('# Spec\nfinal\n');

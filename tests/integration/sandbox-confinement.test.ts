@@ -25,6 +25,7 @@ import { addFilePatch } from '../fixtures/model-server/script.js';
 import { startModelServer } from '../fixtures/model-server/server.js';
 import { createRepo, git } from '../support/git-repo.js';
 import { failure, quietLogger } from '../support/activity-failure.js';
+import { bwrapPath } from '../support/tools.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -32,7 +33,7 @@ afterEach(async () => {
 });
 
 beforeAll(async () => {
-  expect(await probeConfinement(), 'bubblewrap works on this host').toEqual({ state: 'works' });
+  expect(await probeConfinement(await bwrapPath()), 'bubblewrap works on this host').toEqual({ state: 'works' });
 });
 
 interface Box {
