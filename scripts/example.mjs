@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run example [-- <name>]`: runs examples/<name>/board.yaml (default: hello) on the embedded
-// dev server, provisioning the Temporal CLI first when the machine lacks one.
+// dev server. `todone run` fetches what the machine lacks (the Temporal CLI, bubblewrap) on first use.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -17,10 +17,6 @@ if (!existsSync(board)) {
   console.error(`No example "${name}". Examples: ${known.join(', ')}.`);
   process.exit(2);
 }
-const provision = spawnSync(process.execPath, [path.join(root, 'scripts', 'provision-temporal.mjs'), '--quiet'], {
-  stdio: 'inherit',
-});
-if (provision.status !== 0) process.exit(provision.status ?? 1);
 const run = spawnSync(process.execPath, [path.join(root, 'bin', 'todone.js'), 'run', board, ...process.argv.slice(3)], {
   stdio: 'inherit',
 });
