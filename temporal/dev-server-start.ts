@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { SetupError } from '../src/errors.js';
 import {
   logTail,

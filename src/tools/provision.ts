@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { SetupError } from '../errors.js';
 import { TOOLS, type ToolName, type ToolSpec } from './catalog.js';
 import { locateTool, type LocatedTool } from './locate.js';
-import { toolBinary, toolHome, toolsDir } from './tools-dir.js';
+import { toolHome, toolsDir } from './tools-dir.js';
 
 export interface EnsureOptions {
   env?: NodeJS.ProcessEnv;
@@ -59,7 +59,7 @@ async function provision(spec: ToolSpec, options: EnsureOptions & { env: NodeJS.
     const binary = path.join(partial, ...spec.binary.split('/'));
     await fs.chmod(binary, 0o755).catch(() => undefined);
     await tryBinary(spec, binary, options.timeoutMs ?? PIP_TIMEOUT_MS);
-    await fs.rename(partial, home).catch(async (error: unknown) => {
+    await fs.rename(partial, home).catch((error: unknown) => {
       // Another process put a complete copy there first: theirs is as good as ours.
       if (!['ENOTEMPTY', 'EEXIST'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
     });
@@ -69,7 +69,7 @@ async function provision(spec: ToolSpec, options: EnsureOptions & { env: NodeJS.
   const located = await locateTool(spec, env);
   if (!located) throw cannot(spec, `${home} holds no ${spec.binary}`);
   options.say?.(`Fetched ${spec.title} in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
-  return located!;
+  return located;
 }
 
 async function pipInstall(spec: ToolSpec, target: string, options: EnsureOptions & { env: NodeJS.ProcessEnv }) {
