@@ -25,7 +25,7 @@ export async function codecServerCommand(options: CodecServerCommandOptions, io:
   const codec = payloadCodecFromEnv(io.env);
   if (!codec) {
     throw new SetupError(
-      'No payload key is configured: set TODONE_PAYLOAD_KEY_FILE (or TODONE_PAYLOAD_KEY) to the keys the workers use (see the README, "Security").',
+      'No payload key is configured: set TODONE_PAYLOAD_KEY_FILE (or TODONE_PAYLOAD_KEY) to the keys the workers use (see docs/security.md).',
     );
   }
   // A fixed token survives restarts, so the Web UI's setting keeps working; otherwise a new one each start.
