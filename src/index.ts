@@ -34,6 +34,8 @@ export { todoneHome } from './data-dir.js';
 
 // A worker that runs boards (workflows and task activities) on a task queue.
 export { createTodoneWorker, TodoneWorker, type TodoneWorkerOptions } from '../worker/create-worker.js';
+// The same, hosted as `todone run` and `todone worker` host it: start-up chores done, one shutdown().
+export { startWorkerHost, type WorkerHost, type WorkerHostOptions } from '../worker/host.js';
 
 // The wire contract: workflow type, queue, id rule, input, queries, signals, updates, search attributes.
 export * from '../workflows/api.js';

@@ -4,15 +4,9 @@
  * Exit 0 when every task succeeded, 1 when any did not, 2 for invalid input (thrown).
  */
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { loadBoardFile } from '../../board/load.js';
 import type { BoardSpec, SchedulingPolicy } from '../../core/board.js';
-import { connectWorkerConnection } from '../../../temporal/connection.js';
-import { createTodoneWorker, type TodoneWorker } from '../../../worker/create-worker.js';
-import { failOverDeadWorkers } from '../../../worker/failover.js';
-import { installRuntime } from '../../../worker/runtime.js';
-import { sandboxReport } from '../../../worker/sandbox-report.js';
-import { sweepFinishedBoards } from '../../../worker/sweep.js';
+import { startWorkerHost, WORKER_STOP_MS, type WorkerHost } from '../../../worker/host.js';
 import { todoneHome } from '../../data-dir.js';
 import { InvalidInputError } from '../../errors.js';
 import { todoneVersion } from '../../version.js';
@@ -25,8 +19,6 @@ import type { CommandIO } from '../io.js';
 import { openSession } from '../session.js';
 import { explainStartRefusal } from '../start-failure.js';
 import { followBoard } from '../watch/follow-board.js';
-
-const WORKER_STOP_MS = 20_000;
 
 export interface RunCommandOptions {
   file: string;
@@ -61,24 +53,12 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     ]);
   }
   const capabilities = options.worker === false ? [] : workerCapabilities(options.capability, io.env);
-  // Before anything native starts: the SDK's and its core's log lines go to the log file, not stdout.
-  if (options.worker !== false) installRuntime({ write: (line) => io.diagnostics.write(line) });
   const session = await openSession(io, { taskQueue: options.taskQueue });
-  let worker: TodoneWorker | undefined;
-  let workerRun: Promise<void> | undefined;
-  let sweep: Promise<unknown> | undefined;
+  let host: WorkerHost | undefined;
   const stopWorker = async () => {
-    if (!worker || !workerRun) return;
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    // A worker whose server is gone can spend a long time in its shutdown calls: bounded, and said.
-    const stopped = await Promise.race([
-      workerRun.then(
-        () => true,
-        () => true,
-      ),
-      delay(WORKER_STOP_MS, undefined, { ref: false }).then(() => false),
-    ]);
-    if (!stopped)
+    const stopping = host;
+    host = undefined;
+    if (stopping && !(await stopping.shutdown()))
       io.stderr(
         `The in-process worker did not stop within ${WORKER_STOP_MS / 1000} s; leaving it (its tasks are retried by the next worker).\n`,
       );
@@ -117,30 +97,20 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     if (link) log(`Watch it in the Temporal Web UI: ${link}\n`);
 
     if (options.worker !== false) {
-      // Other boards' leftovers are the worker's chore, not this run's: swept alongside, in silence.
-      sweep = sweepFinishedBoards({ home: session.home, client: session.client }).catch(() => undefined);
-      // Attempts a SIGKILLed run of this machine left behind retry now, not after their heartbeat timeout.
-      await failOverDeadWorkers({
+      host = await startWorkerHost({
+        target: session.target,
         client: session.client,
-        home: session.home,
-        workflowIds: [started.handle.workflowId],
-        log,
-      });
-      const connection = await connectWorkerConnection(session.target);
-      worker = await createTodoneWorker({
-        connection,
-        namespace: session.target.namespace,
         taskQueue: started.taskQueue,
         home: session.home,
         capabilities,
-        dataConverter: session.target.dataConverter,
+        failOverBoards: [started.handle.workflowId],
+        board,
+        log,
+        runtimeLog: (line) => io.diagnostics.write(line),
       });
-      workerRun = worker.run().finally(() => connection.close());
       const unserved = unservedRequirements(board, capabilities);
       if (unserved)
         log(`${unserved} They wait for a \`todone worker --capability …\` on task queue "${started.taskQueue}".\n`);
-      const sandboxes = await sandboxReport(board);
-      if (sandboxes) log(`${sandboxes}\n`);
     }
 
     const result = await followBoard(session, io, {
@@ -161,9 +131,8 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
   } finally {
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);
+    // The host's sweep uses the session's client: the host stops first.
     await stopWorker();
-    // Its git steps hold repository locks and use the session's client: let it end first.
-    await sweep;
     await session.close();
   }
 }
