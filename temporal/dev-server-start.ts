@@ -19,8 +19,8 @@ import {
 } from './dev-server-state.js';
 import { serverAnswers, waitUntilServing } from './health.js';
 import { freePort, isPortFree, LOOPBACK } from './ports.js';
-import { isRunning } from '../src/util/processes.js';
-import { isDevServerProcess, terminate } from './processes.js';
+import { isRunning, terminate } from '../src/util/processes.js';
+import { isDevServerProcess } from './processes.js';
 import { startSdkDevServer, type SdkDevServer } from './sdk-dev-server.js';
 import { locateTemporalCli, TEMPORAL_CLI_ENV } from './temporal-cli.js';
 import { ensureTool } from '../src/tools/provision.js';

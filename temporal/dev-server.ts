@@ -18,8 +18,8 @@ import {
   startInProcess,
   stopInProcessServer,
 } from './dev-server-start.js';
-import { isRunning } from '../src/util/processes.js';
-import { isDevServerProcess, terminate } from './processes.js';
+import { isRunning, terminate } from '../src/util/processes.js';
+import { isDevServerProcess } from './processes.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { withStartLock } from './start-lock.js';
 

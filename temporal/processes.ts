@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { isRunning } from '../src/util/processes.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Whether `pid` is a `temporal server start-dev` on `dbFile`. Pids are reused, so a live pid from an
@@ -25,30 +24,4 @@ function readCommandLine(pid: number): string | undefined {
   const ps = spawnSync('ps', ['-p', String(pid), '-o', 'command='], { encoding: 'utf8' });
   if (ps.error || ps.status !== 0) return undefined;
   return ps.stdout.trim();
-}
-
-export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (isRunning(pid)) {
-    if (Date.now() >= deadline) return false;
-    await sleep(100);
-  }
-  return true;
-}
-
-/** SIGTERM (the dev server flushes and exits), then SIGKILL if it does not go within `graceMs`. */
-export async function terminate(pid: number, graceMs = 10_000): Promise<void> {
-  if (!signal(pid, 'SIGTERM')) return;
-  if (await waitForExit(pid, graceMs)) return;
-  signal(pid, 'SIGKILL');
-  await waitForExit(pid, 5_000);
-}
-
-function signal(pid: number, name: NodeJS.Signals): boolean {
-  try {
-    process.kill(pid, name);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -6,11 +6,11 @@
  * the attempts that worker held are lost.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { isRunning } from '../src/util/processes.js';
+import { isGone, processStartTime } from '../src/util/processes.js';
 
 export interface WorkerRecord {
   identity: string;
@@ -40,19 +40,6 @@ export function workersDir(home: string): string {
 
 function recordPath(home: string, identity: string): string {
   return path.join(workersDir(home), `${encodeURIComponent(identity)}.json`);
-}
-
-/** Field 22 of /proc/<pid>/stat; undefined where there is no /proc or no such process. */
-export function processStartTime(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[19]);
-    return Number.isFinite(ticks) ? ticks : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 const registered = new Set<string>();
@@ -104,9 +91,7 @@ export async function readWorkerRecord(home: string, identity: string): Promise<
  */
 export function isDeadWorker(record: WorkerRecord, hostname = os.hostname()): boolean {
   if (record.hostname !== hostname || record.identity === processIdentity) return false;
-  if (!isRunning(record.pid)) return true;
-  const startTime = processStartTime(record.pid);
-  return record.startTime !== undefined && startTime !== undefined && startTime !== record.startTime;
+  return isGone(record.pid, record.startTime);
 }
 
 /**

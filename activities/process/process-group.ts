@@ -3,24 +3,7 @@
  * and a pid file lets the next attempt kill what a crashed worker left behind.
  */
 import fs from 'node:fs/promises';
-import { isRunning } from '../../src/util/processes.js';
-
-/** Signals the whole group led by `pid`; quietly does nothing when it is already gone. */
-export function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: nothing left to kill.
-  }
-}
-
-/** SIGTERM, then SIGKILL after `graceMs` if the group's leader is still there. */
-export async function terminateGroup(pid: number, graceMs = 2_000): Promise<void> {
-  killGroup(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (isRunning(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  killGroup(pid, 'SIGKILL');
-}
+import { isRunning, terminate } from '../../src/util/processes.js';
 
 interface PidRecord {
   pid: number;
@@ -47,7 +30,8 @@ export async function killLeftover(file: string, marker: string): Promise<PidRec
   } catch {
     return undefined;
   }
-  if (isRunning(record.pid) && (await carriesMarker(record.pid, marker))) await terminateGroup(record.pid);
+  if (isRunning(record.pid) && (await carriesMarker(record.pid, marker)))
+    await terminate(record.pid, { group: true, graceMs: 2_000 });
   await removePidFile(file);
   return record;
 }

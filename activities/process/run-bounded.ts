@@ -4,7 +4,7 @@
  * the deadline its whole process group is killed and the run reports that it timed out.
  */
 import { execa } from 'execa';
-import { terminateGroup } from './process-group.js';
+import { terminate } from '../../src/util/processes.js';
 
 export interface BoundedRun {
   /** null when it was killed (timed out) or could not start. */
@@ -42,7 +42,7 @@ export async function runBounded(
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    if (child.pid !== undefined) void terminateGroup(child.pid, 500);
+    if (child.pid !== undefined) void terminate(child.pid, { group: true, graceMs: 500 });
   }, options.timeoutMs);
   try {
     const result = await child;
@@ -55,7 +55,7 @@ export async function runBounded(
     return { exitCode: null, output, timedOut, spawnError: why };
   } finally {
     clearTimeout(timer);
-    if (child.pid !== undefined) await terminateGroup(child.pid, 200);
+    if (child.pid !== undefined) await terminate(child.pid, { group: true, graceMs: 200 });
   }
 }
 

@@ -9,7 +9,8 @@ import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import type { Redactor } from '../secrets/redact.js';
 import { OutputTail } from './output-tail.js';
-import { removePidFile, terminateGroup, writePidFile } from './process-group.js';
+import { terminate } from '../../src/util/processes.js';
+import { removePidFile, writePidFile } from './process-group.js';
 
 export interface SuperviseOptions {
   /** Run directly, never through a shell (a shell command is `/bin/sh`, `-c`, command). */
@@ -64,7 +65,7 @@ export async function supervise(options: SuperviseOptions): Promise<SuperviseOut
   let aborted = false;
   const onAbort = () => {
     aborted = true;
-    if (child.pid !== undefined) void terminateGroup(child.pid);
+    if (child.pid !== undefined) void terminate(child.pid, { group: true, graceMs: 2_000 });
   };
   if (options.signal.aborted) onAbort();
   else options.signal.addEventListener('abort', onAbort, { once: true });
@@ -91,7 +92,7 @@ export async function supervise(options: SuperviseOptions): Promise<SuperviseOut
     clearInterval(timer);
     options.signal.removeEventListener('abort', onAbort);
     // Children of the shell may outlive it while holding our pipes; the group goes with the task.
-    if (child.pid !== undefined) await terminateGroup(child.pid, 500);
+    if (child.pid !== undefined) await terminate(child.pid, { group: true, graceMs: 500 });
     for (const flush of flushes) flush();
     await Promise.all([new Promise<void>((resolve) => log.end(resolve)), removePidFile(options.pidFile)]);
   }

@@ -3,11 +3,10 @@
  * holder's pid. Within one process callers queue on a promise chain first, so the file is only ever
  * contended between processes, and a file naming our own pid can only be a leftover.
  */
-import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isRunning } from './processes.js';
+import { isGone, processStartTime } from './processes.js';
 
 export interface LockOwner {
   pid?: number;
@@ -102,20 +101,19 @@ async function tryCreate(file: string, token: string): Promise<boolean> {
 interface SeenOwner {
   text: string;
   pid?: number;
-  startTime?: string;
+  startTime?: number;
   ageMs: number;
 }
 
 async function readOwner(file: string): Promise<SeenOwner | undefined> {
   try {
     const [text, stat] = await Promise.all([fs.readFile(file, 'utf8'), fs.stat(file)]);
-    const [pidLine = '', startLine = ''] = text.split('\n');
-    const pid = /^\d+$/.test(pidLine.trim()) ? Number(pidLine.trim()) : undefined;
+    const [pid, startTime] = text.split('\n').map((line) => (/^\d+$/.test(line.trim()) ? Number(line) : undefined));
     return {
       text,
       ageMs: Date.now() - stat.mtimeMs,
       ...(pid !== undefined ? { pid } : {}),
-      ...(startLine.trim() ? { startTime: startLine.trim() } : {}),
+      ...(startTime !== undefined ? { startTime } : {}),
     };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -128,10 +126,8 @@ function isStale(owner: SeenOwner, options: FileLockOptions): boolean {
   if (owner.pid === undefined) return owner.ageMs > UNWRITTEN_GRACE_MS;
   // Our own turn in the in-process queue is exclusive, so a file naming us was left by an earlier turn.
   if (owner.pid === process.pid) return true;
-  if (!isRunning(owner.pid)) return true;
   // A live pid may have been reused by an unrelated process since the holder died (e.g. after a reboot).
-  const startTime = processStartTime(owner.pid);
-  return owner.startTime !== undefined && startTime !== undefined && startTime !== owner.startTime;
+  return isGone(owner.pid, owner.startTime);
 }
 
 /**
@@ -162,17 +158,6 @@ function startRefreshing(file: string, staleAfterMs: number): NodeJS.Timeout {
 
 function ownerToken(): string {
   return `${process.pid}\n${processStartTime(process.pid) ?? ''}\n`;
-}
-
-/** The kernel's start time of `pid` (Linux); with the pid it identifies a process across pid reuse. */
-function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at field 3; starttime is field 22.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
 }
 
 function defaultTimeoutError(owner: LockOwner, file: string): Error {

@@ -4,7 +4,8 @@ import { once } from 'node:events';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { attemptsOfDeadWorkers, type PendingAttempt } from '../../worker/failover.js';
-import { isDeadWorker, processStartTime, workerIdentity, type WorkerRecord } from '../../worker/worker-registry.js';
+import { processStartTime } from '../../src/util/processes.js';
+import { isDeadWorker, workerIdentity, type WorkerRecord } from '../../worker/worker-registry.js';
 
 const STARTED = 2;
 const SCHEDULED = 1;
