@@ -8,7 +8,7 @@
  * `permissive: true` turns codex's sandbox off even outside Todone's.
  */
 import type { CliAgentSpec } from '../../src/core/board.js';
-import type { Usage } from '../types.js';
+import { addUsage, type Usage } from '../../src/core/usage.js';
 import { clip, isObject, jsonLines, numberAt, stringAt, type JsonObject } from './output.js';
 import { codexUnfinishedWork } from './codex-edits.js';
 import { promptArgument } from './prompt-argument.js';
@@ -76,14 +76,4 @@ function codexUsage(event: JsonObject): Usage | undefined {
   if (input === undefined || output === undefined) return undefined;
   const cached = numberAt(usage?.cached_input_tokens);
   return { inputTokens: input, outputTokens: output, ...(cached ? { cachedInputTokens: cached } : {}) };
-}
-
-function addUsage(a: Usage | undefined, b: Usage | undefined): Usage | undefined {
-  if (!a || !b) return a ?? b;
-  const cached = (a.cachedInputTokens ?? 0) + (b.cachedInputTokens ?? 0);
-  return {
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    ...(cached ? { cachedInputTokens: cached } : {}),
-  };
 }
