@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { guard, LOOPBACK, type GuardOptions } from './guard.js';
+import { HttpError, readJsonBody, sendJson } from './http-json.js';
 
 export interface CodecServerOptions {
   codec: PayloadCodec;
@@ -32,15 +33,6 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 interface JsonPayload {
   metadata?: Record<string, string> | null;
   data?: string | null;
-}
-
-class BadRequest extends Error {
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
 }
 
 export async function startCodecServer(options: CodecServerOptions): Promise<RunningCodecServer> {
@@ -79,7 +71,7 @@ async function handle(
   // A preflight carries no token (browsers never send credentials with it); Host and Origin still decide.
   const preflight = request.method === 'OPTIONS';
   const verdict = guard(request, options, { token: !preflight });
-  if (!verdict.ok) return send(response, verdict.status, { error: verdict.reason });
+  if (!verdict.ok) return sendJson(response, verdict.status, { error: verdict.reason });
   // Past the guard, an Origin present is an allowed one.
   if (origin !== undefined) {
     response.setHeader('Access-Control-Allow-Origin', origin);
@@ -87,7 +79,7 @@ async function handle(
     response.setHeader('Vary', 'Origin');
   }
   const route = /^(?:\/[^/]+)?\/(encode|decode)$/.exec(verdict.path)?.[1];
-  if (!route) return send(response, 404, { error: 'not found: POST /encode or /decode' });
+  if (!route) return sendJson(response, 404, { error: 'not found: POST /encode or /decode' });
   if (preflight) {
     response.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
     response.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-Namespace, Authorization');
@@ -95,41 +87,24 @@ async function handle(
     response.writeHead(204).end();
     return;
   }
-  if (request.method !== 'POST') return send(response, 405, { error: 'method not allowed: POST' });
+  if (request.method !== 'POST') return sendJson(response, 405, { error: 'method not allowed: POST' });
   try {
-    const body = await readJson(request);
-    const payloads = body.payloads.map(fromJson);
+    const payloads = (await readPayloads(request)).map(fromJson);
     const result = route === 'decode' ? await codec.decode(payloads) : await codec.encode(payloads);
-    send(response, 200, { payloads: result.map(toJson) });
+    sendJson(response, 200, { payloads: result.map(toJson) });
   } catch (error) {
-    if (error instanceof BadRequest) return send(response, error.status, { error: error.message });
-    send(response, 422, { error: error instanceof Error ? error.message : String(error) });
+    if (error instanceof HttpError) return sendJson(response, error.status, { error: error.message });
+    sendJson(response, 422, { error: error instanceof Error ? error.message : String(error) });
   }
 }
 
-function send(response: http.ServerResponse, status: number, body: unknown): void {
-  response
-    .writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
-    .end(JSON.stringify(body));
-}
+const EXPECTED = 'expected a JSON body { "payloads": [...] }';
 
-async function readJson(request: http.IncomingMessage): Promise<{ payloads: JsonPayload[] }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BadRequest(`request body over ${MAX_BODY_BYTES} bytes`, 413);
-    chunks.push(chunk as Buffer);
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new BadRequest('expected a JSON body { "payloads": [...] }');
-  }
-  const payloads = (body as { payloads?: unknown } | null)?.payloads;
-  if (!Array.isArray(payloads)) throw new BadRequest('expected a JSON body { "payloads": [...] }');
-  return { payloads: payloads as JsonPayload[] };
+async function readPayloads(request: http.IncomingMessage): Promise<JsonPayload[]> {
+  const body = await readJsonBody(request, MAX_BODY_BYTES, EXPECTED);
+  const payloads = (body as { payloads?: unknown } | undefined)?.payloads;
+  if (!Array.isArray(payloads)) throw new HttpError(400, EXPECTED);
+  return payloads as JsonPayload[];
 }
 
 function fromJson({ metadata, data }: JsonPayload): Payload {

@@ -10,6 +10,7 @@ import type { BoardClient } from '../client/board-client.js';
 import type { BoardGraphTask } from '../../workflows/api.js';
 import { TodoneError } from '../errors.js';
 import { guard, LOOPBACK, type GuardOptions } from '../server/guard.js';
+import { HttpError, readJsonBody, sendJson } from '../server/http-json.js';
 import { boardAction, taskAction, BOARD_ACTIONS, TASK_ACTIONS, type BoardAction, type TaskAction } from './actions.js';
 import { listBoards } from './board-list.js';
 import { picture, readGraph } from './board-graph.js';
@@ -45,15 +46,6 @@ export interface RunningUiServer {
 
 const MAX_BODY_BYTES = 64 * 1024;
 const ETA_EVERY_MS = 2_000;
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export async function startUiServer(options: UiServerOptions): Promise<RunningUiServer> {
   const host = options.host ?? LOOPBACK;
@@ -142,7 +134,7 @@ async function handle(
       throw new HttpError(404, 'not found');
     }
     if (request.method === 'POST' && boardId && what) {
-      const body = await readJson(request);
+      const body = asObject(await readJsonBody(request, MAX_BODY_BYTES));
       if (what === 'tasks' && taskId && taskWhat && TASK_ACTIONS.includes(taskWhat)) {
         return sendJson(response, 200, {
           message: await taskAction(context.options.boards, boardId, taskId, taskWhat as TaskAction),
@@ -246,29 +238,6 @@ async function sendEta(response: http.ServerResponse, context: Context, feed: Bo
   }
 }
 
-function readJson(request: http.IncomingMessage): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) reject(new HttpError(413, 'request body too large'));
-      else chunks.push(chunk);
-    });
-    request.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8').trim();
-      if (!text) return resolve({});
-      try {
-        const parsed: unknown = JSON.parse(text);
-        resolve(parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {});
-      } catch {
-        reject(new HttpError(400, 'the request body is not JSON'));
-      }
-    });
-    request.on('error', reject);
-  });
-}
-
 function securityHeaders(response: http.ServerResponse): void {
   response.setHeader(
     'Content-Security-Policy',
@@ -279,7 +248,7 @@ function securityHeaders(response: http.ServerResponse): void {
   response.setHeader('X-Frame-Options', 'DENY');
 }
 
-function sendJson(response: http.ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-  response.end(JSON.stringify(body));
+/** An action's options: a JSON object, or none. */
+function asObject(body: unknown): Record<string, unknown> {
+  return body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
 }
