@@ -1,7 +1,7 @@
 /** Todone's own version, from its package.json: recorded on every board it starts. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { findPackageRoot } from '../temporal/temporal-cli.js';
+import { findPackageRoot } from './util/package-root.js';
 
 let cached: string | undefined;
 

@@ -10,7 +10,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { AgentKind } from '../../src/core/board.js';
-import { findPackageRoot } from '../../temporal/temporal-cli.js';
+import { findPackageRoot } from '../../src/util/package-root.js';
 import { confinedArgv, type Confinement } from '../process/sandbox.js';
 import type { SandboxProbes } from './host-sandboxes.js';
 import { agentInvocation } from './index.js';

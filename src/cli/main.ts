@@ -3,7 +3,6 @@
  * boundary lives here: bad input exits 2, a board that ran and failed exits 1.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { findPackageRoot } from '../../temporal/temporal-cli.js';
 import { todoneHome } from '../data-dir.js';
 import { TodoneError } from '../errors.js';
 import { explainFailure, fullStack } from './failure.js';
@@ -26,14 +25,8 @@ import { addCommand, breakCommand, pauseCommand, resumeCommand, retryCommand, se
 import { workerCommand } from './commands/worker.js';
 import { loadBoardFile } from '../board/load.js';
 import { processIO, type CommandIO } from './io.js';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-
-function version(): string {
-  const root = findPackageRoot();
-  if (!root) return 'unknown';
-  return (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
-}
+import { todoneVersion } from '../version.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -58,7 +51,7 @@ const policyOption = () =>
 export function buildProgram(io: CommandIO, setExitCode: (code: number) => void): Command {
   const program = new Command('todone')
     .description('Run a board of tasks with coding agents, in parallel, as a durable Temporal workflow.')
-    .version(version(), '-V, --version')
+    .version(todoneVersion(), '-V, --version')
     .showHelpAfterError()
     .option(
       '--verbose',

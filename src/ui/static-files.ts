@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { findPackageRoot } from '../../temporal/temporal-cli.js';
+import { findPackageRoot } from '../util/package-root.js';
 
 const FILES: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },

@@ -17,7 +17,8 @@ import { devServerPaths, readRecord } from '../../temporal/dev-server-state.js';
 import { ensureDevServer, runDevServerForeground, stopDevServer } from '../../temporal/dev-server.js';
 import { freePort } from '../../temporal/ports.js';
 import { isRunning } from '../../src/util/processes.js';
-import { findPackageRoot, locateTemporalCli } from '../../temporal/temporal-cli.js';
+import { findPackageRoot } from '../../src/util/package-root.js';
+import { locateTemporalCli } from '../../temporal/temporal-cli.js';
 import { TOOLS } from '../../src/tools/catalog.js';
 
 const tempDirs: string[] = [];
