@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { normaliseBoard } from '../src/board/load.js';
 import type { BoardSpec, SchedulingPolicy } from '../src/core/board.js';
 import { InvalidInputError } from '../src/errors.js';
-import { FAILURE_TYPES } from './types.js';
+import { FAILURE_TYPES } from '../workflows/api.js';
 
 export interface NormaliseBoardInput {
   /** The board as YAML would hold it, as JSON. */

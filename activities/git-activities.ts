@@ -18,7 +18,7 @@ import {
 } from './git/remote.js';
 import type { CommitInput, IntegrateInput, PrepareWorktreeInput, ReleaseWorktreeInput } from './git/types.js';
 import { prepareWorktree, releaseWorktree } from './git/worktree.js';
-import { FAILURE_TYPES } from './types.js';
+import { FAILURE_TYPES } from '../workflows/api.js';
 
 /**
  * Heartbeats while git works (a checkout of a large repository takes a while), so a worker that

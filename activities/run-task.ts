@@ -26,7 +26,8 @@ import { missingEnvMessage, resolveEnv, type ResolvedEnv } from './secrets/resol
 import { AttemptFacts, attemptHost, budgetBlocks } from './attempt-facts.js';
 import { prepareOutputFiles, readTaskOutput } from './task-output.js';
 import { asTaskOutcome } from '../src/core/outcome.js';
-import { FAILURE_TYPES, type RunTaskInput, type TaskOutcome } from './types.js';
+import { FAILURE_TYPES } from '../workflows/api.js';
+import type { RunTaskInput, TaskOutcome } from './types.js';
 
 export interface RunTaskDeps {
   /** Todone's data folder (logs, pid files). */

@@ -1,9 +1,9 @@
 /** Activity stubs with the timeouts and retry policies the board asks for. */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { FAILURE_TYPES } from '../activities/types.js';
 import type { BoardSpec, TaskSpec } from '../src/core/board.js';
 import { capabilityQueue } from '../src/core/capabilities.js';
+import { FAILURE_TYPES } from './api.js';
 
 /**
  * The task's own attempt: its retry policy and timeouts come from the board. A task that requires

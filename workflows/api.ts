@@ -178,3 +178,22 @@ export const boardGraphQuery = defineQuery<BoardGraphPage, [request?: { offset?:
 export const setBreakpointUpdate = defineUpdate<{ breakpoints: string[] }, [request: { taskId: string } & Requester]>(
   'setBreakpoint',
 );
+
+/**
+ * The `type` of every ApplicationFailure a task's activities end with. Whether the workflow retries
+ * follows from it (activity-options.ts), and clients read it from a failed task's cause.
+ */
+export const FAILURE_TYPES = {
+  /** The process ran and exited non-zero, or its CLI reported an error: retryable. */
+  taskFailed: 'TaskFailed',
+  /** The agent finished but a required validation command failed: retryable, its output goes into the next prompt. */
+  validationFailed: 'ValidationFailed',
+  /** A budget was used up before this attempt could start: retrying would only spend more. */
+  budgetExhausted: 'BudgetExhausted',
+  /** The task cannot run as configured (missing workdir, command not found): retrying will not help. */
+  invalidTask: 'InvalidTaskConfig',
+  /** The board's repository settings cannot work (not a repository, unknown base branch, ...). */
+  gitConfig: 'GitConfigError',
+  /** The board document is invalid: details[0] is { source, issues: [{ path, message }] }. */
+  invalidBoard: 'InvalidBoard',
+} as const;

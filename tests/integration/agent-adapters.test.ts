@@ -12,7 +12,8 @@ import { CancelledFailure, type ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRunTask } from '../../activities/run-task.js';
-import { FAILURE_TYPES, type RunTaskInput, type TaskOutcome } from '../../activities/types.js';
+import type { RunTaskInput, TaskOutcome } from '../../activities/types.js';
+import { FAILURE_TYPES } from '../../workflows/api.js';
 import { asTaskOutcome } from '../../src/core/outcome.js';
 import type { AgentSpec, CliAgentSpec } from '../../src/core/board.js';
 import {

@@ -14,7 +14,8 @@ import { hostSandboxProbes, type SandboxProbes } from '../../activities/agents/h
 import { probeCodexSandbox } from '../../activities/agents/codex-sandbox-probe.js';
 import { probeConfinement } from '../../activities/process/sandbox.js';
 import { createRunTask } from '../../activities/run-task.js';
-import { FAILURE_TYPES, type RunTaskInput } from '../../activities/types.js';
+import type { RunTaskInput } from '../../activities/types.js';
+import { FAILURE_TYPES } from '../../workflows/api.js';
 import type { AgentSpec, CliAgentSpec } from '../../src/core/board.js';
 import { claudeInvocation, cliPath, codexInvocation } from '../fixtures/model-server/clis.js';
 import { addFilePatch, updateLinePatch } from '../fixtures/model-server/script.js';

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseBoard } from '../../src/board/load.js';
 import type { BoardStatus } from '../../src/core/run-state.js';
-import { FAILURE_TYPES } from '../../activities/types.js';
+import { FAILURE_TYPES } from '../../workflows/api.js';
 import { boardWorkflowId, statusQuery } from '../../workflows/api.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { filesContaining, textOf } from '../support/secret-search.js';
