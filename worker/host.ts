@@ -46,11 +46,17 @@ export interface WorkerHostOptions {
 
 export interface WorkerHost {
   worker: TodoneWorker;
-  /** Settles when every Worker of the group has stopped and the connection is closed; rejects with the first failure. */
+  /**
+   * Settles when every Worker of the group has stopped and the connection is closed; rejects with
+   * the first failure (a fatal worker error): await it, or handle it.
+   */
   stopped: Promise<void>;
   /** The background sweep of finished boards (never rejects: one board's trouble is `warn`ed). */
   swept: Promise<SweepReport | undefined>;
-  /** Stops polling, lets running tasks finish within the SDK's grace time, waits for the sweep. False when the worker did not stop within WORKER_STOP_MS. */
+  /**
+   * Stops polling, lets running tasks finish within the SDK's grace time, then waits for the sweep.
+   * Resolves false when the worker did not stop within WORKER_STOP_MS (its tasks are retried elsewhere).
+   */
   shutdown(): Promise<boolean>;
 }
 
