@@ -12,7 +12,7 @@ const WORKFLOW_SAFE = ['workflows/**/*.ts', 'src/core/**/*.ts', ...workflowModul
 const SIDE_EFFECT_LAYERS = ['./activities', './worker', './temporal'];
 const FRONT_ENDS = ['./src/cli', './src/ui', './src/client', './src/report'];
 /** Folders of src/ with side effects (Node, servers, processes): never in the workflow bundle. */
-const SRC_SIDE_EFFECTS = ['cli', 'ui', 'client', 'report', 'server', 'util'];
+const SRC_SIDE_EFFECTS = ['cli', 'ui', 'client', 'report', 'server', 'tools', 'util'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.todone/**', '.tools/**', 'coverage/**'] },
