@@ -21,9 +21,20 @@ export async function loadAddedTasks(
   tasksFile: string,
   opts: LoadOptions = {},
 ): Promise<AddedTasks> {
-  const boardSource = await readBoardFile(boardFile);
+  return addedTasksFrom(await readBoardFile(boardFile), await readBoardFile(tasksFile), opts);
+}
+
+/**
+ * The same from text already in hand (an MCP client sends the tasks themselves): `display` names
+ * each source in messages, and the added text is read as YAML (which reads JSON too) unless its
+ * name ends in .json.
+ */
+export function addedTasksFrom(
+  boardSource: { absolute: string; display: string; text: string },
+  addedSource: { display: string; text: string },
+  opts: LoadOptions = {},
+): AddedTasks {
   const parsedBoard = parseBoardText(boardSource.text, boardSource.display);
-  const addedSource = await readBoardFile(tasksFile);
   const parsedAdded = parseBoardText(addedSource.text, addedSource.display);
 
   const listed = Array.isArray(parsedAdded.value);

@@ -10,6 +10,7 @@ import { cancelCommand } from './commands/cancel.js';
 import { cleanCommand } from './commands/clean.js';
 import { codecServerCommand, DEFAULT_CODEC_PORT } from './commands/codec-server.js';
 import { landCommand } from './commands/land.js';
+import { mcpCommand } from './commands/mcp.js';
 import { planCommand } from './commands/plan.js';
 import { replayCommand } from './commands/replay.js';
 import { reportCommand, type ReportFormat } from './commands/report.js';
@@ -306,6 +307,18 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--quiet', 'print nothing but problems')
     .action(async (opts: { quiet?: boolean }) => {
       setExitCode(await setupCommand(opts, io));
+    });
+
+  program
+    .command('mcp')
+    .description(
+      "Todone's tools for coding agents (validate, plan, start, follow and steer boards) as an MCP server on stdio",
+    )
+    .option('--task-queue <name>', 'Temporal task queue (default: $TODONE_TASK_QUEUE or "todone")')
+    .option('--no-worker', 'do not host a worker in this process (use `todone worker`s instead)')
+    .option(...capabilityOption())
+    .action(async (opts: { taskQueue?: string; worker: boolean; capability?: string[] }) => {
+      setExitCode(await mcpCommand(opts, io));
     });
 
   program

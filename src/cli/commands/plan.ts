@@ -4,6 +4,7 @@
  */
 import type { BoardSpec } from '../../core/board.js';
 import { planBoard } from '../../core/plan.js';
+import { sharedFiles } from '../../core/shared-files.js';
 import { InvalidInputError } from '../../errors.js';
 import { formatDot, formatMermaid } from '../format/graph.js';
 import { formatPlanText } from '../format/plan-text.js';
@@ -28,7 +29,7 @@ export function planCommand(options: PlanCommandOptions): number {
   const format = options.format ?? 'text';
   switch (format) {
     case 'text':
-      write(formatPlanText(board, plan));
+      write(formatPlanText(board, plan, { shared: sharedFiles(board.tasks) }));
       break;
     case 'mermaid':
       write(formatMermaid(board.tasks, { criticalPath: plan.criticalPath.ids }));

@@ -10,7 +10,8 @@ import { NotFoundError } from '../../errors.js';
 import { analyzeBoard } from '../../report/analyze.js';
 import { renderHtml } from '../../report/html.js';
 import { renderMarkdown } from '../../report/markdown.js';
-import type { ReportTaskSpec } from '../../report/types.js';
+import type { BoardReport, ReportTaskSpec } from '../../report/types.js';
+import type { BoardSpec } from '../../core/board.js';
 import { readGraph } from '../../ui/board-graph.js';
 import type { BoardClient } from '../../client/board-client.js';
 import type { CommandIO } from '../io.js';
@@ -34,17 +35,7 @@ export async function reportCommand(options: ReportCommandOptions, io: CommandIO
   const boardId = spec?.id ?? options.board;
   const session = await openSession(io);
   try {
-    const status = await fullStatus(session.boards, boardId);
-    // Tasks added to the running board are only in the workflow's graph; the file is read first
-    // because a finished board's graph query needs a worker to answer.
-    let specs: ReportTaskSpec[] | undefined = spec?.tasks.map((t) => ({
-      id: t.id,
-      dependsOn: t.dependsOn,
-      estimateMs: t.estimateMs,
-    }));
-    if (!specs || status.tasks.some((t) => !specs!.some((s) => s.id === t.id)))
-      specs = (await graphOrUndefined(session.boards, boardId)) ?? specs;
-    const report = analyzeBoard({ status, ...(specs ? { specs } : {}), now: Date.now() });
+    const report = await boardReport(session.boards, boardId, spec);
     const text =
       options.format === 'json'
         ? `${JSON.stringify(report, null, 2)}\n`
@@ -61,6 +52,23 @@ export async function reportCommand(options: ReportCommandOptions, io: CommandIO
   } finally {
     await session.close();
   }
+}
+
+/**
+ * The report of a running or finished board. `spec` is its board file, when known: a finished
+ * board's graph query needs a worker to answer, so the file's tasks are used first; tasks added to
+ * the running board are only in the workflow's graph.
+ */
+export async function boardReport(boards: BoardClient, boardId: string, spec?: BoardSpec): Promise<BoardReport> {
+  const status = await fullStatus(boards, boardId);
+  let specs: ReportTaskSpec[] | undefined = spec?.tasks.map((t) => ({
+    id: t.id,
+    dependsOn: t.dependsOn,
+    estimateMs: t.estimateMs,
+  }));
+  if (!specs || status.tasks.some((t) => !specs!.some((s) => s.id === t.id)))
+    specs = (await graphOrUndefined(boards, boardId)) ?? specs;
+  return analyzeBoard({ status, ...(specs ? { specs } : {}), now: Date.now() });
 }
 
 async function fullStatus(boards: BoardClient, boardId: string): Promise<BoardStatus> {

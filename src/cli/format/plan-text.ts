@@ -2,6 +2,7 @@
 import type { BoardSpec } from '../../core/board.js';
 import { formatDuration } from '../../core/duration.js';
 import type { BoardPlan } from '../../core/plan.js';
+import type { SharedFile } from '../../core/shared-files.js';
 
 export interface PlanTextOptions {
   /**
@@ -10,6 +11,8 @@ export interface PlanTextOptions {
    */
   maxIds?: number;
   maxWaves?: number;
+  /** Tasks that may run at once and name the same files (src/core/shared-files.ts). */
+  shared?: readonly SharedFile[];
 }
 
 export function formatPlanText(
@@ -56,6 +59,12 @@ export function formatPlanText(
   if (versusWaves) lines.push(`  ${versusWaves}`);
   lines.push(`Parallelization factor: ${plan.parallelizationFactor.toFixed(2)} (sequential / eager)`);
   lines.push('');
+
+  if (options.shared?.length) {
+    lines.push('Tasks that may run at the same time and name the same files (from their descriptions):');
+    for (const entry of options.shared) lines.push(`  ${entry.file}: ${idList(entry.tasks, maxIds, ', ')}`);
+    lines.push('Their merges may conflict: make one depend on the other, or split the work by file.', '');
+  }
 
   lines.push(verdict(plan));
   return lines.join('\n') + '\n';

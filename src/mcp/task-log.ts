@@ -1,0 +1,74 @@
+/**
+ * A task's log for `task_log`: the newest attempt's file in the task's data folder, read as a
+ * bounded tail. The folder is writable by the task itself (a confined agent writes its logs there),
+ * so nothing here follows a link it may have planted: the file is opened with O_NOFOLLOW, must be a
+ * regular file, and must sit in that folder (a status naming another path is not read).
+ */
+import { constants } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { taskDataDir } from '../data-dir.js';
+import { logPathFor } from '../ui/log-tail.js';
+import type { Answer } from './answers.js';
+
+export const DEFAULT_LOG_BYTES = 8 * 1024;
+export const MAX_LOG_BYTES = 64 * 1024;
+
+/** Terminal escape sequences and other control characters (tabs and newlines stay). */
+const CONTROL =
+  // eslint-disable-next-line no-control-regex
+  /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|[\u0000-\u0008\u000b-\u001f\u007f]/g;
+
+export async function readTaskLog(
+  home: string,
+  boardId: string,
+  taskId: string,
+  statusPath: string | undefined,
+  maxBytes: number = DEFAULT_LOG_BYTES,
+): Promise<Answer> {
+  const folder = taskDataDir(home, boardId, taskId);
+  const file = await logPathFor(home, boardId, taskId, statusPath);
+  if (!file)
+    return {
+      task: taskId,
+      found: false,
+      message:
+        'no log yet: the task has not started an attempt on this machine (a worker on another machine keeps its log there)',
+    };
+  if (path.dirname(path.resolve(file)) !== folder)
+    return { task: taskId, found: false, message: `the log ${file} is not in the task's folder ${folder}: not read` };
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return {
+      task: taskId,
+      found: false,
+      message:
+        code === 'ELOOP'
+          ? `the log ${file} is a symbolic link (planted by the task?): not followed`
+          : `the log ${file} is not on this machine: the worker that ran this attempt has it`,
+    };
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile())
+      return { task: taskId, found: false, message: `the log ${file} is not a regular file: not read` };
+    const length = Math.min(Math.min(maxBytes, MAX_LOG_BYTES), info.size);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, info.size - length);
+    // A cut may fall inside a character: the replacement character marks it.
+    const text = buffer.toString('utf8').replace(CONTROL, '');
+    return {
+      task: taskId,
+      found: true,
+      path: file,
+      bytes: info.size,
+      ...(length < info.size ? { truncated: `the last ${length} of ${info.size} bytes` } : {}),
+      text,
+    };
+  } finally {
+    await handle.close();
+  }
+}
