@@ -9,6 +9,7 @@ import { explainFailure, fullStack } from './failure.js';
 import { cancelCommand } from './commands/cancel.js';
 import { cleanCommand } from './commands/clean.js';
 import { codecServerCommand, DEFAULT_CODEC_PORT } from './commands/codec-server.js';
+import { DRAFT_AGENTS, draftCommand, type DraftCommandOptions } from './commands/draft.js';
 import { landCommand } from './commands/land.js';
 import { mcpCommand } from './commands/mcp.js';
 import { planCommand } from './commands/plan.js';
@@ -32,6 +33,12 @@ import { todoneVersion } from '../version.js';
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
   return n;
 }
 
@@ -145,6 +152,34 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
         setExitCode(planCommand({ board, json: opts.json, format: opts.format, write: io.stdout }));
       },
     );
+
+  program
+    .command('draft')
+    .description(
+      'a coding agent writes a board for a goal; Todone checks it (problems go back to the agent) and shows its plan. Runs nothing unless --run',
+    )
+    .argument('<goal>', 'what the board is for')
+    .option('--repo <folder>', 'the repository the board is for (default: this folder)')
+    .addOption(new Option('--agent <kind>', 'the coding agent that writes it (default claude)').choices(DRAFT_AGENTS))
+    .option(
+      '--command <template>',
+      'or your own agent: an argv template with {prompt} and {promptFile} (a JSON array, or words separated by spaces)',
+    )
+    .option('--model <name>', "the agent CLI's model")
+    .option('-o, --output <file>', 'where to save the board (default board.yaml)')
+    .option('--rounds <n>', `attempts after the first, each given the loader's problems (default 3)`, nonNegativeInt)
+    .addOption(
+      new Option(
+        '--sandbox <mode>',
+        'worktree: the agent may write only the draft (default); none: your full rights',
+      ).choices(['worktree', 'none']),
+    )
+    .option('--timeout <duration>', 'how long one attempt may take (default 15m)')
+    .option('--force', 'replace the output file if it exists')
+    .option('--run', 'run the board once it is written (as todone run)')
+    .action(async (goal: string, opts: Omit<DraftCommandOptions, 'goal'>) => {
+      setExitCode(await draftCommand({ goal, ...opts }, io));
+    });
 
   program
     .command('schema')
