@@ -36,6 +36,8 @@ export interface DraftOptions {
   timeoutMs: number;
   /** Todone's data folder: drafts are worked on under <home>/drafts/. */
   home: string;
+  /** Replace the output file when it exists (otherwise that is refused before the agent runs). */
+  replace?: boolean;
   /** Told when each round starts and ends (progress on stderr, MCP progress). */
   onRound?: (event: { round: number; of: number; problems?: number }) => void;
 }
@@ -45,7 +47,7 @@ export type DraftResult =
   | { ok: false; problems: Issue[]; rounds: number; workDir: string };
 
 export async function draftBoard(options: DraftOptions): Promise<DraftResult> {
-  checkOptions(options);
+  await checkOptions(options);
   const firstArg =
     options.agent.kind === 'custom' ? options.agent.command[0]! : (options.agent.bin ?? options.agent.kind);
   const missing = await executableProblem(firstArg, options.repo);
@@ -114,8 +116,17 @@ export async function draftBoard(options: DraftOptions): Promise<DraftResult> {
   return { ok: false, problems, rounds: attempts, workDir };
 }
 
-function checkOptions(options: DraftOptions): void {
+async function checkOptions(options: DraftOptions): Promise<void> {
   const issues: Issue[] = [];
+  if (!(await fs.stat(options.repo).catch(() => undefined))?.isDirectory())
+    issues.push({ path: '--repo', message: `not a folder: ${options.repo}` });
+  if (!options.replace && (await fs.lstat(options.output).catch(() => undefined)))
+    issues.push({
+      path: '--output',
+      message: `${options.outputDisplay} exists: give another file, or --force to replace it`,
+    });
+  if (!Number.isInteger(options.timeoutMs) || options.timeoutMs <= 0)
+    issues.push({ path: '--timeout', message: 'expected a positive duration' });
   if (!options.goal.trim()) issues.push({ path: 'goal', message: 'say what the board is for' });
   if (!['.yaml', '.yml', '.json'].includes(path.extname(options.output).toLowerCase()))
     issues.push({ path: '--output', message: `expected a .yaml, .yml or .json file, got ${options.outputDisplay}` });

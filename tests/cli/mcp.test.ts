@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startMcp, type McpSession } from '../support/mcp-client.js';
 import { waitFor } from '../support/wait-for.js';
@@ -54,6 +55,7 @@ describe('todone mcp', () => {
     const { tools } = await mcp.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(
       [
+        'draft_board',
         'validate_board',
         'plan_board',
         'start_board',
@@ -233,6 +235,36 @@ describe('todone mcp', () => {
     });
     expect(result).toMatchObject({ state: 'completed', counts: { total: 2, succeeded: 2 } });
     expect(await fs.readFile(added, 'utf8')).toBe('added\n');
+  });
+
+  it('drafts a board with an agent command: the problems of its first draft go back, the valid one is saved', async () => {
+    const repo = path.join(dir, 'drafted-repo');
+    await fs.mkdir(path.join(repo, 'src'), { recursive: true });
+    await fs.writeFile(path.join(repo, 'src', 'a.js'), 'export const a = 1;\n');
+    const agent = fileURLToPath(new URL('../fixtures/draft-agent/agent.mjs', import.meta.url));
+    const answer = await mcp.call<{
+      written: string;
+      attempts: number;
+      plan: { tasks: number; criticalPath: { ids: string[] }; sameFiles: { file: string; tasks: string[] }[] };
+    }>('draft_board', {
+      goal: 'Parse and format input',
+      repo: 'drafted-repo',
+      command: [process.execPath, agent, '{promptFile}'],
+      output: 'drafted-repo/board.yaml',
+    });
+    expect(answer).toMatchObject({ written: path.join(repo, 'board.yaml'), attempts: 2 });
+    expect(answer.plan.criticalPath.ids).toEqual(['parser', 'docs']);
+    expect(answer.plan.sameFiles).toEqual([{ file: 'src/a.js', tasks: ['parser', 'format'] }]);
+    const valid = await mcp.call<{ valid: boolean }>('validate_board', { path: 'drafted-repo/board.yaml' });
+    expect(valid.valid).toBe(true);
+
+    const again = await mcp.refused('draft_board', {
+      goal: 'again',
+      repo: 'drafted-repo',
+      command: [process.execPath, agent, '{promptFile}'],
+      output: 'drafted-repo/board.yaml',
+    });
+    expect(again.text).toContain('board.yaml exists: give another file');
   });
 
   it('keeps stdout for the protocol alone', () => {

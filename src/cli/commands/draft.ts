@@ -4,8 +4,6 @@
  * shown with its plan. Nothing runs unless --run. Exit 0 with a valid board, 1 when the agent
  * could not write one (the last problems shown), 2 for bad input.
  */
-import { constants } from 'node:fs';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseCommandString } from 'execa';
 import { parseDuration } from '../../core/duration.js';
@@ -15,12 +13,12 @@ import type { CliAgentSpec, SandboxMode } from '../../core/board.js';
 import { todoneHome } from '../../data-dir.js';
 import { DEFAULT_DRAFT_TIMEOUT_MS, DEFAULT_ROUNDS, draftBoard } from '../../draft/draft.js';
 import type { DraftAgent } from '../../draft/drafter.js';
+export { DRAFT_AGENTS } from '../../draft/drafter.js';
+import { writeBoardFile } from '../../draft/write-board.js';
 import { InvalidInputError } from '../../errors.js';
 import { formatPlanText } from '../format/plan-text.js';
 import type { CommandIO } from '../io.js';
 import { runCommand } from './run.js';
-
-export const DRAFT_AGENTS = ['claude', 'codex', 'gemini', 'aider'] as const;
 
 export interface DraftCommandOptions {
   goal: string;
@@ -44,17 +42,10 @@ export async function draftCommand(options: DraftCommandOptions, io: CommandIO):
   const output = path.resolve(io.cwd, outputDisplay);
   const agent = draftAgent(options);
   const timeoutMs = options.timeout === undefined ? DEFAULT_DRAFT_TIMEOUT_MS : parseDuration(options.timeout);
-  const problems = [];
-  if (!(await fs.stat(repo).catch(() => undefined))?.isDirectory())
-    problems.push({ path: '--repo', message: `not a folder: ${repo}` });
   if (timeoutMs === undefined || timeoutMs <= 0)
-    problems.push({ path: '--timeout', message: `expected a duration such as 10m, got "${options.timeout}"` });
-  if (!options.force && (await fs.lstat(output).catch(() => undefined)))
-    problems.push({
-      path: '--output',
-      message: `${outputDisplay} exists: give another file, or --force to replace it`,
-    });
-  if (problems.length) throw new InvalidInputError('todone draft', problems);
+    throw new InvalidInputError('todone draft', [
+      { path: '--timeout', message: `expected a duration such as 10m, got "${options.timeout}"` },
+    ]);
 
   const describeAgent = agent.kind === 'custom' ? agent.command[0] : agent.kind;
   const result = await draftBoard({
@@ -65,8 +56,9 @@ export async function draftCommand(options: DraftCommandOptions, io: CommandIO):
     outputDisplay,
     rounds: options.rounds ?? DEFAULT_ROUNDS,
     sandbox: options.sandbox ?? 'worktree',
-    timeoutMs: timeoutMs!,
+    timeoutMs: timeoutMs,
     home: todoneHome(io.env),
+    replace: options.force === true,
     onRound: ({ round, of, problems }) =>
       io.stderr(
         problems === undefined
@@ -82,7 +74,7 @@ export async function draftCommand(options: DraftCommandOptions, io: CommandIO):
     );
     return 1;
   }
-  await writeFresh(output, result.text);
+  await writeBoardFile(output, result.text);
   const plan = planBoard(result.board.tasks, result.board.maxParallel);
   io.stdout(
     `Board written to ${outputDisplay} (attempt ${result.rounds}).\n\n` +
@@ -117,24 +109,4 @@ export function parseTemplate(template: string): string[] {
     return parsed;
   }
   return parseCommandString(template);
-}
-
-/** The board appears whole or not at all: written beside it, then renamed over it (a link there is replaced, not followed). */
-async function writeFresh(file: string, text: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  const handle = await fs.open(
-    temporary,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o644,
-  );
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.rename(temporary, file).catch(async (error: unknown) => {
-    await fs.rm(temporary, { force: true });
-    throw error;
-  });
 }
