@@ -22,6 +22,7 @@ export interface SharedFile {
 /** A word with a slash in it, or a name with a file extension; backticks and quotes around it are fine. */
 const PATH_TOKEN =
   /[A-Za-z0-9_@.~*/-]*[A-Za-z0-9_@*-](?:\/[A-Za-z0-9_@.*-]*|\.[A-Za-z][A-Za-z0-9]{0,7})[A-Za-z0-9_@.*/-]*/g;
+const URL = /\b[a-z][a-z0-9+.-]*:\/\/\S*/gi;
 const NOT_PATHS = /^(?:e\.g|i\.e|etc|vs|a\.k\.a|n\/a|and\/or|i\/o)\.?$/i;
 /** Most tasks naming one path that are compared pairwise: past it, the path is everyone's (a README). */
 const MAX_TASKS_PER_PATH = 40;
@@ -29,8 +30,7 @@ const MAX_TASKS_PER_PATH = 40;
 /** The paths a description names, normalised (`./a/b.ts` is `a/b.ts`), without repeats. */
 export function pathsNamed(text: string): string[] {
   const found = new Set<string>();
-  for (const [raw] of text.matchAll(PATH_TOKEN)) {
-    if (/^[a-z]+:\/\//i.test(raw) || raw.includes('://')) continue;
+  for (const [raw] of text.replace(URL, ' ').matchAll(PATH_TOKEN)) {
     const token = raw.replace(/^\.\//, '').replace(/[.]+$/, '');
     if (!token || NOT_PATHS.test(token) || /^\d+(?:\.\d+)+$/.test(token) || !/[A-Za-z]/.test(token)) continue;
     // A bare word with a dot that is not an extension-like tail (a sentence's end was stripped above).
@@ -38,12 +38,6 @@ export function pathsNamed(text: string): string[] {
     found.add(token);
   }
   return [...found];
-}
-
-function overlaps(a: string, b: string): boolean {
-  if (a === b) return true;
-  const inside = (file: string, folder: string) => folder.endsWith('/') && file.startsWith(folder);
-  return inside(a, b) || inside(b, a);
 }
 
 export function sharedFiles(tasks: readonly DescribedTask[], limit = 20): SharedFile[] {
@@ -69,12 +63,19 @@ export function sharedFiles(tasks: readonly DescribedTask[], limit = 20): Shared
   for (const task of tasks) {
     for (const file of pathsNamed(task.description)) byPath.set(file, [...(byPath.get(file) ?? []), task.id]);
   }
+  const order = new Map(graph.ids.map((id, index) => [id, index]));
   const paths = [...byPath.keys()];
+  const folders = paths.filter((p) => p.endsWith('/'));
   const found: SharedFile[] = [];
   for (const file of paths) {
-    const namers = new Set<string>();
-    for (const other of paths) if (overlaps(file, other)) for (const id of byPath.get(other)!) namers.add(id);
-    const ids = [...namers];
+    // Its own namers, those of folders holding it, and (for a folder) those of what it holds.
+    const namers = new Set(byPath.get(file));
+    for (const folder of folders)
+      if (file !== folder && file.startsWith(folder)) for (const id of byPath.get(folder)!) namers.add(id);
+    if (file.endsWith('/'))
+      for (const other of paths)
+        if (other !== file && other.startsWith(file)) for (const id of byPath.get(other)!) namers.add(id);
+    const ids = [...namers].sort((a, b) => order.get(a)! - order.get(b)!);
     if (ids.length < 2 || ids.length > MAX_TASKS_PER_PATH) continue;
     const clashing = ids.filter((a) => ids.some((b) => b !== a && concurrent(a, b)));
     // A folder only adds something when no file inside it already reported the same tasks.
