@@ -39,7 +39,7 @@ export interface DraftOptions {
   /** Replace the output file when it exists (otherwise that is refused before the agent runs). */
   replace?: boolean;
   /** Told when each round starts and ends (progress on stderr, MCP progress). */
-  onRound?: (event: { round: number; of: number; problems?: number }) => void;
+  onRound?: (event: { round: number; of: number; problems?: readonly Issue[] }) => void;
 }
 
 export type DraftResult =
@@ -111,7 +111,7 @@ export async function draftBoard(options: DraftOptions): Promise<DraftResult> {
           : []),
       ...checked.problems,
     ];
-    options.onRound?.({ round, of: attempts, problems: problems.length });
+    options.onRound?.({ round, of: attempts, problems });
   }
   return { ok: false, problems, rounds: attempts, workDir };
 }

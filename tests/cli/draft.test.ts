@@ -48,7 +48,9 @@ describe('todone draft', () => {
     });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain('attempt 1 of 4');
-    expect(result.stderr).toContain('Attempt 1: 1 problem, sent back to the agent.');
+    expect(result.stderr).toContain(
+      'Attempt 1: 1 problem, sent back to the agent:\n  tasks[1].dependsOn[0]: unknown task "nope" (line 5)\n',
+    );
     expect(result.stdout).toContain('Board written to board.yaml (attempt 2).');
     expect(result.stdout).toMatch(/Waves \(2\):/);
     expect(result.stdout).toContain('Critical path: parser -> docs');

@@ -15,7 +15,7 @@ import { DEFAULT_DRAFT_TIMEOUT_MS, DEFAULT_ROUNDS, draftBoard } from '../../draf
 import type { DraftAgent } from '../../draft/drafter.js';
 export { DRAFT_AGENTS } from '../../draft/drafter.js';
 import { writeBoardFile } from '../../draft/write-board.js';
-import { InvalidInputError } from '../../errors.js';
+import { InvalidInputError, type Issue } from '../../errors.js';
 import { formatPlanText } from '../format/plan-text.js';
 import type { CommandIO } from '../io.js';
 import { runCommand } from './run.js';
@@ -63,13 +63,16 @@ export async function draftCommand(options: DraftCommandOptions, io: CommandIO):
       io.stderr(
         problems === undefined
           ? `Drafting with ${describeAgent}: attempt ${round} of ${of}...\n`
-          : `Attempt ${round}: ${problems} problem${problems === 1 ? '' : 's'}${round < of ? ', sent back to the agent' : ''}.\n`,
+          : `Attempt ${round}: ${problems.length} problem${problems.length === 1 ? '' : 's'}${round < of ? ', sent back to the agent' : ''}:\n` +
+              formatIssues(problems.slice(0, SHOWN_PROBLEMS)) +
+              (problems.length > SHOWN_PROBLEMS ? `\n  … and ${problems.length - SHOWN_PROBLEMS} more` : '') +
+              '\n',
       ),
   });
   if (!result.ok) {
     io.stderr(
       `todone: the agent did not write a valid board in ${result.rounds} attempt${result.rounds === 1 ? '' : 's'}. The last problems:\n` +
-        result.problems.map((p) => `  ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n') +
+        formatIssues(result.problems) +
         `\nIts prompts, logs and last draft are in ${result.workDir}.\n`,
     );
     return 1;
@@ -82,6 +85,13 @@ export async function draftCommand(options: DraftCommandOptions, io: CommandIO):
       (options.run ? '' : `\nNothing has run. Read it, then: todone run ${outputDisplay}\n`),
   );
   return options.run ? runCommand({ file: output }, io) : 0;
+}
+
+/** Problems shown after each attempt; the last attempt's are all shown. */
+const SHOWN_PROBLEMS = 5;
+
+function formatIssues(problems: readonly Issue[]): string {
+  return problems.map((p) => `  ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n');
 }
 
 function draftAgent(options: DraftCommandOptions): DraftAgent {

@@ -94,7 +94,9 @@ export function registerDraftTool(server: McpServer, ctx: McpContext): void {
                     progress: problems === undefined ? round - 1 : round,
                     total: of,
                     message:
-                      problems === undefined ? `attempt ${round} of ${of}` : `attempt ${round}: ${problems} problems`,
+                      problems === undefined
+                        ? `attempt ${round} of ${of}`
+                        : `attempt ${round}: ${problems.length} problems`,
                   },
                 })
                 .catch(() => undefined);
