@@ -14,6 +14,13 @@ export interface McpSession {
   stderr(): string;
   /** Protocol errors the client saw (a stray line on stdout is one). */
   errors: Error[];
+  /** The server process, to kill it mid-board. */
+  pid: number | null;
+  /** Calls a tool asking for progress notifications; returns the answer and the notifications seen. */
+  callWithProgress(
+    name: string,
+    args: Record<string, unknown>,
+  ): Promise<{ value: Record<string, unknown>; progress: { progress: number; total?: number; message?: string }[] }>;
   /** Calls a tool and returns its structured answer, failing the test when the tool refused. */
   call<T = Record<string, unknown>>(name: string, args: Record<string, unknown>): Promise<T>;
   /** Calls a tool that is expected to refuse: its text and structured answer. */
@@ -48,6 +55,15 @@ export async function startMcp(options: {
     client,
     stderr: () => stderr,
     errors,
+    pid: transport.pid,
+    async callWithProgress(name: string, args: Record<string, unknown>) {
+      const progress: { progress: number; total?: number; message?: string }[] = [];
+      const result = (await client.callTool({ name, arguments: args }, undefined, {
+        onprogress: (event) => progress.push(event),
+      })) as CallToolResult;
+      if (result.isError) throw new Error(`${name} refused: ${textOf(result)}`);
+      return { value: result.structuredContent ?? {}, progress };
+    },
     async call<T>(name: string, args: Record<string, unknown>) {
       const result = await callRaw(name, args);
       if (result.isError) throw new Error(`${name} refused: ${textOf(result)}\nserver stderr:\n${stderr.slice(-3000)}`);

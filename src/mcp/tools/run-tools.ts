@@ -104,18 +104,20 @@ export function registerRunTools(server: McpServer, ctx: McpContext): void {
           await session.boards.describe(id);
           const controller = new AbortController();
           const progressToken = extra._meta?.progressToken;
-          const progress =
-            progressToken === undefined
-              ? undefined
-              : setInterval(() => {
-                  // A client that resets its request timeout on progress can wait the whole bound.
-                  void extra
-                    .sendNotification({
-                      method: 'notifications/progress',
-                      params: { progressToken, progress: Date.now(), message: `waiting for board "${id}"` },
-                    })
-                    .catch(() => undefined);
-                }, PROGRESS_EVERY_MS);
+          // A client that resets its request timeout on progress can wait the whole bound.
+          const waitStarted = Date.now();
+          const notify = () => {
+            if (progressToken === undefined) return;
+            const params = {
+              progressToken,
+              progress: Math.round((Date.now() - waitStarted) / 1000),
+              total: waitMs / 1000,
+              message: `waiting for board "${id}" (seconds)`,
+            };
+            extra.sendNotification({ method: 'notifications/progress', params }).catch(() => undefined);
+          };
+          notify();
+          const progress = progressToken === undefined ? undefined : setInterval(notify, PROGRESS_EVERY_MS);
           let timer: NodeJS.Timeout | undefined;
           try {
             const outcome = await Promise.race([
