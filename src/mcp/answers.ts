@@ -6,7 +6,7 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { explainFailure } from '../cli/failure.js';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, type Issue } from '../errors.js';
 
 export type Answer = Record<string, unknown>;
 
@@ -14,12 +14,33 @@ export function answer(value: Answer): CallToolResult {
   return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value };
 }
 
+/** Problems listed in one answer: a board with thousands of them would fill the agent's context. */
+export const MAX_PROBLEMS = 50;
+
+/** Bad input as an answer: the loader's message and problems, the first MAX_PROBLEMS of them. */
+export function problemsOf(error: InvalidInputError): { message: string; problems: Issue[]; moreProblems?: number } {
+  const problems = error.issues.slice(0, MAX_PROBLEMS);
+  const more = error.issues.length - problems.length;
+  if (more === 0) return { message: error.message, problems };
+  const shown = new InvalidInputError(error.source, problems).message.replace(
+    /\(\d+ problems?\)/,
+    `(${error.issues.length} problems, the first ${problems.length} shown)`,
+  );
+  return { message: `${shown}\n  … and ${more} more`, problems, moreProblems: more };
+}
+
 /** Any failure as a tool error: bad input with its problems, anything else as the CLI would say it. */
 export function refusal(error: unknown): CallToolResult {
+  if (error instanceof InvalidInputError) {
+    const { message, ...rest } = problemsOf(error);
+    return {
+      content: [{ type: 'text', text: message }],
+      structuredContent: { error: message, ...rest },
+      isError: true,
+    };
+  }
   const { message } = explainFailure(error);
-  const problems = error instanceof InvalidInputError ? error.issues : undefined;
-  const value: Answer = { error: message, ...(problems ? { problems } : {}) };
-  return { content: [{ type: 'text', text: message }], structuredContent: value, isError: true };
+  return { content: [{ type: 'text', text: message }], structuredContent: { error: message }, isError: true };
 }
 
 /** Text from a board or a task, cut to what an answer can afford. */

@@ -10,6 +10,12 @@ import { parseBoardText } from '../board/parse.js';
 import type { BoardSpec } from '../core/board.js';
 import { InvalidInputError } from '../errors.js';
 
+/**
+ * The most a board sent inline may weigh: past Temporal's 2 MB payload limit it could not start
+ * anyway, and parsing it would hold the server's one thread (a bound on time cannot stop that).
+ */
+export const MAX_DOCUMENT_BYTES = 2 * 1024 * 1024;
+
 export const boardSourceShape = {
   path: z
     .string()
@@ -36,12 +42,24 @@ export const DOCUMENT_SOURCE = 'the board document';
 /** The tool's arguments themselves: a path or a document, and baseDir only with a document. */
 export function checkBoardSource(source: BoardSource): void {
   if ((source.path === undefined) === (source.document === undefined)) {
-    throw new InvalidInputError('the arguments', [
+    throw new InvalidInputError('this call', [
       { path: source.path === undefined ? '' : 'document', message: 'give either path or document (not both)' },
     ]);
   }
+  if (source.document !== undefined) {
+    const size = Buffer.byteLength(
+      typeof source.document === 'string' ? source.document : JSON.stringify(source.document),
+    );
+    if (size > MAX_DOCUMENT_BYTES)
+      throw new InvalidInputError('this call', [
+        {
+          path: 'document',
+          message: `${size} bytes, over the ${MAX_DOCUMENT_BYTES}-byte limit of a board sent inline`,
+        },
+      ]);
+  }
   if (source.path !== undefined && source.baseDir !== undefined)
-    throw new InvalidInputError('the arguments', [
+    throw new InvalidInputError('this call', [
       { path: 'baseDir', message: "goes with document: a board file's paths start from its own folder" },
     ]);
 }

@@ -267,6 +267,34 @@ describe('todone mcp', () => {
     expect(again.text).toContain('board.yaml exists: give another file');
   });
 
+  it('refuses hostile arguments by name: control characters, wrong types, oversized documents', async () => {
+    const nul = await mcp.refused('board_status', { board: 'a\u0000b' });
+    expect(nul.text).toContain('no board "a');
+    const typed = await mcp.refused('validate_board', { document: 42 });
+    expect(typed.text).toMatch(/document/);
+    const negative = await mcp.refused('wait_board', { board: 'x', timeoutSeconds: -1 });
+    expect(negative.text).toMatch(/timeoutSeconds/);
+    const line = `  - { id: t, description: "${'x'.repeat(1_000)}" }\n`;
+    const huge = `name: huge\nagent: "true"\ntasks:\n${line.repeat(3_000)}`;
+    const big = await mcp.refused('validate_board', { document: huge });
+    expect(big.text).toMatch(/document: \d+ bytes, over the 2097152-byte limit of a board sent inline/);
+    // Thousands of problems: the answer lists the first 50 and counts the rest.
+    const many = await mcp.call<{ valid: boolean; problems: unknown[]; moreProblems: number; message: string }>(
+      'validate_board',
+      { document: `name: many\ntasks:\n${'  - { id: same }\n'.repeat(2_000)}` },
+    );
+    expect(many.problems).toHaveLength(50);
+    expect(many.moreProblems).toBeGreaterThan(2_000);
+    expect(many.message).toMatch(/^the board document is invalid \(\d+ problems, the first 50 shown\):/);
+    expect(JSON.stringify(many).length).toBeLessThan(20_000);
+    const missing = await mcp.call<{ valid: boolean; problems: { message: string }[] }>('validate_board', {
+      path: 'no/such/board.yaml',
+    });
+    expect(missing.problems[0]!.message).toContain('file not found');
+    // The server is still there, and still answers.
+    expect((await mcp.client.listTools()).tools.length).toBe(16);
+  });
+
   it('keeps stdout for the protocol alone', () => {
     expect(mcp.errors).toEqual([]);
     expect(mcp.stderr()).not.toMatch(/^\s+at .+[:(]/m);

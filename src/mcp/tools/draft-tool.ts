@@ -65,9 +65,7 @@ export function registerDraftTool(server: McpServer, ctx: McpContext): void {
         'draft_board',
         async () => {
           if (args.agent && args.command)
-            throw new InvalidInputError('the arguments', [
-              { path: 'command', message: 'give agent or command, not both' },
-            ]);
+            throw new InvalidInputError('this call', [{ path: 'command', message: 'give agent or command, not both' }]);
           const agent: DraftAgent = args.command
             ? { kind: 'custom', command: args.command }
             : { kind: args.agent ?? 'claude', ...(args.model ? { model: args.model } : {}) };

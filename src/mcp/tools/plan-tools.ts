@@ -3,6 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { InvalidInputError } from '../../errors.js';
 import { boardSourceShape, checkBoardSource, loadBoardSource } from '../board-source.js';
+import { problemsOf } from '../answers.js';
 import type { McpContext } from '../context.js';
 import { planAnswer } from '../plan-answer.js';
 import { toolCall } from '../tool-call.js';
@@ -32,7 +33,7 @@ export function registerPlanTools(server: McpServer, ctx: McpContext): void {
           };
         } catch (error) {
           if (!(error instanceof InvalidInputError)) throw error;
-          return { valid: false, message: error.message, problems: error.issues };
+          return { valid: false, ...problemsOf(error) };
         }
       }),
   );

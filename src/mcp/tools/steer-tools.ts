@@ -14,6 +14,7 @@ import type { BoardResult } from '../../core/run-state.js';
 import { InvalidInputError } from '../../errors.js';
 import type { Answer } from '../answers.js';
 import { boardRefShape } from '../board-ref.js';
+import { MAX_DOCUMENT_BYTES } from '../board-source.js';
 import type { McpContext } from '../context.js';
 import { toolCall } from '../tool-call.js';
 
@@ -107,7 +108,7 @@ export function registerSteerTools(server: McpServer, ctx: McpContext): void {
     (args) =>
       toolCall('add_tasks', async () => {
         if ((args.tasks === undefined) === (args.file === undefined))
-          throw new InvalidInputError('the arguments', [
+          throw new InvalidInputError('this call', [
             { path: 'tasks', message: 'give either tasks or file (not both)' },
           ]);
         const boardFile = path.resolve(ctx.io.cwd, args.board);
@@ -118,13 +119,15 @@ export function registerSteerTools(server: McpServer, ctx: McpContext): void {
               message: "add_tasks needs the board file, not only its id: the added tasks take the board's defaults",
             },
           ]);
+        const text = typeof args.tasks === 'string' ? args.tasks : JSON.stringify(args.tasks ?? []);
+        if (Buffer.byteLength(text) > MAX_DOCUMENT_BYTES)
+          throw new InvalidInputError('this call', [
+            { path: 'tasks', message: `over the ${MAX_DOCUMENT_BYTES}-byte limit of tasks sent inline` },
+          ]);
         const added =
           args.file !== undefined
             ? await readBoardFile(path.resolve(ctx.io.cwd, args.file))
-            : {
-                display: 'tasks',
-                text: typeof args.tasks === 'string' ? args.tasks : JSON.stringify(args.tasks),
-              };
+            : { display: 'tasks', text };
         const { board, tasks } = addedTasksFrom(await readBoardFile(boardFile), added, { home: ctx.home });
         const session = await ctx.session();
         return { board: board.id, ...(await session.boards.addTasks(board.id, tasks)) };
