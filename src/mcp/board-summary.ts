@@ -64,3 +64,11 @@ export function summarizeBoard(status: BoardStatus | BoardResult, options: Summa
       : {}),
   };
 }
+
+/** What a status says when no worker answered its query. */
+export function noWorker(taskQueue: string): string {
+  return (
+    `no worker answered: nothing is polling task queue "${taskQueue}". ` +
+    'Start `todone worker` (or run this MCP server without --no-worker) to run it.'
+  );
+}

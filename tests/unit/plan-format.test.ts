@@ -164,6 +164,33 @@ describe('plan --json', () => {
   });
 });
 
+describe('tasks that may run at once and name the same files', () => {
+  const shared: BoardSpec = {
+    ...boardOf('Shared', [t('a', [], MIN), t('b', [], MIN), t('c', ['a', 'b'], MIN)]),
+  };
+  shared.tasks[0]!.description = 'Rework `src/parser.ts`.';
+  shared.tasks[1]!.description = 'Speed up src/parser.ts.';
+  shared.tasks[2]!.description = 'Document src/parser.ts.';
+
+  it('are listed after the makespans, with what to do about them', () => {
+    const { out } = run({ board: shared });
+    expect(out).toContain(
+      'Tasks that may run at the same time and name the same files (from their descriptions):\n' +
+        '  src/parser.ts: a, b\n' +
+        'Their merges may conflict: make one depend on the other, or split the work by file.\n',
+    );
+    // c depends on both: it never runs beside them, and is not listed.
+    expect(out).not.toMatch(/src\/parser\.ts: .*c/);
+  });
+
+  it('are in the JSON as sameFiles, and absent from boards that have none', () => {
+    expect(JSON.parse(run({ board: shared, json: true }).out)).toMatchObject({
+      sameFiles: [{ file: 'src/parser.ts', tasks: ['a', 'b'] }],
+    });
+    expect(run({ board: diamond }).out).not.toContain('name the same files');
+  });
+});
+
 describe('plan pictures', () => {
   it('draws a diamond in Mermaid with dependency -> dependent edges and the critical path highlighted', () => {
     const { out } = run({ board: diamond, format: 'mermaid' });

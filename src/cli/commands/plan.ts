@@ -22,14 +22,15 @@ export interface PlanCommandOptions {
 export function planCommand(options: PlanCommandOptions): number {
   const { board, write } = options;
   const plan = planBoard(board.tasks, board.maxParallel);
+  const shared = sharedFiles(board.tasks);
   if (options.json) {
-    write(JSON.stringify(plan, null, 2) + '\n');
+    write(JSON.stringify(shared.length ? { ...plan, sameFiles: shared } : plan, null, 2) + '\n');
     return 0;
   }
   const format = options.format ?? 'text';
   switch (format) {
     case 'text':
-      write(formatPlanText(board, plan, { shared: sharedFiles(board.tasks) }));
+      write(formatPlanText(board, plan, { shared }));
       break;
     case 'mermaid':
       write(formatMermaid(board.tasks, { criticalPath: plan.criticalPath.ids }));

@@ -8,11 +8,10 @@ import { describeStuck } from '../../client/stuck-workflow.js';
 import { TASK_STATES, type StatusRequest, type TaskStatus } from '../../core/run-state.js';
 import { renderMarkdown } from '../../report/markdown.js';
 import { boardRefShape } from '../board-ref.js';
-import { DEFAULT_TASK_LIMIT, MAX_TASK_LIMIT, summarizeBoard } from '../board-summary.js';
+import { DEFAULT_TASK_LIMIT, MAX_TASK_LIMIT, noWorker, summarizeBoard } from '../board-summary.js';
 import type { McpContext } from '../context.js';
 import { DEFAULT_LOG_BYTES, MAX_LOG_BYTES, readTaskLog } from '../task-log.js';
 import { toolCall } from '../tool-call.js';
-import { noWorker } from './run-tools.js';
 
 /** A markdown report longer than this is cut: the JSON of `todone report --format json` has it all. */
 const MAX_REPORT_CHARS = 24_000;

@@ -10,7 +10,7 @@ import type { BoardResult } from '../../core/run-state.js';
 import type { Answer } from '../answers.js';
 import { boardRefShape } from '../board-ref.js';
 import { boardSourceShape, DOCUMENT_SOURCE, loadBoardSource } from '../board-source.js';
-import { summarizeBoard } from '../board-summary.js';
+import { noWorker, summarizeBoard } from '../board-summary.js';
 import type { McpContext } from '../context.js';
 import { TOOL_BOUND_MS, toolCall } from '../tool-call.js';
 
@@ -144,12 +144,5 @@ export function registerRunTools(server: McpServer, ctx: McpContext): void {
         waitMs + TOOL_BOUND_MS,
       );
     },
-  );
-}
-
-export function noWorker(taskQueue: string): string {
-  return (
-    `no worker answered: nothing is polling task queue "${taskQueue}". ` +
-    'Start `todone worker` (or run this MCP server without --no-worker) to run it.'
   );
 }
