@@ -3,7 +3,6 @@
  * agent writes TODONE_DRAFT_FILE; the loader's problems go back to it, each with its path, for up
  * to `rounds` more attempts. Nothing runs: the caller prints the plan and writes the board.
  */
-import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { normaliseBoard } from '../board/load.js';
@@ -11,6 +10,7 @@ import { parseBoardText } from '../board/parse.js';
 import type { BoardSpec, SandboxMode } from '../core/board.js';
 import { InvalidInputError, type Issue } from '../errors.js';
 import { findPackageRoot } from '../../temporal/temporal-cli.js';
+import { readPlantedFile } from '../util/read-planted.js';
 import { runDraftRound, type DraftAgent } from './drafter.js';
 import { executableProblem } from './executable.js';
 import { draftPrompt } from './prompt.js';
@@ -165,29 +165,14 @@ async function checkDraft(
 
 /** The draft's text; the agent controls that folder, so a link it left there is not followed. */
 async function readDraft(file: string): Promise<string | Issue> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return {
-      path: '',
-      message:
-        code === 'ELOOP'
-          ? `${file} is a symbolic link: write the board into the file itself`
-          : `no board was written to ${file} (TODONE_DRAFT_FILE)`,
-    };
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) return { path: '', message: `${file} is not a regular file: write the board into a file` };
-    if (info.size > MAX_DRAFT_BYTES)
-      return {
-        path: '',
-        message: `the board is ${info.size} bytes, over the ${MAX_DRAFT_BYTES}-byte limit of a draft`,
-      };
-    return await handle.readFile('utf8');
-  } finally {
-    await handle.close();
-  }
+  const read = await readPlantedFile(file, MAX_DRAFT_BYTES + 1);
+  if (read.ok && read.size <= MAX_DRAFT_BYTES) return read.text;
+  const message = read.ok
+    ? `the board is ${read.size} bytes, over the ${MAX_DRAFT_BYTES}-byte limit of a draft`
+    : read.why === 'link'
+      ? `${file} is a symbolic link: write the board into the file itself`
+      : read.why === 'not-a-file'
+        ? `${file} is not a regular file: write the board into a file`
+        : `no board was written to ${file} (TODONE_DRAFT_FILE)`;
+  return { path: '', message };
 }

@@ -4,11 +4,10 @@
  * so nothing here follows a link it may have planted: the file is opened with O_NOFOLLOW, must be a
  * regular file, and must sit in that folder (a status naming another path is not read).
  */
-import { constants } from 'node:fs';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { taskDataDir } from '../data-dir.js';
 import { logPathFor } from '../ui/log-tail.js';
+import { readPlantedFile } from '../util/read-planted.js';
 import type { Answer } from './answers.js';
 
 export const DEFAULT_LOG_BYTES = 8 * 1024;
@@ -37,38 +36,24 @@ export async function readTaskLog(
     };
   if (path.dirname(path.resolve(file)) !== folder)
     return { task: taskId, found: false, message: `the log ${file} is not in the task's folder ${folder}: not read` };
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+  const read = await readPlantedFile(file, Math.min(maxBytes, MAX_LOG_BYTES));
+  if (!read.ok)
     return {
       task: taskId,
       found: false,
       message:
-        code === 'ELOOP'
+        read.why === 'link'
           ? `the log ${file} is a symbolic link (planted by the task?): not followed`
-          : `the log ${file} is not on this machine: the worker that ran this attempt has it`,
+          : read.why === 'not-a-file'
+            ? `the log ${file} is not a regular file: not read`
+            : `the log ${file} is not on this machine: the worker that ran this attempt has it`,
     };
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile())
-      return { task: taskId, found: false, message: `the log ${file} is not a regular file: not read` };
-    const length = Math.min(Math.min(maxBytes, MAX_LOG_BYTES), info.size);
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, info.size - length);
-    // A cut may fall inside a character: the replacement character marks it.
-    const text = buffer.toString('utf8').replace(CONTROL, '');
-    return {
-      task: taskId,
-      found: true,
-      path: file,
-      bytes: info.size,
-      ...(length < info.size ? { truncated: `the last ${length} of ${info.size} bytes` } : {}),
-      text,
-    };
-  } finally {
-    await handle.close();
-  }
+  return {
+    task: taskId,
+    found: true,
+    path: file,
+    bytes: read.size,
+    ...(read.bytes < read.size ? { truncated: `the last ${read.bytes} of ${read.size} bytes` } : {}),
+    text: read.text.replace(CONTROL, ''),
+  };
 }
