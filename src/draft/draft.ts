@@ -9,7 +9,7 @@ import { normaliseBoard } from '../board/load.js';
 import { parseBoardText } from '../board/parse.js';
 import type { BoardSpec, SandboxMode } from '../core/board.js';
 import { InvalidInputError, type Issue } from '../errors.js';
-import { findPackageRoot } from '../../temporal/temporal-cli.js';
+import { findPackageRoot } from '../util/package-root.js';
 import { readPlantedFile } from '../util/read-planted.js';
 import { runDraftRound, type DraftAgent } from './drafter.js';
 import { executableProblem } from './executable.js';

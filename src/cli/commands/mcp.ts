@@ -8,13 +8,9 @@
  * is sent to stderr instead, where MCP clients keep a server's log.
  */
 import { Writable } from 'node:stream';
-import { setTimeout as delay } from 'node:timers/promises';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { connectWorkerConnection } from '../../../temporal/connection.js';
-import { createTodoneWorker, type TodoneWorker } from '../../../worker/create-worker.js';
 import { failOverDeadWorkers } from '../../../worker/failover.js';
-import { installRuntime } from '../../../worker/runtime.js';
-import { sweepFinishedBoards } from '../../../worker/sweep.js';
+import { startWorkerHost, WORKER_STOP_MS, type WorkerHost } from '../../../worker/host.js';
 import { todoneHome } from '../../data-dir.js';
 import { InvalidInputError } from '../../errors.js';
 import type { McpContext } from '../../mcp/context.js';
@@ -23,8 +19,6 @@ import { workerCapabilities } from '../capabilities-option.js';
 import { describeError } from '../failure.js';
 import type { CommandIO } from '../io.js';
 import { openSession, type Session } from '../session.js';
-
-const WORKER_STOP_MS = 20_000;
 
 export interface McpCommandOptions {
   /** Host a worker in this process (default). */
@@ -42,26 +36,9 @@ export async function mcpCommand(options: McpCommandOptions, io: CommandIO): Pro
   const capabilities = options.worker === false ? [] : workerCapabilities(options.capability, io.env);
   const protocolOut = takeStdout();
   const log: CommandIO = { ...io, stdout: io.stderr };
-  if (options.worker !== false) installRuntime({ write: (line) => io.diagnostics.write(line) });
 
   let opened: Promise<Session> | undefined;
-  let worker: TodoneWorker | undefined;
-  let workerRun: Promise<void> | undefined;
-  let sweep: Promise<unknown> | undefined;
-  const hostWorker = async (session: Session) => {
-    sweep = sweepFinishedBoards({ home: session.home, client: session.client }).catch(() => undefined);
-    const connection = await connectWorkerConnection(session.target);
-    worker = await createTodoneWorker({
-      connection,
-      namespace: session.target.namespace,
-      taskQueue: session.taskQueue,
-      home: session.home,
-      capabilities,
-      dataConverter: session.target.dataConverter,
-    });
-    workerRun = worker.run().finally(() => connection.close());
-    workerRun.catch((error: unknown) => log.stderr(`todone mcp: the worker stopped: ${describeError(error)}\n`));
-  };
+  let host: WorkerHost | undefined;
   const ctx: McpContext = {
     io: log,
     home: todoneHome(io.env),
@@ -69,11 +46,23 @@ export async function mcpCommand(options: McpCommandOptions, io: CommandIO): Pro
     session: () => {
       opened ??= (async () => {
         const session = await openSession(log, { taskQueue: options.taskQueue });
-        if (options.worker !== false)
-          await hostWorker(session).catch(async (error: unknown) => {
-            await session.close();
-            throw error;
+        if (options.worker === false) return session;
+        try {
+          // It serves the queue, not one board: what dead workers left on any board of it fails over now.
+          host = await startWorkerHost({
+            target: session.target,
+            client: session.client,
+            taskQueue: session.taskQueue,
+            home: session.home,
+            capabilities,
+            log: log.stderr,
+            runtimeLog: (line) => io.diagnostics.write(line),
           });
+        } catch (error) {
+          await session.close();
+          throw error;
+        }
+        host.stopped.catch((error: unknown) => log.stderr(`todone mcp: the worker stopped: ${describeError(error)}\n`));
         return session;
       })().catch((error: unknown) => {
         // The next call tries again: a server that was down may be up by then.
@@ -109,18 +98,10 @@ export async function mcpCommand(options: McpCommandOptions, io: CommandIO): Pro
   await closed;
 
   await server.close().catch(() => undefined);
-  if (worker && workerRun) {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    const stopped = await Promise.race([
-      workerRun.then(
-        () => true,
-        () => true,
-      ),
-      delay(WORKER_STOP_MS, false, { ref: false }),
-    ]);
-    if (!stopped) log.stderr(`todone mcp: the worker did not stop within ${WORKER_STOP_MS / 1000} s; leaving it.\n`);
-  }
-  await sweep;
+  if (host && !(await host.shutdown()))
+    log.stderr(
+      `todone mcp: the worker did not stop within ${WORKER_STOP_MS / 1000} s; its tasks are retried by the next worker.\n`,
+    );
   const session = await opened?.catch(() => undefined);
   await session?.close();
   return 0;
