@@ -3,7 +3,9 @@
  * and `POST /encode` take `{ "payloads": [...] }` in proto3 JSON (bytes as base64) and answer the
  * same shape run through Todone's payload codec, so people who hold the token read encrypted boards
  * in the UI. It binds 127.0.0.1 unless told otherwise, answers only to its own Host, to browsers
- * only from the origins it was given (CORS), and decodes or encodes only with the token (guard.ts).
+ * only from the origins it was given (CORS), and decodes or encodes only with the token (guard.ts):
+ * in an Authorization header (the Temporal CLI's --codec-auth), or as the path's first segment,
+ * `/<token>/decode`, the one form the Temporal Web UI's Codec Server setting (a URL) can carry.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -52,6 +54,7 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
     token: options.token,
     origins: options.origins ?? [],
     hostNames: host === LOOPBACK ? [] : [host],
+    tokenInPath: true,
   };
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {

@@ -1,8 +1,9 @@
 /**
  * `todone codec-server` over real HTTP: it binds 127.0.0.1, decodes and encodes only with the
- * token, refuses a foreign Host (DNS rebinding) and a foreign Origin, answers the Web UI's CORS
- * preflight, and round-trips payloads with the board's codec. The guard it uses is the one every
- * Todone server uses (src/server/guard.ts).
+ * token (in an Authorization header, or as the path's first segment for the Temporal Web UI, never
+ * in the query), refuses a foreign Host (DNS rebinding) and a foreign Origin, answers the Web UI's
+ * CORS preflight, and round-trips payloads with the board's codec. The guard it uses is the one
+ * every Todone server uses (src/server/guard.ts).
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -136,7 +137,28 @@ describe('todone codec-server', () => {
       path: '/decode',
       headers: {},
       status: 401,
-      error: 'refused: this action needs the token printed when the server started',
+      error: 'refused: this request needs the token printed when the server started',
+    },
+    {
+      name: 'the token in the query',
+      path: '/decode?token=TOKEN',
+      headers: {},
+      status: 401,
+      error: 'refused: this request needs the token printed when the server started',
+    },
+    {
+      name: 'a segment shorter than a token in the path',
+      path: '/abc/decode',
+      headers: {},
+      status: 401,
+      error: 'refused: this request needs the token printed when the server started',
+    },
+    {
+      name: 'a wrong token of another length in the path',
+      path: `/${'x'.repeat(64)}/decode`,
+      headers: {},
+      status: 401,
+      error: 'refused: wrong token',
     },
     {
       name: 'a wrong token',
@@ -169,7 +191,7 @@ describe('todone codec-server', () => {
   ])('refuses $name', async ({ path, headers, status, error }) => {
     const fill = (text: string) => text.replace('PORT', String(port));
     const reply = await request({
-      path: path === 'TOKEN' ? `/${token}/decode` : path,
+      path: path === 'TOKEN' ? `/${token}/decode` : path.replace('TOKEN', token),
       headers: Object.fromEntries(Object.entries(headers as Record<string, string>).map(([k, v]) => [k, fill(v)])),
       body: await encryptedBody(),
     });

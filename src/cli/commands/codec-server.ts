@@ -6,7 +6,7 @@
 import { payloadCodecFromEnv } from '../../../temporal/payload-codec.js';
 import { SetupError } from '../../errors.js';
 import { startCodecServer } from '../../server/codec-server.js';
-import { LOOPBACK, newToken } from '../../server/guard.js';
+import { LOOPBACK, tokenFromEnv } from '../../server/guard.js';
 import type { CommandIO } from '../io.js';
 
 export interface CodecServerCommandOptions {
@@ -29,7 +29,7 @@ export async function codecServerCommand(options: CodecServerCommandOptions, io:
     );
   }
   // A fixed token survives restarts, so the Web UI's setting keeps working; otherwise a new one each start.
-  const token = io.env.TODONE_CODEC_TOKEN?.trim() || newToken();
+  const token = tokenFromEnv(io.env, 'TODONE_CODEC_TOKEN');
   const origins = options.uiOrigin?.length ? options.uiOrigin : DEFAULT_UI_ORIGINS;
   const server = await startCodecServer({ codec, port: options.port, host: options.host ?? LOOPBACK, token, origins });
   io.stdout(
