@@ -37,7 +37,7 @@ const STATE_FILTERS: Record<string, string> = {
 
 export async function listBoards(client: Client, query: BoardListQuery = {}): Promise<BoardListing[]> {
   const clauses = [`WorkflowType = '${BOARD_WORKFLOW_TYPE}'`];
-  const state = query.state ? STATE_FILTERS[query.state] : undefined;
+  const state = query.state && Object.hasOwn(STATE_FILTERS, query.state) ? STATE_FILTERS[query.state] : undefined;
   if (state) clauses.push(state);
   const name = query.name?.trim().toLowerCase();
   const limit = Math.min(1_000, query.limit ?? 200);

@@ -163,6 +163,11 @@ export class FeedHub {
     return feed;
   }
 
+  /** The board's feed if some page watched it, without starting one (a log read needs no follower). */
+  peek(boardId: string): BoardFeed | undefined {
+    return this.feeds.get(boardId);
+  }
+
   /** Feeds following right now (tests check that pages share one). */
   get size(): number {
     return this.feeds.size;

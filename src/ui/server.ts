@@ -2,7 +2,9 @@
  * `todone ui`'s server (node:http): the page, a JSON API over BoardClient, and one Server-Sent
  * Events stream per watching page, fed by one follower per board (feed.ts). Every request passes
  * the guard (src/server/guard.ts): its Host must be this server's, a browser's Origin this
- * server's own; actions (POST) also need the token printed at start-up. Binds 127.0.0.1 unless told.
+ * server's own, and everything but the page's own public files (its HTML, scripts, styles and
+ * icon, which hold no data) needs the token printed at start-up in an Authorization header: the
+ * board list, the live feed and task logs as much as the buttons. Binds 127.0.0.1 unless told.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,13 +13,14 @@ import type { BoardGraphTask } from '../../workflows/api.js';
 import { TodoneError } from '../errors.js';
 import { guard, LOOPBACK, type GuardOptions } from '../server/guard.js';
 import { HttpError, readJsonBody, sendJson } from '../server/http-json.js';
-import { boardAction, taskAction, BOARD_ACTIONS, TASK_ACTIONS, type BoardAction, type TaskAction } from './actions.js';
+import { boardAction, taskAction } from './actions.js';
 import { listBoards } from './board-list.js';
 import { picture, readGraph } from './board-graph.js';
 import { etaFromEstimates } from './eta.js';
 import { FeedHub, type BoardFeed, type FeedEvent } from './feed.js';
-import { logPathFor, readLogTail } from './log-tail.js';
-import { staticFile } from './static-files.js';
+import { readTaskLog } from './log-tail.js';
+import { apiRoute } from './routes.js';
+import { isPublicFile, staticFile } from './static-files.js';
 
 export interface UiServerOptions {
   boards: BoardClient;
@@ -93,60 +96,53 @@ async function handle(
   context: Context,
   guardOptions: GuardOptions,
 ): Promise<void> {
-  const acts = request.method === 'POST';
-  const verdict = guard(request, guardOptions, { token: acts });
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const publicFile = request.method === 'GET' && isPublicFile(url.pathname);
+  const verdict = guard(request, guardOptions, { token: !publicFile });
   if (!verdict.ok) return sendJson(response, verdict.status, { error: verdict.reason });
   securityHeaders(response);
-  const url = new URL(request.url ?? '/', 'http://localhost');
-  const parts = verdict.path
-    .split('/')
-    .filter(Boolean)
-    .map((p) => decodeURIComponent(p));
   try {
-    if (request.method === 'GET' && parts[0] !== 'api') {
-      const file = await staticFile(verdict.path);
+    if (publicFile) {
+      const file = await staticFile(url.pathname);
       if (!file) throw new HttpError(404, 'not found');
       response.writeHead(200, { 'Content-Type': file.type, 'Cache-Control': 'no-cache' });
       response.end(file.body);
       return;
     }
-    if (parts[0] !== 'api' || parts[1] !== 'boards') throw new HttpError(404, 'not found');
-    const [, , boardId, what, taskId, taskWhat] = parts;
-    if (request.method === 'GET') {
-      if (!boardId) {
-        const state = url.searchParams.get('state') ?? undefined;
-        const name = url.searchParams.get('name') ?? undefined;
+    const route = apiRoute(request.method, url);
+    switch (route.kind) {
+      case 'boards':
         return sendJson(response, 200, {
-          boards: await listBoards(context.options.boards.client, {
-            ...(state ? { state } : {}),
-            ...(name ? { name } : {}),
+          boards: await listBoards(context.options.boards.client, { state: route.state, name: route.name }),
+        });
+      case 'picture':
+        return sendJson(response, 200, await boardPicture(context, route.boardId));
+      case 'events':
+        return stream(request, response, context, route.boardId);
+      case 'log':
+        return sendJson(
+          response,
+          200,
+          await readTaskLog({
+            home: context.options.home,
+            boardId: route.boardId,
+            taskId: route.taskId,
+            statusPath: context.hub.peek(route.boardId)?.task(route.taskId)?.logPath,
+            offset: route.offset,
           }),
-        });
-      }
-      if (what === 'picture') return sendJson(response, 200, await boardPicture(context, boardId));
-      if (what === 'events') return stream(request, response, context, boardId);
-      if (what === 'tasks' && taskId && taskWhat === 'log') {
-        const feed = context.hub.feed(boardId);
-        const file = await logPathFor(context.options.home, boardId, taskId, feed.task(taskId)?.logPath);
-        const offset = url.searchParams.get('offset');
-        return sendJson(response, 200, await readLogTail(file, offset === null ? undefined : Number(offset)));
-      }
-      throw new HttpError(404, 'not found');
-    }
-    if (request.method === 'POST' && boardId && what) {
-      const body = asObject(await readJsonBody(request, MAX_BODY_BYTES));
-      if (what === 'tasks' && taskId && taskWhat && TASK_ACTIONS.includes(taskWhat)) {
+        );
+      case 'board-action': {
+        const body = asObject(await readJsonBody(request, MAX_BODY_BYTES));
         return sendJson(response, 200, {
-          message: await taskAction(context.options.boards, boardId, taskId, taskWhat as TaskAction),
+          message: await boardAction(context.options.boards, route.boardId, route.action, body),
         });
       }
-      if (!taskId && BOARD_ACTIONS.includes(what)) {
+      case 'task-action':
+        await readJsonBody(request, MAX_BODY_BYTES);
         return sendJson(response, 200, {
-          message: await boardAction(context.options.boards, boardId, what as BoardAction, body),
+          message: await taskAction(context.options.boards, route.boardId, route.taskId, route.action),
         });
-      }
     }
-    throw new HttpError(404, 'not found');
   } catch (error) {
     if (response.headersSent) return void response.end();
     if (error instanceof HttpError) return sendJson(response, error.status, { error: error.message });
@@ -238,6 +234,11 @@ async function sendEta(response: http.ServerResponse, context: Context, feed: Bo
   }
 }
 
+/** An action's options: a JSON object, or none. */
+function asObject(body: unknown): Record<string, unknown> {
+  return body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+}
+
 function securityHeaders(response: http.ServerResponse): void {
   response.setHeader(
     'Content-Security-Policy',
@@ -246,9 +247,4 @@ function securityHeaders(response: http.ServerResponse): void {
   response.setHeader('X-Content-Type-Options', 'nosniff');
   response.setHeader('Referrer-Policy', 'no-referrer');
   response.setHeader('X-Frame-Options', 'DENY');
-}
-
-/** An action's options: a JSON object, or none. */
-function asObject(body: unknown): Record<string, unknown> {
-  return body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
 }

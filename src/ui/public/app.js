@@ -1,9 +1,20 @@
-/* global document, window, location, history, EventSource, requestAnimationFrame */
+/* global document, window, location, requestAnimationFrame */
 // The web board: the list of boards, and one board live (graph, timeline, tasks, one task's
 // details). State comes from the server's SSE stream: everything once, then only what changed.
-// The token for actions arrives in the URL's fragment and stays in this tab's sessionStorage.
+// Every request but the page's own files needs the token (api.js), the live feed included.
+import {
+  authHeaders,
+  forgetToken,
+  getJson,
+  hasToken,
+  keepToken,
+  postJson,
+  takeTokenFromFragment,
+  TokenRefused,
+} from './api.js';
 import { duration, h, replace, STATES, usageText } from './dom.js';
 import { GraphView } from './graph.js';
+import { openLiveFeed } from './live-feed.js';
 import { TaskPanel } from './task-panel.js';
 import { TimelineView } from './timeline.js';
 
@@ -13,19 +24,8 @@ const toast = document.getElementById('toast');
 let current; // the board view being shown, with its stream
 let toastTimer;
 
-takeToken();
 window.addEventListener('hashchange', route);
 route();
-
-function takeToken() {
-  const params = new URLSearchParams(location.hash.slice(1));
-  const token = params.get('token');
-  if (!token) return;
-  sessionStorage.setItem('todone-token', token);
-  const board = params.get('board');
-  // The token leaves the address bar (and the history) as soon as it is kept.
-  history.replaceState(null, '', board ? `#/board/${encodeURIComponent(board)}` : '#/');
-}
 
 function say(text) {
   toast.textContent = text;
@@ -33,25 +33,11 @@ function say(text) {
   toastTimer = setTimeout(() => (toast.textContent = ''), 6000);
 }
 
-async function getJson(path) {
-  const response = await fetch(path, { headers: { Accept: 'application/json' } });
-  const body = await response.json();
-  if (!response.ok) throw new Error(body.error ?? response.statusText);
-  return body;
-}
-
 async function post(path, body = {}) {
-  const token = sessionStorage.getItem('todone-token');
-  if (!token) return say('This page has no token: open the link `todone ui` printed to use its buttons.');
   try {
-    const response = await fetch(path, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-      body: JSON.stringify(body),
-    });
-    const answer = await response.json();
-    say(answer.message ?? answer.error ?? response.statusText);
+    say((await postJson(path, body)).message);
   } catch (error) {
+    if (error instanceof TokenRefused) return askForToken(error.message);
     say(`Failed: ${error.message}`);
   }
 }
@@ -59,9 +45,47 @@ async function post(path, body = {}) {
 function route() {
   current?.close();
   current = undefined;
+  takeTokenFromFragment();
+  if (!hasToken()) return askForToken();
   const match = /^#\/board\/(.+)$/.exec(location.hash);
   if (match) current = boardView(decodeURIComponent(match[1]));
   else listView();
+}
+
+// ── no token, or a stale one ───────────────────────────────────────────────────────────
+function askForToken(refusal) {
+  current?.close();
+  current = undefined;
+  if (refusal) forgetToken();
+  document.title = 'Todone: token needed';
+  const input = h('input', { id: 'token-input', type: 'password', autocomplete: 'off', required: true });
+  const form = h(
+    'form',
+    {
+      class: 'filters',
+      onsubmit: (event) => {
+        event.preventDefault();
+        keepToken(input.value);
+        route();
+      },
+    },
+    h('label', {}, 'Token', input),
+    h('button', { type: 'submit' }, 'Use it'),
+  );
+  replace(
+    app,
+    h('h1', {}, 'Token needed'),
+    h(
+      'p',
+      {},
+      'This board shows nothing without the token that ',
+      h('code', {}, 'todone ui'),
+      ' printed: open the link it printed (the token is in the part after #, which the browser never sends), or paste the token here.',
+    ),
+    refusal ? h('p', { class: 'note', role: 'status' }, refusal) : undefined,
+    form,
+  );
+  connection.textContent = '';
 }
 
 // ── the list of boards ─────────────────────────────────────────────────────────────────
@@ -98,6 +122,7 @@ function listView() {
           : [h('tr', {}, h('td', { colspan: 5 }, 'No boards match.'))]),
       );
     } catch (error) {
+      if (error instanceof TokenRefused) return askForToken(error.message);
       body.replaceChildren(h('tr', {}, h('td', { colspan: 5 }, `Could not list boards: ${error.message}`)));
     }
   };
@@ -374,48 +399,55 @@ function boardView(boardId) {
       picture = await getJson(`${base}/picture`);
       panel.temporalLink = picture.temporalLink;
     } catch (error) {
+      if (error instanceof TokenRefused) return askForToken(error.message);
       picture = { ...picture, graphError: error.message };
     }
     renderView();
     renderHeader();
   }
 
-  const events = new EventSource(`${base}/events`);
+  const onEvent = {
+    snapshot(data) {
+      tasks.clear();
+      if (data.board) board = data.board;
+      waiting = data.waiting;
+      apply(data.tasks);
+    },
+    tasks(data) {
+      const known = picture.tasks.length;
+      board = data.board;
+      waiting = undefined;
+      apply(data.tasks);
+      // Tasks were added to the running board: its picture changed.
+      if (known && board.counts.total !== known) void loadPicture();
+    },
+    waiting(data) {
+      waiting = data.message;
+    },
+    eta(data) {
+      etaMs = data.etaMs;
+    },
+    end(data) {
+      board = data.board;
+      connection.textContent = `board ${board.state}`;
+      events.close();
+    },
+  };
+  const events = openLiveFeed(`${base}/events`, {
+    headers: authHeaders,
+    onEvent: (type, data) => {
+      if (!Object.hasOwn(onEvent, type)) return;
+      onEvent[type](JSON.parse(data));
+      scheduleRedraw();
+    },
+    onState: (state, refusal) => {
+      if (state === 'open') connection.textContent = 'live';
+      else if (state === 'reconnecting') connection.textContent = 'reconnecting…';
+      else if (refusal.status === 401) askForToken(refusal.message);
+      else connection.textContent = `no live feed: ${refusal.message}`;
+    },
+  });
   connection.textContent = 'connecting…';
-  events.addEventListener('open', () => (connection.textContent = 'live'));
-  events.addEventListener('error', () => (connection.textContent = 'reconnecting…'));
-  events.addEventListener('snapshot', (event) => {
-    const data = JSON.parse(event.data);
-    tasks.clear();
-    if (data.board) board = data.board;
-    waiting = data.waiting;
-    apply(data.tasks);
-    scheduleRedraw();
-  });
-  events.addEventListener('tasks', (event) => {
-    const data = JSON.parse(event.data);
-    const known = picture.tasks.length;
-    board = data.board;
-    waiting = undefined;
-    apply(data.tasks);
-    // Tasks were added to the running board: its picture changed.
-    if (known && board.counts.total !== known) void loadPicture();
-    scheduleRedraw();
-  });
-  events.addEventListener('waiting', (event) => {
-    waiting = JSON.parse(event.data).message;
-    scheduleRedraw();
-  });
-  events.addEventListener('eta', (event) => {
-    etaMs = JSON.parse(event.data).etaMs;
-    scheduleRedraw();
-  });
-  events.addEventListener('end', (event) => {
-    board = JSON.parse(event.data).board;
-    connection.textContent = `board ${board.state}`;
-    events.close();
-    scheduleRedraw();
-  });
   // Elapsed time and running bars move while nothing changes.
   const tick = () => {
     scheduleRedraw();
