@@ -2,8 +2,10 @@
  * The web board in a real browser (Debian's chromium driven by playwright-core, never a download)
  * against the suite's dev server, a real worker and a running board: tasks change state on the
  * page as they run, a task's log opens, a task is cancelled from the page, the keyboard reaches
- * tasks, axe-core finds no accessibility violations, and the server refuses actions without its
- * token or from a foreign Host or Origin. Screenshots go to test-artifacts/.
+ * tasks, axe-core finds no accessibility violations, and the server refuses reads and actions
+ * without its token or from a foreign Host or Origin. The page sends the token in a header on every
+ * request, its live feed included, and never in a URL; a page opened without it asks for it.
+ * Screenshots go to test-artifacts/.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -74,6 +76,11 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('todone ui in a browser', () => {
       });
       try {
         const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+        // Every request the page makes: the token goes in a header, never in a URL.
+        const sent: { url: string; authorization?: string }[] = [];
+        page.on('request', (request) =>
+          sent.push({ url: request.url(), authorization: request.headers()['authorization'] }),
+        );
         await page.goto(server.pageUrl(id));
         // The token left the address bar once kept.
         await page.waitForURL((url) => !url.hash.includes('token='), WAIT);
@@ -87,10 +94,16 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('todone ui in a browser', () => {
         await node('report', 'succeeded');
         await shot(page, 'web-board-graph');
 
-        // A second page on the same board shares the server's one follower.
+        // A second page on the same board shares the server's one follower. Its feed's first
+        // connection fails: it says so, connects again and goes live.
         const second = await browser.newPage();
+        let feedAttempts = 0;
+        await second.route('**/events', (route) => (++feedAttempts === 1 ? route.abort() : route.continue()));
         await second.goto(server.pageUrl(id));
+        await second.locator('#connection', { hasText: 'reconnecting…' }).waitFor(WAIT);
+        await second.locator('#connection', { hasText: 'live' }).waitFor(WAIT);
         await second.waitForSelector('#graph g.node[data-task="slow"]', WAIT);
+        expect(feedAttempts).toBe(2);
         expect(server.followers()).toBe(1);
         await second.close();
 
@@ -101,14 +114,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('todone ui in a browser', () => {
         await shot(page, 'web-board-task-log');
 
         // Contrast, names, roles: axe-core on the live board.
-        // Through the debugging protocol: the page's own CSP (rightly) refuses inline scripts.
-        await page.evaluate(axe.source);
-        // A string, run in the page: this file is type-checked without the DOM's types.
-        const violations = await page.evaluate<
-          string[]
-        >(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } })
-          .then((result) => result.violations.map((v) => v.id + ': ' + v.help + ' (' + v.nodes.map((n) => n.target.join(' ')).join(', ') + ')'))`);
-        expect(violations).toEqual([]);
+        expect(await axeViolations(page)).toEqual([]);
 
         // Cancel from the page: the task is killed and its dependent skipped, on the page too.
         await page.click('#task-cancel');
@@ -134,8 +140,39 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('todone ui in a browser', () => {
         await page.fill('#filter-name', id);
         await page.waitForSelector(`a[href="#/board/${id}"]`, WAIT);
         await page.close();
+        // The first request carried the token in the fragment, which the browser keeps to itself.
+        expect(sent.filter((r) => r.url.includes(token)).map((r) => r.url)).toEqual([]);
+        const api = sent.filter((r) => new URL(r.url).pathname.startsWith('/api/'));
+        expect(api.map((r) => new URL(r.url).pathname)).toEqual(
+          expect.arrayContaining([
+            `/api/boards/${id}/events`,
+            `/api/boards/${id}/picture`,
+            `/api/boards/${id}/tasks/slow/log`,
+          ]),
+        );
+        expect(api.filter((r) => r.authorization !== `Bearer ${token}`).map((r) => r.url)).toEqual([]);
 
-        // The guard: actions need the token; foreign Hosts and Origins are refused outright.
+        // Without the token the page shows nothing of the board and asks for it; given it, the board shows.
+        const stranger = await browser.newPage();
+        await stranger.goto(`${server.url}/#/board/${id}`);
+        await stranger.waitForSelector('h1:text("Token needed")', WAIT);
+        expect(await stranger.locator('#app').innerText()).not.toContain('slow');
+        await shot(stranger, 'web-board-token-needed');
+        expect(await axeViolations(stranger)).toEqual([]);
+        await stranger.fill('#token-input', 'not-the-token');
+        await stranger.click('button[type="submit"]');
+        await stranger.locator('#app', { hasText: 'refused: wrong token' }).waitFor(WAIT);
+        await stranger.fill('#token-input', token);
+        await stranger.click('button[type="submit"]');
+        await stranger.waitForSelector('#graph g.node.s-cancelled[data-task="slow"]', WAIT);
+        await stranger.close();
+
+        // The guard: reads and actions need the token; foreign Hosts and Origins are refused outright.
+        for (const read of ['', `/${id}/picture`, `/${id}/events`, `/${id}/tasks/slow/log`]) {
+          const refused = await fetch(`${server.url}/api/boards${read}`);
+          expect(refused.status, read).toBe(401);
+          expect(await refused.text()).not.toContain('slow is working');
+        }
         const action = `${server.url}/api/boards/${id}/pause`;
         expect((await fetch(action, { method: 'POST' })).status).toBe(401);
         expect((await fetch(action, { method: 'POST', headers: { Authorization: 'Bearer wrong' } })).status).toBe(401);
@@ -168,6 +205,15 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('todone ui in a browser', () => {
     });
   });
 });
+
+/** Contrast, names, roles: axe-core's WCAG 2 A and AA rules on the page as it is now. */
+async function axeViolations(page: Page): Promise<string[]> {
+  // Through the debugging protocol: the page's own CSP (rightly) refuses inline scripts.
+  await page.evaluate(axe.source);
+  // A string, run in the page: this file is type-checked without the DOM's types.
+  return page.evaluate<string[]>(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } })
+    .then((result) => result.violations.map((v) => v.id + ': ' + v.help + ' (' + v.nodes.map((n) => n.target.join(' ')).join(', ') + ')'))`);
+}
 
 /** fetch() will not send a Host of our choosing: a raw request does. */
 async function rawRequest(
