@@ -18,6 +18,7 @@ import { newToken } from '../../src/server/guard.js';
 import { startUiServer, type RunningUiServer } from '../../src/ui/server.js';
 import { makeBoard } from '../support/boards.js';
 import { createHarness, type Harness } from '../support/harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
@@ -88,6 +89,12 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('todone ui in a browser', () => {
         // Live: the same page sees tasks move from one state to the next, without reloading.
         const node = (task: string, state: string) =>
           page.waitForSelector(`#graph g.node.s-${state}[data-task="${task}"]`, WAIT);
+        // The board itself may be slow to get there on a loaded machine: once it is, the page must follow.
+        await waitFor(
+          'the board to run its slow task',
+          async () => (await boards.snapshot(id)).status?.tasks.some((t) => t.id === 'slow' && t.state === 'running'),
+          { timeoutMs: 120_000, intervalMs: 200 },
+        );
         await node('slow', 'running');
         await node('bench', 'pending');
         await node('eval', 'succeeded');

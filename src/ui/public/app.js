@@ -21,7 +21,7 @@ import { TimelineView } from './timeline.js';
 const app = document.getElementById('app');
 const connection = document.getElementById('connection');
 const toast = document.getElementById('toast');
-let current; // the board view being shown, with its stream
+let current; // the view being shown: closed when another replaces it, so its late answers are dropped
 let toastTimer;
 
 window.addEventListener('hashchange', route);
@@ -48,8 +48,7 @@ function route() {
   takeTokenFromFragment();
   if (!hasToken()) return askForToken();
   const match = /^#\/board\/(.+)$/.exec(location.hash);
-  if (match) current = boardView(decodeURIComponent(match[1]));
-  else listView();
+  current = match ? boardView(decodeURIComponent(match[1])) : listView();
 }
 
 // ── no token, or a stale one ───────────────────────────────────────────────────────────
@@ -100,12 +99,14 @@ function listView() {
     ),
   );
   const body = h('tbody');
+  let closed = false;
   const load = async () => {
     const query = new URLSearchParams();
     if (name.value) query.set('name', name.value);
     if (state.value) query.set('state', state.value);
     try {
       const { boards } = await getJson(`/api/boards?${query}`);
+      if (closed) return;
       body.replaceChildren(
         ...(boards.length
           ? boards.map((b) =>
@@ -122,6 +123,7 @@ function listView() {
           : [h('tr', {}, h('td', { colspan: 5 }, 'No boards match.'))]),
       );
     } catch (error) {
+      if (closed) return;
       if (error instanceof TokenRefused) return askForToken(error.message);
       body.replaceChildren(h('tr', {}, h('td', { colspan: 5 }, `Could not list boards: ${error.message}`)));
     }
@@ -157,6 +159,12 @@ function listView() {
     ),
   );
   void load();
+  return {
+    close() {
+      closed = true;
+      clearTimeout(debounce);
+    },
+  };
 }
 
 // ── one board, live ───────────────────────────────────────────────────────────────────
@@ -173,6 +181,7 @@ function boardView(boardId) {
   let timeline;
   let redraw = false;
   let ticker;
+  let closed = false;
   const statusOf = (id) => tasks.get(id);
   const api = { get: (path) => getJson(`${base}/${path}`), act: (path, body) => post(`${base}/${path}`, body) };
   const panel = new TaskPanel(api, boardId, () => undefined);
@@ -396,9 +405,12 @@ function boardView(boardId) {
 
   async function loadPicture() {
     try {
-      picture = await getJson(`${base}/picture`);
+      const answer = await getJson(`${base}/picture`);
+      if (closed) return;
+      picture = answer;
       panel.temporalLink = picture.temporalLink;
     } catch (error) {
+      if (closed) return;
       if (error instanceof TokenRefused) return askForToken(error.message);
       picture = { ...picture, graphError: error.message };
     }
@@ -441,6 +453,7 @@ function boardView(boardId) {
       scheduleRedraw();
     },
     onState: (state, refusal) => {
+      if (closed) return;
       if (state === 'open') connection.textContent = 'live';
       else if (state === 'reconnecting') connection.textContent = 'reconnecting…';
       else if (refusal.status === 401) askForToken(refusal.message);
@@ -460,9 +473,11 @@ function boardView(boardId) {
   void loadPicture();
   return {
     close() {
+      closed = true;
       events.close();
       clearTimeout(ticker);
-      panel.stopLog();
+      // Also ends a log poll in flight, which would otherwise schedule the next one.
+      panel.close();
       connection.textContent = '';
     },
   };

@@ -32,9 +32,11 @@ export function openLiveFeed(url, { headers, onEvent, onState }) {
         });
         if (!response.ok) {
           const body = await response.json().catch(() => ({}));
-          onState('refused', { status: response.status, message: body.error ?? response.statusText });
+          if (!abort.signal.aborted)
+            onState('refused', { status: response.status, message: body.error ?? response.statusText });
           return;
         }
+        if (abort.signal.aborted) return;
         onState('open');
         retryMs = FIRST_RETRY_MS;
         await readEvents(response.body, onEvent);
