@@ -11,7 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { guard, LOOPBACK, type GuardOptions } from './guard.js';
-import { HttpError, readJsonBody, sendJson } from './http-json.js';
+import { HttpError, lastResort, readJsonBody, sendJson } from './http-json.js';
 
 export interface CodecServerOptions {
   codec: PayloadCodec;
@@ -42,7 +42,7 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
   // The port is known once listening; requests cannot arrive before that.
   const guarded: { options?: GuardOptions } = {};
   const server = http.createServer((request, response) => {
-    void handle(request, response, options.codec, guarded.options!);
+    handle(request, response, options.codec, guarded.options!).catch((error: unknown) => lastResort(response, error));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

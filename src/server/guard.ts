@@ -30,7 +30,7 @@ export interface GuardOptions {
   tokenInPath?: boolean;
 }
 
-export type Verdict = { ok: true } | { ok: false; status: 401 | 403; reason: string };
+export type Verdict = { ok: true } | { ok: false; status: 400 | 401 | 403; reason: string };
 
 /** A token worth its name: 256 random bits, URL-safe. */
 export function newToken(): string {
@@ -84,12 +84,26 @@ export function checkOrigin(request: IncomingMessage, options: GuardOptions): Ve
   return { ok: false, status: 403, reason: `refused: Origin ${JSON.stringify(origin)} is not allowed` };
 }
 
+/**
+ * The request's target as a URL, or undefined when it is none: `GET //[ HTTP/1.1` reaches the
+ * server, and an unparsed URL must be refused, not thrown where nothing catches it.
+ */
+export function requestUrl(request: IncomingMessage): URL | undefined {
+  try {
+    return new URL(request.url ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
+export const NOT_A_URL = 'refused: the request target is not a URL';
+
 /** The request's path (percent-encoding kept), and the token it carries where this server takes one. */
 export function splitToken(
   request: IncomingMessage,
   options: Pick<GuardOptions, 'tokenInPath'> = {},
 ): { token?: string; path: string } {
-  const path = new URL(request.url ?? '/', 'http://x').pathname;
+  const path = requestUrl(request)?.pathname ?? '/';
   const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
   if (bearer) return { token: bearer, path };
   if (!options.tokenInPath) return { path };
@@ -115,14 +129,16 @@ function digest(text: string): Buffer {
 }
 
 /**
- * Host, Origin, then the token unless the request is for a public file. `path` is the request's
- * path (with the token segment taken out where the server takes one there), for its routing.
+ * A target that is a URL, Host, Origin, then the token unless the request is for a public file.
+ * `path` is the request's path (with the token segment taken out where the server takes one
+ * there), for its routing.
  */
 export function guard(
   request: IncomingMessage,
   options: GuardOptions,
   needs: { token: boolean },
 ): Verdict & { path: string } {
+  if (!requestUrl(request)) return { ok: false, status: 400, reason: NOT_A_URL, path: '/' };
   const { token, path } = splitToken(request, options);
   for (const verdict of [
     checkHost(request, options),

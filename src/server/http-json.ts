@@ -51,3 +51,9 @@ export function sendJson(response: http.ServerResponse, status: number, body: un
   response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
   response.end(JSON.stringify(body));
 }
+
+/** Nothing a request does may take a server down: an error no handler expected ends that request only. */
+export function lastResort(response: http.ServerResponse, error: unknown): void {
+  if (response.headersSent) return void response.destroy();
+  sendJson(response, 500, { error: `internal error: ${error instanceof Error ? error.message : String(error)}` });
+}

@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 import type { BoardClient } from '../client/board-client.js';
 import type { BoardGraphTask } from '../../workflows/api.js';
 import { TodoneError } from '../errors.js';
-import { guard, LOOPBACK, type GuardOptions } from '../server/guard.js';
-import { HttpError, readJsonBody, sendJson } from '../server/http-json.js';
+import { guard, LOOPBACK, NOT_A_URL, requestUrl, type GuardOptions } from '../server/guard.js';
+import { HttpError, lastResort, readJsonBody, sendJson } from '../server/http-json.js';
 import { boardAction, taskAction } from './actions.js';
 import { listBoards } from './board-list.js';
 import { picture, readGraph } from './board-graph.js';
@@ -58,7 +58,7 @@ export async function startUiServer(options: UiServerOptions): Promise<RunningUi
   const guarded: { options?: GuardOptions } = {};
   const context: Context = { options, hub, graphs, streams };
   const server = http.createServer((request, response) => {
-    void handle(request, response, context, guarded.options!);
+    handle(request, response, context, guarded.options!).catch((error: unknown) => lastResort(response, error));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -96,7 +96,8 @@ async function handle(
   context: Context,
   guardOptions: GuardOptions,
 ): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://localhost');
+  const url = requestUrl(request);
+  if (!url) return sendJson(response, 400, { error: NOT_A_URL });
   const publicFile = request.method === 'GET' && isPublicFile(url.pathname);
   const verdict = guard(request, guardOptions, { token: !publicFile });
   if (!verdict.ok) return sendJson(response, verdict.status, { error: verdict.reason });

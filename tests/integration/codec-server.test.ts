@@ -13,6 +13,7 @@ import { codecServerCommand } from '../../src/cli/commands/codec-server.js';
 import type { CommandIO } from '../../src/cli/io.js';
 import { AesGcmPayloadCodec } from '../../temporal/payload-codec.js';
 import { freePort } from '../support/free-port.js';
+import { rawStatusLine } from '../support/raw-http.js';
 
 const key = { id: 'k1', key: randomBytes(32) };
 const codec = new AesGcmPayloadCodec([key]);
@@ -199,6 +200,17 @@ describe('todone codec-server', () => {
     expect(JSON.parse(reply.body)).toEqual({ error: fill(error) });
     expect(reply.body).not.toContain('secret plans');
     expect(reply.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('refuses a request target that is not a URL, and keeps serving', async () => {
+    for (const target of ['//[', 'http://[', `http://127.0.0.1:99999/${token}/decode`])
+      expect(await rawStatusLine(port, `POST ${target}`), target).toBe('HTTP/1.1 400 Bad Request');
+    const reply = await request({
+      path: '/decode',
+      headers: { Authorization: `Bearer ${token}` },
+      body: await encryptedBody(),
+    });
+    expect(decodedValue(reply)).toEqual({ board: 'secret plans' });
   });
 
   it('answers the Web UI’s preflight, and no one else’s', async () => {

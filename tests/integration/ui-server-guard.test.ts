@@ -18,6 +18,7 @@ import { newToken } from '../../src/server/guard.js';
 import { readTaskLog } from '../../src/ui/log-tail.js';
 import { startUiServer, type RunningUiServer } from '../../src/ui/server.js';
 import { makeBoard } from '../support/boards.js';
+import { rawStatusLine } from '../support/raw-http.js';
 import { createHarness, type Harness } from '../support/harness.js';
 
 const SECRET = 'SECRET-outside-the-data-folder';
@@ -161,6 +162,12 @@ describe('todone ui: every request but the page’s files needs the token in a h
     // Not a public file: the token decides first, so a probe learns nothing about what exists.
     for (const probe of ['/assets/nope.js', '/api', '/api/boards/x/nothing', '/__proto__', '/constructor'])
       expect((await call(probe)).status, probe).toBe(401);
+  });
+
+  it('refuses a request target that is not a URL, and keeps serving', async () => {
+    for (const target of ['//[', 'http://[', 'http://x:99999/api/boards'])
+      expect(await rawStatusLine(server.port, `GET ${target}`), target).toBe('HTTP/1.1 400 Bad Request');
+    expect((await call('/api/boards', { headers: bearer() })).status).toBe(200);
   });
 
   it('keeps the Host and Origin checks', async () => {
