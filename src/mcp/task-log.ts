@@ -2,7 +2,8 @@
  * A task's log for `task_log`: the newest attempt's file in the task's data folder, read as a
  * bounded tail. The folder is writable by the task itself (a confined agent writes its logs there),
  * so nothing here follows a link it may have planted: the file is opened with O_NOFOLLOW, must be a
- * regular file, and must sit in that folder (a status naming another path is not read).
+ * regular file with one name whose real path stays in the data folder, and must sit in that folder
+ * (a status naming another path is not read). The ids must be safe ids (logPathFor refuses others).
  */
 import path from 'node:path';
 import { taskDataDir } from '../data-dir.js';
@@ -36,7 +37,7 @@ export async function readTaskLog(
     };
   if (path.dirname(path.resolve(file)) !== folder)
     return { task: taskId, found: false, message: `the log ${file} is not in the task's folder ${folder}: not read` };
-  const read = await readPlantedFile(file, Math.min(maxBytes, MAX_LOG_BYTES));
+  const read = await readPlantedFile(file, Math.min(maxBytes, MAX_LOG_BYTES), { inside: home });
   if (!read.ok)
     return {
       task: taskId,
@@ -46,7 +47,11 @@ export async function readTaskLog(
           ? `the log ${file} is a symbolic link (planted by the task?): not followed`
           : read.why === 'not-a-file'
             ? `the log ${file} is not a regular file: not read`
-            : `the log ${file} is not on this machine: the worker that ran this attempt has it`,
+            : read.why === 'outside'
+              ? `the log ${file} leads outside the data folder (a linked folder?): not read`
+              : read.why === 'other-names'
+                ? `the log ${file} has other names (a hard link planted by the task?): not read`
+                : `the log ${file} is not on this machine: the worker that ran this attempt has it`,
     };
   return {
     task: taskId,

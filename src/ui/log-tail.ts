@@ -8,11 +8,11 @@
  * regular file with one name whose real path stays inside the data folder (checked on the opened
  * file itself, so a link swapped in between the check and the open is caught too).
  */
-import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { unsafeIdReason } from '../core/rules.js';
 import { taskDataDir } from '../data-dir.js';
+import { readPlantedFile } from '../util/read-planted.js';
 
 /** The most a single read returns: a tail, not the whole of a 30 MB log. */
 export const MAX_LOG_BYTES = 64 * 1024;
@@ -31,9 +31,6 @@ export interface TaskLogQuery {
   /** Read from here on (bounded); without it, the last MAX_LOG_BYTES. */
   offset?: number;
 }
-
-// No link followed at the last step; a FIFO planted under a log's name must not block the open.
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 export async function readTaskLog(query: TaskLogQuery): Promise<LogTail> {
   const file = await logPathFor(query.home, query.boardId, query.taskId, query.statusPath);
@@ -81,52 +78,25 @@ export async function logPathFor(
 }
 
 async function readInside(file: string, home: string, offset: number | undefined): Promise<LogTail> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file, OPEN_FLAGS);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') return refused(file, 'it is a link');
+  const read = await readPlantedFile(file, MAX_LOG_BYTES, { from: offset, inside: home });
+  if (read.ok) return { found: true, path: file, size: read.size, offset: read.start + read.bytes, text: read.text };
+  if (read.why === 'missing')
     return {
       found: false,
       path: file,
       message: `the log ${file} is not on this machine: the worker that ran this attempt has it`,
     };
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) return refused(file, 'it is not a regular file');
-    if (!(await sameFileInside(file, stat, home))) return refused(file, 'its real path is outside the data folder');
-    // A second name (a hard link) could be a file outside the data folder under a log's name.
-    if (stat.nlink !== 1) return refused(file, 'it has other names (hard links)');
-    const { size } = stat;
-    const start = offset === undefined || offset > size ? Math.max(0, size - MAX_LOG_BYTES) : offset;
-    const length = Math.min(MAX_LOG_BYTES, size - start);
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, start);
-    return { found: true, path: file, size, offset: start + bytesRead, text: buffer.toString('utf8', 0, bytesRead) };
-  } finally {
-    await handle.close();
-  }
+  return { found: false, path: file, message: `refused to read the log ${file}: ${REFUSALS[read.why]}` };
 }
 
-/** The opened file is the one at its real path now, and that path is inside the data folder. */
-async function sameFileInside(file: string, opened: { dev: number; ino: number }, home: string): Promise<boolean> {
-  try {
-    const [real, root] = await Promise.all([fs.realpath(file), fs.realpath(home)]);
-    if (!isInside(root, real)) return false;
-    const now = await fs.lstat(real);
-    return now.dev === opened.dev && now.ino === opened.ino;
-  } catch {
-    return false;
-  }
-}
+const REFUSALS = {
+  link: 'it is a link',
+  'not-a-file': 'it is not a regular file',
+  outside: 'its real path is outside the data folder',
+  'other-names': 'it has other names (hard links)',
+} as const;
 
 function isInside(root: string, candidate: string): boolean {
   const relative = path.relative(root, candidate);
   return relative !== '' && !relative.startsWith(`..${path.sep}`) && relative !== '..' && !path.isAbsolute(relative);
-}
-
-function refused(file: string, why: string): LogTail {
-  return { found: false, path: file, message: `refused to read the log ${file}: ${why}` };
 }
