@@ -1,6 +1,7 @@
 /** Runs every bench in this folder, one after another (`npm run bench` builds first). */
 const benches = [
   './plan-scale.mjs',
+  './live-feed.mjs',
   './worktree-pool.mjs',
   './activity.mjs',
   './overhead.mjs',

@@ -60,33 +60,35 @@ export function openLiveFeed(url, { headers, onEvent, onState }) {
 /** The text/event-stream format: `event:` and `data:` lines, a blank line ends an event, `:` a comment. */
 async function readEvents(body, onEvent) {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
   let type = 'message';
   let data = [];
+  const line = (text) => {
+    if (text === '') {
+      if (data.length) onEvent(type, data.join('\n'));
+      type = 'message';
+      data = [];
+      return;
+    }
+    if (text.startsWith(':')) return;
+    const colon = text.indexOf(':');
+    const field = colon === -1 ? text : text.slice(0, colon);
+    const value = colon === -1 ? '' : text.slice(colon + 1).replace(/^ /, '');
+    if (field === 'event') type = value;
+    else if (field === 'data') data.push(value);
+  };
+  // The pieces of a line whose end has not arrived: a big board's snapshot is one line over many
+  // chunks, joined once when it ends rather than copied again with every chunk.
+  let pending = [];
   for (;;) {
     const { value, done } = await reader.read();
     if (done) return;
     let start = 0;
-    buffer += value;
-    // Only the new text is searched for line ends: a snapshot of a big board arrives in many chunks.
-    let end = buffer.indexOf('\n', buffer.length - value.length);
-    while (end !== -1) {
-      const line = buffer.slice(start, end).replace(/\r$/, '');
+    for (let end = value.indexOf('\n'); end !== -1; end = value.indexOf('\n', start)) {
+      pending.push(value.slice(start, end));
+      line(pending.join('').replace(/\r$/, ''));
+      pending = [];
       start = end + 1;
-      end = buffer.indexOf('\n', start);
-      if (line === '') {
-        if (data.length) onEvent(type, data.join('\n'));
-        type = 'message';
-        data = [];
-        continue;
-      }
-      if (line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon === -1 ? line : line.slice(0, colon);
-      const text = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'event') type = text;
-      else if (field === 'data') data.push(text);
     }
-    buffer = buffer.slice(start);
+    if (start < value.length) pending.push(value.slice(start));
   }
 }
