@@ -45,7 +45,7 @@ function normalise(input: NormaliseBoardInput, home: string): BoardSpec {
       type: FAILURE_TYPES.invalidBoard,
       message: error.message,
       nonRetryable: true,
-      details: [{ source: error.source, issues: error.issues }],
+      details: [{ source: error.source, issues: error.issues, ...(error.more ? { more: error.more } : {}) }],
     });
   }
 }

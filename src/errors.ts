@@ -2,6 +2,7 @@
  * Domain errors: small classes with a code and the exit code the CLI's one error boundary uses.
  * Bad input exits 2; a board that ran and failed exits 1 (that is a result, not an error).
  */
+import { formatCount, LIMITS } from './core/limits.js';
 
 export interface Issue {
   /** Where the problem is, e.g. `tasks[3].dependsOn[0]` or `board.yaml:12:4`. */
@@ -20,18 +21,33 @@ export class TodoneError extends Error {
   }
 }
 
-/** The input was wrong: every problem found, each with its path. */
+/**
+ * The input was wrong: every problem found, each with its path. At most LIMITS.reportedIssues are
+ * kept and listed, the rest counted (`more`): 100,000 unknown dependencies make a short message.
+ */
 export class InvalidInputError extends TodoneError {
+  readonly issues: Issue[];
+  /** Problems found past the ones listed. */
+  readonly more: number;
+
   constructor(
     readonly source: string,
-    readonly issues: Issue[],
+    issues: Issue[],
+    /** Problems already counted but not listed (an error re-worded from another). */
+    counted = 0,
   ) {
+    const listed = issues.slice(0, LIMITS.reportedIssues);
+    const more = issues.length - listed.length + counted;
+    const total = issues.length + counted;
     super(
-      `${source} is invalid (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n` +
-        issues.map((i) => `  ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n'),
+      `${source} is invalid (${formatCount(total)} problem${total === 1 ? '' : 's'}):\n` +
+        listed.map((i) => `  ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n') +
+        (more > 0 ? `\n  … and ${formatCount(more)} more (fix these first)` : ''),
       'INVALID_INPUT',
       2,
     );
+    this.issues = listed;
+    this.more = more;
   }
 }
 

@@ -1,4 +1,5 @@
 /** How board problems are worded: paths like `tasks[3].dependsOn[0]` and values quoted as the user wrote them. */
+import { quoted } from '../core/rules.js';
 
 export type PathSegment = string | number;
 
@@ -14,8 +15,8 @@ export function formatPath(at: readonly PathSegment[]): string {
   let out = '';
   for (const segment of at) {
     if (typeof segment === 'number') out += `[${segment}]`;
-    else if (IDENTIFIER.test(segment)) out += out ? `.${segment}` : segment;
-    else out += `[${JSON.stringify(segment)}]`;
+    else if (segment.length <= 100 && IDENTIFIER.test(segment)) out += out ? `.${segment}` : segment;
+    else out += `[${quoted(segment, 200)}]`;
   }
   return out;
 }
@@ -24,7 +25,7 @@ export function formatPath(at: readonly PathSegment[]): string {
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'nothing (null)';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'string') return quoted(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return `a list (${value.length} item${value.length === 1 ? '' : 's'})`;
   if (typeof value === 'object') return 'a mapping';

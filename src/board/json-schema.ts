@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { CUSTOM_PLACEHOLDERS } from '../core/board.js';
 import { CAPABILITY_PATTERN } from '../core/capabilities.js';
+import { LIMITS } from '../core/limits.js';
 import { agentSchema, boardObjectSchema, requiresSchema, taskSchema } from './schema.js';
 
 type Json = Record<string, unknown>;
@@ -78,8 +79,13 @@ function shorthands(): Map<z.core.$ZodType, (written: Json) => Json> {
       shellCommand,
       () => ({
         anyOf: [
-          { type: 'string', pattern: '\\S', description: 'Run by the shell.' },
-          { type: 'array', items: { type: 'string' }, minItems: 1, description: 'An argv list, run without a shell.' },
+          { type: 'string', pattern: '\\S', maxLength: LIMITS.command, description: 'Run by the shell.' },
+          {
+            type: 'array',
+            items: { type: 'string', maxLength: LIMITS.command },
+            minItems: 1,
+            description: 'An argv list, run without a shell.',
+          },
         ],
       }),
     ],

@@ -79,7 +79,7 @@ export function addedTasksFrom(
           : `(first used at ${renumber(`tasks[${first}]`, offset, listed)})`,
       ),
     }));
-    throw new InvalidInputError(`${addedSource.display} (tasks to add to ${boardSource.display})`, issues);
+    throw new InvalidInputError(`${addedSource.display} (tasks to add to ${boardSource.display})`, issues, error.more);
   }
   return { board: { ...board, tasks: board.tasks.slice(0, offset) }, tasks: board.tasks.slice(offset) };
 }

@@ -2,13 +2,15 @@
  * Reads a board file and parses it as YAML or JSON, keeping enough of the source to point at lines:
  * syntax errors come out as `board.yaml:12:4`, and later problems can be located by their path.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Document, Node } from 'yaml';
 import { LineCounter, isMap, isNode, isScalar, isSeq, parseDocument } from 'yaml';
+import { formatCount, LIMITS } from '../core/limits.js';
 import type { Issue } from '../errors.js';
 import { InvalidInputError } from '../errors.js';
-import type { PathSegment } from './format.js';
+import { formatPath, type PathSegment } from './format.js';
+import { duplicateJsonKeys } from './json-duplicates.js';
 
 export interface Position {
   line: number;
@@ -35,6 +37,8 @@ export async function readBoardFile(file: string): Promise<{ absolute: string; d
   let absolute = path.resolve(file);
   const info = await stat(absolute).catch(() => undefined);
   if (info === undefined) throw notReadable(file, `file not found: ${absolute}`);
+  // Opening a pipe would wait for a writer, and a device would be read forever.
+  if (!info.isDirectory() && !info.isFile()) throw notReadable(file, `not a regular file: ${absolute}`);
   if (info.isDirectory()) {
     const found = await firstExisting(absolute);
     if (found === undefined)
@@ -42,10 +46,44 @@ export async function readBoardFile(file: string): Promise<{ absolute: string; d
     absolute = path.join(absolute, found);
     display = path.join(file, found);
   }
+  let text: string;
   try {
-    return { absolute, display, text: await readFile(absolute, 'utf8') };
+    text = await readBounded(absolute, file);
   } catch (error) {
+    if (error instanceof InvalidInputError) throw error;
     throw notReadable(file, `cannot read ${absolute}: ${(error as Error).message}`);
+  }
+  return { absolute, display, text };
+}
+
+/**
+ * A regular file of at most LIMITS.boardFileBytes, read no further than that: a device, a pipe or
+ * a 50 MB file is refused before it costs the memory. The size is checked on what was read, not on
+ * what stat said, since the file may grow in between.
+ */
+async function readBounded(absolute: string, file: string): Promise<string> {
+  const handle = await open(absolute, 'r');
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw notReadable(file, `not a regular file: ${absolute}`);
+    const buffer = Buffer.alloc(Math.min(info.size, LIMITS.boardFileBytes) + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length === buffer.length) break;
+    }
+    if (length > LIMITS.boardFileBytes || info.size > LIMITS.boardFileBytes) {
+      const mb = (Math.max(info.size, length) / 2 ** 20).toFixed(1);
+      throw notReadable(
+        file,
+        `the board file is ${mb} MiB: a board file holds at most ${formatCount(LIMITS.boardFileBytes / 2 ** 20)} MiB`,
+      );
+    }
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    await handle.close();
   }
 }
 
@@ -103,6 +141,16 @@ function parseJson(text: string, file: string): ParsedBoardFile {
       .replace(/ in JSON at position \d+.*$/s, '');
     const position = offset === undefined ? undefined : positionAt(source, offset);
     throw new InvalidInputError(file, [{ path: position ? at(file, position) : file, message }]);
+  }
+  const duplicates = duplicateJsonKeys(source);
+  if (duplicates.length > 0) {
+    throw new InvalidInputError(
+      file,
+      duplicates.map((d) => ({
+        path: at(file, positionAt(source, d.offset)),
+        message: `${formatPath(d.at)}: duplicate key (a JSON object holds each key once; JSON.parse would keep the last and drop the first)`,
+      })),
+    );
   }
   // Positions only matter once something is wrong, so the JSON is re-read as YAML on demand.
   let lazy: Locate | undefined;

@@ -8,12 +8,14 @@ import { z } from 'zod';
 import { AGENT_KINDS, CUSTOM_PLACEHOLDERS, SANDBOX_MODES, TASK_TYPES, type CliAgentSpec } from '../core/board.js';
 import { CAPABILITY_PATTERN, MAX_CAPABILITIES, normaliseCapabilities } from '../core/capabilities.js';
 import { parseDuration } from '../core/duration.js';
+import { formatCount, LIMITS } from '../core/limits.js';
 import { withRule } from '../core/rule-schema.js';
 import type { Rule } from '../core/rules.js';
 import { branchNameProblem, identityPartProblem, keepPatternProblem, relativePathProblem } from '../core/rules.js';
 import { describeValue } from './format.js';
 import { secretNameProblem } from './secret-names.js';
 import { suggestion } from './suggest.js';
+import { isIgnoredField } from './validate.js';
 
 interface IssueInput {
   code?: string;
@@ -42,6 +44,19 @@ function oneOf(values: readonly string[]) {
   };
 }
 
+/** A size limit (src/core/limits.ts), said with the size the value has. */
+function atMost(max: number, unit: string) {
+  return {
+    error: (issue: IssueInput) => {
+      const size = typeof issue.input === 'string' || Array.isArray(issue.input) ? issue.input.length : undefined;
+      return `at most ${formatCount(max)} ${unit}${size === undefined ? '' : ` (it has ${formatCount(size)})`}`;
+    },
+  };
+}
+
+/** Paths are at most PATH_MAX long. */
+const PATH_MAX = 4_096;
+
 const DURATION_FORMS = 'a number of seconds or a string like "500ms", "30s", "5m", "1h30m"';
 
 function duration(options: { allowZero: boolean }) {
@@ -65,15 +80,35 @@ const taskId = z.string(expected('a task id (a string)'));
 /** `dependsOn: build` is read as `dependsOn: [build]`: a one-item list is what anyone writing it meant. */
 const dependsOn = z.preprocess(
   (value) => (typeof value === 'string' ? [value] : value),
-  z.array(taskId, expected('a list of task ids')),
+  z.array(taskId, expected('a list of task ids')).max(LIMITS.dependsOn, atMost(LIMITS.dependsOn, 'dependencies')),
 );
+
+/** The longest part of a command: a shell string or an argv entry reaches exec as one argument, under its 128 KiB. */
+function longestPart(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  return Array.isArray(value) ? Math.max(0, ...value.map((v) => (typeof v === 'string' ? v.length : 0))) : 0;
+}
+
+const COMMAND_FORMS = 'a non-empty command: a shell string, or an argv list of strings';
 
 const command = z.custom<string | string[]>(
   (value) =>
-    (typeof value === 'string' && value.trim() !== '') ||
-    (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string') && value[0] !== ''),
-  expected('a non-empty command: a shell string, or an argv list of strings'),
+    ((typeof value === 'string' && value.trim() !== '') ||
+      (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string') && value[0] !== '')) &&
+    longestPart(value) <= LIMITS.command,
+  {
+    error: (issue: IssueInput) => {
+      const longest = longestPart(issue.input);
+      if (longest > LIMITS.command)
+        return `at most ${formatCount(LIMITS.command)} characters a part (it has ${formatCount(longest)})`;
+      return expected(COMMAND_FORMS).error(issue);
+    },
+  },
 );
+
+/** A command string, as checks and reduce commands are written. */
+const commandText = (what: string) =>
+  z.string(expected(what)).max(LIMITS.command, atMost(LIMITS.command, 'characters'));
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const envName = expected('a variable name (letters, digits and _, not starting with a digit)');
@@ -97,6 +132,12 @@ const env = z
   .superRefine((vars, ctx) => {
     for (const [name, value] of Object.entries(vars)) {
       if (typeof value !== 'string') continue;
+      // NAME=value reaches exec as one string, under its 128 KiB.
+      if (value.length > LIMITS.command) {
+        const message = `at most ${formatCount(LIMITS.command)} characters (it has ${formatCount(value.length)})`;
+        ctx.addIssue({ code: 'custom', path: [name], message });
+        continue;
+      }
       const problem = secretNameProblem(name);
       if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
     }
@@ -124,10 +165,15 @@ const shellAgentSchema = z.strictObject({ kind: z.literal('shell'), command, env
 function cliAgentSchema<K extends CliAgentSpec['kind']>(kind: K) {
   return z.strictObject({
     kind: z.literal(kind),
-    model: nonEmptyString.optional(),
-    args: z.array(z.string(expected('a string')), expected('a list of extra arguments (strings)')).optional(),
+    model: nonEmptyString.max(LIMITS.name, atMost(LIMITS.name, 'characters')).optional(),
+    args: z
+      .array(
+        z.string(expected('a string')).max(LIMITS.command, atMost(LIMITS.command, 'characters')),
+        expected('a list of extra arguments (strings)'),
+      )
+      .optional(),
     env: env.optional(),
-    bin: nonEmptyString.optional(),
+    bin: nonEmptyString.max(PATH_MAX, atMost(PATH_MAX, 'characters')).optional(),
     permissive: z.boolean(expected('true or false')).optional(),
   });
 }
@@ -135,16 +181,19 @@ function cliAgentSchema<K extends CliAgentSpec['kind']>(kind: K) {
 const PLACEHOLDER = /\{([A-Za-z]+)\}/g;
 
 /** An unknown placeholder is a typo that would reach the agent verbatim; catch it at load time. */
-const templateArgument = z.string(expected('a string')).superRefine((arg, ctx) => {
-  for (const [, name] of arg.matchAll(PLACEHOLDER)) {
-    if ((CUSTOM_PLACEHOLDERS as readonly string[]).includes(name!)) continue;
-    const list = CUSTOM_PLACEHOLDERS.map((p) => `{${p}}`).join(', ');
-    ctx.addIssue({
-      code: 'custom',
-      message: `unknown placeholder {${name}}${suggestion(name!, CUSTOM_PLACEHOLDERS)} (expected one of ${list})`,
-    });
-  }
-});
+const templateArgument = z
+  .string(expected('a string'))
+  .max(LIMITS.command, atMost(LIMITS.command, 'characters'))
+  .superRefine((arg, ctx) => {
+    for (const [, name] of arg.matchAll(PLACEHOLDER)) {
+      if ((CUSTOM_PLACEHOLDERS as readonly string[]).includes(name!)) continue;
+      const list = CUSTOM_PLACEHOLDERS.map((p) => `{${p}}`).join(', ');
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown placeholder {${name}}${suggestion(name!, CUSTOM_PLACEHOLDERS)} (expected one of ${list})`,
+      });
+    }
+  });
 
 const customCommand = z
   .array(templateArgument, expected('an argv template: a list of strings'))
@@ -181,9 +230,10 @@ const agent = z.preprocess(
 );
 
 /** Validation commands are the user's own shell strings, like shell agents. */
-const validateCommand = z
-  .string(expected('a shell command string'))
-  .refine((run) => run.trim() !== '', expected('a non-empty shell command string'));
+const validateCommand = commandText('a shell command string').refine(
+  (run) => run.trim() !== '',
+  expected('a non-empty shell command string'),
+);
 
 const validateObject = z.strictObject(
   { run: validateCommand, required: z.boolean(expected('true or false')).optional() },
@@ -263,9 +313,10 @@ const AGGREGATE_FORMS = 'concat, merge, vote, or { reduce: "a shell command" }';
 /** How a task with no agent of its own combines its dependencies' outputs. */
 export const aggregateReduceSchema = z.strictObject(
   {
-    reduce: z
-      .string(expected('a shell command string'))
-      .refine((c) => c.trim() !== '', expected('a non-empty shell command string')),
+    reduce: commandText('a shell command string').refine(
+      (c) => c.trim() !== '',
+      expected('a non-empty shell command string'),
+    ),
   },
   expected(AGGREGATE_FORMS),
 );
@@ -279,7 +330,7 @@ const aggregate = z.union([z.enum(['concat', 'merge', 'vote']), aggregateReduceS
 export const taskSchema = z.strictObject(
   {
     id: taskId,
-    description: z.string(expected('a string')).optional(),
+    description: z.string(expected('a string')).max(LIMITS.text, atMost(LIMITS.text, 'characters')).optional(),
     type: z.enum(TASK_TYPES, oneOf(TASK_TYPES)).optional(),
     dependsOn: dependsOn.optional(),
     agent: agent.optional(),
@@ -306,7 +357,7 @@ const pathList = (rule: Rule) => z.array(gitSetting(rule), expected('a list of p
 
 export const worktreesSchema = z.strictObject(
   {
-    root: z.string(nonEmptyText).min(1, nonEmptyText).optional(),
+    root: z.string(nonEmptyText).min(1, nonEmptyText).max(PATH_MAX, atMost(PATH_MAX, 'characters')).optional(),
     pool: z
       .number(expected('a whole number >= 0'))
       .int(expected('a whole number >= 0'))
@@ -340,12 +391,16 @@ export const integrationSchema = z.strictObject(
 
 export const boardObjectSchema = z.strictObject(
   {
-    name: z.string(nonEmptyText).refine((name) => name.trim() !== '', nonEmptyText),
+    name: z
+      .string(nonEmptyText)
+      .max(LIMITS.name, atMost(LIMITS.name, 'characters'))
+      .refine((name) => name.trim() !== '', nonEmptyText)
+      .refine((name) => !/[\n\r]/.test(name), 'must be one line'),
     id: z.string(expected('a board id (a string)')).optional(),
     maxParallel: z.number(positiveInteger).int(positiveInteger).positive(positiveInteger).optional(),
     policy: z.enum(['eager', 'waves'], oneOf(['eager', 'waves'])).optional(),
-    workdir: z.string(nonEmptyText).min(1, nonEmptyText).optional(),
-    goal: z.string(expected('a string')).optional(),
+    workdir: z.string(nonEmptyText).min(1, nonEmptyText).max(PATH_MAX, atMost(PATH_MAX, 'characters')).optional(),
+    goal: z.string(expected('a string')).max(LIMITS.text, atMost(LIMITS.text, 'characters')).optional(),
     agent: agent.optional(),
     agents: byTaskType(agent, 'agents').optional(),
     validators: byTaskType(validateList, 'lists of commands').optional(),
@@ -372,22 +427,20 @@ export const boardObjectSchema = z.strictObject(
         expected('a list of capability names, or a mapping of task types to lists'),
       )
       .optional(),
-    repo: z.string(nonEmptyText).min(1, nonEmptyText).optional(),
+    repo: z.string(nonEmptyText).min(1, nonEmptyText).max(PATH_MAX, atMost(PATH_MAX, 'characters')).optional(),
     /** Instead of `repo`: the URL of a repository every worker clones and pushes to (a board on a fleet). */
-    remote: z.string(nonEmptyText).min(1, nonEmptyText).optional(),
+    remote: z.string(nonEmptyText).min(1, nonEmptyText).max(PATH_MAX, atMost(PATH_MAX, 'characters')).optional(),
     base: gitSetting(branchNameProblem).optional(),
     worktrees: worktreesSchema.optional(),
     integration: integrationSchema.optional(),
-    breakpoints: z.array(taskId, expected('a list of task ids')).optional(),
-    tasks: z.array(taskSchema, expected('a list of tasks')),
+    breakpoints: z
+      .array(taskId, expected('a list of task ids'))
+      .max(LIMITS.tasks, atMost(LIMITS.tasks, 'breakpoints'))
+      .optional(),
+    tasks: z.array(taskSchema, expected('a list of tasks')).max(LIMITS.tasks, atMost(LIMITS.tasks, 'tasks')),
   },
   expected('a board: a mapping with a name and a list of tasks'),
 );
-
-/** Top-level `x-…` fields are the user's own (a home for YAML anchors); `$schema` is for editors. */
-function isIgnoredField(key: string): boolean {
-  return key.startsWith('x-') || key === '$schema';
-}
 
 export const boardSchema = z.preprocess((value) => {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;

@@ -34,7 +34,10 @@ export function didYouMean(input: string, candidates: readonly string[]): string
   let best: string | undefined;
   let bestDistance = budget + 1;
   for (const candidate of candidates) {
-    const distance = editDistance(folded, fold(candidate));
+    const other = fold(candidate);
+    // Beyond the budget whatever the letters: skipped unmeasured, so a 5 MB key costs nothing.
+    if (Math.abs(other.length - folded.length) > budget) continue;
+    const distance = editDistance(folded, other);
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;

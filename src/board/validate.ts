@@ -6,25 +6,39 @@
 import { slugify } from '../core/board.js';
 import type { GraphTask } from '../core/graph.js';
 import { findCycle } from '../core/graph.js';
-import { isSafeId, SAFE_ID_RULE, unsafeIdReason } from '../core/rules.js';
+import { LIMITS } from '../core/limits.js';
+import { isSafeId, quoted, SAFE_ID_RULE, unsafeIdReason } from '../core/rules.js';
 import type { BoardIssue, PathSegment } from './format.js';
 import { suggestion } from './suggest.js';
+import { checkText } from './text-check.js';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Mirrors the schema's reading of `dependsOn` (a lone string is a one-item list). */
+/**
+ * Mirrors the schema's reading of `dependsOn` (a lone string is a one-item list). Past the limit
+ * the schema reports the size and the rest is not looked at.
+ */
 function dependencyList(value: unknown): unknown[] {
   if (typeof value === 'string') return [value];
-  return Array.isArray(value) ? value : [];
+  return Array.isArray(value) ? value.slice(0, LIMITS.dependsOn) : [];
+}
+
+/** Top-level `x-…` fields are the user's own (a home for YAML anchors); `$schema` is for editors. */
+export function isIgnoredField(key: string): boolean {
+  return key.startsWith('x-') || key === '$schema';
 }
 
 export function checkBoard(raw: unknown): BoardIssue[] {
   if (!isRecord(raw)) return [];
-  const issues: BoardIssue[] = [...checkBoardId(raw)];
+  const issues: BoardIssue[] = [...checkText(raw, isIgnoredField), ...checkBoardId(raw)];
   if (!Array.isArray(raw.tasks)) return issues;
-  const tasks: unknown[] = raw.tasks;
+  // Past the limit the schema reports the count; the relations of the first ones are still checked.
+  const tasks: unknown[] = raw.tasks.slice(0, LIMITS.tasks);
+  // Suggestions cost a comparison with every id: only for the problems that will be shown.
+  const hint = (input: string, candidates: readonly string[]) =>
+    issues.length < LIMITS.reportedIssues ? suggestion(input, candidates) : '';
   if (tasks.length === 0) {
     issues.push({ at: ['tasks'], message: 'must contain at least one task' });
     return issues;
@@ -47,7 +61,7 @@ export function checkBoard(raw: unknown): BoardIssue[] {
     else
       issues.push({
         at: ['tasks', i, 'id'],
-        message: `duplicate id ${JSON.stringify(task.id)} (first used at tasks[${first}])`,
+        message: `duplicate id ${quoted(task.id)} (first used at tasks[${first}])`,
       });
   });
   const ids = [...firstIndex.keys()];
@@ -82,21 +96,28 @@ export function checkBoard(raw: unknown): BoardIssue[] {
     }
     const id = typeof task.id === 'string' ? task.id : undefined;
     const deps: string[] = [];
+    const listedAt = new Map<string, number>();
     dependencyList(task.dependsOn).forEach((dep, j) => {
       if (typeof dep !== 'string') return;
       const depAt = [...at, 'dependsOn', j];
-      if (dep === id) issues.push({ at: depAt, message: `task ${JSON.stringify(dep)} depends on itself` });
+      const listed = listedAt.get(dep);
+      if (listed !== undefined) {
+        issues.push({ at: depAt, message: `${quoted(dep)} is listed twice (first at dependsOn[${listed}])` });
+        return;
+      }
+      listedAt.set(dep, j);
+      if (dep === id) issues.push({ at: depAt, message: `task ${quoted(dep)} depends on itself` });
       else if (!firstIndex.has(dep))
-        issues.push({ at: depAt, message: `unknown task ${JSON.stringify(dep)}${suggestion(dep, ids)}` });
+        issues.push({ at: depAt, message: `unknown task ${quoted(dep)}${hint(dep, ids)}` });
       else deps.push(dep);
     });
     if (id !== undefined && firstIndex.get(id) === i) graph.push({ id, dependsOn: deps, estimateMs: 0, priority: 0 });
   });
 
   if (Array.isArray(raw.breakpoints)) {
-    raw.breakpoints.forEach((id: unknown, i) => {
+    raw.breakpoints.slice(0, LIMITS.tasks).forEach((id: unknown, i) => {
       if (typeof id === 'string' && !firstIndex.has(id))
-        issues.push({ at: ['breakpoints', i], message: `unknown task ${JSON.stringify(id)}${suggestion(id, ids)}` });
+        issues.push({ at: ['breakpoints', i], message: `unknown task ${quoted(id)}${hint(id, ids)}` });
     });
   }
 
@@ -122,7 +143,7 @@ function checkBoardId(raw: Record<string, unknown>): BoardIssue[] {
   return [
     {
       at: ['name'],
-      message: `cannot derive a board id from the name ${JSON.stringify(raw.name)}: add an "id" field (${SAFE_ID_RULE})`,
+      message: `cannot derive a board id from the name ${quoted(raw.name)}: add an "id" field (${SAFE_ID_RULE})`,
     },
   ];
 }

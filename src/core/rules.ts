@@ -10,6 +10,25 @@
 
 export type Rule = (value: string) => string | undefined;
 
+/** A value quoted for a message, cut short: a 5 MB id must not make a 5 MB message. */
+export function quoted(text: string, max = 60): string {
+  return JSON.stringify(text.length > max ? `${text.slice(0, max - 3)}...` : text);
+}
+
+// ---- text: nothing that would act on a terminal or that exec refuses ----
+
+/** C0 controls but tab, line feed and carriage return; DEL; C1 controls (the escape sequences' other introducers). */
+// eslint-disable-next-line no-control-regex -- control characters are what this looks for
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+
+/** NUL cannot reach a process (exec refuses it) and escape sequences would reach the terminals that print the text. */
+export const controlCharacterProblem: Rule = (text) => {
+  const found = CONTROL_CHARACTER.exec(text);
+  if (!found) return undefined;
+  const code = found[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+  return `must not contain control characters (U+${code} at character ${found.index + 1}; tabs and line breaks are fine)`;
+};
+
 const passes =
   (rule: Rule) =>
   (value: string): boolean =>
@@ -23,14 +42,13 @@ export const SAFE_ID_RULE = "use letters, digits, '.', '_' and '-' (must start w
 
 /** Why `id` cannot be a branch name, folder name and workflow id, or undefined when it can. */
 export function unsafeIdReason(id: string): string | undefined {
-  const quoted = JSON.stringify(id);
+  const shown = quoted(id, 2 * SAFE_ID_MAX_LENGTH);
   if (id.length > SAFE_ID_MAX_LENGTH)
-    return `${quoted} is not a safe id: at most ${SAFE_ID_MAX_LENGTH} characters (it has ${id.length})`;
-  if (!SAFE_ID_ALPHABET.test(id)) return `${quoted} is not a safe id: ${SAFE_ID_RULE}`;
-  if (id.includes('..')) return `${quoted} is not a safe id: it must not contain ".."`;
+    return `${shown} is not a safe id: at most ${SAFE_ID_MAX_LENGTH} characters (it has ${id.length})`;
+  if (!SAFE_ID_ALPHABET.test(id)) return `${shown} is not a safe id: ${SAFE_ID_RULE}`;
+  if (id.includes('..')) return `${shown} is not a safe id: it must not contain ".."`;
   // Git refuses ref names ending in ".lock" or ".".
-  if (id.endsWith('.lock') || id.endsWith('.'))
-    return `${quoted} is not a safe id: it must not end with "." or ".lock"`;
+  if (id.endsWith('.lock') || id.endsWith('.')) return `${shown} is not a safe id: it must not end with "." or ".lock"`;
   return undefined;
 }
 
