@@ -80,6 +80,16 @@ function finalFailure(error: unknown, redactor: Redactor, facts?: AttemptFacts):
   });
 }
 
+/**
+ * Exec takes one variable of at most 128 KiB (and all of them together about 2 MB): a long
+ * description is only in its file (TODONE_TASK_DESCRIPTION_FILE), a short one in the variable too.
+ */
+export const MAX_DESCRIPTION_ENV_BYTES = 32 * 1024;
+
+function descriptionEnv(description: string): { TODONE_TASK_DESCRIPTION?: string } {
+  return Buffer.byteLength(description) <= MAX_DESCRIPTION_ENV_BYTES ? { TODONE_TASK_DESCRIPTION: description } : {};
+}
+
 function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = process.env }: RunTaskDeps) {
   return async function attemptOnce(
     input: RunTaskInput,
@@ -127,7 +137,7 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
     if (!settledValue(workdirOk)) {
       throw invalid(`workdir ${input.workdir} does not exist or is not a folder`, { attempts: attempt, logPath });
     }
-    const { prompt, promptFile } = settledValue(written);
+    const { prompt, promptFile, descriptionFile } = settledValue(written);
     const planned = await plannedInvocation(
       {
         agent: { ...input.agent, env: agentEnv },
@@ -184,7 +194,8 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
         ...input.env,
         ...todoneEnv,
         ...outputs.env,
-        TODONE_TASK_DESCRIPTION: input.description,
+        ...descriptionEnv(input.description),
+        TODONE_TASK_DESCRIPTION_FILE: descriptionFile,
         TODONE_PROMPT_FILE: promptFile,
       },
       ...(input.reduce ? { stdinFile: outputs.dependencyFile } : {}),

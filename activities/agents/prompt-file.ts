@@ -17,6 +17,11 @@ export function promptPath(taskDir: string, attempt: number): string {
   return path.join(taskDir, `prompt-${attempt}.md`);
 }
 
+/** The task's description alone, for commands that read it (TODONE_TASK_DESCRIPTION_FILE). */
+export function descriptionPath(taskDir: string, attempt: number): string {
+  return path.join(taskDir, `description-${attempt}.md`);
+}
+
 export function validationLogPath(taskDir: string, attempt: number): string {
   return path.join(taskDir, `validation-${attempt}.log`);
 }
@@ -25,7 +30,7 @@ export async function writePrompt(
   input: RunTaskInput,
   taskDir: string,
   attempt: number,
-): Promise<{ prompt: string; promptFile: string }> {
+): Promise<{ prompt: string; promptFile: string; descriptionFile: string }> {
   await forgetUnfinished(taskDir, attempt);
   const previous = attempt > 1 ? await previousValidationOutput(taskDir, attempt - 1) : undefined;
   const unfinished = attempt > 1 ? await unfinishedReason(taskDir, attempt - 1) : undefined;
@@ -44,8 +49,9 @@ export async function writePrompt(
     ...(conflictFiles.length > 0 ? { conflictFiles } : {}),
   });
   const promptFile = promptPath(taskDir, attempt);
-  await fs.writeFile(promptFile, prompt);
-  return { prompt, promptFile };
+  const descriptionFile = descriptionPath(taskDir, attempt);
+  await Promise.all([fs.writeFile(promptFile, prompt), fs.writeFile(descriptionFile, input.description)]);
+  return { prompt, promptFile, descriptionFile };
 }
 
 /**
