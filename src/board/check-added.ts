@@ -12,18 +12,29 @@ export interface AddedTaskProblem {
   message: string;
 }
 
+export interface AddedCheckOptions {
+  gitBoard: boolean;
+  /**
+   * The defaults the board gives an added task with no agent: its `agent`, and the task types it
+   * maps under `agents`. Absent: every added task counts as having an agent (normalised tasks do).
+   */
+  agents?: { board: boolean; types: readonly string[] };
+}
+
+/** `added` holds each task as written (the board file's shape), or at least its id and dependsOn. */
 export function checkAddedTasks(
   existing: readonly Pick<TaskSpec, 'id' | 'dependsOn'>[],
-  added: readonly Pick<TaskSpec, 'id' | 'dependsOn'>[],
-  options: { gitBoard: boolean },
+  added: readonly unknown[],
+  options: AddedCheckOptions,
 ): AddedTaskProblem[] {
   if (added.length === 0) return [{ path: 'tasks', message: 'must contain at least one task' }];
-  // Every task has an agent by now (normalised): a placeholder keeps checkBoard from asking for one.
+  const agents = options.agents ?? { board: true, types: [] };
   const raw = {
     name: 'board',
-    agent: 'true',
+    ...(agents.board ? { agent: 'true' } : {}),
+    ...(agents.types.length ? { agents: Object.fromEntries(agents.types.map((type) => [type, 'true'])) } : {}),
     ...(options.gitBoard ? { repo: '.' } : {}),
-    tasks: [...existing, ...added].map((t) => ({ id: t.id, dependsOn: [...t.dependsOn] })),
+    tasks: [...existing.map((t) => ({ id: t.id, dependsOn: [...t.dependsOn] })), ...added],
   };
   const problems: AddedTaskProblem[] = [];
   for (const issue of checkBoard(raw)) {

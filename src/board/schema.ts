@@ -449,6 +449,8 @@ export const boardSchema = z.preprocess((value) => {
 
 export type RawBoard = z.output<typeof boardSchema>;
 export type RawTask = z.output<typeof taskSchema>;
+/** A task as a person writes it under `tasks:` (shorthands, durations as "5m"). */
+export type WrittenTask = z.input<typeof taskSchema>;
 export type RawAgent = z.output<typeof agentSchema>;
 export type RawValidateEntry = z.output<typeof validateEntry>;
 export type RawRetry = z.output<typeof retrySchema>;

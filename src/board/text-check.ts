@@ -5,7 +5,7 @@
  * is checked, whatever field it is in, so a field added later is covered too. Pure.
  */
 import { controlCharacterProblem } from '../core/rules.js';
-import type { BoardIssue, PathSegment } from './format.js';
+import { formatPath, type BoardIssue, type PathSegment } from './format.js';
 
 /** A place in the document: its key and its parent's place, so a path is only built for a problem. */
 interface Place {
@@ -47,4 +47,11 @@ export function checkText(raw: unknown, skip: (key: string) => boolean = () => f
     }
   }
   return issues;
+}
+
+/** `found`, but not where another check already named a problem: a field is reported once. */
+export function besides(reported: readonly BoardIssue[], found: readonly BoardIssue[]): BoardIssue[] {
+  if (found.length === 0) return [];
+  const named = new Set(reported.map((issue) => formatPath(issue.at)));
+  return found.filter((issue) => !named.has(formatPath(issue.at)));
 }

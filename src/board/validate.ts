@@ -10,7 +10,6 @@ import { LIMITS } from '../core/limits.js';
 import { isSafeId, quoted, SAFE_ID_RULE, unsafeIdReason } from '../core/rules.js';
 import type { BoardIssue, PathSegment } from './format.js';
 import { suggestion } from './suggest.js';
-import { checkText } from './text-check.js';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -32,7 +31,7 @@ export function isIgnoredField(key: string): boolean {
 
 export function checkBoard(raw: unknown): BoardIssue[] {
   if (!isRecord(raw)) return [];
-  const issues: BoardIssue[] = [...checkText(raw, isIgnoredField), ...checkBoardId(raw)];
+  const issues: BoardIssue[] = [...checkBoardId(raw)];
   if (!Array.isArray(raw.tasks)) return issues;
   // Past the limit the schema reports the count; the relations of the first ones are still checked.
   const tasks: unknown[] = raw.tasks.slice(0, LIMITS.tasks);

@@ -1,15 +1,18 @@
 /** Turns zod's issues into board issues: one per unknown key (with a suggestion), paths kept as segments. */
 import type { z } from 'zod';
-import type { BoardIssue } from './format.js';
+import type { BoardIssue, PathSegment } from './format.js';
 import { boardSchema } from './schema.js';
 import { fieldsAt } from './schema-fields.js';
 import { suggestion } from './suggest.js';
 
-/** `raw` is the input that was parsed: an agent's fields depend on its `kind`, read from there. */
-export function fromZodError(error: z.ZodError, raw?: unknown): BoardIssue[] {
+/**
+ * `raw` is the board the parsed input sits in: an agent's fields depend on its `kind`, read from
+ * there. `prefix` is where the parsed input sits in `raw` (a task parsed alone: ['tasks', 3]).
+ */
+export function fromZodError(error: z.ZodError, raw?: unknown, prefix: readonly PathSegment[] = []): BoardIssue[] {
   const issues: BoardIssue[] = [];
   for (const issue of error.issues) {
-    const at = issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)));
+    const at = [...prefix, ...issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)))];
     if (issue.code === 'unrecognized_keys') {
       const known = fieldsAt(boardSchema, at, raw);
       for (const key of issue.keys)

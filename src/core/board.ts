@@ -206,6 +206,30 @@ export interface GitSpec extends BoardGitConfig {
   keepFailedWorktrees: boolean;
 }
 
+/**
+ * What the board gives its tasks when they do not say otherwise, as the loader read it. A task
+ * added while the board runs, in the board file's own shape, is normalised with these exactly as
+ * the board's own tasks were. Absent on boards started by earlier versions of Todone.
+ */
+export interface BoardDefaults {
+  /** The folder a task's relative paths (an agent's `bin`) start from, on the workers' machines: absolute. */
+  baseDir: string;
+  /** The board has a `repo` or a `remote`. */
+  git: boolean;
+  /** The board's `agent`, normalised, before a task's confinement is added. */
+  agent?: AgentSpec;
+  agents?: Partial<Record<TaskType, AgentSpec>>;
+  validators?: Partial<Record<TaskType, ValidateSpec[]>>;
+  retry?: Partial<RetrySpec>;
+  timeoutMs?: number;
+  heartbeatTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  sandbox?: SandboxMode;
+  network?: boolean;
+  requires?: string[] | Partial<Record<TaskType, string[]>>;
+  expectChanges?: boolean | Partial<Record<TaskType, boolean>>;
+}
+
 export interface BoardSpec {
   id: string;
   name: string;
@@ -225,6 +249,8 @@ export interface BoardSpec {
   /** Tasks the board pauses before starting (once each): `todone resume` goes on. */
   breakpoints?: string[];
   tasks: TaskSpec[];
+  /** What tasks added while it runs take from the board (the loader always sets it). */
+  defaults?: BoardDefaults;
 }
 
 export const DEFAULTS = {

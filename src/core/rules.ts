@@ -71,6 +71,22 @@ export const absolutePathProblem: Rule = (p) => (p.startsWith('/') ? undefined :
 export const isAbsolutePath = passes(absolutePathProblem);
 
 /**
+ * `written` made absolute from `base` (absolute), `.` and `..` resolved: what node:path's
+ * `resolve` does on POSIX, for code that may not import it. `~` is the home of whoever reads it,
+ * which only the worker knows: undefined.
+ */
+export function resolvePosixPath(base: string, written: string): string | undefined {
+  if (written === '~' || written.startsWith('~/')) return undefined;
+  const parts: string[] = [];
+  for (const part of `${written.startsWith('/') ? '' : base}/${written}`.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join('/')}`;
+}
+
+/**
  * A remote git clones and pushes to: a URL (`file://`, `ssh://`, `https://`, `git@host:path`) or
  * an absolute path. One line, and never read as an option (git gets it after `--` too).
  */

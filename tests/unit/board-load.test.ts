@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBoardFile, normaliseBoard } from '../../src/board/load.js';
-import { DEFAULTS } from '../../src/core/board.js';
+import { DEFAULTS, type BoardSpec } from '../../src/core/board.js';
 import type { Issue } from '../../src/errors.js';
 import { InvalidInputError } from '../../src/errors.js';
 
@@ -77,6 +77,8 @@ describe('loadBoardFile: valid boards', () => {
           validate: [],
         },
       ],
+      // What a task added while it runs takes from the board: here, nothing but where paths start.
+      defaults: { baseDir: path.dirname(file), git: false },
     });
     expect(path.isAbsolute(board.workdir)).toBe(true);
   });
@@ -154,7 +156,9 @@ describe('loadBoardFile: valid boards', () => {
         `name: same\nagent: echo default\ntasks:\n  - id: a\n    estimate: 2\n  - id: b\n    dependsOn: [a]\n    agent:\n      kind: shell\n      command: [ls, -l]\n    retry:\n      maxAttempts: 1\n`,
       ),
     );
-    expect({ ...json, workdir: '' }).toEqual({ ...yaml, workdir: '' });
+    // Each file is in its own folder: where their paths start is all that differs.
+    const placeless = (board: BoardSpec) => ({ ...board, workdir: '', defaults: { ...board.defaults!, baseDir: '' } });
+    expect(placeless(json)).toEqual(placeless(yaml));
     expect(json.tasks[0]!.estimateMs).toBe(2_000);
   });
 
