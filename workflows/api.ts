@@ -6,6 +6,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { IntegrationInfo } from '../activities/git/types.js';
+import type { WrittenTask } from '../src/board/schema.js';
 import type { BoardSpec, TaskSpec } from '../src/core/board.js';
 import type {
   BoardChange,
@@ -16,6 +17,7 @@ import type {
   TaskStatus,
 } from '../src/core/run-state.js';
 
+export type { WrittenTask } from '../src/board/schema.js';
 export type { BoardSpec, TaskSpec } from '../src/core/board.js';
 export type {
   BoardChange,
@@ -33,6 +35,12 @@ export {
   REPO_ATTRIBUTE,
   STATE_ATTRIBUTE,
 } from './search-attributes.js';
+
+/**
+ * The failure type of an update's refusal (its validator's): non-retryable, its message says why;
+ * addTasks adds `details[0]`: `{ issues: [{ path, message }], more? }`.
+ */
+export const REQUEST_REFUSED = 'RequestRefused';
 
 /** The task queue boards and their tasks run on unless told otherwise. */
 export const DEFAULT_TASK_QUEUE = 'todone';
@@ -139,10 +147,14 @@ export const retryTasksUpdate = defineUpdate<
   { retried: string[]; revived: string[] },
   [request: { taskIds: string[] } & Requester]
 >('retryTasks');
-/** Tasks (normalised, as the loader makes them) joined to the running board; they may depend on its tasks. */
-export const addTasksUpdate = defineUpdate<{ added: string[] }, [request: { tasks: TaskSpec[] } & Requester]>(
-  'addTasks',
-);
+/**
+ * Tasks joined to the running board; they may depend on its tasks. Each is written as in a board
+ * file (normalised by the workflow with the board's defaults) or already normalised (a TaskSpec).
+ */
+export const addTasksUpdate = defineUpdate<
+  { added: string[] },
+  [request: { tasks: (WrittenTask | TaskSpec)[] } & Requester]
+>('addTasks');
 /** Stop starting tasks (running ones finish), or start again. */
 export const pauseUpdate = defineUpdate<{ paused: boolean }, [request: Requester]>('pause');
 export const resumeUpdate = defineUpdate<{ paused: boolean }, [request: Requester]>('resume');

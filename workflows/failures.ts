@@ -3,10 +3,16 @@ import { ActivityFailure, ApplicationFailure, TimeoutFailure, isCancellation } f
 import type { TaskSpec } from '../src/core/board.js';
 import { asTaskOutcome, carriedFacts, type TaskOutcome } from '../src/core/outcome.js';
 
-/** A success keeps no output tail: the log file has it, and 10,000 tails would bloat every status. */
+/**
+ * What a success keeps of its output: the end of it, so a client on another machine reads what the
+ * task said, but shorter than a failure's 4 KB (the log file on the worker has all of it): 10,000
+ * tails ride in every continue-as-new and in the result.
+ */
+export const SUCCESS_TAIL_CHARS = 512;
+
 export function successOutcome(result: TaskOutcome): TaskOutcome {
-  const { outputTail: _tail, ...kept } = result;
-  return kept;
+  const { outputTail, ...kept } = result;
+  return outputTail ? { ...kept, outputTail: outputTail.slice(-SUCCESS_TAIL_CHARS) } : kept;
 }
 
 /** A reason a person can act on: the exit code and last line, the timeout that fired, or the cancel reason. */

@@ -7,7 +7,9 @@
 import type { BoardSpec, TaskSpec } from './board.js';
 import { topologicalOrder, buildGraph } from './graph.js';
 import { canonicalJson } from './canonical-json.js';
-import type { TaskStatus } from './run-state.js';
+import { formatCount, LIMITS } from './limits.js';
+import { asTaskOutcome } from './outcome.js';
+import { TASK_STATES, type TaskStatus } from './run-state.js';
 
 /**
  * The parts of a task that decide what it produces, as a short hash. Scheduling knobs (estimate,
@@ -75,6 +77,48 @@ export function planResume(
   const order = new Map(board.tasks.map((t, i) => [t.id, i]));
   const byBoardOrder = (a: { id: string }, b: { id: string }) => order.get(a.id)! - order.get(b.id)!;
   return { kept: kept.sort(byBoardOrder), rerun: rerun.sort(byBoardOrder) };
+}
+
+const BOARD_END_STATES = ['completed', 'failed', 'cancelled'];
+
+/**
+ * A resume handed over by any client is read, not trusted: the previous run's result `tasks` (each
+ * a TaskStatus with an id, a state and an outcome of the right types), and optionally its run id
+ * and state. Returns every problem with its path under `resume`; empty when it can be used.
+ */
+export function resumeProblems(resume: unknown): { path: string; message: string }[] {
+  if (!isObject(resume))
+    return [{ path: 'resume', message: "expected { tasks: [...] }: the tasks of the run's result to resume" }];
+  const problems: { path: string; message: string }[] = [];
+  if (resume.runId !== undefined && typeof resume.runId !== 'string')
+    problems.push({ path: 'resume.runId', message: 'expected the run id of the run resumed (a string)' });
+  if (resume.state !== undefined && !BOARD_END_STATES.includes(resume.state as string))
+    problems.push({ path: 'resume.state', message: `expected one of ${BOARD_END_STATES.join(', ')}` });
+  if (!Array.isArray(resume.tasks)) {
+    problems.push({ path: 'resume.tasks', message: "expected a list: the `tasks` of the resumed run's result" });
+    return problems;
+  }
+  if (resume.tasks.length > LIMITS.tasks)
+    problems.push({ path: 'resume.tasks', message: `at most ${formatCount(LIMITS.tasks)} tasks` });
+  resume.tasks.slice(0, LIMITS.tasks).forEach((task: unknown, i) => {
+    const at = `resume.tasks[${i}]`;
+    if (!isObject(task) || typeof task.id !== 'string')
+      problems.push({ path: at, message: 'expected a task status with an id (a string)' });
+    else if (!(TASK_STATES as readonly unknown[]).includes(task.state))
+      problems.push({ path: `${at}.state`, message: `expected one of ${TASK_STATES.join(', ')}` });
+    else if (task.definition !== undefined && typeof task.definition !== 'string')
+      problems.push({ path: `${at}.definition`, message: 'expected the hash the run recorded (a string)' });
+    else if (asTaskOutcome(task) === undefined)
+      problems.push({
+        path: at,
+        message: 'expected a task status as a result holds it (attempts, reason, ... of their types)',
+      });
+  });
+  return problems;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** cyrb53 twice with different seeds: 106 bits, no Node crypto (workflow code may not import it). */

@@ -58,7 +58,20 @@ export interface BoardCounts {
   cancelled: number;
 }
 
-export type BoardState = 'running' | 'cancelling' | 'completed' | 'failed' | 'cancelled';
+/**
+ * `starting` until a board sent as a document is normalised (a moment, on a worker); then
+ * `running`, `cancelling` once cancelled, and at the end `completed`, `failed` or `cancelled`.
+ */
+export type BoardState = 'starting' | 'running' | 'cancelling' | 'completed' | 'failed' | 'cancelled';
+
+/** Why a board never started: every problem with its path (the InvalidBoard failure's details). */
+export interface BoardProblems {
+  /** Names the input: "the board document", "the workflow input". */
+  source: string;
+  /** At most 100; `more` counts the rest. */
+  issues: { path: string; message: string }[];
+  more?: number;
+}
 
 export interface BoardStatus {
   boardId: string;
@@ -89,6 +102,8 @@ export interface BoardStatus {
   /** Everything the board's agents reported spending. */
   usage?: Usage;
   budget?: BudgetSpec & { onExhausted: 'finish' | 'cancel'; exhausted?: string };
+  /** A board that never started (state `failed`, no tasks): why. */
+  invalid?: BoardProblems;
 }
 
 export interface BoardChange {
