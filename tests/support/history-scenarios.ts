@@ -11,7 +11,16 @@ import { expect } from 'vitest';
 import type { BoardClient } from '../../src/client/board-client.js';
 import type { AgentSpec, BoardSpec, GitSpec, TaskSpec } from '../../src/core/board.js';
 import type { BoardResult, BoardStatus } from '../../src/core/run-state.js';
-import { boardWorkflowId, cancelTaskSignal } from '../../workflows/api.js';
+import {
+  BOARD_ID_ATTRIBUTE,
+  BOARD_WORKFLOW_TYPE,
+  STATE_ATTRIBUTE,
+  addTasksUpdate,
+  boardWorkflowId,
+  cancelTaskSignal,
+  statusQuery,
+  type BoardWorkflowInput,
+} from '../../workflows/api.js';
 import { gitSpec, makeBoard, type TestTask } from './boards.js';
 import { createRepo } from './git-repo.js';
 import { createBareRemote, remoteConfig } from './git-remote.js';
@@ -89,6 +98,31 @@ async function recorded(
   const result = await h.run(board, during, tuning);
   check(result);
   return boardWorkflowId(board.id);
+}
+
+/**
+ * A board started as any client starts one: a document and a base folder, with the search
+ * attributes that make TodoneState follow it. Resolves with the workflow id once it has closed.
+ */
+async function fromDocument(
+  h: Harness,
+  input: BoardWorkflowInput & { document: { id: string } & Record<string, unknown> },
+  during?: (handle: ReturnType<Harness['client']['workflow']['getHandle']>) => Promise<void>,
+  workflowId = boardWorkflowId(input.document.id),
+): Promise<string> {
+  await h.withWorker(async (_boards, taskQueue) => {
+    const handle = await h.client.workflow.start(BOARD_WORKFLOW_TYPE, {
+      workflowId,
+      taskQueue,
+      args: [input],
+      typedSearchAttributes: [
+        { key: BOARD_ID_ATTRIBUTE, value: input.document.id },
+        { key: STATE_ATTRIBUTE, value: 'running' },
+      ],
+    });
+    await Promise.all([handle.result().catch(() => undefined), during?.(handle)]);
+  });
+  return workflowId;
 }
 
 /** Three tasks where the merge strategy is the only difference between the git scenarios. */
@@ -451,6 +485,94 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
         },
       );
       return recorded(h, board, (r) => expect(r.state).toBe('completed'));
+    },
+  },
+  {
+    name: 'document-invalid',
+    about:
+      'a board sent as a document that the loader refuses: the normalising activity fails, TodoneState becomes failed, the workflow fails with InvalidBoard',
+    run: async (h) => {
+      const dir = await h.tempDir();
+      const id = `corpus-invalid-${randomUUID().slice(0, 8)}`;
+      return fromDocument(h, {
+        document: { name: 'Invalid', id, tasks: [{ id: 'a', agent: 'true', dependsOn: 'zz' }] },
+        baseDir: dir,
+      });
+    },
+  },
+  {
+    name: 'contract-refused',
+    about:
+      'a document with a relative baseDir: refused with InvalidBoard before any activity (patched todone-contract-checks)',
+    run: async (h) => {
+      const id = `corpus-refused-${randomUUID().slice(0, 8)}`;
+      return fromDocument(h, {
+        document: { name: 'Refused', id, agent: 'true', tasks: [{ id: 'a' }] },
+        baseDir: 'relative/folder',
+      });
+    },
+  },
+  {
+    name: 'update-add-written-tasks',
+    about:
+      "addTasks update with tasks in the board file's shape (a string dependsOn, the board's agent, a duration), normalised by the workflow",
+    run: async (h) => {
+      const dir = await h.tempDir();
+      const id = `corpus-written-${randomUUID().slice(0, 8)}`;
+      return fromDocument(
+        h,
+        {
+          document: {
+            name: 'Written',
+            id,
+            agent: 'true',
+            retry: { maxAttempts: 1 },
+            tasks: [{ id: 'base', agent: gate(dir, 'go') }],
+          },
+          baseDir: dir,
+        },
+        async (handle) => {
+          await waitFor('base to run', async () => (await handle.query(statusQuery)).counts.running === 1);
+          await handle.executeUpdate(addTasksUpdate, {
+            args: [{ tasks: [{ id: 'child', dependsOn: 'base', timeout: '5m' }], by: 'corpus' }],
+          });
+          await fs.writeFile(path.join(dir, 'go'), '');
+          expect(state((await handle.result()) as BoardResult)).toEqual({ base: 'succeeded', child: 'succeeded' });
+        },
+      );
+    },
+  },
+  {
+    name: 'foreign-resume',
+    about:
+      "a failed board started again from a document with the documented resume field (its last result's tasks): the success is kept",
+    run: async (h) => {
+      const dir = await h.tempDir();
+      const id = `corpus-resume-${randomUUID().slice(0, 8)}`;
+      const document = {
+        name: 'Foreign resume',
+        id,
+        retry: { maxAttempts: 1 },
+        tasks: [
+          { id: 'a', agent: 'true' },
+          { id: 'b', dependsOn: 'a', agent: `test -f ${path.join(dir, 'fixed')}` },
+        ],
+      };
+      let failed: BoardResult | undefined;
+      await fromDocument(h, { document, baseDir: dir }, async (handle) => {
+        failed = (await handle.result()) as BoardResult;
+      });
+      expect(failed?.state).toBe('failed');
+      await fs.writeFile(path.join(dir, 'fixed'), '');
+      return fromDocument(
+        h,
+        { document, baseDir: dir, resume: { tasks: failed!.tasks, state: 'failed' } },
+        async (handle) => {
+          const result = (await handle.result()) as BoardResult;
+          expect(result.resumedFrom).toMatchObject({ kept: 1, rerun: 0 });
+          expect(state(result)).toEqual({ a: 'succeeded', b: 'succeeded' });
+        },
+      );
     },
   },
   {
