@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { todoneHome } from '../data-dir.js';
 import { TodoneError } from '../errors.js';
 import { explainFailure, fullStack } from './failure.js';
+import { terminalText } from './format/terminal-text.js';
 import { cancelCommand } from './commands/cancel.js';
 import { cleanCommand } from './commands/clean.js';
 import { codecServerCommand, DEFAULT_CODEC_PORT } from './commands/codec-server.js';
@@ -416,7 +417,9 @@ function reportError(error: unknown, io: CommandIO): number {
       ? 0
       : 2;
   }
-  const failure = explainFailure(error);
+  // A message may quote a board or a task (a refusal, a failure's reason): printed without escape sequences.
+  const explained = explainFailure(error);
+  const failure = { ...explained, message: terminalText(explained.message) };
   const { diagnostics } = io;
   diagnostics.write(`todone ${failure.expected ? 'failed' : 'hit an unexpected error'}: ${failure.message}`);
   if (failure.expected) {
@@ -425,7 +428,7 @@ function reportError(error: unknown, io: CommandIO): number {
   }
   const stack = error instanceof Error ? fullStack(error) : String(error);
   diagnostics.write(stack);
-  if (diagnostics.debug) io.stderr(`todone: ${stack}\n`);
+  if (diagnostics.debug) io.stderr(`todone: ${terminalText(stack)}\n`);
   else if (diagnostics.usable)
     io.stderr(`todone: ${failure.message}\n(details in ${diagnostics.file}; --debug prints them here)\n`);
   else io.stderr(`todone: ${failure.message}\n(run with --debug for details)\n`);

@@ -47,9 +47,17 @@ import { planResume } from '../core/resume.js';
 import { NotFoundError, NotRunningError, SteeringRefused } from '../errors.js';
 import { todoneVersion } from '../version.js';
 import { capabilityWaits, type CapabilityWait } from './capability-waits.js';
-import { stuckWorkflow, type StuckWorkflow } from './stuck-workflow.js';
+import { failingWorkflow, stuckWorkflow, type StuckWorkflow } from './stuck-workflow.js';
 
 export type BoardHandle = WorkflowHandle<typeof boardWorkflow>;
+
+/**
+ * How a cancellation went: the workflow took it (`cancelled`: its tasks are being stopped, or it
+ * had ended), no worker answered in time (`queued`: it applies when one serves the board), or the
+ * workflow could not read it and was terminated (`terminated`, with why).
+ */
+export type BoardCancellation =
+  { how: 'cancelled' } | { how: 'queued' } | { how: 'terminated'; failing: StuckWorkflow };
 
 export interface StartedBoard {
   handle: BoardHandle;
@@ -426,8 +434,47 @@ export class BoardClient {
     return undefined;
   }
 
-  async cancelBoard(boardId: string, reason = 'cancelled by request'): Promise<void> {
-    await this.handle(boardId).signal(cancelBoardSignal, reason);
+  /**
+   * Cancels the board: its workflow stops the running tasks and starts nothing new. A board whose
+   * workflow task keeps failing (workers whose code cannot replay its history, a payload over the
+   * server's limit, a bug) never reads the signal, so it is terminated instead, with the reason:
+   * its running tasks stop at their next heartbeat. Waits (bounded) to tell which happened; a
+   * board no worker serves keeps the cancellation for when one does.
+   */
+  async cancelBoard(
+    boardId: string,
+    reason = 'cancelled by request',
+    options: { waitMs?: number } = {},
+  ): Promise<BoardCancellation> {
+    const handle = this.handle(boardId);
+    const failing = await failingWorkflow(this.client, await this.describe(boardId));
+    if (failing) return this.terminateFailing(handle, reason, failing);
+    await handle.signal(cancelBoardSignal, reason);
+    const deadline = Date.now() + (options.waitMs ?? 10_000);
+    for (;;) {
+      const description = await handle.describe();
+      if (description.status.name !== 'RUNNING') return { how: 'cancelled' };
+      const failingNow = await failingWorkflow(this.client, description);
+      if (failingNow) return this.terminateFailing(handle, reason, failingNow);
+      const status = await this.client
+        .withDeadline(Date.now() + 1_000, () => handle.query(statusQuery, { ids: [] }))
+        .catch(() => undefined);
+      if (status && status.state !== 'running' && status.state !== 'starting') return { how: 'cancelled' };
+      if (Date.now() >= deadline) return { how: 'queued' };
+      await sleep(250);
+    }
+  }
+
+  private async terminateFailing(
+    handle: BoardHandle,
+    reason: string,
+    failing: StuckWorkflow,
+  ): Promise<BoardCancellation> {
+    const why = [failing.cause?.replace(/^WORKFLOW_TASK_FAILED_CAUSE_/, ''), failing.message]
+      .filter(Boolean)
+      .join(': ');
+    await handle.terminate(`${reason}; its workflow task keeps failing${why ? ` (${why})` : ''}, so it was terminated`);
+    return { how: 'terminated', failing };
   }
 
   /**

@@ -33,6 +33,22 @@ export async function stuckWorkflow(
   return { attempt, ...failure, advice: adviceFor(failure?.cause) };
 }
 
+/**
+ * Sooner than stuckWorkflow, and surer: the pending workflow task has been tried again after its
+ * code failed (not after a worker vanished holding it: a new worker would take that one). The
+ * workflow cannot read a signal then, and a cancellation must be carried out from outside.
+ */
+export async function failingWorkflow(
+  client: Client,
+  description: WorkflowExecutionDescription,
+): Promise<StuckWorkflow | undefined> {
+  const attempt = description.raw.pendingWorkflowTask?.attempt ?? 0;
+  if (description.status.name !== 'RUNNING' || attempt < 2) return undefined;
+  const failure = await lastWorkflowTaskFailure(client, description).catch(() => undefined);
+  if (!failure) return undefined;
+  return { attempt, ...failure, advice: adviceFor(failure.cause) };
+}
+
 async function lastWorkflowTaskFailure(
   client: Client,
   description: WorkflowExecutionDescription,
@@ -42,7 +58,12 @@ async function lastWorkflowTaskFailure(
     execution: { workflowId: description.workflowId, runId: description.runId },
     maximumPageSize: 100,
   });
-  const event = response.history?.events?.find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+  // The newest failure since the last workflow task that completed: an older one was got over.
+  const event = response.history?.events?.find(
+    (e) =>
+      e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED ||
+      e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+  );
   const attributes = event?.workflowTaskFailedEventAttributes;
   if (!attributes) return undefined;
   const cause =
@@ -59,7 +80,7 @@ function adviceFor(cause: string | undefined): string {
     case 'WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR':
       return "the workers run workflow code that cannot replay this board's history (an incompatible upgrade): run the Todone version that started it until the board finishes, or cancel the board and run it again";
     default:
-      return "the board makes no progress until this is fixed: check the workers' log (todone.log in the data folder), or cancel the board (todone cancel <board>) and run it again";
+      return "the board makes no progress until this is fixed: check the workers' log (todone.log in the data folder), or end it with todone cancel <board> (its workflow cannot stop its tasks itself, so it is terminated) and run it again";
   }
 }
 

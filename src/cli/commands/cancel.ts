@@ -1,5 +1,7 @@
 /** `todone cancel <board> [task]`: stop a whole board, or one task and what depends on it. */
+import { describeStuck } from '../../client/stuck-workflow.js';
 import { resolveBoardId } from '../board-ref.js';
+import { terminalText } from '../format/terminal-text.js';
 import type { CommandIO } from '../io.js';
 import { openSession } from '../session.js';
 
@@ -17,8 +19,19 @@ export async function cancelCommand(
       return 1;
     }
     if (!options.task) {
-      await session.boards.cancelBoard(boardId, options.reason);
-      io.stdout(`Cancelling board "${boardId}": running tasks are being stopped, nothing new will start.\n`);
+      const outcome = await session.boards.cancelBoard(boardId, options.reason);
+      if (outcome.how === 'terminated') {
+        io.stdout(
+          `Board "${boardId}" could not read the cancellation: ${terminalText(describeStuck(outcome.failing))}\n` +
+            `It was terminated instead: its running tasks stop at their next heartbeat, nothing more is merged.\n`,
+        );
+      } else if (outcome.how === 'queued') {
+        io.stdout(
+          `No worker answered for board "${boardId}": the cancellation is recorded and applies when a worker serves it (todone worker, or todone run).\n`,
+        );
+      } else {
+        io.stdout(`Cancelling board "${boardId}": running tasks are being stopped, nothing new will start.\n`);
+      }
       return 0;
     }
     const answer = await session.boards.cancelTask(boardId, options.task, options.reason);

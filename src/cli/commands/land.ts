@@ -10,6 +10,7 @@ import { resolveBoardId } from '../board-ref.js';
 import type { CommandIO } from '../io.js';
 import { openSession } from '../session.js';
 import { gitConfigOf } from './git-config.js';
+import { terminalText } from '../format/terminal-text.js';
 
 export async function landCommand(options: { board: string }, io: CommandIO): Promise<number> {
   const boardId = await resolveBoardId(options.board, io.cwd);
@@ -51,7 +52,7 @@ export async function landResult(result: BoardResult, io: CommandIO): Promise<nu
   // A remote board's base is on the remote: pushed there (fast-forward only) from a clone in this machine's data folder.
   const outcome = input.git.remote !== undefined ? await landRemote(todoneHome(io.env), input) : await land(input);
   if (!outcome.landed) {
-    io.stderr(`Not landing board "${result.boardId}": ${outcome.reason}\n`);
+    io.stderr(`Not landing board "${result.boardId}": ${terminalText(outcome.reason)}\n`);
     return 1;
   }
   io.stdout(`Landed: ${integration.baseBranch} is now at ${outcome.head.slice(0, 12)} (from ${integration.branch}).\n`);

@@ -16,6 +16,7 @@ import { readGraph } from '../../ui/board-graph.js';
 import type { BoardClient } from '../../client/board-client.js';
 import type { CommandIO } from '../io.js';
 import { openSession } from '../session.js';
+import { terminalText } from '../format/terminal-text.js';
 
 export type ReportFormat = 'md' | 'html' | 'json';
 
@@ -46,7 +47,7 @@ export async function reportCommand(options: ReportCommandOptions, io: CommandIO
       await fs.writeFile(path.resolve(io.cwd, options.out), text);
       io.stderr(`Report written to ${options.out}\n`);
     } else {
-      io.stdout(text);
+      io.stdout(options.format === 'json' ? text : terminalText(text));
     }
     return 0;
   } finally {

@@ -4,6 +4,7 @@ import { traceEvents, traceText } from '../../report/trace.js';
 import { resolveBoardId } from '../board-ref.js';
 import type { CommandIO } from '../io.js';
 import { openSession } from '../session.js';
+import { terminalText } from '../format/terminal-text.js';
 
 export async function traceCommand(options: { board: string; json?: boolean }, io: CommandIO): Promise<number> {
   const boardId = await resolveBoardId(options.board, io.cwd);
@@ -14,7 +15,10 @@ export async function traceCommand(options: { board: string; json?: boolean }, i
     const runs = await fetchRunHistories(session.client, workflowId, 'chain');
     const events = runs.flatMap((run) => traceEvents(run.runId, run.history));
     io.stdout(
-      options.json ? `${JSON.stringify({ boardId, workflowId, events }, null, 2)}\n` : `${traceText(events)}\n`,
+      // The events quote task output and reasons: as JSON they are escaped, as text they are made safe.
+      options.json
+        ? `${JSON.stringify({ boardId, workflowId, events }, null, 2)}\n`
+        : `${terminalText(traceText(events))}\n`,
     );
     return 0;
   } finally {

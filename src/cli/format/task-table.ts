@@ -1,5 +1,6 @@
 /** Renders task statuses and board results as plain text for terminals and logs. */
 import pc from 'picocolors';
+import { terminalSafe } from './terminal-text.js';
 import { formatDuration } from '../../core/duration.js';
 import type { BoardResult, BoardStatus, TaskState, TaskStatus } from '../../core/run-state.js';
 import type { Usage } from '../../core/usage.js';
@@ -22,7 +23,8 @@ function pad(text: string, width: number, visible = text.length): string {
   return text + ' '.repeat(Math.max(0, width - visible));
 }
 
-export function formatTaskTable(tasks: readonly TaskStatus[], runningAttempts: Record<string, number> = {}): string {
+export function formatTaskTable(given: readonly TaskStatus[], runningAttempts: Record<string, number> = {}): string {
+  const tasks = terminalSafe(given);
   const idWidth = Math.max(4, ...tasks.map((t) => t.id.length));
   // Shell tasks report no usage: the column appears only when some agent reported tokens.
   const withUsage = tasks.some((t) => t.usage);
@@ -49,9 +51,10 @@ export interface RunningAttempts {
  * to keep the status short; `--json` lists every task's runs.
  */
 export function formatAttemptHosts(
-  tasks: readonly TaskStatus[],
-  running: RunningAttempts = { attempts: {}, hosts: {} },
+  given: readonly TaskStatus[],
+  unsafeRunning: RunningAttempts = { attempts: {}, hosts: {} },
 ): string[] {
+  const [tasks, running] = terminalSafe([given, unsafeRunning] as const);
   const lines: string[] = [];
   for (const t of tasks) {
     const host = running.hosts[t.id];
@@ -107,7 +110,8 @@ export function formatCounts(status: Pick<BoardStatus, 'counts'>): string {
  * The result as text. `maxTableRows` bounds the task table on big boards: past it the table lists
  * the tasks that did not succeed (up to that many) and says how to see the rest.
  */
-export function formatResult(result: BoardResult, options: { maxTableRows?: number } = {}): string {
+export function formatResult(given: BoardResult, options: { maxTableRows?: number } = {}): string {
+  const result = terminalSafe(given);
   const m = result.metrics;
   const verdict =
     result.state === 'completed'
@@ -186,7 +190,8 @@ function indent(text: string): string {
 }
 
 /** What was changed on the running board, when and by whom; and that it is paused. */
-export function formatChanges(status: BoardStatus): string[] {
+export function formatChanges(given: BoardStatus): string[] {
+  const status = terminalSafe(given);
   const lines: string[] = [];
   if (status.paused)
     lines.push(

@@ -9,6 +9,7 @@
  */
 import { createLogUpdate } from 'log-update';
 import pc from 'picocolors';
+import { terminalSafe } from '../format/terminal-text.js';
 import { formatDuration } from '../../core/duration.js';
 import type { BoardStatus, TaskStatus } from '../../core/run-state.js';
 import { describeWait, type CapabilityWait } from '../../client/capability-waits.js';
@@ -56,7 +57,9 @@ export class ProgressReporter {
     this.now = out.now ?? Date.now;
   }
 
-  update(status: BoardStatus): void {
+  update(given: BoardStatus): void {
+    // Names, reasons and output came from the board and its tasks: never escape sequences.
+    const status = terminalSafe(given);
     const now = this.now();
     this.firstAt ??= now;
     this.rate.add(now, status.counts);
