@@ -10,7 +10,7 @@ import { formatCount, LIMITS } from '../core/limits.js';
 import type { Issue } from '../errors.js';
 import { InvalidInputError } from '../errors.js';
 import { formatPath, type PathSegment } from './format.js';
-import { duplicateJsonKeys } from './json-duplicates.js';
+import { duplicateJsonKeys, jsonOffsets } from './json-scan.js';
 
 export interface Position {
   line: number;
@@ -144,22 +144,24 @@ function parseJson(text: string, file: string): ParsedBoardFile {
   }
   const duplicates = duplicateJsonKeys(source);
   if (duplicates.length > 0) {
+    const place = lineIndex(source);
     throw new InvalidInputError(
       file,
       duplicates.map((d) => ({
-        path: at(file, positionAt(source, d.offset)),
+        path: at(file, place(d.offset)),
         message: `${formatPath(d.at)}: duplicate key (a JSON object holds each key once; JSON.parse would keep the last and drop the first)`,
       })),
     );
   }
-  // Positions only matter once something is wrong, so the JSON is re-read as YAML on demand.
-  let lazy: Locate | undefined;
+  // Positions only matter once something is wrong: the text is scanned for them on demand.
+  const offsetOf = jsonOffsets(source);
+  let position: ((offset: number) => Position) | undefined;
   const locate: Locate = (segments) => {
-    if (lazy === undefined) {
-      const lines = new LineCounter();
-      lazy = locator(parseDocument(source, { lineCounter: lines, prettyErrors: false }), lines);
+    for (let depth = segments.length; depth >= 0; depth--) {
+      const offset = depth === 0 ? 0 : offsetOf(segments.slice(0, depth));
+      if (offset !== undefined) return (position ??= lineIndex(source))(offset);
     }
-    return lazy(segments);
+    return undefined;
   };
   return { value, locate };
 }
@@ -196,8 +198,23 @@ function failsBeforeEnd(prefix: string): boolean {
 }
 
 function positionAt(text: string, offset: number): Position {
-  const before = text.slice(0, offset);
-  return { line: before.split('\n').length, col: offset - before.lastIndexOf('\n') };
+  return lineIndex(text)(offset);
+}
+
+/** Offsets to lines and columns, the line starts found once: a board may have 100,000 problems to place. */
+function lineIndex(text: string): (offset: number) => Position {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, col: offset - starts[low]! + 1 };
+  };
 }
 
 function at(file: string, position: Position): string {

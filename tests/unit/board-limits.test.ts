@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBoardFile, normaliseBoard } from '../../src/board/load.js';
-import { duplicateJsonKeys } from '../../src/board/json-duplicates.js';
+import { duplicateJsonKeys, jsonOffsets } from '../../src/board/json-scan.js';
 import { LIMITS } from '../../src/core/limits.js';
 import { InvalidInputError, type Issue } from '../../src/errors.js';
 import { loaderIssues } from '../support/board-issues.js';
@@ -202,6 +202,19 @@ describe('board files', () => {
       { at: ['a', 1, 'x'], offset: 39 },
     ]);
     expect(duplicateJsonKeys('{"a":{"k":1},"b":{"k":1},"s":"{\\"k\\":1,\\"k\\":2}"}')).toEqual([]);
+  });
+
+  it('places a path in JSON with one scan, at its key or its item, down to eight levels', () => {
+    const text = '{\n  "a": [1, {"b": 2}],\n  "c": {"d": {"e": 1}}\n}';
+    const offsetOf = jsonOffsets(text);
+    expect(offsetOf(['a'])).toBe(text.indexOf('"a"'));
+    expect(offsetOf(['a', 0])).toBe(text.indexOf('1'));
+    expect(offsetOf(['a', 1, 'b'])).toBe(text.indexOf('"b"'));
+    expect(offsetOf(['c', 'd', 'e'])).toBe(text.indexOf('"e"'));
+    expect(offsetOf(['nowhere'])).toBeUndefined();
+    const deep = `{"x": ${'['.repeat(20)}1${']'.repeat(20)}}`;
+    expect(jsonOffsets(deep)(['x', 0, 0, 0, 0, 0, 0, 0])).toBe(deep.indexOf('[') + 7);
+    expect(jsonOffsets(deep)(['x', 0, 0, 0, 0, 0, 0, 0, 0])).toBeUndefined();
   });
 
   it('refuses a file past 8 MiB before parsing it', async () => {
