@@ -90,9 +90,10 @@ export function resumeProblems(resume: unknown): { path: string; message: string
   if (!isObject(resume))
     return [{ path: 'resume', message: "expected { tasks: [...] }: the tasks of the run's result to resume" }];
   const problems: { path: string; message: string }[] = [];
-  if (resume.runId !== undefined && typeof resume.runId !== 'string')
+  // JSON clients often send null for what they leave out: the same as absent.
+  if (resume.runId != null && typeof resume.runId !== 'string')
     problems.push({ path: 'resume.runId', message: 'expected the run id of the run resumed (a string)' });
-  if (resume.state !== undefined && !BOARD_END_STATES.includes(resume.state as string))
+  if (resume.state != null && !BOARD_END_STATES.includes(resume.state as string))
     problems.push({ path: 'resume.state', message: `expected one of ${BOARD_END_STATES.join(', ')}` });
   if (!Array.isArray(resume.tasks)) {
     problems.push({ path: 'resume.tasks', message: "expected a list: the `tasks` of the resumed run's result" });
