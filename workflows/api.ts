@@ -36,12 +36,6 @@ export {
   STATE_ATTRIBUTE,
 } from './search-attributes.js';
 
-/**
- * The failure type of an update's refusal (its validator's): non-retryable, its message says why;
- * addTasks adds `details[0]`: `{ issues: [{ path, message }], more? }`.
- */
-export const REQUEST_REFUSED = 'RequestRefused';
-
 /** The task queue boards and their tasks run on unless told otherwise. */
 export const DEFAULT_TASK_QUEUE = 'todone';
 /** The workflow type, as registered by Todone's workers. */
@@ -206,6 +200,17 @@ export const FAILURE_TYPES = {
   invalidTask: 'InvalidTaskConfig',
   /** The board's repository settings cannot work (not a repository, unknown base branch, ...). */
   gitConfig: 'GitConfigError',
-  /** The board document is invalid: details[0] is { source, issues: [{ path, message }] }. */
+  /**
+   * The workflow input is invalid (the board document, `baseDir`, the workflow id, `resume`): the
+   * workflow fails with it; details[0] is { source, issues: [{ path, message }], more? }.
+   */
   invalidBoard: 'InvalidBoard',
+  /**
+   * An update's refusal by its validator: non-retryable (the same request would be refused again),
+   * its message says why; addTasks adds details[0]: { issues: [{ path, message }], more? }.
+   */
+  requestRefused: 'RequestRefused',
 } as const;
+
+/** The failure type of an update's refusal (FAILURE_TYPES.requestRefused). */
+export const REQUEST_REFUSED = FAILURE_TYPES.requestRefused;

@@ -13,9 +13,8 @@ import { LIMITS } from '../src/core/limits.js';
 import { resumeProblems } from '../src/core/resume.js';
 import { controlCharacterProblem, quoted } from '../src/core/rules.js';
 import { countTasks, type BoardProblems, type BoardStatus } from '../src/core/run-state.js';
-import { FAILURE_TYPES } from '../activities/types.js';
 import { boardActivities } from './activity-options.js';
-import { boardWorkflowId, type BoardWorkflowInput } from './api.js';
+import { boardWorkflowId, FAILURE_TYPES, type BoardWorkflowInput } from './api.js';
 import { publishFinalState } from './final-state-attribute.js';
 
 /**
