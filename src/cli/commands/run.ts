@@ -19,6 +19,7 @@ import type { CommandIO } from '../io.js';
 import { openSession } from '../session.js';
 import { explainStartRefusal } from '../start-failure.js';
 import { followBoard } from '../watch/follow-board.js';
+import { terminalText } from '../format/terminal-text.js';
 
 export interface RunCommandOptions {
   file: string;
@@ -84,7 +85,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     log(`${startLine(board.id, board.tasks.length, board.maxParallel, started)}\n`);
     if (started.startedByVersion) {
       io.stderr(
-        `Note: this run was started by Todone ${started.startedByVersion}; this is Todone ${todoneVersion()}. It goes on under this version's workers.\n`,
+        `Note: this run was started by Todone ${terminalText(started.startedByVersion)}; this is Todone ${todoneVersion()}. It goes on under this version's workers.\n`,
       );
     }
     if (started.boardChanged) {

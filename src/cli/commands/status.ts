@@ -8,6 +8,7 @@ import { InvalidInputError } from '../../errors.js';
 import { formatAttemptHosts, formatChanges, formatCounts, formatTaskTable } from '../format/task-table.js';
 import type { CommandIO } from '../io.js';
 import { openSession } from '../session.js';
+import { terminalText } from '../format/terminal-text.js';
 
 export async function statusCommand(
   options: { board: string; json?: boolean; tasks?: string },
@@ -47,7 +48,8 @@ export async function statusCommand(
       return 0;
     }
     io.stdout(`Board "${boardId}": workflow ${snapshot.description.workflowId} is ${workflowState}.\n`);
-    if (snapshot.stuck) io.stdout(`${describeStuck(snapshot.stuck)}\n`);
+    // The cause quotes the workflow's own failure message.
+    if (snapshot.stuck) io.stdout(`${terminalText(describeStuck(snapshot.stuck))}\n`);
     const link = session.uiLink(snapshot.description.workflowId);
     if (link) io.stdout(`Web UI: ${link}\n`);
     if (!snapshot.status) {
