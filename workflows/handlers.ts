@@ -29,7 +29,6 @@ import {
   setBreakpointUpdate,
   setMaxParallelUpdate,
   statusQuery,
-  type Requester,
 } from './api.js';
 import { graphPage } from './board-graph.js';
 import type { BoardOpening } from './board-opening.js';
@@ -160,7 +159,12 @@ export function installHandlers(opening: BoardOpening): Handlers {
       current.paused = true;
       return { paused: true };
     },
-    { validator: (request: unknown) => void requester(request, accepting()) },
+    {
+      validator: (request: unknown) => {
+        accepting();
+        requester(request);
+      },
+    },
   );
 
   setHandler(
@@ -177,7 +181,12 @@ export function installHandlers(opening: BoardOpening): Handlers {
       current.pausedAt = undefined;
       return { paused: false };
     },
-    { validator: (request: unknown) => void requester(request, accepting()) },
+    {
+      validator: (request: unknown) => {
+        accepting();
+        requester(request);
+      },
+    },
   );
 
   setHandler(
@@ -259,7 +268,7 @@ function fields(request: unknown, known: readonly string[]): Record<string, unkn
 }
 
 /** pause and resume take `{ by? }`, or nothing at all. */
-function requester(request: unknown, _run: BoardRun): void {
+function requester(request: unknown): void {
   if (request === undefined || request === null) return;
   noteOf(fields(request, ['by']).by, 'by');
 }
@@ -283,4 +292,3 @@ function note(value: unknown): string | undefined {
   return value.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').slice(0, MAX_NOTE);
 }
 
-export type { Requester };
