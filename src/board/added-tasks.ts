@@ -14,7 +14,7 @@ import { resolvePosixPath } from '../core/rules.js';
 import { buildTask, type ResolvePath } from './build-task.js';
 import { checkAddedTasks, type AddedTaskProblem } from './check-added.js';
 import { formatPath, type BoardIssue } from './format.js';
-import { taskSchema } from './schema.js';
+import { boardSchemas } from './schema.js';
 import { taskSpecSchema } from './task-spec-schema.js';
 import { checkText } from './text-check.js';
 import { fromZodError } from './zod-issues.js';
@@ -40,13 +40,13 @@ export function readAddedTasks(board: BoardSpec, tasks: unknown): AddedTasksRead
   // What the relations are checked on: a task as written, or the relevant part of a normalised one.
   const written: unknown[] = [];
   tasks.forEach((task: unknown, i) => {
-    const asWritten = taskSchema.safeParse(task);
+    const asWritten = boardSchemas().taskSchema.safeParse(task);
     if (asWritten.success) {
       built.push(buildTask(asWritten.data, i, { defaults, resolvePath: resolverFor(defaults), issues }));
       written.push(task);
       return;
     }
-    const normalised = taskSpecSchema.safeParse(task);
+    const normalised = taskSpecSchema().safeParse(task);
     if (normalised.success) {
       const spec = task as TaskSpec;
       built.push(spec);
@@ -84,7 +84,7 @@ export function readAddedTasks(board: BoardSpec, tasks: unknown): AddedTasksRead
 export function addedTaskSpecs(board: BoardSpec, tasks: readonly unknown[]): TaskSpec[] {
   const defaults = defaultsOf(board);
   return tasks.map((task, i) => {
-    const asWritten = taskSchema.safeParse(task);
+    const asWritten = boardSchemas().taskSchema.safeParse(task);
     if (!asWritten.success) return task as TaskSpec;
     return buildTask(asWritten.data, i, { defaults, resolvePath: resolverFor(defaults), issues: [] });
   });

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { CUSTOM_PLACEHOLDERS } from '../core/board.js';
 import { CAPABILITY_PATTERN } from '../core/capabilities.js';
 import { LIMITS } from '../core/limits.js';
-import { agentSchema, boardObjectSchema, requiresSchema, taskSchema } from './schema.js';
+import { boardSchemas } from './schema.js';
 
 type Json = Record<string, unknown>;
 
@@ -28,6 +28,7 @@ function duration(allowZero: boolean): Json {
 
 /** The zod pieces whose input is wider than their output, and what they accept as written. */
 function shorthands(): Map<z.core.$ZodType, (written: Json) => Json> {
+  const { agentSchema, boardObjectSchema, requiresSchema, taskSchema } = boardSchemas();
   const pipeOf = (schema: z.ZodType) => (schema as z.ZodOptional<z.ZodType>).unwrap();
   const dependsOn = pipeOf(taskSchema.shape.dependsOn);
   const agent = pipeOf(taskSchema.shape.agent);
@@ -110,7 +111,7 @@ function isDuration(schema: z.core.$ZodType): boolean {
 export function boardJsonSchema(): Json {
   const known = shorthands();
   const unexplained: string[] = [];
-  const schema = z.toJSONSchema(boardObjectSchema, {
+  const schema = z.toJSONSchema(boardSchemas().boardObjectSchema, {
     io: 'input',
     target: 'draft-07',
     unrepresentable: (ctx) => {

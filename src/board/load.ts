@@ -18,7 +18,7 @@ import { describeValue, formatPath } from './format.js';
 import type { Locate } from './parse.js';
 import { parseBoardText, readBoardFile } from './parse.js';
 import type { RawBoard } from './schema.js';
-import { boardSchema } from './schema.js';
+import { boardSchemas } from './schema.js';
 import { besides, checkText } from './text-check.js';
 import { checkBoard, isIgnoredField } from './validate.js';
 import { fromZodError } from './zod-issues.js';
@@ -64,7 +64,7 @@ export async function loadBoardFile(file: string, opts: LoadOptions = {}): Promi
  */
 export function normaliseBoard(raw: unknown, opts: NormaliseOptions): BoardSpec {
   const issues: BoardIssue[] = [];
-  const parsed = boardSchema.safeParse(raw);
+  const parsed = boardSchemas().boardSchema.safeParse(raw);
   if (!parsed.success) issues.push(...fromZodError(parsed.error, raw));
   issues.push(...checkBoard(raw));
   issues.push(...besides(issues, checkText(raw, isIgnoredField)));

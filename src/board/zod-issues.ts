@@ -1,7 +1,7 @@
 /** Turns zod's issues into board issues: one per unknown key (with a suggestion), paths kept as segments. */
 import type { z } from 'zod';
 import type { BoardIssue, PathSegment } from './format.js';
-import { boardSchema } from './schema.js';
+import { boardSchemas } from './schema.js';
 import { fieldsAt } from './schema-fields.js';
 import { suggestion } from './suggest.js';
 
@@ -14,7 +14,7 @@ export function fromZodError(error: z.ZodError, raw?: unknown, prefix: readonly 
   for (const issue of error.issues) {
     const at = [...prefix, ...issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)))];
     if (issue.code === 'unrecognized_keys') {
-      const known = fieldsAt(boardSchema, at, raw);
+      const known = fieldsAt(boardSchemas().boardSchema, at, raw);
       for (const key of issue.keys)
         issues.push({ at: [...at, key], message: commandOfCliAgent(key, known) ?? unknownField(key, known) });
     } else {

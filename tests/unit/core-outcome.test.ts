@@ -10,7 +10,7 @@ import {
   type TaskOutcome,
 } from '../../src/core/outcome.js';
 import { BoardScheduler } from '../../src/core/scheduler.js';
-import { failureOutcome, successOutcome } from '../../workflows/failures.js';
+import { failureOutcome, SUCCESS_TAIL_CHARS, successOutcome } from '../../workflows/failures.js';
 
 /**
  * Every field of TaskOutcome, set. `Required<>` makes a field added to the type fail to compile
@@ -89,9 +89,14 @@ describe('one outcome type', () => {
     expect(failureOutcome(error, task, undefined)).toEqual({ ...EVERY_FIELD, reason: 'exited with code 1' });
   });
 
-  it('a success keeps everything but the output tail', () => {
-    const { outputTail: _, ...rest } = EVERY_FIELD;
-    expect(successOutcome(EVERY_FIELD)).toEqual(rest);
+  it('a success keeps everything, and of its output the last 512 characters (a remote client reads them)', () => {
+    expect(successOutcome(EVERY_FIELD)).toEqual(EVERY_FIELD);
+    const long = `${'x'.repeat(SUCCESS_TAIL_CHARS)}the end\n`;
+    expect(successOutcome({ ...EVERY_FIELD, outputTail: long })).toEqual({
+      ...EVERY_FIELD,
+      outputTail: long.slice(-SUCCESS_TAIL_CHARS),
+    });
+    expect(successOutcome({ ...EVERY_FIELD, outputTail: long }).outputTail).toMatch(/x+the end\n$/);
   });
 
   it('refuses details that are not an outcome instead of trusting a cast', () => {
