@@ -20,9 +20,14 @@ export async function boardAction(
   body: { maxParallel?: unknown },
 ): Promise<string> {
   switch (action) {
-    case 'cancel':
-      await boards.cancelBoard(boardId, 'cancelled from the web board');
+    case 'cancel': {
+      const outcome = await boards.cancelBoard(boardId, 'cancelled from the web board');
+      if (outcome.how === 'terminated')
+        return `Board "${boardId}" could not read the cancellation (its workflow keeps failing): it was terminated instead.`;
+      if (outcome.how === 'queued')
+        return `No worker is running board "${boardId}" now: the cancellation applies when one does.`;
       return `Cancelling board "${boardId}": running tasks are being stopped, nothing new will start.`;
+    }
     case 'pause':
       await boards.pause(boardId, { by: BY });
       return `Board "${boardId}" paused: running tasks finish, nothing new starts.`;
