@@ -291,4 +291,3 @@ function note(value: unknown): string | undefined {
   // eslint-disable-next-line no-control-regex -- control characters are what this takes out
   return value.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').slice(0, MAX_NOTE);
 }
-

@@ -42,8 +42,14 @@ export function registerSteerTools(server: McpServer, ctx: McpContext): void {
         const state = (await session.boards.describe(id)).status.name;
         if (state !== 'RUNNING')
           return { board: id, cancelled: false, message: `not running (${state}): nothing to cancel` };
-        await session.boards.cancelBoard(id, args.reason);
-        return { board: id, cancelled: true, message: 'running tasks are being stopped; nothing new will start' };
+        const outcome = await session.boards.cancelBoard(id, args.reason);
+        const message =
+          outcome.how === 'terminated'
+            ? 'its workflow keeps failing and could not read the cancellation: it was terminated instead'
+            : outcome.how === 'queued'
+              ? 'no worker is running it now: the cancellation applies when one does'
+              : 'running tasks are being stopped; nothing new will start';
+        return { board: id, cancelled: true, how: outcome.how, message };
       }),
   );
 
