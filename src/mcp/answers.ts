@@ -20,11 +20,13 @@ export const MAX_PROBLEMS = 50;
 /** Bad input as an answer: the loader's message and problems, the first MAX_PROBLEMS of them. */
 export function problemsOf(error: InvalidInputError): { message: string; problems: Issue[]; moreProblems?: number } {
   const problems = error.issues.slice(0, MAX_PROBLEMS);
-  const more = error.issues.length - problems.length;
+  // The error itself lists at most 100 and counts the rest (`more`).
+  const total = error.issues.length + error.more;
+  const more = total - problems.length;
   if (more === 0) return { message: error.message, problems };
   const shown = new InvalidInputError(error.source, problems).message.replace(
     /\(\d+ problems?\)/,
-    `(${error.issues.length} problems, the first ${problems.length} shown)`,
+    `(${total} problems, the first ${problems.length} shown)`,
   );
   return { message: `${shown}\n  … and ${more} more`, problems, moreProblems: more };
 }
