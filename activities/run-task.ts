@@ -6,9 +6,9 @@
  * earlier attempt left running is stopped first.
  */
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { taskDataDir } from '../src/data-dir.js';
 import { hostSandboxProbes, type SandboxProbes } from './agents/host-sandboxes.js';
 import { hasOutputParser, parseAgentOutput, type AgentReport } from './agents/index.js';
 import { plannedInvocation } from './agents/planned-invocation.js';
@@ -23,6 +23,9 @@ import { confinedArgv } from './process/sandbox.js';
 import { runValidation } from './process/validation.js';
 import { Redactor, redactDeep } from './secrets/redact.js';
 import { missingEnvMessage, resolveEnv, type ResolvedEnv } from './secrets/resolve-env.js';
+import { logRefusedConnections, sandboxVerdict, type SandboxVerdict } from './sandbox/sandbox-verdict.js';
+import { baseEnvironment, workerSecrets } from './sandbox/task-env.js';
+import { makeTaskPlaces, taskPlaces } from './sandbox/task-places.js';
 import { AttemptFacts, attemptHost, budgetBlocks } from './attempt-facts.js';
 import { prepareOutputFiles, readTaskOutput } from './task-output.js';
 import { asTaskOutcome } from '../src/core/outcome.js';
@@ -30,11 +33,14 @@ import { FAILURE_TYPES } from '../workflows/api.js';
 import type { RunTaskInput, TaskOutcome } from './types.js';
 
 export interface RunTaskDeps {
-  /** Todone's data folder (logs, pid files). */
+  /** Todone's data folder (logs, pid files, the tasks' scratch, shared and cache folders). */
   home: string;
   /** What works on this host to confine agents (probed once per process); tests inject answers. */
   sandboxes?: SandboxProbes;
-  /** Where the board's `{ fromEnv }` references are read: the worker's environment unless a test says. */
+  /**
+   * The worker's environment unless a test says: where `{ fromEnv }` references and `passEnv` names
+   * are read, and whose secret-looking values are redacted from everything a task returns.
+   */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -44,9 +50,13 @@ export function createRunTask(deps: RunTaskDeps) {
   return async function runTask(input: RunTaskInput): Promise<TaskOutcome> {
     const ctx = Context.current();
     const resolved = resolveEnv(input.agent.env, workerEnv);
-    // Whatever leaves this activity (result, failure, heartbeats) and whatever it writes holds no secret value.
-    const redactor = new Redactor('secrets' in resolved ? resolved.secrets : []);
-    const logPath = path.join(taskDataDir(deps.home, input.boardId, input.taskId), `attempt-${ctx.info.attempt}.log`);
+    // Whatever leaves this activity (result, failure, heartbeats) and whatever it writes holds no secret
+    // value: neither the board's nor any the worker holds under a secret-looking name.
+    const redactor = new Redactor([...('secrets' in resolved ? resolved.secrets : []), ...workerSecrets(workerEnv)]);
+    const logPath = path.join(
+      taskPlaces(deps.home, input.boardId, input.taskId).dir,
+      `attempt-${ctx.info.attempt}.log`,
+    );
     const facts = new AttemptFacts(ctx.info, attemptHost(ctx), logPath);
     try {
       const outcome = await attemptOnce(input, resolved, redactor, facts);
@@ -100,8 +110,9 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
     const ctx = Context.current();
     const attempt = ctx.info.attempt;
     const started = Date.now();
-    const dir = taskDataDir(home, input.boardId, input.taskId);
-    await fs.mkdir(dir, { recursive: true });
+    const places = taskPlaces(home, input.boardId, input.taskId);
+    const { dir } = places;
+    await makeTaskPlaces(places);
     const pidFile = path.join(dir, 'process.json');
     const taskKey = `${input.boardId}/${input.taskId}`;
     await killLeftover(pidFile, `TODONE_TASK_KEY=${taskKey}`);
@@ -147,14 +158,25 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
         taskId: input.taskId,
         boardId: input.boardId,
         attempt,
-        logDir: dir,
+        logDir: places.scratch,
       },
       sandboxes,
-      { readable: input.worktree ? [input.worktree.git.repo] : [], workerEnv },
+      {
+        ...(input.worktree ? { repo: input.worktree.git.repo } : {}),
+        workerEnv,
+        places,
+        inWorktree: input.worktree !== undefined,
+      },
     );
     if ('refused' in planned) throw invalid(planned.refused, { attempts: attempt, logPath });
-    const { invocation, confinement } = planned;
-    const outputs = await prepareOutputFiles(input, dir, attempt);
+    const { invocation, confinement, network, env: sandboxEnv, defaults } = planned;
+    const outputs = await prepareOutputFiles(input, places, attempt);
+    // Not the worker's environment: the few variables every program expects, the agent CLI's own and
+    // the board's `passEnv`; then the board's env; then Todone's, which nothing overrides.
+    const base = {
+      ...defaults,
+      ...baseEnvironment(workerEnv, input.agent.kind, input.agent.passEnv ?? []),
+    };
     // The marker variable lets a later attempt recognise (and only then kill) a group this one started.
     const todoneEnv = {
       TODONE_BOARD_ID: input.boardId,
@@ -180,102 +202,129 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
       progressEveryMs: heartbeatEveryMs,
       redactor,
     };
-    // A hung agent still has a live supervisor heartbeating for it; silence is how it shows.
-    const idle = watchIdle(input.idleTimeoutMs);
+    // The proxy attributes refusals to this attempt until it ends.
+    try {
+      // A hung agent still has a live supervisor heartbeating for it; silence is how it shows.
+      const idle = watchIdle(input.idleTimeoutMs);
 
-    const outcome = await supervise({
-      ...supervision,
-      signal: AbortSignal.any([ctx.cancellationSignal, idle.signal]),
-      file: invocation.file,
-      args: invocation.args,
-      env: {
-        ...agentEnv,
-        ...invocation.env,
-        ...input.env,
-        ...todoneEnv,
-        ...outputs.env,
-        ...descriptionEnv(input.description),
-        TODONE_TASK_DESCRIPTION_FILE: descriptionFile,
-        TODONE_PROMPT_FILE: promptFile,
-      },
-      ...(input.reduce ? { stdinFile: outputs.dependencyFile } : {}),
-      logPath,
-      onProgress: (progress) => {
-        idle.observe(progress.outputBytes);
-        ctx.heartbeat(facts.details({ phase: 'agent', ...progress }));
-      },
-    });
-    idle.stop();
-
-    // Only the end of the log is read back: the agent may have printed gigabytes.
-    const agentReport: AgentReport =
-      hasOutputParser(input.agent) && outcome.kind !== 'spawn-error'
-        ? parseAgentOutput(input.agent, await readLogTail(logPath))
-        : {};
-    facts.recordUsage(agentReport.usage);
-    // Said at once, so that a retry counts this usage even if the rest of the attempt is lost.
-    ctx.heartbeat(facts.details({ phase: 'agent-done' }));
-    // Usage and runs are added to whatever leaves the attempt (runTask), from the facts.
-    const report: TaskOutcome = {
-      attempts: attempt,
-      logPath,
-      promptPath: promptFile,
-      durationMs: outcome.durationMs,
-      outputTail: outcome.tail.tail,
-      outputBytes: outcome.tail.bytes,
-      ...(agentReport.summary ? { summary: agentReport.summary } : {}),
-    };
-    if (idle.fired && !ctx.cancellationSignal.aborted) {
-      throw failed(
-        `no output for ${Math.round(input.idleTimeoutMs! / 1000)}s: the agent was taken for hung and killed (idleTimeout)`,
-        report,
-      );
-    }
-    checkAgentOutcome(outcome, agentReport, report, input, ctx.cancellationSignal);
-    const unfinished = await unfinishedWork(input, agentReport);
-    if (unfinished) {
-      await recordUnfinished(dir, attempt, unfinished);
-      throw failed(unfinished, { ...report, exitCode: 0 });
-    }
-
-    const output = await readTaskOutput(outputs, { reduce: input.reduce === true, logPath }).catch((error: unknown) => {
-      throw failed(error instanceof Error ? error.message : String(error), { ...report, exitCode: 0 });
-    });
-    const withOutput = (o: TaskOutcome): TaskOutcome => (output === undefined ? o : { ...o, output });
-
-    const commands = input.validate ?? [];
-    if (commands.length === 0) return withOutput({ ...report, exitCode: 0 });
-
-    const validation = await runValidation({
-      ...supervision,
-      commands,
-      env: { ...input.env, ...todoneEnv },
-      ...(confinement
-        ? { confine: (file: string, args: readonly string[]) => confinedArgv(confinement, file, args) }
-        : {}),
-      logPath: validationLog,
-      onProgress: (progress) => ctx.heartbeat(facts.details({ phase: 'validate', ...progress })),
-    });
-    if (validation.kind === 'aborted') ctx.cancellationSignal.throwIfAborted();
-    const validated = {
-      ...report,
-      exitCode: 0,
-      durationMs: Date.now() - started,
-      validation: validation.records,
-      validationLogPath: validationLog,
-    };
-    if (validation.kind === 'failed') {
-      const { failed } = validation;
-      const how = failed.exitCode === null ? 'did not finish' : `exited with code ${failed.exitCode}`;
-      throw ApplicationFailure.create({
-        type: FAILURE_TYPES.validationFailed,
-        message: `validation failed: \`${clip(failed.command.replace(/\s+/g, ' '), 200)}\` ${how}${validation.lastLine ? `: ${validation.lastLine}` : ''}`,
-        // The agent's own tail is in its log; what the user needs here is why the check failed.
-        details: [{ ...validated, outputTail: validation.tail } satisfies TaskOutcome],
+      const outcome = await supervise({
+        ...supervision,
+        signal: AbortSignal.any([ctx.cancellationSignal, idle.signal]),
+        file: invocation.file,
+        args: invocation.args,
+        env: {
+          ...base,
+          ...agentEnv,
+          ...invocation.env,
+          ...input.env,
+          ...sandboxEnv,
+          ...todoneEnv,
+          ...outputs.env,
+          ...descriptionEnv(input.description),
+          TODONE_TASK_DESCRIPTION_FILE: descriptionFile,
+          TODONE_PROMPT_FILE: promptFile,
+        },
+        ...(input.reduce ? { stdinFile: outputs.dependencyFile } : {}),
+        logPath,
+        onProgress: (progress) => {
+          idle.observe(progress.outputBytes);
+          ctx.heartbeat(facts.details({ phase: 'agent', ...progress }));
+        },
       });
+      idle.stop();
+      await logRefusedConnections(logPath, network);
+      const verdict = (tail: string, what: string) =>
+        sandboxVerdict({ confined: confinement !== undefined, tail, network, home: workerHome(workerEnv), what });
+
+      // Only the end of the log is read back: the agent may have printed gigabytes.
+      const agentReport: AgentReport =
+        hasOutputParser(input.agent) && outcome.kind !== 'spawn-error'
+          ? parseAgentOutput(input.agent, await readLogTail(logPath))
+          : {};
+      facts.recordUsage(agentReport.usage);
+      // Said at once, so that a retry counts this usage even if the rest of the attempt is lost.
+      ctx.heartbeat(facts.details({ phase: 'agent-done' }));
+      // Usage and runs are added to whatever leaves the attempt (runTask), from the facts.
+      const report: TaskOutcome = {
+        attempts: attempt,
+        logPath,
+        promptPath: promptFile,
+        durationMs: outcome.durationMs,
+        outputTail: outcome.tail.tail,
+        outputBytes: outcome.tail.bytes,
+        ...(agentReport.summary ? { summary: agentReport.summary } : {}),
+      };
+      if (idle.fired && !ctx.cancellationSignal.aborted) {
+        throw failed(
+          `no output for ${Math.round(input.idleTimeoutMs! / 1000)}s: the agent was taken for hung and killed (idleTimeout)`,
+          report,
+        );
+      }
+      const failedRun = outcome.kind === 'exited' && outcome.exitCode !== 0;
+      checkAgentOutcome(
+        outcome,
+        agentReport,
+        report,
+        input,
+        ctx.cancellationSignal,
+        failedRun ? verdict(outcome.tail.tail, 'the task') : undefined,
+      );
+      const unfinished = await unfinishedWork(input, agentReport);
+      if (unfinished) {
+        await recordUnfinished(dir, attempt, unfinished);
+        throw failed(unfinished, { ...report, exitCode: 0 });
+      }
+
+      const output = await readTaskOutput(outputs, { reduce: input.reduce === true, logPath }).catch(
+        (error: unknown) => {
+          throw failed(error instanceof Error ? error.message : String(error), { ...report, exitCode: 0 });
+        },
+      );
+      const withOutput = (o: TaskOutcome): TaskOutcome => (output === undefined ? o : { ...o, output });
+
+      const commands = input.validate ?? [];
+      if (commands.length === 0) return withOutput({ ...report, exitCode: 0 });
+
+      const validation = await runValidation({
+        ...supervision,
+        commands,
+        env: { ...base, ...input.env, ...sandboxEnv, ...todoneEnv },
+        ...(confinement
+          ? { confine: (file: string, args: readonly string[]) => confinedArgv(confinement, file, args) }
+          : {}),
+        logPath: validationLog,
+        onProgress: (progress) => ctx.heartbeat(facts.details({ phase: 'validate', ...progress })),
+      });
+      if (validation.kind === 'aborted') ctx.cancellationSignal.throwIfAborted();
+      const validated = {
+        ...report,
+        exitCode: 0,
+        durationMs: Date.now() - started,
+        validation: validation.records,
+        validationLogPath: validationLog,
+      };
+      if (validation.kind === 'failed') {
+        const { failed } = validation;
+        const command = clip(failed.command.replace(/\s+/g, ' '), 200);
+        const how = failed.exitCode === null ? 'did not finish' : `exited with code ${failed.exitCode}`;
+        const why = verdict(validation.tail, `the check \`${command}\``);
+        if (why && 'final' in why) throw invalid(why.final, { ...validated, outputTail: validation.tail });
+        throw ApplicationFailure.create({
+          type: FAILURE_TYPES.validationFailed,
+          message: `validation failed: \`${command}\` ${how}${validation.lastLine ? `: ${validation.lastLine}` : ''}${why?.note ?? ''}`,
+          // The agent's own tail is in its log; what the user needs here is why the check failed.
+          details: [{ ...validated, outputTail: validation.tail } satisfies TaskOutcome],
+        });
+      }
+      return withOutput(validated);
+    } finally {
+      network?.release();
     }
-    return withOutput(validated);
   };
+}
+
+function workerHome(env: NodeJS.ProcessEnv): string {
+  return env.HOME ?? os.homedir();
 }
 
 /** Throws unless the agent exited 0 and its CLI reported no error. */
@@ -285,12 +334,14 @@ function checkAgentOutcome(
   report: TaskOutcome,
   input: RunTaskInput,
   signal: AbortSignal,
+  sandbox: SandboxVerdict,
 ): void {
   switch (outcome.kind) {
     case 'exited': {
       const why = agentReport.error ?? outcome.tail.lastLine;
       if (outcome.exitCode !== 0) {
-        throw failed(`exited with code ${outcome.exitCode}${why ? `: ${why}` : ''}`, {
+        if (sandbox && 'final' in sandbox) throw invalid(sandbox.final, { ...report, exitCode: outcome.exitCode });
+        throw failed(`exited with code ${outcome.exitCode}${why ? `: ${why}` : ''}${sandbox?.note ?? ''}`, {
           ...report,
           exitCode: outcome.exitCode,
         });

@@ -2,10 +2,13 @@
  * The host's sandboxes, probed once per worker process (each probe is bounded) and shared by every
  * task it runs; `todone worker` and `todone run` print what was found.
  */
+import path from 'node:path';
 import { DEFAULT_BWRAP, probeConfinement, type ProbeResult } from '../process/sandbox.js';
+import { joinFilteredNetwork, type FilteredNetwork } from '../network/filtered-networks.js';
 import { probeCodexSandbox } from './codex-sandbox-probe.js';
 import { describeCodexSandbox } from './sandbox-plan.js';
 import { SetupError } from '../../src/errors.js';
+import { isExecutableFile } from '../../src/tools/locate.js';
 import { ensureTool } from '../../src/tools/provision.js';
 
 /** What the task activity asks about the host; tests hand in their own answers. */
@@ -14,6 +17,8 @@ export interface SandboxProbes {
   bwrap: string;
   codex(bin: string): Promise<ProbeResult>;
   confinement(): Promise<ProbeResult>;
+  /** Joins the filtered network for this allow list (after `confinement()` found bubblewrap working). */
+  filteredNetwork(allow: readonly string[]): Promise<FilteredNetwork | { refused: string }>;
 }
 
 const cache = new Map<string, Promise<ProbeResult>>();
@@ -51,7 +56,40 @@ export const hostSandboxProbes: SandboxProbes = {
       }
       return probeConfinement(bwrap);
     }),
+  filteredNetwork: async (allow) => {
+    const nsenter = await findNsenter();
+    if (!nsenter) return { refused: filteredNetworkUnavailable("util-linux's nsenter is not on PATH") };
+    try {
+      return await joinFilteredNetwork(allow, { bwrap, nsenter });
+    } catch (error) {
+      return { refused: filteredNetworkUnavailable(error instanceof Error ? error.message : String(error)) };
+    }
+  },
 };
+
+export function filteredNetworkUnavailable(reason: string): string {
+  return (
+    `the task's network is the default (the outside through Todone's proxy, not this machine's own services), ` +
+    `which cannot be set up on this host: ${reason}. Set \`network: true\` (the host's network, loopback services included) ` +
+    'or `network: false` (none) on the board or the task.'
+  );
+}
+
+/** util-linux is on every Linux, but not always on a worker's PATH (sbin folders). */
+async function findNsenter(): Promise<string | undefined> {
+  const dirs = [
+    ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean),
+    '/usr/bin',
+    '/bin',
+    '/usr/sbin',
+    '/sbin',
+  ];
+  for (const dir of dirs) {
+    const candidate = path.join(dir, 'nsenter');
+    if (await isExecutableFile(candidate)) return candidate;
+  }
+  return undefined;
+}
 
 /** The line `todone worker` and `todone run` print, for the codex on PATH. */
 export async function describeHostSandboxes(probes: SandboxProbes = hostSandboxProbes): Promise<string> {

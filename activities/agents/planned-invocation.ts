@@ -3,44 +3,72 @@
  * loader's default) runs inside Todone's bubblewrap confinement, or not at all when that cannot
  * be set up here. A task with `sandbox: none` runs as its adapter says, except codex, whose own
  * sandbox may not work on this host (sandbox-plan.ts). Confined agents may write their worktree,
- * their task folder, and the CLI's own config and temp folders; the repository stays readable so
- * git works in the worktree. The task's checks get the same confinement without the CLI's folders.
+ * their scratch folder, the board's shared and cache folders, the CLI's own config folder and the
+ * board's `writable` folders; the repository and the task's own data folder stay readable. The
+ * task's checks get the same confinement without the CLI's folders.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { AgentKind } from '../../src/core/board.js';
+import type { AgentKind, NetworkPolicy } from '../../src/core/board.js';
+import { allowList, networkMode } from '../../src/core/network-policy.js';
+import {
+  expandHome,
+  realpathOrSelf,
+  resolvedPathProblem,
+  writablePathProblem,
+} from '../../src/board/writable-paths.js';
+import { toolsDir } from '../../src/tools/tools-dir.js';
 import { findPackageRoot } from '../../src/util/package-root.js';
-import { confinedArgv, type Confinement } from '../process/sandbox.js';
+import type { FilteredNetwork } from '../network/filtered-networks.js';
+import { confinedArgv, type ConfinedNetwork, type Confinement } from '../process/sandbox.js';
+import { cacheEnvironment } from '../sandbox/caches.js';
+import { hostServices } from '../sandbox/host-services.js';
+import type { TaskPlaces } from '../sandbox/task-places.js';
 import type { SandboxProbes } from './host-sandboxes.js';
 import { agentInvocation } from './index.js';
 import { boardChoosesCodexSandbox, planCodexSandbox } from './sandbox-plan.js';
 import type { AgentContext, AgentInvocation } from './types.js';
 
 export type PlannedInvocation =
-  /** `confinement`: what the task's checks run under too; absent when the task is not confined. */
-  { invocation: AgentInvocation; confinement?: Confinement } | { refused: string };
+  | {
+      invocation: AgentInvocation;
+      /** What the task's checks run under too; absent when the task is not confined. */
+      confinement?: Confinement;
+      /** Todone's variables, which nothing overrides: a confined task's temp, the shared folder, the proxy. */
+      env: Record<string, string>;
+      /** Todone's variables a board may override: where the build tools keep their caches. */
+      defaults: Record<string, string>;
+      /** The filtered network the task joined: what its proxy refused. */
+      network?: FilteredNetwork;
+    }
+  | { refused: string };
 
 export interface PlanOptions {
-  /** Folders the confined task must see although the private /tmp would hide them (the repository). */
-  readable?: string[];
+  /** A git board's repository (on a fleet, this worker's clone): readable to the task, never writable. */
+  repo?: string;
   /** The worker's environment, where HOME and the CLIs' config folders are found. */
   workerEnv?: NodeJS.ProcessEnv;
+  /** The task's folders on this worker (task-places.ts). */
+  places: TaskPlaces;
+  /** The board runs in a git worktree Todone made (else the workdir itself is writable, and checked). */
+  inWorktree?: boolean;
 }
 
 export async function plannedInvocation(
   ctx: AgentContext,
   probes: SandboxProbes,
-  options: PlanOptions = {},
+  options: PlanOptions,
 ): Promise<PlannedInvocation> {
   const { agent } = ctx;
+  const shared = { TODONE_SHARED_DIR: options.places.shared };
   if (agent.sandbox === 'worktree') {
     const probe = await probes.confinement();
     if (probe.state !== 'works') return { refused: sandboxUnavailable(probe.reason) };
-    return confined(ctx, probes, options, agent.network !== false);
+    return confined(ctx, probes, options, agent.network);
   }
   if (agent.kind !== 'codex' || boardChoosesCodexSandbox(agent.args) || agent.permissive === true)
-    return { invocation: agentInvocation(ctx) };
+    return { invocation: agentInvocation(ctx), env: shared, defaults: {} };
   const codex = await probes.codex(agent.bin ?? 'codex');
   // The confinement is only asked about when codex's own sandbox is found broken.
   const plan =
@@ -48,7 +76,8 @@ export async function plannedInvocation(
       ? planCodexSandbox(codex, await probes.confinement())
       : planCodexSandbox(codex, { state: 'unknown', reason: 'not needed' });
   if (plan.use === 'none') return { refused: plan.message };
-  if (plan.use !== 'todone') return { invocation: agentInvocation(ctx) };
+  if (plan.use !== 'todone') return { invocation: agentInvocation(ctx), env: shared, defaults: {} };
+  // Confined only because codex's own sandbox cannot work here: the network it would have had.
   return confined(ctx, probes, options, true);
 }
 
@@ -64,19 +93,33 @@ async function confined(
   ctx: AgentContext,
   probes: SandboxProbes,
   options: PlanOptions,
-  network: boolean,
+  policy: NetworkPolicy | undefined,
 ): Promise<PlannedInvocation> {
+  const { places } = options;
   const invocation = agentInvocation({ ...ctx, confinedByTodone: true });
-  const env = (name: string) => ctx.agent.env[name] ?? invocation.env[name] ?? (options.workerEnv ?? process.env)[name];
+  const workerEnv = options.workerEnv ?? process.env;
+  const env = (name: string) => ctx.agent.env[name] ?? invocation.env[name] ?? workerEnv[name];
   const home = env('HOME') ?? os.homedir();
-  const tmp = env('TMPDIR');
+  const writable = writableFolders(ctx, options, home);
+  if ('refused' in writable) return writable;
+  const state = cliStateFolders(ctx.agent.kind, env, home);
+  for (const folder of state.folders) {
+    // The user's own link (a dotfiles checkout) is fine here: only where it leads is checked.
+    const problem = resolvedPathProblem(realpathOrSelf(path.resolve(folder)), placesContext(places, home));
+    if (problem)
+      return { refused: `the agent's config folder ${folder} cannot be writable to a confined task: it ${problem}` };
+  }
+  const network = await confinedNetwork(policy, probes);
+  if ('refused' in network) return network;
+  const services = await hostServices();
   const task: Confinement = {
     bwrap: probes.bwrap,
-    writable: [ctx.worktree, ctx.logDir, ...(tmp ? [tmp] : [])],
-    readable: options.readable ?? [],
-    network,
+    writable: [ctx.worktree, places.scratch, places.shared, places.cache, ...writable.folders],
+    readable: [...(options.repo ? [options.repo] : []), places.dir],
+    hidden: [places.home, ...services.folders],
+    masked: services.sockets,
+    network: network.confined,
   };
-  const state = cliStateFolders(ctx.agent.kind, env, home);
   // A CLI creates its folder on first use; in here the home is read-only, so it is made beforehand.
   await Promise.all(state.folders.map((dir) => fs.mkdir(dir, { recursive: true }).catch(() => undefined)));
   const agentConfinement: Confinement = {
@@ -87,7 +130,55 @@ async function confined(
     readable: [...(task.readable ?? []), ...(await cliFolders(invocation.file)), ...todoneInstallation()],
   };
   const argv = confinedArgv(agentConfinement, invocation.file, invocation.args);
-  return { invocation: { ...invocation, ...argv }, confinement: task };
+  return {
+    invocation: { ...invocation, ...argv },
+    confinement: task,
+    defaults: cacheEnvironment(places.cache),
+    env: {
+      TMPDIR: '/tmp',
+      TODONE_SHARED_DIR: places.shared,
+      ...(network.filtered?.env ?? {}),
+    },
+    ...(network.filtered ? { network: network.filtered } : {}),
+  };
+}
+
+function placesContext(places: TaskPlaces, home: string) {
+  return { home, dataDir: places.home, toolsDir: toolsDir() };
+}
+
+/**
+ * The board's `writable` folders, checked again here, on the machine that runs the task (its home,
+ * its data folder), and the workdir of a board without a repository, which its tasks write in.
+ */
+function writableFolders(
+  ctx: AgentContext,
+  options: PlanOptions,
+  home: string,
+): { folders: string[] } | { refused: string } {
+  const context = { ...placesContext(options.places, home), ...(options.repo ? { repo: options.repo } : {}) };
+  if (!options.inWorktree) {
+    const problem = resolvedPathProblem(path.resolve(ctx.worktree), context);
+    if (problem) return { refused: `workdir ${ctx.worktree}: confined tasks write in it, and it ${problem}` };
+  }
+  const folders: string[] = [];
+  for (const given of ctx.agent.writable ?? []) {
+    const problem = writablePathProblem(given, context);
+    if (problem) return { refused: `writable: ${given} ${problem}` };
+    folders.push(path.resolve(expandHome(given, home)));
+  }
+  return { folders };
+}
+
+async function confinedNetwork(
+  policy: NetworkPolicy | undefined,
+  probes: SandboxProbes,
+): Promise<{ confined: ConfinedNetwork; filtered?: FilteredNetwork } | { refused: string }> {
+  const mode = networkMode(policy);
+  if (mode !== 'filtered') return { confined: mode };
+  const joined = await probes.filteredNetwork(allowList(policy));
+  if ('refused' in joined) return joined;
+  return { confined: { nsenter: joined.nsenter, enter: joined.enter }, filtered: joined };
 }
 
 /**

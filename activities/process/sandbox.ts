@@ -1,9 +1,10 @@
 /**
  * Todone's own confinement of a task's processes, with bubblewrap: the whole filesystem read-only,
- * a private /tmp and /dev, and read-write only where the task works (its worktree, its data folder,
- * the CLI's own config and temp folders). The network stays (agents talk to their model) unless
- * the board cuts it. Boards get it with `sandbox: worktree` (the default); codex also gets it where
- * its own sandbox cannot work, so a CLI's permissive mode runs only in here.
+ * a private /tmp and /dev, and read-write only what the task activity decides (the task's folder,
+ * its scratch folder, the board's shared and cache folders, the CLI's config folder, the board's
+ * `writable` folders). Todone's data folder and the host's service sockets are hidden; a `.git` in a
+ * writable folder stays read-only, since git runs its hooks and config outside the sandbox. The
+ * network is the host's, none, or a namespace of Todone's joined with nsenter (network/).
  *
  * No `--new-session`: the agent must stay in the process group Todone kills on cancel (a pid
  * namespace does not take it out of that group; its processes also die with their namespace).
@@ -15,15 +16,27 @@ import { lastLine, runBounded } from './run-bounded.js';
 
 export const DEFAULT_BWRAP = 'bwrap';
 
+export type ConfinedNetwork =
+  /** The host's network, loopback services included. */
+  | 'host'
+  /** Its own namespace with only a loopback: it reaches nothing. */
+  | 'none'
+  /** A namespace of Todone's (the filtered policy): `nsenter` runs bubblewrap inside it. */
+  | { nsenter: string; enter: readonly string[] };
+
 export interface Confinement {
   /** The bubblewrap executable. */
   bwrap: string;
   /** Folders the confined command may write; everything else is read-only. Missing ones are skipped. */
   writable: readonly string[];
-  /** Folders under /tmp it must still see, read-only (the private /tmp hides the host's). */
+  /** Folders under /tmp or a hidden folder it must still see, read-only. */
   readable?: readonly string[];
-  /** false: its own network namespace with only a loopback, so it can reach nothing outside. */
-  network?: boolean;
+  /** Folders it sees empty (a tmpfs over them): Todone's data folder, the host's service folders. */
+  hidden?: readonly string[];
+  /** Files it sees as an empty device: the host's service sockets. */
+  masked?: readonly string[];
+  /** Absent: the host's network (the codex fallback and older callers). */
+  network?: ConfinedNetwork;
 }
 
 /** The argv that runs `file args` confined. */
@@ -32,36 +45,41 @@ export function confinedArgv(
   file: string,
   args: readonly string[],
 ): { file: string; args: string[] } {
-  const writable = [...new Set(confinement.writable.map((dir) => path.resolve(dir)))];
-  const readable = [...new Set((confinement.readable ?? []).map((dir) => path.resolve(dir)))].filter(
-    (dir) => !writable.includes(dir),
-  );
-  return {
-    file: confinement.bwrap,
-    args: [
-      '--ro-bind',
-      '/',
-      '/',
-      '--dev',
-      '/dev',
-      // Its own /proc (in its own pid namespace): the host's, read-only, would break the agent's
-      // tools that set up namespaces of their own (a browser's sandbox, rootless containers).
-      '--unshare-pid',
-      '--proc',
-      '/proc',
-      ...(confinement.network === false ? ['--unshare-net'] : []),
-      '--tmpfs',
-      '/tmp',
-      // Mounted after /tmp, so folders under /tmp show through the private one; writable ones last,
-      // so a writable folder inside a readable one stays writable.
-      ...readable.flatMap((dir) => ['--ro-bind-try', dir, dir]),
-      ...writable.flatMap((dir) => ['--bind-try', dir, dir]),
-      '--die-with-parent',
-      '--',
-      file,
-      ...args,
-    ],
-  };
+  const unique = (dirs: readonly string[] | undefined) => [...new Set((dirs ?? []).map((dir) => path.resolve(dir)))];
+  const writable = unique(confinement.writable);
+  const readable = unique(confinement.readable).filter((dir) => !writable.includes(dir));
+  const network = confinement.network ?? 'host';
+  const bwrapArgs = [
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
+    // Its own /proc (in its own pid namespace): the host's, read-only, would break the agent's
+    // tools that set up namespaces of their own (a browser's sandbox, rootless containers).
+    '--unshare-pid',
+    '--proc',
+    '/proc',
+    ...(network === 'none' ? ['--unshare-net'] : []),
+    '--tmpfs',
+    '/tmp',
+    // Hidden folders first, then what shows through them: folders under /tmp or a hidden one reappear,
+    // writable ones last, so a writable folder inside a readable one stays writable.
+    ...unique(confinement.hidden).flatMap((dir) => ['--tmpfs', dir]),
+    ...readable.flatMap((dir) => ['--ro-bind-try', dir, dir]),
+    ...writable.flatMap((dir) => ['--bind-try', dir, dir]),
+    // A repository's .git inside a writable folder stays read-only: git runs its hooks and reads its
+    // config from there outside the sandbox (the worker's git, the user's next commit).
+    ...writable.flatMap((dir) => ['--ro-bind-try', path.join(dir, '.git'), path.join(dir, '.git')]),
+    ...unique(confinement.masked).flatMap((socket) => ['--ro-bind-try', '/dev/null', socket]),
+    '--die-with-parent',
+    '--',
+    file,
+    ...args,
+  ];
+  if (typeof network === 'object')
+    return { file: network.nsenter, args: [...network.enter, confinement.bwrap, ...bwrapArgs] };
+  return { file: confinement.bwrap, args: bwrapArgs };
 }
 
 export type ProbeResult =

@@ -9,6 +9,7 @@ import type {
   AgentConfinement,
   AgentSpec,
   BoardDefaults,
+  NetworkPolicy,
   RetrySpec,
   TaskSpec,
   TaskType,
@@ -17,6 +18,7 @@ import type {
 import { CHANGING_TASK_TYPES, DEFAULTS } from '../core/board.js';
 import { normaliseCapabilities } from '../core/capabilities.js';
 import { formatDuration } from '../core/duration.js';
+import { formatAllowEntry, parseAllowEntry } from '../core/network-policy.js';
 import type { BoardIssue, PathSegment } from './format.js';
 import type { RawAgent, RawBoard, RawRetry, RawTask, RawValidateEntry } from './schema.js';
 
@@ -53,6 +55,8 @@ export function boardDefaults(raw: RawBoard, baseDir: string, resolvePath: Resol
     ...(raw.idleTimeout !== undefined ? { idleTimeoutMs: raw.idleTimeout } : {}),
     ...(raw.sandbox !== undefined ? { sandbox: raw.sandbox } : {}),
     ...(raw.network !== undefined ? { network: raw.network } : {}),
+    ...(raw.writable?.length ? { writable: raw.writable } : {}),
+    ...(raw.passEnv?.length ? { passEnv: raw.passEnv } : {}),
     ...(raw.requires !== undefined ? { requires: raw.requires } : {}),
     ...(raw.expectChanges !== undefined ? { expectChanges: raw.expectChanges } : {}),
   };
@@ -68,6 +72,8 @@ export function buildTask(task: RawTask, index: number, build: TaskBuild): TaskS
   const agent = task.agent
     ? buildAgent(task.agent, build.resolvePath, ['tasks', index, 'agent'], issues)
     : (defaults.agents?.[type] ?? defaults.agent);
+  const agentAt = task.agent ? ['tasks', index, 'agent'] : defaults.agents?.[type] ? ['agents', type] : ['agent'];
+  if (agent) checkTmpdir(agent, agentAt, confinement, issues);
   return {
     id: task.id,
     description: task.description ?? '',
@@ -105,7 +111,8 @@ function buildAggregateTask(task: RawTask, index: number, { defaults, issues }: 
     description: task.description ?? '',
     type: task.type ?? 'analyze',
     dependsOn: [...new Set(task.dependsOn ?? [])],
-    agent: { kind: 'shell', command, env: {} },
+    // A reduce command is the board's own shell code, reading its dependencies' outputs: confined like any task.
+    agent: { kind: 'shell', command, env: {}, ...buildConfinement(task, index, defaults, issues) },
     estimateMs: task.estimate ?? (typeof aggregate === 'object' ? DEFAULTS.estimateMs : 0),
     priority: task.priority ?? DEFAULTS.priority,
     retry: buildRetry(task.retry, defaults.retry, ['tasks', index, 'retry'], issues),
@@ -163,10 +170,11 @@ function buildCandidates(
   return {
     candidates: {
       count,
-      agents: (given.agents ?? []).map((a, j) => ({
-        ...buildAgent(a, resolvePath, [...at, 'agents', j], issues),
-        ...confinement,
-      })),
+      agents: (given.agents ?? []).map((a, j) => {
+        const agent = buildAgent(a, resolvePath, [...at, 'agents', j], issues);
+        checkTmpdir(agent, [...at, 'agents', j], confinement, issues);
+        return { ...agent, ...confinement };
+      }),
       pick: given.pick ?? 'first',
     },
   };
@@ -174,7 +182,9 @@ function buildCandidates(
 
 /**
  * The task's setting, then the board's; confined by default, so an agent cannot write outside its
- * folder unless the board says `sandbox: none`.
+ * folder unless the board says `sandbox: none`. `writable` and `passEnv` add the task's list to the
+ * board's; `network` is the task's or else the board's. Where the `writable` folders may be is the
+ * loader's check (check-sandbox.ts), on the machine that has them, and the worker's again.
  */
 function buildConfinement(
   task: RawTask,
@@ -183,15 +193,50 @@ function buildConfinement(
   issues: BoardIssue[],
 ): AgentConfinement {
   const sandbox = task.sandbox ?? defaults.sandbox ?? 'worktree';
-  const network = task.network ?? defaults.network ?? true;
-  if (!network && sandbox === 'none') {
-    const at = task.network !== undefined ? ['tasks', index, 'network'] : ['network'];
+  const given = task.network ?? defaults.network;
+  if (given !== undefined && given !== true && sandbox === 'none') {
     issues.push({
-      at,
-      message: 'network: false needs sandbox: worktree (only a confined task can have its network cut)',
+      at: task.network !== undefined ? ['tasks', index, 'network'] : ['network'],
+      message:
+        given === false
+          ? 'network: false needs sandbox: worktree (only a confined task can have its network cut)'
+          : 'network: { allow } needs sandbox: worktree (an unconfined task has the host network, all of it)',
     });
   }
-  return { sandbox, ...(network ? {} : { network: false }) };
+  const network = normaliseNetwork(given);
+  const writable = [...new Set([...(defaults.writable ?? []), ...(task.writable ?? [])])];
+  const passEnv = [...new Set([...(defaults.passEnv ?? []), ...(task.passEnv ?? [])])];
+  return {
+    sandbox,
+    ...(network !== undefined ? { network } : {}),
+    ...(writable.length > 0 ? { writable } : {}),
+    ...(passEnv.length > 0 ? { passEnv } : {}),
+  };
+}
+
+/** `{ allow: [] }` is the default itself; entries are kept in the form the worker compares. */
+function normaliseNetwork(given: NetworkPolicy | undefined): NetworkPolicy | undefined {
+  if (typeof given !== 'object') return given;
+  const allow = [
+    ...new Set(
+      given.allow.map((entry) => {
+        const parsed = parseAllowEntry(entry);
+        return 'problem' in parsed ? entry : formatAllowEntry(parsed);
+      }),
+    ),
+  ];
+  return allow.length > 0 ? { allow } : undefined;
+}
+
+/** A confined task's temp is Todone's: a TMPDIR of the board's would only widen what it may write. */
+function checkTmpdir(agent: AgentSpec, at: PathSegment[], confinement: AgentConfinement, issues: BoardIssue[]): void {
+  if (confinement.sandbox !== 'worktree' || agent.env.TMPDIR === undefined) return;
+  issues.push({
+    at: [...at, 'env', 'TMPDIR'],
+    message:
+      'a confined task gets its own private /tmp (TMPDIR=/tmp), emptied when it ends: remove TMPDIR. ' +
+      'Files for later tasks go in $TODONE_SHARED_DIR; a folder a tool must write goes in `writable:`',
+  });
 }
 
 function buildAgent(agent: RawAgent, resolvePath: ResolvePath, at: PathSegment[], issues: BoardIssue[]): AgentSpec {

@@ -13,6 +13,7 @@ import { todoneHome } from '../data-dir.js';
 import type { Issue } from '../errors.js';
 import { InvalidInputError } from '../errors.js';
 import { boardDefaults, buildTask } from './build-task.js';
+import { checkSandbox } from './check-sandbox.js';
 import type { BoardIssue } from './format.js';
 import { describeValue, formatPath } from './format.js';
 import type { Locate } from './parse.js';
@@ -92,17 +93,20 @@ function build(raw: RawBoard, opts: NormaliseOptions, issues: BoardIssue[]): Boa
       : raw.repo === undefined
         ? undefined
         : buildGit(raw, id, opts, issues);
+  const tasks = raw.tasks.map((task, i) => buildTask(task, i, { defaults, resolvePath, issues }));
+  const boardWorkdir = git && !git.remote ? git.repo : workdir;
+  checkSandbox(raw, { workdir: boardWorkdir, ...(git ? { git } : {}), tasks }, opts, issues);
   return {
     id,
     name: raw.name.trim(),
     ...(raw.goal?.trim() ? { goal: raw.goal.trim() } : {}),
-    workdir: git && !git.remote ? git.repo : workdir,
+    workdir: boardWorkdir,
     maxParallel: opts.maxParallel ?? raw.maxParallel ?? DEFAULTS.maxParallel,
     policy: opts.policy ?? raw.policy ?? 'eager',
     ...(git ? { git } : {}),
     ...(raw.budget ? { budget: { ...raw.budget, onExhausted: raw.budget.onExhausted ?? 'finish' } } : {}),
     ...(raw.breakpoints?.length ? { breakpoints: [...new Set(raw.breakpoints)] } : {}),
-    tasks: raw.tasks.map((task, i) => buildTask(task, i, { defaults, resolvePath, issues })),
+    tasks,
     defaults,
   };
 }

@@ -9,6 +9,7 @@ import { AGENT_KINDS, CUSTOM_PLACEHOLDERS, SANDBOX_MODES, TASK_TYPES, type CliAg
 import { CAPABILITY_PATTERN, MAX_CAPABILITIES, normaliseCapabilities } from '../core/capabilities.js';
 import { parseDuration } from '../core/duration.js';
 import { formatCount, LIMITS } from '../core/limits.js';
+import { allowEntryProblem } from '../core/network-policy.js';
 import { withRule } from '../core/rule-schema.js';
 import type { Rule } from '../core/rules.js';
 import { branchNameProblem, identityPartProblem, keepPatternProblem, relativePathProblem } from '../core/rules.js';
@@ -150,10 +151,38 @@ function buildSchemas() {
     });
 
   const sandboxMode = z.enum(SANDBOX_MODES, oneOf(SANDBOX_MODES));
-  const network = z.boolean(expected('true or false'));
 
   const nonEmptyText = expected('a non-empty string');
   const nonEmptyString = z.string(nonEmptyText).min(1, nonEmptyText);
+
+  const NETWORK_FORMS = 'true (the host network), false (none), or { allow: [host:port, ...] }';
+  const allowEntry = z.string(expected('a host or host:port')).superRefine((entry, ctx) => {
+    const problem = allowEntryProblem(entry);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+  /** Absent: the outside through Todone's proxy, never the host's own services (src/core/network-policy.ts). */
+  const network = z.union(
+    [z.boolean(), z.strictObject({ allow: z.array(allowEntry, expected('a list of host or host:port entries')) })],
+    {
+      error: (issue: IssueInput) => {
+        const input = issue.input;
+        if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+          const unknown = Object.keys(input).filter((key) => key !== 'allow');
+          if (unknown.length > 0)
+            return `unknown field ${unknown.map((key) => JSON.stringify(key)).join(', ')}${suggestion(unknown[0]!, ['allow'])} (expected { allow: [host:port, ...] })`;
+        }
+        return expected(NETWORK_FORMS).error(issue);
+      },
+    },
+  );
+
+  /** Folders a confined task may also write; where they may be is the loader's check (writable-paths.ts). */
+  const writable = z.array(nonEmptyString.max(PATH_MAX, atMost(PATH_MAX, 'characters')), expected('a list of folders'));
+
+  const passEnv = z.array(
+    z.string(envName).regex(ENV_NAME, envName),
+    expected("a list of variable names to take from the worker's environment"),
+  );
 
   /**
    * A non-empty string that also keeps one of git's rules (src/core/rules.ts), the very rule the git
@@ -360,6 +389,10 @@ function buildSchemas() {
       requires: requiresSchema.optional(),
       sandbox: sandboxMode.optional(),
       network: network.optional(),
+      /** Added to the board's list. */
+      writable: writable.optional(),
+      /** Added to the board's list. */
+      passEnv: passEnv.optional(),
       aggregate: aggregate.optional(),
     },
     expected('a task (a mapping with at least an id)'),
@@ -423,8 +456,12 @@ function buildSchemas() {
       idleTimeout: duration({ allowZero: false }).optional(),
       /** How every task's agent and checks are confined (default `worktree`); a task can say otherwise. */
       sandbox: sandboxMode.optional(),
-      /** `false`: confined tasks get no network (for shell tasks that need none). */
+      /** Where confined tasks' network reaches; a task can say otherwise. */
       network: network.optional(),
+      /** Folders every confined task may also write (caches a build keeps outside its folder). */
+      writable: writable.optional(),
+      /** Variables every task takes from the worker's environment by name. */
+      passEnv: passEnv.optional(),
       /** true/false for every task type, or per type: `{ analyze: true, deploy: false }`. */
       expectChanges: z
         .union(

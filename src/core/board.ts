@@ -34,11 +34,19 @@ export function isEnvReference(value: EnvValue): value is EnvReference {
 
 /**
  * `worktree`: the agent and its checks run under bubblewrap, the filesystem read-only but for the
- * task's folder, its data folder and the CLI's own config and temp folders. `none`: with the
- * worker's full rights.
+ * task's folder, its scratch folder, a private /tmp, the board's shared and cache folders, the CLI's
+ * own config folder and what the board declares `writable`. `none`: with the worker's full rights.
  */
 export const SANDBOX_MODES = ['none', 'worktree'] as const;
 export type SandboxMode = (typeof SANDBOX_MODES)[number];
+
+/**
+ * Where a confined task's network reaches. `false`: nowhere (a loopback of its own). `true`: the
+ * host's network, its loopback services included. `{ allow }`: the default (absent): the outside
+ * through Todone's filtering proxy, never the host's loopback, link-local or private addresses,
+ * plus the `host[:port]` entries listed (see network-policy.ts).
+ */
+export type NetworkPolicy = boolean | { allow: string[] };
 
 /**
  * How the task's processes are confined. On the agent, because the agent is what reaches the task
@@ -47,8 +55,12 @@ export type SandboxMode = (typeof SANDBOX_MODES)[number];
 export interface AgentConfinement {
   /** Absent (boards recorded before it existed): `none`. The loader always sets it. */
   sandbox?: SandboxMode;
-  /** `false` cuts the network of a confined task. Absent: the network stays. */
-  network?: boolean;
+  /** Absent: the default policy, the outside but not the host's own services (NetworkPolicy). */
+  network?: NetworkPolicy;
+  /** More folders a confined task may write (absolute, or `~/…` for the worker's home), checked at load. */
+  writable?: string[];
+  /** Variables taken by name from the worker's environment (a task starts from a minimal one). */
+  passEnv?: string[];
 }
 
 export interface ShellAgentSpec extends AgentConfinement {
@@ -225,7 +237,9 @@ export interface BoardDefaults {
   heartbeatTimeoutMs?: number;
   idleTimeoutMs?: number;
   sandbox?: SandboxMode;
-  network?: boolean;
+  network?: NetworkPolicy;
+  writable?: string[];
+  passEnv?: string[];
   requires?: string[] | Partial<Record<TaskType, string[]>>;
   expectChanges?: boolean | Partial<Record<TaskType, boolean>>;
 }

@@ -1,9 +1,11 @@
 /**
  * Todone's sandbox (`sandbox: worktree`) with real processes through the task activity: a task
- * cannot write the user's home, another repository or a sibling worktree; with `network: false`
- * it cannot open a socket; its checks are held to the same folders; where the sandbox cannot be
- * set up the task is refused, not run unconfined; and the real Claude Code and Codex CLIs still
- * make their edits inside it.
+ * cannot write the user's home, another repository or a sibling worktree, and such a refused write
+ * fails the attempt for good, naming the path and the `writable:` setting; with `network: false` it
+ * cannot open a socket, under the default policy it reaches none of the host's loopback services
+ * unless allowed; its checks are held to the same folders; where the sandbox cannot be set up the
+ * task is refused, not run unconfined; and the real Claude Code and Codex CLIs still make their
+ * edits inside it, their model server allowed.
  *
  * The folders live under /var/tmp, not /tmp: the sandbox gives the task a private /tmp, where a
  * write "succeeds" into nothing and would prove nothing.
@@ -93,13 +95,16 @@ describe('a task in the sandbox', () => {
     expect(await fs.readFile(path.join(b.work, 'out.txt'), 'utf8')).toBe('done\n');
   });
 
-  it('cannot write into the user’s home: the task fails and nothing is written', async () => {
+  it('cannot write into the user’s home: the task fails for good, naming the path and the setting', async () => {
     const b = await box();
-    const target = path.join(os.homedir(), `.todone-sandbox-test-${randomUUID()}`);
+    const name = `.todone-sandbox-test-${randomUUID()}`;
+    const target = path.join(os.homedir(), name);
     cleanup.push(() => fs.rm(target, { force: true }));
     const error = await failure(run(b, input(b, shell(`echo pwned > '${target}'`))));
-    expect(error.type).toBe(FAILURE_TYPES.taskFailed);
-    expect(error.message).toMatch(/exited with code \d+: .*Read-only file system/);
+    expect(error.type).toBe(FAILURE_TYPES.invalidTask);
+    expect(error.nonRetryable).toBe(true);
+    expect(error.message).toContain(`the task failed because the sandbox refused a write to ${target}`);
+    expect(error.message).toContain(`\`writable: ['~/${name}']\``);
     expect(await exists(target)).toBe(false);
   });
 
@@ -109,7 +114,8 @@ describe('a task in the sandbox', () => {
     const error = await failure(
       run(b, input(b, shell(`echo pwned >> '${b.otherRepo}/README.md'; git -C '${b.otherRepo}' commit -qam pwned`))),
     );
-    expect(error.type).toBe(FAILURE_TYPES.taskFailed);
+    expect(error.type).toBe(FAILURE_TYPES.invalidTask);
+    expect(error.message).toContain(`refused a write to ${b.otherRepo}/README.md`);
     expect(await fs.readFile(path.join(b.otherRepo, 'README.md'), 'utf8')).toBe('# test\n');
     expect(await git(b.otherRepo, ['rev-parse', 'HEAD'])).toBe(before);
     expect(await git(b.otherRepo, ['status', '--porcelain'])).toBe('');
@@ -119,7 +125,7 @@ describe('a task in the sandbox', () => {
     const b = await box();
     const command = `echo pwned > '${b.sibling}/README.md' && rm -f '${b.sibling}/README.md'`;
     const error = await failure(run(b, input(b, shell(command))));
-    expect(error.message).toContain('Read-only file system');
+    expect(error.message).toContain(`refused a write to ${b.sibling}/README.md (read-only file system)`);
     expect(await fs.readFile(path.join(b.sibling, 'README.md'), 'utf8')).toBe('sibling\n');
 
     // The control: without the sandbox the very same command gets through.
@@ -132,11 +138,14 @@ describe('a task in the sandbox', () => {
     const error = await failure(
       run(b, input(b, shell('true'), { validate: [{ run: `echo pwned > '${b.sibling}/README.md'`, required: true }] })),
     );
-    expect(error.type).toBe(FAILURE_TYPES.validationFailed);
+    expect(error.type).toBe(FAILURE_TYPES.invalidTask);
+    expect(error.message).toContain(
+      `the check \`echo pwned > '${b.sibling}/README.md'\` failed because the sandbox refused`,
+    );
     expect(await fs.readFile(path.join(b.sibling, 'README.md'), 'utf8')).toBe('sibling\n');
   });
 
-  it('with network: false cannot open a socket, even to 127.0.0.1; with the network it can', async () => {
+  it('with network: false cannot open a socket, even to 127.0.0.1; by default not to the host’s loopback, unless allowed', async () => {
     const b = await box();
     let connections = 0;
     const server = net.createServer((socket) => {
@@ -150,10 +159,15 @@ describe('a task in the sandbox', () => {
 
     const error = await failure(run(b, input(b, shell(connect, { network: false }))));
     expect(error.message).toMatch(/^exited with code 3: socket: E(CONNREFUSED|NETUNREACH)/);
+    // The default: the task's loopback is its own, and the host's service is not on it.
+    const refused = await failure(run(b, input(b, shell(connect))));
+    expect(refused.message).toMatch(/^exited with code 3: socket: ECONNREFUSED/);
     expect(connections).toBe(0);
 
-    expect((await run(b, input(b, shell(connect)))).exitCode).toBe(0);
+    expect((await run(b, input(b, shell(connect, { network: { allow: [`127.0.0.1:${port}`] } })))).exitCode).toBe(0);
     expect(connections).toBe(1);
+    expect((await run(b, input(b, shell(connect, { network: true })))).exitCode).toBe(0);
+    expect(connections).toBe(2);
   });
 
   it('is refused with a clear message, not run unconfined, where bubblewrap cannot set up', async () => {
@@ -186,7 +200,16 @@ describe('the real agent CLIs in the sandbox', () => {
     const options = { serverUrl: server.url, cwd: b.work, home: path.join(b.root, `${kind}-home`), prompt: '' };
     const invocation = kind === 'codex' ? await codexInvocation(options) : await claudeInvocation(options);
     const args = kind === 'codex' ? invocation.args.slice(invocation.args.indexOf('workspace-write') + 1, -1) : [];
-    return { kind, bin: cliPath(kind), args, env: invocation.env, sandbox: 'worktree' };
+    // The default network policy, with the model server (on the worker's loopback) allowed.
+    const { port } = new URL(server.url);
+    return {
+      kind,
+      bin: cliPath(kind),
+      args,
+      env: invocation.env,
+      sandbox: 'worktree',
+      network: { allow: [`127.0.0.1:${port}`] },
+    };
   }
 
   it('claude writes its file in the worktree', async () => {
