@@ -17,6 +17,7 @@ export interface SuperviseOptions {
   file: string;
   args: readonly string[];
   cwd: string;
+  /** The command's whole environment: nothing of the worker's is added (sandbox/task-env.ts). */
   env: Record<string, string>;
   logPath: string;
   /** Append to the log instead of starting it afresh (several commands, one log). */
@@ -45,7 +46,7 @@ export async function supervise(options: SuperviseOptions): Promise<SuperviseOut
   const child = execa(options.file, options.args, {
     cwd: options.cwd,
     env: options.env,
-    extendEnv: true,
+    extendEnv: false,
     // Agents wait on an open stdin; a new process group lets cancellation reach grandchildren.
     stdin: options.stdinFile ? { file: options.stdinFile } : 'ignore',
     detached: true,
