@@ -17,8 +17,14 @@ export interface SandboxProbes {
   bwrap: string;
   codex(bin: string): Promise<ProbeResult>;
   confinement(): Promise<ProbeResult>;
-  /** Joins the filtered network for this allow list (after `confinement()` found bubblewrap working). */
-  filteredNetwork(allow: readonly string[]): Promise<FilteredNetwork | { refused: string }>;
+  /**
+   * Joins the filtered network for this allow list, chained to the worker environment's proxies
+   * (after `confinement()` found bubblewrap working).
+   */
+  filteredNetwork(
+    allow: readonly string[],
+    workerEnv: NodeJS.ProcessEnv,
+  ): Promise<FilteredNetwork | { refused: string }>;
 }
 
 const cache = new Map<string, Promise<ProbeResult>>();
@@ -56,11 +62,11 @@ export const hostSandboxProbes: SandboxProbes = {
       }
       return probeConfinement(bwrap);
     }),
-  filteredNetwork: async (allow) => {
+  filteredNetwork: async (allow, workerEnv) => {
     const nsenter = await findNsenter();
     if (!nsenter) return { refused: filteredNetworkUnavailable("util-linux's nsenter is not on PATH") };
     try {
-      return await joinFilteredNetwork(allow, { bwrap, nsenter });
+      return await joinFilteredNetwork(allow, { bwrap, nsenter }, workerEnv);
     } catch (error) {
       return { refused: filteredNetworkUnavailable(error instanceof Error ? error.message : String(error)) };
     }

@@ -109,7 +109,7 @@ async function confined(
     if (problem)
       return { refused: `the agent's config folder ${folder} cannot be writable to a confined task: it ${problem}` };
   }
-  const network = await confinedNetwork(policy, probes);
+  const network = await confinedNetwork(policy, probes, workerEnv);
   if ('refused' in network) return network;
   const services = await hostServices();
   const task: Confinement = {
@@ -173,10 +173,11 @@ function writableFolders(
 async function confinedNetwork(
   policy: NetworkPolicy | undefined,
   probes: SandboxProbes,
+  workerEnv: NodeJS.ProcessEnv,
 ): Promise<{ confined: ConfinedNetwork; filtered?: FilteredNetwork } | { refused: string }> {
   const mode = networkMode(policy);
   if (mode !== 'filtered') return { confined: mode };
-  const joined = await probes.filteredNetwork(allowList(policy));
+  const joined = await probes.filteredNetwork(allowList(policy), workerEnv);
   if ('refused' in joined) return joined;
   return { confined: { nsenter: joined.nsenter, enter: joined.enter }, filtered: joined };
 }

@@ -12,7 +12,7 @@ import { formatAllowEntry } from '../../src/core/network-policy.js';
 import { parseAllowList } from './address-policy.js';
 import { createFilteringProxy } from './filtering-proxy.js';
 import { openNetworkNamespace, type Listener, type NetworkNamespace } from './network-namespace.js';
-import { upstreamProxies } from './upstream.js';
+import { upstreamProxies, type UpstreamProxies } from './upstream.js';
 
 export interface FilteredNetwork {
   /** util-linux's nsenter, and its arguments that put a command inside the namespace. */
@@ -36,16 +36,21 @@ interface Opened {
 const opened = new Map<string, Promise<Opened>>();
 const attempts = new Map<string, string[]>();
 
-/** Joins (opening it the first time) the filtered network for `allow`. */
+/**
+ * Joins (opening it the first time) the filtered network for `allow`, chained to the proxies the
+ * worker's environment names.
+ */
 export async function joinFilteredNetwork(
   allow: readonly string[],
   tools: { bwrap: string; nsenter: string },
+  workerEnv: NodeJS.ProcessEnv = process.env,
 ): Promise<FilteredNetwork> {
   const entries = parseAllowList(allow);
-  const key = entries.map(formatAllowEntry).sort().join(' ');
+  const upstream = upstreamProxies(workerEnv);
+  const key = JSON.stringify([entries.map(formatAllowEntry).sort(), upstream ?? null]);
   let pending = opened.get(key);
   if (!pending) {
-    pending = open(entries, tools);
+    pending = open(entries, tools, upstream);
     opened.set(key, pending);
     // A failure is said to the task that met it; the next task tries again.
     pending.catch(() => opened.delete(key));
@@ -75,12 +80,16 @@ export async function joinFilteredNetwork(
   };
 }
 
-async function open(entries: AllowEntry[], tools: { bwrap: string; nsenter: string }): Promise<Opened> {
+async function open(
+  entries: AllowEntry[],
+  tools: { bwrap: string; nsenter: string },
+  upstream: UpstreamProxies | undefined,
+): Promise<Opened> {
   const forwards = loopbackForwards(entries);
   const listeners: Listener[] = [...forwards.map((f) => f.listen), { host: '127.0.0.1', port: 0 }];
   const proxy = createFilteringProxy({
     allow: entries,
-    ...upstreamProxiesOrNothing(),
+    ...(upstream ? { upstream } : {}),
     onRefused: ({ token, target, reason }) => {
       const list = token ? attempts.get(token) : undefined;
       const line = `${target} (${reason})`;
@@ -105,11 +114,6 @@ async function open(entries: AllowEntry[], tools: { bwrap: string; nsenter: stri
     },
   });
   return { namespace, proxyPort: namespace.ports.at(-1)! };
-}
-
-function upstreamProxiesOrNothing() {
-  const upstream = upstreamProxies(process.env);
-  return upstream ? { upstream } : {};
 }
 
 /**

@@ -8,7 +8,8 @@
 import path from 'node:path';
 
 const READ_ONLY = /read-only file system|\bEROFS\b|os error 30/i;
-const ABSOLUTE_PATH = /(?:^|[\s'"`(=:])(\/[^\s'"`,;:)]+)/g;
+// Quoted in ASCII or, in a UTF-8 locale, in typographic quotes (coreutils' ‘/path’).
+const ABSOLUTE_PATH = /(?:^|[\s'"`(=:‘“«])(\/[^\s'"`,;:)’”»]+)/g;
 
 /** The first refused path named in `output` (the end of the task's output), or undefined. */
 export function refusedWritePath(output: string): string | undefined {

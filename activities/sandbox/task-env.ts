@@ -2,7 +2,7 @@
  * The environment a task starts from. Not the worker's: an API key, a cloud credential or a
  * TEMPORAL_* / TODONE_* setting exported for the worker would otherwise reach every agent and shell
  * task. A task gets the few variables any program expects (PATH, HOME, USER, the locale, the
- * terminal, the time zone, where certificates are), the variables its agent's CLI reads for its model,
+ * terminal, the time zone, the temp folder, where certificates are), the variables its agent's CLI reads for its model,
  * credentials and config, and what the board passes by name (`passEnv`); the board's own `env` and
  * Todone's variables are laid over that by the caller.
  */
@@ -24,9 +24,15 @@ const EVERY_TASK = [
   'COLORTERM',
   'NO_COLOR',
   'TZ',
+  'TMPDIR',
+  // Where the machine's certificates are: behind a TLS-inspecting proxy nothing connects without them.
   'SSL_CERT_FILE',
   'SSL_CERT_DIR',
   'NODE_EXTRA_CA_CERTS',
+  'REQUESTS_CA_BUNDLE',
+  'CURL_CA_BUNDLE',
+  'GIT_SSL_CAINFO',
+  'PIP_CERT',
   'XDG_CONFIG_HOME',
 ];
 

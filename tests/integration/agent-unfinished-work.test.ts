@@ -152,7 +152,7 @@ describe('codex where its own sandbox cannot set up', () => {
       bwrap: await bwrapPath(),
       codex: () => Promise.resolve({ state: 'works' }),
       confinement: () => Promise.resolve({ state: 'works' }),
-      filteredNetwork: (allow) => hostSandboxProbes.filteredNetwork(allow),
+      filteredNetwork: (allow, env) => hostSandboxProbes.filteredNetwork(allow, env),
     };
     const error = await failure(
       run(b, input(b, await agent('codex', b, { bin: await codexWithoutUserNamespaces(b) })), 1, trusting),

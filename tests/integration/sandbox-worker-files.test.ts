@@ -58,7 +58,7 @@ function run(b: Box, agent: AgentSpec, attempt: number, extra: Partial<RunTaskIn
   return env.run(createRunTask({ home: b.home }), {
     boardId: 'files-board',
     taskId: 't1',
-    type: 'build',
+    type: 'build' as const,
     description: 'Plant links.',
     workdir: b.work,
     agent,

@@ -11,6 +11,7 @@ describe('the path a tool says it could not write', () => {
     ['/bin/sh: 1: cannot create /home/u/.todone-x: Read-only file system', '/home/u/.todone-x'],
     ["touch: cannot touch '/srv/out': Read-only file system", '/srv/out'],
     ["mkdir: cannot create directory '/opt/x': Read-only file system", '/opt/x'],
+    ['mkdir: cannot create directory ‘/home/u/.cache’: Read-only file system', '/home/u/.cache'],
     ["OSError: [Errno 30] Read-only file system: '/home/u/.cache/pip'", '/home/u/.cache/pip'],
     ['go: creating work dir: mkdir /home/u/go: read-only file system', '/home/u/go'],
     [
