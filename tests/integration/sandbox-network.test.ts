@@ -57,7 +57,11 @@ function shell(command: string, network?: NetworkPolicy, extra: Partial<AgentSpe
   } as AgentSpec;
 }
 
-function run(b: Box, agent: AgentSpec, options: { env?: NodeJS.ProcessEnv; extra?: Partial<RunTaskInput> } = {}) {
+function run(
+  b: Box,
+  agent: AgentSpec,
+  options: { env?: NodeJS.ProcessEnv; extra?: Partial<RunTaskInput> } = {},
+): Promise<TaskOutcome> {
   const env = new MockActivityEnvironment({ attempt: 1, heartbeatTimeoutMs: 30_000 }, { logger: quietLogger });
   const task = createRunTask({ home: b.home, ...(options.env ? { env: options.env } : {}) });
   return env.run(task, {
@@ -68,7 +72,7 @@ function run(b: Box, agent: AgentSpec, options: { env?: NodeJS.ProcessEnv; extra
     workdir: b.work,
     agent,
     ...options.extra,
-  }) as Promise<TaskOutcome>;
+  });
 }
 
 /** A local HTTP server counting the requests that reach it. */
