@@ -132,6 +132,34 @@ describe('todone run with bad input', () => {
     await expectNoWorkflow('git-settings');
   });
 
+  it('rejects sandbox settings that would widen what a task may write or reach, naming each field', async () => {
+    const file = await writeBoard(
+      'widening.yaml',
+      'name: widening\nworkdir: /\nwritable: [/, "~", relative/dir]\n' +
+        'agent: { kind: shell, command: "true", env: { TMPDIR: /var/tmp } }\ntasks:\n  - { id: a, writable: [/srv/repo/.git/hooks] }\n',
+    );
+    const result = await runCli(['run', file], { env: env() });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('workdir: confined tasks write in the workdir, which must not be / ');
+    expect(result.stderr).toContain('writable[0]: must not be / : that would make the whole filesystem writable');
+    expect(result.stderr).toContain('writable[1]: must not be your home folder');
+    expect(result.stderr).toContain('writable[2]: must be an absolute path or ~/…, got "relative/dir"');
+    expect(result.stderr).toContain('agent.env.TMPDIR: a confined task gets its own private /tmp');
+    expect(result.stderr).toContain('tasks[0].writable[0]: must not be inside a .git folder');
+    expect(result.stdout).toBe('');
+    await expectNoWorkflow('widening');
+
+    const network = await writeBoard(
+      'loopback.yaml',
+      'name: loopback\nnetwork: { allow: ["127.0.0.1", "http://registry"] }\ntasks:\n  - { id: a, agent: "true" }\n',
+    );
+    const refused = await runCli(['run', network], { env: env() });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain("network.allow[0]: a service on the worker's own loopback needs its port");
+    expect(refused.stderr).toContain('network.allow[1]: expected host or host:port (no scheme, path or user)');
+    await expectNoWorkflow('loopback');
+  });
+
   it('rejects a bad command-line option with exit 2', async () => {
     const file = await writeBoard('ok.yaml', 'name: ok\ntasks:\n  - { id: a, agent: "true" }\n');
     const result = await runCli(['run', file, '--max-parallel', 'four'], { env: env() });
