@@ -4,6 +4,7 @@ const benches = [
   './live-feed.mjs',
   './worktree-pool.mjs',
   './activity.mjs',
+  './sandbox.mjs',
   './overhead.mjs',
   './resume.mjs',
   './scale.mjs',
