@@ -8,9 +8,9 @@
  * without following a link and reads only a regular file, never more than the limit. The
  * dependencies' file is the worker's, in the task's folder, which the task can only read.
  */
-import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { readPlantedFile } from '../src/util/read-planted.js';
 import type { TaskPlaces } from './sandbox/task-places.js';
 import type { RunTaskInput } from './types.js';
 
@@ -49,7 +49,7 @@ export async function readTaskOutput(
   files: OutputFiles,
   options: { reduce: boolean; logPath: string },
 ): Promise<unknown> {
-  const fromFile = await readBounded(files.outputFile, 'TODONE_OUTPUT', { task: true });
+  const fromFile = await readBounded(files.outputFile, 'TODONE_OUTPUT');
   if (fromFile !== undefined) return parse(fromFile, `the output in ${files.outputFile}`);
   if (!options.reduce) return undefined;
   const printed = await readBounded(options.logPath, "the reduce command's output");
@@ -61,36 +61,24 @@ export async function readTaskOutput(
 }
 
 /**
- * `file`'s text, or undefined when there is none. A file the task wrote is opened without following
- * a link (a link there would make the worker read, and hand on, whatever it points to).
+ * `file`'s text, or undefined when there is none. The output file is the task's: read without
+ * following a link (which would make the worker read, and hand on, whatever it points to), only as
+ * a regular file, never past the limit.
  */
-async function readBounded(file: string, what: string, options: { task?: boolean } = {}): Promise<string | undefined> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file, constants.O_RDONLY | (options.task ? constants.O_NOFOLLOW | constants.O_NONBLOCK : 0));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (code === 'ELOOP') throw new Error(`${what} (${file}) is a link: write the output itself there`);
-    throw error;
+async function readBounded(file: string, what: string): Promise<string | undefined> {
+  const read = await readPlantedFile(file, MAX_OUTPUT_BYTES + 1);
+  if (!read.ok) {
+    if (read.why === 'missing') return undefined;
+    throw new Error(
+      `${what} (${file}) is ${read.why === 'link' ? 'a link' : 'not a regular file'}: write the output itself there`,
+    );
   }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new Error(`${what} (${file}) is not a regular file: write the output itself there`);
-    if (info.size > MAX_OUTPUT_BYTES) {
-      throw new Error(
-        `${what} is ${info.size} bytes, over the ${MAX_OUTPUT_BYTES}-byte limit for task outputs: keep big results in files and output a summary`,
-      );
-    }
-    // Read to the limit only: a file still growing (a process the task left behind) cannot exhaust the worker.
-    const buffer = Buffer.alloc(MAX_OUTPUT_BYTES + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    if (bytesRead > MAX_OUTPUT_BYTES)
-      throw new Error(`${what} grew over the ${MAX_OUTPUT_BYTES}-byte limit for task outputs while it was read`);
-    return buffer.subarray(0, bytesRead).toString('utf8');
-  } finally {
-    await handle.close();
+  if (read.size > MAX_OUTPUT_BYTES) {
+    throw new Error(
+      `${what} is ${read.size} bytes, over the ${MAX_OUTPUT_BYTES}-byte limit for task outputs: keep big results in files and output a summary`,
+    );
   }
+  return read.text;
 }
 
 function parse(text: string, what: string): unknown {

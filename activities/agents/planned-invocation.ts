@@ -16,8 +16,10 @@ import {
   expandHome,
   realpathOrSelf,
   resolvedPathProblem,
+  workdirProblem,
   writablePathProblem,
 } from '../../src/board/writable-paths.js';
+import { todoneHome } from '../../src/data-dir.js';
 import { toolsDir } from '../../src/tools/tools-dir.js';
 import { findPackageRoot } from '../../src/util/package-root.js';
 import type { FilteredNetwork } from '../network/filtered-networks.js';
@@ -49,8 +51,8 @@ export interface PlanOptions {
   repo?: string;
   /** The worker's environment, where HOME and the CLIs' config folders are found. */
   workerEnv?: NodeJS.ProcessEnv;
-  /** The task's folders on this worker (task-places.ts). */
-  places: TaskPlaces;
+  /** The task's folders on this worker (task-places.ts); absent (a draft): only the working folder is its own. */
+  places?: TaskPlaces;
   /** The board runs in a git worktree Todone made (else the workdir itself is writable, and checked). */
   inWorktree?: boolean;
 }
@@ -61,14 +63,13 @@ export async function plannedInvocation(
   options: PlanOptions,
 ): Promise<PlannedInvocation> {
   const { agent } = ctx;
-  const shared = { TODONE_SHARED_DIR: options.places.shared };
   if (agent.sandbox === 'worktree') {
     const probe = await probes.confinement();
     if (probe.state !== 'works') return { refused: sandboxUnavailable(probe.reason) };
     return confined(ctx, probes, options, agent.network);
   }
   if (agent.kind !== 'codex' || boardChoosesCodexSandbox(agent.args) || agent.permissive === true)
-    return { invocation: agentInvocation(ctx), env: shared, defaults: {} };
+    return { invocation: agentInvocation(ctx), env: shared(options.places), defaults: {} };
   const codex = await probes.codex(agent.bin ?? 'codex');
   // The confinement is only asked about when codex's own sandbox is found broken.
   const plan =
@@ -76,7 +77,7 @@ export async function plannedInvocation(
       ? planCodexSandbox(codex, await probes.confinement())
       : planCodexSandbox(codex, { state: 'unknown', reason: 'not needed' });
   if (plan.use === 'none') return { refused: plan.message };
-  if (plan.use !== 'todone') return { invocation: agentInvocation(ctx), env: shared, defaults: {} };
+  if (plan.use !== 'todone') return { invocation: agentInvocation(ctx), env: shared(options.places), defaults: {} };
   // Confined only because codex's own sandbox cannot work here: the network it would have had.
   return confined(ctx, probes, options, true);
 }
@@ -114,9 +115,12 @@ async function confined(
   const services = await hostServices();
   const task: Confinement = {
     bwrap: probes.bwrap,
-    writable: [ctx.worktree, places.scratch, places.shared, places.cache, ...writable.folders],
-    readable: [...(options.repo ? [options.repo] : []), places.dir],
-    hidden: [places.home, ...services.folders],
+    writable: [ctx.worktree, ...(places ? [places.scratch, places.shared, places.cache] : []), ...writable.folders],
+    readable: [...(options.repo ? [options.repo] : []), ...(places ? [places.dir] : [])],
+    hidden: [...(places ? [places.home] : []), ...services.folders],
+    // Read-only even where a writable folder holds them (a workdir above the home): what the
+    // user's own programs read at start, and the tools the worker itself runs.
+    readOnly: [home, os.homedir(), toolsDir()],
     masked: services.sockets,
     network: network.confined,
   };
@@ -133,18 +137,22 @@ async function confined(
   return {
     invocation: { ...invocation, ...argv },
     confinement: task,
-    defaults: cacheEnvironment(places.cache),
+    defaults: places ? cacheEnvironment(places.cache) : {},
     env: {
       TMPDIR: '/tmp',
-      TODONE_SHARED_DIR: places.shared,
+      ...shared(places),
       ...(network.filtered?.env ?? {}),
     },
     ...(network.filtered ? { network: network.filtered } : {}),
   };
 }
 
-function placesContext(places: TaskPlaces, home: string) {
-  return { home, dataDir: places.home, toolsDir: toolsDir() };
+function shared(places: TaskPlaces | undefined): Record<string, string> {
+  return places ? { TODONE_SHARED_DIR: places.shared } : {};
+}
+
+function placesContext(places: TaskPlaces | undefined, home: string) {
+  return { home, dataDir: places?.home ?? todoneHome(), toolsDir: toolsDir() };
 }
 
 /**
@@ -158,7 +166,7 @@ function writableFolders(
 ): { folders: string[] } | { refused: string } {
   const context = { ...placesContext(options.places, home), ...(options.repo ? { repo: options.repo } : {}) };
   if (!options.inWorktree) {
-    const problem = resolvedPathProblem(path.resolve(ctx.worktree), context);
+    const problem = workdirProblem(path.resolve(ctx.worktree), context);
     if (problem) return { refused: `workdir ${ctx.worktree}: confined tasks write in it, and it ${problem}` };
   }
   const folders: string[] = [];

@@ -31,15 +31,22 @@ export interface Confinement {
   writable: readonly string[];
   /** Folders under /tmp or a hidden folder it must still see, read-only. */
   readable?: readonly string[];
-  /** Folders it sees empty (a tmpfs over them): Todone's data folder, the host's service folders. */
+  /** Folders it sees empty (a tmpfs over them), even inside a writable one: Todone's data folder, service folders. */
   hidden?: readonly string[];
+  /** Folders kept read-only even inside a writable one: the user's home, Todone's tools. */
+  readOnly?: readonly string[];
   /** Files it sees as an empty device: the host's service sockets. */
   masked?: readonly string[];
   /** Absent: the host's network (the codex fallback and older callers). */
   network?: ConfinedNetwork;
 }
 
-/** The argv that runs `file args` confined. */
+/**
+ * The argv that runs `file args` confined. Mounts are laid in layers, each over the ones before:
+ * the private /tmp; what it may read and write; then what no writable folder may open up (hidden
+ * and read-only folders, so a workdir holding your home or Todone's data folder does not make them
+ * writable); then again what of its own lies inside those; last, a .git in a writable folder.
+ */
 export function confinedArgv(
   confinement: Confinement,
   file: string,
@@ -48,6 +55,11 @@ export function confinedArgv(
   const unique = (dirs: readonly string[] | undefined) => [...new Set((dirs ?? []).map((dir) => path.resolve(dir)))];
   const writable = unique(confinement.writable);
   const readable = unique(confinement.readable).filter((dir) => !writable.includes(dir));
+  const hidden = unique(confinement.hidden);
+  const readOnly = unique(confinement.readOnly).filter((dir) => !hidden.includes(dir));
+  const guarded = [...hidden, ...readOnly];
+  const insideGuarded = (dir: string) => guarded.some((guard) => dir !== guard && dir.startsWith(`${guard}/`));
+  const own = (dirs: string[], flag: string) => dirs.flatMap((dir) => [flag, dir, dir]);
   const network = confinement.network ?? 'host';
   const bwrapArgs = [
     '--ro-bind',
@@ -63,14 +75,22 @@ export function confinedArgv(
     ...(network === 'none' ? ['--unshare-net'] : []),
     '--tmpfs',
     '/tmp',
-    // Hidden folders first, then what shows through them: folders under /tmp or a hidden one reappear,
-    // writable ones last, so a writable folder inside a readable one stays writable.
-    ...unique(confinement.hidden).flatMap((dir) => ['--tmpfs', dir]),
-    ...readable.flatMap((dir) => ['--ro-bind-try', dir, dir]),
-    ...writable.flatMap((dir) => ['--bind-try', dir, dir]),
+    // Writable last in each layer, so a writable folder inside a readable one stays writable.
+    ...own(readable, '--ro-bind-try'),
+    ...own(writable, '--bind-try'),
+    // Read-only before hidden: Todone's data folder is often inside the home.
+    ...own(readOnly, '--ro-bind-try'),
+    ...hidden.flatMap((dir) => ['--tmpfs', dir]),
+    ...own(readable.filter(insideGuarded), '--ro-bind-try'),
+    ...own(writable.filter(insideGuarded), '--bind-try'),
+    // Empty and read-only (its own folders inside it, mounted above, keep theirs).
+    ...hidden.flatMap((dir) => ['--remount-ro', dir]),
     // A repository's .git inside a writable folder stays read-only: git runs its hooks and reads its
     // config from there outside the sandbox (the worker's git, the user's next commit).
-    ...writable.flatMap((dir) => ['--ro-bind-try', path.join(dir, '.git'), path.join(dir, '.git')]),
+    ...own(
+      writable.map((dir) => path.join(dir, '.git')),
+      '--ro-bind-try',
+    ),
     ...unique(confinement.masked).flatMap((socket) => ['--ro-bind-try', '/dev/null', socket]),
     '--die-with-parent',
     '--',

@@ -9,7 +9,7 @@ import { todoneHome } from '../data-dir.js';
 import { toolsDir } from '../tools/tools-dir.js';
 import type { BoardIssue, PathSegment } from './format.js';
 import type { RawAgent, RawBoard } from './schema.js';
-import { resolvedPathProblem, writablePathProblem, type WritableContext } from './writable-paths.js';
+import { workdirProblem, writablePathProblem, type WritableContext } from './writable-paths.js';
 
 /** Variables that make a folder writable to the task (the CLI keeps its sessions there). */
 const WRITABLE_ENV = ['CODEX_HOME', 'CLAUDE_CONFIG_DIR'];
@@ -55,7 +55,7 @@ export function checkSandbox(
   });
   // Without a repository, tasks work (and write) in the workdir itself.
   if (!board.git && options.checkWorkdir && board.tasks.some(confined)) {
-    const problem = resolvedPathProblem(board.workdir, places);
+    const problem = workdirProblem(board.workdir, places);
     if (problem)
       issues.push({
         at: raw.workdir === undefined ? [] : ['workdir'],

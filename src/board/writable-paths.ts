@@ -57,6 +57,21 @@ export function resolvedPathProblem(resolved: string, ctx: WritableContext): str
   return undefined;
 }
 
+/**
+ * The rule for the workdir of a board without a repository, which its confined tasks write in.
+ * Looser than `writable:`'s: a workdir may hold the home or Todone's folders (a project folder that
+ * a test's HOME lives in), since the sandbox keeps those read-only or hidden inside it anyway; but
+ * the whole filesystem or the home itself would leave the task nothing it could not write.
+ */
+export function workdirProblem(resolved: string, ctx: Pick<WritableContext, 'home'>): string | undefined {
+  if (resolved === '/') return 'must not be / : that would make the whole filesystem writable';
+  if (resolved === path.resolve(ctx.home))
+    return `must not be your home folder ${ctx.home}: tasks would write your dotfiles`;
+  if (resolved.split(path.sep).includes('.git'))
+    return `must not be inside a .git folder (${resolved}): git runs hooks and reads config from there outside the sandbox`;
+  return undefined;
+}
+
 /** Whether `inner` is `outer` or inside it. */
 export function contains(outer: string, inner: string): boolean {
   const relative = path.relative(path.resolve(outer), path.resolve(inner));

@@ -52,7 +52,8 @@ function writeAccess(kind: CliAgentSpec['kind'], draftDir: string, draftFile: st
 }
 
 function agentSpec(round: DraftRound): ResolvedAgent<AgentSpec> {
-  const confinement = { sandbox: round.sandbox };
+  // The host's network, as before the default policy: its model API may be anywhere (a test's is on 127.0.0.1).
+  const confinement = { sandbox: round.sandbox, network: true };
   if (round.agent.kind === 'custom') return { kind: 'custom', command: round.agent.command, env: {}, ...confinement };
   const { kind, model, bin } = round.agent;
   return {
@@ -88,7 +89,7 @@ export async function runDraftRound(round: DraftRound): Promise<RoundOutcome> {
       logDir: round.draftDir,
     },
     probes,
-    { readable: [round.repo] },
+    { repo: round.repo, inWorktree: true },
   );
   if ('refused' in planned) throw new SetupError(planned.refused);
   const { invocation } = planned;
@@ -98,7 +99,8 @@ export async function runDraftRound(round: DraftRound): Promise<RoundOutcome> {
     file: invocation.file,
     args: invocation.args,
     cwd: round.repo,
-    env: { ...invocation.env, TODONE_DRAFT_FILE: round.draftFile },
+    // The environment of the person who ran `todone draft` (a task's is minimal: sandbox/task-env.ts).
+    env: { ...definedOnly(process.env), ...invocation.env, ...planned.env, TODONE_DRAFT_FILE: round.draftFile },
     logPath,
     pidFile: path.join(round.draftDir, 'agent.pid'),
     attempt: round.round,
@@ -115,4 +117,8 @@ export async function runDraftRound(round: DraftRound): Promise<RoundOutcome> {
     case 'spawn-error':
       throw new SetupError(`could not start the drafting agent (${invocation.file}): ${outcome.message}`);
   }
+}
+
+function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }

@@ -133,6 +133,22 @@ describe('a task in the sandbox', () => {
     expect(await exists(path.join(b.sibling, 'README.md'))).toBe(false);
   });
 
+  it('keeps the home and Todone’s data folder read-only and hidden inside a workdir that holds them', async () => {
+    const b = await box();
+    // The workdir is the whole box: it holds a home (the task's HOME) and the data folder.
+    const home = path.join(b.root, 'home');
+    await fs.mkdir(home);
+    await fs.writeFile(path.join(home, '.bashrc'), 'original\n');
+    const dotfile = `echo pwned >> '${home}/.bashrc'`;
+    const dataFile = `echo pwned > '${b.home}/boards/planted'`;
+    const command = `{ ${dotfile}; } 2>/dev/null || echo home-refused >> out; { ${dataFile}; } 2>/dev/null || echo data-refused >> out; echo done >> out`;
+    const result = await run(b, input(b, shell(command, { env: { HOME: home } }), { workdir: b.root }));
+    expect(result.exitCode).toBe(0);
+    expect(await fs.readFile(path.join(b.root, 'out'), 'utf8')).toBe('home-refused\ndata-refused\ndone\n');
+    expect(await fs.readFile(path.join(home, '.bashrc'), 'utf8')).toBe('original\n');
+    expect(await exists(path.join(b.home, 'boards', 'planted'))).toBe(false);
+  });
+
   it('holds the task’s checks to the same folders', async () => {
     const b = await box();
     const error = await failure(
