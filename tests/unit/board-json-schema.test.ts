@@ -121,6 +121,14 @@ const loaderOnly: [string, unknown][] = [
     'more capabilities than a worker offers',
     { name: 'x', agent: 'true', tasks: [{ id: 'a', requires: ['a', 'b', 'c', 'd', 'e', 'f'] }] },
   ],
+  ['a loopback allow entry without its port', { name: 'x', network: { allow: ['127.0.0.1'] }, tasks: [TASK] }],
+  ['the whole filesystem writable', { name: 'x', writable: ['/'], tasks: [TASK] }],
+  ['a writable .git folder', { name: 'x', tasks: [{ ...TASK, writable: ['/srv/r/.git/hooks'] }] }],
+  [
+    'TMPDIR in a confined agent',
+    { name: 'x', agent: { kind: 'shell', command: 'x', env: { TMPDIR: '/t' } }, tasks: [{ id: 'a' }] },
+  ],
+  ['an allow list without the sandbox', { name: 'x', sandbox: 'none', network: { allow: ['x:1'] }, tasks: [TASK] }],
 ];
 
 function loaderRejects(document: unknown): boolean {
