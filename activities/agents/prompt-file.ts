@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { VALIDATION_FAILED_MARKER } from '../process/validation.js';
+import { networkMode } from '../../src/core/network-policy.js';
 import type { RunTaskInput } from '../types.js';
 import { readLogTail } from './output.js';
 import { buildPrompt } from './prompt.js';
@@ -44,6 +45,7 @@ export async function writePrompt(
     ...(input.validate ? { validate: input.validate } : {}),
     worktree: input.workdir,
     committedByTodone: input.worktree !== undefined,
+    ...(input.agent.sandbox === 'worktree' ? { confined: { network: networkMode(input.agent.network) } } : {}),
     ...(previous !== undefined ? { previousValidation: { attempt: attempt - 1, output: previous } } : {}),
     ...(unfinished !== undefined ? { previousUnfinished: { attempt: attempt - 1, reason: unfinished } } : {}),
     ...(conflictFiles.length > 0 ? { conflictFiles } : {}),

@@ -4,6 +4,7 @@
  * agents are told can be tested exactly.
  */
 import type { TaskType, ValidateSpec } from '../../src/core/board.js';
+import type { NetworkMode } from '../../src/core/network-policy.js';
 import type { DependencyBrief } from '../types.js';
 
 export interface PromptInput {
@@ -17,6 +18,8 @@ export interface PromptInput {
   worktree: string;
   /** Todone commits the worktree itself (git mode): the agent must not. */
   committedByTodone: boolean;
+  /** It runs in Todone's sandbox (with this network): told where it may write and that /tmp does not last. */
+  confined?: { network: NetworkMode };
   /** The end of the previous attempt's validation log, when it failed validation. */
   previousValidation?: { attempt: number; output: string };
   /** Why the previous attempt's work was rejected although its agent reported success. */
@@ -128,8 +131,18 @@ function rulesSection(input: PromptInput): string {
   ];
   if (input.committedByTodone)
     rules.push('- Do not commit, branch or push: Todone commits and merges your changes when the checks pass.');
+  if (input.confined) rules.push(sandboxRule(input.confined.network));
   rules.push('- End with a short summary of what you changed: the tasks that build on this one are given it.');
   return `## Rules\n\n${rules.join('\n')}`;
+}
+
+function sandboxRule(network: NetworkMode): string {
+  const writes =
+    '- You run in a sandbox: besides your folder you may write only /tmp, which is private and emptied when you finish, and $TODONE_SHARED_DIR, where files for later tasks go.';
+  if (network === 'none') return `${writes} It has no network.`;
+  if (network === 'filtered')
+    return `${writes} Its network reaches the internet through a proxy (HTTPS_PROXY), not this machine's own services.`;
+  return writes;
 }
 
 function oneLine(text: string): string {

@@ -18,7 +18,8 @@ import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hostSandboxProbes, type SandboxProbes } from '../../activities/agents/host-sandboxes.js';
-import { probeConfinement } from '../../activities/process/sandbox.js';
+import { runBounded } from '../../activities/process/run-bounded.js';
+import { confinedArgv, probeConfinement } from '../../activities/process/sandbox.js';
 import { createRunTask } from '../../activities/run-task.js';
 import type { RunTaskInput, TaskOutcome } from '../../activities/types.js';
 import { FAILURE_TYPES } from '../../workflows/api.js';
@@ -147,6 +148,41 @@ describe('a task in the sandbox', () => {
     expect(await fs.readFile(path.join(b.root, 'out'), 'utf8')).toBe('home-refused\ndata-refused\ndone\n');
     expect(await fs.readFile(path.join(home, '.bashrc'), 'utf8')).toBe('original\n');
     expect(await exists(path.join(b.home, 'boards', 'planted'))).toBe(false);
+  });
+
+  it('hides local services’ sockets: a masked socket and the sockets in a hidden folder refuse it', async () => {
+    const b = await box();
+    const services = path.join(b.root, 'run');
+    await fs.mkdir(path.join(services, 'user'), { recursive: true });
+    const listen = async (file: string) => {
+      const server = net.createServer((socket) => socket.end('answered\n'));
+      await new Promise<void>((resolve) => server.listen(file, resolve));
+      cleanup.push(() => new Promise((resolve) => server.close(() => resolve())));
+    };
+    const engine = path.join(services, 'docker.sock');
+    const session = path.join(services, 'user', 'bus');
+    await Promise.all([listen(engine), listen(session)]);
+    const connect = (socket: string) =>
+      `node -e "require('net').connect('${socket}').on('data', () => console.log('reached ${path.basename(socket)}')).on('error', (e) => console.log('${path.basename(socket)}: ' + e.code))"`;
+    const script = `${connect(engine)}; ${connect(session)}`;
+    const bwrap = await bwrapPath();
+    const confined = (hideThem: boolean) =>
+      confinedArgv(
+        {
+          bwrap,
+          writable: [b.work],
+          network: 'none',
+          ...(hideThem ? { hidden: [path.join(services, 'user')], masked: [engine] } : {}),
+        },
+        '/bin/sh',
+        ['-c', script],
+      );
+    const open = await runBounded(confined(false).file, confined(false).args, { cwd: b.work, timeoutMs: 20_000 });
+    expect(open.output).toContain('reached docker.sock');
+    expect(open.output).toContain('reached bus');
+    const hidden = await runBounded(confined(true).file, confined(true).args, { cwd: b.work, timeoutMs: 20_000 });
+    expect(hidden.output).toContain('docker.sock: ECONNREFUSED');
+    expect(hidden.output).toContain('bus: ENOENT');
   });
 
   it('holds the task’s checks to the same folders', async () => {

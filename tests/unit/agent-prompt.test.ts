@@ -126,3 +126,22 @@ describe('writePrompt', () => {
     expect((await writePrompt(input, dir, 5)).prompt).not.toContain('half way');
   });
 });
+
+describe('a confined task’s prompt', () => {
+  it('says where it may write, that /tmp does not last, and what its network reaches', () => {
+    const base = {
+      taskId: 't',
+      type: 'build' as const,
+      description: 'Do it.',
+      worktree: '/w',
+      committedByTodone: false,
+    };
+    expect(buildPrompt(base)).not.toContain('sandbox');
+    const filtered = buildPrompt({ ...base, confined: { network: 'filtered' } });
+    expect(filtered).toContain('you may write only /tmp, which is private and emptied when you finish');
+    expect(filtered).toContain('$TODONE_SHARED_DIR, where files for later tasks go');
+    expect(filtered).toContain("not this machine's own services");
+    expect(buildPrompt({ ...base, confined: { network: 'none' } })).toContain('It has no network.');
+    expect(buildPrompt({ ...base, confined: { network: 'host' } })).not.toContain('network');
+  });
+});
