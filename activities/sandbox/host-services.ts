@@ -6,10 +6,10 @@
  * one, sockets under an empty file. Other sockets elsewhere stay reachable (security.md says so).
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 
 const FOLDERS = [
-  `/run/user/${os.userInfo().uid}`,
+  // process.getuid, not os.userInfo: a container's user may have no passwd entry, where that throws.
+  `/run/user/${process.getuid?.() ?? 0}`,
   '/run/docker',
   '/run/containerd',
   '/run/podman',
