@@ -66,12 +66,10 @@ export async function readTaskOutput(
  * a regular file, never past the limit.
  */
 async function readBounded(file: string, what: string): Promise<string | undefined> {
-  const read = await readPlantedFile(file, MAX_OUTPUT_BYTES + 1);
+  const read = await readPlantedFile(file, MAX_OUTPUT_BYTES + 1, { inside: path.dirname(file) });
   if (!read.ok) {
     if (read.why === 'missing') return undefined;
-    throw new Error(
-      `${what} (${file}) is ${read.why === 'link' ? 'a link' : 'not a regular file'}: write the output itself there`,
-    );
+    throw new Error(`${what} (${file}) is ${PLANTED[read.why]}: write the output itself there`);
   }
   if (read.size > MAX_OUTPUT_BYTES) {
     throw new Error(
@@ -80,6 +78,13 @@ async function readBounded(file: string, what: string): Promise<string | undefin
   }
   return read.text;
 }
+
+const PLANTED = {
+  link: 'a link',
+  'not-a-file': 'not a regular file',
+  outside: 'reached through a link to another folder',
+  'other-names': 'a hard link to another file',
+} as const;
 
 function parse(text: string, what: string): unknown {
   try {

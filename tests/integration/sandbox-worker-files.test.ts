@@ -50,8 +50,8 @@ async function box(): Promise<Box> {
   return { root, home, work, target };
 }
 
-function shell(command: string): AgentSpec {
-  return { kind: 'shell', command, env: {}, sandbox: 'worktree', network: false };
+function shell(command: string, extra: Partial<AgentSpec> = {}): AgentSpec {
+  return { kind: 'shell', command, env: {}, sandbox: 'worktree', network: false, ...extra } as AgentSpec;
 }
 
 function run(b: Box, agent: AgentSpec, attempt: number, extra: Partial<RunTaskInput> = {}): Promise<TaskOutcome> {
@@ -106,6 +106,15 @@ describe('the files the worker writes', () => {
     expect(error.type).toBe(FAILURE_TYPES.taskFailed);
     expect(error.message).toMatch(/^TODONE_OUTPUT \(.*output-1\.json\) is a link: write the output itself there$/);
     expect(await fs.readFile(b.target, 'utf8')).toBe('precious\n');
+  });
+
+  it('refuses an output that is a hard link to another file', async () => {
+    const b = await box();
+    // Inside the sandbox a hard link cannot cross its mounts (EXDEV); unconfined, it can.
+    const error = await failure(run(b, shell(`ln '${b.target}' "$TODONE_OUTPUT"`, { sandbox: 'none' }), 1));
+    expect(error.message).toMatch(
+      /^TODONE_OUTPUT \(.*output-1\.json\) is a hard link to another file: write the output itself there$/,
+    );
   });
 
   it('refuses an output that is a named pipe at once, instead of waiting on it', async () => {
