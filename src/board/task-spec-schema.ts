@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { AGGREGATE_KINDS, SANDBOX_MODES, TASK_TYPES, type TaskSpec } from '../core/board.js';
 import { CAPABILITY_PATTERN, MAX_CAPABILITIES } from '../core/capabilities.js';
 import { LIMITS } from '../core/limits.js';
+import { allowEntryProblem } from '../core/network-policy.js';
 
 const PATH_MAX = 4_096;
 
@@ -21,7 +22,16 @@ function build() {
     z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
     z.union([commandPart, z.strictObject({ fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) })]),
   );
-  const confinement = { sandbox: z.enum(SANDBOX_MODES).optional(), network: z.boolean().optional() };
+  const allowEntry = z.string().refine((entry) => allowEntryProblem(entry) === undefined, {
+    message: 'expected host or host:port (a loopback one with its port)',
+  });
+  const confinement = {
+    sandbox: z.enum(SANDBOX_MODES).optional(),
+    network: z.union([z.boolean(), z.strictObject({ allow: z.array(allowEntry) })]).optional(),
+    // Where the folders may be is checked again on the worker that runs the task.
+    writable: z.array(z.string().min(1).max(PATH_MAX)).optional(),
+    passEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).optional(),
+  };
 
   const cliAgent = <K extends 'claude' | 'codex' | 'gemini' | 'aider'>(kind: K) =>
     z.strictObject({

@@ -95,3 +95,34 @@ describe('tasks added already normalised', () => {
     expect(problems.map((p) => p.path)).toContain('tasks[0].estimateMs');
   });
 });
+
+describe('added tasks and the sandbox', () => {
+  const running = board({
+    agent: 'make',
+    network: { allow: ['registry.internal:443'] },
+    writable: ['~/.cache/tool'],
+    passEnv: ['JAVA_HOME'],
+    tasks: [{ id: 'build' }],
+  });
+
+  it('take the board’s network, writable folders and passed variables, adding their own', () => {
+    const [added] = accepted(running, [{ id: 'more', writable: ['/srv/cache'], passEnv: ['GOFLAGS'] }]);
+    expect(added!.agent).toMatchObject({
+      sandbox: 'worktree',
+      network: { allow: ['registry.internal:443'] },
+      writable: ['~/.cache/tool', '/srv/cache'],
+      passEnv: ['JAVA_HOME', 'GOFLAGS'],
+    });
+    // Already normalised, as Todone's clients send them: the same shape passes the wire check.
+    expect(accepted(running, [added])).toEqual([added]);
+  });
+
+  it('refuse an allow entry the worker could not apply and a TMPDIR that would widen the writable set', () => {
+    expect(refused(running, [{ id: 'x', network: { allow: ['127.0.0.1'] } }])[0]!.path).toBe(
+      'tasks[0].network.allow[0]',
+    );
+    expect(refused(running, [{ id: 'y', agent: { kind: 'shell', command: 'x', env: { TMPDIR: '/t' } } }])).toEqual([
+      { path: 'tasks[0].agent.env.TMPDIR', message: expect.stringContaining('its own private /tmp') as string },
+    ]);
+  });
+});
