@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { GitConfigError } from './errors.js';
 import type { Git } from './git.js';
 import type { BoardGitConfig } from './types.js';
 
@@ -27,7 +28,7 @@ export async function placeExtras(
     const target = path.join(worktree.dir, rel);
     const sourceStat = await fs.lstat(source).catch(() => undefined);
     if (!sourceStat) continue;
-    await fs.mkdir(path.dirname(target), { recursive: true });
+    await makeRealParents(worktree.dir, rel, how);
     if (how === 'link') {
       const current = await fs.readlink(target).catch(() => undefined);
       if (current === source) continue;
@@ -36,6 +37,31 @@ export async function placeExtras(
     } else {
       await fs.rm(target, { recursive: true, force: true });
       await fs.cp(source, target, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+    }
+  }
+}
+
+/**
+ * Creates the folders above `rel` inside the worktree, refusing any that is a link or a file: a task
+ * (whose folder the worktree is) may have left a link there, in a path `keep` spares from cleaning or
+ * in a pool slot, and the unconfined worker would then copy the user's files wherever it points.
+ */
+async function makeRealParents(root: string, rel: string, how: 'copy' | 'link'): Promise<void> {
+  const parts = rel.split('/').slice(0, -1);
+  let dir = root;
+  for (const part of parts) {
+    dir = path.join(dir, part);
+    const stat = await fs.lstat(dir).catch(() => undefined);
+    if (!stat) {
+      await fs.mkdir(dir);
+      continue;
+    }
+    if (!stat.isDirectory() || stat.isSymbolicLink()) {
+      throw new GitConfigError(
+        `worktrees.${how}: ${rel} lies under ${path.relative(root, dir)}, which is ${stat.isSymbolicLink() ? 'a link' : 'not a folder'} ` +
+          `in the worktree ${root}; Todone does not ${how} through it (a task may have put it there). ` +
+          'Remove it, or keep it out of worktrees.keep.',
+      );
     }
   }
 }

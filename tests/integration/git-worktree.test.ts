@@ -166,6 +166,40 @@ describe('untracked extras', () => {
   });
 });
 
+describe('untracked extras in a worktree a task wrote', () => {
+  it('never copies or links through a link a task left above the path (kept by worktrees.keep in a pool slot)', async () => {
+    const { repo, config } = await fixture({ poolSize: 1, keep: ['cfg'], copy: ['cfg/.env'] });
+    await writeFiles(repo, { 'cfg/.env': 'SECRET=1\n' });
+    const outside = path.join(path.dirname(repo), 'outside');
+    await fs.mkdir(outside);
+    const base = await git(repo, ['rev-parse', 'HEAD']);
+    const first = await prepareWorktree({
+      git: config,
+      boardId: board,
+      taskId: 'planter',
+      startSha: base,
+      poolSlot: 0,
+    });
+    // The task replaces the folder with a link to a place of the user's choosing, which `keep` spares.
+    await fs.rm(path.join(first.path, 'cfg'), { recursive: true, force: true });
+    await fs.symlink(outside, path.join(first.path, 'cfg'));
+    await releaseWorktree({
+      git: config,
+      boardId: board,
+      taskId: 'planter',
+      path: first.path,
+      branch: first.branch,
+      poolSlot: 0,
+      remove: true,
+    });
+
+    const next = prepareWorktree({ git: config, boardId: board, taskId: 'victim', startSha: base, poolSlot: 0 });
+    await expect(next).rejects.toThrow(GitConfigError);
+    await expect(next).rejects.toThrow(/^worktrees\.copy: cfg\/\.env lies under cfg, which is a link in the worktree /);
+    expect(await fs.readdir(outside), 'nothing was written through the link').toEqual([]);
+  });
+});
+
 describe('the pool', () => {
   it('reuses a slot for the next task: clean, on the new branch, at the new start, sparing keep patterns', async () => {
     const { repo, config, worktreeRoot } = await fixture({ poolSize: 1, keep: ['.cache/'] });
