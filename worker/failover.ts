@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { ApplicationFailure, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { killLeftover } from '../activities/process/process-group.js';
+import { listBoardExecutions } from '../temporal/board-executions.js';
 import { taskDataDir } from '../src/data-dir.js';
 import { BOARD_WORKFLOW_TYPE, boardWorkflowId } from '../workflows/api.js';
 import { isDeadWorker, readWorkerRecord, tidyWorkerRecords, type WorkerRecord } from './worker-registry.js';
@@ -160,10 +161,7 @@ export async function failOverDeadWorkersOnQueue(
 export async function runningBoardWorkflowIds(client: Client, taskQueue: string, limit = 1_000): Promise<string[]> {
   const ids: string[] = [];
   const query = `WorkflowType = "${BOARD_WORKFLOW_TYPE}" AND ExecutionStatus = "Running" AND TaskQueue = "${taskQueue.replace(/"/g, '\\"')}"`;
-  for await (const execution of client.workflow.list({ query })) {
-    ids.push(execution.workflowId);
-    if (ids.length >= limit) break;
-  }
+  for await (const execution of listBoardExecutions(client, query, limit)) ids.push(execution.workflowId);
   return ids;
 }
 

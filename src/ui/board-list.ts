@@ -4,6 +4,7 @@
  * the board's own page shows it.
  */
 import type { Client } from '@temporalio/client';
+import { listBoardExecutions } from '../../temporal/board-executions.js';
 import { BOARD_WORKFLOW_TYPE } from '../../workflows/api.js';
 
 export interface BoardListing {
@@ -43,16 +44,16 @@ export async function listBoards(client: Client, query: BoardListQuery = {}): Pr
   const limit = Math.min(1_000, query.limit ?? 200);
   const found: BoardListing[] = [];
   // Newest first is visibility's own order; the name filter is applied here (ids are free text to it).
-  for await (const info of client.workflow.list({ query: clauses.join(' AND '), pageSize: 200 })) {
+  for await (const info of listBoardExecutions(client, clauses.join(' AND '), name ? 10_000 : limit)) {
     const boardId = info.workflowId.replace(/^todone-board-/, '');
     if (name && !boardId.toLowerCase().includes(name)) continue;
     found.push({
       boardId,
       workflowId: info.workflowId,
       runId: info.runId,
-      state: info.status.name,
-      startedAt: info.startTime.toISOString(),
-      ...(info.closeTime ? { closedAt: info.closeTime.toISOString() } : {}),
+      state: info.state,
+      startedAt: info.startedAt.toISOString(),
+      ...(info.closedAt ? { closedAt: info.closedAt.toISOString() } : {}),
       taskQueue: info.taskQueue,
     });
     if (found.length >= limit) break;

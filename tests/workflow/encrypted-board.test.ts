@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { inject, afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BoardResult } from '../../src/core/run-state.js';
+import { listBoards } from '../../src/ui/board-list.js';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING } from '../../temporal/payload-codec.js';
 import { payloadDataConverter } from '../../temporal/payload-storage.js';
 import { boardWorkflowId } from '../../workflows/api.js';
@@ -54,6 +55,9 @@ describe('a board with encrypted payloads and External Storage', () => {
         expect(rawText).not.toContain(marker);
         // A claim on the store, not the board itself, is what the history holds for the input.
         expect(rawText).not.toContain('x'.repeat(1_000));
+        // A board list without the key still lists it (its memo stays unread), and the others too.
+        const listed = await listBoards(new Client({ connection }), { name: board.id });
+        expect(listed.map((b) => [b.boardId, b.state])).toEqual([[board.id, 'COMPLETED']]);
       } finally {
         await connection.close();
       }
