@@ -31,8 +31,17 @@ export interface Harness {
   /** The workflow bundle the harness's workers run: tests that start workers of their own reuse it. */
   workflowCode: string;
   /** Runs `fn` while a Todone worker serves a fresh task queue (the BoardClient uses it too). */
-  withWorker<T>(fn: (boards: BoardClient, taskQueue: string) => Promise<T>): Promise<T>;
+  withWorker<T>(fn: (boards: BoardClient, taskQueue: string) => Promise<T>, worker?: WorkerChoices): Promise<T>;
+  /** The worker side's connection and converter, for tests that assemble Workers of their own. */
+  connection: NativeConnection;
+  dataConverter: DataConverter;
   close(): Promise<void>;
+}
+
+/** What the harness's worker offers beyond a plain one. */
+export interface WorkerChoices {
+  /** Capabilities it offers tasks that `require` them: it polls their queues too. */
+  capabilities?: string[];
 }
 
 export interface HarnessOptions {
@@ -61,7 +70,10 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const nativeConnection = await NativeConnection.connect({ address });
   const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: quietLogger });
 
-  async function withWorker<T>(fn: (boards: BoardClient, taskQueue: string) => Promise<T>): Promise<T> {
+  async function withWorker<T>(
+    fn: (boards: BoardClient, taskQueue: string) => Promise<T>,
+    choices: WorkerChoices = {},
+  ): Promise<T> {
     const taskQueue = `test-${randomUUID()}`;
     const worker = await createTodoneWorker({
       connection: nativeConnection,
@@ -70,6 +82,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       home,
       workflowBundle: { code },
       dataConverter,
+      ...(choices.capabilities ? { capabilities: choices.capabilities } : {}),
     });
     return worker.runUntil(fn(new BoardClient(client, taskQueue), taskQueue));
   }
@@ -79,6 +92,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     home,
     tempDir,
     workflowCode: code,
+    connection: nativeConnection,
+    dataConverter,
     run: (board, during, tuning) =>
       withWorker(async (boards) => {
         const { handle } = await boards.startOrAttach(board, tuning);

@@ -7,9 +7,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { Worker } from '@temporalio/worker';
 import { expect } from 'vitest';
-import type { BoardClient } from '../../src/client/board-client.js';
-import type { AgentSpec, BoardSpec, GitSpec, TaskSpec } from '../../src/core/board.js';
+import { createActivities } from '../../activities/index.js';
+import type { PrepareWorktreeInput } from '../../activities/git/types.js';
+import { BoardClient } from '../../src/client/board-client.js';
+import type { AgentSpec, AggregateSpec, BoardSpec, GitSpec, TaskSpec } from '../../src/core/board.js';
+import { workerQueue } from '../../src/core/capabilities.js';
 import type { BoardResult, BoardStatus } from '../../src/core/run-state.js';
 import {
   BOARD_ID_ATTRIBUTE,
@@ -123,6 +127,15 @@ async function fromDocument(
     await Promise.all([handle.result().catch(() => undefined), during?.(handle)]);
   });
   return workflowId;
+}
+
+/**
+ * Fan-in tasks as the loader makes them (makeBoard knows nothing of `aggregate`): a reduce command
+ * runs as the task's shell command, concat, merge and vote are computed by the workflow.
+ */
+function withFanIn(board: BoardSpec, fanIn: Record<string, AggregateSpec>): BoardSpec {
+  for (const task of board.tasks) if (fanIn[task.id]) task.aggregate = fanIn[task.id];
+  return board;
 }
 
 /** Three tasks where the merge strategy is the only difference between the git scenarios. */
@@ -582,6 +595,161 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       const board = await gitBoard(h, 'fresh', [{ id: 'only', command: 'echo once >> log.txt' }]);
       expect((await h.run(board)).state).toBe('completed');
       return recorded(h, board, (r) => expect(r.state).toBe('completed'), undefined, { fresh: true });
+    },
+  },
+  {
+    name: 'breakpoints',
+    about:
+      'breakpoints: the board pauses before a task named in the board file, a setBreakpoint update adds one on the running board, resume goes past each',
+    run: async (h) => {
+      const dir = await h.tempDir();
+      const board = plainBoard('breakpoints', dir, [
+        { id: 'first', command: 'true' },
+        { id: 'held', dependsOn: ['first'], command: 'true' },
+        { id: 'side', command: gate(dir, 'go') },
+        { id: 'later', dependsOn: ['held'], command: 'true' },
+      ]);
+      board.breakpoints = ['held'];
+      return recorded(
+        h,
+        board,
+        (r) =>
+          expect(r.changes?.map((c) => c.detail)).toEqual([
+            'paused before held (breakpoint)',
+            'breakpoint before later',
+            'resume: past the breakpoint before held',
+            'paused before later (breakpoint)',
+            'resume: past the breakpoint before later',
+          ]),
+        async (boards) => {
+          await until(boards, board.id, 'the breakpoint before held', (s) => s.breakpoint === 'held');
+          expect(await boards.setBreakpoint(board.id, 'later', { by: 'corpus' })).toEqual({ breakpoints: ['later'] });
+          await boards.resume(board.id, { by: 'corpus' });
+          await until(boards, board.id, 'the breakpoint before later', (s) => s.breakpoint === 'later');
+          await boards.resume(board.id, { by: 'corpus' });
+          await fs.writeFile(path.join(dir, 'go'), '');
+        },
+      );
+    },
+  },
+  {
+    name: 'outputs-aggregate',
+    about:
+      'task outputs (TODONE_OUTPUT) reaching a dependent, and fan-in tasks combining them: concat, merge and vote in the workflow, a reduce command as an activity',
+    run: async (h) => {
+      const dir = await h.tempDir();
+      const answer = (json: string) => `printf '%s' '${json}' > "$TODONE_OUTPUT"`;
+      const judges = ['j1', 'j2', 'j3'];
+      const board = withFanIn(
+        plainBoard('outputs', dir, [
+          { id: 'j1', command: answer('{"verdict":"ship","files":1}') },
+          { id: 'j2', command: answer('{"verdict":"hold","files":2}') },
+          { id: 'j3', command: answer('{"verdict":"ship","files":1}') },
+          { id: 'reader', dependsOn: ['j1'], command: 'grep -q ship "$TODONE_DEPENDENCY_OUTPUTS"' },
+          { id: 'all', dependsOn: judges, command: 'true' },
+          { id: 'merged', dependsOn: judges, command: 'true' },
+          { id: 'verdict', dependsOn: judges, command: 'true' },
+          { id: 'counted', dependsOn: judges, command: 'grep -o verdict | wc -l' },
+        ]),
+        { all: 'concat', merged: 'merge', verdict: 'vote', counted: { reduce: 'grep -o verdict | wc -l' } },
+      );
+      return recorded(h, board, (r) => {
+        expect(r.state).toBe('completed');
+        const output = (id: string) => r.tasks.find((t) => t.id === id)?.output;
+        expect(output('all')).toHaveLength(3);
+        expect(output('merged')).toMatchObject({ verdict: 'ship' });
+        expect(output('verdict')).toEqual({ verdict: 'ship', files: 1 });
+        expect(output('counted')).toBe(3);
+      });
+    },
+  },
+  {
+    name: 'requires-capability',
+    about:
+      'a task that requires a capability runs on its capability queue (a worker offering it polls that queue); a plain task stays on the board queue',
+    run: async (h) => {
+      const dir = await h.tempDir();
+      const board = plainBoard('requires', dir, [
+        { id: 'train', command: 'true' },
+        { id: 'report', dependsOn: ['train'], command: 'true' },
+      ]);
+      board.tasks[0]!.requires = ['gpu'];
+      return h.withWorker(
+        async (boards) => {
+          const { handle } = await boards.startOrAttach(board);
+          expect(state(await handle.result())).toEqual({ train: 'succeeded', report: 'succeeded' });
+          return boardWorkflowId(board.id);
+        },
+        { capabilities: ['gpu'] },
+      );
+    },
+  },
+  {
+    name: 'git-remote-requires',
+    about:
+      "git board with a remote and a task that requires a capability: its worktree is prepared on the capability queue, its later steps go to that worker's own queue",
+    run: async (h) => {
+      const root = await h.tempDir('todone-corpus-remote-');
+      const url = await createBareRemote(root, { 'README.md': '# project\n' });
+      const board = plainBoard(
+        'remote-requires',
+        root,
+        [
+          { id: 'train', command: 'echo weights > model.txt' },
+          { id: 'report', dependsOn: ['train'], command: 'cat model.txt > report.txt' },
+        ],
+        { git: { ...remoteConfig(url), onConflict: 'fail', conflictRetries: 1, keepFailedWorktrees: true } },
+      );
+      board.tasks[0]!.requires = ['gpu'];
+      return h.withWorker(
+        async (boards) => {
+          const { handle } = await boards.startOrAttach(board);
+          expect((await handle.result()).state).toBe('completed');
+          return boardWorkflowId(board.id);
+        },
+        { capabilities: ['gpu'] },
+      );
+    },
+  },
+  {
+    name: 'git-remote-lost-worker',
+    about:
+      "git board with a remote whose worker holding a task's worktree is lost once: the step routed there is never started, the task starts over on a new worktree and succeeds",
+    run: async (h) => {
+      const root = await h.tempDir('todone-corpus-lost-');
+      const url = await createBareRemote(root, { 'README.md': '# project\n' });
+      // Three heartbeat timeouts, but never under 10 s: the one wait this scenario costs.
+      const board = plainBoard('lost', root, [{ id: 'orphan', command: 'echo x > x.txt', heartbeatTimeoutMs: 2_000 }], {
+        git: { ...remoteConfig(url), onConflict: 'fail', conflictRetries: 1, keepFailedWorktrees: true },
+      });
+      const taskQueue = `corpus-${randomUUID()}`;
+      const ownQueue = workerQueue(taskQueue, 'corpus-worker');
+      const real = createActivities({ home: path.join(root, 'home'), ownQueue });
+      let prepared = 0;
+      // The first worktree answers as made by a worker that is gone: nobody ever polls its queue.
+      const activities = {
+        ...real,
+        prepareWorktree: async (input: PrepareWorktreeInput) => {
+          const made = await real.prepareWorktree(input);
+          return ++prepared === 1 ? { ...made, queue: workerQueue(taskQueue, 'gone-worker') } : made;
+        },
+      };
+      const common = { connection: h.connection, dataConverter: h.dataConverter, activities };
+      const main = await Worker.create({ ...common, taskQueue, workflowBundle: { code: h.workflowCode } });
+      const own = await Worker.create({ ...common, taskQueue: ownQueue });
+      const ownRun = own.run();
+      try {
+        const result = await main.runUntil(async () => {
+          const { handle } = await new BoardClient(h.client, taskQueue).startOrAttach(board);
+          return handle.result();
+        });
+        expect(state(result)).toEqual({ orphan: 'succeeded' });
+        expect(prepared).toBe(2);
+      } finally {
+        own.shutdown();
+        await ownRun;
+      }
+      return boardWorkflowId(board.id);
     },
   },
 ];

@@ -3,19 +3,21 @@
  * command, or every board in flight breaks when its worker is upgraded. The corpus
  * (tests/fixtures/histories) holds one history per path of the workflow, recorded from real runs
  * by earlier versions of the code; each is replayed against the current workflows/. Refresh it
- * deliberately with TODONE_RECORD_HISTORIES=1 (docs/ARCHITECTURE.md, "Changing workflow code").
+ * deliberately with TODONE_RECORD_HISTORIES (docs/ARCHITECTURE.md, "Changing workflow code"): `1`
+ * records every scenario, `missing` only those with no file yet, `a,b` the scenarios named.
  */
+import fs from 'node:fs';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchRunHistories } from '../../src/client/board-history.js';
 import { todoneVersion } from '../../src/version.js';
 import { replayRuns, type ReplayOutcome } from '../../worker/replay.js';
 import { workflowsEntry } from '../../worker/workflow-code.js';
-import { readCorpusEntry, recordedScenarios, writeCorpusEntry } from '../support/history-corpus.js';
-import { HISTORY_SCENARIOS } from '../support/history-scenarios.js';
+import { corpusFile, readCorpusEntry, recordedScenarios, writeCorpusEntry } from '../support/history-corpus.js';
+import { HISTORY_SCENARIOS, type HistoryScenario } from '../support/history-scenarios.js';
 import { createHarness, type Harness } from '../support/harness.js';
 
-const RECORD = process.env.TODONE_RECORD_HISTORIES === '1';
+const TO_RECORD = scenariosToRecord(process.env.TODONE_RECORD_HISTORIES);
 const noop = () => undefined;
 
 let h: Harness;
@@ -46,8 +48,22 @@ describe('replay', () => {
   });
 });
 
-describe.runIf(RECORD)('recording the corpus (TODONE_RECORD_HISTORIES=1)', () => {
-  for (const scenario of HISTORY_SCENARIOS) {
+/** What TODONE_RECORD_HISTORIES asks for; a name no scenario has is refused, not ignored. */
+function scenariosToRecord(asked: string | undefined): HistoryScenario[] {
+  if (!asked || asked === '0') return [];
+  if (asked === '1') return HISTORY_SCENARIOS;
+  if (asked === 'missing') return HISTORY_SCENARIOS.filter((s) => !fs.existsSync(corpusFile(s.name)));
+  const names = asked.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !HISTORY_SCENARIOS.some((s) => s.name === name));
+  if (unknown.length)
+    throw new Error(
+      `TODONE_RECORD_HISTORIES names no scenario ${unknown.map((n) => `"${n}"`).join(', ')}: give 1, missing, or names from tests/support/history-scenarios.ts`,
+    );
+  return HISTORY_SCENARIOS.filter((s) => names.includes(s.name));
+}
+
+describe.runIf(TO_RECORD.length > 0)('recording the corpus (TODONE_RECORD_HISTORIES)', () => {
+  for (const scenario of TO_RECORD) {
     it(`records ${scenario.name}`, async () => {
       const workflowId = await scenario.run(h);
       const runs = await fetchRunHistories(h.client, workflowId, 'chain');
