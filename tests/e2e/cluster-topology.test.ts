@@ -14,6 +14,7 @@ import type { BoardResult } from '../../src/core/run-state.js';
 import { spawnCli } from '../support/cli.js';
 import { followLines } from '../support/output-lines.js';
 import { startS3Server, type S3Server } from '../support/python-tools.js';
+import { skipWithout } from '../support/test-tools.js';
 
 let dir: string;
 let s3: S3Server;
@@ -43,6 +44,8 @@ const s3Client = () =>
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
 
+const skip = skipWithout('python moto');
+
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'todone-topology-'));
   s3 = await startS3Server();
@@ -53,7 +56,7 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-describe("the compose file's topology, without containers", () => {
+describe.skipIf(skip)("the compose file's topology, without containers", () => {
   it('two workers share a board submitted with --no-worker; payloads go to the bucket; a gpu task runs on the gpu worker', async () => {
     const id = `topology-${randomUUID().slice(0, 8)}`;
     const file = path.join(dir, `${id}.yaml`);

@@ -13,6 +13,7 @@ import { codecServerCommand } from '../../src/cli/commands/codec-server.js';
 import type { CommandIO } from '../../src/cli/io.js';
 import { AesGcmPayloadCodec } from '../../temporal/payload-codec.js';
 import { freePort } from '../support/free-port.js';
+import { listeningAddresses } from '../support/listening.js';
 import { rawStatusLine } from '../support/raw-http.js';
 
 const key = { id: 'k1', key: randomBytes(32) };
@@ -233,13 +234,17 @@ describe('todone codec-server', () => {
     expect(foreign.status).toBe(403);
   });
 
-  it('is not reachable on the machine’s other addresses', async () => {
+  it('listens on 127.0.0.1 alone, and is not reachable on the machine’s other addresses', async () => {
+    // The kernel's own table: holds on a host whose only interface is the loopback.
+    expect(await listeningAddresses(port)).toEqual(['127.0.0.1']);
     const outward = Object.values((await import('node:os')).networkInterfaces())
       .flat()
-      .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
-    if (!outward) return;
-    await expect(request({ host: outward, path: `/${token}/decode`, body: await encryptedBody() })).rejects.toThrow(
-      /ECONNREFUSED/,
-    );
+      .filter((i) => i && i.family === 'IPv4' && !i.internal)
+      .map((i) => i!.address);
+    for (const address of outward) {
+      await expect(request({ host: address, path: `/${token}/decode`, body: await encryptedBody() })).rejects.toThrow(
+        /ECONNREFUSED/,
+      );
+    }
   });
 });

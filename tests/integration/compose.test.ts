@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { skipWithout } from '../support/test-tools.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -28,7 +29,7 @@ async function resolvedConfig(): Promise<{ services: Record<string, Service>; vo
   return parse(stdout) as { services: Record<string, Service>; volumes: Record<string, unknown> };
 }
 
-describe('docker-compose.yml', () => {
+describe.skipIf(skipWithout('docker-compose'))('docker-compose.yml', () => {
   it('is valid for docker-compose (config -q), given the variables .env.example names', async () => {
     const result = await execa('docker-compose', ['--env-file', '.env.example', 'config', '-q'], {
       cwd: root,

@@ -12,6 +12,7 @@ import { payloadDataConverter, payloadStoreFromEnv, payloadThreshold } from '../
 import { makeBoard } from '../support/boards.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startS3Server, type S3Server } from '../support/python-tools.js';
+import { skipWithout } from '../support/test-tools.js';
 
 describe('choosing the payload store', () => {
   it('defaults to files in the data folder with the embedded server, and to none with a cluster', () => {
@@ -55,7 +56,7 @@ describe('choosing the payload store', () => {
   });
 });
 
-describe('External Storage on an S3-compatible store', () => {
+describe.skipIf(skipWithout('python moto'))('External Storage on an S3-compatible store', () => {
   let s3: S3Server;
   let h: Harness;
   const bucket = `todone-${randomUUID().slice(0, 8)}`;

@@ -19,9 +19,12 @@ import { claudeInvocation, cliPath } from '../fixtures/model-server/clis.js';
 import { startModelServer } from '../fixtures/model-server/server.js';
 import type { BoardGraphPage, BoardResult, BoardStatus } from '../../workflows/api.js';
 import { pythonEnv } from '../support/python-tools.js';
+import { skipWithout } from '../support/test-tools.js';
 
 const script = fileURLToPath(new URL('../fixtures/python/start_board.py', import.meta.url));
 const contractClient = fileURLToPath(new URL('../fixtures/python/contract_client.py', import.meta.url));
+
+const skip = skipWithout('python temporalio');
 
 let h: Harness;
 beforeAll(async () => {
@@ -79,7 +82,7 @@ async function contract<M extends keyof Answers>(
   });
 }
 
-describe('a board started from Python', () => {
+describe.skipIf(skip)('a board started from Python', () => {
   it('runs, and its result and status query read as the contract says', async () => {
     const dir = await h.tempDir();
     const id = `py-${randomUUID().slice(0, 8)}`;
