@@ -9,14 +9,13 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BoardClient } from '../../src/client/board-client.js';
 import { taskDataDir } from '../../src/data-dir.js';
 import { isRunning, processStartTime } from '../../src/util/processes.js';
 import { createTodoneWorker } from '../../worker/create-worker.js';
 import { failOverDeadWorkers } from '../../worker/failover.js';
-import { workflowsEntry } from '../../worker/workflow-code.js';
 import { writeWorkerRecord, type WorkerRecord } from '../../worker/worker-registry.js';
 import { makeBoard } from '../support/boards.js';
 import { createHarness, type Harness } from '../support/harness.js';
@@ -46,16 +45,12 @@ describe('failover scope', () => {
     // A worker named as some other process of this host would be.
     const identity = `${process.pid}@${os.hostname()}#scope-${randomUUID().slice(0, 6)}`;
     const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-    const { code } = await bundleWorkflowCode({
-      workflowsPath: workflowsEntry(),
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
-    });
     const worker = await createTodoneWorker({
       connection,
       namespace: 'default',
       taskQueue,
       home: harness.home,
-      workflowBundle: { code },
+      workflowBundle: { code: harness.workflowCode },
       identity,
     });
     const boards = new BoardClient(harness.client, taskQueue);

@@ -1,6 +1,6 @@
 /**
- * A real worker against the suite's dev server: one workflow bundle per test file and a fresh
- * task queue per board, as the SDK's own tests do.
+ * A real worker against the suite's dev server: the suite's one workflow bundle (built with dist/,
+ * see global-setup.ts) and a fresh task queue per board, as the SDK's own tests do.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -8,15 +8,15 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { BoardClient } from '../../src/client/board-client.js';
 import type { BoardSpec } from '../../src/core/board.js';
 import type { BoardResult } from '../../src/core/run-state.js';
 import { createTodoneWorker } from '../../worker/create-worker.js';
 import { installRuntime } from '../../worker/runtime.js';
-import { workflowsEntry } from '../../worker/workflow-code.js';
 import { payloadDataConverter } from '../../temporal/payload-storage.js';
+import { suiteWorkflowCode } from './workflow-bundle.js';
 
 export interface Harness {
   client: Client;
@@ -68,7 +68,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const client = new Client({ connection, dataConverter });
   installRuntime();
   const nativeConnection = await NativeConnection.connect({ address });
-  const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: quietLogger });
+  const code = await suiteWorkflowCode();
 
   async function withWorker<T>(
     fn: (boards: BoardClient, taskQueue: string) => Promise<T>,
@@ -108,6 +108,3 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     },
   };
 }
-
-const noop = () => undefined;
-const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };

@@ -1,6 +1,6 @@
 /**
- * Builds of the board workflow for upgrade tests: the current workflows/ ("build A"), and the
- * same source with an edit applied ("build B"), bundled as a worker would load them. B is made
+ * Builds of the board workflow for upgrade tests: the current workflows/ ("build A", the suite's
+ * own bundle), and the same source with an edit applied ("build B"), bundled as a worker would load them. B is made
  * from A's own files, so the difference between the builds is exactly the edit, and an edit whose
  * anchor text has moved fails loudly instead of testing something else.
  */
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { workflowsEntry } from '../../worker/workflow-code.js';
+import { suiteWorkflowCode } from './workflow-bundle.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const noop = () => undefined;
@@ -21,9 +22,8 @@ export type SourceEdit =
   /** Lines put at the top of the file (an import). */
   | { file: string; prepend: string };
 
-export async function bundleCurrent(): Promise<string> {
-  return (await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: quiet })).code;
-}
+/** The current workflows/: the suite's one bundle (global-setup.ts), never a second webpack run. */
+export const bundleCurrent = suiteWorkflowCode;
 
 /**
  * A copy of the project where workflows/ holds the edited files and everything else is a link to

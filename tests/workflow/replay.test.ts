@@ -7,27 +7,21 @@
  * records every scenario, `missing` only those with no file yet, `a,b` the scenarios named.
  */
 import fs from 'node:fs';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchRunHistories } from '../../src/client/board-history.js';
 import { todoneVersion } from '../../src/version.js';
 import { replayRuns, type ReplayOutcome } from '../../worker/replay.js';
-import { workflowsEntry } from '../../worker/workflow-code.js';
 import { corpusFile, readCorpusEntry, recordedScenarios, writeCorpusEntry } from '../support/history-corpus.js';
 import { HISTORY_SCENARIOS, type HistoryScenario } from '../support/history-scenarios.js';
 import { createHarness, type Harness } from '../support/harness.js';
 
 const TO_RECORD = scenariosToRecord(process.env.TODONE_RECORD_HISTORIES);
-const noop = () => undefined;
 
 let h: Harness;
 let code: string;
 beforeAll(async () => {
   h = await createHarness();
-  ({ code } = await bundleWorkflowCode({
-    workflowsPath: workflowsEntry(),
-    logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop },
-  }));
+  code = h.workflowCode;
 });
 afterAll(async () => h?.close());
 
