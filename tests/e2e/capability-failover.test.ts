@@ -62,6 +62,7 @@ describe('a worker with a capability dies mid-task', () => {
       });
       const [dead, alive] = first.includes(path.join(dir, 'home-a')) ? (['a', 'b'] as const) : (['b', 'a'] as const);
       workers[dead].kill('SIGKILL');
+      expect((await workers[dead]).signal, 'the worker died by the SIGKILL, not before it').toBe('SIGKILL');
 
       const result = await run;
       expect(result.exitCode, String(result.stderr)).toBe(0);

@@ -73,7 +73,7 @@ describe('crash and resume', () => {
         { timeoutMs: 60_000, intervalMs: 100 },
       );
       first.kill('SIGKILL');
-      await first;
+      expect((await first).signal, 'todone run died by the SIGKILL, not before it').toBe('SIGKILL');
       const finishedBeforeKill = before.tasks.filter((t) => t.state === 'succeeded').map((t) => t.id);
       expect(finishedBeforeKill.length).toBeGreaterThanOrEqual(2);
 

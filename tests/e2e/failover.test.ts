@@ -1,7 +1,7 @@
 /**
  * SIGKILL `todone run` while tasks are in flight, run it again: the attempts the dead worker held
  * are failed over at once (their leftover processes killed first), so the tasks' next attempts
- * start within seconds even though their heartbeat timeout is a minute.
+ * start at the restart even though their heartbeat timeout is ten minutes.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -39,8 +39,8 @@ maxParallel: 4
 # Unconfined: a sandboxed task dies with its worker (bubblewrap's --die-with-parent) and has pids of
 # its own namespace; this is about the leftovers of a task that outlives its worker.
 sandbox: none
-# A plain retry would wait a minute for this; the failover must not.
-heartbeatTimeout: 60s
+# A plain retry would wait ten minutes for this: a retry seen within the test's bounds is the failover's.
+heartbeatTimeout: 10m
 retry: { maxAttempts: 3, initialInterval: 200ms }
 agent: '${slowAgent}'
 tasks:
@@ -107,15 +107,14 @@ describe('dead-worker failover', () => {
         { timeoutMs: 60_000, intervalMs: 100 },
       );
       first.kill('SIGKILL');
-      await first;
+      expect((await first).signal, 'todone run died by the SIGKILL, not before it').toBe('SIGKILL');
       const firstAttempts = new Map(await Promise.all(slow.map(async (id) => [id, (await starts(id))[0]!] as const)));
       // The dead run's agents live on in their own process groups until someone kills them.
       for (const start of firstAttempts.values()) expect(await groupAlive(start.pid)).toBe(true);
 
-      const restartedAt = Date.now();
       const second = spawnCli(['run', file, '--json'], { cwd: dir, env });
-      const retried = await waitFor(
-        'every slow task to start its second attempt',
+      await waitFor(
+        'every slow task to start its second attempt (failed over: the heartbeat timeout is ten minutes)',
         async () => {
           const all = await Promise.all(slow.map(async (id) => (await starts(id)).find((s) => s.attempt === 2)));
           return all.every(Boolean) ? (all as Start[]) : undefined;
@@ -124,7 +123,6 @@ describe('dead-worker failover', () => {
       );
       for (const start of firstAttempts.values())
         expect(await groupAlive(start.pid), `old attempt's group ${start.pid}`).toBe(false);
-      for (const start of retried) expect(start.at - restartedAt).toBeLessThan(10_000);
 
       const result = await second;
       expect(result.exitCode, String(result.stderr)).toBe(0);

@@ -201,7 +201,7 @@ describe('a git board on two workers sharing a remote', () => {
       const victim = where!.startsWith(f.homes.a) ? 'a' : 'b';
       const survivor = victim === 'a' ? 'b' : 'a';
       workers[victim].child.kill('SIGKILL');
-      await workers[victim].child;
+      expect((await workers[victim].child).signal, 'the worker died by the SIGKILL, not before it').toBe('SIGKILL');
       // Its agent outlived it (unconfined, in its own process group): the test ends what it started.
       const [pid] = await lines(mark('slow.pids'));
       process.kill(-Number(pid), 'SIGKILL');

@@ -250,28 +250,37 @@ describe('bounded payloads', () => {
 describe('heartbeats', () => {
   it('carry the phase, output size and last line of the agent, then of each check', async () => {
     const box = await sandbox();
+    // The agent and its check each go on until the test has seen the heartbeat it expects of them.
+    const agentSeen = path.join(box.root, 'agent-seen');
+    const checkSeen = path.join(box.root, 'check-seen');
     const agent: AgentSpec = {
       kind: 'shell',
-      command: 'for i in 1 2 3 4 5 6; do echo agent-line-$i; sleep 0.15; done',
+      command: `i=0; until [ -f ${agentSeen} ]; do i=$((i+1)); echo agent-line-$i; sleep 0.05; done`,
       env: {},
     };
-    const run = attempt(
-      box,
-      taskInput(box, agent, { validate: [{ run: 'echo checking; sleep 0.8', required: true }] }),
-      1,
-      { heartbeatTimeoutMs: 600 },
+    const check = `echo checking; until [ -f ${checkSeen} ]; do sleep 0.05; done`;
+    const run = attempt(box, taskInput(box, agent, { validate: [{ run: check, required: true }] }), 1, {
+      heartbeatTimeoutMs: 600,
+    });
+    const beats = (phase: string) => run.heartbeats.filter((beat) => beat.phase === phase);
+    const seen = await waitFor('two heartbeats from the agent, the second with more output', () => {
+      const agentBeats = beats('agent');
+      return agentBeats.length >= 2 && Number(agentBeats.at(-1)!.outputBytes) > Number(agentBeats[0]!.outputBytes)
+        ? agentBeats
+        : undefined;
+    });
+    await fs.writeFile(agentSeen, '');
+    const checking = await waitFor('a heartbeat from the check with its output', () =>
+      beats('validate').find((beat) => beat.lastLine === 'checking'),
     );
+    await fs.writeFile(checkSeen, '');
     await run.result;
 
-    const agentBeats = run.heartbeats.filter((beat) => beat.phase === 'agent');
-    expect(agentBeats.length).toBeGreaterThan(1);
-    expect(agentBeats.at(-1)).toMatchObject({
+    expect(seen.at(-1)).toMatchObject({
       outputBytes: expect.any(Number) as number,
-      lastLine: expect.stringMatching(/^agent-line-\d$/) as string,
+      lastLine: expect.stringMatching(/^agent-line-\d+$/) as string,
     });
-    expect(run.heartbeats.filter((beat) => beat.phase === 'validate')).toContainEqual(
-      expect.objectContaining({ command: 'echo checking; sleep 0.8', lastLine: 'checking', outputBytes: 9 }),
-    );
+    expect(checking).toMatchObject({ command: check, lastLine: 'checking', outputBytes: 9 });
   });
 });
 

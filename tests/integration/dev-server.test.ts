@@ -223,9 +223,11 @@ describe('the embedded dev server', () => {
     const started = JSON.parse(line) as { pid: number; reused: boolean };
     expect(started.reused).toBe(false);
 
-    const gone = new Promise((resolve) => starter.once('exit', resolve));
+    const gone = new Promise<NodeJS.Signals | null>((resolve) =>
+      starter.once('exit', (_code, signal) => resolve(signal)),
+    );
     starter.kill('SIGKILL');
-    await gone;
+    expect(await gone, 'the starter died by the SIGKILL, not before it').toBe('SIGKILL');
 
     expect(isRunning(started.pid)).toBe(true);
     const again = await ensureDevServer({ dataDir, cliPath });

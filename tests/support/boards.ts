@@ -60,6 +60,16 @@ export function makeTask(task: TestTask): TaskSpec {
   };
 }
 
+/**
+ * A shell line that waits until the board's integration branch holds `text` in `file`: how a git
+ * task lets another task be merged first instead of sleeping and hoping. It reads the branch
+ * from the task's own worktree (every worktree of a clone shares its refs), so it works inside the
+ * sandbox and on a remote board's clone alike.
+ */
+export function untilIntegrated(file: string, text: string): string {
+  return `until git show "todone/$TODONE_BOARD_ID/integration:${file}" 2>/dev/null | grep -q '${text}'; do sleep 0.05; done`;
+}
+
 /** A git board's settings as the loader would give them for `repo:` with no other options. */
 export function gitSpec(repo: string, worktreeRoot: string, overrides: Partial<GitSpec> = {}): GitSpec {
   return {

@@ -11,6 +11,8 @@ export interface CliOptions {
 
 export interface CliResult {
   exitCode: number;
+  /** The signal that ended it, when one did (a crash test's SIGKILL). */
+  signal?: string;
   stdout: string;
   stderr: string;
 }
@@ -28,7 +30,12 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
     reject: false,
     stdin: 'ignore',
   });
-  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+  return {
+    exitCode: result.exitCode ?? -1,
+    ...(result.signal ? { signal: result.signal } : {}),
+    stdout: String(result.stdout),
+    stderr: String(result.stderr),
+  };
 }
 
 export function spawnCli(args: string[], options: CliOptions = {}): ResultPromise {

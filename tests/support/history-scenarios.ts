@@ -25,7 +25,7 @@ import {
   statusQuery,
   type BoardWorkflowInput,
 } from '../../workflows/api.js';
-import { gitSpec, makeBoard, type TestTask } from './boards.js';
+import { gitSpec, makeBoard, untilIntegrated, type TestTask } from './boards.js';
 import { createRepo } from './git-repo.js';
 import { createBareRemote, remoteConfig } from './git-remote.js';
 import type { Harness } from './harness.js';
@@ -436,8 +436,7 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
           { id: 'first', command: 'printf "line 1\\nFIRST\\nline 3\\n" > shared.txt', priority: 10 },
           {
             id: 'second',
-            command:
-              'if [ -n "$TODONE_CONFLICT_FILES" ]; then echo SECOND >> shared.txt; else sleep 0.5; printf "line 1\\nSECOND\\nline 3\\n" > shared.txt; fi',
+            command: `if [ -n "$TODONE_CONFLICT_FILES" ]; then echo SECOND >> shared.txt; else ${untilIntegrated('shared.txt', 'FIRST')}; printf "line 1\\nSECOND\\nline 3\\n" > shared.txt; fi`,
           },
         ],
         { onConflict: 'retry' },

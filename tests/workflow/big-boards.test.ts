@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { Client, Connection, ServiceError, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { BOARD_WORKFLOW_TYPE, boardWorkflowId, type BoardWorkflowInput } from '../../workflows/api.js';
@@ -74,13 +74,19 @@ describe('big boards', () => {
 
     // Without External Storage the server refuses the board outright.
     const bare = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
-    await expect(
-      bare.workflow.start(BOARD_WORKFLOW_TYPE, {
+    const refused = await bare.workflow
+      .start(BOARD_WORKFLOW_TYPE, {
         workflowId: `refused-${board.id}`,
         taskQueue: 'nobody',
         args: [{ board } satisfies BoardWorkflowInput],
-      }),
-    ).rejects.toThrow();
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    // Refused for its size, and nothing else: the server's own words.
+    expect(refused).toBeInstanceOf(ServiceError);
+    expect((refused as ServiceError).cause?.message).toMatch(/INVALID_ARGUMENT: Blob data size exceeds limit/);
     await bare.connection.close();
 
     const result = await h.run(board, undefined, { continueAfterEvents: 80 });

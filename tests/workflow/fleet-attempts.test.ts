@@ -43,16 +43,22 @@ describe('attempts of one task on two workers', () => {
     const workdir = await h.tempDir('todone-fleet-work-');
     const [homeA, homeB] = [await h.tempDir('todone-fleet-a-'), await h.tempDir('todone-fleet-b-')];
     const taskQueue = `test-${randomUUID()}`;
-    // Long enough between attempts to hand the queue from worker A to worker B.
-    const retry = { maxAttempts: 3, initialIntervalMs: 4_000, backoffCoefficient: 1 };
+    // Worker A stops polling before any first attempt ends, so every retry can only go to worker B.
+    const retry = { maxAttempts: 3, initialIntervalMs: 100, backoffCoefficient: 1 };
+    const released = path.join(workdir, 'worker-a-stopping');
     const board = makeBoard(`fleet-${randomUUID().slice(0, 8)}`, workdir, [
       { id: 'budgeted', retry },
       { id: 'retried', retry },
     ]);
     for (const task of board.tasks) {
       task.agent = { kind: 'aider', model: 'gpt-4o', args: [], env: {}, bin: aider };
-      // The first attempt fails its check after its agent has reported usage (a moment later, so the status can see it run).
-      task.validate = [{ run: 'test "$TODONE_ATTEMPT" -ge 2 || { sleep 1.5; exit 1; }', required: true }];
+      // The first attempt fails its check after its agent has reported usage, once worker A is stopping.
+      task.validate = [
+        {
+          run: `test "$TODONE_ATTEMPT" -ge 2 || { until [ -f ${released} ]; do sleep 0.05; done; exit 1; }`,
+          required: true,
+        },
+      ];
     }
     board.tasks[0]!.budget = { tokens: 2_000 };
 
@@ -65,11 +71,20 @@ describe('attempts of one task on two workers', () => {
     const runA = workerA.run();
     const { handle } = await boards.startOrAttach(board);
     // While an attempt runs, the status names its worker (from the server's pending activities).
-    await waitFor('the status to name the worker running the first attempt', async () => {
+    await waitFor('the status to name the worker running the first attempts', async () => {
       const { runningHosts, runningAttempts } = await boards.snapshot(board.id);
-      return runningHosts.retried === identities.a && runningAttempts.retried === 1;
+      return (
+        runningHosts.retried === identities.a &&
+        runningAttempts.retried === 1 &&
+        runningHosts.budgeted === identities.a &&
+        runningAttempts.budgeted === 1
+      );
     });
-    // Both first attempts have failed and their retries wait for their backoff.
+    // A stopping worker takes no new work but finishes what it holds: the first attempts fail on A.
+    workerA.shutdown();
+    await fs.writeFile(released, '');
+    await runA;
+    // Both first attempts have failed and their retries wait for a worker.
     const pending = await waitFor(
       'both tasks to wait for their second attempt',
       async () => {
@@ -78,7 +93,6 @@ describe('attempts of one task on two workers', () => {
       },
       { timeoutMs: 60_000 },
     );
-    await stop(workerA, runA);
 
     // The facts the failed attempt heartbeated just before throwing reached the server with its
     // failure: its run has ended and its usage is counted (a throttled heartbeat would lack both).

@@ -4,10 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BoardSpec, GitSpec } from '../../src/core/board.js';
 import type { BoardResult, TaskStatus } from '../../src/core/run-state.js';
-import { gitSpec, makeBoard, type TestTask } from '../support/boards.js';
+import { gitSpec, makeBoard, untilIntegrated, type TestTask } from '../support/boards.js';
 import { createRepo, git, pictureCheckout, showFile } from '../support/git-repo.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { sweepFinishedBoards } from '../../worker/sweep.js';
+import { integrationWorktreePath } from '../../activities/git/names.js';
 import { isRunning } from '../../src/util/processes.js';
 
 let h: Harness;
@@ -81,9 +82,17 @@ describe('boards in git worktrees', () => {
     expect(await showFile(repo, result.integration!.branch, 'shared.txt')).toBe(
       `line 1\n${winner.toUpperCase()}\nline 3`,
     );
-    // The conflicted task's worktree is kept for inspection; the integration worktree is clean.
+    // The conflicted task's worktree is kept for inspection; the integration worktree is clean
+    // (the aborted merge left nothing staged, changed or half-merged), at the branch's head.
     expect(task(result, loser).worktree).toBeDefined();
     await fs.access(task(result, loser).worktree!);
+    const integrationTree = integrationWorktreePath(board.git!.worktreeRoot);
+    expect(await git(integrationTree, ['status', '--porcelain', '--untracked-files=all'])).toBe('');
+    expect(await git(integrationTree, ['rev-parse', 'HEAD'])).toBe(result.integration!.head);
+    await expect(
+      git(integrationTree, ['rev-parse', '-q', '--verify', 'MERGE_HEAD']),
+      'no merge in progress',
+    ).rejects.toThrow();
     expect(result.state).toBe('failed');
   });
 
@@ -95,9 +104,8 @@ describe('boards in git worktrees', () => {
         {
           id: 'second',
           dependsOn: [],
-          // Without conflict news it clashes; told about the conflict, it builds on the new head.
-          command:
-            'if [ -n "$TODONE_CONFLICT_FILES" ]; then echo "$TODONE_CONFLICT_FILES" > conflict-news.txt; echo SECOND >> shared.txt; else sleep 0.5; printf "line 1\\nSECOND\\nline 3\\n" > shared.txt; fi',
+          // Without conflict news it clashes (once `first` is merged); told about the conflict, it builds on the new head.
+          command: `if [ -n "$TODONE_CONFLICT_FILES" ]; then echo "$TODONE_CONFLICT_FILES" > conflict-news.txt; echo SECOND >> shared.txt; else ${untilIntegrated('shared.txt', 'FIRST')}; printf "line 1\\nSECOND\\nline 3\\n" > shared.txt; fi`,
         },
       ],
       { onConflict: 'retry' },
@@ -244,7 +252,8 @@ describe('boards in git worktrees', () => {
         count: 2,
         pick: 'first',
         agents: [
-          shell(`echo $$ > ${root}/slow.pid; sleep 30; echo slow > answer.txt`),
+          // Five minutes: waited for rather than stopped, it would outlast the test.
+          shell(`echo $$ > ${root}/slow.pid; sleep 300; echo slow > answer.txt`),
           shell('echo fast > answer.txt'),
         ],
       };
@@ -313,10 +322,10 @@ describe('boards in git worktrees', () => {
         [{ id: 'first', command: 'printf "line 1\\nFIRST\\nline 3\\n" > shared.txt', priority: 10 }, { id: 'pick' }],
         { onConflict: 'retry' },
       );
-      // Without conflict news both candidates clash with `first`; told what conflicted, they append.
+      // Without conflict news both candidates clash with `first` (once it is merged); told what conflicted, they append.
       const clash = (word: string) =>
         shell(
-          `if [ -n "$TODONE_CONFLICT_FILES" ]; then echo ${word} >> shared.txt; else sleep 0.5; printf "line 1\\n${word}\\nline 3\\n" > shared.txt; fi`,
+          `if [ -n "$TODONE_CONFLICT_FILES" ]; then echo ${word} >> shared.txt; else ${untilIntegrated('shared.txt', 'FIRST')}; printf "line 1\\n${word}\\nline 3\\n" > shared.txt; fi`,
         );
       board.tasks[1]!.candidates = { count: 2, pick: 'smallest', agents: [clash('AAA'), clash('BB')] };
       const result = await h.run(board);
@@ -338,7 +347,11 @@ describe('boards in git worktrees', () => {
       board.tasks[1]!.candidates = {
         count: 2,
         pick: 'first',
-        agents: [shell('sleep 0.5; printf "line 1\\nPICK\\nline 3\\n" > shared.txt'), shell('sleep 5; exit 1')],
+        // The first candidate clashes with `first` once it is merged; the second never passes (it is stopped).
+        agents: [
+          shell(`${untilIntegrated('shared.txt', 'FIRST')}; printf "line 1\\nPICK\\nline 3\\n" > shared.txt`),
+          shell('sleep 300'),
+        ],
       };
       const result = await h.run(board);
 

@@ -203,15 +203,18 @@ describe('steering a running board', () => {
       await waitForStatus(boards, b.id, 't0 to run', (s) => s.counts.running === 1);
       await boards.pause(b.id);
       await fs.writeFile(path.join(dir, 'go0'), '');
+      // The workflow decides what starts in the activation that records t0's end, so the first
+      // status showing that end shows the decision: paused, with a free slot and five ready tasks,
+      // nothing started.
       const paused = await waitForStatus(boards, b.id, 't0 to end', (s) => s.counts.succeeded === 1);
       expect(paused.paused).toBe(true);
-      // Paused: with a free slot and five ready tasks, nothing starts.
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect((await boards.snapshot(b.id)).status!.counts).toMatchObject({ running: 0, pending: 5 });
+      expect(paused.counts).toMatchObject({ running: 0, pending: 5 });
       await expect(boards.setMaxParallel(b.id, 0)).rejects.toThrow(
         /maxParallel: expected a whole number from 1 to 1000, got 0/,
       );
+      // A wider limit wakes the workflow to start tasks again; paused, it still starts none.
       await boards.setMaxParallel(b.id, 3);
+      expect((await boards.snapshot(b.id)).status!.counts).toMatchObject({ running: 0, pending: 5 });
       await boards.resume(b.id);
       const widened = await waitForStatus(boards, b.id, 'three tasks to run', (s) => s.counts.running === 3);
       expect(widened).toMatchObject({ maxParallel: 3 });
