@@ -1,5 +1,17 @@
-/** Builds normalised boards for tests, with shell tasks that leave evidence on disk. */
-import { DEFAULTS, type BoardSpec, type GitSpec, type TaskSpec } from '../../src/core/board.js';
+/**
+ * Builds normalised boards for tests, with shell tasks that leave evidence on disk. Their tasks
+ * run confined, as the loader makes every board's (`sandbox: worktree`): they write their own
+ * folder and read the board's repository, and /tmp is theirs alone, so a task that must reach a
+ * file of the test keeps it in its own folder (or the test says `sandbox: 'none'` and why).
+ */
+import {
+  DEFAULTS,
+  type AgentSpec,
+  type BoardSpec,
+  type GitSpec,
+  type SandboxMode,
+  type TaskSpec,
+} from '../../src/core/board.js';
 
 export interface TestTask {
   id: string;
@@ -11,6 +23,19 @@ export interface TestTask {
   timeoutMs?: number;
   heartbeatTimeoutMs?: number;
   idleTimeoutMs?: number;
+  /** Default `worktree`, as the loader's: `none` only for a test about an unconfined task's processes. */
+  sandbox?: SandboxMode;
+}
+
+/**
+ * The task's own data folder, as a shell word: writable inside the sandbox and kept across its
+ * attempts and conflict rounds, so a task records there what the test reads back (taskDataDir).
+ */
+export const TASK_FOLDER = '"$(dirname "$TODONE_OUTPUT")"';
+
+/** A shell agent as the loader makes one: confined unless told otherwise. */
+export function shellAgent(command: string | string[], sandbox: SandboxMode = 'worktree'): AgentSpec {
+  return { kind: 'shell', command, env: {}, sandbox };
 }
 
 /**
@@ -50,7 +75,7 @@ export function makeTask(task: TestTask): TaskSpec {
     description: `test task ${task.id}`,
     type: 'generic',
     dependsOn: task.dependsOn ?? [],
-    agent: { kind: 'shell', command: task.command ?? timedCommand(0.2), env: {} },
+    agent: shellAgent(task.command ?? timedCommand(0.2), task.sandbox),
     estimateMs: task.estimateMs ?? 1_000,
     priority: task.priority ?? 0,
     retry: { ...DEFAULTS.retry, initialIntervalMs: 100, ...task.retry },

@@ -25,7 +25,7 @@ import {
   statusQuery,
   type BoardWorkflowInput,
 } from '../../workflows/api.js';
-import { gitSpec, makeBoard, untilIntegrated, type TestTask } from './boards.js';
+import { gitSpec, makeBoard, shellAgent, untilIntegrated, type TestTask } from './boards.js';
 import { createRepo } from './git-repo.js';
 import { createBareRemote, remoteConfig } from './git-remote.js';
 import type { Harness } from './harness.js';
@@ -41,7 +41,7 @@ export interface HistoryScenario {
 
 const state = (result: BoardResult) => Object.fromEntries(result.tasks.map((t) => [t.id, t.state]));
 const gate = (dir: string, name: string) => `while [ ! -f ${path.join(dir, name)} ]; do sleep 0.05; done`;
-const shell = (command: string): AgentSpec => ({ kind: 'shell', command, env: {} });
+const shell = (command: string): AgentSpec => shellAgent(command);
 
 /** An "aider" that only reports what it spent, in aider's words: the cheapest agent with usage. */
 async function tokenReporter(dir: string): Promise<string> {

@@ -4,12 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BoardSpec, GitSpec } from '../../src/core/board.js';
 import type { BoardResult, TaskStatus } from '../../src/core/run-state.js';
-import { gitSpec, makeBoard, untilIntegrated, type TestTask } from '../support/boards.js';
+import { gitSpec, makeBoard, shellAgent, untilIntegrated, type TestTask } from '../support/boards.js';
 import { createRepo, git, pictureCheckout, showFile } from '../support/git-repo.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { sweepFinishedBoards } from '../../worker/sweep.js';
 import { integrationWorktreePath } from '../../activities/git/names.js';
-import { isRunning } from '../../src/util/processes.js';
+import { taskDataDir } from '../../src/data-dir.js';
+import { markedSleep, processesWith } from '../support/process-scan.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -205,7 +206,7 @@ describe('boards in git worktrees', () => {
   });
 
   describe('best of N', () => {
-    const shell = (command: string) => ({ kind: 'shell' as const, command, env: {} });
+    const shell = (command: string) => shellAgent(command);
 
     it('keeps the candidate that changed the fewest lines and reports the others', async () => {
       const { repo, board } = await gitBoard('best-smallest', [{ id: 'pick' }]);
@@ -247,36 +248,36 @@ describe('boards in git worktrees', () => {
     });
 
     it('takes the first candidate to pass and stops the others', async () => {
-      const { repo, root, board } = await gitBoard('best-first', [{ id: 'pick' }]);
+      const { repo, board } = await gitBoard('best-first', [{ id: 'pick' }]);
+      // Five minutes: waited for rather than stopped, it would outlast the test.
+      const slow = markedSleep();
       board.tasks[0]!.candidates = {
         count: 2,
         pick: 'first',
-        agents: [
-          // Five minutes: waited for rather than stopped, it would outlast the test.
-          shell(`echo $$ > ${root}/slow.pid; sleep 300; echo slow > answer.txt`),
-          shell('echo fast > answer.txt'),
-        ],
+        agents: [shell(`${slow.command}; echo slow > answer.txt`), shell('echo fast > answer.txt')],
       };
       const result = await h.run(board);
 
       expect(await showFile(repo, result.integration!.branch, 'answer.txt')).toBe('fast');
       expect(task(result, 'pick').candidates!.map((c) => c.state)).toEqual(['cancelled', 'chosen']);
-      const slow = Number(await fs.readFile(path.join(root, 'slow.pid'), 'utf8'));
-      expect(isRunning(slow)).toBe(false);
+      expect(await processesWith(slow.token), 'what is left of the stopped candidate').toEqual([]);
     });
 
     // Candidates go through the same pipeline as any task: pool, kept worktrees, conflict retries.
     it('runs candidates in pooled worktrees when the board has a pool', async () => {
-      const { repo, root, board } = await gitBoard('best-pool', [{ id: 'pick' }], { poolSize: 2 });
-      const where = (name: string) => shell(`pwd > ${root}/${name}.where; echo ${name} > answer.txt`);
+      const { repo, board } = await gitBoard('best-pool', [{ id: 'pick' }], { poolSize: 2 });
+      // Each candidate says where it ran in its own log (its worktree goes when it ends).
+      const where = (name: string) => shell(`echo "ran in $PWD"; echo ${name} > answer.txt`);
       board.tasks[0]!.candidates = { count: 2, pick: 'smallest', agents: [where('one'), where('two')] };
       const result = await h.run(board);
 
       expect(task(result, 'pick').state).toBe('succeeded');
       const slots = path.join(board.git!.worktreeRoot, 'pool');
-      for (const name of ['one', 'two']) {
-        const dir = (await fs.readFile(path.join(root, `${name}.where`), 'utf8')).trim();
-        expect(path.dirname(await fs.realpath(dir))).toBe(await fs.realpath(slots));
+      for (const candidate of ['pick.c1', 'pick.c2']) {
+        const log = await fs.readFile(path.join(taskDataDir(h.home, board.id, candidate), 'attempt-1.log'), 'utf8');
+        const dir = /ran in (\S+)/.exec(log)?.[1];
+        expect(dir, `${candidate} said where it ran`).toBeDefined();
+        expect(path.dirname(await fs.realpath(dir!))).toBe(await fs.realpath(slots));
       }
       expect(await git(repo, ['branch', '--list', `todone/${board.id}/pick.*`])).toBe('');
     });

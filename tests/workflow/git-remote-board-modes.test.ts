@@ -9,11 +9,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GitSpec } from '../../src/core/board.js';
 import type { BoardResult, TaskStatus } from '../../src/core/run-state.js';
-import { makeBoard, untilIntegrated, type TestTask } from '../support/boards.js';
+import { makeBoard, shellAgent, TASK_FOLDER, untilIntegrated, type TestTask } from '../support/boards.js';
 import { git } from '../support/git-repo.js';
 import { createBareRemote, remoteConfig } from '../support/git-remote.js';
 import { createHarness, type Harness } from '../support/harness.js';
-import { isRunning } from '../../src/util/processes.js';
+import { waitFor } from '../support/wait-for.js';
+import { taskDataDir } from '../../src/data-dir.js';
+import { markedSleep, processesWith } from '../support/process-scan.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -22,7 +24,7 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 const task = (result: BoardResult, id: string): TaskStatus => result.tasks.find((t) => t.id === id)!;
-const shell = (command: string) => ({ kind: 'shell' as const, command, env: {} });
+const shell = (command: string) => shellAgent(command);
 
 /** A board on a bare remote holding README.md and a three-line shared.txt on `main`. */
 async function remoteBoard(name: string, tasks: TestTask[], overrides: Partial<GitSpec> = {}) {
@@ -73,27 +75,27 @@ describe('best of N on a remote board', () => {
   }, 120_000);
 
   it('takes the first candidate to pass, stops the other, and pushes the winner', async () => {
-    const { root, board, integration, show, branches } = await remoteBoard('remote-first', [{ id: 'pick' }]);
+    const { board, integration, show, branches } = await remoteBoard('remote-first', [{ id: 'pick' }]);
+    // Five minutes: waited for rather than stopped, it would outlast the test.
+    const slow = markedSleep();
     board.tasks[0]!.candidates = {
       count: 2,
       pick: 'first',
-      // Five minutes: waited for rather than stopped, it would outlast the test.
-      agents: [shell(`echo $$ > ${root}/slow.pid; sleep 300; echo slow > answer.txt`), shell('echo fast > answer.txt')],
+      agents: [shell(`${slow.command}; echo slow > answer.txt`), shell('echo fast > answer.txt')],
     };
     const result = await h.run(board);
 
     expect(task(result, 'pick').state).toBe('succeeded');
     expect(task(result, 'pick').candidates!.map((c) => c.state)).toEqual(['cancelled', 'chosen']);
     expect(await show('answer.txt')).toBe('fast');
-    const slow = Number(await fs.readFile(path.join(root, 'slow.pid'), 'utf8'));
-    expect(isRunning(slow)).toBe(false);
+    expect(await processesWith(slow.token), 'what is left of the stopped candidate').toEqual([]);
     expect(await branches()).toEqual([integration]);
   }, 120_000);
 });
 
 describe('onConflict: retry on a remote board', () => {
   it("re-runs a conflicted task from the remote's integration head, told what conflicted, and pushes its work", async () => {
-    const { root, url, board, integration, show, branches } = await remoteBoard(
+    const { url, board, integration, show, branches } = await remoteBoard(
       'remote-retry',
       [{ id: 'first', command: 'printf "line 1\\nFIRST\\nline 3\\n" > shared.txt', priority: 10 }, { id: 'second' }],
       { onConflict: 'retry' },
@@ -101,7 +103,7 @@ describe('onConflict: retry on a remote board', () => {
     // Each round records the commit it started from; the first round clashes with `first` once it is
     // merged; told about the conflict, the second builds on the new head.
     board.tasks[1]!.agent = shell(
-      `git rev-parse HEAD >> ${root}/second.starts; ` +
+      `git rev-parse HEAD >> ${TASK_FOLDER}/starts; ` +
         'if [ -n "$TODONE_CONFLICT_FILES" ]; then echo "$TODONE_CONFLICT_FILES" > conflict-news.txt; echo SECOND >> shared.txt; ' +
         `else ${untilIntegrated('shared.txt', 'FIRST')}; printf "line 1\\nSECOND\\nline 3\\n" > shared.txt; fi`,
     );
@@ -115,7 +117,9 @@ describe('onConflict: retry on a remote board', () => {
     expect(await show('shared.txt')).toBe('line 1\nFIRST\nline 3\nSECOND');
 
     // Round one started from base; round two from the integration head holding `first`'s merge.
-    const starts = (await fs.readFile(path.join(root, 'second.starts'), 'utf8')).trim().split('\n');
+    const starts = (await fs.readFile(path.join(taskDataDir(h.home, board.id, 'second'), 'starts'), 'utf8'))
+      .trim()
+      .split('\n');
     expect(starts).toHaveLength(2);
     expect(starts[0]).toBe(base);
     const retryStart = starts[1]!;
@@ -132,7 +136,7 @@ describe('onConflict: retry on a remote board', () => {
   }, 120_000);
 
   it("re-runs every candidate of best of N from the remote's new head after a conflict", async () => {
-    const { root, board, integration, show, branches } = await remoteBoard(
+    const { board, integration, show, branches } = await remoteBoard(
       'remote-best-retry',
       [{ id: 'first', command: 'printf "line 1\\nFIRST\\nline 3\\n" > shared.txt', priority: 10 }, { id: 'pick' }],
       { onConflict: 'retry' },
@@ -140,7 +144,7 @@ describe('onConflict: retry on a remote board', () => {
     // Without conflict news both candidates clash with `first`; told what conflicted, they append.
     const clash = (word: string) =>
       shell(
-        `git rev-parse HEAD >> ${root}/${word}.starts; ` +
+        `git rev-parse HEAD >> ${TASK_FOLDER}/starts; ` +
           `if [ -n "$TODONE_CONFLICT_FILES" ]; then echo ${word} >> shared.txt; else ${untilIntegrated('shared.txt', 'FIRST')}; printf "line 1\\n${word}\\nline 3\\n" > shared.txt; fi`,
       );
     board.tasks[1]!.candidates = { count: 2, pick: 'smallest', agents: [clash('AAA'), clash('BB')] };
@@ -153,8 +157,11 @@ describe('onConflict: retry on a remote board', () => {
     expect(pick.candidates!.map((c) => c.state).sort()).toEqual(['chosen', 'discarded']);
     expect(await show('shared.txt')).toMatch(/^line 1\nFIRST\nline 3\n(AAA|BB)$/);
     // Both candidates' second rounds started from the same commit, which holds `first`'s work.
+    // AAA is the first candidate, BB the second: each records in its own folder.
     const [aaa, bb] = await Promise.all(
-      ['AAA', 'BB'].map(async (w) => (await fs.readFile(path.join(root, `${w}.starts`), 'utf8')).trim().split('\n')),
+      ['pick.c1', 'pick.c2'].map(async (candidate) =>
+        (await fs.readFile(path.join(taskDataDir(h.home, board.id, candidate), 'starts'), 'utf8')).trim().split('\n'),
+      ),
     );
     expect(aaa).toHaveLength(2);
     expect(bb).toHaveLength(2);
@@ -170,11 +177,22 @@ describe('a remote board whose merge step cannot work', () => {
       { id: 'gone' },
       { id: 'after', dependsOn: ['gone'], command: 'true' },
     ]);
-    // The task deletes the board's integration branch from the remote: its merge has nowhere to go.
+    // While the task runs, the board's integration branch goes from the remote: its merge has
+    // nowhere to go. (The test deletes it: a confined task cannot reach this remote, a folder.)
     board.tasks[0]!.agent = shell(
-      `git --git-dir ${url} update-ref -d refs/heads/todone/${board.id}/integration; echo x > x.txt`,
+      `touch ${TASK_FOLDER}/started; until [ -f ${TASK_FOLDER}/branch-gone ]; do sleep 0.05; done; echo x > x.txt`,
     );
-    const result = await h.run(board);
+    const folder = taskDataDir(h.home, board.id, 'gone');
+    const result = await h.run(board, async () => {
+      await waitFor('the task to start', () =>
+        fs.access(path.join(folder, 'started')).then(
+          () => true,
+          () => false,
+        ),
+      );
+      await git(url, ['update-ref', '-d', `refs/heads/todone/${board.id}/integration`]);
+      await fs.writeFile(path.join(folder, 'branch-gone'), '');
+    });
 
     expect(result.state).toBe('failed');
     const gone = task(result, 'gone');

@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SteeringRefused } from '../../src/errors.js';
 import type { BoardSpec, TaskSpec } from '../../src/core/board.js';
-import { gitSpec, makeBoard, type TestTask } from '../support/boards.js';
+import { gitSpec, makeBoard, shellAgent, TASK_FOLDER, type TestTask } from '../support/boards.js';
+import { taskDataDir } from '../../src/data-dir.js';
 import { createRepo, git, showFile } from '../support/git-repo.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { waitForStatus } from '../support/board-status.js';
@@ -84,7 +85,7 @@ describe('resuming a board whose last run failed', () => {
     await h.run(b);
     const edited = structuredClone(b);
     (edited.tasks[0]!.agent as { command: string }).command = counted('a', 'echo v2');
-    edited.tasks[3]!.agent = { kind: 'shell', command: 'true', env: {} };
+    edited.tasks[3]!.agent = shellAgent('true');
     const second = await h.run(edited);
 
     expect(second.state).toBe('completed');
@@ -95,26 +96,28 @@ describe('resuming a board whose last run failed', () => {
   it("on a git board, builds on the kept tasks' work already on the integration branch; --fresh puts it back to base", async () => {
     const root = await h.tempDir('todone-git-');
     const repo = await createRepo(path.join(root, 'repo'), { 'README.md': '# project\n' });
+    // Runs are counted, and b is fixed, in each task's own folder: confined, a task sees no other.
     const b = board(
       'git-resume',
       repo,
       [
-        { id: 'a', command: `echo from-a > a.txt; echo run >> ${root}/a.runs` },
-        { id: 'b', dependsOn: ['a'], command: `test -f ${root}/fixed && cat a.txt > b.txt` },
+        { id: 'a', command: `echo from-a > a.txt; echo run >> ${TASK_FOLDER}/a.runs` },
+        { id: 'b', dependsOn: ['a'], command: `test -f ${TASK_FOLDER}/fixed && cat a.txt > b.txt` },
       ],
       { git: gitSpec(repo, path.join(root, 'worktrees')) },
     );
+    const folder = (id: string) => taskDataDir(h.home, b.id, id);
     expect((await h.run(b)).state).toBe('failed');
-    await fs.writeFile(path.join(root, 'fixed'), '');
+    await fs.writeFile(path.join(folder('b'), 'fixed'), '');
     const second = await h.run(b);
 
     expect(second.state).toBe('completed');
-    expect(await runs(root, 'a')).toBe(1);
+    expect(await runs(folder('a'), 'a')).toBe(1);
     expect(await showFile(repo, second.integration!.branch, 'b.txt')).toBe('from-a');
 
     const fresh = await h.run(b, undefined, { fresh: true });
     expect(fresh.state).toBe('completed');
-    expect(await runs(root, 'a')).toBe(2);
+    expect(await runs(folder('a'), 'a')).toBe(2);
     // Started over from base: the integration branch holds this run's two task commits, not four.
     const commits = await git(repo, [
       'rev-list',

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BoardSpec, TaskSpec } from '../../src/core/board.js';
-import { makeBoard } from '../support/boards.js';
+import { makeBoard, shellAgent } from '../support/boards.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { waitForStatus } from '../support/board-status.js';
 
@@ -34,11 +34,7 @@ function withAggregates(board: BoardSpec, extra: Partial<TaskSpec>[]): BoardSpec
         ...t,
         id: t.id!,
         dependsOn: t.dependsOn ?? [],
-        agent: {
-          kind: 'shell' as const,
-          command: typeof t.aggregate === 'object' ? t.aggregate.reduce : 'true',
-          env: {},
-        },
+        agent: shellAgent(typeof t.aggregate === 'object' ? t.aggregate.reduce : 'true'),
       })),
     ],
   };
