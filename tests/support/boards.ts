@@ -1,9 +1,11 @@
 /**
  * Builds normalised boards for tests, with shell tasks that leave evidence on disk. Their tasks
  * run confined, as the loader makes every board's (`sandbox: worktree`): they write their own
- * folder and read the board's repository, and /tmp is theirs alone, so a task that must reach a
- * file of the test keeps it in its own folder (or the test says `sandbox: 'none'` and why).
+ * folder and scratch folder and read the board's repository, and /tmp is theirs alone, so a task
+ * that must reach a file of the test keeps it in one of those (or the test says `sandbox: 'none'`
+ * and why).
  */
+import { taskPlaces } from '../../activities/sandbox/task-places.js';
 import {
   DEFAULTS,
   type AgentSpec,
@@ -28,10 +30,16 @@ export interface TestTask {
 }
 
 /**
- * The task's own data folder, as a shell word: writable inside the sandbox and kept across its
- * attempts and conflict rounds, so a task records there what the test reads back (taskDataDir).
+ * The task's scratch folder, as a shell word: the one folder of the worker's data a confined task
+ * may write, kept across its attempts and conflict rounds, so a task records there what the test
+ * reads back (taskScratch).
  */
 export const TASK_FOLDER = '"$(dirname "$TODONE_OUTPUT")"';
+
+/** Where TASK_FOLDER is on the worker whose data folder is `home`. */
+export function taskScratch(home: string, boardId: string, taskId: string): string {
+  return taskPlaces(home, boardId, taskId).scratch;
+}
 
 /** A shell agent as the loader makes one: confined unless told otherwise. */
 export function shellAgent(command: string | string[], sandbox: SandboxMode = 'worktree'): AgentSpec {

@@ -9,12 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GitSpec } from '../../src/core/board.js';
 import type { BoardResult, TaskStatus } from '../../src/core/run-state.js';
-import { makeBoard, shellAgent, TASK_FOLDER, untilIntegrated, type TestTask } from '../support/boards.js';
+import { makeBoard, shellAgent, TASK_FOLDER, taskScratch, untilIntegrated, type TestTask } from '../support/boards.js';
 import { git } from '../support/git-repo.js';
 import { createBareRemote, remoteConfig } from '../support/git-remote.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { waitFor } from '../support/wait-for.js';
-import { taskDataDir } from '../../src/data-dir.js';
 import { markedSleep, processesWith } from '../support/process-scan.js';
 
 let h: Harness;
@@ -117,7 +116,7 @@ describe('onConflict: retry on a remote board', () => {
     expect(await show('shared.txt')).toBe('line 1\nFIRST\nline 3\nSECOND');
 
     // Round one started from base; round two from the integration head holding `first`'s merge.
-    const starts = (await fs.readFile(path.join(taskDataDir(h.home, board.id, 'second'), 'starts'), 'utf8'))
+    const starts = (await fs.readFile(path.join(taskScratch(h.home, board.id, 'second'), 'starts'), 'utf8'))
       .trim()
       .split('\n');
     expect(starts).toHaveLength(2);
@@ -160,7 +159,7 @@ describe('onConflict: retry on a remote board', () => {
     // AAA is the first candidate, BB the second: each records in its own folder.
     const [aaa, bb] = await Promise.all(
       ['pick.c1', 'pick.c2'].map(async (candidate) =>
-        (await fs.readFile(path.join(taskDataDir(h.home, board.id, candidate), 'starts'), 'utf8')).trim().split('\n'),
+        (await fs.readFile(path.join(taskScratch(h.home, board.id, candidate), 'starts'), 'utf8')).trim().split('\n'),
       ),
     );
     expect(aaa).toHaveLength(2);
@@ -182,7 +181,7 @@ describe('a remote board whose merge step cannot work', () => {
     board.tasks[0]!.agent = shell(
       `touch ${TASK_FOLDER}/started; until [ -f ${TASK_FOLDER}/branch-gone ]; do sleep 0.05; done; echo x > x.txt`,
     );
-    const folder = taskDataDir(h.home, board.id, 'gone');
+    const folder = taskScratch(h.home, board.id, 'gone');
     const result = await h.run(board, async () => {
       await waitFor('the task to start', () =>
         fs.access(path.join(folder, 'started')).then(

@@ -9,8 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SteeringRefused } from '../../src/errors.js';
 import type { BoardSpec, TaskSpec } from '../../src/core/board.js';
-import { gitSpec, makeBoard, shellAgent, TASK_FOLDER, type TestTask } from '../support/boards.js';
-import { taskDataDir } from '../../src/data-dir.js';
+import { gitSpec, makeBoard, shellAgent, TASK_FOLDER, taskScratch, type TestTask } from '../support/boards.js';
 import { createRepo, git, showFile } from '../support/git-repo.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { waitForStatus } from '../support/board-status.js';
@@ -96,7 +95,7 @@ describe('resuming a board whose last run failed', () => {
   it("on a git board, builds on the kept tasks' work already on the integration branch; --fresh puts it back to base", async () => {
     const root = await h.tempDir('todone-git-');
     const repo = await createRepo(path.join(root, 'repo'), { 'README.md': '# project\n' });
-    // Runs are counted, and b is fixed, in each task's own folder: confined, a task sees no other.
+    // Runs are counted, and b is fixed, in each task's scratch folder: confined, a task writes no other.
     const b = board(
       'git-resume',
       repo,
@@ -106,7 +105,7 @@ describe('resuming a board whose last run failed', () => {
       ],
       { git: gitSpec(repo, path.join(root, 'worktrees')) },
     );
-    const folder = (id: string) => taskDataDir(h.home, b.id, id);
+    const folder = (id: string) => taskScratch(h.home, b.id, id);
     expect((await h.run(b)).state).toBe('failed');
     await fs.writeFile(path.join(folder('b'), 'fixed'), '');
     const second = await h.run(b);
