@@ -60,7 +60,9 @@ describe('losing a cluster', () => {
     await stderr.next(/✔ a succeeded/, 'task a to succeed');
     expect(await stopDevServer(serverDir)).toBe(true);
     await stderr.next(/Lost the Temporal server/, 'the run to notice the lost server', 60_000);
-    await ensureDevServer({ dataDir: serverDir, ...ports });
+    // The same frontend port (the run reconnects to its address); a new one for the UI, which nothing
+    // here reads: a loaded machine may have given the old one to a client socket meanwhile.
+    await ensureDevServer({ dataDir: serverDir, port: ports.port, uiPort: await freePort() });
     await stderr.next(/Reconnected/, 'the run to reconnect', 60_000);
 
     const result = await run;

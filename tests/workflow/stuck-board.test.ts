@@ -57,6 +57,8 @@ describe('cancelling a board', () => {
         // Each attempt's shell says its pid; the first dies with worker A, the second runs on B's worker.
         command: `echo $$ >> long.pids; ${gate(dir)}`,
         retry: { maxAttempts: 2 },
+        // Its pid is looked up on the host: confined, `$$` would be its pid in the sandbox's own namespace.
+        sandbox: 'none',
       },
     ]);
     const a = await w.start(buildA, taskQueue);
