@@ -17,7 +17,10 @@ if (!existsSync(board)) {
   console.error(`No example "${name}". Examples: ${known.join(', ')}.`);
   process.exit(2);
 }
-const run = spawnSync(process.execPath, [path.join(root, 'bin', 'todone.js'), 'run', board, ...process.argv.slice(3)], {
-  stdio: 'inherit',
-});
+// --fresh: an example is there to be watched running, not to be found up to date from the last time.
+const run = spawnSync(
+  process.execPath,
+  [path.join(root, 'bin', 'todone.js'), 'run', board, '--fresh', ...process.argv.slice(3)],
+  { stdio: 'inherit' },
+);
 process.exit(run.status ?? 1);

@@ -7,7 +7,7 @@
  */
 import type { CancellationScope } from '@temporalio/workflow';
 import type { BoardSpec, TaskSpec } from '../src/core/board.js';
-import { planResume, taskDefinition } from '../src/core/resume.js';
+import { planResume, taskDefinition, type ResumePlan } from '../src/core/resume.js';
 import {
   computeMetrics,
   type BoardChange,
@@ -21,6 +21,7 @@ import { selectTasks, type StatusRequest, type StatusSource } from '../src/core/
 import { addUsage, budgetSpent, withUsage, type Usage } from '../src/core/usage.js';
 import type { BoardWorkflowInput, CarriedState } from './api.js';
 import { boardDetails, DIGEST_FAILURES } from './board-details.js';
+import { integrationToRebuild } from './resumed-integration.js';
 import { WorktreeFlow } from './worktree-flow.js';
 
 /** Changes kept in the record of who changed what (the oldest go first). */
@@ -31,7 +32,9 @@ export class BoardRun {
   readonly scheduler: BoardScheduler;
   readonly startedAt: number;
   /** A resumed board: which run it resumed, and what it kept. */
-  readonly resumedFrom: ResumedFrom | undefined;
+  resumedFrom: ResumedFrom | undefined;
+  /** A resumed board: what it keeps of the last run (git boards may rebuild their branch from it). */
+  private readonly resumePlan: ResumePlan | undefined;
   /** Git mode: the board's worktrees and merge queue. */
   readonly worktrees: WorktreeFlow | undefined;
   state: BoardState = 'running';
@@ -61,6 +64,7 @@ export class BoardRun {
     const define = (task: TaskSpec) => taskDefinition(this.board, task);
     // A resumed board starts with what its last run finished and has not changed since.
     const resumePlan = !carried && input.resume ? planResume(board, input.resume.tasks, define) : undefined;
+    this.resumePlan = resumePlan;
     this.resumedFrom =
       carried?.resumedFrom ??
       (resumePlan && input.resume
@@ -101,6 +105,28 @@ export class BoardRun {
       size: () => this.board.tasks.length,
       status: () => this.status({ states: ['failed', 'conflicted'], limit: DIGEST_FAILURES }),
     });
+  }
+
+  /**
+   * Git mode: the integration branch taken up, created, or put back to base (`fresh`); a resumed
+   * board whose integrated work changed has it rebuilt from base with its kept tasks' commits, and a
+   * kept task whose commit does not replay there runs again, with what depends on it.
+   */
+  async openWorktrees(input: Pick<BoardWorkflowInput, 'carried' | 'fresh' | 'resume'>): Promise<void> {
+    if (!this.worktrees) return;
+    const rebuild = this.resumePlan && integrationToRebuild(this.board, input, this.resumePlan);
+    const notReplayed = await this.worktrees.start(input.carried?.git, {
+      fresh: input.fresh === true,
+      ...(rebuild ? { rebuild } : {}),
+    });
+    if (notReplayed.length === 0) return;
+    const reopened = this.scheduler.reopenKept(notReplayed.map((n) => n.taskId));
+    if (this.resumedFrom && reopened.length)
+      this.resumedFrom = {
+        ...this.resumedFrom,
+        kept: this.resumedFrom.kept - reopened.length,
+        rerun: this.resumedFrom.rerun + reopened.length,
+      };
   }
 
   /** Whether the board still takes changes (not cancelling, not ending). */

@@ -33,7 +33,7 @@ export async function boardWorkflow(given: BoardWorkflowInput): Promise<BoardRes
 
   // A run continued as new may carry a budget already spent.
   run.enforceBudget();
-  await run.worktrees?.start(input.carried?.git, { fresh: input.fresh === true });
+  await run.openWorktrees(input);
 
   for (;;) {
     const draining =

@@ -9,8 +9,10 @@ import type {
   CommitResult,
   IntegrateResult,
   IntegrationInfo,
+  NotReplayed,
   PrepareWorktreeInput,
   PreparedWorktree,
+  ReplayCommit,
 } from '../activities/git/types.js';
 import type { BoardSpec, GitSpec, TaskSpec } from '../src/core/board.js';
 import type { TaskCommit, TaskOutcome } from '../src/core/outcome.js';
@@ -49,19 +51,29 @@ export class WorktreeFlow {
     this.acts = gitActivities(board);
   }
 
-  /** `fresh`: the board starts over, so its integration branch goes back to base. */
-  async start(carried?: WorktreeCarry, options: { fresh?: boolean } = {}): Promise<void> {
+  /**
+   * `fresh`: the board starts over, so its integration branch goes back to base. `rebuild`: a
+   * resumed board whose integrated work changed; the branch is built again from base with these
+   * kept commits. Returns the kept tasks whose work could not be replayed (they run again).
+   */
+  async start(
+    carried?: WorktreeCarry,
+    options: { fresh?: boolean; rebuild?: ReplayCommit[] } = {},
+  ): Promise<NotReplayed[]> {
     if (carried) {
       this.integration = carried.integration;
       this.freeSlots = [...carried.freeSlots];
-      return;
+      return [];
     }
-    this.integration = await this.acts.initIntegration({
+    const { notReplayed = [], ...integration } = await this.acts.initIntegration({
       git: this.git,
       boardId: this.board.id,
       ...(options.fresh ? { fresh: true } : {}),
+      ...(options.rebuild ? { rebuild: options.rebuild } : {}),
     });
+    this.integration = integration;
     this.freeSlots = Array.from({ length: this.git.poolSize }, (_, i) => i);
+    return notReplayed;
   }
 
   private get info(): IntegrationInfo {

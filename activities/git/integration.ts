@@ -42,20 +42,25 @@ import {
   releaseBranchElsewhere,
 } from './registry.js';
 import { repoKey, withRepoLock } from './repo-lock.js';
-import type { BoardGitConfig, IntegrateInput, IntegrateResult, IntegrationInfo } from './types.js';
-import { boardOnlySchema, checkInput, integrateSchema } from './validate.js';
+import { replayCommits } from './replay.js';
+import type {
+  BoardGitConfig,
+  InitIntegrationInput,
+  InitIntegrationResult,
+  IntegrateInput,
+  IntegrateResult,
+  NotReplayed,
+  ReplayCommit,
+} from './types.js';
+import { checkInput, initIntegrationSchema, integrateSchema } from './validate.js';
 
 /**
  * Creates the board's integration branch from base, or takes up the one an earlier run or attempt
  * left (a resumed board builds on its kept tasks' work). `fresh` puts it back to base first: the
- * board starts over.
+ * board starts over. `rebuild` builds it again from base with the kept tasks' commits (replay.ts).
  */
-export async function initIntegration(input: {
-  git: BoardGitConfig;
-  boardId: string;
-  fresh?: boolean;
-}): Promise<IntegrationInfo> {
-  checkInput(boardOnlySchema, input, 'initIntegration');
+export async function initIntegration(input: InitIntegrationInput): Promise<InitIntegrationResult> {
+  checkInput(initIntegrationSchema, input, 'initIntegration');
   const { git: config, boardId } = input;
   const branch = integrationBranch(boardId);
   const repo = openGit(config.repo, config.author ? { author: config.author } : {});
@@ -72,6 +77,12 @@ export async function initIntegration(input: {
     }
     let integrationHead = await branchSha(repo, branch);
     let baseSha = baseHead;
+    if (input.rebuild) {
+      if (!integrationHead) await repo.raw(['branch', '--no-track', branch, baseHead]);
+      const worktree = await ensureIntegrationWorktree(repo, config, boardId);
+      const rebuilt = await rebuildOnto(worktree, branch, boardId, baseHead, input.rebuild);
+      return { baseBranch, baseSha, integrationBranch: branch, ...rebuilt };
+    }
     if (integrationHead && input.fresh) {
       // Only the branch moves: the integration worktree is put back on it by ensureIntegrationWorktree.
       await repo.raw([
@@ -97,6 +108,23 @@ export async function initIntegration(input: {
   });
 }
 
+/**
+ * Replays the kept commits onto base in the integration worktree, then moves the branch there in
+ * one step: a crash before it leaves the branch as it was, and the retry replays again.
+ */
+export async function rebuildOnto(
+  worktree: Git,
+  branch: string,
+  boardId: string,
+  baseHead: string,
+  commits: readonly ReplayCommit[],
+): Promise<{ integrationHead: string; notReplayed: NotReplayed[] }> {
+  const { head, notReplayed } = await replayCommits(worktree, boardId, baseHead, commits);
+  await worktree.raw(['update-ref', '-m', 'todone: rebuilt for a resumed board', `refs/heads/${branch}`, head]);
+  await worktree.raw(['symbolic-ref', 'HEAD', `refs/heads/${branch}`]);
+  return { integrationHead: head, notReplayed };
+}
+
 async function currentBranch(repo: Git, where: string): Promise<string> {
   const r = await repo.run(['symbolic-ref', '-q', '--short', 'HEAD'], { ok: [1] });
   const name = r.stdout.trim();
@@ -113,7 +141,7 @@ async function currentBranch(repo: Git, where: string): Promise<string> {
  * progress and nothing uncommitted: whatever a crash left in it is thrown away, since only
  * committed integrations count.
  */
-async function ensureIntegrationWorktree(repo: Git, config: BoardGitConfig, boardId: string): Promise<Git> {
+export async function ensureIntegrationWorktree(repo: Git, config: BoardGitConfig, boardId: string): Promise<Git> {
   const branch = integrationBranch(boardId);
   const wtPath = integrationWorktreePath(config.worktreeRoot);
   const root = config.worktreeRoot;

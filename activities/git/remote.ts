@@ -19,7 +19,7 @@ import { commitWork } from './commit.js';
 import { crashPoint } from './crash-point.js';
 import { GitCommandError, GitConfigError } from './errors.js';
 import { branchSha, isAncestor, openGit, tryRevParse, type Git } from './git.js';
-import { integrate } from './integration.js';
+import { ensureIntegrationWorktree, integrate, rebuildOnto } from './integration.js';
 import { boardBranchPrefix, integrationBranch, taskBranch } from './names.js';
 import { exists } from './paths.js';
 import { withRepoLock } from './repo-lock.js';
@@ -27,9 +27,10 @@ import type {
   BoardGitConfig,
   CommitInput,
   CommitResult,
+  InitIntegrationInput,
+  InitIntegrationResult,
   IntegrateInput,
   IntegrateResult,
-  IntegrationInfo,
   LandInput,
   LandResult,
   PreparedWorktree,
@@ -212,10 +213,7 @@ function author(config: BoardGitConfig) {
  * The remote integration branch, created from base when absent (a push that must not find it there),
  * taken up when an earlier run or attempt left it, put back to base with `fresh`.
  */
-export async function initRemoteIntegration(
-  home: string,
-  input: { git: BoardGitConfig; boardId: string; fresh?: boolean },
-): Promise<IntegrationInfo> {
+export async function initRemoteIntegration(home: string, input: InitIntegrationInput): Promise<InitIntegrationResult> {
   const local = await cloneFor(home, input.git, input.boardId);
   const clone = openGit(local.repo, author(local));
   const branch = integrationBranch(input.boardId);
@@ -226,6 +224,15 @@ export async function initRemoteIntegration(
     if (!baseHead) throw new GitConfigError(`the base branch ${baseBranch} does not exist in ${local.remote}`);
     let integrationHead = heads.get(branch);
     let baseSha = baseHead;
+    if (input.rebuild) {
+      // Built in this clone's integration worktree from what the remote holds, then pushed with a lease.
+      await clone.raw(['update-ref', `refs/heads/${branch}`, integrationHead ?? baseHead]);
+      const worktree = await ensureIntegrationWorktree(clone, local, input.boardId);
+      const rebuilt = await rebuildOnto(worktree, branch, input.boardId, baseHead, input.rebuild);
+      if ((await pushRef(clone, branch, rebuilt.integrationHead, { expected: integrationHead })) === 'rejected')
+        throw moved(branch, local.remote);
+      return { baseBranch, baseSha, integrationBranch: branch, ...rebuilt };
+    }
     if (integrationHead && input.fresh) {
       if ((await pushRef(clone, branch, baseHead, { expected: integrationHead })) === 'rejected')
         throw moved(branch, local.remote);

@@ -6,6 +6,8 @@
 // The board's git settings are part of the normalised board (the workflow carries them).
 export type { BoardGitConfig, CommitAuthor, IntegrationStrategy } from '../../src/core/board.js';
 import type { BoardGitConfig } from '../../src/core/board.js';
+export type { ReplayCommit } from '../../src/core/resume.js';
+import type { ReplayCommit } from '../../src/core/resume.js';
 
 export interface IntegrationInfo {
   baseBranch: string;
@@ -14,6 +16,29 @@ export interface IntegrationInfo {
   integrationBranch: string;
   /** Current head of the integration branch (equal to baseSha on a fresh board). */
   integrationHead: string;
+}
+
+export interface InitIntegrationInput {
+  git: BoardGitConfig;
+  boardId: string;
+  /** Start over: the integration branch goes back to base. */
+  fresh?: boolean;
+  /**
+   * A resumed board some of whose integrated work changed: the branch is built again from base with
+   * these kept tasks' commits replayed onto it, in this order.
+   */
+  rebuild?: ReplayCommit[];
+}
+
+/** A kept task whose commit could not be replayed onto a rebuilt integration branch: it runs again. */
+export interface NotReplayed {
+  taskId: string;
+  reason: string;
+}
+
+export interface InitIntegrationResult extends IntegrationInfo {
+  /** With `rebuild`: the kept tasks whose work is not on the branch. */
+  notReplayed?: NotReplayed[];
 }
 
 export interface PrepareWorktreeInput {

@@ -56,6 +56,10 @@ export const releaseSchema = taskInput.extend({
 });
 export const landSchema = boardInput.extend({ baseBranch: branchName, expectedBaseSha: sha, integrationHead: sha });
 export const boardOnlySchema = boardInput;
+export const initIntegrationSchema = boardInput.extend({
+  fresh: z.boolean().optional(),
+  rebuild: z.array(z.object({ taskId: safeId, sha, dependsOn: z.array(safeId) })).optional(),
+});
 
 /** Checks `value` and returns it as it came (extra fields and all), or throws every problem found. */
 export function checkInput<T>(schema: z.ZodType, value: T, what: string): T {

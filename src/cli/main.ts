@@ -88,7 +88,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--land', 'git boards: fast-forward the base branch to the integration head if every task succeeded')
     .option(
       '--fresh',
-      'start over: do not keep the tasks a failed or cancelled last run finished (git boards: the integration branch goes back to base)',
+      'start over: keep nothing the last run finished (git boards: the integration branch goes back to base)',
     )
     .action(
       async (

@@ -69,7 +69,10 @@ export interface StartedBoard {
   boardChanged: boolean;
   /** Attached to a run started by another version of Todone (its version). */
   startedByVersion?: string;
-  /** A new run that resumes the last one: what it keeps. */
+  /**
+   * A new run that resumes the last one: what it keeps. A completed board whose every task is kept
+   * is up to date: its new run only confirms it and ends at once.
+   */
   resumed?: { runId: string; state: BoardState; kept: number; rerun: number; total: number };
   /** A new run that starts over although an earlier run exists, and why. */
   startedOver?: string;
@@ -81,7 +84,7 @@ export interface StartedBoard {
 }
 
 export interface StartOptions extends Pick<BoardWorkflowInput, 'continueAfterEvents'> {
-  /** Start over even when the last run ended failed or cancelled (git boards: the integration branch goes back to base). */
+  /** Start over instead of resuming the last run, whatever it ended as (git boards: the integration branch goes back to base). */
   fresh?: boolean;
 }
 
@@ -286,8 +289,9 @@ export class BoardClient {
   }
 
   /**
-   * How a new run relates to the last one: a run that ended failed or cancelled is resumed (its
-   * unchanged successes kept) unless `fresh`; anything else starts over.
+   * How a new run relates to the last one: unless `fresh`, a run that ended with a result (completed,
+   * failed or cancelled) is resumed, its unchanged successes kept; one that ended without (terminated,
+   * timed out) starts over.
    */
   private async previousRun(
     board: BoardSpec,
@@ -312,8 +316,9 @@ export class BoardClient {
       return {
         startedOver: `its last run ended ${closed.toLowerCase().replace(/_/g, ' ')}, with no result to resume from`,
       };
+    // A failed or cancelled run is resumed; a completed one is brought up to date the same way:
+    // what is unchanged is kept, what changed runs with its dependents.
     const result = await handle.result();
-    if (result.state === 'completed') return {};
     const plan = planResume(board, result.tasks);
     return {
       resume: { tasks: result.tasks, runId: description.runId, state: result.state },

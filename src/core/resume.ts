@@ -122,6 +122,42 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A kept task's commit, to replay onto a rebuilt integration branch (git boards). */
+export interface ReplayCommit {
+  taskId: string;
+  sha: string;
+  /** Its dependencies that are replayed too: when one of them cannot be, neither can it. */
+  dependsOn: string[];
+}
+
+/**
+ * Git boards: the integration branch an earlier run left holds the work of every task it
+ * integrated. When one of those is not kept (it changed, a dependency of it changed, it left the
+ * board), its old work must not stay: the branch is built again from base with the kept tasks'
+ * commits, in the order they were integrated. Undefined when the branch can be kept as it is.
+ */
+export function integrationRebuild(
+  board: Pick<BoardSpec, 'tasks'>,
+  previous: readonly TaskStatus[],
+  plan: ResumePlan,
+): ReplayCommit[] | undefined {
+  const keptIds = new Set(plan.kept.map((t) => t.id));
+  const stale = previous.some((t) => t.state === 'succeeded' && t.commit?.changed && !keptIds.has(t.id));
+  if (!stale) return undefined;
+  const replayed = plan.kept.filter((t) => t.commit?.changed);
+  const replayedIds = new Set(replayed.map((t) => t.id));
+  const dependsOn = new Map(board.tasks.map((t) => [t.id, t.dependsOn]));
+  // A task ends after its turn in the merge queue: the order they ended is the order they were integrated.
+  return replayed
+    .map((t, i) => ({ t, i }))
+    .sort((a, b) => (a.t.endedAt ?? 0) - (b.t.endedAt ?? 0) || a.i - b.i)
+    .map(({ t }) => ({
+      taskId: t.id,
+      sha: t.commit!.sha,
+      dependsOn: (dependsOn.get(t.id) ?? []).filter((dep) => replayedIds.has(dep)),
+    }));
+}
+
 /** cyrb53 twice with different seeds: 106 bits, no Node crypto (workflow code may not import it). */
 function hash(text: string): string {
   return (

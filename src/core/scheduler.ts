@@ -249,6 +249,21 @@ export class BoardScheduler {
     for (const task of this.tasks) this.enqueueIfReady(task.id);
   }
 
+  /**
+   * Kept tasks (a resumed board) that cannot be kept after all, with every kept task that depends
+   * on them: back to pending, to run in this run. Returns the ids reopened.
+   */
+  reopenKept(ids: readonly string[]): string[] {
+    const targets = new Set(ids.flatMap((id) => [id, ...transitiveDependents(this.graph, id)]));
+    const reopened = this.order.filter((id) => targets.has(id) && this.status.get(id)!.kept);
+    for (const id of reopened) this.reopen(id);
+    // What every pending task waits for changed: count again, and rank the queue anew.
+    for (const id of this.order) this.settlePending(id);
+    this.ready.clear();
+    for (const task of this.tasks) this.enqueueIfReady(task.id);
+    return reopened;
+  }
+
   setMaxParallel(limit: number): void {
     this.maxParallel = limit;
   }

@@ -63,6 +63,40 @@ describe('todone run', () => {
     expect(result.stderr).toMatch(/bad failed after 1 attempt/);
   });
 
+  it('brings a completed board up to date when run again: says when nothing changed, runs only what did', async () => {
+    const marks = path.join(dir, `marks-${randomUUID().slice(0, 8)}`);
+    await fs.mkdir(marks);
+    const task = (id: string, extra = '') => `  - { id: ${id}, agent: "echo run >> ${marks}/${id}.runs${extra}"`;
+    const { file, id } = await board('again', `${task('a')} }\n${task('b')}, dependsOn: [a] }\n`);
+    const runs = async () =>
+      Promise.all(['a', 'b'].map(async (t) => (await fs.readFile(path.join(marks, `${t}.runs`), 'utf8')).length / 4));
+    const e = env();
+    expect((await runCli(['run', file], { env: e })).exitCode).toBe(0);
+
+    const same = await runCli(['run', file], { env: e });
+    expect(same.exitCode, same.stderr).toBe(0);
+    expect(same.stdout).toContain(
+      `Board "${id}" is up to date: nothing changed since its last run completed; all 2 tasks kept`,
+    );
+    expect(same.stdout).toContain('Nothing changed since its last run (completed): 2 tasks kept.');
+    expect(same.stdout).toContain('completed: 2/2 succeeded');
+    expect(await runs()).toEqual([1, 1]);
+
+    const text = await fs.readFile(file, 'utf8');
+    await fs.writeFile(file, text.replace(`${marks}/b.runs"`, `${marks}/b.runs; echo v2"`));
+    const changed = await runCli(['run', file], { env: e });
+    expect(changed.exitCode, changed.stderr).toBe(0);
+    expect(changed.stdout).toContain(
+      `Board "${id}" brought up to date: its last run completed; 1 of 2 tasks kept, 1 to run (1 that had succeeded run again`,
+    );
+    expect(await runs()).toEqual([1, 2]);
+
+    const fresh = await runCli(['run', file, '--fresh'], { env: e });
+    expect(fresh.exitCode, fresh.stderr).toBe(0);
+    expect(fresh.stdout).toContain('Starting over: asked to start fresh.');
+    expect(await runs()).toEqual([2, 3]);
+  });
+
   it('shows a finished board with `todone status` by file or by id', async () => {
     const { file, id } = await board('status', '  - { id: only, agent: "true" }\n');
     const e = env();

@@ -26,7 +26,7 @@ import {
   type BoardWorkflowInput,
 } from '../../workflows/api.js';
 import { gitSpec, makeBoard, shellAgent, untilIntegrated, type TestTask } from './boards.js';
-import { createRepo } from './git-repo.js';
+import { createRepo, git } from './git-repo.js';
 import { createBareRemote, remoteConfig } from './git-remote.js';
 import type { Harness } from './harness.js';
 import { waitFor } from './wait-for.js';
@@ -585,6 +585,31 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
           expect(state(result)).toEqual({ a: 'succeeded', b: 'succeeded' });
         },
       );
+    },
+  },
+  {
+    name: 'git-rerun-changed',
+    about:
+      'a completed git board run again with one task changed: the integration branch is rebuilt from base, one kept commit replayed, one that no longer applies runs again',
+    run: async (h) => {
+      const board = await gitBoard(h, 'rerun', [
+        { id: 'a', command: 'echo from-a > a.txt' },
+        { id: 'kept', command: 'echo kept > kept.txt' },
+        { id: 'moved', command: 'printf "line 1\\nMOVED\\nline 3\\n" > shared.txt' },
+      ]);
+      expect((await h.run(board)).state).toBe('completed');
+      const repo = board.git!.repo;
+      await fs.writeFile(path.join(repo, 'shared.txt'), 'line 1\nBASE\nline 3\n');
+      await git(repo, ['commit', '-qam', 'base moves under moved']);
+      board.tasks[0]!.agent = shell('echo from-a-v2 > a.txt');
+      return recorded(h, board, (r) => {
+        expect(r.state).toBe('completed');
+        expect(r.tasks.map((t) => [t.id, t.kept ?? false])).toEqual([
+          ['a', false],
+          ['kept', true],
+          ['moved', false],
+        ]);
+      });
     },
   },
   {

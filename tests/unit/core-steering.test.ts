@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkAddedTasks } from '../../src/board/check-added.js';
 import { loadAddedTasks } from '../../src/board/load-added.js';
-import { planResume, taskDefinition, taskDefinitions } from '../../src/core/resume.js';
+import { integrationRebuild, planResume, taskDefinition, taskDefinitions } from '../../src/core/resume.js';
 import { BoardScheduler } from '../../src/core/scheduler.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { makeBoard } from '../support/boards.js';
@@ -77,7 +77,93 @@ describe('resume plan', () => {
   });
 });
 
+describe('rebuilding the integration branch of a resumed git board', () => {
+  const commit = (sha: string, changed = true) => ({
+    sha: sha.repeat(40),
+    branch: 'b',
+    changed,
+    files: 1,
+    paths: [],
+    insertions: 1,
+    deletions: 0,
+  });
+  const previousRun = (board: ReturnType<typeof diamond>) => {
+    const defs = taskDefinitions(board);
+    // Integrated in this order: x, a, c, b, d (endedAt).
+    const ended: Record<string, number> = { x: 1, a: 2, c: 3, b: 4, d: 5 };
+    return board.tasks.map((t) => ({
+      id: t.id,
+      state: 'succeeded' as const,
+      attempts: 1,
+      definition: defs.get(t.id)!,
+      endedAt: ended[t.id]!,
+      commit: commit(t.id === 'x' ? 'e' : t.id, t.id !== 'b'),
+    }));
+  };
+
+  it('keeps the branch when every task whose work it holds is kept', () => {
+    const board = diamond();
+    const previous = previousRun(board);
+    expect(integrationRebuild(board, previous, planResume(board, previous))).toBeUndefined();
+    // A failure that reruns, and the dependent it skipped, never reached the branch.
+    const failedC = previous.map((t) =>
+      t.id === 'c' || t.id === 'd'
+        ? { id: t.id, state: t.id === 'c' ? ('failed' as const) : ('skipped' as const), attempts: 1 }
+        : t,
+    );
+    expect(integrationRebuild(board, failedC, planResume(board, failedC))).toBeUndefined();
+  });
+
+  it('rebuilds when integrated work changed, replaying the kept commits in the order they were integrated', () => {
+    const board = diamond();
+    const previous = previousRun(board);
+    const edited = structuredClone(board);
+    edited.tasks.find((t) => t.id === 'c')!.description = 'changed';
+    // c and d run again; x, a and b are kept, b's commit changed nothing and has nothing to replay.
+    expect(integrationRebuild(edited, previous, planResume(edited, previous))).toEqual([
+      { taskId: 'x', sha: 'e'.repeat(40), dependsOn: [] },
+      { taskId: 'a', sha: 'a'.repeat(40), dependsOn: [] },
+    ]);
+  });
+
+  it('rebuilds when a task whose work the branch holds left the board', () => {
+    const board = diamond();
+    const previous = previousRun(board);
+    const without = { ...board, tasks: board.tasks.filter((t) => t.id !== 'x') };
+    expect(integrationRebuild(without, previous, planResume(without, previous))?.map((r) => r.taskId)).toEqual([
+      'a',
+      'c',
+      'd',
+    ]);
+    expect(
+      integrationRebuild(without, previous, planResume(without, previous))?.find((r) => r.taskId === 'd')?.dependsOn,
+    ).toEqual(['c']);
+  });
+});
+
 describe('steering the scheduler', () => {
+  it('reopens kept tasks that cannot be kept, with the kept tasks that depend on them', () => {
+    const board = diamond();
+    const defs = taskDefinitions(board);
+    const kept = ['a', 'b', 'c', 'x'].map((id) => ({
+      id,
+      state: 'succeeded' as const,
+      attempts: 1,
+      definition: defs.get(id)!,
+      kept: true,
+    }));
+    const s = new BoardScheduler(board, kept);
+    expect(s.startNext(0)).toEqual(['d']);
+    const fresh = new BoardScheduler(board, kept);
+    expect(fresh.reopenKept(['b'])).toEqual(['b']);
+    // d waits for b again; a and c stay kept.
+    expect(fresh.startNext(0)).toEqual(['b']);
+    expect(fresh.statusOf('a')!.state).toBe('succeeded');
+    expect(fresh.reopenKept(['a'])).toEqual(['a', 'c']);
+    expect(fresh.startNext(0)).toEqual(['a']);
+    expect(fresh.counts).toMatchObject({ succeeded: 1, running: 2, pending: 2 });
+  });
+
   it('retry puts a failure back and revives only the dependents no other failure blocks', () => {
     const s = new BoardScheduler(diamond());
     s.startNext(0);

@@ -67,7 +67,7 @@ describe('resuming a board whose last run failed', () => {
     const ranHere = second.tasks.filter((t) => !t.kept).reduce((sum, t) => sum + (t.durationMs ?? 0), 0);
     expect(second.metrics.sumOfTaskDurationsMs).toBe(ranHere);
 
-    // Done now: a completed board's next run starts over, and so does --fresh.
+    // --fresh starts over: nothing is kept.
     const third = await h.run(b, undefined, { fresh: true });
     expect(third.resumedFrom).toBeUndefined();
     expect(await runs(dir, 'a')).toBe(2);

@@ -35,7 +35,7 @@ export interface RunCommandOptions {
   pollMs?: number;
   /** Git boards: land the integration branch when every task succeeded. */
   land?: boolean;
-  /** Start over instead of resuming a board whose last run failed or was cancelled. */
+  /** Start over instead of resuming the board's last run (or bringing a completed one up to date). */
   fresh?: boolean;
 }
 
@@ -161,9 +161,12 @@ function startLine(boardId: string, total: number, maxParallel: number, started:
   if (started.attached) return `Board "${boardId}" is already running: attaching to it ${workflow}.`;
   if (started.resumed) {
     const { kept, rerun, state } = started.resumed;
+    if (state === 'completed' && kept === total)
+      return `Board "${boardId}" is up to date: nothing changed since its last run completed; all ${total} tasks kept ${workflow}. --fresh runs it again from the start.`;
     const changed = rerun > 0 ? ` (${rerun} that had succeeded run again: they or their dependencies changed)` : '';
+    const how = state === 'completed' ? 'brought up to date' : 'resumed';
     return (
-      `Board "${boardId}" resumed: its last run ${state}; ${kept} of ${total} tasks kept, ${total - kept} to run${changed}, ` +
+      `Board "${boardId}" ${how}: its last run ${state}; ${kept} of ${total} tasks kept, ${total - kept} to run${changed}, ` +
       `maxParallel ${maxParallel} ${workflow}. --fresh starts over.`
     );
   }

@@ -204,9 +204,13 @@ export function formatChanges(given: BoardStatus): string[] {
   if (status.breakpoints?.length) lines.push(`Breakpoints ahead: ${status.breakpoints.join(', ')}.`);
   if (status.resumedFrom) {
     const r = status.resumedFrom;
-    lines.push(
-      `Resumed a run that ${r.state ?? 'ended'}: ${r.kept} task${r.kept === 1 ? '' : 's'} kept${r.rerun ? `, ${r.rerun} that had succeeded run again (changed)` : ''}.`,
-    );
+    const kept = `${r.kept} task${r.kept === 1 ? '' : 's'} kept`;
+    if (r.state === 'completed' && r.kept === status.counts.total)
+      lines.push(`Nothing changed since its last run (completed): ${kept}.`);
+    else
+      lines.push(
+        `${r.state === 'completed' ? 'Brought up to date from' : 'Resumed'} a run that ${r.state ?? 'ended'}: ${kept}${r.rerun ? `, ${r.rerun} that had succeeded run again (changed)` : ''}.`,
+      );
   }
   for (const change of status.changes ?? []) {
     lines.push(
