@@ -30,11 +30,16 @@ import { AttemptFacts, attemptHost, budgetBlocks } from './attempt-facts.js';
 import { prepareOutputFiles, readTaskOutput } from './task-output.js';
 import { asTaskOutcome } from '../src/core/outcome.js';
 import { FAILURE_TYPES } from '../workflows/api.js';
+import { agentIdentities } from './cache/agent-identity.js';
+import { lookUp, replayHit, storeSuccess } from './cache/task-cache.js';
+import type { CacheStore } from './cache/store.js';
 import type { RunTaskInput, TaskOutcome } from './types.js';
 
 export interface RunTaskDeps {
   /** Todone's data folder (logs, pid files, the tasks' scratch, shared and cache folders). */
   home: string;
+  /** The result cache cached tasks read and write (absent: they run as if not cached). */
+  cache?: CacheStore;
   /** What works on this host to confine agents (probed once per process); tests inject answers. */
   sandboxes?: SandboxProbes;
   /**
@@ -61,7 +66,14 @@ export function createRunTask(deps: RunTaskDeps) {
     try {
       const outcome = await attemptOnce(input, resolved, redactor, facts);
       facts.end();
-      return redactDeep({ ...outcome, ...facts.outcome() }, redactor);
+      const done = redactDeep({ ...outcome, ...facts.outcome() }, redactor);
+      // What is stored is what leaves the attempt: secrets redacted, usage over every attempt.
+      if (!deps.cache || done.cache?.key === undefined || done.cache.hit) return done;
+      const { dir } = taskPlaces(deps.home, input.boardId, input.taskId);
+      return {
+        ...done,
+        cache: await storeSuccess(deps.cache, { ...done.cache, key: done.cache.key }, input, done, dir),
+      };
     } catch (error) {
       if (!facts.begun) throw finalFailure(error, redactor);
       // The next attempt, wherever it runs, learns what this one spent from these details.
@@ -100,7 +112,8 @@ function descriptionEnv(description: string): { TODONE_TASK_DESCRIPTION?: string
   return Buffer.byteLength(description) <= MAX_DESCRIPTION_ENV_BYTES ? { TODONE_TASK_DESCRIPTION: description } : {};
 }
 
-function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = process.env }: RunTaskDeps) {
+function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = process.env, cache }: RunTaskDeps) {
+  const identify = agentIdentities();
   return async function attemptOnce(
     input: RunTaskInput,
     resolved: ResolvedEnv,
@@ -149,6 +162,18 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
       throw invalid(`workdir ${input.workdir} does not exist or is not a folder`, { attempts: attempt, logPath });
     }
     const { prompt, promptFile, descriptionFile } = settledValue(written);
+    // A cached task whose key is found is done here: its result is read, its agent does not run.
+    const lookup = input.cache && cache ? await lookUp(cache, input, workerEnv, identify) : undefined;
+    if (lookup && 'entry' in lookup && lookup.entry) {
+      const context = { attempt, started, logPath: facts.run.log, scratchDir: dir };
+      const replayed = await replayHit({ key: lookup.key, entry: lookup.entry }, input, context);
+      if ('outcome' in replayed) return replayed.outcome;
+      lookup.note = replayed.note;
+    }
+    // What a success carries for the cache: its key (runTask stores it), or why it is not cached.
+    const cacheRecord: Pick<TaskOutcome, 'cache'> = lookup
+      ? { cache: { ...('key' in lookup ? { key: lookup.key } : {}), ...(lookup.note ? { note: lookup.note } : {}) } }
+      : {};
     const planned = await plannedInvocation(
       {
         agent: { ...input.agent, env: agentEnv },
@@ -280,7 +305,11 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
           throw failed(error instanceof Error ? error.message : String(error), { ...report, exitCode: 0 });
         },
       );
-      const withOutput = (o: TaskOutcome): TaskOutcome => (output === undefined ? o : { ...o, output });
+      const withOutput = (o: TaskOutcome): TaskOutcome => ({
+        ...o,
+        ...(output === undefined ? {} : { output }),
+        ...cacheRecord,
+      });
 
       const commands = input.validate ?? [];
       if (commands.length === 0) return withOutput({ ...report, exitCode: 0 });

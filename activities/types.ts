@@ -1,6 +1,6 @@
 /** Inputs and outputs of the task activities. The workflow imports these as types only. */
 import type { PrepareWorktreeInput } from './git/types.js';
-import type { AgentSpec, TaskType, ValidateSpec } from '../src/core/board.js';
+import type { AgentSpec, TaskCacheSpec, TaskType, ValidateSpec } from '../src/core/board.js';
 import type { BudgetSpec, Usage } from '../src/core/usage.js';
 
 export interface RunTaskInput {
@@ -34,6 +34,8 @@ export interface RunTaskInput {
    * adds this activity's own earlier attempts and refuses to start once a budget is used up.
    */
   budgets?: { board?: BudgetSpec; task?: BudgetSpec; boardSpent?: Usage; taskSpent?: Usage };
+  /** A cached task (TaskSpec.cache): its result is looked up first, and stored when it succeeds. */
+  cache?: TaskCacheSpec;
 }
 
 export interface DependencyBrief {

@@ -79,15 +79,18 @@ function storageDriver(store: PayloadStore): StorageDriver | undefined {
       return undefined;
     case 'files':
       return new FileStorageDriver(store.dir);
-    case 's3': {
-      // A custom endpoint (MinIO, moto) is reached by path, not by a bucket subdomain it cannot resolve.
-      const client = new S3Client({
-        region: store.region,
-        ...(store.endpoint ? { endpoint: store.endpoint, forcePathStyle: true } : {}),
-      });
-      return new S3StorageDriver({ client: new AwsSdkS3StorageDriverClient(client), bucket: store.bucket });
-    }
+    case 's3':
+      return new S3StorageDriver({ client: new AwsSdkS3StorageDriverClient(s3Client(store)), bucket: store.bucket });
   }
+}
+
+/** A client of the store's bucket (the result cache keeps its objects there too). */
+export function s3Client(store: Extract<PayloadStore, { kind: 's3' }>): S3Client {
+  // A custom endpoint (MinIO, moto) is reached by path, not by a bucket subdomain it cannot resolve.
+  return new S3Client({
+    region: store.region,
+    ...(store.endpoint ? { endpoint: store.endpoint, forcePathStyle: true } : {}),
+  });
 }
 
 /** One line for the user: where large payloads go. */

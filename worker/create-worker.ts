@@ -5,7 +5,9 @@
  */
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { openCacheStore } from '../activities/cache/open-store.js';
 import { createActivities } from '../activities/index.js';
+import type { PayloadStore } from '../temporal/payload-storage.js';
 import { capabilityProblem, capabilityQueues, normaliseCapabilities, workerQueue } from '../src/core/capabilities.js';
 import { ActivitySlots } from './activity-slots.js';
 import { installRuntime } from './runtime.js';
@@ -31,6 +33,8 @@ export interface TodoneWorkerOptions {
   dataConverter?: DataConverter;
   /** Tests name a worker as another process would; otherwise this process's registered identity. */
   identity?: string;
+  /** Where large payloads go (the connection target's): the result cache lives there too. Default: none. */
+  payloadStore?: PayloadStore;
 }
 
 const FIXED_WORKFLOW_SLOTS = 100;
@@ -45,7 +49,12 @@ export async function createTodoneWorker(options: TodoneWorkerOptions): Promise<
   // Boards bound their own parallelism with maxParallel; this only caps one machine.
   const slots = new ActivitySlots(options.maxConcurrentActivities ?? 64);
   const ownQueue = workerQueue(options.taskQueue, identity);
-  const activities = createActivities({ home: options.home, ownQueue });
+  const cache = openCacheStore({
+    payloadStore: options.payloadStore ?? { kind: 'none' },
+    home: options.home,
+    ...(options.dataConverter?.payloadCodecs?.[0] ? { codec: options.dataConverter.payloadCodecs[0] } : {}),
+  });
+  const activities = createActivities({ home: options.home, ownQueue, cache });
   const shared = {
     identity,
     connection: options.connection,

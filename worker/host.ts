@@ -75,6 +75,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
       capabilities: options.capabilities,
       maxConcurrentActivities: options.maxConcurrentActivities,
       dataConverter: options.target.dataConverter,
+      payloadStore: options.target.payloadStore,
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
     });
     // Attempts a SIGKILLed worker of this machine left behind retry now, not after their heartbeat timeout.

@@ -73,6 +73,7 @@ export class BoardRun {
             ...(input.resume.state ? { state: input.resume.state } : {}),
             kept: resumePlan.kept.length,
             rerun: resumePlan.rerun.length,
+            ...(resumePlan.cached.length ? { cached: resumePlan.cached.length } : {}),
           }
         : undefined);
     this.scheduler = new BoardScheduler(board, carried?.tasks ?? resumePlan?.kept, carried?.seq, define);

@@ -43,5 +43,6 @@ export function taskInput(
     ...(task.validate?.length ? { validate: task.validate } : {}),
     ...(dependencies.length ? { dependencies } : {}),
     ...(budgets ? { budgets } : {}),
+    ...(task.cache ? { cache: task.cache } : {}),
   };
 }

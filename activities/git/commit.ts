@@ -59,7 +59,7 @@ export async function commitWork(input: CommitInput): Promise<CommitResult> {
   return { sha, tree, changed: true, ...(await diffStat(worktree, startSha, sha)) };
 }
 
-async function assertWorktreeOf(worktree: Git, repo: string): Promise<void> {
+export async function assertWorktreeOf(worktree: Git, repo: string): Promise<void> {
   const common = await commonDirOf(worktree).catch(() => undefined);
   if (!common || (await realpathLoose(common)) !== (await repoKey(repo))) {
     throw new GitConfigError(`${worktree.dir} is not a worktree of ${repo}`);

@@ -19,6 +19,7 @@ import { CHANGING_TASK_TYPES, DEFAULTS } from '../core/board.js';
 import { normaliseCapabilities } from '../core/capabilities.js';
 import { formatDuration } from '../core/duration.js';
 import { formatAllowEntry, parseAllowEntry } from '../core/network-policy.js';
+import { buildCache } from './cache-spec.js';
 import type { BoardIssue, PathSegment } from './format.js';
 import type { RawAgent, RawBoard, RawRetry, RawTask, RawValidateEntry } from './schema.js';
 
@@ -59,6 +60,9 @@ export function boardDefaults(raw: RawBoard, baseDir: string, resolvePath: Resol
     ...(raw.passEnv?.length ? { passEnv: raw.passEnv } : {}),
     ...(raw.requires !== undefined ? { requires: raw.requires } : {}),
     ...(raw.expectChanges !== undefined ? { expectChanges: raw.expectChanges } : {}),
+    ...(raw.cache !== undefined ? { cache: raw.cache } : {}),
+    ...(raw.inputs !== undefined ? { inputs: raw.inputs } : {}),
+    ...(raw.cacheEnv !== undefined ? { cacheEnv: raw.cacheEnv } : {}),
   };
   return defaults;
 }
@@ -95,6 +99,7 @@ export function buildTask(task: RawTask, index: number, build: TaskBuild): TaskS
     ...requires(task, type, defaults),
     // Only a git board can tell what a task changed.
     ...(defaults.git ? { expectChanges: expectChanges(task, type, defaults) } : {}),
+    ...buildCache(task, index, type, defaults, issues),
   };
 }
 
@@ -123,6 +128,7 @@ function buildAggregateTask(task: RawTask, index: number, { defaults, issues }: 
     // Only a reduce command runs on a worker; concat, merge and vote are computed by the workflow.
     ...(typeof aggregate === 'object' ? requires(task, task.type ?? 'analyze', defaults) : {}),
     ...(defaults.git ? { expectChanges: false } : {}),
+    ...buildCache(task, index, task.type ?? 'analyze', defaults, issues),
   };
 }
 

@@ -12,7 +12,16 @@ import { formatCount, LIMITS } from '../core/limits.js';
 import { allowEntryProblem } from '../core/network-policy.js';
 import { withRule } from '../core/rule-schema.js';
 import type { Rule } from '../core/rules.js';
-import { branchNameProblem, identityPartProblem, keepPatternProblem, relativePathProblem } from '../core/rules.js';
+import {
+  MAX_CACHE_ENV,
+  MAX_INPUT_GLOBS,
+  branchNameProblem,
+  cacheEnvNameProblem,
+  identityPartProblem,
+  inputGlobProblem,
+  keepPatternProblem,
+  relativePathProblem,
+} from '../core/rules.js';
 import { describeValue } from './format.js';
 import { secretNameProblem } from './secret-names.js';
 import { suggestion } from './suggest.js';
@@ -348,6 +357,22 @@ function buildSchemas() {
     attemptsObjectSchema,
   );
 
+  /** `inputs: src/**` is read as a one-item list, like `dependsOn`. */
+  const inputGlobs = z.preprocess(
+    (value) => (typeof value === 'string' ? [value] : value),
+    z
+      .array(withRule(nonEmptyString, inputGlobProblem), expected('a list of globs (src/**, package.json, ...)'))
+      .max(MAX_INPUT_GLOBS, { message: `at most ${MAX_INPUT_GLOBS} globs` }),
+  );
+
+  /** Names only: the worker hashes their values into the key and never stores them. */
+  const cacheEnvNames = z.preprocess(
+    (value) => (typeof value === 'string' ? [value] : value),
+    z
+      .array(withRule(nonEmptyString, cacheEnvNameProblem), expected('a list of variable names'))
+      .max(MAX_CACHE_ENV, { message: `at most ${MAX_CACHE_ENV} names` }),
+  );
+
   const AGGREGATE_FORMS = 'concat, merge, vote, or { reduce: "a shell command" }';
 
   /** How a task with no agent of its own combines its dependencies' outputs. */
@@ -394,6 +419,12 @@ function buildSchemas() {
       /** Added to the board's list. */
       passEnv: passEnv.optional(),
       aggregate: aggregate.optional(),
+      /** Its result may come from the cache when its inputs are what they were (default: the board's). */
+      cache: z.boolean(expected('true or false')).optional(),
+      /** Its input files (globs relative to its folder); replaces the board's `inputs` for this task. */
+      inputs: inputGlobs.optional(),
+      /** Variables its result depends on, added to the board's `cacheEnv`. */
+      cacheEnv: cacheEnvNames.optional(),
     },
     expected('a task (a mapping with at least an id)'),
   );
@@ -476,6 +507,17 @@ function buildSchemas() {
           expected('a list of capability names, or a mapping of task types to lists'),
         )
         .optional(),
+      /** Cache task results: true or false for every task, or per type: `{ analyze: true }`. Off by default. */
+      cache: z
+        .union(
+          [z.boolean(), byTaskType(z.boolean(expected('true or false')), 'true or false')],
+          expected('true or false, or a mapping of task types to true or false'),
+        )
+        .optional(),
+      /** Every cached task's input files unless it names its own. */
+      inputs: inputGlobs.optional(),
+      /** Variables every cached task's result depends on. */
+      cacheEnv: cacheEnvNames.optional(),
       repo: z.string(nonEmptyText).min(1, nonEmptyText).max(PATH_MAX, atMost(PATH_MAX, 'characters')).optional(),
       /** Instead of `repo`: the URL of a repository every worker clones and pushes to (a board on a fleet). */
       remote: z.string(nonEmptyText).min(1, nonEmptyText).max(PATH_MAX, atMost(PATH_MAX, 'characters')).optional(),

@@ -73,7 +73,7 @@ export interface StartedBoard {
    * A new run that resumes the last one: what it keeps. A completed board whose every task is kept
    * is up to date: its new run only confirms it and ends at once.
    */
-  resumed?: { runId: string; state: BoardState; kept: number; rerun: number; total: number };
+  resumed?: { runId: string; state: BoardState; kept: number; rerun: number; cached: number; total: number };
   /** A new run that starts over although an earlier run exists, and why. */
   startedOver?: string;
   /**
@@ -327,6 +327,7 @@ export class BoardClient {
         state: result.state,
         kept: plan.kept.length,
         rerun: plan.rerun.length,
+        cached: plan.cached.length,
         total: board.tasks.length,
       },
     };

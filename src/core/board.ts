@@ -166,6 +166,22 @@ export interface TaskSpec {
    * reported), `reduce` runs a command that reads them as JSON on stdin and prints the result.
    */
   aggregate?: AggregateSpec;
+  /**
+   * Present when the task's result may come from the cache (`cache: true`): the same inputs give
+   * the same result, so a task whose key is found is not run again (activities/cache/).
+   */
+  cache?: TaskCacheSpec;
+}
+
+/** What a cached task's key names besides its definition, agent and dependencies' outputs. */
+export interface TaskCacheSpec {
+  /**
+   * Globs of its input files, relative to its folder: on a git board the start commit's tree is
+   * narrowed to them (absent: the whole tree); on a plain board they are required.
+   */
+  inputs?: string[];
+  /** Environment variables whose values the result depends on: hashed into the key, never stored. */
+  env?: string[];
 }
 
 export type AggregateSpec = 'concat' | 'merge' | 'vote' | { reduce: string };
@@ -242,6 +258,10 @@ export interface BoardDefaults {
   passEnv?: string[];
   requires?: string[] | Partial<Record<TaskType, string[]>>;
   expectChanges?: boolean | Partial<Record<TaskType, boolean>>;
+  /** The board's `cache`, `inputs` and `cacheEnv` (board/cache-spec.ts reads them). */
+  cache?: boolean | Partial<Record<TaskType, boolean>>;
+  inputs?: string[];
+  cacheEnv?: string[];
 }
 
 export interface BoardSpec {

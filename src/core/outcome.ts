@@ -50,6 +50,29 @@ export interface TaskOutcome {
    * every attempt may land on another machine, and its log stays on that machine's disk.
    */
   runs?: AttemptRun[];
+  /** A cached task (`cache: true`): its key, and whether its result was read from the cache. */
+  cache?: TaskCacheRecord;
+}
+
+/** What the result cache did for a task (activities/cache/). */
+export interface TaskCacheRecord {
+  /** The task's cache key (SHA-256 of every input it names, hex); absent when none could be made (see note). */
+  key?: string;
+  /** The result was read from the cache: the agent did not run, `saved` says what that spared. */
+  hit?: boolean;
+  saved?: CacheSaving;
+  /** Why the cache was not read or not written, when that is worth saying (a damaged entry, say). */
+  note?: string;
+}
+
+/** What a cache hit spared: the time and spend of the run whose result it replayed, and where that ran. */
+export interface CacheSaving {
+  durationMs: number;
+  usage?: Usage;
+  /** The board and task that ran it, and when it was stored (epoch ms). */
+  boardId: string;
+  taskId: string;
+  at: number;
 }
 
 /** One attempt of the task activity: the worker that ran it and its log on that worker's disk. */
@@ -184,6 +207,7 @@ const FIELD_TYPES: Record<keyof TaskOutcome, FieldType> = {
   output: 'any',
   aggregation: 'object',
   runs: 'object',
+  cache: 'object',
 };
 
 /**

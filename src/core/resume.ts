@@ -1,6 +1,7 @@
 /**
- * Resume, not restart: a board whose last run ended failed or cancelled runs again keeping every
- * task that succeeded and has not changed since, as long as everything it depends on is kept too.
+ * Resume, not restart: a board run again keeps every task its last run finished that succeeded and
+ * has not changed since, as long as everything it depends on is kept too (a cached task is looked
+ * up in the cache instead).
  * Pure, so the workflow decides it (any client can ask for a resume by handing over the previous
  * run's task statuses).
  */
@@ -25,6 +26,8 @@ export function taskDefinition(board: Pick<BoardSpec, 'workdir' | 'git'>, task: 
     heartbeatTimeoutMs: _h,
     idleTimeoutMs: _i,
     budget: _b,
+    // Whether the result may come from the cache says nothing of the work itself.
+    cache: _c,
     ...work
   } = task;
   const where = { workdir: board.workdir, repo: board.git?.repo, base: board.git?.base };
@@ -40,6 +43,11 @@ export interface ResumePlan {
   kept: TaskStatus[];
   /** Tasks that succeeded before but run again, and why. */
   rerun: { id: string; why: string }[];
+  /**
+   * Unchanged tasks that succeeded before and are cached: not kept but looked up in the cache again,
+   * since the key names inputs (files, variables) a definition does not.
+   */
+  cached: string[];
 }
 
 /**
@@ -56,6 +64,7 @@ export function planResume(
   const keptIds = new Set<string>();
   const kept: TaskStatus[] = [];
   const rerun: ResumePlan['rerun'] = [];
+  const cached: string[] = [];
   const graph = buildGraph(board.tasks);
   for (const id of topologicalOrder(graph)) {
     const old = before.get(id);
@@ -63,6 +72,10 @@ export function planResume(
     const task = graph.byId.get(id)!;
     if (old.definition === undefined || old.definition !== define(task as TaskSpec)) {
       rerun.push({ id, why: 'its definition changed' });
+      continue;
+    }
+    if ((task as TaskSpec).cache) {
+      cached.push(id);
       continue;
     }
     const changedDep = task.dependsOn.find((dep) => !keptIds.has(dep));
@@ -76,7 +89,11 @@ export function planResume(
   // Decided in dependency order, reported in board order.
   const order = new Map(board.tasks.map((t, i) => [t.id, i]));
   const byBoardOrder = (a: { id: string }, b: { id: string }) => order.get(a.id)! - order.get(b.id)!;
-  return { kept: kept.sort(byBoardOrder), rerun: rerun.sort(byBoardOrder) };
+  return {
+    kept: kept.sort(byBoardOrder),
+    rerun: rerun.sort(byBoardOrder),
+    cached: cached.sort((a, b) => order.get(a)! - order.get(b)!),
+  };
 }
 
 const BOARD_END_STATES = ['completed', 'failed', 'cancelled'];

@@ -140,3 +140,31 @@ export const branchNameProblem: Rule = (b) => {
   }
   return undefined;
 };
+
+// ---- the result cache's inputs ----
+
+/** Patterns per task and names per task: enough for any real task, few enough for a key built in milliseconds. */
+export const MAX_INPUT_GLOBS = 100;
+export const MAX_CACHE_ENV = 100;
+
+/**
+ * A glob of a cached task's input files (picomatch syntax), relative to its folder: it stays inside
+ * that folder and reads as one pattern, never a negation or an escape.
+ */
+export const inputGlobProblem: Rule = (glob) => {
+  if (glob.trim() === '') return 'must not be blank';
+  if (glob.length > 500) return 'must be at most 500 characters';
+  // eslint-disable-next-line no-control-regex
+  if (/[\0-\x1f\x7f]/.test(glob)) return 'must not contain control characters';
+  if (glob.startsWith('/')) return "must be relative to the task's folder, not an absolute path";
+  if (glob.startsWith('!')) return 'must not be a negation (a cached task names what it reads)';
+  if (glob.includes('\\')) return 'must not contain "\\" (write "/" between folders)';
+  if (glob.split('/').includes('..')) return 'must stay inside the task\'s folder (no ".." segments)';
+  return undefined;
+};
+
+/** A variable name the worker reads for a cached task's key. */
+export const cacheEnvNameProblem: Rule = (name) =>
+  /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)
+    ? undefined
+    : 'must be a variable name (letters, digits and _, not starting with a digit)';

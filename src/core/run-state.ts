@@ -122,6 +122,8 @@ export interface ResumedFrom {
   kept: number;
   /** Tasks that had succeeded but run again (changed, or downstream of a change). */
   rerun: number;
+  /** Tasks that had succeeded and are cached: looked up in the cache again rather than kept. */
+  cached?: number;
 }
 
 /** The original description's metrics, with the parallelization factor defined as sum of task durations / makespan. */

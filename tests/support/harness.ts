@@ -15,7 +15,7 @@ import type { BoardSpec } from '../../src/core/board.js';
 import type { BoardResult } from '../../src/core/run-state.js';
 import { createTodoneWorker } from '../../worker/create-worker.js';
 import { installRuntime } from '../../worker/runtime.js';
-import { payloadDataConverter } from '../../temporal/payload-storage.js';
+import { payloadDataConverter, type PayloadStore } from '../../temporal/payload-storage.js';
 import { suiteWorkflowCode } from './workflow-bundle.js';
 
 export interface Harness {
@@ -49,6 +49,10 @@ export interface HarnessOptions {
   payloadThreshold?: number;
   /** Another converter (e.g. External Storage on S3) for the client and the worker alike. */
   dataConverter?: DataConverter;
+  /** Where the workers keep large payloads and the result cache; default files under the harness's data folder. */
+  payloadStore?: PayloadStore;
+  /** The data folder (default: a fresh one): two harnesses with their own stand for two machines. */
+  home?: string;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -59,11 +63,10 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     temps.push(dir);
     return dir;
   };
-  const home = await tempDir('todone-home-');
+  const home = options.home ?? (await tempDir('todone-home-'));
   // The same External Storage the embedded default gets: a file store in the data folder.
-  const dataConverter =
-    options.dataConverter ??
-    payloadDataConverter({ kind: 'files', dir: path.join(home, 'payloads') }, options.payloadThreshold);
+  const payloadStore: PayloadStore = options.payloadStore ?? { kind: 'files', dir: path.join(home, 'payloads') };
+  const dataConverter = options.dataConverter ?? payloadDataConverter(payloadStore, options.payloadThreshold);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, dataConverter });
   installRuntime();
@@ -83,6 +86,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       workflowBundle: { code },
       dataConverter,
       ...(choices.capabilities ? { capabilities: choices.capabilities } : {}),
+      payloadStore,
     });
     return worker.runUntil(fn(new BoardClient(client, taskQueue), taskQueue));
   }

@@ -55,6 +55,11 @@ const EVERY_FIELD: Required<TaskOutcome> = {
     },
     { attempt: 2, host: '22@host-b#bbbbbb', log: '/b/attempt-2.log', startedAt: 100 },
   ],
+  cache: {
+    key: 'c'.repeat(64),
+    hit: true,
+    saved: { durationMs: 61_000, usage: { inputTokens: 9, outputTokens: 2 }, boardId: 'b', taskId: 't', at: 10 },
+  },
 };
 
 const task = makeTask({ id: 't', command: 'true' });
