@@ -35,7 +35,18 @@ export interface RunTaskInput {
    */
   budgets?: { board?: BudgetSpec; task?: BudgetSpec; boardSpent?: Usage; taskSpent?: Usage };
   /** A cached task (TaskSpec.cache): its result is looked up first, and stored when it succeeds. */
-  cache?: TaskCacheSpec;
+  cache?: TaskCacheInput;
+}
+
+/**
+ * A cached task's settings, and on a git board what its key reads in place of the start commit's
+ * tree when it can: the board's base commit and, for each dependency, its own key and commit. The
+ * start commit holds whatever was integrated before the task started; base and its dependencies'
+ * work is what it builds on, the same from one run to the next.
+ */
+export interface TaskCacheInput extends TaskCacheSpec {
+  base?: string;
+  dependencies?: { id: string; key?: string; commit?: string; changed?: boolean }[];
 }
 
 export interface DependencyBrief {

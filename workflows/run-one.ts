@@ -56,7 +56,14 @@ export async function runOne(run: BoardRun, task: TaskSpec): Promise<void> {
 /** What the task's activity is told, for the folder it runs in and what the task spent so far. */
 function inputFor(run: BoardRun, task: TaskSpec) {
   return (workdir: string, taskSpent: Usage | undefined) =>
-    taskInput(run.board, task, run.scheduler, { board: run.spentSoFar, task: taskSpent }, workdir);
+    taskInput(
+      run.board,
+      task,
+      run.scheduler,
+      { board: run.spentSoFar, task: taskSpent },
+      workdir,
+      run.worktrees?.baseSha,
+    );
 }
 
 async function runPlain(

@@ -1,5 +1,5 @@
 /** What a task's activity is told: its agent and checks, the board's goal, its dependencies' work, budgets. */
-import type { RunTaskInput } from '../activities/types.js';
+import type { RunTaskInput, TaskCacheInput } from '../activities/types.js';
 import type { BoardSpec, TaskSpec } from '../src/core/board.js';
 import type { BoardScheduler } from '../src/core/scheduler.js';
 import type { Usage } from '../src/core/usage.js';
@@ -10,6 +10,8 @@ export function taskInput(
   scheduler: BoardScheduler,
   spent: { board?: Usage; task?: Usage },
   workdir: string,
+  /** A git board's base commit. */
+  base?: string,
 ): RunTaskInput {
   const dependencies = task.dependsOn.map((id) => {
     const status = scheduler.statusOf(id);
@@ -43,6 +45,20 @@ export function taskInput(
     ...(task.validate?.length ? { validate: task.validate } : {}),
     ...(dependencies.length ? { dependencies } : {}),
     ...(budgets ? { budgets } : {}),
-    ...(task.cache ? { cache: task.cache } : {}),
+    ...(task.cache ? { cache: cacheInput(task, scheduler, base) } : {}),
   };
+}
+
+/** A cached task's settings; on a git board, with its base and its dependencies' keys and commits. */
+function cacheInput(task: TaskSpec, scheduler: BoardScheduler, base: string | undefined): TaskCacheInput {
+  if (base === undefined) return task.cache!;
+  const dependencies = task.dependsOn.map((id) => {
+    const status = scheduler.statusOf(id);
+    return {
+      id,
+      ...(status?.cache?.key ? { key: status.cache.key } : {}),
+      ...(status?.commit ? { commit: status.commit.sha, changed: status.commit.changed } : {}),
+    };
+  });
+  return { ...task.cache!, base, ...(dependencies.length ? { dependencies } : {}) };
 }

@@ -81,6 +81,11 @@ export class WorktreeFlow {
     return this.integration;
   }
 
+  /** The commit the board started from (undefined before start()). */
+  get baseSha(): string | undefined {
+    return this.integration?.baseSha;
+  }
+
   /** False until start() has the integration branch (status() needs it). */
   get ready(): boolean {
     return this.integration !== undefined;
