@@ -64,8 +64,13 @@ export async function folderInputsDigest(folder: string, globs: string[]): Promi
   return { digest: `files:${hash.digest('hex')}` };
 }
 
+/**
+ * picomatch's `**` does not cross a line break in a name (its `*` does): a name holding one is
+ * matched with `_` in its place, so a glob can only match more inputs than it says, never fewer.
+ */
 function matcher(globs: string[]): (rel: string) => boolean {
-  return picomatch(globs, { dot: false });
+  const matches = picomatch(globs, { dot: false });
+  return (rel) => matches(rel.replace(/[\n\r\u2028\u2029]/g, '_'));
 }
 
 function tooMany(globs: string[]): InputsDigest {
