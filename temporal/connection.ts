@@ -73,6 +73,15 @@ export async function resolveConnection(opts: ResolveConnectionOptions): Promise
   };
 }
 
+/**
+ * Where large payloads (and the result cache) go for this environment, without connecting: the
+ * embedded default when no cluster address is configured, as resolveConnection decides.
+ */
+export function configuredPayloadStore(env: NodeJS.ProcessEnv, dataDir: string): PayloadStore {
+  const embedded = !loadConfig(env).connectionOptions.address;
+  return payloadStoreFromEnv(env, dataDir, embedded);
+}
+
 function loadConfig(env: NodeJS.ProcessEnv): ClientConnectConfig {
   const overrideEnvVars: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined) overrideEnvVars[key] = value;

@@ -7,6 +7,7 @@ import { todoneHome } from '../data-dir.js';
 import { TodoneError } from '../errors.js';
 import { explainFailure, fullStack } from './failure.js';
 import { terminalText } from './format/terminal-text.js';
+import { cacheClearCommand, cacheListCommand, cachePruneCommand } from './commands/cache.js';
 import { cancelCommand } from './commands/cancel.js';
 import { cleanCommand } from './commands/clean.js';
 import { codecServerCommand, DEFAULT_CODEC_PORT } from './commands/codec-server.js';
@@ -90,6 +91,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
       '--fresh',
       'start over: keep nothing the last run finished (git boards: the integration branch goes back to base)',
     )
+    .option('--no-cache', 'run every task, cached or not: read nothing from the result cache and store nothing in it')
     .action(
       async (
         board: string,
@@ -102,6 +104,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
           capability?: string[];
           land?: boolean;
           fresh?: boolean;
+          cache: boolean;
         },
       ) => {
         setExitCode(await runCommand({ file: board, ...opts }, io));
@@ -313,6 +316,32 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .argument('<board>', 'board file or board id')
     .action(async (board: string) => {
       setExitCode(await landCommand({ board }, io));
+    });
+
+  const cache = program
+    .command('cache')
+    .description('the result cache of cached tasks (`cache: true`): list, prune or clear it');
+  cache
+    .command('ls')
+    .description('every entry: its task and board, size, when stored and last used, what a hit saves')
+    .option('--json', 'print the entries as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      setExitCode(await cacheListCommand(opts, io));
+    });
+  cache
+    .command('prune')
+    .description(
+      'remove damaged records, then the least recently used entries until the cache fits its size limit (TODONE_CACHE_MAX_SIZE, default 2GB)',
+    )
+    .option('--max-size <size>', 'prune to this size instead (bytes, or a number with KB, MB or GB)')
+    .action(async (opts: { maxSize?: string }) => {
+      setExitCode(await cachePruneCommand(opts, io));
+    });
+  cache
+    .command('clear')
+    .description('remove every entry')
+    .action(async () => {
+      setExitCode(await cacheClearCommand(io));
     });
 
   program

@@ -3,6 +3,7 @@
  * its tasks' dependencies and estimates. Pure: the CLI fetches, this computes, renderers print.
  */
 import { planBoard } from '../core/plan.js';
+import { cacheSavings } from '../core/cache-savings.js';
 import type { BoardStatus, TaskStatus } from '../core/run-state.js';
 import { actualCriticalPath } from './critical-path.js';
 import { recommend } from './recommend.js';
@@ -45,6 +46,7 @@ export function analyzeBoard({ status, specs, now }: ReportInput): BoardReport {
   const counts = status.counts;
   const ended = counts.succeeded + counts.failed + counts.conflicted + counts.cancelled;
   const commits = tasks.filter((t) => t.commit);
+  const saved = cacheSavings(status.tasks);
   const summary: BoardReport['summary'] = {
     total: counts.total,
     succeeded: counts.succeeded,
@@ -55,6 +57,9 @@ export function analyzeBoard({ status, specs, now }: ReportInput): BoardReport {
     running: counts.running,
     pending: counts.pending,
     kept: tasks.filter((t) => t.kept).length,
+    cached: saved.hits,
+    cacheSavedMs: saved.savedMs,
+    ...(saved.usage ? { cacheSavedUsage: saved.usage } : {}),
     successRate: ended > 0 ? counts.succeeded / ended : 0,
     wallMs,
     throughputPerHour: wallMs > 0 ? ((counts.succeeded - tasks.filter((t) => t.kept).length) / wallMs) * 3_600_000 : 0,
@@ -101,6 +106,14 @@ function baseReport(task: TaskStatus, origin: number, boardEnd: number, estimate
     ...(task.agent ? { agent: task.agent } : {}),
     ...(task.reason ? { reason: task.reason } : {}),
     ...(task.kept ? { kept: true } : {}),
+    ...(task.cache?.hit
+      ? {
+          cached: {
+            savedMs: task.cache.saved?.durationMs ?? 0,
+            ...(task.cache.saved?.usage ? { usage: task.cache.saved.usage } : {}),
+          },
+        }
+      : {}),
     ...(startMs !== undefined ? { startMs } : {}),
     ...(endMs !== undefined ? { endMs } : {}),
     ...(busyMs !== undefined ? { busyMs } : {}),

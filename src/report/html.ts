@@ -25,6 +25,14 @@ export function renderHtml(r: BoardReport): string {
     ['throughput', `${s.throughputPerHour.toFixed(1)} tasks/hour`],
     ['parallelization factor', `${s.parallelizationFactor.toFixed(2)} (task time ${dur(s.sumOfTaskDurationsMs)})`],
     ['cost and tokens', usageText(s.usage)],
+    ...(s.cached
+      ? ([
+          [
+            'read from the cache',
+            `${s.cached} tasks, sparing ${dur(s.cacheSavedMs)}${s.cacheSavedUsage ? ` and ${usageText(s.cacheSavedUsage)}` : ''}`,
+          ],
+        ] as [string, string][])
+      : []),
     ['commits', `${s.commits} (${s.changedFiles} files, +${s.insertions} −${s.deletions})`],
   ];
   const facts = [
@@ -40,7 +48,7 @@ export function renderHtml(r: BoardReport): string {
   ];
   const rows = r.tasks.map(
     (t) =>
-      `<tr><td>${esc(t.id)}</td><td>${t.state}</td><td>${esc(t.agent ?? '—')}</td><td>${t.attempts}</td><td>${t.kept ? 'kept' : dur(t.durationMs)}</td>` +
+      `<tr><td>${esc(t.id)}</td><td>${t.state}</td><td>${esc(t.agent ?? '—')}</td><td>${t.attempts}</td><td>${t.kept ? 'kept' : t.cached ? `cached (saved ${dur(t.cached.savedMs)})` : dur(t.durationMs)}</td>` +
       `<td>${dur(t.waitDependenciesMs)}</td><td>${dur(t.waitSlotMs)}</td><td>${t.usage ? usageText(t.usage) : '—'}</td><td>${esc(t.reason ?? '')}</td></tr>`,
   );
   return `<!doctype html>

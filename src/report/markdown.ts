@@ -24,6 +24,10 @@ export function renderMarkdown(r: BoardReport): string {
     `| parallelization factor | ${s.parallelizationFactor.toFixed(2)} (task time ${dur(s.sumOfTaskDurationsMs)}) |`,
   );
   lines.push(`| cost and tokens | ${usageText(s.usage)} |`);
+  if (s.cached)
+    lines.push(
+      `| read from the cache | ${s.cached} task${s.cached === 1 ? '' : 's'}, sparing ${dur(s.cacheSavedMs)}${s.cacheSavedUsage ? ` and ${usageText(s.cacheSavedUsage)}` : ''} |`,
+    );
   lines.push(`| commits | ${s.commits} (${s.changedFiles} files, +${s.insertions} −${s.deletions}) |`, '');
 
   lines.push('### Bottlenecks', '');
@@ -67,7 +71,9 @@ function taskRow(t: TaskReport): string {
   const waited = t.startMs === undefined || t.kept ? '—' : `${dur(t.waitDependenciesMs)} / ${dur(t.waitSlotMs)}`;
   const duration = t.kept
     ? 'kept'
-    : `${dur(t.durationMs)}${t.busyMs !== undefined && t.durationMs !== undefined && t.busyMs - t.durationMs >= 1_000 ? ` (slot ${dur(t.busyMs)})` : ''}`;
+    : t.cached
+      ? `cached (saved ${dur(t.cached.savedMs)})`
+      : `${dur(t.durationMs)}${t.busyMs !== undefined && t.durationMs !== undefined && t.busyMs - t.durationMs >= 1_000 ? ` (slot ${dur(t.busyMs)})` : ''}`;
   const reason = t.reason ? cell(t.reason.length > 120 ? `${t.reason.slice(0, 117)}...` : t.reason) : '';
   return `| ${t.id} | ${t.state} | ${t.agent ?? '—'} | ${t.attempts} | ${duration} | ${waited} | ${t.usage ? usageText(t.usage) : '—'} | ${reason} |`;
 }

@@ -20,6 +20,8 @@ export interface TaskReport {
   attempts: number;
   reason?: string;
   kept?: boolean;
+  /** Read from the cache: the time and spend of the run it replayed. */
+  cached?: { savedMs: number; usage?: Usage };
   /** Start and end, ms after the board started. */
   startMs?: number;
   endMs?: number;
@@ -96,6 +98,10 @@ export interface BoardReport {
     running: number;
     pending: number;
     kept: number;
+    /** Tasks read from the cache, and the agent time and spend they spared. */
+    cached: number;
+    cacheSavedMs: number;
+    cacheSavedUsage?: Usage;
     /** Succeeded over the tasks that ended. */
     successRate: number;
     wallMs: number;

@@ -37,14 +37,18 @@ export interface RunCommandOptions {
   land?: boolean;
   /** Start over instead of resuming the board's last run (or bringing a completed one up to date). */
   fresh?: boolean;
+  /** `false` (--no-cache): every task runs, none is read from or stored in the result cache. */
+  cache?: boolean;
 }
 
 export async function runCommand(options: RunCommandOptions, io: CommandIO): Promise<number> {
-  const board = await loadBoardFile(path.resolve(io.cwd, options.file), {
+  const loaded = await loadBoardFile(path.resolve(io.cwd, options.file), {
     maxParallel: options.maxParallel,
     policy: options.policy,
     home: todoneHome(io.env),
   });
+  // Whether a task is cached is no part of its definition: a resumed board keeps the same tasks either way.
+  const board = options.cache === false ? withoutCache(loaded) : loaded;
   if (options.worker === false && options.capability?.length) {
     throw new InvalidInputError('--capability', [
       {
@@ -163,7 +167,12 @@ function startLine(boardId: string, total: number, maxParallel: number, started:
     const { kept, rerun, state } = started.resumed;
     if (state === 'completed' && kept === total)
       return `Board "${boardId}" is up to date: nothing changed since its last run completed; all ${total} tasks kept ${workflow}. --fresh runs it again from the start.`;
-    const changed = rerun > 0 ? ` (${rerun} that had succeeded run again: they or their dependencies changed)` : '';
+    const { cached } = started.resumed;
+    const why = [
+      rerun > 0 ? `${rerun} that had succeeded run again: they or their dependencies changed` : '',
+      cached > 0 ? `${cached} cached, looked up in the cache` : '',
+    ].filter(Boolean);
+    const changed = why.length ? ` (${why.join('; ')})` : '';
     const how = state === 'completed' ? 'brought up to date' : 'resumed';
     return (
       `Board "${boardId}" ${how}: its last run ${state}; ${kept} of ${total} tasks kept, ${total - kept} to run${changed}, ` +
@@ -172,4 +181,8 @@ function startLine(boardId: string, total: number, maxParallel: number, started:
   }
   const over = started.startedOver ? ` Starting over: ${started.startedOver}.` : '';
   return `Board "${boardId}" started: ${total} tasks, maxParallel ${maxParallel} ${workflow}.${over}`;
+}
+
+function withoutCache(board: BoardSpec): BoardSpec {
+  return { ...board, tasks: board.tasks.map(({ cache: _cache, ...task }) => task) };
 }

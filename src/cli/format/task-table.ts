@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import { terminalSafe } from './terminal-text.js';
 import { formatDuration } from '../../core/duration.js';
 import type { BoardResult, BoardStatus, TaskState, TaskStatus } from '../../core/run-state.js';
+import { cacheSavings } from '../../core/cache-savings.js';
 import type { Usage } from '../../core/usage.js';
 
 const STATE_COLOUR: Record<TaskState, (text: string) => string> = {
@@ -33,7 +34,7 @@ export function formatTaskTable(given: readonly TaskStatus[], runningAttempts: R
   const rows = tasks.map((t) => {
     const attempts = t.state === 'running' ? (runningAttempts[t.id] ?? Math.max(1, t.attempts)) : t.attempts;
     const duration = t.durationMs !== undefined ? formatDuration(t.durationMs) : '';
-    const note = (t.reason ?? commitNote(t) ?? '').split('\n')[0]!.slice(0, 100);
+    const note = (t.reason ?? taskNote(t) ?? '').split('\n')[0]!.slice(0, 100);
     return `${pad(t.id, idWidth)}  ${pad(colourState(t.state), 10, t.state.length)}  ${pad(t.agent ?? '', 6)}  ${pad(String(attempts), 8)}  ${pad(duration, 8)}  ${usageColumn(formatUsage(t.usage))}${note}`;
   });
   return [pc.bold(header), ...rows].join('\n');
@@ -83,6 +84,19 @@ export function formatUsage(usage: Usage | undefined): string {
   const tokens = usage.inputTokens + usage.outputTokens;
   const count = tokens >= 10_000 ? `${Math.round(tokens / 1000)}k` : String(tokens);
   return `${count} tok${usage.costUsd !== undefined ? ` $${usage.costUsd.toFixed(usage.costUsd < 1 ? 4 : 2)}` : ''}`;
+}
+
+/** A success's note: read from the cache (and what that spared), what it committed, or why the cache was passed over. */
+function taskNote(task: TaskStatus): string | undefined {
+  const commit = commitNote(task);
+  if (task.cache?.hit) return [`cached, saved ${savingText(task.cache.saved)}`, commit].filter(Boolean).join('; ');
+  return commit ?? (task.cache?.note ? `cache: ${task.cache.note}` : undefined);
+}
+
+/** `1m 2s, 12k tok $0.0300`: the time and spend a cache hit spared. */
+export function savingText(saved: { durationMs: number; usage?: Usage } | undefined): string {
+  if (!saved) return 'its run';
+  return [formatDuration(saved.durationMs), saved.usage ? formatUsage(saved.usage) : ''].filter(Boolean).join(', ');
 }
 
 function commitNote(task: TaskStatus): string | undefined {
@@ -136,6 +150,7 @@ export function formatResult(given: BoardResult, options: { maxTableRows?: numbe
     lines.push(
       `${m.keptTasks} task${m.keptTasks === 1 ? '' : 's'} kept from the run this one resumed (not counted in the timings).`,
     );
+  lines.push(...formatCacheLines(result.tasks));
   lines.push(...formatChanges(result));
   if (result.usage)
     lines.push(
@@ -189,6 +204,20 @@ function indent(text: string): string {
     .join('\n');
 }
 
+/** The tasks read from the cache and what they spared; and what kept others from it (the first few). */
+export function formatCacheLines(tasks: readonly TaskStatus[]): string[] {
+  const saved = cacheSavings(tasks);
+  const lines: string[] = [];
+  if (saved.hits > 0)
+    lines.push(
+      `${saved.hits} task${saved.hits === 1 ? '' : 's'} read from the cache, sparing ${savingText({ durationMs: saved.savedMs, ...(saved.usage ? { usage: saved.usage } : {}) })} of agent work.`,
+    );
+  const noted = tasks.filter((t) => t.cache?.note && !t.cache.hit);
+  for (const t of noted.slice(0, 5)) lines.push(pc.yellow(`Cache, ${t.id}: ${t.cache!.note}`));
+  if (noted.length > 5) lines.push(pc.yellow(`Cache: ${noted.length - 5} more tasks with a note (--json lists them).`));
+  return lines;
+}
+
 /** What was changed on the running board, when and by whom; and that it is paused. */
 export function formatChanges(given: BoardStatus): string[] {
   const status = terminalSafe(given);
@@ -205,11 +234,12 @@ export function formatChanges(given: BoardStatus): string[] {
   if (status.resumedFrom) {
     const r = status.resumedFrom;
     const kept = `${r.kept} task${r.kept === 1 ? '' : 's'} kept`;
+    const cached = r.cached ? `, ${r.cached} looked up in the cache` : '';
     if (r.state === 'completed' && r.kept === status.counts.total)
       lines.push(`Nothing changed since its last run (completed): ${kept}.`);
     else
       lines.push(
-        `${r.state === 'completed' ? 'Brought up to date from' : 'Resumed'} a run that ${r.state ?? 'ended'}: ${kept}${r.rerun ? `, ${r.rerun} that had succeeded run again (changed)` : ''}.`,
+        `${r.state === 'completed' ? 'Brought up to date from' : 'Resumed'} a run that ${r.state ?? 'ended'}: ${kept}${cached}${r.rerun ? `, ${r.rerun} that had succeeded run again (changed)` : ''}.`,
       );
   }
   for (const change of status.changes ?? []) {

@@ -13,7 +13,7 @@ import { terminalSafe } from '../format/terminal-text.js';
 import { formatDuration } from '../../core/duration.js';
 import type { BoardStatus, TaskStatus } from '../../core/run-state.js';
 import { describeWait, type CapabilityWait } from '../../client/capability-waits.js';
-import { colourState, formatUsage } from '../format/task-table.js';
+import { colourState, formatUsage, savingText } from '../format/task-table.js';
 import { progressBar, progressFigures } from './bar.js';
 import { finishedCount, RateMeter } from './rate.js';
 
@@ -173,6 +173,8 @@ function describeChange(task: TaskStatus): string {
     case 'running':
       return `${stamp()} ${pc.cyan('▶')} ${name} started`;
     case 'succeeded':
+      if (task.cache?.hit)
+        return `${stamp()} ${pc.green('✔')} ${name} read from the cache (saved ${savingText(task.cache.saved)})`;
       return `${stamp()} ${pc.green('✔')} ${name} succeeded in ${formatDuration(task.durationMs ?? 0)}${task.attempts > 1 ? ` (attempt ${task.attempts})` : ''}${task.usage ? `, ${formatUsage(task.usage)}` : ''}`;
     case 'failed':
       return `${stamp()} ${pc.red('✖')} ${name} failed after ${task.attempts} attempt${task.attempts === 1 ? '' : 's'}: ${task.reason ?? ''}`;

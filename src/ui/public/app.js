@@ -220,6 +220,7 @@ function boardView(boardId) {
       ['ETA', running ? (etaMs !== undefined ? duration(etaMs) : '—') : '—'],
       ['Planned', duration(picture.plannedMakespanMs)],
       ['Cost', usageText(board.usage)],
+      ...cacheStat([...tasks.values()]),
       ['maxParallel', String(board.maxParallel)],
     ];
     replace(
@@ -481,4 +482,20 @@ function boardView(boardId) {
       connection.textContent = '';
     },
   };
+}
+
+/** `Cached: 3 (saved 4m 2s, 12k tok $0.03)` once any task was read from the cache. */
+function cacheStat(tasks) {
+  const hits = tasks.filter((t) => t.cache?.hit);
+  if (hits.length === 0) return [];
+  const ms = hits.reduce((sum, t) => sum + (t.cache.saved?.durationMs ?? 0), 0);
+  const tokens = hits.reduce(
+    (sum, t) => sum + (t.cache.saved?.usage?.inputTokens ?? 0) + (t.cache.saved?.usage?.outputTokens ?? 0),
+    0,
+  );
+  const usd = hits.reduce((sum, t) => sum + (t.cache.saved?.usage?.costUsd ?? 0), 0);
+  const spend = tokens
+    ? `, ${usageText({ inputTokens: tokens, outputTokens: 0, ...(usd ? { costUsd: usd } : {}) })}`
+    : '';
+  return [['Cached', `${hits.length} (saved ${duration(ms)}${spend})`]];
 }

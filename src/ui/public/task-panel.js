@@ -63,6 +63,7 @@ export class TaskPanel {
             : '—',
       ],
       ['Usage', usageText(task.usage)],
+      ...cacheRow(task.cache),
     ];
     if (task.commit)
       rows.push([
@@ -199,4 +200,17 @@ export class TaskPanel {
     }
     if (this.taskId === id) this.timer = setTimeout(() => void this.pollLog(), LOG_POLL_MS);
   }
+}
+
+/** Read from the cache (what it spared, and which board's run it replays), or why the cache was passed over. */
+function cacheRow(cache) {
+  if (!cache) return [];
+  if (cache.hit) {
+    const saved = cache.saved;
+    const spend = saved?.usage ? `, ${usageText(saved.usage)}` : '';
+    const from = saved ? ` (run by ${saved.taskId} of ${saved.boardId})` : '';
+    const text = ` saved ${duration(saved?.durationMs ?? 0)}${spend}${from}`;
+    return [['Cache', h('span', {}, h('span', { class: 'badge s-succeeded' }, 'cached'), text)]];
+  }
+  return cache.note ? [['Cache', cache.note]] : [];
 }
