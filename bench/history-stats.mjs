@@ -22,20 +22,26 @@ function largestPayload(value, seen = { max: 0 }) {
   return seen.max;
 }
 
+/** Every run of the workflow from `firstRunId` (default: the first run of the chain the id names now). */
 export async function historyStats(client, workflowId, firstRunId) {
   const runs = [];
-  let runId = firstRunId;
+  let runId =
+    firstRunId ??
+    (await client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.firstRunId ??
+    undefined;
   while (runId) {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
     const events = history.events ?? [];
     const started = new Map();
     let longestTaskMs = 0;
+    let workflowTasks = 0;
     let largest = 0;
     let next;
     for (const event of events) {
       if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED)
         started.set(Number(event.eventId), millis(event.eventTime));
       if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) {
+        workflowTasks++;
         const from = started.get(Number(event.workflowTaskCompletedEventAttributes?.startedEventId));
         if (from !== undefined) longestTaskMs = Math.max(longestTaskMs, millis(event.eventTime) - from);
       }
@@ -50,6 +56,7 @@ export async function historyStats(client, workflowId, firstRunId) {
       bytes: History.encode(history).finish().length,
       largestPayload: largest,
       longestTaskMs,
+      workflowTasks,
     });
     runId = next;
   }
