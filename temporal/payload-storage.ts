@@ -14,12 +14,11 @@
  * With a payload key configured (payload-codec.ts), payloads are encrypted before anything else
  * sees them: the server's history and the store both hold ciphertext only.
  */
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { ExternalStorage, type DataConverter, type PayloadCodec, type StorageDriver } from '@temporalio/common';
-import { AwsSdkS3StorageDriverClient } from '@temporalio/external-storage-s3-aws-sdk';
-import { S3StorageDriver } from '@temporalio/external-storage-s3';
 import path from 'node:path';
 import { SetupError } from '../src/errors.js';
+import { awsS3, s3StorageDriver } from './aws-s3.js';
 import { FileStorageDriver } from './file-storage-driver.js';
 
 export type PayloadStore =
@@ -79,15 +78,17 @@ function storageDriver(store: PayloadStore): StorageDriver | undefined {
       return undefined;
     case 'files':
       return new FileStorageDriver(store.dir);
-    case 's3':
+    case 's3': {
+      const { S3StorageDriver, AwsSdkS3StorageDriverClient } = s3StorageDriver();
       return new S3StorageDriver({ client: new AwsSdkS3StorageDriverClient(s3Client(store)), bucket: store.bucket });
+    }
   }
 }
 
 /** A client of the store's bucket (the result cache keeps its objects there too). */
 export function s3Client(store: Extract<PayloadStore, { kind: 's3' }>): S3Client {
   // A custom endpoint (MinIO, moto) is reached by path, not by a bucket subdomain it cannot resolve.
-  return new S3Client({
+  return new (awsS3().S3Client)({
     region: store.region,
     ...(store.endpoint ? { endpoint: store.endpoint, forcePathStyle: true } : {}),
   });

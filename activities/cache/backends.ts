@@ -7,14 +7,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  NoSuchKey,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { awsS3 } from '../../temporal/aws-s3.js';
 
 export interface StoredObject {
   name: string;
@@ -110,6 +104,7 @@ export class S3CacheBackend implements CacheBackend {
   }
 
   async get(name: string): Promise<Buffer | undefined> {
+    const { GetObjectCommand, NoSuchKey } = awsS3();
     try {
       const answer = await this.client.send(
         new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + checkName(name) }),
@@ -122,6 +117,7 @@ export class S3CacheBackend implements CacheBackend {
   }
 
   async put(name: string, bytes: Uint8Array): Promise<void> {
+    const { PutObjectCommand } = awsS3();
     // An object appears whole or not at all; the checksum makes S3 refuse one damaged on the way.
     await this.client.send(
       new PutObjectCommand({
@@ -138,6 +134,7 @@ export class S3CacheBackend implements CacheBackend {
   }
 
   async remove(names: readonly string[]): Promise<void> {
+    const { DeleteObjectsCommand } = awsS3();
     for (let i = 0; i < names.length; i += 1000) {
       const batch = names.slice(i, i + 1000).map((name) => ({ Key: this.prefix + checkName(name) }));
       await this.client.send(
@@ -147,6 +144,7 @@ export class S3CacheBackend implements CacheBackend {
   }
 
   async list(prefix: string): Promise<StoredObject[]> {
+    const { ListObjectsV2Command } = awsS3();
     const found: StoredObject[] = [];
     let token: string | undefined;
     do {
