@@ -24,6 +24,7 @@ export class AttemptFacts {
   readonly run: AttemptRun;
   /** Set once the attempt runs something: an attempt refused before that is not listed. */
   begun = false;
+  private firstBeat: NodeJS.Timeout | undefined;
 
   constructor(info: Pick<Info, 'attempt' | 'heartbeatDetails'>, host: string, log: string, now = Date.now()) {
     this.earlier = carriedFacts(info.heartbeatDetails);
@@ -35,11 +36,19 @@ export class AttemptFacts {
     return addUsage(this.earlier.usage, this.run.usage);
   }
 
-  /** Lists this attempt in the facts at once, so that even a worker's death leaves where it ran. */
-  begin(ctx: Pick<Context, 'heartbeat'>, now = Date.now()): void {
+  /**
+   * Lists this attempt in the facts, so that even a worker's death leaves where it ran: by a
+   * heartbeat once the attempt has run `quietMs`, at once when 0. Each heartbeat is a write on the
+   * server, as costly there as the rest of a short task: an attempt that ends sooner sends none,
+   * its facts leave with its result or its failure (a worker dying in that moment leaves it
+   * unlisted, and that is all it costs).
+   */
+  begin(ctx: Pick<Context, 'heartbeat'>, now = Date.now(), quietMs = 0): void {
     this.begun = true;
     this.run.startedAt = now;
-    ctx.heartbeat(this.details({ phase: 'start' }));
+    const beat = () => ctx.heartbeat(this.details({ phase: 'start' }));
+    if (quietMs <= 0) beat();
+    else this.firstBeat = setTimeout(beat, quietMs);
   }
 
   recordUsage(usage: Usage | undefined): void {
@@ -47,6 +56,7 @@ export class AttemptFacts {
   }
 
   end(now = Date.now()): void {
+    clearTimeout(this.firstBeat);
     this.run.endedAt ??= now;
   }
 

@@ -35,6 +35,9 @@ import { lookUp, replayHit, storeSuccess } from './cache/task-cache.js';
 import type { CacheStore } from './cache/store.js';
 import type { RunTaskInput, TaskOutcome } from './types.js';
 
+/** When an attempt first heartbeats, at the latest (a quarter of its heartbeat timeout when that is shorter). */
+const FIRST_HEARTBEAT_MS = 1_000;
+
 export interface RunTaskDeps {
   /** Todone's data folder (logs, pid files, the tasks' scratch, shared and cache folders). */
   home: string;
@@ -143,7 +146,8 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
       });
     }
     // From here on this attempt is listed: even if its worker dies, the next attempt sees where it ran.
-    facts.begin(ctx);
+    // Listed by a heartbeat once it has run a moment: a no-op task ends before, and sends none.
+    facts.begin(ctx, Date.now(), Math.min(FIRST_HEARTBEAT_MS, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 4));
 
     // A retry must not build on what the failed attempt left in the worktree.
     if (input.worktree && attempt > 1) await prepareWorktree(input.worktree);
@@ -267,8 +271,9 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
           ? parseAgentOutput(input.agent, await readLogTail(logPath))
           : {};
       facts.recordUsage(agentReport.usage);
-      // Said at once, so that a retry counts this usage even if the rest of the attempt is lost.
-      ctx.heartbeat(facts.details({ phase: 'agent-done' }));
+      // Said at once, so that a retry counts this usage even if the rest of the attempt is lost
+      // (an agent that reports none has nothing to add to what the start said).
+      if (agentReport.usage) ctx.heartbeat(facts.details({ phase: 'agent-done' }));
       // Usage and runs are added to whatever leaves the attempt (runTask), from the facts.
       const report: TaskOutcome = {
         attempts: attempt,

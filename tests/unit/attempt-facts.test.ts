@@ -45,6 +45,23 @@ describe('what one attempt hands the next through its heartbeat details', () => 
     });
   });
 
+  it('a short attempt sends no heartbeat at all; a longer one is listed once it has run a moment', async () => {
+    const ctx = recorder();
+    const quick = new AttemptFacts({ attempt: 1, heartbeatDetails: undefined }, 'h', '/l', 10);
+    quick.begin(ctx, 20, 50);
+    quick.end();
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(ctx.beats).toEqual([]);
+
+    const slow = new AttemptFacts({ attempt: 1, heartbeatDetails: undefined }, 'h', '/l', 10);
+    slow.begin(ctx, 20, 50);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(ctx.beats).toEqual([
+      { phase: 'start', facts: { runs: [{ attempt: 1, host: 'h', log: '/l', startedAt: 20 }] } },
+    ]);
+    slow.end();
+  });
+
   it('a retry on another host starts from what the last heartbeat said and adds its own', () => {
     const handedOn = {
       phase: 'ended',
