@@ -103,7 +103,6 @@ export class BoardRun {
     };
     // The Web UI's workflow page says what the board is at: counts, spend, failures.
     this.details = boardDetails({
-      size: () => this.board.tasks.length,
       status: () => this.status({ states: ['failed', 'conflicted'], limit: DIGEST_FAILURES }),
     });
   }

@@ -386,6 +386,24 @@ export class BoardClient {
     };
   }
 
+  /**
+   * The running board's status from its workflow alone (no description of it from the server),
+   * or undefined when no worker answered in time: the cheap poll between full snapshots.
+   */
+  async queryStatus(
+    boardId: string,
+    request?: StatusRequest,
+    queryTimeoutMs = 3_000,
+  ): Promise<BoardStatus | undefined> {
+    try {
+      return await this.client.withDeadline(Date.now() + queryTimeoutMs, () =>
+        this.handle(boardId).query(statusQuery, request),
+      );
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Best effort, bounded: a server that will not describe task queues leaves the status as it was. */
   private async capabilityWaits(
     description: WorkflowExecutionDescription,

@@ -2,7 +2,7 @@
  * The live view shared by `todone run` and `todone watch`: progress from status deltas, the result
  * from its long poll, and recovery from a lost server (watchBoard), until the board ends.
  */
-import type { BoardHandle } from '../../client/board-client.js';
+import type { BoardHandle, BoardSnapshot } from '../../client/board-client.js';
 import type { BoardResult } from '../../core/run-state.js';
 import type { CommandIO } from '../io.js';
 import { ProgressReporter } from '../progress/reporter.js';
@@ -52,8 +52,30 @@ export async function followBoard(session: Session, io: CommandIO, options: Foll
   }
 }
 
+/**
+ * A full snapshot (the server's description of the board, the stuck check, capability waits, then
+ * the status query) at most every FULL_SNAPSHOT_MS; between them, the status query alone. Each poll
+ * of a running board costs its worker and the server work: on a board of short tasks, polling at
+ * full cost every 300 ms took as much as the tasks' own orchestration.
+ */
 function deltaSnapshotsFor(session: Session, boardId: string) {
-  return deltaSnapshots((request) =>
-    session.client.withDeadline(Date.now() + 5_000, () => session.boards.snapshot(boardId, 2_000, request)),
-  );
+  let last: { snapshot: BoardSnapshot; at: number } | undefined;
+  return deltaSnapshots(async (request) => {
+    if (
+      last &&
+      Date.now() - last.at < FULL_SNAPSHOT_MS &&
+      last.snapshot.status &&
+      !('metrics' in last.snapshot.status)
+    ) {
+      const status = await session.boards.queryStatus(boardId, request, 2_000);
+      if (status) return { ...last.snapshot, status };
+    }
+    const snapshot = await session.client.withDeadline(Date.now() + 5_000, () =>
+      session.boards.snapshot(boardId, 2_000, request),
+    );
+    last = { snapshot, at: Date.now() };
+    return snapshot;
+  });
 }
+
+const FULL_SNAPSHOT_MS = 2_000;
