@@ -52,6 +52,18 @@ describe('output channels', () => {
     expect(log).toMatch(/\[temporal WARN\] Activity failed/);
   });
 
+  it('--json stdout comes out whole through a pipe, however large (the CLI exits only once it has left)', async () => {
+    const file = path.join(dir, 'wide.yaml');
+    // Long ids: the plan lists each task by id, several times.
+    const tasks = Array.from({ length: 4_000 }, (_, i) => `  - { id: ${'t'.repeat(80)}-${i} }`);
+    await fs.writeFile(file, `name: wide\nagent: "true"\ntasks:\n${tasks.join('\n')}\n`);
+    const result = await runCli(['plan', file, '--json'], { env: env() });
+    expect(result.exitCode, result.stderr).toBe(0);
+    // Far past a pipe's 64 KiB buffer, which is where process.exit used to cut it.
+    expect(result.stdout.length).toBeGreaterThan(256 * 1024);
+    expect(() => JSON.parse(result.stdout) as unknown).not.toThrow();
+  });
+
   it('--verbose copies the SDK lines to stderr, never to stdout', async () => {
     const result = await runCli(['--verbose', 'run', await failingBoard(), '--json'], { env: env() });
     expect(result.exitCode, result.stderr).toBe(1);
