@@ -3,6 +3,7 @@
 // connects, hosts a worker (its workflow bundled beforehand, as a deployed program would have it),
 // runs `plainBoard` (bench/plain-workflow.mjs: COUNT activities, CONCURRENCY at once, each spawning
 // ARGV) to its end, and exits. Start-up is part of what it costs, as it is of `todone run`.
+// PLAIN_CONTINUE_AS_NEW=1 lets the workflow continue as new when the server suggests it.
 //
 //   node bench/plain-program.mjs <address> <bundle file> <count> <concurrency> <argv...>
 import { randomUUID } from 'node:crypto';
@@ -28,7 +29,7 @@ await worker.runUntil(
   client.workflow.execute('plainBoard', {
     taskQueue,
     workflowId,
-    args: [Number(count), Number(concurrency), argv],
+    args: [Number(count), Number(concurrency), argv, process.env.PLAIN_CONTINUE_AS_NEW === '1'],
   }),
 );
 await connection.close();

@@ -1,20 +1,27 @@
 /**
- * A 10,000-task board end to end: a seeded random DAG (each task depends on up to 3 of the 200
- * before it), 300-character descriptions, maxParallel 50, every task `true`, through a Todone
- * worker and BoardClient from dist/ on a dev server of its own. Reports wall time, tasks per
- * second, and from the workflow's histories (every run, following continue-as-new) the events per
- * run, the largest payload and the longest workflow task, plus this process's peak RSS (it hosts
- * the worker).
+ * A 10,000-task board against a plain Temporal program running 10,000 activities at the same
+ * concurrency, side by side on one dev server, each as a user starts it: `todone run board.yaml`
+ * (a process: CLI start-up, its worker, the board) and the plain program (a process with its own
+ * worker; its workflow continues as new when the server suggests it, as a plain workflow of that size
+ * must). The board: a seeded random DAG (each task depends on up to 3 of the 200 before it),
+ * 300-character descriptions, maxParallel 50, every task `true`. Reports each side's wall time and
+ * its ratio, CPU per task, the todone process's peak RSS (it hosts the worker), and from every run's
+ * history (following continue-as-new) the events per run and the longest workflow task.
  *
- *   npm run build && node bench/scale.mjs
+ *   npm run bench -- scale
  *
- * BENCH_TASKS (default 10000) and BENCH_PARALLEL (default 50) change the size and the concurrency.
+ * BENCH_TASKS (default 10000), BENCH_PARALLEL (default 50) and BENCH_ROUNDS (default 1) change the
+ * size, the concurrency and how many alternating rounds each side runs; each side's median is compared.
  */
 import { historyStats } from './history-stats.mjs';
-import { boardFromYaml, machine, openBench, runTodoneBoard, sampleRss } from './support.mjs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { machine, openBench } from './support.mjs';
+import { median, plainBundle, runPlain, runTodone } from './side-by-side.mjs';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 10_000);
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 50);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const EVENT_LIMIT = 10_240;
 
 function boardYaml(size) {
@@ -41,36 +48,48 @@ function boardYaml(size) {
   return lines.join('\n');
 }
 
+const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+
 const bench = await openBench('scale');
 try {
-  const board = await boardFromYaml(bench, 'scale', boardYaml(TASKS));
-  const rss = sampleRss();
-  const { ms, result, handle } = await runTodoneBoard(bench, board);
-  const peakRss = rss.stop();
-  const runs = await historyStats(bench.client, handle.workflowId, handle.firstExecutionRunId);
+  const folder = path.join(bench.dir, 'scale');
+  await fs.mkdir(folder, { recursive: true });
+  const file = path.join(folder, 'board.yaml');
+  await fs.writeFile(file, boardYaml(TASKS));
+  const bundle = await plainBundle(bench);
+  const sides = [
+    {
+      name: `plain Temporal program, ${TASKS} activities`,
+      run: () => runPlain(bench, bundle, TASKS, PARALLEL, { continueAsNew: true }),
+    },
+    { name: `todone run, ${TASKS} tasks`, run: () => runTodone(bench, file) },
+  ].map((side) => ({ ...side, runs: [] }));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const side of sides) side.runs.push(await side.run());
+    console.error(`round ${r + 1}: ${sides.map((s) => `${(s.runs.at(-1).ms / 1000).toFixed(1)} s`).join(', ')}`);
+  }
+  const todone = sides[1].runs.at(-1);
+  const result = JSON.parse(todone.stdout);
   const succeeded = result.tasks.filter((t) => t.state === 'succeeded').length;
-  const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
-  const maxEvents = Math.max(...runs.map((r) => r.events));
+  for (const side of sides) side.history = await historyStats(bench.client, side.runs.at(-1).workflowId, undefined);
+  const plain = median(sides[0].runs.map((r) => r.ms));
 
   console.log(
-    `${TASKS} tasks (random DAG, 300-character descriptions, maxParallel ${PARALLEL}, \`true\`), ${machine()}:`,
+    `${TASKS} tasks (random DAG, 300-character descriptions, maxParallel ${PARALLEL}, \`true\`), each side a process of its own, median of ${ROUNDS} alternating round(s) (${machine()}; ${new Date().toISOString().slice(0, 10)}); the board ${result.state} (${succeeded}/${TASKS} succeeded):`,
   );
-  console.log('| measure | value |');
-  console.log('| --- | ---: |');
-  console.log(`| board state | ${result.state} (${succeeded}/${TASKS} succeeded) |`);
-  console.log(`| wall time (start to result) | ${(ms / 1000).toFixed(1)} s |`);
-  console.log(`| tasks per second | ${((TASKS * 1000) / ms).toFixed(1)} |`);
-  console.log(`| workflow runs (continue-as-new) | ${runs.length} |`);
   console.log(
-    `| events per run, largest | ${maxEvents} (${maxEvents < EVENT_LIMIT ? 'under' : 'OVER'} ${EVENT_LIMIT}) |`,
+    '| run | wall time | wall / plain | CPU per task (process and its tasks) | server CPU per task | peak RSS | runs | events per run, largest | longest workflow task |',
   );
-  console.log(`| history per run, largest | ${mb(Math.max(...runs.map((r) => r.bytes)))} |`);
-  console.log(
-    `| largest payload in any history | ${(Math.max(...runs.map((r) => r.largestPayload)) / 1024).toFixed(1)} KB |`,
-  );
-  console.log(`| longest workflow task (started → completed) | ${Math.max(...runs.map((r) => r.longestTaskMs))} ms |`);
-  console.log(`| worker process peak RSS | ${mb(peakRss)} |`);
-  if (process.env.BENCH_VERBOSE) console.table(runs);
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const side of sides) {
+    const t = median(side.runs.map((r) => r.ms));
+    const perTask = (key) => `${(median(side.runs.map((r) => r[key])) / TASKS).toFixed(1)} ms`;
+    const maxEvents = Math.max(...side.history.map((r) => r.events));
+    console.log(
+      `| ${side.name} | ${(t / 1000).toFixed(1)} s | ${(t / plain).toFixed(2)}x | ${perTask('cpu')} | ${perTask('serverCpu')} | ${mb(median(side.runs.map((r) => r.peakRss)))} | ${side.history.length} | ${maxEvents} (${maxEvents < EVENT_LIMIT ? 'under' : 'OVER'} ${EVENT_LIMIT}) | ${Math.max(...side.history.map((r) => r.longestTaskMs))} ms |`,
+    );
+  }
+  if (process.env.BENCH_VERBOSE) console.table(sides.map((s) => s.history));
 } finally {
   await bench.close();
 }

@@ -2,7 +2,7 @@
 // (`node bin/todone.js run <board>` on the embedded server, which it finds running; the plain program
 // with its worker), start-up included, on one dev server. Each run reports wall time, the CPU of the
 // process and everything it waited for (the spawned tasks, bubblewrap), the server's CPU, the peak
-// RSS of the process, and the workflow it ran (for its histories).
+// RSS of the process, the workflow it ran (for its histories) and what it printed.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -62,15 +62,19 @@ async function measuredProcess(bench, argv, env, workflowId) {
     serverCpu: after.server - cpu.server,
     peakRss,
     workflowId: workflowId(String(done.stdout)),
+    stdout: String(done.stdout),
   };
 }
 
-/** The plain program: `count` activities, `concurrency` at once, each spawning `argv`. */
-export async function runPlain(bench, bundle, count, concurrency, argv = ['true']) {
+/**
+ * The plain program: `count` activities, `concurrency` at once, each spawning `argv`; with
+ * `continueAsNew`, its workflow continues as new when the server suggests it.
+ */
+export async function runPlain(bench, bundle, count, concurrency, { argv = ['true'], continueAsNew = false } = {}) {
   return measuredProcess(
     bench,
     [PLAIN, bench.target.address, bundle, String(count), String(concurrency), ...argv],
-    { PATH: process.env.PATH, HOME: process.env.HOME },
+    { PATH: process.env.PATH, HOME: process.env.HOME, ...(continueAsNew ? { PLAIN_CONTINUE_AS_NEW: '1' } : {}) },
     (stdout) => stdout.trim().split('\n').at(-1),
   );
 }
