@@ -48,14 +48,14 @@ try {
     `${TASKS} no-op tasks (\`true\`), ${PARALLEL} at once, each side a process of its own, median of ${ROUNDS} alternating rounds (${load.at(-1)}; ${new Date().toISOString().slice(0, 10)}):`,
   );
   console.log(
-    '| run | wall time | wall / plain | CPU per task (process and its tasks) | server CPU per task | workflow tasks |',
+    '| run | wall time | wall / plain | CPU per task (process and its tasks) | server CPU per task | peak RSS | workflow tasks |',
   );
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const side of sides) {
     const t = median(side.runs.map((r) => r.ms));
     const perTask = (key) => `${(median(side.runs.map((r) => r[key])) / TASKS).toFixed(1)} ms`;
     console.log(
-      `| ${side.name} | ${(t / 1000).toFixed(2)} s | ${(t / plain).toFixed(2)}x | ${perTask('cpu')} | ${perTask('serverCpu')} | ${side.workflowTasks} |`,
+      `| ${side.name} | ${(t / 1000).toFixed(2)} s | ${(t / plain).toFixed(2)}x | ${perTask('cpu')} | ${perTask('serverCpu')} | ${(median(side.runs.map((r) => r.peakRss)) / 2 ** 20).toFixed(0)} MB | ${side.workflowTasks} |`,
     );
   }
 } finally {
