@@ -9,7 +9,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BoardSpec } from '../../src/core/board.js';
-import { gitSpec, makeBoard, type TestTask } from '../support/boards.js';
+import { gitSpec, makeBoard, TASK_FOLDER, taskScratch, type TestTask } from '../support/boards.js';
 import { createRepo, git, showFile } from '../support/git-repo.js';
 import { createHarness, type Harness } from '../support/harness.js';
 
@@ -30,6 +30,14 @@ async function runs(dir: string, ...ids: string[]): Promise<number[]> {
   );
 }
 
+/**
+ * On a git board a confined task writes its worktree (whose files would be its change) and its
+ * scratch folder: it counts its runs there, kept across the board's runs.
+ */
+const countedInScratch = (id: string, then: string) => `echo run >> ${TASK_FOLDER}/${id}.runs; ${then}`;
+const scratchRuns = (b: BoardSpec, ...ids: string[]) =>
+  Promise.all(ids.map(async (id) => (await runs(taskScratch(h.home, b.id, id), id))[0]));
+
 function board(name: string, dir: string, tasks: TestTask[], overrides: Partial<BoardSpec> = {}): BoardSpec {
   return makeBoard(
     `${name}-${randomUUID().slice(0, 8)}`,
@@ -42,7 +50,7 @@ function board(name: string, dir: string, tasks: TestTask[], overrides: Partial<
 function withCommand(b: BoardSpec, id: string, command: string): BoardSpec {
   const edited = structuredClone(b);
   const task = edited.tasks.find((t) => t.id === id)!;
-  task.agent = { kind: 'shell', command, env: {} };
+  task.agent = { ...task.agent, kind: 'shell', command };
   return edited;
 }
 
@@ -77,22 +85,22 @@ describe('running a completed plain board again', () => {
 });
 
 describe('running a completed git board again', () => {
-  async function gitBoard(name: string, tasks: (root: string) => TestTask[]) {
+  async function gitBoard(name: string, tasks: () => TestTask[]) {
     const root = await h.tempDir('todone-git-');
     const repo = await createRepo(path.join(root, 'repo'), { 'README.md': '# project\n', 'notes.txt': 'one\n' });
-    const b = board(name, repo, tasks(root), { git: gitSpec(repo, path.join(root, 'worktrees')) });
+    const b = board(name, repo, tasks(), { git: gitSpec(repo, path.join(root, 'worktrees')) });
     // As the loader sets it for these task types: an agent that changes nothing fails.
     for (const task of b.tasks) task.expectChanges = true;
-    return { root, repo, b };
+    return { repo, b };
   }
-  const tasks = (root: string): TestTask[] => [
-    { id: 'a', command: counted(root, 'a', 'echo from-a > a.txt') },
-    { id: 'b', dependsOn: ['a'], command: counted(root, 'b', 'cat a.txt > b.txt; echo b >> b.txt') },
-    { id: 'c', command: counted(root, 'c', 'echo from-c > c.txt') },
+  const tasks = (): TestTask[] => [
+    { id: 'a', command: countedInScratch('a', 'echo from-a > a.txt') },
+    { id: 'b', dependsOn: ['a'], command: countedInScratch('b', 'cat a.txt > b.txt; echo b >> b.txt') },
+    { id: 'c', command: countedInScratch('c', 'echo from-c > c.txt') },
   ];
 
   it('keeps everything when nothing changed: no task runs again and none fails for changing nothing', async () => {
-    const { root, b } = await gitBoard('git-same', tasks);
+    const { b } = await gitBoard('git-same', tasks);
     const first = await h.run(b);
     expect(first.state).toBe('completed');
 
@@ -103,20 +111,20 @@ describe('running a completed git board again', () => {
       ['c', 'succeeded', true],
     ]);
     expect(again.state).toBe('completed');
-    expect(await runs(root, 'a', 'b', 'c')).toEqual([1, 1, 1]);
+    expect(await scratchRuns(b, 'a', 'b', 'c')).toEqual([1, 1, 1]);
     expect(again.integration!.head).toBe(first.integration!.head);
   });
 
   it('runs a changed task and its dependents on an integration branch rebuilt from base with the kept work', async () => {
-    const { root, repo, b } = await gitBoard('git-changed', tasks);
+    const { repo, b } = await gitBoard('git-changed', tasks);
     const first = await h.run(b);
     expect(first.state).toBe('completed');
 
-    const edited = withCommand(b, 'a', counted(root, 'a', 'echo from-a-v2 > a.txt'));
+    const edited = withCommand(b, 'a', countedInScratch('a', 'echo from-a-v2 > a.txt'));
     const second = await h.run(edited);
     expect(second.state).toBe('completed');
     expect(second.resumedFrom).toMatchObject({ state: 'completed', kept: 1, rerun: 2 });
-    expect(await runs(root, 'a', 'b', 'c')).toEqual([2, 2, 1]);
+    expect(await scratchRuns(b, 'a', 'b', 'c')).toEqual([2, 2, 1]);
     const branch = second.integration!.branch;
     expect(await showFile(repo, branch, 'a.txt')).toBe('from-a-v2');
     expect(await showFile(repo, branch, 'b.txt')).toBe('from-a-v2\nb');
@@ -137,23 +145,23 @@ describe('running a completed git board again', () => {
 
     const fresh = await h.run(edited, undefined, { fresh: true });
     expect(fresh.state).toBe('completed');
-    expect(await runs(root, 'a', 'b', 'c')).toEqual([3, 3, 2]);
+    expect(await scratchRuns(b, 'a', 'b', 'c')).toEqual([3, 3, 2]);
   });
 
   it('runs a kept task again when its work no longer applies onto base', async () => {
-    const { root, repo, b } = await gitBoard('git-moved', (dir) => [
-      { id: 'a', command: counted(dir, 'a', 'echo from-a > a.txt') },
-      { id: 'notes', command: counted(dir, 'notes', 'echo two > notes.txt') },
-      { id: 'after', dependsOn: ['notes'], command: counted(dir, 'after', 'cat notes.txt > after.txt') },
+    const { repo, b } = await gitBoard('git-moved', () => [
+      { id: 'a', command: countedInScratch('a', 'echo from-a > a.txt') },
+      { id: 'notes', command: countedInScratch('notes', 'echo two > notes.txt') },
+      { id: 'after', dependsOn: ['notes'], command: countedInScratch('after', 'cat notes.txt > after.txt') },
     ]);
     expect((await h.run(b)).state).toBe('completed');
     // Base moves under the kept task's change: its commit no longer applies there.
     await fs.writeFile(path.join(repo, 'notes.txt'), 'three\n');
     await git(repo, ['commit', '-qam', 'notes: three']);
 
-    const second = await h.run(withCommand(b, 'a', counted(root, 'a', 'echo from-a-v2 > a.txt')));
+    const second = await h.run(withCommand(b, 'a', countedInScratch('a', 'echo from-a-v2 > a.txt')));
     expect(second.state).toBe('completed');
-    expect(await runs(root, 'a', 'notes', 'after')).toEqual([2, 2, 2]);
+    expect(await scratchRuns(b, 'a', 'notes', 'after')).toEqual([2, 2, 2]);
     expect(second.tasks.filter((t) => t.kept)).toEqual([]);
     expect(second.resumedFrom).toMatchObject({ kept: 0, rerun: 3 });
     expect(await showFile(repo, second.integration!.branch, 'after.txt')).toBe('two');
