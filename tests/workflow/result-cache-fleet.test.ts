@@ -88,16 +88,21 @@ describe('the cache shared by two workers through S3', () => {
   it('merges on one worker the change a git task made on the other', async () => {
     const root = await first.tempDir('todone-fleet-git-');
     const repo = await createRepo(path.join(root, 'repo'), { 'README.md': '# project\n' });
-    const tasks: TestTask[] = [{ id: 'write', command: counted(root, 'write', 'echo written > out.txt') }];
+    // The count crosses boards, whose own folders do not: the confined task may write this one too.
+    const counts = path.join(root, 'counts');
+    await fs.mkdir(counts);
+    const tasks: TestTask[] = [{ id: 'write', command: counted(counts, 'write', 'echo written > out.txt') }];
     const board = (name: string) => {
       const id = `${name}-${randomUUID().slice(0, 8)}`;
-      return cached(makeBoard(id, repo, tasks, { git: gitSpec(repo, path.join(root, 'worktrees', id)) }));
+      const b = cached(makeBoard(id, repo, tasks, { git: gitSpec(repo, path.join(root, 'worktrees', id)) }));
+      for (const task of b.tasks) task.agent = { ...task.agent, writable: [counts] };
+      return b;
     };
     expect((await first.run(board('fleet-git-a'))).state).toBe('completed');
     const there = await second.run(board('fleet-git-b'));
     expect(there.state).toBe('completed');
     expect(hits(there)).toEqual(['write']);
-    expect(await runs(root, 'write')).toEqual([1]);
+    expect(await runs(counts, 'write')).toEqual([1]);
     expect(await showFile(repo, there.integration!.branch, 'out.txt')).toBe('written');
   });
 });

@@ -3,7 +3,8 @@
  * task's new start commit and merges it through the queue like any task's work, so a second board
  * with the same cached tasks builds the same integration branch without running an agent; a change
  * to base re-runs exactly the tasks whose start tree it reaches; a recorded change that does not
- * apply runs the task instead. Marker files (outside the repository) count the executions.
+ * apply runs the task instead. Marker files count the executions, outside the repository, in a folder
+ * the (confined) tasks declare writable: the count crosses boards, and a board's own folders do not.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -21,11 +22,12 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-const counted = (dir: string, id: string, then: string) => `echo run >> ${dir}/${id}.runs; ${then}`;
-async function runs(dir: string, ...ids: string[]): Promise<number[]> {
+const counts = (root: string) => path.join(root, 'counts');
+const counted = (root: string, id: string, then: string) => `echo run >> ${counts(root)}/${id}.runs; ${then}`;
+async function runs(root: string, ...ids: string[]): Promise<number[]> {
   return Promise.all(
     ids.map(async (id) => {
-      const text = await fs.readFile(path.join(dir, `${id}.runs`), 'utf8').catch(() => '');
+      const text = await fs.readFile(path.join(counts(root), `${id}.runs`), 'utf8').catch(() => '');
       return text.split('\n').filter(Boolean).length;
     }),
   );
@@ -36,6 +38,7 @@ type CachedTask = TestTask & { inputs?: string[] };
 
 async function repoWith(files: Record<string, string>): Promise<{ root: string; repo: string }> {
   const root = await h.tempDir('todone-cache-git-');
+  await fs.mkdir(counts(root));
   return { root, repo: await createRepo(path.join(root, 'repo'), files) };
 }
 
@@ -52,6 +55,7 @@ function board(root: string, repo: string, tasks: CachedTask[]): BoardSpec {
     const inputs = tasks[i]!.inputs;
     task.cache = inputs ? { inputs } : {};
     task.expectChanges = true;
+    task.agent = { ...task.agent, writable: [counts(root)] };
   });
   return b;
 }
