@@ -65,7 +65,10 @@ function deltaSnapshotsFor(session: Session, boardId: string) {
       last &&
       Date.now() - last.at < FULL_SNAPSHOT_MS &&
       last.snapshot.status &&
-      !('metrics' in last.snapshot.status)
+      !('metrics' in last.snapshot.status) &&
+      // A task waiting for a capability is watched at every poll: the line saying a worker took it
+      // comes from the wait list, which only a full snapshot refreshes.
+      !last.snapshot.waiting?.length
     ) {
       const status = await session.boards.queryStatus(boardId, request, 2_000);
       if (status) return { ...last.snapshot, status };
