@@ -9,6 +9,7 @@ import type { Usage } from '../../core/usage.js';
 const STATE_COLOUR: Record<TaskState, (text: string) => string> = {
   pending: pc.dim,
   running: pc.cyan,
+  'awaiting-approval': pc.yellow,
   succeeded: pc.green,
   failed: pc.red,
   conflicted: pc.red,
