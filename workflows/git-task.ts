@@ -33,7 +33,7 @@ export interface GitTaskContext {
    * worktree goes, and nothing is integrated (that waits for the approval: integrateApproved).
    */
   hold?: boolean;
-  /** A task sent back: the commit it starts from and its branch, or what conflicted last time. */
+  /** A task sent back: the commit it starts from and its branch (else the integration head), what conflicted last time. */
   start?: { sha?: string; branch?: string; conflictFiles?: string[] };
   /** What its earlier runs spent (a task sent back): its own budget counts it. */
   spentBefore?: Usage;
@@ -62,7 +62,9 @@ export async function runGitTask(task: TaskSpec, ctx: GitTaskContext): Promise<T
   const { flow } = ctx;
   const pickRule = task.candidates?.pick ?? 'first';
   const candidates = candidatesOf(task);
-  let startSha = ctx.start?.sha ?? flow.startShaFor(task);
+  // A task sent back starts on its own earlier work: its kept commit, or (reviewed, or conflicted
+  // after approval) the integration head, which holds that work and everything integrated since.
+  let startSha = ctx.start ? (ctx.start.sha ?? flow.status().head) : flow.startShaFor(task);
   let startBranch = ctx.start?.sha !== undefined ? ctx.start.branch : undefined;
   let conflictsLeft = flow.git.onConflict === 'retry' ? flow.git.conflictRetries : 0;
   let conflictFiles: string[] | undefined = ctx.start?.conflictFiles;

@@ -108,7 +108,7 @@ function sentBack(status: TaskStatus): SentBack {
 
 function gitRework(hold: boolean, again: SentBack): Partial<GitTaskContext> {
   const start =
-    again.startSha || again.conflictFiles
+    again.earlier !== undefined
       ? {
           start: {
             ...(again.startSha ? { sha: again.startSha } : {}),

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalSpec, TaskSpec } from '../../src/core/board.js';
-import { makeBoard, makeTask, type TestTask } from '../support/boards.js';
+import { gitSpec, makeBoard, makeTask, type TestTask } from '../support/boards.js';
+import { createRepo, git, showFile } from '../support/git-repo.js';
 import { waitForStatus } from '../support/board-status.js';
 import { countRuns } from '../support/evidence.js';
 import { createHarness, type Harness } from '../support/harness.js';
@@ -217,5 +218,50 @@ describe('approval gates', () => {
       ['two', 'cancelled'],
       ['three', 'skipped'],
     ]);
+  });
+
+  it('a git board: the work waits on its branch (its worktree released), a rejection builds on it, the approved commit is integrated once', async () => {
+    const root = await h.tempDir('todone-git-gate-');
+    const repo = await createRepo(path.join(root, 'repo'), { 'README.md': '# project\n' });
+    const worktrees = path.join(root, 'worktrees');
+    const board = makeBoard(id('gate-git'), repo, [], { git: gitSpec(repo, worktrees, { poolSize: 1 }) });
+    board.tasks.push(
+      gated({
+        id: 'notes',
+        command:
+          'if [ -n "$TODONE_FEEDBACK" ]; then echo "fixed: $TODONE_FEEDBACK" >> notes.txt; else echo draft > notes.txt; fi',
+      }),
+      makeTask({ id: 'after', dependsOn: ['notes'], command: 'cp notes.txt seen.txt' }),
+    );
+    const branch = `todone/${board.id}/notes`;
+    const result = await h.run(board, async (boards) => {
+      const first = await waitForStatus(boards, board.id, 'notes to wait for approval', (s) =>
+        s.tasks.some((t) => t.id === 'notes' && t.state === 'awaiting-approval'),
+      );
+      const commit = first.tasks.find((t) => t.id === 'notes')!.commit!;
+      // Nothing the board needs is in a worktree: the slot is back in the pool, detached; the commit is on its branch.
+      expect(await git(repo, ['rev-parse', branch])).toBe(commit.sha);
+      expect(
+        await git(path.join(worktrees, 'pool', 'slot-0'), ['symbolic-ref', '-q', 'HEAD']).catch(() => 'detached'),
+      ).toBe('detached');
+      expect(await showFile(repo, first.integration!.branch, 'notes.txt')).toBeUndefined();
+      await boards.rejectTask(board.id, 'notes', 'add the fix');
+      const second = await waitForStatus(boards, board.id, 'notes to wait again', (s) =>
+        s.tasks.some((t) => t.id === 'notes' && t.state === 'awaiting-approval' && t.attempts === 2),
+      );
+      expect(await showFile(repo, second.tasks.find((t) => t.id === 'notes')!.commit!.sha, 'notes.txt')).toBe(
+        'draft\nfixed: add the fix',
+      );
+      await boards.approveTask(board.id, 'notes');
+    });
+    expect(result.state).toBe('completed');
+    const integration = result.integration!.branch;
+    expect(await showFile(repo, integration, 'notes.txt')).toBe('draft\nfixed: add the fix');
+    expect(await showFile(repo, integration, 'seen.txt')).toBe('draft\nfixed: add the fix');
+    const notes = result.tasks.find((t) => t.id === 'notes')!;
+    const log = await git(repo, ['log', '--first-parent', '--format=%B%x00', integration]);
+    expect(log.split('\0').filter((m) => m.includes('Todone-Task: notes'))).toHaveLength(1);
+    expect(log).toContain(`Todone-Commit: ${notes.commit!.sha}`);
+    expect(await git(repo, ['branch', '--list', branch])).toBe('');
   });
 });
