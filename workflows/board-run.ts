@@ -119,7 +119,7 @@ export class BoardRun {
     };
     // The Web UI's workflow page says what the board is at: counts, spend, failures.
     this.details = boardDetails({
-      status: () => this.status({ states: ['failed', 'conflicted'], limit: DIGEST_FAILURES }),
+      status: () => this.status({ states: ['awaiting-approval', 'failed', 'conflicted'], limit: 2 * DIGEST_FAILURES }),
     });
   }
 
