@@ -107,6 +107,8 @@ describe('approval gates on the web board', () => {
             await page
               .locator('#decision-wait', { hasText: 'Its work passed its checks and waits for your approval to go in' })
               .waitFor(WAIT);
+            // It can be cancelled while it waits, like a pending task.
+            expect(await page.isEnabled('#task-cancel')).toBe(true);
             // Labels, contrast and roles of the decision form too.
             expect(await axeViolations(page)).toEqual([]);
             await page.screenshot({ path: path.join(ARTIFACTS, 'web-board-approval.png') });

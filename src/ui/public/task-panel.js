@@ -49,7 +49,8 @@ export class TaskPanel {
   }
 
   render(task) {
-    const running = task.state === 'running' || task.state === 'pending';
+    // A task waiting for approval can be cancelled like a pending one.
+    const running = ['running', 'pending', 'awaiting-approval'].includes(task.state);
     const retryable = ['failed', 'conflicted', 'cancelled'].includes(task.state);
     const rows = [
       ['State', h('span', { class: `badge s-${task.state}` }, task.state)],
