@@ -167,6 +167,9 @@ describe('reviews', () => {
       ),
       makeTask({ id: 'ship', dependsOn: ['api', 'check'], command: 'cat value.txt > shipped.txt' }),
     );
+    // The evidence folder is outside the repository: the confined tasks that write it are allowed to.
+    for (const task of board.tasks.filter((t) => t.id === 'api' || t.id === 'check'))
+      task.agent = { ...task.agent, writable: [evidence] };
     const result = await h.run(board);
     expect(result.state, JSON.stringify(result.tasks, null, 1)).toBe('completed');
     const branch = result.integration!.branch;
