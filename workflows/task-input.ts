@@ -49,7 +49,9 @@ export function taskInput(
     ...(task.validate?.length ? { validate: task.validate } : {}),
     ...(dependencies.length ? { dependencies } : {}),
     ...(budgets ? { budgets } : {}),
-    ...(task.cache ? { cache: cacheInput(task, scheduler, base) } : {}),
+    // Work sent back must be redone, not read again from the cache (a comment is not in the key), and
+    // a review's verdict is a judgement of this round's work: neither is looked up or stored.
+    ...(task.cache && !feedback && !task.reviews ? { cache: cacheInput(task, scheduler, base) } : {}),
     ...(feedback ? { feedback } : {}),
     ...(task.reviews ? { review: reviewInput(board, task, scheduler) } : {}),
   };

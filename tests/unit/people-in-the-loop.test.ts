@@ -13,6 +13,7 @@ import { BoardScheduler } from '../../src/core/scheduler.js';
 import { clipComment, readVerdict } from '../../src/core/verdict.js';
 import { analyzeBoard } from '../../src/report/analyze.js';
 import { boardDigest } from '../../workflows/board-details.js';
+import { taskInput } from '../../workflows/task-input.js';
 import { loaderIssues } from '../support/board-issues.js';
 import { makeBoard } from '../support/boards.js';
 
@@ -379,5 +380,21 @@ describe('reports and digests', () => {
     expect(digest).toContain(
       '- `waiting` its work, since 1970-01-01 00:01:41 (30.0s; approve at 1970-01-01 00:03:20): `todone approve b waiting`',
     );
+  });
+});
+
+describe('the result cache and people in the loop', () => {
+  it('never reads work sent back, or a review, from the cache', () => {
+    const board = makeBoard('cached-review', '/tmp/x', [{ id: 'api' }, { id: 'check', dependsOn: ['api'] }]);
+    const cache = { inputs: ['src/**'] };
+    board.tasks = board.tasks.map((t) =>
+      t.id === 'check' ? { ...t, cache, type: 'review', reviews: ['api'], maxRounds: 2 } : { ...t, cache },
+    );
+    const s = new BoardScheduler(board);
+    const [api, check] = board.tasks as [TaskSpec, TaskSpec];
+    expect(taskInput(board, api, s, {}, '/tmp/x').cache).toEqual(cache);
+    const sentBack = { from: 'review "check" (round 1)', comment: 'rename it', onEarlierWork: true };
+    expect(taskInput(board, api, s, {}, '/tmp/x', undefined, sentBack).cache).toBeUndefined();
+    expect(taskInput(board, check, s, {}, '/tmp/x').cache).toBeUndefined();
   });
 });
