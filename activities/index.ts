@@ -3,6 +3,7 @@
  */
 import { createBoardActivities } from './board-activities.js';
 import { createGitActivities, type GitActivityDeps } from './git-activities.js';
+import { createNotify } from './notify.js';
 import { createRunTask, type RunTaskDeps } from './run-task.js';
 
 export type ActivityDeps = RunTaskDeps & GitActivityDeps;
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     runTask: createRunTask(deps),
     ...createBoardActivities(deps),
     ...createGitActivities(deps),
+    notify: createNotify(deps.env),
   };
 }
 

@@ -29,6 +29,7 @@ import { makeTaskPlaces, taskPlaces } from './sandbox/task-places.js';
 import { AttemptFacts, attemptHost, budgetBlocks } from './attempt-facts.js';
 import { prepareOutputFiles, readTaskOutput } from './task-output.js';
 import { asTaskOutcome } from '../src/core/outcome.js';
+import { readVerdict } from '../src/core/verdict.js';
 import { FAILURE_TYPES } from '../workflows/api.js';
 import { agentIdentities } from './cache/agent-identity.js';
 import { lookUp, replayHit, storeSuccess } from './cache/task-cache.js';
@@ -110,6 +111,11 @@ function finalFailure(error: unknown, redactor: Redactor, facts?: AttemptFacts):
  * description is only in its file (TODONE_TASK_DESCRIPTION_FILE), a short one in the variable too.
  */
 export const MAX_DESCRIPTION_ENV_BYTES = 32 * 1024;
+
+/** A task sent back with a comment gets it in TODONE_FEEDBACK too (shell and custom agents read it there). */
+function feedbackEnv(input: RunTaskInput): { TODONE_FEEDBACK?: string } {
+  return input.feedback ? { TODONE_FEEDBACK: input.feedback.comment } : {};
+}
 
 function descriptionEnv(description: string): { TODONE_TASK_DESCRIPTION?: string } {
   return Buffer.byteLength(description) <= MAX_DESCRIPTION_ENV_BYTES ? { TODONE_TASK_DESCRIPTION: description } : {};
@@ -249,6 +255,7 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
           ...sandboxEnv,
           ...todoneEnv,
           ...outputs.env,
+          ...feedbackEnv(input),
           ...descriptionEnv(input.description),
           TODONE_TASK_DESCRIPTION_FILE: descriptionFile,
           TODONE_PROMPT_FILE: promptFile,
@@ -310,9 +317,19 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
           throw failed(error instanceof Error ? error.message : String(error), { ...report, exitCode: 0 });
         },
       );
+      const read = input.review ? readVerdict(output, agentReport.summary) : undefined;
+      if (input.review && (read === undefined || 'problem' in read)) {
+        const how =
+          input.agent.kind === 'shell' || input.agent.kind === 'custom'
+            ? 'write { "verdict": "approve" | "changes", "comment": "…" } to $TODONE_OUTPUT'
+            : 'end with a line VERDICT: approve or VERDICT: changes';
+        throw failed(`the review gave no verdict: ${read ? read.problem : how}`, { ...report, exitCode: 0 });
+      }
+      const reviewVerdict = read && !('problem' in read) ? read : undefined;
       const withOutput = (o: TaskOutcome): TaskOutcome => ({
         ...o,
         ...(output === undefined ? {} : { output }),
+        ...(reviewVerdict ? { verdict: reviewVerdict } : {}),
         ...cacheRecord,
       });
 

@@ -36,6 +36,34 @@ export interface RunTaskInput {
   budgets?: { board?: BudgetSpec; task?: BudgetSpec; boardSpent?: Usage; taskSpent?: Usage };
   /** A cached task (TaskSpec.cache): its result is looked up first, and stored when it succeeds. */
   cache?: TaskCacheInput;
+  /**
+   * The task's work was sent back (a person rejected it, or a review asked for changes): its
+   * prompt and TODONE_FEEDBACK carry the comment, and `onEarlierWork` says its folder holds that work.
+   */
+  feedback?: { from: string; comment: string; onEarlierWork: boolean };
+  /** A review: the work it reads and judges, and which round this is. */
+  review?: ReviewInput;
+}
+
+export interface ReviewInput {
+  round: number;
+  maxRounds: number;
+  tasks: ReviewedBrief[];
+}
+
+/** A reviewed task as its review is told: what it was asked, what it said and produced, where its change is. */
+export interface ReviewedBrief {
+  id: string;
+  description: string;
+  summary?: string;
+  output?: unknown;
+  /** The end of what it printed (a plain board's review has no diff to read). */
+  outputTail?: string;
+  /** Git boards: the integration heads before and after its latest work came in (`git diff from to`). */
+  changes?: { from: string; to: string };
+  files?: string[];
+  /** The comment its latest run answered, from the review's previous round. */
+  answered?: string;
 }
 
 /**

@@ -72,6 +72,25 @@ function routed(route: Route | undefined, heartbeatMs: number) {
   };
 }
 
+/**
+ * Posting a notification: one request of at most 10 s an attempt, five attempts 1, 2, 4 and 8 s
+ * apart, two minutes in all. Nothing waits for it but the board's very end (its last notifications).
+ */
+export function notifyActivities(options: { activityId: string; summary: string }) {
+  return proxyActivities<Activities>({
+    ...options,
+    startToCloseTimeout: '15 seconds',
+    scheduleToCloseTimeout: '2 minutes',
+    retry: {
+      maximumAttempts: 5,
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '8s',
+      nonRetryableErrorTypes: [FAILURE_TYPES.notificationRefused],
+    },
+  });
+}
+
 /** Normalising a board document: quick, and a bad board is final (InvalidBoard is non-retryable). */
 export function boardActivities() {
   return proxyActivities<Activities>({

@@ -12,20 +12,26 @@ import type {
   BoardChange,
   BoardState,
   BoardStatus,
+  NotificationRecord,
   ResumedFrom,
   StatusRequest,
+  TaskState,
   TaskStatus,
 } from '../src/core/run-state.js';
 
 export type { WrittenTask } from '../src/board/schema.js';
 export type { BoardSpec, TaskSpec } from '../src/core/board.js';
 export type {
+  ApprovalWait,
   BoardChange,
   BoardResult,
   BoardStatus,
+  NotificationRecord,
   ResumedFrom,
   StatusPage,
   StatusRequest,
+  TaskDecision,
+  TaskFeedback,
   TaskStatus,
 } from '../src/core/run-state.js';
 export {
@@ -97,6 +103,8 @@ export interface CarriedState {
   /** Changes made to the running board (updates), oldest first. */
   changes?: BoardChange[];
   resumedFrom?: ResumedFrom;
+  /** How the board's webhooks fared so far. */
+  notifications?: NotificationRecord;
 }
 
 /** Git mode: the integration branch and the idle pool slots. */
@@ -158,6 +166,29 @@ export const setMaxParallelUpdate = defineUpdate<
   [request: { maxParallel: number } & Requester]
 >('setMaxParallel');
 
+/**
+ * A person's decision on a task waiting at its approval gate (state `awaiting-approval`). `comment`
+ * is recorded with the decision; a rejection needs one, and it reaches the task's next run (its
+ * prompt and TODONE_FEEDBACK) unless `final`, which fails the task for good (its dependents are
+ * skipped). A gate before the task starts can only be rejected for good.
+ */
+export interface ApproveRequest extends Requester {
+  taskId: string;
+  comment?: string;
+}
+export interface RejectRequest extends Requester {
+  taskId: string;
+  comment: string;
+  final?: boolean;
+}
+/** The task's state after the decision: `pending` (to start, or to run again), `running` (being integrated), `failed`. */
+export interface DecisionAnswer {
+  taskId: string;
+  state: TaskState;
+}
+export const approveTaskUpdate = defineUpdate<DecisionAnswer, [request: ApproveRequest]>('approveTask');
+export const rejectTaskUpdate = defineUpdate<DecisionAnswer, [request: RejectRequest]>('rejectTask');
+
 /** A task's place in the graph, for pictures of the board (the web board): no prompt, no agent settings. */
 export interface BoardGraphTask {
   id: string;
@@ -210,6 +241,8 @@ export const FAILURE_TYPES = {
    * its message says why; addTasks adds details[0]: { issues: [{ path, message }], more? }.
    */
   requestRefused: 'RequestRefused',
+  /** A webhook refused a notification in a way retrying cannot fix (a 4xx, a redirect, a missing variable). */
+  notificationRefused: 'NotificationRefused',
 } as const;
 
 /** The failure type of an update's refusal (FAILURE_TYPES.requestRefused). */

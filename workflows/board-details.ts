@@ -19,10 +19,29 @@ export function boardDigest(status: BoardStatus, now: number): string {
   const lines = [
     `**${state}** · ${done}/${c.total} done in ${formatDuration(Math.max(0, (status.endedAt ?? now) - status.startedAt))} · maxParallel ${status.maxParallel}`,
     '',
-    `| succeeded | running | pending | failed | conflicted | skipped | cancelled |`,
-    `| ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
-    `| ${c.succeeded} | ${c.running} | ${c.pending} | ${c.failed} | ${c.conflicted} | ${c.skipped} | ${c.cancelled} |`,
+    ...(c.awaitingApproval
+      ? [
+          `| succeeded | running | awaiting approval | pending | failed | conflicted | skipped | cancelled |`,
+          `| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
+          `| ${c.succeeded} | ${c.running} | ${c.awaitingApproval} | ${c.pending} | ${c.failed} | ${c.conflicted} | ${c.skipped} | ${c.cancelled} |`,
+        ]
+      : [
+          `| succeeded | running | pending | failed | conflicted | skipped | cancelled |`,
+          `| ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
+          `| ${c.succeeded} | ${c.running} | ${c.pending} | ${c.failed} | ${c.conflicted} | ${c.skipped} | ${c.cancelled} |`,
+        ]),
   ];
+  const waiting = status.tasks.filter((t) => t.state === 'awaiting-approval' && t.approval);
+  if (waiting.length > 0) {
+    lines.push('', `**Waiting for approval** (${c.awaitingApproval ?? waiting.length}):`);
+    for (const task of waiting.slice(0, DIGEST_FAILURES)) {
+      const wait = task.approval!;
+      const deadline = wait.deadline !== undefined ? `; ${wait.onTimeout ?? 'fail'} at ${iso(wait.deadline)}` : '';
+      lines.push(
+        `- \`${task.id}\` ${wait.gate === 'before' ? 'to start' : 'its work'}, since ${iso(wait.since)} (${formatDuration(Math.max(0, now - wait.since))}${deadline}): \`todone approve ${status.boardId} ${task.id}\``,
+      );
+    }
+  }
   const usage = status.usage;
   if (usage) {
     const tokens = (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
@@ -39,6 +58,10 @@ export function boardDigest(status: BoardStatus, now: number): string {
       lines.push(`- \`${task.id}\` ${task.state}: ${oneLine(task.reason ?? '')}`);
   }
   return lines.join('\n');
+}
+
+function iso(at: number): string {
+  return new Date(at).toISOString().replace('T', ' ').slice(0, 19);
 }
 
 function oneLine(text: string): string {

@@ -19,9 +19,18 @@ import {
 import { BoardScheduler } from '../src/core/scheduler.js';
 import { selectTasks, type StatusRequest, type StatusSource } from '../src/core/status-view.js';
 import { addUsage, budgetSpent, withUsage, type Usage } from '../src/core/usage.js';
+import {
+  awaitingApproval,
+  budgetExhausted,
+  taskFailed,
+  type BoardFacts,
+  type NotificationBody,
+} from '../src/core/notification.js';
+import { workflowInfo } from '@temporalio/workflow';
 import type { BoardWorkflowInput, CarriedState } from './api.js';
 import { boardDetails, DIGEST_FAILURES } from './board-details.js';
 import { integrationToRebuild } from './resumed-integration.js';
+import { Notifier } from './notifications.js';
 import { WorktreeFlow } from './worktree-flow.js';
 
 /** Changes kept in the record of who changed what (the oldest go first). */
@@ -56,6 +65,8 @@ export class BoardRun {
   changed = false;
   private readonly details: { refresh(force?: boolean): void };
   private readonly statusSource: StatusSource;
+  /** The board's webhooks. */
+  readonly notifier: Notifier;
 
   constructor(board: BoardSpec, input: Pick<BoardWorkflowInput, 'carried' | 'resume'>) {
     this.board = board;
@@ -83,6 +94,11 @@ export class BoardRun {
     this.pausedAt = carried?.breakpoint;
     this.breakpoints = new Set(carried ? (carried.breakpoints ?? []) : (board.breakpoints ?? []));
     this.changes = [...(carried?.changes ?? [])];
+    this.notifier = new Notifier(
+      () => this.board.notify,
+      () => this.wake(),
+      carried?.notifications,
+    );
     this.spent = (carried?.tasks ?? []).reduce<Usage | undefined>((sum, t) => addUsage(sum, t.usage), undefined);
     const tasks = () => this.board.tasks;
     const scheduler = this.scheduler;
@@ -103,7 +119,7 @@ export class BoardRun {
     };
     // The Web UI's workflow page says what the board is at: counts, spend, failures.
     this.details = boardDetails({
-      status: () => this.status({ states: ['failed', 'conflicted'], limit: DIGEST_FAILURES }),
+      status: () => this.status({ states: ['awaiting-approval', 'failed', 'conflicted'], limit: 2 * DIGEST_FAILURES }),
     });
   }
 
@@ -161,6 +177,7 @@ export class BoardRun {
       ...(board.budget
         ? { budget: { ...board.budget, ...(this.budgetExhausted ? { exhausted: this.budgetExhausted } : {}) } }
         : {}),
+      ...(this.notifier.status ? { notifications: this.notifier.status } : {}),
     };
   }
 
@@ -172,6 +189,7 @@ export class BoardRun {
       seq: this.scheduler.changeSeq,
       ...(this.worktrees ? { git: this.worktrees.carry() } : {}),
       ...this.steering(),
+      ...(this.notifier.status ? { notifications: this.notifier.status } : {}),
     };
   }
 
@@ -207,20 +225,56 @@ export class BoardRun {
 
   /**
    * Starts what may start, stopping at a breakpoint: the board pauses before that task (once) and
-   * says so. Returns the ids started.
+   * says so. Returns the ids started, and those that now wait for a person's approval to start.
    */
-  startTasks(now: number): string[] {
-    const { started, stoppedAt } = this.scheduler.startNextUntil(now, this.breakpoints);
+  startTasks(now: number): { started: string[]; held: string[] } {
+    const { started, held, stoppedAt } = this.scheduler.startNextUntil(now, this.breakpoints);
     if (stoppedAt !== undefined) {
       this.breakpoints.delete(stoppedAt);
       this.paused = true;
       this.pausedAt = stoppedAt;
       this.changes.push({ at: now, kind: 'breakpoint', detail: `paused before ${stoppedAt} (breakpoint)` });
     }
-    return started;
+    for (const id of held) this.announceWaiting(id);
+    return { started, held };
   }
 
-  /** A running task's process is killed through its activity; a pending task is cancelled at once. */
+  /** Tells the webhooks that a task waits for a person. */
+  announceWaiting(taskId: string): void {
+    const wait = this.scheduler.statusOf(taskId)?.approval;
+    if (!wait) return;
+    this.notify(
+      awaitingApproval(this.facts(), Date.now(), {
+        id: taskId,
+        gate: wait.gate,
+        ...(wait.deadline !== undefined ? { deadline: wait.deadline, onTimeout: wait.onTimeout } : {}),
+      }),
+    );
+  }
+
+  /** Tells the webhooks that a task failed (or conflicted), if it did. */
+  announceEnd(taskId: string): void {
+    const status = this.scheduler.statusOf(taskId);
+    if (status && (status.state === 'failed' || status.state === 'conflicted'))
+      this.notify(taskFailed(this.facts(), Date.now(), status));
+  }
+
+  notify(body: NotificationBody): void {
+    if (this.board.notify?.length) this.notifier.send(body);
+  }
+
+  /** The board as a notification names it. */
+  facts(state: BoardState = this.state): BoardFacts {
+    return {
+      id: this.board.id,
+      name: this.board.name,
+      state,
+      counts: this.scheduler.counts,
+      workflowId: workflowInfo().workflowId,
+    };
+  }
+
+  /** A running task's process is killed through its activity; a pending task is cancelled at once, as is one waiting for a person. */
   cancelTask(taskId: string, reason: string): { accepted: boolean; state: string } {
     const current = this.scheduler.statusOf(taskId);
     if (!current) return { accepted: false, state: 'unknown' };
@@ -229,7 +283,7 @@ export class BoardRun {
       this.scopes.get(taskId)?.cancel();
       return { accepted: true, state: 'cancelling' };
     }
-    if (current.state === 'pending') {
+    if (current.state === 'pending' || current.state === 'awaiting-approval') {
       this.scheduler.cancelPending(taskId, reason, Date.now());
       this.wake();
       return { accepted: true, state: 'cancelled' };
@@ -251,12 +305,16 @@ export class BoardRun {
     this.spent = addUsage(this.spent, usage);
   }
 
-  /** Once the board's budget is spent nothing new starts; running tasks finish or are cancelled. */
-  enforceBudget(): void {
+  /**
+   * Once the board's budget is spent nothing new starts; running tasks finish or are cancelled.
+   * `announce`: tell the webhooks (not for a budget a run continued as new already had spent).
+   */
+  enforceBudget(announce = true): void {
     const { budget } = this.board;
     if (this.budgetExhausted || !budget) return;
     this.budgetExhausted = budgetSpent(this.spent, budget);
     if (!this.budgetExhausted) return;
+    if (announce) this.notify(budgetExhausted(this.facts(), Date.now(), this.budgetExhausted));
     const reason = `budget exhausted: ${this.budgetExhausted}`;
     this.scheduler.skipAllPending(reason);
     if (budget.onExhausted === 'cancel') this.cancelRunning(reason);

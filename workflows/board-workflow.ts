@@ -12,8 +12,10 @@ import type { BoardWorkflowInput } from './api.js';
 import { BoardOpening } from './board-opening.js';
 import { BoardRun } from './board-run.js';
 import { publishFinalState } from './final-state-attribute.js';
+import { awaitGate } from './gates.js';
 import { installHandlers } from './handlers.js';
 import { runOne } from './run-one.js';
+import { boardFinished } from '../src/core/notification.js';
 
 export type { BoardWorkflowInput } from './api.js';
 
@@ -32,19 +34,25 @@ export async function boardWorkflow(given: BoardWorkflowInput): Promise<BoardRes
   handlers.attach(run);
 
   // A run continued as new may carry a budget already spent.
-  run.enforceBudget();
+  run.enforceBudget(false);
   await run.openWorktrees(input);
+  // Tasks a run continued as new was waiting on people for go on waiting (their deadlines too).
+  for (const id of run.scheduler.awaitingApproval) void awaitGate(run, run.scheduler.task(id)!);
 
   for (;;) {
     const draining =
       run.state === 'running' && shouldContinueAsNew(input.continueAfterEvents ?? DEFAULT_CONTINUE_AFTER_EVENTS);
     if (!draining && run.state === 'running' && !run.paused) {
-      for (const id of run.startTasks(Date.now())) {
+      const { started, held } = run.startTasks(Date.now());
+      for (const id of started) {
         // runOne never rejects: every outcome, an unexpected failure too, lands in the scheduler and wakes the loop.
         void runOne(run, run.scheduler.task(id)!);
       }
+      // Waiting for a person holds no slot; the gate's deadline is a durable timer.
+      for (const id of held) void awaitGate(run, run.scheduler.task(id)!);
     }
-    if (run.scheduler.running === 0 && (draining || run.scheduler.done)) break;
+    // Draining for continue-as-new: tasks waiting for people are carried, deliveries under way are not.
+    if (run.scheduler.running === 0 && ((draining && run.notifier.idle) || run.scheduler.done)) break;
     run.refreshDetails();
     run.changed = false;
     await condition(() => run.changed);
@@ -70,6 +78,9 @@ export async function boardWorkflow(given: BoardWorkflowInput): Promise<BoardRes
   run.state = finalState;
   // Search attributes: TodoneState becomes the final state (patched; see final-state-attribute.ts).
   publishFinalState(finalState);
+  run.notify(boardFinished(run.facts(finalState), endedAt, endedAt - run.startedAt));
+  // The last notifications are delivered (or given up, within their two minutes) before the run ends.
+  if (!run.notifier.idle) await condition(() => run.notifier.idle);
   run.refreshDetails(true);
   return run.result(finalState, endedAt);
 }

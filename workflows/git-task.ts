@@ -9,7 +9,14 @@ import { ActivityFailure, CancellationScope, isCancellation } from '@temporalio/
 import type { CommitResult, IntegrateResult } from '../activities/git/types.js';
 import type { RunTaskInput } from '../activities/types.js';
 import type { AgentSpec, TaskSpec } from '../src/core/board.js';
-import { accumulate, totalSpend, type CandidateStatus, type Spend, type TaskOutcome } from '../src/core/outcome.js';
+import {
+  accumulate,
+  totalSpend,
+  type CandidateStatus,
+  type Spend,
+  type TaskCommit,
+  type TaskOutcome,
+} from '../src/core/outcome.js';
 import { addUsage, type Usage } from '../src/core/usage.js';
 import { taskActivities } from './activity-options.js';
 import { failureOutcome, successOutcome } from './failures.js';
@@ -21,6 +28,15 @@ export interface GitTaskContext {
   scope: CancellationScope;
   cancelReason: () => string | undefined;
   makeInput: (workdir: string, taskSpent: Usage | undefined) => RunTaskInput;
+  /**
+   * The task's approval gate comes after its work: the chosen commit stays on its branch, its
+   * worktree goes, and nothing is integrated (that waits for the approval: integrateApproved).
+   */
+  hold?: boolean;
+  /** A task sent back: the commit it starts from and its branch (else the integration head), what conflicted last time. */
+  start?: { sha?: string; branch?: string; conflictFiles?: string[] };
+  /** What its earlier runs spent (a task sent back): its own budget counts it. */
+  spentBefore?: Usage;
 }
 
 /** One try at the task in its own worktree: the task itself, or one candidate of best of N. */
@@ -46,13 +62,24 @@ export async function runGitTask(task: TaskSpec, ctx: GitTaskContext): Promise<T
   const { flow } = ctx;
   const pickRule = task.candidates?.pick ?? 'first';
   const candidates = candidatesOf(task);
-  let startSha = flow.startShaFor(task);
+  // A task sent back starts on its own earlier work: its kept commit, or (reviewed, or conflicted
+  // after approval) the integration head, which holds that work and everything integrated since.
+  let startSha = ctx.start ? (ctx.start.sha ?? flow.status().head) : flow.startShaFor(task);
+  let startBranch = ctx.start?.sha !== undefined ? ctx.start.branch : undefined;
   let conflictsLeft = flow.git.onConflict === 'retry' ? flow.git.conflictRetries : 0;
-  let conflictFiles: string[] | undefined;
+  let conflictFiles: string[] | undefined = ctx.start?.conflictFiles;
   let earlier: Spend | undefined;
 
   for (;;) {
-    const round = await tryCandidates(task, candidates, startSha, conflictFiles, earlier?.usage, pickRule, ctx);
+    const round = await tryCandidates(
+      task,
+      candidates,
+      { sha: startSha, ...(startBranch !== undefined ? { branch: startBranch } : {}) },
+      conflictFiles,
+      addUsage(ctx.spentBefore, earlier?.usage),
+      pickRule,
+      ctx,
+    );
     const spend = accumulate(earlier, totalSpend(round.map((t) => t.outcome)));
     const chosen = pick(round, pickRule);
     const described = (kept?: string) =>
@@ -73,7 +100,12 @@ export async function runGitTask(task: TaskSpec, ctx: GitTaskContext): Promise<T
       commit: taskCommit(chosen.commit!, branch),
     };
     const others = round.filter((t) => t !== chosen);
-    let merged: IntegrateResult;
+    if (ctx.hold) {
+      // Nothing a worker's disk holds is needed while a person decides: the commit is on its branch.
+      await Promise.all([flow.release(chosen.lease, false, true), ...others.map((t) => flow.release(t.lease, false))]);
+      return { state: 'succeeded', outcome: { ...produced, ...described() } };
+    }
+    let merged: IntegrateResult & { before: string };
     try {
       merged = await flow.integrate(task.id, branch, chosen.commit!.sha);
     } catch (error) {
@@ -94,7 +126,7 @@ export async function runGitTask(task: TaskSpec, ctx: GitTaskContext): Promise<T
     }
     if (merged.kind !== 'conflicted') {
       await Promise.all([flow.release(chosen.lease, false), ...others.map((t) => flow.release(t.lease, false))]);
-      return { state: 'succeeded', outcome: { ...produced, ...described() } };
+      return { state: 'succeeded', outcome: { ...withIntegrated(produced, merged), ...described() } };
     }
 
     const keep = conflictsLeft === 0 && flow.git.keepFailedWorktrees;
@@ -106,6 +138,7 @@ export async function runGitTask(task: TaskSpec, ctx: GitTaskContext): Promise<T
       conflictsLeft--;
       conflictFiles = merged.files;
       startSha = flow.status().head;
+      startBranch = undefined;
       earlier = produced;
       continue;
     }
@@ -122,6 +155,42 @@ export async function runGitTask(task: TaskSpec, ctx: GitTaskContext): Promise<T
   }
 }
 
+/**
+ * Integrates work a person approved (its commit waited on its branch): through the merge queue, and
+ * then its branch goes. A conflict keeps the branch for inspection when the board keeps failed work.
+ */
+export async function integrateApproved(
+  flow: WorktreeFlow,
+  task: TaskSpec,
+  commit: TaskCommit,
+): Promise<
+  { kind: 'merged'; commit: TaskCommit } | { kind: 'conflicted'; files: string[] } | { kind: 'failed'; reason: string }
+> {
+  let merged: IntegrateResult & { before: string };
+  try {
+    merged = await flow.integrate(task.id, commit.branch, commit.sha);
+  } catch (error) {
+    return { kind: 'failed', reason: `could not integrate: ${causeMessage(error)}` };
+  }
+  if (merged.kind === 'conflicted') {
+    if (!flow.git.keepFailedWorktrees) await flow.dropBranch(commit.branch);
+    return { kind: 'conflicted', files: merged.files };
+  }
+  await flow.dropBranch(commit.branch);
+  return { kind: 'merged', commit: withIntegrated({ attempts: 0, commit }, merged).commit! };
+}
+
+/** Where the integration branch was before and after the task's commit came in (a review reads the diff). */
+function withIntegrated(outcome: TaskOutcome, merged: IntegrateResult & { before: string }): TaskOutcome {
+  if (merged.kind !== 'merged' || !outcome.commit) return outcome;
+  return { ...outcome, commit: { ...outcome.commit, integrated: { from: merged.before, to: merged.head } } };
+}
+
+export function conflictReason(files: string[]): string {
+  const shown = files.slice(0, 5).join(', ');
+  return `merge conflict in ${files.length} file${files.length === 1 ? '' : 's'}: ${shown}${files.length > 5 ? ', …' : ''}`;
+}
+
 function candidatesOf(task: TaskSpec): Candidate[] {
   const spec = task.candidates;
   if (!spec) return [{ id: task.id, agent: task.agent }];
@@ -135,7 +204,7 @@ function candidatesOf(task: TaskSpec): Candidate[] {
 async function tryCandidates(
   task: TaskSpec,
   candidates: Candidate[],
-  startSha: string,
+  start: { sha: string; branch?: string },
   conflictFiles: string[] | undefined,
   spentBefore: Usage | undefined,
   pickRule: 'first' | 'smallest' | 'vote',
@@ -145,7 +214,7 @@ async function tryCandidates(
   let passed = 0;
   return Promise.all(
     candidates.map(async (candidate, i): Promise<Tried> => {
-      const tried = await tryOne(task, candidate, startSha, conflictFiles, spentBefore, scopes[i]!, ctx);
+      const tried = await tryOne(task, candidate, start, conflictFiles, spentBefore, scopes[i]!, ctx);
       if (tried.commit) {
         tried.finishedAs = passed++;
         // First to pass wins outright: the others stop spending.
@@ -172,7 +241,7 @@ const MAX_LOST_WORKERS = 3;
 async function tryOne(
   task: TaskSpec,
   candidate: Candidate,
-  startSha: string,
+  start: { sha: string; branch?: string },
   conflictFiles: string[] | undefined,
   spentBefore: Usage | undefined,
   scope: CancellationScope,
@@ -183,19 +252,20 @@ async function tryOne(
   // What the runs on lost workers spent (from their last heartbeats): budgets and the status count it.
   let lostSpend: Spend | undefined;
   for (;;) {
-    const lease = ctx.flow.lease(candidate.id, startSha, task.requires);
+    const lease = ctx.flow.lease(candidate.id, start.sha, task.requires, start.branch);
     // Set once the agent's run finished: a worker lost after it (at the commit) still cost that run.
     let ran: TaskOutcome | undefined;
     try {
       const worktree = await ctx.flow.prepare(lease, scope);
       const spent = lostSpend?.usage ? addUsage(spentBefore, lostSpend.usage) : spentBefore;
+      const input = ctx.makeInput(worktree.path, spent);
       ran = await scope.run(() =>
         taskActivities(asTask, ctx.flow.route(lease)).runTask({
-          ...ctx.makeInput(worktree.path, spent),
+          ...input,
           taskId: candidate.id,
           agent: candidate.agent,
           worktree: ctx.flow.taskWorktree(lease),
-          ...(conflictFiles ? { env: { TODONE_CONFLICT_FILES: conflictFiles.join('\n') } } : {}),
+          ...(conflictFiles ? { env: { ...input.env, TODONE_CONFLICT_FILES: conflictFiles.join('\n') } } : {}),
         }),
       );
       const commit = await ctx.flow.commit(lease, task.description);
@@ -259,11 +329,6 @@ function noneChosen(
 function causeMessage(error: unknown): string {
   const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
   return cause instanceof Error ? cause.message : String(cause);
-}
-
-function conflictReason(files: string[]): string {
-  const shown = files.slice(0, 5).join(', ');
-  return `merge conflict in ${files.length} file${files.length === 1 ? '' : 's'}: ${shown}${files.length > 5 ? ', …' : ''}`;
 }
 
 function changedLines(t: Tried): number {

@@ -15,15 +15,18 @@ import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { addedTaskSpecs, readAddedTasks } from '../src/board/added-tasks.js';
 import { LIMITS } from '../src/core/limits.js';
 import { controlCharacterProblem, quoted } from '../src/core/rules.js';
+import type { ApprovalWait } from '../src/core/run-state.js';
 import { RETRYABLE_STATES } from '../src/core/scheduler.js';
 import {
   addTasksUpdate,
+  approveTaskUpdate,
   boardGraphQuery,
   cancelBoardSignal,
   cancelTaskSignal,
   cancelTaskUpdate,
   pauseUpdate,
   REQUEST_REFUSED,
+  rejectTaskUpdate,
   resumeUpdate,
   retryTasksUpdate,
   setBreakpointUpdate,
@@ -33,6 +36,7 @@ import {
 import { graphPage } from './board-graph.js';
 import type { BoardOpening } from './board-opening.js';
 import type { BoardRun } from './board-run.js';
+import { approveTask, rejectTask } from './gates.js';
 
 /** The largest parallel limit: Temporal allows 2,000 activities in flight per workflow, best of N takes several per task. */
 export const MAX_PARALLEL_LIMIT = 1_000;
@@ -239,6 +243,45 @@ export function installHandlers(opening: BoardOpening): Handlers {
     },
   );
 
+  setHandler(
+    approveTaskUpdate,
+    ({ taskId, comment, by }) => ({
+      taskId,
+      state: approveTask(run!, taskId, { ...(by ? { by } : {}), ...(comment ? { comment } : {}) }),
+    }),
+    {
+      validator: (request: unknown) => {
+        const current = accepting();
+        const { taskId, comment, by } = fields(request, ['taskId', 'comment', 'by']);
+        noteOf(by, 'by');
+        commentOf(comment, false);
+        waitingAtGate(current, text(taskId, 'taskId'));
+      },
+    },
+  );
+
+  setHandler(
+    rejectTaskUpdate,
+    ({ taskId, comment, final, by }) => ({
+      taskId,
+      state: rejectTask(run!, taskId, { ...(by ? { by } : {}), comment, ...(final === true ? { final } : {}) }),
+    }),
+    {
+      validator: (request: unknown) => {
+        const current = accepting();
+        const { taskId, comment, final, by } = fields(request, ['taskId', 'comment', 'final', 'by']);
+        noteOf(by, 'by');
+        commentOf(comment, true);
+        if (final !== undefined && typeof final !== 'boolean') throw refusal('final: expected true or false');
+        const wait = waitingAtGate(current, text(taskId, 'taskId'));
+        if (wait.gate === 'before' && final !== true)
+          throw refusal(
+            `task ${quoted(taskId as string)} has not started: there is no work to send back. Approve it, or reject it for good (final: true)`,
+          );
+      },
+    },
+  );
+
   return {
     attach(started) {
       run = started;
@@ -283,6 +326,32 @@ function noteOf(value: unknown, field: string): void {
   if (value === undefined) return;
   if (typeof value !== 'string' || value.length > MAX_NOTE || controlCharacterProblem(value) || /[\n\r]/.test(value))
     throw refusal(`${field}: expected one line of text (at most ${MAX_NOTE} characters)`);
+}
+
+/** A decision is about a task waiting at its approval gate: any other is refused, naming its state. */
+function waitingAtGate(run: BoardRun, taskId: string): ApprovalWait {
+  const status = run.scheduler.statusOf(taskId);
+  if (!status) throw refusal(`unknown task ${quoted(taskId)}`);
+  if (status.state !== 'awaiting-approval' || !status.approval)
+    throw refusal(
+      `task ${quoted(taskId)} is ${status.state}: only a task waiting for approval can be approved or rejected`,
+    );
+  return status.approval;
+}
+
+/** A comment: text (lines allowed) of at most LIMITS.comment characters, no control characters; required to reject. */
+function commentOf(value: unknown, required: boolean): void {
+  if (value === undefined && !required) return;
+  if (typeof value !== 'string' || value.trim() === '')
+    throw refusal(
+      required
+        ? 'comment: a rejection says why (the task is told, in its prompt and TODONE_FEEDBACK)'
+        : 'comment: expected text',
+    );
+  if (value.length > LIMITS.comment)
+    throw refusal(`comment: at most ${LIMITS.comment} characters (it has ${value.length})`);
+  const problem = controlCharacterProblem(value);
+  if (problem) throw refusal(`comment: ${problem}`);
 }
 
 /** A signal's reason as far as it can be used: a string, cut to a line. */

@@ -107,8 +107,11 @@ export class WorktreeFlow {
     };
   }
 
-  /** Claims a worktree for a task or candidate: a free pool slot when the pool has one. */
-  lease(unitId: string, startSha: string, requires?: string[]): Lease {
+  /**
+   * Claims a worktree for a task or candidate: a free pool slot when the pool has one. `startBranch`
+   * names the branch holding `startSha` when it is not on the integration branch.
+   */
+  lease(unitId: string, startSha: string, requires?: string[], startBranch?: string): Lease {
     const poolSlot = this.freeSlots.shift();
     return {
       request: {
@@ -117,6 +120,7 @@ export class WorktreeFlow {
         taskId: unitId,
         startSha,
         ...(poolSlot !== undefined ? { poolSlot } : {}),
+        ...(startBranch !== undefined ? { startBranch } : {}),
       },
       ...(this.git.remote !== undefined && requires?.length ? { requires } : {}),
     };
@@ -190,21 +194,48 @@ export class WorktreeFlow {
     return task.dependsOn.length === 0 ? this.info.baseSha : this.info.integrationHead;
   }
 
-  /** Takes the task's turn in the merge queue. */
-  async integrate(taskId: string, branch: string, taskSha: string): Promise<IntegrateResult> {
-    const turn = this.queue.then(() =>
-      CancellationScope.nonCancellable(() =>
+  /**
+   * Takes the task's turn in the merge queue. `before` is the integration head the task's commit
+   * was merged onto: `git diff before head` is what it brought in.
+   */
+  async integrate(taskId: string, branch: string, taskSha: string): Promise<IntegrateResult & { before: string }> {
+    const turn = this.queue.then(async () => {
+      // Read and moved within the turn, so the next turn starts from this one's head.
+      const before = this.info.integrationHead;
+      const result = await CancellationScope.nonCancellable(() =>
         this.acts.integrate({ git: this.git, boardId: this.board.id, taskId, branch, taskSha }),
-      ),
-    );
+      );
+      this.integration = { ...this.info, integrationHead: result.head };
+      return { ...result, before };
+    });
     this.queue = turn.catch(() => undefined);
-    const result = await turn;
-    this.integration = { ...this.info, integrationHead: result.head };
-    return result;
+    return turn;
   }
 
-  /** Removes the worktree (its pool slot returns to the pool) or keeps it; returns the kept path. */
-  async release(lease: Lease, keep: boolean): Promise<string | undefined> {
+  /**
+   * Deletes a task branch whose worktree is gone (a gate's commit, once integrated or given up).
+   * On a remote board the worker that takes it deletes its own clone's copy, and the remote's when
+   * that clone knew it.
+   */
+  async dropBranch(branch: string): Promise<void> {
+    const prefix = `todone/${this.board.id}/`;
+    if (!branch.startsWith(prefix)) return;
+    await CancellationScope.nonCancellable(() =>
+      this.acts.releaseWorktree({
+        git: this.git,
+        boardId: this.board.id,
+        taskId: branch.slice(prefix.length),
+        branch,
+        remove: true,
+      }),
+    );
+  }
+
+  /**
+   * Removes the worktree (its pool slot returns to the pool) or keeps it; returns the kept path.
+   * `keepBranch`: the worktree goes, its branch (and the commit on it) stays.
+   */
+  async release(lease: Lease, keep: boolean, keepBranch = false): Promise<string | undefined> {
     const { request, worktree } = lease;
     if (lease.abandoned) return undefined;
     if (!worktree) {
@@ -223,6 +254,7 @@ export class WorktreeFlow {
           branch: worktree.branch,
           ...(request.poolSlot !== undefined ? { poolSlot: request.poolSlot } : {}),
           remove: !keep,
+          ...(keepBranch ? { keepBranch: true } : {}),
         }),
       );
     } catch (error) {

@@ -9,6 +9,7 @@ import { networkMode } from '../../src/core/network-policy.js';
 import type { RunTaskInput } from '../types.js';
 import { readLogTail } from './output.js';
 import { buildPrompt } from './prompt.js';
+import { reviewPrompt } from './review-prompt.js';
 import { forgetUnfinished, unfinishedReason } from './unfinished-note.js';
 
 /** Enough to show a compiler's or test runner's failure; the full log stays on disk. */
@@ -36,6 +37,7 @@ export async function writePrompt(
   const previous = attempt > 1 ? await previousValidationOutput(taskDir, attempt - 1) : undefined;
   const unfinished = attempt > 1 ? await unfinishedReason(taskDir, attempt - 1) : undefined;
   const conflictFiles = (input.env?.TODONE_CONFLICT_FILES ?? '').split('\n').filter((file) => file.trim() !== '');
+  const review = await reviewPrompt(input);
   const prompt = buildPrompt({
     taskId: input.taskId,
     type: input.type,
@@ -49,6 +51,8 @@ export async function writePrompt(
     ...(previous !== undefined ? { previousValidation: { attempt: attempt - 1, output: previous } } : {}),
     ...(unfinished !== undefined ? { previousUnfinished: { attempt: attempt - 1, reason: unfinished } } : {}),
     ...(conflictFiles.length > 0 ? { conflictFiles } : {}),
+    ...(input.feedback ? { feedback: input.feedback } : {}),
+    ...(review ? { review } : {}),
   });
   const promptFile = promptPath(taskDir, attempt);
   const descriptionFile = descriptionPath(taskDir, attempt);

@@ -26,6 +26,30 @@ export interface PromptInput {
   previousUnfinished?: { attempt: number; reason: string };
   /** Files that conflicted when the previous run of this task was merged. */
   conflictFiles?: string[];
+  /** The task's work was sent back with a comment (a rejection, a review's changes). */
+  feedback?: { from: string; comment: string; onEarlierWork: boolean };
+  /** A review: the tasks it judges, with their diffs, and how its agent gives the verdict. */
+  review?: ReviewPrompt;
+}
+
+export interface ReviewPrompt {
+  round: number;
+  maxRounds: number;
+  /** `line`: a coding agent ends its message with a VERDICT line; `json`: it writes TODONE_OUTPUT. */
+  answer: 'line' | 'json';
+  tasks: ReviewedTaskPrompt[];
+}
+
+export interface ReviewedTaskPrompt {
+  id: string;
+  description: string;
+  summary?: string;
+  output?: unknown;
+  outputTail?: string;
+  files?: string[];
+  /** Its latest change, as `git diff from to` printed it (bounded). */
+  diff?: { from: string; to: string; text: string; truncated: boolean };
+  answered?: string;
 }
 
 /** Per dependency: past this, a file list says "and N more" (the prompt must fit in one argv entry). */
@@ -36,6 +60,8 @@ export function buildPrompt(input: PromptInput): string {
     `# Task ${input.taskId} (${input.type})`,
     input.description.trim() || '(no description: see the board goal and the checks below)',
     input.goal ? `## Goal of the whole board\n\n${input.goal.trim()}` : undefined,
+    feedbackSection(input.feedback),
+    reviewSection(input.review),
     dependenciesSection(input.dependencies ?? []),
     checksSection(input.validate ?? []),
     previousValidationSection(input.previousValidation),
@@ -79,6 +105,65 @@ function dependenciesSection(dependencies: DependencyBrief[]): string | undefine
     '## Work already done that this task builds on',
     'These tasks finished before this one; their changes are already in your folder.',
     ...parts,
+  ].join('\n\n');
+}
+
+function feedbackSection(feedback: PromptInput['feedback']): string | undefined {
+  if (!feedback) return undefined;
+  const comment = feedback.comment.trim() || '(no comment)';
+  const fence = fenceFor(comment);
+  return [
+    '## Your work was sent back',
+    `Your last run of this task was sent back (${oneLine(feedback.from)}) with this comment:`,
+    `${fence}text\n${comment}\n${fence}`,
+    feedback.onEarlierWork
+      ? 'Your folder holds that earlier work: change it to answer the comment, and keep what was right.'
+      : 'Do the task again and answer the comment.',
+    'The comment is also in the environment variable TODONE_FEEDBACK.',
+  ].join('\n\n');
+}
+
+function reviewSection(review: ReviewPrompt | undefined): string | undefined {
+  if (!review) return undefined;
+  const last = review.round >= review.maxRounds;
+  const parts = review.tasks.map((task) => {
+    const lines = [`### ${task.id}${task.description ? `: ${oneLine(task.description)}` : ''}`];
+    if (task.answered) lines.push('', `It was sent back last round with: ${oneLine(task.answered)}`);
+    if (task.summary) lines.push('', 'What it said it did:', '', task.summary.trim());
+    if (task.diff) {
+      const fence = fenceFor(task.diff.text);
+      lines.push(
+        '',
+        `Its change (\`git diff ${task.diff.from} ${task.diff.to}\` in your folder shows it${task.diff.truncated ? ' whole; cut short here' : ''}):`,
+        `${fence}diff\n${task.diff.text.trimEnd()}\n${fence}`,
+      );
+    } else if (task.files?.length) {
+      lines.push('', 'Files it changed:', ...task.files.slice(0, MAX_FILES_PER_DEPENDENCY).map((file) => `- ${file}`));
+    }
+    if (task.output !== undefined) {
+      const json = JSON.stringify(task.output, null, 2);
+      const shown = json.length > MAX_OUTPUT_IN_PROMPT ? `${json.slice(0, MAX_OUTPUT_IN_PROMPT)}\n…` : json;
+      lines.push('', 'Its output (TODONE_OUTPUT):', '```json', shown, '```');
+    }
+    if (!task.diff && task.outputTail?.trim()) {
+      const fence = fenceFor(task.outputTail);
+      lines.push('', 'The end of what it printed:', `${fence}text\n${task.outputTail.trimEnd()}\n${fence}`);
+    }
+    return lines.join('\n');
+  });
+  const answer =
+    review.answer === 'line'
+      ? 'End your final message with a line `VERDICT: approve` or `VERDICT: changes`, followed by your comment: for changes, what must change and why, as the tasks will read it (they get it as you write it).'
+      : 'Write your verdict as JSON to the file named by $TODONE_OUTPUT: `{ "verdict": "approve" | "changes", "comment": "…" }`; for changes, the comment says what must change and why, as the tasks will read it.';
+  return [
+    `## Your review (round ${review.round} of at most ${review.maxRounds})`,
+    'Review the work of the tasks below: does it do what each was asked, correctly and completely? Their changes are already in your folder.',
+    ...parts,
+    '### Your verdict',
+    answer,
+    last
+      ? 'This is the last round: if you ask for changes again, the review fails with your comment.'
+      : '`changes` sends the work back to its tasks with your comment; you review it again when they are done.',
   ].join('\n\n');
 }
 

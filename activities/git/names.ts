@@ -42,6 +42,15 @@ export function taskBranch(boardId: string, taskId: string): string {
   return `${boardBranchPrefix(boardId)}${taskId}`;
 }
 
+/** A branch of this board's (a task's, a candidate's, the integration branch), checked: it may reach a refspec. */
+export function boardBranch(boardId: string, branch: string): string {
+  const prefix = boardBranchPrefix(boardId);
+  const rest = branch.startsWith(prefix) ? branch.slice(prefix.length) : undefined;
+  if (rest === undefined || !isSafeId(rest))
+    throw new GitConfigError(`${JSON.stringify(branch)} is not a branch of board ${boardId} (${prefix}<task>)`);
+  return branch;
+}
+
 export function integrationBranch(boardId: string): string {
   return `${boardBranchPrefix(boardId)}${INTEGRATION}`;
 }

@@ -20,7 +20,7 @@ import { crashPoint } from './crash-point.js';
 import { GitCommandError, GitConfigError } from './errors.js';
 import { branchSha, isAncestor, openGit, tryRevParse, type Git } from './git.js';
 import { ensureIntegrationWorktree, integrate, rebuildOnto } from './integration.js';
-import { boardBranchPrefix, integrationBranch, taskBranch } from './names.js';
+import { boardBranch, boardBranchPrefix, integrationBranch, taskBranch } from './names.js';
 import { exists } from './paths.js';
 import { withRepoLock } from './repo-lock.js';
 import type {
@@ -265,13 +265,17 @@ export async function prepareRemoteWorktree(
 ): Promise<PreparedWorktree> {
   const local = await cloneFor(home, input.git, input.boardId);
   const clone = openGit(local.repo, author(local));
+  const startBranch = input.startBranch ?? integrationBranch(input.boardId);
+  // The name reaches a refspec: only a branch of this board.
+  if (input.startBranch !== undefined) boardBranch(input.boardId, input.startBranch);
   await withRepoLock(local.repo, async () => {
     if (await tryRevParse(clone, input.startSha)) return;
-    // Every start commit is base or an integration head, and the integration branch holds both.
-    await fetchBranches(clone, [integrationBranch(input.boardId)]);
+    // A start commit is base or an integration head (the integration branch holds both), or the
+    // task's own earlier work on its branch (a task sent back).
+    await fetchBranches(clone, [...new Set([integrationBranch(input.boardId), startBranch])]);
     if (await tryRevParse(clone, input.startSha)) return;
     throw new GitConfigError(
-      `task ${input.taskId} starts from ${input.startSha}, which ${local.remote} does not have on ${integrationBranch(input.boardId)}: was the branch rewritten?`,
+      `task ${input.taskId} starts from ${input.startSha}, which ${local.remote} does not have on ${startBranch}: was the branch rewritten?`,
     );
   });
   const prepared = await prepareWorktree({ ...input, git: local });
@@ -356,7 +360,7 @@ export async function releaseRemoteWorktree(home: string, input: ReleaseWorktree
   const local = await cloneFor(home, input.git, input.boardId);
   const clone = openGit(local.repo, author(local));
   const branch = taskBranch(input.boardId, input.taskId);
-  const sha = input.remove ? await branchSha(clone, branch) : undefined;
+  const sha = input.remove && !input.keepBranch ? await branchSha(clone, branch) : undefined;
   await releaseWorktree({ ...input, git: local });
   if (!sha) return;
   const there = (await lsRemote(clone, [`refs/heads/${branch}`])).get(`refs/heads/${branch}`);

@@ -49,6 +49,11 @@ export interface PrepareWorktreeInput {
   startSha: string;
   /** Pool slot to use, decided by the workflow; undefined means a dedicated worktree. */
   poolSlot?: number;
+  /**
+   * The board's branch holding `startSha` when it is not on the integration branch (a task sent
+   * back starts from its own earlier work): a remote board's worker fetches it from there.
+   */
+  startBranch?: string;
 }
 
 export interface PreparedWorktree {
@@ -105,11 +110,17 @@ export interface ReleaseWorktreeInput {
   git: BoardGitConfig;
   boardId: string;
   taskId: string;
-  path: string;
+  /** The worktree's folder, when there is one (a branch alone is dropped without). */
+  path?: string;
   branch: string;
   poolSlot?: number;
   /** Remove the worktree (and the task branch). False keeps it for inspection. */
   remove: boolean;
+  /**
+   * With `remove`: the worktree goes but the task branch stays (on the remote too), holding work
+   * that waits for a person's approval, so no worker's disk holds anything the board needs.
+   */
+  keepBranch?: boolean;
 }
 
 export interface LandInput {

@@ -40,7 +40,11 @@ export const boardGitConfigSchema = z.object({
 const boardInput = z.object({ git: boardGitConfigSchema, boardId: safeId });
 const taskInput = boardInput.extend({ taskId: safeId });
 
-export const prepareWorktreeSchema = taskInput.extend({ startSha: sha, poolSlot: z.number().int().min(0).optional() });
+export const prepareWorktreeSchema = taskInput.extend({
+  startSha: sha,
+  poolSlot: z.number().int().min(0).optional(),
+  startBranch: z.string().optional(),
+});
 export const commitSchema = taskInput.extend({
   description: z.string(),
   path: absolutePath,
@@ -49,10 +53,11 @@ export const commitSchema = taskInput.extend({
 });
 export const integrateSchema = taskInput.extend({ branch: z.string(), taskSha: sha });
 export const releaseSchema = taskInput.extend({
-  path: absolutePath,
+  path: absolutePath.optional(),
   branch: z.string(),
   poolSlot: z.number().int().min(0).optional(),
   remove: z.boolean(),
+  keepBranch: z.boolean().optional(),
 });
 export const landSchema = boardInput.extend({ baseBranch: branchName, expectedBaseSha: sha, integrationHead: sha });
 export const boardOnlySchema = boardInput;

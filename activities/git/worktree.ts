@@ -128,7 +128,7 @@ export async function releaseWorktree(input: ReleaseWorktreeInput): Promise<void
       }
     }
     entries = await listWorktrees(repo);
-    if (!entries.some((e) => e.branch === `refs/heads/${branch}`)) {
+    if (!input.keepBranch && !entries.some((e) => e.branch === `refs/heads/${branch}`)) {
       const sha = await branchSha(repo, branch);
       if (sha) await repo.raw(['update-ref', '-m', 'todone: release task worktree', '-d', `refs/heads/${branch}`, sha]);
     }

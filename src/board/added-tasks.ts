@@ -10,6 +10,7 @@
  */
 import type { BoardDefaults, BoardSpec, TaskSpec } from '../core/board.js';
 import { formatCount, LIMITS } from '../core/limits.js';
+import { withReviewWaits } from '../core/reviews.js';
 import { resolvePosixPath } from '../core/rules.js';
 import { buildTask, type ResolvePath } from './build-task.js';
 import { checkAddedTasks, type AddedTaskProblem } from './check-added.js';
@@ -54,6 +55,7 @@ export function readAddedTasks(board: BoardSpec, tasks: unknown): AddedTasksRead
         id: spec.id,
         dependsOn: spec.dependsOn,
         ...(spec.aggregate ? { aggregate: spec.aggregate } : { agent: 'true' }),
+        ...(spec.reviews ? { reviews: spec.reviews } : {}),
       });
       return;
     }
@@ -73,7 +75,7 @@ export function readAddedTasks(board: BoardSpec, tasks: unknown): AddedTasksRead
     const path = formatPath(['tasks', ...issue.at]);
     if (!named.has(path)) problems.push({ path, message: issue.message });
   }
-  return problems.length > 0 ? refused(problems) : { tasks: built };
+  return problems.length > 0 ? refused(problems) : { tasks: withReviewWaits(built, board.tasks) };
 }
 
 /**
@@ -83,11 +85,13 @@ export function readAddedTasks(board: BoardSpec, tasks: unknown): AddedTasksRead
  */
 export function addedTaskSpecs(board: BoardSpec, tasks: readonly unknown[]): TaskSpec[] {
   const defaults = defaultsOf(board);
-  return tasks.map((task, i) => {
+  const built = tasks.map((task, i) => {
     const asWritten = boardSchemas().taskSchema.safeParse(task);
     if (!asWritten.success) return task as TaskSpec;
     return buildTask(asWritten.data, i, { defaults, resolvePath: resolverFor(defaults), issues: [] });
   });
+  // Boards with no review anywhere get their tasks back as they were: recorded histories replay unchanged.
+  return withReviewWaits(built, board.tasks);
 }
 
 /** A board started by an earlier version has no defaults: its folder, and no agent to inherit. */

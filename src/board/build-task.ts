@@ -8,6 +8,7 @@
 import type {
   AgentConfinement,
   AgentSpec,
+  ApprovalSpec,
   BoardDefaults,
   NetworkPolicy,
   RetrySpec,
@@ -15,13 +16,13 @@ import type {
   TaskType,
   ValidateSpec,
 } from '../core/board.js';
-import { CHANGING_TASK_TYPES, DEFAULTS } from '../core/board.js';
+import { CHANGING_TASK_TYPES, DEFAULT_REVIEW_ROUNDS, DEFAULTS, TASK_TYPES } from '../core/board.js';
 import { normaliseCapabilities } from '../core/capabilities.js';
 import { formatDuration } from '../core/duration.js';
 import { formatAllowEntry, parseAllowEntry } from '../core/network-policy.js';
 import { buildCache } from './cache-spec.js';
 import type { BoardIssue, PathSegment } from './format.js';
-import type { RawAgent, RawBoard, RawRetry, RawTask, RawValidateEntry } from './schema.js';
+import type { RawAgent, RawApproval, RawBoard, RawRetry, RawTask, RawValidateEntry } from './schema.js';
 
 /** A path the board names, made absolute, or why it cannot be. */
 export type ResolvePath = (written: string) => string | { problem: string };
@@ -63,6 +64,7 @@ export function boardDefaults(raw: RawBoard, baseDir: string, resolvePath: Resol
     ...(raw.cache !== undefined ? { cache: raw.cache } : {}),
     ...(raw.inputs !== undefined ? { inputs: raw.inputs } : {}),
     ...(raw.cacheEnv !== undefined ? { cacheEnv: raw.cacheEnv } : {}),
+    ...(raw.approval !== undefined ? { approval: boardApproval(raw.approval) } : {}),
   };
   return defaults;
 }
@@ -100,6 +102,53 @@ export function buildTask(task: RawTask, index: number, build: TaskBuild): TaskS
     // Only a git board can tell what a task changed.
     ...(defaults.git ? { expectChanges: expectChanges(task, type, defaults) } : {}),
     ...buildCache(task, index, type, defaults, issues),
+    ...approval(task, type, defaults),
+    ...review(task),
+  };
+}
+
+/** A review depends on the tasks it reviews (their dependents wait for it: see src/core/reviews.ts). */
+function review(task: RawTask): Pick<TaskSpec, 'reviews' | 'maxRounds' | 'dependsOn'> | object {
+  if (!task.reviews) return {};
+  const reviews = [...new Set(task.reviews)];
+  return {
+    reviews,
+    maxRounds: task.maxRounds ?? DEFAULT_REVIEW_ROUNDS,
+    dependsOn: [...new Set([...(task.dependsOn ?? []), ...reviews])],
+  };
+}
+
+/** The task's own gate (or `none`), then the board's for its type, then the board's for all. */
+function approval(task: RawTask, type: TaskType, defaults: BoardDefaults): Pick<TaskSpec, 'approval'> {
+  const boardSetting = defaults.approval;
+  const forBoard =
+    boardSetting === undefined || boardSetting === false || isGate(boardSetting) ? boardSetting : boardSetting[type];
+  const gate = task.approval !== undefined ? approvalSpec(task.approval) : forBoard;
+  return gate ? { approval: gate } : {};
+}
+
+function isGate(value: NonNullable<BoardDefaults['approval']>): value is ApprovalSpec {
+  return typeof value === 'object' && 'before' in value;
+}
+
+/** The board's `approval`, normalised: one gate (or none) for every task, or one per type. */
+function boardApproval(raw: Exclude<RawBoard['approval'], undefined>): NonNullable<BoardDefaults['approval']> {
+  // The schema read a mapping keyed by task types as the per-type form, anything else as one gate.
+  if (raw === null || !Object.keys(raw).some((key) => (TASK_TYPES as readonly string[]).includes(key)))
+    return approvalSpec(raw as RawApproval);
+  return Object.fromEntries(
+    Object.entries(raw as Partial<Record<TaskType, RawApproval>>).map(([type, gate]) => [
+      type,
+      approvalSpec(gate ?? null),
+    ]),
+  );
+}
+
+function approvalSpec(raw: RawApproval): ApprovalSpec | false {
+  if (raw === null) return false;
+  return {
+    before: raw.before ?? false,
+    ...(raw.timeout !== undefined ? { timeoutMs: raw.timeout, onTimeout: raw.onTimeout ?? 'fail' } : {}),
   };
 }
 
@@ -129,6 +178,7 @@ function buildAggregateTask(task: RawTask, index: number, { defaults, issues }: 
     ...(typeof aggregate === 'object' ? requires(task, task.type ?? 'analyze', defaults) : {}),
     ...(defaults.git ? { expectChanges: false } : {}),
     ...buildCache(task, index, task.type ?? 'analyze', defaults, issues),
+    ...approval(task, task.type ?? 'analyze', defaults),
   };
 }
 

@@ -23,7 +23,7 @@ export interface AddedCheckOptions {
 
 /** `added` holds each task as written (the board file's shape), or at least its id and dependsOn. */
 export function checkAddedTasks(
-  existing: readonly Pick<TaskSpec, 'id' | 'dependsOn'>[],
+  existing: readonly Pick<TaskSpec, 'id' | 'dependsOn' | 'reviews'>[],
   added: readonly unknown[],
   options: AddedCheckOptions,
 ): AddedTaskProblem[] {
@@ -34,9 +34,12 @@ export function checkAddedTasks(
     ...(agents.board ? { agent: 'true' } : {}),
     ...(agents.types.length ? { agents: Object.fromEntries(agents.types.map((type) => [type, 'true'])) } : {}),
     ...(options.gitBoard ? { repo: '.' } : {}),
-    tasks: [...existing.map((t) => ({ id: t.id, dependsOn: [...t.dependsOn] })), ...added],
+    tasks: [
+      ...existing.map((t) => ({ id: t.id, dependsOn: [...t.dependsOn], ...(t.reviews ? { reviews: t.reviews } : {}) })),
+      ...added,
+    ],
   };
-  const problems: AddedTaskProblem[] = [];
+  const problems: AddedTaskProblem[] = [...reviewsOfExisting(existing, added)];
   for (const issue of checkBoard(raw)) {
     const [head, index, ...rest] = issue.at;
     if (head === 'tasks' && typeof index === 'number') {
@@ -53,5 +56,27 @@ export function checkAddedTasks(
       problems.push({ path: formatPath(issue.at), message: issue.message });
     }
   }
+  return problems;
+}
+
+/**
+ * A review added to a running board reviews tasks added with it: the board's own tasks may have
+ * run already, and their dependents with them, on work no review held back.
+ */
+function reviewsOfExisting(existing: readonly Pick<TaskSpec, 'id'>[], added: readonly unknown[]): AddedTaskProblem[] {
+  const onBoard = new Set(existing.map((t) => t.id));
+  const problems: AddedTaskProblem[] = [];
+  added.forEach((task, i) => {
+    if (typeof task !== 'object' || task === null) return;
+    const reviews = (task as { reviews?: unknown }).reviews;
+    const list = typeof reviews === 'string' ? [reviews] : Array.isArray(reviews) ? reviews : [];
+    list.forEach((id: unknown, j) => {
+      if (typeof id === 'string' && onBoard.has(id))
+        problems.push({
+          path: formatPath(['tasks', i, 'reviews', j]),
+          message: `task "${id}" is already on the board: a review added to a running board reviews tasks added with it`,
+        });
+    });
+  });
   return problems;
 }

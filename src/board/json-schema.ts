@@ -7,7 +7,7 @@
  * the loader still checks them, and editors simply do not.
  */
 import { z } from 'zod';
-import { CUSTOM_PLACEHOLDERS } from '../core/board.js';
+import { APPROVAL_TIMEOUT_POLICIES, CUSTOM_PLACEHOLDERS, TASK_TYPES } from '../core/board.js';
 import { CAPABILITY_PATTERN } from '../core/capabilities.js';
 import { LIMITS } from '../core/limits.js';
 import { boardSchemas } from './schema.js';
@@ -36,6 +36,9 @@ function shorthands(): Map<z.core.$ZodType, (written: Json) => Json> {
   const validateEntry = validateList.def.out.element;
   const attempts = pipeOf(taskSchema.shape.attempts);
   const estimate = pipeOf(taskSchema.shape.estimate);
+  const approval = pipeOf(taskSchema.shape.approval);
+  const reviews = pipeOf(taskSchema.shape.reviews);
+  const boardApproval = pipeOf(boardObjectSchema.shape.approval);
   const shellCommand = agentSchema.options[0].shape.command;
   const customCommand = agentSchema.options[5].shape.command;
   const validateRun = (validateEntry as z.ZodPipe<z.ZodType, z.ZodObject<{ run: z.ZodType }>>).def.out.shape.run;
@@ -76,6 +79,9 @@ function shorthands(): Map<z.core.$ZodType, (written: Json) => Json> {
       either({ type: 'integer', minimum: 2, description: 'A number of candidates: the same as { count: ... }.' }),
     ],
     [estimate, () => duration(true)],
+    [approval, either(APPROVAL_WORDS)],
+    [reviews, either({ type: 'string', description: 'One task id: the same as a list of one.' })],
+    [boardApproval, () => boardApprovalJson()],
     [
       shellCommand,
       () => ({
@@ -91,6 +97,42 @@ function shorthands(): Map<z.core.$ZodType, (written: Json) => Json> {
       }),
     ],
   ]);
+}
+
+const APPROVAL_WORDS: Json = {
+  type: 'string',
+  enum: ['required', 'none'],
+  description: '`required`: a gate after the work (the same as {}); `none`: no gate.',
+};
+
+/** The board's `approval`: one gate for every task, or a mapping of task types to gates. */
+function boardApprovalJson(): Json {
+  const gate: Json = {
+    anyOf: [
+      APPROVAL_WORDS,
+      {
+        type: 'object',
+        properties: {
+          before: { type: 'boolean' },
+          timeout: duration(false),
+          onTimeout: { type: 'string', enum: [...APPROVAL_TIMEOUT_POLICIES] },
+        },
+        additionalProperties: false,
+      },
+      { type: 'null' },
+    ],
+  };
+  return {
+    anyOf: [
+      ...(gate.anyOf as Json[]),
+      {
+        type: 'object',
+        properties: Object.fromEntries(TASK_TYPES.map((type) => [type, gate])),
+        additionalProperties: false,
+        description: 'A gate per task type.',
+      },
+    ],
+  };
 }
 
 /** `z.unknown().transform(parseDuration)`: the only piece whose written form zod sees as unknown. */

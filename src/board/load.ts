@@ -6,8 +6,9 @@
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BoardSpec, GitSpec, SchedulingPolicy } from '../core/board.js';
-import { DEFAULTS, slugify } from '../core/board.js';
+import type { BoardSpec, GitSpec, SchedulingPolicy, WebhookSpec } from '../core/board.js';
+import { DEFAULTS, NOTIFY_EVENTS, slugify } from '../core/board.js';
+import { withReviewWaits } from '../core/reviews.js';
 import { remoteUrlProblem } from '../core/rules.js';
 import { todoneHome } from '../data-dir.js';
 import type { Issue } from '../errors.js';
@@ -93,7 +94,7 @@ function build(raw: RawBoard, opts: NormaliseOptions, issues: BoardIssue[]): Boa
       : raw.repo === undefined
         ? undefined
         : buildGit(raw, id, opts, issues);
-  const tasks = raw.tasks.map((task, i) => buildTask(task, i, { defaults, resolvePath, issues }));
+  const tasks = withReviewWaits(raw.tasks.map((task, i) => buildTask(task, i, { defaults, resolvePath, issues })));
   const boardWorkdir = git && !git.remote ? git.repo : workdir;
   checkSandbox(raw, { workdir: boardWorkdir, ...(git ? { git } : {}), tasks }, opts, issues);
   return {
@@ -108,6 +109,16 @@ function build(raw: RawBoard, opts: NormaliseOptions, issues: BoardIssue[]): Boa
     ...(raw.breakpoints?.length ? { breakpoints: [...new Set(raw.breakpoints)] } : {}),
     tasks,
     defaults,
+    ...(raw.notify?.length ? { notify: raw.notify.map(buildWebhook) } : {}),
+  };
+}
+
+/** A webhook hears every event unless it names some. */
+function buildWebhook(raw: NonNullable<RawBoard['notify']>[number]): WebhookSpec {
+  return {
+    url: raw.url,
+    events: raw.events ? [...new Set(raw.events)] : [...NOTIFY_EVENTS],
+    ...(raw.secret ? { secret: raw.secret } : {}),
   };
 }
 

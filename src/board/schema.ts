@@ -5,7 +5,15 @@
  * out in milliseconds.
  */
 import { z } from 'zod';
-import { AGENT_KINDS, CUSTOM_PLACEHOLDERS, SANDBOX_MODES, TASK_TYPES, type CliAgentSpec } from '../core/board.js';
+import {
+  AGENT_KINDS,
+  APPROVAL_TIMEOUT_POLICIES,
+  CUSTOM_PLACEHOLDERS,
+  NOTIFY_EVENTS,
+  SANDBOX_MODES,
+  TASK_TYPES,
+  type CliAgentSpec,
+} from '../core/board.js';
 import { CAPABILITY_PATTERN, MAX_CAPABILITIES, normaliseCapabilities } from '../core/capabilities.js';
 import { parseDuration } from '../core/duration.js';
 import { formatCount, LIMITS } from '../core/limits.js';
@@ -66,6 +74,12 @@ function atMost(max: number, unit: string) {
 
 /** Paths are at most PATH_MAX long. */
 const PATH_MAX = 4_096;
+
+/** A review's verdicts before it gives up: a few, not a loop that spends without end. */
+export const MAX_REVIEW_ROUNDS = 20;
+
+/** Webhooks a board may have: a channel or two, not a broadcast list. */
+export const MAX_WEBHOOKS = 10;
 
 const DURATION_FORMS = 'a number of seconds or a string like "500ms", "30s", "5m", "1h30m"';
 
@@ -393,6 +407,64 @@ function buildSchemas() {
     },
   });
 
+  const APPROVAL_FORMS = 'required, none, or a gate mapping (before, timeout, onTimeout)';
+
+  /**
+   * A task's approval gate. `required` waits after the task's work passed its checks, `none` asks for
+   * nothing (a task's own `none` wins over the board's gate); a mapping says when and how long.
+   */
+  const approvalGateSchema = z
+    .strictObject(
+      {
+        before: z.boolean(expected('true or false')).optional(),
+        timeout: duration({ allowZero: false }).optional(),
+        onTimeout: z.enum(APPROVAL_TIMEOUT_POLICIES, oneOf(APPROVAL_TIMEOUT_POLICIES)).optional(),
+      },
+      expected(APPROVAL_FORMS),
+    )
+    .superRefine((gate, ctx) => {
+      if (gate.onTimeout !== undefined && gate.timeout === undefined)
+        ctx.addIssue({ code: 'custom', path: ['onTimeout'], message: 'onTimeout needs a timeout (e.g. timeout: 2d)' });
+      if (gate.before && gate.onTimeout === 'reject')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['onTimeout'],
+          message: 'a gate before the task starts has no work to send back: onTimeout approve or fail',
+        });
+    });
+
+  /** `required` is read as a gate with no options, `none` as no gate at all (null). */
+  const approvalSchema = z.preprocess(
+    (value) => (value === 'required' ? {} : value === 'none' ? null : value),
+    approvalGateSchema.nullable(),
+  );
+
+  /**
+   * The board's gate for every task, or per task type (`{ deploy: required }`), like `expectChanges`.
+   * A mapping whose keys are task types is the per-type form; any other value is one gate for all.
+   */
+  const boardApproval = z.unknown().transform((value, ctx) => {
+    const perType =
+      typeof value === 'object' &&
+      value !== null &&
+      Object.keys(value).some((key) => (TASK_TYPES as readonly string[]).includes(key));
+    const parsed = (perType ? byTaskType(approvalSchema, APPROVAL_FORMS) : approvalSchema).safeParse(value);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue });
+    return z.NEVER;
+  });
+
+  /** A review's tasks: `reviews: api` is read as `reviews: [api]`. */
+  const reviewsSchema = z.preprocess(
+    (value) => (typeof value === 'string' ? [value] : value),
+    z
+      .array(taskId, expected('a list of task ids'))
+      .min(1, expected('a non-empty list of task ids'))
+      .max(LIMITS.dependsOn, atMost(LIMITS.dependsOn, 'reviewed tasks')),
+  );
+
+  const rounds = expected(`a whole number from 1 to ${MAX_REVIEW_ROUNDS}`);
+
   const taskSchema = z.strictObject(
     {
       id: taskId,
@@ -425,6 +497,9 @@ function buildSchemas() {
       inputs: inputGlobs.optional(),
       /** Variables its result depends on, added to the board's `cacheEnv`. */
       cacheEnv: cacheEnvNames.optional(),
+      approval: approvalSchema.optional(),
+      reviews: reviewsSchema.optional(),
+      maxRounds: z.number(rounds).int(rounds).min(1, rounds).max(MAX_REVIEW_ROUNDS, rounds).optional(),
     },
     expected('a task (a mapping with at least an id)'),
   );
@@ -463,6 +538,30 @@ function buildSchemas() {
       author: authorSchema.optional(),
     },
     expected('an integration mapping (strategy, onConflict, conflictRetries, author)'),
+  );
+
+  /** A webhook's address: http(s), at most 2,048 characters. */
+  const webhookUrlText = z
+    .string(expected('an http:// or https:// URL'))
+    .max(2_048, atMost(2_048, 'characters'))
+    .regex(/^https?:\/\/[^\s/?#@]+(?:[/?#][^\s]*)?$/i, expected('an http:// or https:// URL with a host'));
+
+  const webhookSchema = z.strictObject(
+    {
+      /** A Slack webhook's URL is a secret of its own: `{ fromEnv: NAME }` keeps it out of the board. */
+      url: z.union([webhookUrlText, envReference], {
+        error: (issue: IssueInput) =>
+          typeof issue.input === 'string'
+            ? `expected an http:// or https:// URL with a host, got ${describeValue(issue.input)}`
+            : `expected a URL, or { fromEnv: VARIABLE }, got ${describeValue(issue.input)}`,
+      }),
+      events: z
+        .array(z.enum(NOTIFY_EVENTS, oneOf(NOTIFY_EVENTS)), expected('a list of events'))
+        .min(1, expected('a non-empty list of events'))
+        .optional(),
+      secret: envReference.optional(),
+    },
+    expected('a webhook mapping (url, events, secret)'),
   );
 
   const boardObjectSchema = z.strictObject(
@@ -524,6 +623,12 @@ function buildSchemas() {
       base: gitSetting(branchNameProblem).optional(),
       worktrees: worktreesSchema.optional(),
       integration: integrationSchema.optional(),
+      /** An approval gate for every task, or per task type: `{ deploy: required }`. */
+      approval: boardApproval.optional(),
+      notify: z
+        .array(webhookSchema, expected('a list of webhooks'))
+        .max(MAX_WEBHOOKS, atMost(MAX_WEBHOOKS, 'webhooks'))
+        .optional(),
       breakpoints: z
         .array(taskId, expected('a list of task ids'))
         .max(LIMITS.tasks, atMost(LIMITS.tasks, 'breakpoints'))
@@ -553,6 +658,8 @@ function buildSchemas() {
     boardObjectSchema,
     boardSchema,
     validateEntry,
+    approvalSchema,
+    webhookSchema,
   };
 }
 
@@ -571,3 +678,5 @@ export type WrittenTask = z.input<Schemas['taskSchema']>;
 export type RawAgent = z.output<Schemas['agentSchema']>;
 export type RawValidateEntry = z.output<Schemas['validateEntry']>;
 export type RawRetry = z.output<Schemas['retrySchema']>;
+export type RawApproval = z.output<Schemas['approvalSchema']>;
+export type RawWebhook = z.output<Schemas['webhookSchema']>;

@@ -6,7 +6,7 @@
  * limits. Pure.
  */
 import { z } from 'zod';
-import { AGGREGATE_KINDS, SANDBOX_MODES, TASK_TYPES, type TaskSpec } from '../core/board.js';
+import { AGGREGATE_KINDS, APPROVAL_TIMEOUT_POLICIES, SANDBOX_MODES, TASK_TYPES, type TaskSpec } from '../core/board.js';
 import { CAPABILITY_PATTERN, MAX_CAPABILITIES } from '../core/capabilities.js';
 import { LIMITS } from '../core/limits.js';
 import { allowEntryProblem } from '../core/network-policy.js';
@@ -98,6 +98,15 @@ function build() {
         z.strictObject({ reduce: commandPart.min(1) }),
       ])
       .optional(),
+    approval: z
+      .strictObject({
+        before: z.boolean(),
+        timeoutMs: positive.optional(),
+        onTimeout: z.enum(APPROVAL_TIMEOUT_POLICIES).optional(),
+      })
+      .optional(),
+    reviews: z.array(z.string()).min(1).max(LIMITS.dependsOn).optional(),
+    maxRounds: z.number().int().min(1).max(20).optional(),
   }) satisfies z.ZodType<TaskSpec>;
   return schema;
 }

@@ -6,9 +6,10 @@
 import { slugify } from '../core/board.js';
 import type { GraphTask } from '../core/graph.js';
 import { findCycle } from '../core/graph.js';
+import { reviewWaits, reviewerOf, type ReviewNode } from '../core/reviews.js';
 import { LIMITS } from '../core/limits.js';
 import { isSafeId, quoted, SAFE_ID_RULE, unsafeIdReason } from '../core/rules.js';
-import type { BoardIssue, PathSegment } from './format.js';
+import { formatPath, type BoardIssue, type PathSegment } from './format.js';
 import { suggestion } from './suggest.js';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -65,7 +66,14 @@ export function checkBoard(raw: unknown): BoardIssue[] {
   });
   const ids = [...firstIndex.keys()];
 
-  const graph: GraphTask[] = [];
+  const nodes: ReviewNode[] = [];
+  const aggregates = new Set(
+    tasks
+      .filter((t) => isRecord(t) && t.aggregate !== undefined && typeof t.id === 'string')
+      .map((t) => (t as { id: string }).id),
+  );
+  /** Where each task is first named as reviewed, to refuse a second review of it. */
+  const reviewedAt = new Map<string, PathSegment[]>();
   tasks.forEach((task, i) => {
     if (!isRecord(task)) return;
     const at: PathSegment[] = ['tasks', i];
@@ -110,8 +118,18 @@ export function checkBoard(raw: unknown): BoardIssue[] {
         issues.push({ at: depAt, message: `unknown task ${quoted(dep)}${hint(dep, ids)}` });
       else deps.push(dep);
     });
-    if (id !== undefined && firstIndex.get(id) === i) graph.push({ id, dependsOn: deps, estimateMs: 0, priority: 0 });
+    const reviews = checkReviews(task, at, id, { firstIndex, aggregates, reviewedAt, ids, hint }, issues);
+    if (id !== undefined && firstIndex.get(id) === i) nodes.push({ id, dependsOn: deps, reviews });
   });
+
+  // Reviews add dependencies: a review waits for what it reviews, their dependents for the review.
+  const reviewers = reviewerOf(nodes);
+  const graph: GraphTask[] = nodes.map((node) => ({
+    id: node.id,
+    dependsOn: [...node.dependsOn, ...reviewWaits(node, reviewers)],
+    estimateMs: 0,
+    priority: 0,
+  }));
 
   if (Array.isArray(raw.breakpoints)) {
     raw.breakpoints.slice(0, LIMITS.tasks).forEach((id: unknown, i) => {
@@ -121,8 +139,79 @@ export function checkBoard(raw: unknown): BoardIssue[] {
   }
 
   const cycle = findCycle(graph);
-  if (cycle) issues.push({ at: ['tasks'], message: `dependency cycle: ${cycle.join(' -> ')}` });
+  if (cycle) {
+    const plain =
+      reviewers.size > 0
+        ? findCycle(nodes.map((n) => ({ ...n, dependsOn: [...n.dependsOn], estimateMs: 0, priority: 0 })))
+        : cycle;
+    issues.push({
+      at: ['tasks'],
+      message: plain
+        ? `dependency cycle: ${cycle.join(' -> ')}`
+        : `dependency cycle through a review: ${cycle.join(' -> ')} (a review waits for the tasks it reviews, and whatever depends on them waits for the review)`,
+    });
+  }
   return issues;
+}
+
+interface ReviewContext {
+  firstIndex: ReadonlyMap<string, number>;
+  aggregates: ReadonlySet<string>;
+  reviewedAt: Map<string, PathSegment[]>;
+  ids: readonly string[];
+  hint: (input: string, candidates: readonly string[]) => string;
+}
+
+/**
+ * `reviews` names known tasks, each reviewed by one review only (two reviews sending the same work
+ * back would each undo the other's round); a review runs one agent and judges work an agent did.
+ * Returns the reviewed ids that can be used for the graph.
+ */
+function checkReviews(
+  task: Record<string, unknown>,
+  at: PathSegment[],
+  id: string | undefined,
+  context: ReviewContext,
+  issues: BoardIssue[],
+): string[] {
+  if (task.reviews === undefined) {
+    if (task.maxRounds !== undefined)
+      issues.push({
+        at: [...at, 'maxRounds'],
+        message: 'maxRounds counts the rounds of a review: give the task reviews',
+      });
+    return [];
+  }
+  if (task.aggregate !== undefined)
+    issues.push({
+      at: [...at, 'reviews'],
+      message: 'a task with aggregate runs no agent, so it cannot review: remove one of them',
+    });
+  if (task.attempts !== undefined)
+    issues.push({ at: [...at, 'attempts'], message: 'a review gives one verdict: best of N does not apply' });
+  const reviewed: string[] = [];
+  dependencyList(task.reviews).forEach((target, j) => {
+    if (typeof target !== 'string') return;
+    const where = [...at, 'reviews', j];
+    if (target === id) issues.push({ at: where, message: `task ${quoted(target)} cannot review itself` });
+    else if (!context.firstIndex.has(target))
+      issues.push({ at: where, message: `unknown task ${quoted(target)}${context.hint(target, context.ids)}` });
+    else if (context.aggregates.has(target))
+      issues.push({
+        at: where,
+        message: `task ${quoted(target)} combines outputs (aggregate): there is no agent to send its work back to`,
+      });
+    else if (context.reviewedAt.has(target) && !reviewed.includes(target))
+      issues.push({
+        at: where,
+        message: `task ${quoted(target)} is already reviewed at ${formatPath(context.reviewedAt.get(target)!)}: one review a task`,
+      });
+    else if (!reviewed.includes(target)) {
+      context.reviewedAt.set(target, where);
+      reviewed.push(target);
+    }
+  });
+  return reviewed;
 }
 
 /** Mirrors load.ts: a task without a type is `generic`. */

@@ -26,6 +26,7 @@ import { statusCommand } from './commands/status.js';
 import { uiCommand, DEFAULT_UI_PORT } from './commands/ui.js';
 import { watchCommand } from './commands/watch.js';
 import { addCommand, breakCommand, pauseCommand, resumeCommand, retryCommand, setCommand } from './commands/steer.js';
+import { approveCommand, rejectCommand } from './commands/decide.js';
 import { workerCommand } from './commands/worker.js';
 import { loadBoardFile } from '../board/load.js';
 import { processIO, type CommandIO } from './io.js';
@@ -260,6 +261,27 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .argument('<task>', 'task id')
     .action(async (board: string, task: string) => {
       setExitCode(await breakCommand({ board, task }, io));
+    });
+
+  program
+    .command('approve')
+    .description('approve a task waiting for approval: it starts, or its work goes in and its dependents start')
+    .argument('<board>', 'board file or board id')
+    .argument('<task>', 'task id')
+    .option('--comment <text>', 'recorded with the approval')
+    .action(async (board: string, task: string, opts: { comment?: string }) => {
+      setExitCode(await approveCommand({ board, task, ...opts }, io));
+    });
+
+  program
+    .command('reject')
+    .description('send a task waiting for approval back with a comment (it runs again), or --final to fail it')
+    .argument('<board>', 'board file or board id')
+    .argument('<task>', 'task id')
+    .option('--comment <text>', 'why: the task is told, in its prompt and TODONE_FEEDBACK (required)')
+    .option('--final', 'reject for good: the task fails and its dependents are skipped')
+    .action(async (board: string, task: string, opts: { comment?: string; final?: boolean }) => {
+      setExitCode(await rejectCommand({ board, task, ...opts }, io));
     });
 
   program

@@ -28,6 +28,9 @@ import {
   pauseUpdate,
   resumeUpdate,
   retryTasksUpdate,
+  approveTaskUpdate,
+  rejectTaskUpdate,
+  type DecisionAnswer,
   setBreakpointUpdate,
   setMaxParallelUpdate,
   statusQuery,
@@ -555,6 +558,39 @@ export class BoardClient {
   /** Pauses the board before `taskId` starts (running tasks go on); `resume` goes on past it. */
   async setBreakpoint(boardId: string, taskId: string, options: SteerOptions = {}): Promise<{ breakpoints: string[] }> {
     return this.steer(boardId, setBreakpointUpdate, { taskId, by: options.by ?? requester() }, options);
+  }
+
+  /** Approves a task waiting at its approval gate: it starts, or its work is integrated and its dependents start. */
+  async approveTask(
+    boardId: string,
+    taskId: string,
+    options: SteerOptions & { comment?: string } = {},
+  ): Promise<DecisionAnswer> {
+    const { comment } = options;
+    return this.steer(
+      boardId,
+      approveTaskUpdate,
+      { taskId, ...(comment !== undefined ? { comment } : {}), by: options.by ?? requester() },
+      options,
+    );
+  }
+
+  /**
+   * Rejects a task waiting at its approval gate: its work goes back to it with `comment` (its next
+   * run's prompt and TODONE_FEEDBACK), or with `final` it fails and its dependents are skipped.
+   */
+  async rejectTask(
+    boardId: string,
+    taskId: string,
+    comment: string,
+    options: SteerOptions & { final?: boolean } = {},
+  ): Promise<DecisionAnswer> {
+    return this.steer(
+      boardId,
+      rejectTaskUpdate,
+      { taskId, comment, ...(options.final ? { final: true } : {}), by: options.by ?? requester() },
+      options,
+    );
   }
 
   async setMaxParallel(

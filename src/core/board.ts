@@ -166,6 +166,16 @@ export interface TaskSpec {
    * reported), `reduce` runs a command that reads them as JSON on stdin and prints the result.
    */
   aggregate?: AggregateSpec;
+  /** Waits for a person's approval (approval gates): after its work passed its checks, or before it starts. */
+  approval?: ApprovalSpec;
+  /**
+   * A review: the tasks whose work it reads (diffs and outputs) and judges. `changes` sends them
+   * back with its comment, at most `maxRounds` verdicts in all. The loader makes a review depend on
+   * the tasks it reviews, and their dependents on the review, so nothing builds on unreviewed work.
+   */
+  reviews?: string[];
+  /** With `reviews`: the verdicts it may give before it fails (default DEFAULT_REVIEW_ROUNDS). */
+  maxRounds?: number;
   /**
    * Present when the task's result may come from the cache (`cache: true`): the same inputs give
    * the same result, so a task whose key is found is not run again (activities/cache/).
@@ -185,6 +195,27 @@ export interface TaskCacheSpec {
 }
 
 export type AggregateSpec = 'concat' | 'merge' | 'vote' | { reduce: string };
+
+/** What an approval gate does when nobody decides before its deadline. */
+export const APPROVAL_TIMEOUT_POLICIES = ['reject', 'approve', 'fail'] as const;
+export type ApprovalTimeoutPolicy = (typeof APPROVAL_TIMEOUT_POLICIES)[number];
+
+/**
+ * A person's approval between a task and the board (`approval: required`). After its work passed
+ * its checks and before it is integrated (or, with `before`, before the task starts at all), the
+ * task waits in the state `awaiting-approval`; other tasks go on.
+ */
+export interface ApprovalSpec {
+  /** Wait before the task starts instead of after its work is done (a risky deploy). */
+  before: boolean;
+  /** How long the gate waits for a decision (a durable timer); absent: as long as it takes. */
+  timeoutMs?: number;
+  /** What a gate whose deadline passes decides (only with `timeoutMs`). */
+  onTimeout?: ApprovalTimeoutPolicy;
+}
+
+/** A review gives at most this many verdicts before it fails: the default of `maxRounds`. */
+export const DEFAULT_REVIEW_ROUNDS = 2;
 export const AGGREGATE_KINDS = ['concat', 'merge', 'vote', 'reduce'] as const;
 
 /** Task types whose work is a change to files: `expectChanges` is on for them unless the board says otherwise. */
@@ -262,6 +293,30 @@ export interface BoardDefaults {
   cache?: boolean | Partial<Record<TaskType, boolean>>;
   inputs?: string[];
   cacheEnv?: string[];
+  /** The board's approval gate for every task, or per type; `false` where the board asked for none. */
+  approval?: ApprovalSpec | false | Partial<Record<TaskType, ApprovalSpec | false>>;
+}
+
+/** What a board tells its webhooks about: each is posted when it happens. */
+export const NOTIFY_EVENTS = [
+  'board.finished',
+  'task.failed',
+  'task.awaiting-approval',
+  'review.changes',
+  'budget.exhausted',
+] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+
+/**
+ * A webhook (`notify:`): a JSON body posted to `url` (Slack-compatible: its `text` field) by an
+ * activity with retries, never blocking the board. The URL may be a secret of its own (a Slack
+ * webhook's is): then it is a reference read on the worker, like the signing secret.
+ */
+export interface WebhookSpec {
+  url: EnvValue;
+  events: NotifyEvent[];
+  /** Signs each body: HMAC-SHA256 in the X-Todone-Signature header. */
+  secret?: EnvReference;
 }
 
 export interface BoardSpec {
@@ -285,6 +340,8 @@ export interface BoardSpec {
   tasks: TaskSpec[];
   /** What tasks added while it runs take from the board (the loader always sets it). */
   defaults?: BoardDefaults;
+  /** Webhooks told about what happens on the board. */
+  notify?: WebhookSpec[];
 }
 
 export const DEFAULTS = {

@@ -20,6 +20,11 @@ export const LIMITS = {
   command: 32_768,
   /** The board's name, a model name, a capability: one line. */
   name: 200,
+  /**
+   * A comment on a task's work (an approval, a rejection, a review's verdict), in characters: it
+   * reaches the next attempt's prompt and its TODONE_FEEDBACK variable, and the board's history.
+   */
+  comment: 8_000,
   /** Problems listed in an error; the rest are counted. */
   reportedIssues: 100,
 } as const;

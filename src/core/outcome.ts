@@ -45,6 +45,8 @@ export interface TaskOutcome {
   output?: unknown;
   /** An aggregate task: how its dependencies' outputs were combined (conflicts, votes). */
   aggregation?: AggregateReport;
+  /** A review (a task with `reviews`): what it decided about the work it read. */
+  verdict?: ReviewVerdict;
   /**
    * Where each attempt ran and left its log, oldest first, the last MAX_RUNS only: on a fleet
    * every attempt may land on another machine, and its log stays on that machine's disk.
@@ -119,9 +121,21 @@ export interface CandidateStatus {
   worktree?: string;
 }
 
+/** A review's answer: `changes` sends the reviewed tasks back with the comment. */
+export interface ReviewVerdict {
+  verdict: 'approve' | 'changes';
+  /** What the reviewer said (at most LIMITS.comment characters). */
+  comment?: string;
+}
+
 export interface TaskCommit {
   sha: string;
   branch: string;
+  /**
+   * Where the integration branch was before and after this commit was integrated: `git diff
+   * from to` is what the task brought in, whatever the strategy (what a review of it reads).
+   */
+  integrated?: { from: string; to: string };
   changed: boolean;
   files: number;
   /** The first changed paths (at most 50): dependents' prompts list them. */
@@ -206,6 +220,7 @@ const FIELD_TYPES: Record<keyof TaskOutcome, FieldType> = {
   worktree: 'string',
   output: 'any',
   aggregation: 'object',
+  verdict: 'object',
   runs: 'object',
   cache: 'object',
 };

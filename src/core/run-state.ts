@@ -2,21 +2,73 @@
  * What a running or finished board looks like from outside: the `status` query, the workflow
  * result and the CLI's report all use these shapes. Small on purpose: they travel in payloads.
  */
-import type { SchedulingPolicy } from './board.js';
+import type { ApprovalTimeoutPolicy, SchedulingPolicy } from './board.js';
 import type { TaskOutcome } from './outcome.js';
 import type { StatusPage } from './status-view.js';
 import type { BudgetSpec, Usage } from './usage.js';
 
-export type { CandidateStatus, TaskCommit, TaskOutcome, ValidationRecord } from './outcome.js';
+export type { CandidateStatus, ReviewVerdict, TaskCommit, TaskOutcome, ValidationRecord } from './outcome.js';
 export type { StatusPage, StatusRequest } from './status-view.js';
 
-export const TASK_STATES = ['pending', 'running', 'succeeded', 'failed', 'conflicted', 'skipped', 'cancelled'] as const;
+export const TASK_STATES = [
+  'pending',
+  'running',
+  'awaiting-approval',
+  'succeeded',
+  'failed',
+  'conflicted',
+  'skipped',
+  'cancelled',
+] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
 export function isFinal(state: TaskState): boolean {
-  return state !== 'pending' && state !== 'running';
+  return state !== 'pending' && state !== 'running' && state !== 'awaiting-approval';
 }
 
+/** A task waiting for a person (state `awaiting-approval`): which gate, since when, until when. */
+export interface ApprovalWait {
+  /** `before`: it has not started; `after`: its work passed its checks and waits to be integrated. */
+  gate: 'before' | 'after';
+  /** Epoch ms (workflow time). */
+  since: number;
+  /** When the gate's timeout decides for it (`onTimeout`). */
+  deadline?: number;
+  onTimeout?: ApprovalTimeoutPolicy;
+}
+
+/** A decision about a task's work: a person's (or a deadline's) on its gate, or a review's verdict. */
+export interface TaskDecision {
+  /** Epoch ms (workflow time). */
+  at: number;
+  decision: 'approve' | 'reject' | 'changes';
+  /** `user@host` of the person who decided. */
+  by?: string;
+  /** The review whose verdict sent the work back. */
+  review?: string;
+  /** The gate's deadline passed and its `onTimeout` decided. */
+  timedOut?: boolean;
+  /** A rejection that failed the task for good. */
+  final?: boolean;
+  comment?: string;
+}
+
+/** What a task's work was sent back with: the next run's prompt and TODONE_FEEDBACK carry `comment`. */
+export interface TaskFeedback {
+  /** Who sent it back, in words: `rejected by ann@box`, `review "check" (round 1)`. */
+  from: string;
+  comment: string;
+}
+
+/** Where a task sent back starts its next run (git boards), and what it has been through. */
+export interface TaskRework {
+  /** The commit it starts from: its own earlier work (a rejection), else the integration head. */
+  startSha?: string;
+  /** The branch holding `startSha`, for a worker whose clone lacks it (a remote board). */
+  startBranch?: string;
+  /** Files that conflicted when its approved work was merged. */
+  conflictFiles?: string[];
+}
 /** A task as the board sees it: its place in the run, and what it produced so far. */
 export interface TaskStatus extends TaskOutcome {
   id: string;
@@ -33,7 +85,29 @@ export interface TaskStatus extends TaskOutcome {
    * tell when no worker offering them is polling. Dropped when the task ends.
    */
   requires?: string[];
+  /** While it waits for a person (state `awaiting-approval`): which gate, since when, until when. */
+  approval?: ApprovalWait;
+  /** Its start was approved (a `before` gate): it starts without asking again. */
+  cleared?: boolean;
+  /** Decisions about its work, oldest first (the last MAX_DECISIONS). */
+  decisions?: TaskDecision[];
+  /** Time it spent waiting for people at its approval gate, over every round. */
+  waitedMs?: number;
+  /**
+   * Review rounds: for a review, the verdict it is on (1 first); for a task a review sent back,
+   * the round of work it is on. Absent: the first.
+   */
+  round?: number;
+  /** What its last run was sent back with (a rejection, a review's changes). */
+  feedback?: TaskFeedback;
+  /** Set while it waits to run again after it was sent back: where its next run starts. */
+  rework?: TaskRework;
+  /** Git boards with gates: how many times its approved work conflicted on its way in (onConflict: retry). */
+  conflicts?: number;
 }
+
+/** Decisions a task's status keeps: enough to see a story of rejections, small enough for payloads. */
+export const MAX_DECISIONS = 10;
 
 /** Git mode: where the board's work was integrated. */
 export interface IntegrationStatus {
@@ -51,6 +125,8 @@ export interface BoardCounts {
   total: number;
   pending: number;
   running: number;
+  /** Waiting for a person's approval (absent in the results of boards run before gates existed). */
+  awaitingApproval?: number;
   succeeded: number;
   failed: number;
   conflicted: number;
@@ -89,6 +165,8 @@ export interface BoardStatus {
   /** The board's change counter: ask for `changedSince: seq` to get only what changed after this answer. */
   seq?: number;
   integration?: IntegrationStatus;
+  /** Webhook deliveries (`notify:`): how many were delivered, and the last that failed. */
+  notifications?: NotificationRecord;
   /** Set while nothing new starts (`todone pause`, or a breakpoint); running tasks go on. */
   paused?: boolean;
   /** The board is paused before this task (a breakpoint): `todone resume` starts it. */
@@ -111,9 +189,17 @@ export interface BoardChange {
   at: number;
   /** `user@host` of whoever asked, when the caller said. */
   by?: string;
-  kind: 'retry' | 'add' | 'pause' | 'resume' | 'maxParallel' | 'breakpoint';
+  kind: 'retry' | 'add' | 'pause' | 'resume' | 'maxParallel' | 'breakpoint' | 'approve' | 'reject' | 'review';
   /** What changed, in words: "retry b (revived c, d)". */
   detail: string;
+}
+
+/** How the board's webhooks fared. A delivery that failed for good is recorded, never fatal. */
+export interface NotificationRecord {
+  delivered: number;
+  failed: number;
+  /** The last failures (at most 10), oldest first. */
+  failures?: { at: number; event: string; webhook: number; error: string }[];
 }
 
 export interface ResumedFrom {
@@ -150,13 +236,17 @@ export function countTasks(tasks: readonly TaskStatus[]): BoardCounts {
     total: tasks.length,
     pending: 0,
     running: 0,
+    awaitingApproval: 0,
     succeeded: 0,
     failed: 0,
     conflicted: 0,
     skipped: 0,
     cancelled: 0,
   };
-  for (const task of tasks) counts[task.state]++;
+  for (const task of tasks) {
+    if (task.state === 'awaiting-approval') counts.awaitingApproval!++;
+    else counts[task.state]++;
+  }
   return counts;
 }
 

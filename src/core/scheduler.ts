@@ -7,7 +7,16 @@ import type { BoardSpec, TaskSpec } from './board.js';
 import { bLevels, buildGraph, topologicalOrder, topologicalWaves, transitiveDependents, type Graph } from './graph.js';
 import { ReadyQueue, type Rank } from './ready-queue.js';
 import type { TaskOutcome } from './outcome.js';
-import { countTasks, isFinal, type BoardCounts, type TaskState, type TaskStatus } from './run-state.js';
+import {
+  countTasks,
+  isFinal,
+  MAX_DECISIONS,
+  type ApprovalWait,
+  type BoardCounts,
+  type TaskDecision,
+  type TaskState,
+  type TaskStatus,
+} from './run-state.js';
 
 const RECENT_LIMIT = 50;
 
@@ -36,6 +45,8 @@ export class BoardScheduler {
   private readonly changedAt = new Map<string, number>();
   /** The last tasks to end, newest last (bounded): what a summary of a big board shows. */
   private readonly recent: string[] = [];
+  /** Tasks waiting for a person's decision (state `awaiting-approval`): they hold no slot. */
+  private readonly awaiting = new Set<string>();
 
   constructor(
     board: Pick<BoardSpec, 'tasks' | 'maxParallel' | 'policy'>,
@@ -59,11 +70,13 @@ export class BoardScheduler {
     for (const task of this.tasks) {
       const previous = carriedById.get(task.id);
       // A task that was running when the state was carried is started again: its activity is gone.
+      // One waiting for a person goes on waiting, and one sent back keeps where its next run starts.
       const status: TaskStatus =
-        previous && isFinal(previous.state)
+        previous && (isFinal(previous.state) || previous.state === 'awaiting-approval')
           ? { ...previous }
-          : { id: task.id, state: 'pending', attempts: previous?.attempts ?? 0 };
+          : { ...sentBack(previous), id: task.id, state: 'pending', attempts: previous?.attempts ?? 0 };
       this.status.set(task.id, status);
+      if (status.state === 'awaiting-approval') this.awaiting.add(task.id);
       this.changedAt.set(task.id, carriedSeq);
     }
     this.index();
@@ -84,9 +97,14 @@ export class BoardScheduler {
     return this.maxParallel;
   }
 
-  /** True when nothing is running and nothing more can start. */
+  /** True when nothing is running, nothing waits for a person and nothing more can start. */
   get done(): boolean {
-    return this.runningCount === 0 && this.ready.size === 0;
+    return this.runningCount === 0 && this.ready.size === 0 && this.awaiting.size === 0;
+  }
+
+  /** Tasks waiting for a person's decision, in board order. */
+  get awaitingApproval(): string[] {
+    return this.tasks.filter((t) => this.awaiting.has(t.id)).map((t) => t.id);
   }
 
   /** Ids in board order (added tasks last). */
@@ -128,10 +146,15 @@ export class BoardScheduler {
 
   /**
    * Like startNext, but stops at the first task in `stopBefore` (a breakpoint): that task stays
-   * ready, nothing after it starts, and it is named in `stoppedAt`.
+   * ready, nothing after it starts, and it is named in `stoppedAt`. A task whose gate asks for a
+   * person's approval before it starts waits for it instead (`held`), without taking a slot.
    */
-  startNextUntil(now: number, stopBefore?: ReadonlySet<string>): { started: string[]; stoppedAt?: string } {
+  startNextUntil(
+    now: number,
+    stopBefore?: ReadonlySet<string>,
+  ): { started: string[]; held: string[]; stoppedAt?: string } {
     const started: string[] = [];
+    const held: string[] = [];
     while (this.runningCount < this.maxParallel && this.ready.size > 0) {
       const next = this.ready.pop()!;
       const id = next.id;
@@ -139,7 +162,13 @@ export class BoardScheduler {
       if (status.state !== 'pending') continue;
       if (stopBefore?.has(id)) {
         this.ready.push(next);
-        return { started, stoppedAt: id };
+        return { started, held, stoppedAt: id };
+      }
+      const gate = this.task(id)!.approval;
+      if (gate?.before && !status.cleared) {
+        this.hold(id, status, { gate: 'before', since: now, ...deadline(gate, now) });
+        held.push(id);
+        continue;
       }
       status.state = 'running';
       status.startedAt = now;
@@ -149,7 +178,167 @@ export class BoardScheduler {
       this.runningCount++;
       started.push(id);
     }
-    return { started };
+    return { started, held };
+  }
+
+  /**
+   * A running task's work passed its checks and waits for a person's approval before it is
+   * integrated and its dependents start. It holds no slot while it waits; `outcome` is what it
+   * produced (on a git board, its commit, kept on its branch).
+   */
+  awaitApproval(id: string, outcome: TaskOutcome, now: number): void {
+    const previous = this.status.get(id)!;
+    if (previous.state !== 'running') return;
+    this.runningCount--;
+    const gate = this.task(id)!.approval ?? { before: false };
+    this.status.set(id, {
+      ...acrossRounds(previous),
+      ...outcome,
+      id,
+      state: 'pending',
+      ...(previous.startedAt !== undefined ? { startedAt: previous.startedAt } : {}),
+    });
+    this.hold(id, this.status.get(id)!, { gate: 'after', since: now, ...deadline(gate, now) });
+  }
+
+  /**
+   * A person (or the gate's deadline) approved a task waiting at its gate. Before its start: it is
+   * ready to start. After its work: it is running again, to be integrated (the caller finishes it).
+   */
+  approve(id: string, now: number, decision: Omit<TaskDecision, 'at' | 'decision'> = {}): 'ready' | 'resumed' {
+    const status = this.status.get(id)!;
+    const gate = status.approval?.gate ?? 'after';
+    this.decided(id, status, now, { ...decision, decision: 'approve' });
+    if (gate === 'before') {
+      status.state = 'pending';
+      status.cleared = true;
+      this.settlePending(id);
+      this.enqueueIfReady(id);
+      return 'ready';
+    }
+    status.state = 'running';
+    this.runningCount++;
+    return 'resumed';
+  }
+
+  /**
+   * A person (or the deadline) rejected a task waiting at its gate. `final`: it fails, and its
+   * dependents are skipped. Otherwise its work goes back to it: it runs again, on top of that work,
+   * with the comment (`feedback`). Returns the tasks skipped.
+   */
+  reject(
+    id: string,
+    now: number,
+    decision: Omit<TaskDecision, 'at' | 'decision'> & { reason: string },
+    feedback: { from: string; comment: string } | undefined,
+  ): string[] {
+    const status = this.status.get(id)!;
+    const { reason, ...said } = decision;
+    this.decided(id, status, now, { ...said, decision: 'reject' });
+    if (decision.final || !feedback) {
+      const { state: _state, approval: _approval, cleared: _cleared, rework: _rework, ...outcome } = status;
+      return this.fail(id, 'failed', { ...outcome, reason }, now);
+    }
+    const commit = status.commit;
+    this.status.set(id, {
+      ...acrossRounds(status),
+      id,
+      state: 'pending',
+      attempts: status.attempts,
+      ...(status.usage ? { usage: status.usage } : {}),
+      ...(status.runs ? { runs: status.runs } : {}),
+      feedback,
+      rework: commit?.changed ? { startSha: commit.sha, startBranch: commit.branch } : {},
+    });
+    this.settlePending(id);
+    this.enqueueIfReady(id);
+    return [];
+  }
+
+  /**
+   * A task whose approved work conflicted on its way in runs again from the integration head, told
+   * what conflicted (onConflict: retry), and waits for approval again.
+   */
+  reworkAfterConflict(id: string, outcome: TaskOutcome, conflictFiles: string[]): void {
+    const status = this.status.get(id)!;
+    if (status.state !== 'running') return;
+    this.runningCount--;
+    this.status.set(id, {
+      ...acrossRounds(status),
+      id,
+      state: 'pending',
+      attempts: outcome.attempts,
+      ...(outcome.usage ? { usage: outcome.usage } : {}),
+      ...(outcome.runs ? { runs: outcome.runs } : {}),
+      rework: { conflictFiles },
+      conflicts: (status.conflicts ?? 0) + 1,
+    });
+    this.touch(id);
+    this.settlePending(id);
+    this.enqueueIfReady(id);
+  }
+
+  /**
+   * A review asked for changes: each task it reviewed runs again, on top of its work, with the
+   * review's comment; the review waits for them and runs again (its next round). `outcome` is what
+   * the review's run produced. Returns the tasks sent back.
+   */
+  requestChanges(
+    reviewId: string,
+    reviewed: readonly string[],
+    outcome: TaskOutcome,
+    comment: string,
+    now: number,
+  ): string[] {
+    const review = this.status.get(reviewId)!;
+    if (review.state !== 'running') return [];
+    this.runningCount--;
+    const round = review.round ?? 1;
+    this.status.set(reviewId, {
+      ...acrossRounds(review),
+      id: reviewId,
+      state: 'pending',
+      attempts: outcome.attempts,
+      ...(outcome.usage ? { usage: outcome.usage } : {}),
+      ...(outcome.runs ? { runs: outcome.runs } : {}),
+      ...(outcome.verdict ? { verdict: outcome.verdict } : {}),
+      ...(review.startedAt !== undefined ? { startedAt: review.startedAt } : {}),
+      round: round + 1,
+    });
+    this.touch(reviewId);
+    const sent: string[] = [];
+    for (const id of reviewed) {
+      const status = this.status.get(id);
+      if (status?.state !== 'succeeded') continue;
+      const decisions = keepDecisions(status.decisions, {
+        at: now,
+        decision: 'changes',
+        review: reviewId,
+        comment,
+      });
+      this.status.set(id, {
+        ...acrossRounds(status),
+        id,
+        state: 'pending',
+        attempts: status.attempts,
+        ...(status.usage ? { usage: status.usage } : {}),
+        ...(status.runs ? { runs: status.runs } : {}),
+        decisions,
+        round: (status.round ?? 1) + 1,
+        feedback: { from: `review "${reviewId}" (round ${round})`, comment },
+        rework: {},
+      });
+      const wave = this.waveOf.get(id)!;
+      this.openInWave[wave] = (this.openInWave[wave] ?? 0) + 1;
+      this.touch(id);
+      sent.push(id);
+    }
+    // What depends on the work sent back waits for it again (the review among them).
+    const waiting = new Set([reviewId, ...sent.flatMap((id) => [...this.graph.dependents.get(id)!])]);
+    for (const id of this.order) if (waiting.has(id) || sent.includes(id)) this.settlePending(id);
+    for (const id of sent) this.enqueueIfReady(id);
+    this.enqueueIfReady(reviewId);
+    return sent;
   }
 
   succeed(id: string, outcome: TaskOutcome, now: number): void {
@@ -173,11 +362,15 @@ export class BoardScheduler {
     return skipped;
   }
 
-  /** Cancels a task that has not started yet; running tasks are cancelled through their activity. */
+  /**
+   * Cancels a task that has not started yet, or that waits for a person; running tasks are
+   * cancelled through their activity.
+   */
   cancelPending(id: string, reason: string, now: number): string[] {
     const status = this.status.get(id);
-    if (!status || status.state !== 'pending') return [];
+    if (!status || (status.state !== 'pending' && status.state !== 'awaiting-approval')) return [];
     this.ready.removeWhere((item) => item.id === id);
+    this.awaiting.delete(id);
     return [id, ...this.fail(id, 'cancelled', { attempts: status.attempts, reason }, now)];
   }
 
@@ -194,12 +387,13 @@ export class BoardScheduler {
     return skipped;
   }
 
-  /** Board cancellation: every task not yet started ends cancelled. */
+  /** Board cancellation: every task not yet started, or waiting for a person, ends cancelled. */
   cancelAllPending(reason: string, now: number): void {
     this.ready.clear();
+    this.awaiting.clear();
     for (const { id } of this.tasks) {
       const status = this.status.get(id)!;
-      if (status.state !== 'pending') continue;
+      if (status.state !== 'pending' && status.state !== 'awaiting-approval') continue;
       this.finish(id, 'cancelled', { attempts: status.attempts, reason }, now, false);
     }
   }
@@ -301,9 +495,12 @@ export class BoardScheduler {
   private finish(id: string, state: TaskState, outcome: TaskOutcome, now: number, wasRunning = true): void {
     const previous = this.status.get(id)!;
     if (wasRunning && previous.state === 'running') this.runningCount--;
+    this.awaiting.delete(id);
     const definition = this.define?.(this.task(id)!);
-    // The outcome replaces what an earlier run of the task left: every field it has reaches the status.
+    // The outcome replaces what an earlier run of the task left: every field it has reaches the
+    // status. What people and reviews decided about it stays.
     this.status.set(id, {
+      ...acrossRounds(previous),
       ...outcome,
       id,
       state,
@@ -315,6 +512,24 @@ export class BoardScheduler {
     this.recent.push(id);
     if (this.recent.length > RECENT_LIMIT) this.recent.shift();
     this.closeInWave(id);
+  }
+
+  /** The task waits for a person: no slot, not ready, not final. */
+  private hold(id: string, status: TaskStatus, wait: ApprovalWait): void {
+    status.state = 'awaiting-approval';
+    status.approval = wait;
+    this.awaiting.add(id);
+    this.touch(id);
+  }
+
+  /** A decision on a task waiting at its gate: recorded, and the time it waited counted. */
+  private decided(id: string, status: TaskStatus, now: number, decision: Omit<TaskDecision, 'at'>): void {
+    const since = status.approval?.since ?? now;
+    status.waitedMs = (status.waitedMs ?? 0) + Math.max(0, now - since);
+    status.decisions = keepDecisions(status.decisions, { at: now, ...decision });
+    delete status.approval;
+    this.awaiting.delete(id);
+    this.touch(id);
   }
 
   private touch(id: string): void {
@@ -350,6 +565,39 @@ export class BoardScheduler {
     if (this.policy === 'waves' && this.waveOf.get(id)! > this.releasedWave) return;
     this.ready.push({ id, bLevel: this.levels.get(id)!, priority: this.graph.byId.get(id)!.priority });
   }
+}
+
+/** When a gate's timeout decides for it. */
+function deadline(gate: { timeoutMs?: number; onTimeout?: ApprovalWait['onTimeout'] }, now: number) {
+  return gate.timeoutMs !== undefined ? { deadline: now + gate.timeoutMs, onTimeout: gate.onTimeout ?? 'fail' } : {};
+}
+
+function keepDecisions(list: readonly TaskDecision[] | undefined, decision: TaskDecision): TaskDecision[] {
+  return [...(list ?? []), decision].slice(-MAX_DECISIONS);
+}
+
+/** What a task keeps from one run to the next: what people and reviews decided, and its rounds. */
+function acrossRounds(status: TaskStatus): Partial<TaskStatus> {
+  return {
+    ...(status.decisions ? { decisions: status.decisions } : {}),
+    ...(status.waitedMs !== undefined ? { waitedMs: status.waitedMs } : {}),
+    ...(status.round !== undefined ? { round: status.round } : {}),
+    ...(status.feedback ? { feedback: status.feedback } : {}),
+    ...(status.cleared ? { cleared: true } : {}),
+    ...(status.conflicts ? { conflicts: status.conflicts } : {}),
+  };
+}
+
+/** A carried task that was sent back (it waits to run again): what its next run needs. */
+function sentBack(previous: TaskStatus | undefined): Partial<TaskStatus> {
+  if (!previous?.rework) return previous ? acrossRounds(previous) : {};
+  return {
+    ...acrossRounds(previous),
+    rework: previous.rework,
+    ...(previous.usage ? { usage: previous.usage } : {}),
+    ...(previous.runs ? { runs: previous.runs } : {}),
+    ...(previous.verdict ? { verdict: previous.verdict } : {}),
+  };
 }
 
 function isBlocking(state: TaskState): boolean {

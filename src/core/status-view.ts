@@ -79,10 +79,12 @@ export function selectTasks(
   };
 }
 
-/** Running tasks, those that failed, conflicted or were cancelled, and the last to end. */
+/** Running tasks and those waiting for a person, those that failed, conflicted or were cancelled, and the last to end. */
 function relevant(source: StatusSource): TaskStatus[] {
   const all = source.all();
-  const running = all.filter((t) => t.state === 'running').slice(0, MAX_TASKS_PER_ANSWER / 2);
+  const running = all
+    .filter((t) => t.state === 'running' || t.state === 'awaiting-approval')
+    .slice(0, MAX_TASKS_PER_ANSWER / 2);
   const troubled = all
     .filter((t) => t.state === 'failed' || t.state === 'conflicted' || t.state === 'cancelled')
     .slice(0, RELEVANT_FINISHED);

@@ -1,6 +1,6 @@
 /**
- * A board's state as a tool answers it: counts, and the tasks that matter (running, failed,
- * conflicted, cancelled) each in one short line's worth of fields, so a 1,000-task board costs an
+ * A board's state as a tool answers it: counts, and the tasks that matter (waiting for approval,
+ * running, failed, conflicted, cancelled) each in one short line's worth of fields, so a 1,000-task board costs an
  * agent about what a ten-task one does. Everything else is a page or a filter away.
  */
 import type { BoardResult, BoardStatus, TaskState, TaskStatus } from '../core/run-state.js';
@@ -8,7 +8,7 @@ import type { Answer } from './answers.js';
 import { clip } from './answers.js';
 
 /** The order in which tasks are worth an agent's attention; succeeded, skipped and pending only count. */
-const MATTERS: readonly TaskState[] = ['failed', 'conflicted', 'running', 'cancelled'];
+const MATTERS: readonly TaskState[] = ['awaiting-approval', 'failed', 'conflicted', 'running', 'cancelled'];
 
 export const DEFAULT_TASK_LIMIT = 30;
 export const MAX_TASK_LIMIT = 200;
@@ -23,6 +23,19 @@ export function compactTask(task: TaskStatus): Answer {
     ...(task.reason ? { reason: clip(task.reason) } : {}),
     ...(task.summary && task.state === 'succeeded' ? { summary: clip(task.summary, 200) } : {}),
     ...(task.kept ? { kept: true } : {}),
+    // What it waits for and until when: an agent may decide with approve_task / reject_task.
+    ...(task.approval
+      ? {
+          approval: {
+            gate: task.approval.gate,
+            since: new Date(task.approval.since).toISOString(),
+            ...(task.approval.deadline !== undefined
+              ? { deadline: new Date(task.approval.deadline).toISOString(), onTimeout: task.approval.onTimeout }
+              : {}),
+          },
+        }
+      : {}),
+    ...(task.feedback ? { sentBack: { from: task.feedback.from, comment: clip(task.feedback.comment) } } : {}),
   };
 }
 

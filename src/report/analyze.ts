@@ -25,10 +25,15 @@ export function analyzeBoard({ status, specs, now }: ReportInput): BoardReport {
   const dependencies: Record<string, string[]> = {};
   for (const task of status.tasks) dependencies[task.id] = [...(specById.get(task.id)?.dependsOn ?? [])];
 
-  const base = status.tasks.map((t) => baseReport(t, origin, boardEnd, specById.get(t.id)?.estimateMs));
+  const base = status.tasks.map((t) => baseReport(t, origin, boardEnd, specById.get(t.id)?.estimateMs, now));
+  // A task waiting for a person holds no slot: its wait (at the end of its run) is not slot time.
   const busy: (Interval & { id: string })[] = base
     .filter((t) => t.startMs !== undefined && !t.kept)
-    .map((t) => ({ id: t.id, startMs: t.startMs!, endMs: t.endMs ?? boardEnd - origin }));
+    .map((t) => ({
+      id: t.id,
+      startMs: t.startMs!,
+      endMs: t.startMs! + (t.busyMs ?? 0),
+    }));
   const endOf = new Map(base.map((t) => [t.id, t.endMs]));
   const tasks = base.map((t) =>
     withWaits(
@@ -90,10 +95,21 @@ export function analyzeBoard({ status, specs, now }: ReportInput): BoardReport {
   };
 }
 
-function baseReport(task: TaskStatus, origin: number, boardEnd: number, estimateMs: number | undefined): TaskReport {
+function baseReport(
+  task: TaskStatus,
+  origin: number,
+  boardEnd: number,
+  estimateMs: number | undefined,
+  now: number,
+): TaskReport {
   const startMs = task.startedAt !== undefined ? task.startedAt - origin : undefined;
   const endMs = task.endedAt !== undefined ? task.endedAt - origin : undefined;
-  const busyMs = startMs !== undefined ? (endMs ?? boardEnd - origin) - startMs : undefined;
+  // Waited, and still waiting on a running board.
+  const waiting = task.state === 'awaiting-approval' && task.approval ? Math.max(0, now - task.approval.since) : 0;
+  const waitPeopleMs = (task.waitedMs ?? 0) + waiting;
+  // A gate before the start waited before startedAt; a gate after the work, within the run.
+  const afterWork = task.cleared ? 0 : waitPeopleMs;
+  const busyMs = startMs !== undefined ? (endMs ?? boardEnd - origin) - startMs - afterWork : undefined;
   const validationMs = task.validation?.reduce((sum, v) => sum + v.durationMs, 0);
   const lost =
     busyMs !== undefined && task.durationMs !== undefined && task.attempts > 1
@@ -120,6 +136,7 @@ function baseReport(task: TaskStatus, origin: number, boardEnd: number, estimate
     ...(task.durationMs !== undefined ? { durationMs: task.durationMs } : {}),
     ...(estimateMs !== undefined ? { estimateMs } : {}),
     ...(lost !== undefined ? { retryLostMs: lost } : {}),
+    ...(waitPeopleMs > 0 ? { waitPeopleMs, ...(task.cleared ? { waitedBeforeStart: true } : {}) } : {}),
     ...(validationMs !== undefined ? { validationMs } : {}),
     ...(task.usage ? { usage: task.usage } : {}),
     ...(task.conflictFiles?.length ? { conflictFiles: task.conflictFiles.length } : {}),
@@ -150,12 +167,13 @@ function withWaits(
     deps.reduce((ready, d) => Math.max(ready, endOf.get(d) ?? 0), 0),
   );
   const waitSlotMs = fullTime(others, slots, readyMs, task.startMs);
+  const people = task.waitedBeforeStart ? (task.waitPeopleMs ?? 0) : 0;
   return {
     ...task,
     readyMs,
     waitDependenciesMs: readyMs,
     waitSlotMs,
-    waitOtherMs: task.startMs - readyMs - waitSlotMs,
+    waitOtherMs: Math.max(0, task.startMs - readyMs - waitSlotMs - people),
   };
 }
 
@@ -178,6 +196,7 @@ function findBottlenecks(
   const conflictLostMs = ran.filter(conflicted).reduce((sum, t) => sum + (t.retryLostMs ?? 0), 0);
   const validationMs = ran.reduce((sum, t) => sum + (t.validationMs ?? 0), 0);
   const slotWaitMs = ran.reduce((sum, t) => sum + (t.waitSlotMs ?? 0), 0);
+  const peopleWaitMs = tasks.reduce((sum, t) => sum + (t.waitPeopleMs ?? 0), 0);
   const readyToDone = ran.reduce((sum, t) => sum + ((t.endMs ?? t.startMs! + (t.busyMs ?? 0)) - (t.readyMs ?? 0)), 0);
   const slotWaitShare = readyToDone > 0 ? slotWaitMs / readyToDone : 0;
   const planned = plannedSchedule(specs, status.maxParallel);
@@ -199,6 +218,7 @@ function findBottlenecks(
     conflictLostMs,
     validationMs,
     slotWaitMs,
+    peopleWaitMs,
     slotWaitShare,
     notes,
   };

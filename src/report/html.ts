@@ -1,6 +1,6 @@
 /** The report as one self-contained HTML file: inline style and SVG, no script, no external URL. */
 import { formatDuration } from '../core/duration.js';
-import { pathText } from './markdown.js';
+import { pathText, peopleText } from './markdown.js';
 import { chainText, pct } from './recommend.js';
 import { escapeXml as esc, ganttSvg, graphSvg } from './svg.js';
 import type { BoardReport } from './types.js';
@@ -41,6 +41,7 @@ export function renderHtml(r: BoardReport): string {
       ? [`Planned from estimates: ${chainText(b.planned.criticalPath)}, makespan ${dur(b.planned.makespanMs)}`]
       : []),
     `Waiting for a slot: ${dur(b.slotWaitMs)} (${pct(b.slotWaitShare)} of the time tasks were ready)`,
+    ...(b.peopleWaitMs > 0 ? [`Waiting for people (approval gates): ${peopleText(r)}`] : []),
     `Lost to retries: ${dur(b.retryLostMs)}; to conflicts: ${dur(b.conflictLostMs)}; checks ran ${dur(b.validationMs)}`,
     ...(b.estimateMisses.length
       ? [`Estimates furthest off: ${b.estimateMisses.map((m) => `${m.id} ${m.ratio.toFixed(1)}x`).join(', ')}`]

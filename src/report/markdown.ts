@@ -39,6 +39,7 @@ export function renderMarkdown(r: BoardReport): string {
       `- Planned from estimates: ${chainText(b.planned.criticalPath)}, makespan ${dur(b.planned.makespanMs)} (actual ${dur(s.wallMs)})`,
     );
   lines.push(`- Waiting for a slot: ${dur(b.slotWaitMs)} (${pct(b.slotWaitShare)} of the time tasks were ready)`);
+  if (b.peopleWaitMs > 0) lines.push(`- Waiting for people (approval gates): ${peopleText(r)}`);
   lines.push(
     `- Lost to retries: ${dur(b.retryLostMs)}; to conflicts: ${dur(b.conflictLostMs)}; checks ran ${dur(b.validationMs)}`,
   );
@@ -57,6 +58,16 @@ export function renderMarkdown(r: BoardReport): string {
   for (const t of r.tasks) lines.push(taskRow(t));
   lines.push('', ...b.notes.map((n) => `<sub>${n}</sub>`), '');
   return lines.join('\n');
+}
+
+/** The time tasks waited for approval, and who waited longest. */
+export function peopleText(r: BoardReport): string {
+  const waited = r.tasks
+    .filter((t) => (t.waitPeopleMs ?? 0) > 0)
+    .sort((a, b) => b.waitPeopleMs! - a.waitPeopleMs!)
+    .slice(0, 5)
+    .map((t) => `${t.id} ${dur(t.waitPeopleMs)}`);
+  return `${dur(r.bottlenecks.peopleWaitMs)} (${waited.join(', ')})`;
 }
 
 export function pathText(r: BoardReport): string {

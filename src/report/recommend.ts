@@ -10,6 +10,8 @@ export const SLOT_WAIT_THRESHOLD = 0.2;
 /** The chain covers at least this share of the wall time: the board is bound by it. */
 export const CHAIN_THRESHOLD = 0.8;
 const LOST_THRESHOLD = 0.1;
+/** Waiting for people above this share of the wall time is worth a word. */
+const PEOPLE_THRESHOLD = 0.25;
 const ESTIMATE_FACTOR = 2;
 
 export function pct(share: number): string {
@@ -56,6 +58,11 @@ export function recommend(
         .slice(0, 3)
         .map((t) => t.id)
         .join(', ')} pass first time`,
+    );
+  }
+  if (wallMs > 0 && b.peopleWaitMs / wallMs >= PEOPLE_THRESHOLD) {
+    out.push(
+      `tasks waited ${formatDuration(b.peopleWaitMs)} for approval (${pct(b.peopleWaitMs / wallMs)} of the wall time): give gates a deadline (approval: { timeout, onTimeout }) or a webhook (notify: task.awaiting-approval) so people hear of them`,
     );
   }
   if (wallMs > 0 && b.conflictLostMs / wallMs >= LOST_THRESHOLD) {

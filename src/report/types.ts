@@ -40,6 +40,10 @@ export interface TaskReport {
   waitOtherMs?: number;
   /** Held a slot beyond its last attempt: earlier attempts, backoff, conflict rounds (approximate). */
   retryLostMs?: number;
+  /** Waited for a person at its approval gate (no slot held then), over every round. */
+  waitPeopleMs?: number;
+  /** That wait was before its start (a gate before the task), not after its work. */
+  waitedBeforeStart?: boolean;
   validationMs?: number;
   /** Files that conflicted when it was integrated (git boards). */
   conflictFiles?: number;
@@ -71,6 +75,8 @@ export interface Bottlenecks {
   conflictLostMs: number;
   validationMs: number;
   slotWaitMs: number;
+  /** Time tasks spent waiting for people at approval gates, apart from every other wait. */
+  peopleWaitMs: number;
   /** Slot waits over the time tasks spent from ready to done. */
   slotWaitShare: number;
   recommendations: string[];

@@ -1,15 +1,16 @@
 /**
- * What the page's buttons do: the same BoardClient calls the CLI's cancel, retry, pause, resume and
- * set commands make. Each answers a short sentence for the page to show.
+ * What the page's buttons do: the same BoardClient calls the CLI's cancel, retry, approve, reject,
+ * pause, resume and set commands make. Each answers a short sentence for the page to show.
  */
 import type { BoardClient } from '../client/board-client.js';
+import { LIMITS } from '../core/limits.js';
 import { InvalidInputError } from '../errors.js';
 
 export type BoardAction = 'cancel' | 'pause' | 'resume' | 'max-parallel';
-export type TaskAction = 'cancel' | 'retry';
+export type TaskAction = 'cancel' | 'retry' | 'approve' | 'reject';
 
 export const BOARD_ACTIONS: readonly string[] = ['cancel', 'pause', 'resume', 'max-parallel'] satisfies BoardAction[];
-export const TASK_ACTIONS: readonly string[] = ['cancel', 'retry'] satisfies TaskAction[];
+export const TASK_ACTIONS: readonly string[] = ['cancel', 'retry', 'approve', 'reject'] satisfies TaskAction[];
 
 const BY = 'todone ui';
 
@@ -52,7 +53,9 @@ export async function taskAction(
   boardId: string,
   taskId: string,
   action: TaskAction,
+  body: { comment?: unknown; final?: unknown } = {},
 ): Promise<string> {
+  if (action === 'approve' || action === 'reject') return decide(boards, boardId, taskId, action, body);
   if (action === 'retry') {
     const answer = await boards.retryTasks(boardId, [taskId], { by: BY });
     const revived = answer.revived.length ? ` (revived ${answer.revived.join(', ')})` : '';
@@ -63,4 +66,40 @@ export async function taskAction(
     return `No worker is running board "${boardId}" now: the cancellation of "${taskId}" applies when it resumes.`;
   if (!answer.accepted) return `Task "${taskId}" is already ${answer.state}: nothing to cancel.`;
   return `Task "${taskId}" ${answer.state === 'cancelling' ? 'is being cancelled' : 'cancelled'}; its dependents will be skipped.`;
+}
+
+/**
+ * A person's decision from the task panel, recorded as made by the web board. The body is checked
+ * here and again by the board's validator (control characters, a comment to reject).
+ */
+async function decide(
+  boards: BoardClient,
+  boardId: string,
+  taskId: string,
+  action: 'approve' | 'reject',
+  body: { comment?: unknown; final?: unknown },
+): Promise<string> {
+  const { comment, final } = body;
+  const problems: { path: string; message: string }[] = [];
+  if (comment !== undefined && (typeof comment !== 'string' || comment.length > LIMITS.comment))
+    problems.push({ path: 'comment', message: `expected text of at most ${LIMITS.comment} characters` });
+  if (action === 'reject' && (typeof comment !== 'string' || comment.trim() === ''))
+    problems.push({
+      path: 'comment',
+      message: 'a rejection says why: the task is told, in its prompt and TODONE_FEEDBACK',
+    });
+  if (final !== undefined && typeof final !== 'boolean')
+    problems.push({ path: 'final', message: `expected true or false, got ${JSON.stringify(final)}` });
+  if (problems.length) throw new InvalidInputError(action === 'approve' ? 'the approval' : 'the rejection', problems);
+  const text = typeof comment === 'string' && comment.trim() !== '' ? comment : undefined;
+  if (action === 'approve') {
+    const { state } = await boards.approveTask(boardId, taskId, { by: BY, ...(text ? { comment: text } : {}) });
+    return state === 'pending'
+      ? `Approved "${taskId}": it starts when a slot is free.`
+      : `Approved "${taskId}": its work goes in and its dependents can start.`;
+  }
+  const { state } = await boards.rejectTask(boardId, taskId, text!, { by: BY, ...(final === true ? { final } : {}) });
+  return state === 'failed'
+    ? `Rejected "${taskId}" for good: it failed, and what depends on it is skipped.`
+    : `Sent "${taskId}" back with your comment: it runs again, then waits for approval again.`;
 }

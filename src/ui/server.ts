@@ -138,11 +138,12 @@ async function handle(
           message: await boardAction(context.options.boards, route.boardId, route.action, body),
         });
       }
-      case 'task-action':
-        await readJsonBody(request, MAX_BODY_BYTES);
+      case 'task-action': {
+        const body = asObject(await readJsonBody(request, MAX_BODY_BYTES));
         return sendJson(response, 200, {
-          message: await taskAction(context.options.boards, route.boardId, route.taskId, route.action),
+          message: await taskAction(context.options.boards, route.boardId, route.taskId, route.action, body),
         });
+      }
     }
   } catch (error) {
     if (response.headersSent) return void response.end();

@@ -56,6 +56,17 @@ describe('examples, offline', () => {
     expect(output(result, 'totals')).toEqual({ shards: 4, passed: 39, failed: ['test-13'] });
   });
 
+  it('review-loop: the review sends the work back once, then approves; the gate decides by its deadline', async () => {
+    const { result, folder } = await runExample('review-loop');
+    expect(result.state).toBe('completed');
+    const task = (id: string) => result.tasks.find((t) => t.id === id)!;
+    expect(task('write')).toMatchObject({ attempts: 2, feedback: { comment: 'Greet the world, with a capital H.' } });
+    expect(task('check').verdict).toEqual({ verdict: 'approve', comment: 'Friendly and complete.' });
+    expect(task('check').round).toBe(2);
+    expect(task('publish').decisions).toEqual([expect.objectContaining({ decision: 'approve', timedOut: true })]);
+    expect(await fs.readFile(path.join(folder, 'published.txt'), 'utf8')).toBe('Hello, world!\n');
+  });
+
   it('code-analysis: one analysis per package, merged into one report', async () => {
     const { result } = await runExample('code-analysis');
     expect(result.state).toBe('completed');

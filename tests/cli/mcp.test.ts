@@ -66,6 +66,8 @@ describe('todone mcp', () => {
         'cancel_board',
         'cancel_task',
         'retry_tasks',
+        'approve_task',
+        'reject_task',
         'add_tasks',
         'pause_board',
         'resume_board',
@@ -237,6 +239,71 @@ describe('todone mcp', () => {
     expect(await fs.readFile(added, 'utf8')).toBe('added\n');
   });
 
+  it('decides at an approval gate: a rejection needs a reason and reaches the next run, an approval lets the work in', async () => {
+    const runs = path.join(dir, `gated-runs-${randomUUID().slice(0, 8)}`);
+    const shipped = path.join(dir, `shipped-${randomUUID().slice(0, 8)}`);
+    const { id } = await board(
+      'gated',
+      `  - { id: build, approval: required, agent: 'echo "$TODONE_FEEDBACK" >> ${runs}' }\n` +
+        `  - { id: ship, dependsOn: [build], agent: "touch ${shipped}" }\n`,
+    );
+    await mcp.call('start_board', { path: `${id}.yaml` });
+    const waiting = (attempts: number) =>
+      waitFor(
+        `build to wait for approval after run ${attempts}`,
+        async () => {
+          const status = await mcp.call<{
+            tasks: { id: string; state: string; attempts?: number; approval?: unknown; sentBack?: unknown }[];
+          }>('board_status', {
+            board: id,
+          });
+          // A first attempt's count is left out of the compact answer.
+          return status.tasks.find(
+            (t) => t.id === 'build' && t.state === 'awaiting-approval' && (t.attempts ?? 1) === attempts,
+          );
+        },
+        { timeoutMs: 60_000 },
+      );
+    const first = await waiting(1);
+    const gate = first.approval as { gate: string; since: string };
+    expect(gate.gate).toBe('after');
+    expect(Date.parse(gate.since)).toBeGreaterThan(0);
+
+    // Refused by name before anything reaches the board: no reason, a blank one, one too long.
+    for (const bad of [{}, { comment: '  ' }, { comment: 'x'.repeat(9_000) }]) {
+      const refused = await mcp.refused('reject_task', { board: id, task: 'build', ...bad });
+      expect(refused.text, JSON.stringify(bad).slice(0, 40)).toMatch(/comment/);
+    }
+    // The board's own refusal: a task that is not waiting.
+    const notWaiting = await mcp.refused('approve_task', { board: id, task: 'ship' });
+    expect(notWaiting.text).toContain('task "ship" is pending: only a task waiting for approval');
+
+    const comment = 'Say "hello", not $HELLO.';
+    const sent = await mcp.call<{ state: string; message: string }>('reject_task', {
+      board: id,
+      task: 'build',
+      comment,
+    });
+    expect(sent.state).toBe('pending');
+    expect(sent.message).toContain('sent back');
+    const second = await waiting(2);
+    const sentBack = second.sentBack as { from: string; comment: string };
+    expect(sentBack.comment).toBe(comment);
+    expect(sentBack.from).toMatch(/^rejected by .+ via mcp$/);
+    expect(await fs.readFile(runs, 'utf8')).toBe(`\n${comment}\n`);
+    const approved = await mcp.call<{ state: string }>('approve_task', { board: id, task: 'build', comment: 'fine' });
+    expect(approved.state).toBe('running');
+    const result = await mcp.call<{ state: string; counts: Record<string, number> }>('wait_board', {
+      board: id,
+      timeoutSeconds: 60,
+    });
+    expect(result).toMatchObject({ state: 'completed', counts: { succeeded: 2 } });
+    await fs.access(shipped);
+    // The report counts the wait for people apart from other waits.
+    const report = await mcp.call<{ markdown: string }>('board_report', { board: id });
+    expect(report.markdown).toMatch(/Waiting for people \(approval gates\): \d+m?s \(build /);
+  });
+
   it('drafts a board with an agent command: the problems of its first draft go back, the valid one is saved', async () => {
     const repo = path.join(dir, 'drafted-repo');
     await fs.mkdir(path.join(repo, 'src'), { recursive: true });
@@ -292,7 +359,7 @@ describe('todone mcp', () => {
     });
     expect(missing.problems[0]!.message).toContain('file not found');
     // The server is still there, and still answers.
-    expect((await mcp.client.listTools()).tools.length).toBe(16);
+    expect((await mcp.client.listTools()).tools.length).toBe(18);
   });
 
   it('keeps stdout for the protocol alone', () => {

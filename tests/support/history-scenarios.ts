@@ -6,6 +6,8 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import { expect } from 'vitest';
@@ -774,6 +776,178 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
         await ownRun;
       }
       return boardWorkflowId(board.id);
+    },
+  },
+  {
+    name: 'gate-decisions',
+    about:
+      'approval gates on a plain board: work rejected with a comment then approved, rejected for good (dependent skipped), a gate before the start approved, a deadline deciding',
+    run: async (h) => {
+      const dir = await h.tempDir();
+      const board = plainBoard('gates', dir, [
+        { id: 'draft', command: 'echo "$TODONE_FEEDBACK" >> draft.txt' },
+        { id: 'risky', command: 'true' },
+        { id: 'after-risky', dependsOn: ['risky'], command: 'true' },
+        { id: 'deploy', command: 'true' },
+        { id: 'timed', command: 'true' },
+      ]);
+      const gates: Record<string, TaskSpec['approval']> = {
+        draft: { before: false },
+        risky: { before: false },
+        deploy: { before: true },
+        timed: { before: false, timeoutMs: 500, onTimeout: 'approve' },
+      };
+      board.tasks = board.tasks.map((t) => (gates[t.id] ? { ...t, approval: gates[t.id] } : t));
+      return recorded(
+        h,
+        board,
+        (r) =>
+          expect(state(r)).toEqual({
+            draft: 'succeeded',
+            risky: 'failed',
+            'after-risky': 'skipped',
+            deploy: 'succeeded',
+            timed: 'succeeded',
+          }),
+        async (boards) => {
+          const waiting = (id: string, attempts: number) => (s: BoardStatus) =>
+            s.tasks.some((t) => t.id === id && t.state === 'awaiting-approval' && t.attempts >= attempts);
+          await until(boards, board.id, 'draft to wait', waiting('draft', 1));
+          await boards.rejectTask(board.id, 'draft', 'say more', { by: 'corpus@test' });
+          await until(boards, board.id, 'draft to wait again', waiting('draft', 2));
+          await boards.approveTask(board.id, 'draft', { by: 'corpus@test', comment: 'good' });
+          await until(boards, board.id, 'risky to wait', waiting('risky', 1));
+          await boards.rejectTask(board.id, 'risky', 'no', { final: true, by: 'corpus@test' });
+          await until(boards, board.id, 'deploy to wait', waiting('deploy', 0));
+          await boards.approveTask(board.id, 'deploy', { by: 'corpus@test' });
+        },
+      );
+    },
+  },
+  {
+    name: 'git-gate',
+    about:
+      'an approval gate on a git board: the work waits on its branch (worktree released), is rejected, redone on top of itself, approved and integrated',
+    run: async (h) => {
+      const board = await gitBoard(h, 'gate', [
+        { id: 'notes', command: 'echo "draft $TODONE_FEEDBACK" >> notes.txt' },
+        { id: 'after', dependsOn: ['notes'], command: 'cat notes.txt > seen.txt' },
+      ]);
+      board.tasks[0] = { ...board.tasks[0]!, approval: { before: false } };
+      return recorded(
+        h,
+        board,
+        (r) => expect(state(r)).toEqual({ notes: 'succeeded', after: 'succeeded' }),
+        async (boards) => {
+          const waiting = (attempts: number) => (s: BoardStatus) =>
+            s.tasks.some((t) => t.id === 'notes' && t.state === 'awaiting-approval' && t.attempts >= attempts);
+          await until(boards, board.id, 'notes to wait', waiting(1));
+          await boards.rejectTask(board.id, 'notes', 'one more line', { by: 'corpus@test' });
+          await until(boards, board.id, 'notes to wait again', waiting(2));
+          await boards.approveTask(board.id, 'notes', { by: 'corpus@test' });
+        },
+      );
+    },
+  },
+  {
+    name: 'gate-continue-as-new',
+    about:
+      'a task waiting for approval while the board continues as new: carried, its deadline too, approved in a later run',
+    run: async (h) => {
+      const dir = await h.tempDir();
+      const ids = ['n0', 'n1', 'n2', 'n3', 'n4', 'n5'];
+      const board = plainBoard(
+        'gate-can',
+        dir,
+        [
+          { id: 'held', command: 'true' },
+          ...ids.map((id, i) => ({ id, dependsOn: i >= 1 ? [ids[i - 1]!] : [], command: 'true' })),
+        ],
+        { maxParallel: 2 },
+      );
+      board.tasks[0] = { ...board.tasks[0]!, approval: { before: false, timeoutMs: 3_600_000, onTimeout: 'fail' } };
+      const id = await recorded(
+        h,
+        board,
+        (r) => expect(r.state).toBe('completed'),
+        async (boards) => {
+          await until(
+            boards,
+            board.id,
+            'the chain to finish while held waits',
+            (s) => ids.every((t) => taskState(s, t) === 'succeeded') && taskState(s, 'held') === 'awaiting-approval',
+          );
+          await boards.approveTask(board.id, 'held', { by: 'corpus@test' });
+        },
+        { continueAfterEvents: 20 },
+      );
+      const description = await h.client.workflow.getHandle(id).describe();
+      expect(description.runId).not.toBe(description.raw.workflowExecutionInfo?.firstRunId);
+      return id;
+    },
+  },
+  {
+    name: 'review-changes',
+    about:
+      'a review on a plain board asks for changes once: the reviewed task runs again with the comment, the review approves',
+    run: async (h) => {
+      const dir = await h.tempDir();
+      const verdict = (v: string) => `printf '%s' '{"verdict":"${v}","comment":"rename it"}' > "$TODONE_OUTPUT"`;
+      const board = plainBoard('review', dir, [
+        { id: 'api', command: 'echo "$TODONE_FEEDBACK" >> api.txt' },
+        {
+          id: 'check',
+          dependsOn: ['api'],
+          command: `if [ -f check.once ]; then ${verdict('approve')}; else touch check.once; ${verdict('changes')}; fi`,
+        },
+        { id: 'ship', dependsOn: ['api', 'check'], command: 'true' },
+      ]);
+      board.tasks[1] = { ...board.tasks[1]!, type: 'review', reviews: ['api'], maxRounds: 2 };
+      return recorded(h, board, (r) =>
+        expect(state(r)).toEqual({ api: 'succeeded', check: 'succeeded', ship: 'succeeded' }),
+      );
+    },
+  },
+  {
+    name: 'git-review-changes',
+    about:
+      'a review on a git board asks for changes once: the rework is integrated through the queue, the review reads the diffs',
+    run: async (h) => {
+      const verdict = (v: string) => `printf '%s' '{"verdict":"${v}","comment":"rename it"}' > "$TODONE_OUTPUT"`;
+      const board = await gitBoard(h, 'review', [
+        { id: 'api', command: 'echo "api $TODONE_FEEDBACK" >> api.txt' },
+        {
+          id: 'check',
+          dependsOn: ['api'],
+          command: `if grep -q rename api.txt; then ${verdict('approve')}; else ${verdict('changes')}; fi`,
+        },
+      ]);
+      board.tasks[1] = { ...board.tasks[1]!, type: 'review', reviews: ['api'], maxRounds: 2 };
+      return recorded(h, board, (r) => expect(state(r)).toEqual({ api: 'succeeded', check: 'succeeded' }));
+    },
+  },
+  {
+    name: 'notify-webhooks',
+    about:
+      'a board with webhooks: notifications started without waiting, a dead endpoint recorded, the end waits for the last',
+    run: async (h) => {
+      const dir = await h.tempDir();
+      const server = http.createServer((_request, response) => response.writeHead(200).end());
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+        const board = plainBoard('notify', dir, [
+          { id: 'ok', command: 'true' },
+          { id: 'bad', command: 'exit 1' },
+        ]);
+        board.notify = [
+          { url, events: ['board.finished', 'task.failed'] },
+          { url: { fromEnv: 'TODONE_CORPUS_NO_SUCH_URL' }, events: ['board.finished'] },
+        ];
+        return await recorded(h, board, (r) => expect(r.notifications).toMatchObject({ delivered: 2, failed: 1 }));
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
     },
   },
 ];

@@ -11,11 +11,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workflowMetadataQuery } from '@temporalio/workflow';
-import axe from 'axe-core';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newToken } from '../../src/server/guard.js';
 import { startUiServer, type RunningUiServer } from '../../src/ui/server.js';
+import { axeViolations } from '../support/axe.js';
 import { makeBoard } from '../support/boards.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { findTool, skipWithout } from '../support/test-tools.js';
@@ -214,15 +214,6 @@ describe.skipIf(skip)('todone ui in a browser', () => {
     });
   });
 });
-
-/** Contrast, names, roles: axe-core's WCAG 2 A and AA rules on the page as it is now. */
-async function axeViolations(page: Page): Promise<string[]> {
-  // Through the debugging protocol: the page's own CSP (rightly) refuses inline scripts.
-  await page.evaluate(axe.source);
-  // A string, run in the page: this file is type-checked without the DOM's types.
-  return page.evaluate<string[]>(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } })
-    .then((result) => result.violations.map((v) => v.id + ': ' + v.help + ' (' + v.nodes.map((n) => n.target.join(' ')).join(', ') + ')'))`);
-}
 
 /** fetch() will not send a Host of our choosing: a raw request does. */
 async function rawRequest(

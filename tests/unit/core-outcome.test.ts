@@ -31,6 +31,7 @@ const EVERY_FIELD: Required<TaskOutcome> = {
   validation: [{ command: 'make test', passed: true, required: true, exitCode: 0, durationMs: 40 }],
   validationLogPath: '/data/validation-2.log',
   candidates: [{ id: 't.c1', agent: 'claude', state: 'chosen', changedLines: 3 }],
+  verdict: { verdict: 'changes', comment: 'name the constant' },
   commit: {
     sha: 'a'.repeat(40),
     branch: 'todone/b/t',

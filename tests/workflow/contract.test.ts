@@ -199,7 +199,7 @@ describe('what the contract forbids is refused with InvalidBoard before anything
         resume: { tasks: [{ id: 'a', state: 'won' }] } as unknown as BoardWorkflowInput['resume'],
       }),
       path: 'resume.tasks[0].state',
-      message: /^expected one of pending, running, succeeded/,
+      message: /^expected one of pending, running, awaiting-approval, succeeded/,
     },
   ];
   for (const c of cases) {

@@ -5,7 +5,13 @@ import { describeWait, type CapabilityWait } from '../../client/capability-waits
 import { describeStuck } from '../../client/stuck-workflow.js';
 import { TASK_STATES, type StatusRequest, type TaskState } from '../../core/run-state.js';
 import { InvalidInputError } from '../../errors.js';
-import { formatAttemptHosts, formatChanges, formatCounts, formatTaskTable } from '../format/task-table.js';
+import {
+  formatAttemptHosts,
+  formatChanges,
+  formatCounts,
+  formatTaskTable,
+  formatWaitingForPeople,
+} from '../format/task-table.js';
 import type { CommandIO } from '../io.js';
 import { openSession } from '../session.js';
 import { terminalText } from '../format/terminal-text.js';
@@ -75,6 +81,8 @@ export async function statusCommand(
     );
     const changes = formatChanges(status);
     if (changes.length) io.stdout(changes.join('\n') + '\n\n');
+    const people = formatWaitingForPeople(status, Date.now());
+    if (people.length) io.stdout(people.join('\n') + '\n\n');
     io.stdout(formatTaskTable(status.tasks, snapshot.runningAttempts) + '\n');
     const hosts = formatAttemptHosts(status.tasks, {
       attempts: snapshot.runningAttempts,

@@ -78,7 +78,8 @@ export async function setCommand(options: { board: string; maxParallel?: number 
   });
 }
 
-async function withBoards(
+/** Runs `fn` with a session's BoardClient, closing the session after. */
+export async function withBoards(
   io: CommandIO,
   fn: (boards: Awaited<ReturnType<typeof openSession>>['boards']) => Promise<number>,
 ): Promise<number> {

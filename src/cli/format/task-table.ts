@@ -9,6 +9,7 @@ import type { Usage } from '../../core/usage.js';
 const STATE_COLOUR: Record<TaskState, (text: string) => string> = {
   pending: pc.dim,
   running: pc.cyan,
+  'awaiting-approval': pc.yellow,
   succeeded: pc.green,
   failed: pc.red,
   conflicted: pc.red,
@@ -30,12 +31,13 @@ export function formatTaskTable(given: readonly TaskStatus[], runningAttempts: R
   // Shell tasks report no usage: the column appears only when some agent reported tokens.
   const withUsage = tasks.some((t) => t.usage);
   const usageColumn = (text: string) => (withUsage ? `${pad(text, 16)}  ` : '');
-  const header = `${pad('task', idWidth)}  ${pad('state', 10)}  ${pad('agent', 6)}  attempts  duration  ${usageColumn('usage')}note`;
+  const stateWidth = Math.max(10, ...tasks.map((t) => t.state.length));
+  const header = `${pad('task', idWidth)}  ${pad('state', stateWidth)}  ${pad('agent', 6)}  attempts  duration  ${usageColumn('usage')}note`;
   const rows = tasks.map((t) => {
     const attempts = t.state === 'running' ? (runningAttempts[t.id] ?? Math.max(1, t.attempts)) : t.attempts;
     const duration = t.durationMs !== undefined ? formatDuration(t.durationMs) : '';
-    const note = (t.reason ?? taskNote(t) ?? '').split('\n')[0]!.slice(0, 100);
-    return `${pad(t.id, idWidth)}  ${pad(colourState(t.state), 10, t.state.length)}  ${pad(t.agent ?? '', 6)}  ${pad(String(attempts), 8)}  ${pad(duration, 8)}  ${usageColumn(formatUsage(t.usage))}${note}`;
+    const note = (peopleNote(t) ?? t.reason ?? taskNote(t) ?? '').split('\n')[0]!.slice(0, 100);
+    return `${pad(t.id, idWidth)}  ${pad(colourState(t.state), stateWidth, t.state.length)}  ${pad(t.agent ?? '', 6)}  ${pad(String(attempts), 8)}  ${pad(duration, 8)}  ${usageColumn(formatUsage(t.usage))}${note}`;
   });
   return [pc.bold(header), ...rows].join('\n');
 }
@@ -99,6 +101,62 @@ export function savingText(saved: { durationMs: number; usage?: Usage } | undefi
   return [formatDuration(saved.durationMs), saved.usage ? formatUsage(saved.usage) : ''].filter(Boolean).join(', ');
 }
 
+/** A task waiting for a person, or sent back by one or by a review: what it waits for. */
+function peopleNote(task: TaskStatus): string | undefined {
+  if (task.state === 'awaiting-approval' && task.approval)
+    return `${task.approval.gate === 'before' ? 'to start' : 'its work'} waits for approval since ${clock(task.approval.since)}`;
+  if (task.state === 'pending' && task.rework && task.feedback)
+    return `sent back (${task.feedback.from}): ${task.feedback.comment}`;
+  return undefined;
+}
+
+function clock(at: number): string {
+  return new Date(at).toISOString().slice(11, 19);
+}
+
+/**
+ * What waits for people, and for whom: tasks at their approval gate (since when, until when, the
+ * commands that decide), and reviews waiting for the work they sent back.
+ */
+export function formatWaitingForPeople(given: BoardStatus, now: number): string[] {
+  const status = terminalSafe(given);
+  const lines: string[] = [];
+  for (const t of status.tasks) {
+    const wait = t.approval;
+    if (t.state !== 'awaiting-approval' || !wait) continue;
+    const what = wait.gate === 'before' ? 'to start' : 'with its work done';
+    const deadline =
+      wait.deadline !== undefined
+        ? `; if nobody decides within ${formatDuration(Math.max(0, wait.deadline - now))}: ${wait.onTimeout ?? 'fail'}`
+        : '';
+    lines.push(
+      pc.yellow(
+        `  ${t.id} waits for approval ${what}, since ${clock(wait.since)} (${formatDuration(Math.max(0, now - wait.since))})${deadline}`,
+      ),
+    );
+    if (t.commit?.changed) lines.push(pc.dim(`    its commit: ${t.commit.sha.slice(0, 12)} on ${t.commit.branch}`));
+  }
+  const board = status.boardId;
+  const first = status.tasks.find((t) => t.state === 'awaiting-approval');
+  if (first)
+    lines.push(
+      pc.dim(
+        `  decide: \`todone approve ${board} ${first.id}\`, or \`todone reject ${board} ${first.id} --comment "…" [--final]\``,
+      ),
+    );
+  for (const t of status.tasks) {
+    if (t.state !== 'pending' || (t.round ?? 1) < 2 || !t.verdict) continue;
+    const waitingFor = status.tasks.filter(
+      (x) => x.feedback?.from.startsWith(`review "${t.id}"`) && x.state !== 'succeeded',
+    );
+    if (waitingFor.length)
+      lines.push(
+        `  review ${t.id} (round ${t.round}) waits for ${waitingFor.map((x) => x.id).join(', ')}, sent back with its comments`,
+      );
+  }
+  return lines.length ? ['Waiting for people and reviews:', ...lines] : [];
+}
+
 function commitNote(task: TaskStatus): string | undefined {
   const c = task.commit;
   if (!c) return undefined;
@@ -111,6 +169,7 @@ export function formatCounts(status: Pick<BoardStatus, 'counts'>): string {
   const parts = [
     `${c.succeeded}/${c.total} succeeded`,
     c.running ? pc.cyan(`${c.running} running`) : '',
+    c.awaitingApproval ? pc.yellow(`${c.awaitingApproval} awaiting approval`) : '',
     c.pending ? `${c.pending} pending` : '',
     c.failed ? pc.red(`${c.failed} failed`) : '',
     c.conflicted ? pc.red(`${c.conflicted} conflicted`) : '',

@@ -35,6 +35,7 @@ export function progressFigures(f: ProgressFigures): string {
   const parts = [
     `${done}/${c.total} ${pct}%`,
     `${c.running} running`,
+    c.awaitingApproval ? pc.yellow(`${c.awaitingApproval} awaiting approval`) : '',
     `${c.pending} pending`,
     c.failed ? pc.red(`${c.failed} failed`) : '',
     c.conflicted ? pc.red(`${c.conflicted} conflicted`) : '',

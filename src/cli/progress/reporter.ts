@@ -41,6 +41,10 @@ export interface ReporterOutput {
 
 export class ProgressReporter {
   private readonly seen = new Map<string, TaskStatus['state']>();
+  /** Attempts each task had when last seen. */
+  private readonly attempts = new Map<string, number>();
+  /** When the last decision about each task that got a line was made. */
+  private readonly decidedAt = new Map<string, number>();
   /** Tasks said to wait for a worker with their capabilities, and what they wait for. */
   private readonly waits = new Map<string, CapabilityWait>();
   private readonly footer: ReturnType<typeof createLogUpdate> | undefined;
@@ -67,9 +71,17 @@ export class ProgressReporter {
     const lines: string[] = [];
     for (const task of status.tasks) {
       const before = this.seen.get(task.id) ?? 'pending';
-      if (before === task.state) continue;
+      // Decisions are read from the record, not the state: a task sent back can run again and be
+      // back at its gate between two looks at the board.
+      if (perTask) lines.push(...this.decisionLines(task));
+      const again =
+        before === 'awaiting-approval' && task.state === before && task.attempts > (this.attempts.get(task.id) ?? 0);
+      this.attempts.set(task.id, task.attempts);
+      if (before === task.state && !again) continue;
       this.seen.set(task.id, task.state);
-      if (perTask && ranUnseen(before, task)) lines.push(describeChange({ ...task, state: 'running' }));
+      if (perTask && ranUnseen(before, task)) lines.push(describeChange({ ...task, state: 'running' })!);
+      // Approved work going in is not a new start: its approval had a line.
+      if (before === 'awaiting-approval' && task.state === 'running') continue;
       const line = perTask ? describeChange(task) : this.failureLine(task);
       if (line) lines.push(line);
     }
@@ -94,6 +106,25 @@ export class ProgressReporter {
       this.summaries++;
       this.out.write(`${stamp()} progress: ${figures}\n`);
     }
+  }
+
+  /** A line for each decision about the task since the last look: approved, or sent back with a comment. */
+  private decisionLines(task: TaskStatus): string[] {
+    const last = this.decidedAt.get(task.id) ?? 0;
+    const fresh = (task.decisions ?? []).filter((d) => d.at > last);
+    if (fresh.length === 0) return [];
+    this.decidedAt.set(task.id, fresh.at(-1)!.at);
+    const name = pc.bold(task.id);
+    return fresh.flatMap((d) => {
+      const comment = d.comment ? `: ${oneLine(d.comment)}` : '';
+      if (d.decision === 'approve')
+        return [
+          `${stamp()} ${pc.green('✓')} ${name} approved${d.by ? ` by ${d.by}` : d.timedOut ? ' (no decision in time)' : ''}${comment}`,
+        ];
+      if (d.final) return [];
+      const from = d.review ? `review "${d.review}"` : d.by ? `rejected by ${d.by}` : 'no decision in time';
+      return [`${stamp()} ${pc.yellow('↺')} ${name} sent back (${from})${comment}`];
+    });
   }
 
   /** Big boards: failures still get a line each, up to a limit, then one line saying the rest are in the summary. */
@@ -163,11 +194,16 @@ function ranUnseen(before: TaskStatus['state'], task: TaskStatus): boolean {
   return before === 'pending' && ran && task.attempts > 0;
 }
 
+function oneLine(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 160 ? `${line.slice(0, 159)}…` : line;
+}
+
 function stamp(): string {
   return pc.dim(new Date().toISOString().slice(11, 19));
 }
 
-function describeChange(task: TaskStatus): string {
+function describeChange(task: TaskStatus): string | undefined {
   const name = pc.bold(task.id);
   switch (task.state) {
     case 'running':
@@ -178,6 +214,13 @@ function describeChange(task: TaskStatus): string {
       return `${stamp()} ${pc.green('✔')} ${name} succeeded in ${formatDuration(task.durationMs ?? 0)}${task.attempts > 1 ? ` (attempt ${task.attempts})` : ''}${task.usage ? `, ${formatUsage(task.usage)}` : ''}`;
     case 'failed':
       return `${stamp()} ${pc.red('✖')} ${name} failed after ${task.attempts} attempt${task.attempts === 1 ? '' : 's'}: ${task.reason ?? ''}`;
+    case 'awaiting-approval':
+      return `${stamp()} ${pc.yellow('⏸')} ${name} waits for approval ${task.approval?.gate === 'before' ? 'to start' : 'with its work done'}${task.attempts > 1 ? ` (attempt ${task.attempts})` : ''}${task.approval?.deadline !== undefined ? ` (decides itself in ${formatDuration(Math.max(0, task.approval.deadline - Date.now()))}: ${task.approval.onTimeout ?? 'fail'})` : ''}`;
+    case 'pending':
+      // Back to pending: sent back (its decision had a line), or a review waiting for that work.
+      return task.rework
+        ? undefined
+        : `${stamp()} ${pc.yellow('•')} ${name} pending${task.round ? ` (round ${task.round})` : ''}`;
     default:
       return `${stamp()} ${pc.yellow('•')} ${name} ${colourState(task.state)}${task.reason ? `: ${task.reason}` : ''}`;
   }

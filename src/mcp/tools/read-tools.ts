@@ -21,8 +21,8 @@ export function registerReadTools(server: McpServer, ctx: McpContext): void {
     'board_status',
     {
       description:
-        "A board's live state (or its result once finished): counts and the tasks that matter (failed, " +
-        "conflicted, running, cancelled). Keep the answer's seq and pass it as changedSince next time to get only " +
+        "A board's live state (or its result once finished): counts and the tasks that matter (waiting for " +
+        "approval, failed, conflicted, running, cancelled). Keep the answer's seq and pass it as changedSince next time to get only " +
         'the tasks that changed; states or ids list those tasks instead.',
       inputSchema: {
         ...boardRefShape,

@@ -1,5 +1,5 @@
 /**
- * Steering a running board, as `todone cancel|retry|add|pause|resume|set|land` do: each answers
+ * Steering a running board, as `todone cancel|retry|approve|reject|add|pause|resume|set|land` do: each answers
  * with what the board did, or is refused with the reason and nothing changes.
  */
 import fs from 'node:fs/promises';
@@ -10,6 +10,8 @@ import { addedTasksFrom } from '../../board/load-added.js';
 import { readBoardFile } from '../../board/parse.js';
 import { resolveBoard } from '../../cli/board-ref.js';
 import { landResult } from '../../cli/commands/land.js';
+import { requester } from '../../client/board-client.js';
+import { LIMITS } from '../../core/limits.js';
 import type { BoardResult } from '../../core/run-state.js';
 import { InvalidInputError } from '../../errors.js';
 import type { Answer } from '../answers.js';
@@ -19,6 +21,10 @@ import type { McpContext } from '../context.js';
 import { toolCall } from '../tool-call.js';
 
 const taskIds = z.array(z.string().min(1)).min(1).max(1_000);
+const comment = z.string().max(LIMITS.comment);
+
+/** Who decided at a gate: the person the MCP server runs as, and that it came through MCP (an agent may have asked). */
+const decider = () => `${requester()} via mcp`;
 
 export function registerSteerTools(server: McpServer, ctx: McpContext): void {
   const steer = (name: string, description: string, work: (boardId: string) => Promise<Answer>) =>
@@ -91,6 +97,65 @@ export function registerSteerTools(server: McpServer, ctx: McpContext): void {
         const { id } = await resolveBoard(args.board, ctx.io.cwd);
         const session = await ctx.session();
         return { board: id, ...(await session.boards.retryTasks(id, args.tasks)) };
+      }),
+  );
+
+  server.registerTool(
+    'approve_task',
+    {
+      description:
+        'Approve a task waiting at its approval gate (state awaiting-approval): its work is integrated and its dependents can start, or, at a gate before its start, it starts. Recorded with who and when.',
+      inputSchema: { ...boardRefShape, task: z.string().min(1), comment: comment.optional() },
+      annotations: { readOnlyHint: false, openWorldHint: true },
+    },
+    (args) =>
+      toolCall('approve_task', async () => {
+        const { id } = await resolveBoard(args.board, ctx.io.cwd);
+        const session = await ctx.session();
+        const answer = await session.boards.approveTask(id, args.task, {
+          by: decider(),
+          ...(args.comment?.trim() ? { comment: args.comment } : {}),
+        });
+        return {
+          board: id,
+          ...answer,
+          message:
+            answer.state === 'pending'
+              ? 'approved: it starts when a slot is free'
+              : 'approved: its work goes in and its dependents can start',
+        };
+      }),
+  );
+
+  server.registerTool(
+    'reject_task',
+    {
+      description:
+        'Reject a task waiting at its approval gate. comment says why: the task runs again on top of its earlier work, told the comment in its prompt and TODONE_FEEDBACK, then waits for approval again. With final: true it fails for good and its dependents are skipped.',
+      inputSchema: {
+        ...boardRefShape,
+        task: z.string().min(1),
+        comment: comment.refine((text) => text.trim() !== '', 'a rejection says why: the task is told'),
+        final: z.boolean().optional(),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
+    },
+    (args) =>
+      toolCall('reject_task', async () => {
+        const { id } = await resolveBoard(args.board, ctx.io.cwd);
+        const session = await ctx.session();
+        const answer = await session.boards.rejectTask(id, args.task, args.comment, {
+          by: decider(),
+          ...(args.final ? { final: true } : {}),
+        });
+        return {
+          board: id,
+          ...answer,
+          message:
+            answer.state === 'failed'
+              ? 'rejected for good: it failed, and what depends on it is skipped'
+              : 'sent back: it runs again with the comment, then waits for approval again',
+        };
       }),
   );
 

@@ -12,7 +12,7 @@ import {
   takeTokenFromFragment,
   TokenRefused,
 } from './api.js';
-import { duration, h, replace, STATES, usageText } from './dom.js';
+import { countOf, duration, h, replace, STATES, usageText } from './dom.js';
 import { GraphView } from './graph.js';
 import { openLiveFeed } from './live-feed.js';
 import { TaskPanel } from './task-panel.js';
@@ -212,9 +212,9 @@ function boardView(boardId) {
     const stats = [
       ['State', h('span', { id: 'board-state', class: 'badge' }, board.paused && running ? 'paused' : board.state)],
       ['Done', `${done}/${c.total}`],
-      ...STATES.filter((st) => c[st]).map((st) => [
+      ...STATES.filter((st) => countOf(c, st)).map((st) => [
         st,
-        h('span', { class: `badge s-${st}`, 'data-count': st }, String(c[st])),
+        h('span', { class: `badge s-${st}`, 'data-count': st }, String(countOf(c, st))),
       ]),
       ['Elapsed', duration(elapsed)],
       ['ETA', running ? (etaMs !== undefined ? duration(etaMs) : '—') : '—'],

@@ -47,4 +47,18 @@ export function usageText(usage) {
   return `${tokens.toLocaleString('en-US')} tokens${cost}`;
 }
 
-export const STATES = ['pending', 'running', 'succeeded', 'failed', 'conflicted', 'skipped', 'cancelled'];
+export const STATES = [
+  'pending',
+  'running',
+  'awaiting-approval',
+  'succeeded',
+  'failed',
+  'conflicted',
+  'skipped',
+  'cancelled',
+];
+
+/** A state's count in a board's counts, which name `awaiting-approval` awaitingApproval. */
+export function countOf(counts, state) {
+  return counts[state === 'awaiting-approval' ? 'awaitingApproval' : state];
+}

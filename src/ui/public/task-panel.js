@@ -1,6 +1,7 @@
 // One task's details beside the board: agent, attempts, durations, usage and cost, checks,
 // changed files, reason and output tail, and a live tail of its log (read from where the server
-// runs, polled while the panel is open). Cancel and Retry call the server's actions.
+// runs, polled while the panel is open). Cancel and Retry call the server's actions; a task waiting
+// at its approval gate gets Approve and Reject, with a comment.
 import { duration, h, replace, usageText } from './dom.js';
 
 const LOG_POLL_MS = 1000;
@@ -14,6 +15,9 @@ export class TaskPanel {
     this.taskId = undefined;
     this.timer = undefined;
     this.log = { path: undefined, offset: undefined, text: '' };
+    // The decision form outlives re-renders (the board's feed re-renders the panel often): a
+    // comment being typed must not vanish. A new wait (another gate, another round) gets a new form.
+    this.decision = { key: undefined, form: undefined };
   }
 
   /** `spec` is the task as the board defines it (agent, type, estimate), from the graph. */
@@ -45,7 +49,8 @@ export class TaskPanel {
   }
 
   render(task) {
-    const running = task.state === 'running' || task.state === 'pending';
+    // A task waiting for approval can be cancelled like a pending one.
+    const running = ['running', 'pending', 'awaiting-approval'].includes(task.state);
     const retryable = ['failed', 'conflicted', 'cancelled'].includes(task.state);
     const rows = [
       ['State', h('span', { class: `badge s-${task.state}` }, task.state)],
@@ -113,6 +118,10 @@ export class TaskPanel {
             ),
           )
         : undefined,
+      task.state === 'awaiting-approval' ? this.decisionForm(task) : undefined,
+      task.feedback
+        ? h('p', {}, h('strong', {}, 'Sent back: '), `${task.feedback.from}: ${task.feedback.comment}`)
+        : undefined,
       h(
         'table',
         {},
@@ -165,10 +174,51 @@ export class TaskPanel {
       h('p', { class: 'note', id: 'log-path' }, this.log.path ?? ''),
       h(
         'pre',
-        { id: 'task-log', tabindex: 0, 'aria-label': `Log of ${task.id}`, 'aria-live': 'off' },
+        { id: 'task-log', role: 'log', tabindex: 0, 'aria-label': `Log of ${task.id}`, 'aria-live': 'off' },
         this.log.text || (task.outputTail ?? ''),
       ),
     );
+  }
+
+  /** Approve or reject the work waiting at its gate; a rejection needs a comment, which the task is told. */
+  decisionForm(task) {
+    const wait = task.approval ?? {};
+    const key = `${task.id}:${wait.since}:${task.attempts}`;
+    if (this.decision.key === key) return this.decision.form;
+    const comment = h('textarea', { id: 'decision-comment', rows: 3, maxlength: 8_000 });
+    const final = h('input', { type: 'checkbox', id: 'decision-final' });
+    const send = (action) => {
+      const body = { comment: comment.value };
+      if (action === 'reject') body.final = final.checked;
+      void this.api.act(`tasks/${encodeURIComponent(task.id)}/${action}`, body);
+    };
+    const since = wait.since ? ` (since ${new Date(wait.since).toLocaleString()})` : '';
+    const what =
+      wait.gate === 'before'
+        ? `It waits for your approval to start${since}.`
+        : `Its work passed its checks and waits for your approval to go in${since}.`;
+    const deadline = wait.deadline
+      ? ` Unless someone decides by ${new Date(wait.deadline).toLocaleString()}, it is ${
+          { approve: 'approved', reject: 'rejected', fail: 'failed' }[wait.onTimeout] ?? 'decided'
+        } by its deadline.`
+      : '';
+    const form = h(
+      'form',
+      { class: 'decision', 'aria-label': 'Approval', onsubmit: (event) => event.preventDefault() },
+      h('h3', {}, 'Waiting for approval'),
+      h('p', { id: 'decision-wait' }, `${what}${deadline}`),
+      h('label', { for: 'decision-comment' }, 'Comment (a rejection must say why: the task is told)'),
+      comment,
+      h('label', {}, final, ' Reject for good (the task fails, its dependents are skipped)'),
+      h(
+        'div',
+        { class: 'actions' },
+        h('button', { type: 'button', id: 'task-approve', onclick: () => send('approve') }, 'Approve'),
+        h('button', { type: 'button', class: 'danger', id: 'task-reject', onclick: () => send('reject') }, 'Reject'),
+      ),
+    );
+    this.decision = { key, form };
+    return form;
   }
 
   async pollLog() {
