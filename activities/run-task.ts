@@ -306,6 +306,8 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
         ctx.cancellationSignal,
         failedRun ? verdict(outcome.tail.tail, 'the task') : undefined,
       );
+      // Its work is in a worktree on the same disk: a retry, not a result nobody can read the log of.
+      if (outcome.logError) throw failed(`could not write the agent's log ${logPath}: ${outcome.logError}`, report);
       const unfinished = await unfinishedWork(input, agentReport);
       if (unfinished) {
         await recordUnfinished(dir, attempt, unfinished);

@@ -33,14 +33,21 @@ export interface SuperviseOptions {
   stdinFile?: string;
 }
 
-export type SuperviseOutcome =
+export type SuperviseOutcome = (
   | { kind: 'exited'; exitCode: number; durationMs: number; tail: OutputTail }
   | { kind: 'killed'; signal: string; durationMs: number; tail: OutputTail; aborted: boolean }
-  | { kind: 'spawn-error'; message: string; durationMs: number; tail: OutputTail };
+  | { kind: 'spawn-error'; message: string; durationMs: number; tail: OutputTail }
+) & {
+  /** Why the log could not be written (a full disk): it is incomplete, though the command ran. */
+  logError?: string;
+};
 
 export async function supervise(options: SuperviseOptions): Promise<SuperviseOutcome> {
   const tail = new OutputTail();
   const log = fs.createWriteStream(options.logPath, { flags: options.appendLog ? 'a' : 'w' });
+  // Without a listener a failed write (a full disk) would be an uncaught error that ends the worker.
+  let logError: string | undefined;
+  log.on('error', (error) => (logError ??= error.message));
   const started = Date.now();
 
   const child = execa(options.file, options.args, {
@@ -76,27 +83,32 @@ export async function supervise(options: SuperviseOptions): Promise<SuperviseOut
     options.progressEveryMs,
   );
 
+  let ended: SuperviseOutcome;
   try {
-    const result = await child;
-    const durationMs = Date.now() - started;
-    // CLIs trap SIGTERM and exit with a code of their own (143): that is still our kill.
-    if (aborted) return { kind: 'killed', signal: result.signal ?? 'SIGTERM', durationMs, tail, aborted };
-    if (typeof result.exitCode === 'number') return { kind: 'exited', exitCode: result.exitCode, durationMs, tail };
-    if (result.signal) return { kind: 'killed', signal: result.signal, durationMs, tail, aborted };
-    return {
-      kind: 'spawn-error',
-      message: result.shortMessage ?? result.message ?? 'could not start',
-      durationMs,
-      tail,
-    };
+    ended = outcomeOf(await child, aborted, Date.now() - started, tail);
   } finally {
     clearInterval(timer);
     options.signal.removeEventListener('abort', onAbort);
     // Children of the shell may outlive it while holding our pipes; the group goes with the task.
     if (child.pid !== undefined) await terminate(child.pid, { group: true, graceMs: 500 });
     for (const flush of flushes) flush();
-    await Promise.all([new Promise<void>((resolve) => log.end(resolve)), removePidFile(options.pidFile)]);
+    // A stream that failed reports the failure to end()'s callback too; 'close' comes either way.
+    await Promise.all([new Promise<void>((resolve) => log.end(() => resolve())), removePidFile(options.pidFile)]);
   }
+  return logError === undefined ? ended : { ...ended, logError };
+}
+
+function outcomeOf(
+  result: Awaited<ReturnType<typeof execa>>,
+  aborted: boolean,
+  durationMs: number,
+  tail: OutputTail,
+): SuperviseOutcome {
+  // CLIs trap SIGTERM and exit with a code of their own (143): that is still our kill.
+  if (aborted) return { kind: 'killed', signal: result.signal ?? 'SIGTERM', durationMs, tail, aborted };
+  if (typeof result.exitCode === 'number') return { kind: 'exited', exitCode: result.exitCode, durationMs, tail };
+  if (result.signal) return { kind: 'killed', signal: result.signal, durationMs, tail, aborted };
+  return { kind: 'spawn-error', message: result.shortMessage ?? result.message ?? 'could not start', durationMs, tail };
 }
 
 /**
