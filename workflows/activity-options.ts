@@ -40,10 +40,14 @@ export function gitActivities(board: BoardSpec, route?: Route) {
     ...routed(route, heartbeatMs),
     startToCloseTimeout: '30 minutes',
     heartbeatTimeout: heartbeatMs,
+    // Long enough to outlast a passing fault (a full disk, a server restart: about 2.5 minutes in
+    // all), since a merge step given up on fails a task whose work is done; what no retry can fix
+    // is non-retryable and fails at once.
     retry: {
-      maximumAttempts: 5,
+      maximumAttempts: 10,
       initialInterval: '1s',
       backoffCoefficient: 2,
+      maximumInterval: '30s',
       nonRetryableErrorTypes: [FAILURE_TYPES.invalidTask, FAILURE_TYPES.gitConfig],
     },
   });
