@@ -132,6 +132,16 @@ export async function historiesBounded(client: Client, boards: readonly ChaosBoa
   return c;
 }
 
+export function workersSurvive(fleet: Fleet): Check {
+  const c = check('workers-survive', 'no worker exits by itself, whatever it meets (a full disk, a lost server)');
+  c.checked = fleet.workers.reduce((n, w) => n + w.member.starts, 0);
+  for (const e of fleet.ownExits)
+    c.violations.push(
+      `${e.worker} exited (${e.exit}) at ${new Date(e.at).toISOString().slice(11, 23)}: see logs/${e.worker}.log`,
+    );
+  return c;
+}
+
 export function memoryBounded(fleet: Fleet): Check {
   const c = check('memory-bounded', `no worker's resident memory over ${WORKER_RSS_LIMIT_MB} MiB`);
   for (const w of fleet.workers) {

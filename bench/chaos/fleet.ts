@@ -34,6 +34,9 @@ export class Fleet {
   readonly queue = `chaos-${randomUUID().slice(0, 8)}`;
   readonly workers: WorkerSlot[] = [];
   server!: DevServerInfo;
+  /** Workers that exited by themselves (each was started again): a worker must survive what it meets. */
+  readonly ownExits: { worker: string; at: number; exit: string }[] = [];
+  private closing = false;
   /** Why disk faults cannot run here, when they cannot. */
   quotaProblem: string | undefined;
   private sampler: NodeJS.Timeout | undefined;
@@ -71,6 +74,14 @@ export class Fleet {
           readyLine: WORKER_READY,
         }),
       });
+    }
+    for (const slot of fleet.workers) {
+      slot.member.onOwnExit = (exit) => {
+        if (fleet.closing) return;
+        fleet.ownExits.push({ worker: slot.name, at: Date.now(), exit: String(exit.signal ?? exit.code) });
+        // Started again so the run goes on; the report counts it as a violation.
+        void slot.member.start().catch(() => undefined);
+      };
     }
     await Promise.all(fleet.workers.map((w) => w.member.start()));
     fleet.sampler = setInterval(() => fleet.sampleMemory(), 1_000);
@@ -120,7 +131,13 @@ export class Fleet {
   }
 
   /** Stops the workers gracefully (SIGCONT first: one may be stopped) and the server; unmounts the quotas. */
+  async stopWorkers(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.workers.map((w) => w.member.stop()));
+  }
+
   async close(): Promise<void> {
+    this.closing = true;
     if (this.sampler) clearInterval(this.sampler);
     await Promise.all(this.workers.map((w) => w.member.stop()));
     await Promise.all(this.workers.map((w) => w.member.close()));

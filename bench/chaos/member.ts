@@ -37,6 +37,10 @@ export class Member {
   stdout = '';
   starts = 0;
   stopped = false;
+  /** Set while the run itself ends the process (a fault, a stop): any other exit is the process's own. */
+  private ending = false;
+  /** Called when the process exits by itself, not by a signal this run sent. */
+  onOwnExit: ((exit: Exit) => void) | undefined;
 
   constructor(readonly spec: MemberSpec) {
     this.log = createWriteStream(spec.logFile, { flags: 'a' });
@@ -54,6 +58,7 @@ export class Member {
   async start(readyWithinMs = 60_000): Promise<void> {
     this.starts++;
     this.stopped = false;
+    this.ending = false;
     this.stdout = '';
     this.log.write(`\n=== ${new Date().toISOString()} start ${this.starts}: todone ${this.spec.args.join(' ')}\n`);
     const child = spawn(process.execPath, [TODONE_BIN, ...this.spec.args], {
@@ -62,7 +67,10 @@ export class Member {
     });
     this.child = child;
     this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-    void this.exited.then(({ code, signal }) => this.log.write(`=== exited ${signal ?? code}\n`));
+    void this.exited.then((exit) => {
+      this.log.write(`=== exited ${exit.signal ?? exit.code}\n`);
+      if (!this.ending && this.child === child) this.onOwnExit?.(exit);
+    });
     let ready: () => void = () => undefined;
     const readyNow = new Promise<void>((resolve) => (ready = resolve));
     child.stdout.on('data', (chunk: Buffer) => {
@@ -97,12 +105,14 @@ export class Member {
 
   /** SIGKILL and wait for the exit. */
   async kill(): Promise<void> {
+    this.ending = true;
     if (this.signal('SIGKILL')) await this.exited;
   }
 
   /** SIGINT (a graceful stop), SIGKILL if it is not gone within `graceMs`. */
   async stop(graceMs = 30_000): Promise<Exit> {
     this.stopped = true;
+    this.ending = true;
     if (!this.alive) return this.exited;
     this.signal('SIGCONT');
     this.signal('SIGINT');

@@ -13,7 +13,7 @@ import { merge, type Check } from './check.js';
 import { readExecutions } from './executions.js';
 import { Injector, type Fault } from './faults.js';
 import { Fleet } from './fleet.js';
-import { cleanLeavesNothing, historiesBounded, memoryBounded, noOrphans } from './fleet-invariants.js';
+import { cleanLeavesNothing, historiesBounded, memoryBounded, noOrphans, workersSurvive } from './fleet-invariants.js';
 import type { ChaosOptions } from './options.js';
 import { seeded } from './random.js';
 import { createRemote } from './remote.js';
@@ -54,6 +54,10 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     skipped.push(`disk-full: ${fleet.quotaProblem}`);
     kinds = kinds.filter((k) => k !== 'disk-full');
   }
+  // Ctrl-C (or a test's timeout) still stops the fleet and unmounts the quotas.
+  const interrupted = () => void fleet.close().finally(() => process.exit(130));
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const connection = await Connection.connect({ address: fleet.server.address });
   const client = new Client({ connection });
   const submitter = new Submitter();
@@ -95,13 +99,16 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       const executions = await readExecutions(board.executions, board.id);
       checks.push(...(await boardInvariants({ board, result, executions, journal: injector.journal, homes, remote })));
     }
-    await Promise.all(fleet.workers.map((w) => w.member.stop()));
+    await fleet.stopWorkers();
+    checks.push(workersSurvive(fleet));
     checks.push(await noOrphans(script));
     const chaosBoards = boards.map((b) => b.board);
     checks.push(await cleanLeavesNothing(fleet, chaosBoards));
     checks.push(await historiesBounded(client, chaosBoards));
     checks.push(memoryBounded(fleet));
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     await connection.close().catch(() => undefined);
     await fleet.close();
     if (!options.keep) await fs.rm(root, { recursive: true, force: true }).catch(() => undefined);
