@@ -6,7 +6,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { rememberBoardRepo } from './git/board-registry.js';
 import { commitWork } from './git/commit.js';
-import { GitConfigError } from './git/errors.js';
+import { GitConfigError, WorktreeGoneError } from './git/errors.js';
 import { initIntegration, integrate } from './git/integration.js';
 import {
   commitRemoteWork,
@@ -34,6 +34,13 @@ function asActivity<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (..
     } catch (error) {
       if (error instanceof GitConfigError) {
         throw ApplicationFailure.create({ type: FAILURE_TYPES.gitConfig, message: error.message, nonRetryable: true });
+      }
+      if (error instanceof WorktreeGoneError) {
+        throw ApplicationFailure.create({
+          type: FAILURE_TYPES.worktreeGone,
+          message: error.message,
+          nonRetryable: true,
+        });
       }
       throw error;
     } finally {

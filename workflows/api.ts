@@ -231,6 +231,8 @@ export const FAILURE_TYPES = {
   invalidTask: 'InvalidTaskConfig',
   /** The board's repository settings cannot work (not a repository, unknown base branch, ...). */
   gitConfig: 'GitConfigError',
+  /** The task's worktree was gone when its work was to be committed: the task starts again from a new one. */
+  worktreeGone: 'WorktreeGone',
   /**
    * The workflow input is invalid (the board document, `baseDir`, the workflow id, `resume`): the
    * workflow fails with it; details[0] is { source, issues: [{ path, message }], more? }.

@@ -4,7 +4,13 @@
  * its changes are committed there and merged into the integration branch through a queue that
  * takes one task at a time, in completion order. The steps are put together in git-task.ts.
  */
-import { ActivityFailure, CancellationScope, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  TimeoutFailure,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type {
   CommitResult,
   IntegrateResult,
@@ -19,7 +25,7 @@ import type { TaskCommit, TaskOutcome } from '../src/core/outcome.js';
 import { capabilityQueue, workerOfQueue } from '../src/core/capabilities.js';
 import type { IntegrationStatus } from '../src/core/run-state.js';
 import { gitActivities, type Route } from './activity-options.js';
-import type { WorktreeCarry } from './api.js';
+import { FAILURE_TYPES, type WorktreeCarry } from './api.js';
 
 export interface TaskEnd {
   state: 'succeeded' | 'failed' | 'conflicted' | 'cancelled';
@@ -153,13 +159,18 @@ export class WorktreeFlow {
   }
 
   /**
-   * The worker a step after prepare was routed to, when the step failed because that worker is gone
-   * (nobody took the step from its queue, or it stopped heartbeating): the candidate reruns elsewhere.
+   * What lost the candidate its worktree, when a step after prepare failed because the worktree is
+   * gone: the worker it was routed to stopped answering (nobody took the step from its queue, or it
+   * stopped heartbeating), or the folder was removed from under it. The candidate reruns from a new
+   * worktree; undefined for any other failure.
    */
   lostWorker(lease: Lease, error: unknown): string | undefined {
+    if (!(error instanceof ActivityFailure)) return undefined;
     const queue = lease.worktree?.queue;
-    if (queue === undefined || !(error instanceof ActivityFailure) || !(error.cause instanceof TimeoutFailure))
-      return undefined;
+    const where = queue === undefined ? 'this machine' : workerOfQueue(queue);
+    if (error.cause instanceof ApplicationFailure && error.cause.type === FAILURE_TYPES.worktreeGone)
+      return `${where} (its worktree was removed)`;
+    if (queue === undefined || !(error.cause instanceof TimeoutFailure)) return undefined;
     const kind = error.cause.timeoutType;
     return kind === 'SCHEDULE_TO_START' || kind === 'HEARTBEAT' ? workerOfQueue(queue) : undefined;
   }

@@ -6,11 +6,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { crashPoint } from './crash-point.js';
-import { GitConfigError } from './errors.js';
+import { GitConfigError, WorktreeGoneError } from './errors.js';
 import { extraExcludes } from './extras.js';
 import { clearStaleIndexLock, commonDirOf, gitDirOf, openGit, revParse, type Git } from './git.js';
 import { taskBranch, taskCommitMessage } from './names.js';
-import { realpathLoose } from './paths.js';
+import { exists, realpathLoose } from './paths.js';
 import { repoKey, withRepoLock } from './repo-lock.js';
 import type { CommitInput, CommitResult } from './types.js';
 import { checkInput, commitSchema } from './validate.js';
@@ -24,6 +24,11 @@ export async function commitWork(input: CommitInput): Promise<CommitResult> {
   const branch = taskBranch(boardId, taskId);
   if (input.branch !== branch)
     throw new GitConfigError(`commitWork: task ${taskId} works on ${branch}, not ${input.branch}`);
+  // Removed from under the worker (or never finished): its work is gone, and no retry brings it back.
+  if (!(await exists(path.join(input.path, '.git'))))
+    throw new WorktreeGoneError(
+      `the worktree ${input.path} of task ${taskId} is gone: its work was lost before the commit`,
+    );
   const worktree = openGit(input.path, config.author ? { author: config.author } : {});
   await assertWorktreeOf(worktree, config.repo);
 

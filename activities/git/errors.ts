@@ -11,6 +11,16 @@ export class GitConfigError extends TodoneError {
   }
 }
 
+/**
+ * The task's worktree vanished (removed from under the worker) before its work was committed: the
+ * work is lost, and no retry of the step brings it back. The task starts again from a new worktree.
+ */
+export class WorktreeGoneError extends TodoneError {
+  constructor(message: string) {
+    super(message, 'WORKTREE_GONE', 1);
+  }
+}
+
 export class GitCommandError extends TodoneError {
   constructor(
     readonly args: readonly string[],

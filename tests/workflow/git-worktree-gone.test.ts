@@ -1,0 +1,50 @@
+/**
+ * A task's worktree removed from under its worker after the agent finished and before the commit
+ * (found by `npm run chaos`, whose faults remove worktrees at random): the work there is lost, so
+ * the task starts again from a new worktree instead of failing on "not a worktree", and it is
+ * merged once. The agent plays the remover itself on its first run, which makes the moment exact.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gitSpec, makeBoard } from '../support/boards.js';
+import { createRepo, git, showFile } from '../support/git-repo.js';
+import { createHarness, type Harness } from '../support/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => h?.close());
+
+describe('a worktree removed before its work is committed', () => {
+  it('reruns the task from a new worktree, and merges it once', async () => {
+    const root = await h.tempDir('todone-worktree-gone-');
+    const repo = await createRepo(path.join(root, 'repo'), { 'README.md': '# project\n' });
+    const runs = path.join(root, 'gone.runs');
+    // First run: the work is done, then its folder vanishes as the agent exits. Later runs just work.
+    const command =
+      `echo run >> ${runs}; echo done > gone.txt; ` + `if [ "$(wc -l < ${runs})" -eq 1 ]; then rm -rf "$PWD"; fi`;
+    const board = makeBoard(
+      `gone-${randomUUID().slice(0, 8)}`,
+      repo,
+      [
+        { id: 'gone', command },
+        { id: 'after', dependsOn: ['gone'], command: 'cat gone.txt > after.txt' },
+      ],
+      { git: gitSpec(repo, path.join(root, 'worktrees')) },
+    );
+
+    const result = await h.run(board);
+
+    expect(result.state, JSON.stringify(result.tasks.map((t) => [t.id, t.state, t.reason]))).toBe('completed');
+    expect((await fs.readFile(runs, 'utf8')).split('\n').filter(Boolean)).toHaveLength(2);
+    const gone = result.tasks.find((t) => t.id === 'gone')!;
+    expect(gone.attempts).toBe(2);
+    const branch = result.integration!.branch;
+    expect(await showFile(repo, branch, 'after.txt')).toBe('done');
+    const merges = await git(repo, ['log', '--merges', '--format=%s', branch]);
+    expect(merges.split('\n').filter((s) => s.endsWith('merge gone'))).toHaveLength(1);
+  });
+});
