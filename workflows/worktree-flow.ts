@@ -40,6 +40,8 @@ export interface Lease {
   requires?: string[];
   /** Its worker was lost: nothing more is asked of that worker, and its pool slot is free again. */
   abandoned?: boolean;
+  /** Workflow time when it was made: a later lease's commit wins the task branch (CommitInput.leasedAt). */
+  leasedAt: number;
 }
 
 export class WorktreeFlow {
@@ -129,6 +131,7 @@ export class WorktreeFlow {
         ...(startBranch !== undefined ? { startBranch } : {}),
       },
       ...(this.git.remote !== undefined && requires?.length ? { requires } : {}),
+      leasedAt: Date.now(),
     };
   }
 
@@ -196,6 +199,7 @@ export class WorktreeFlow {
         path: worktree.path,
         branch: worktree.branch,
         startSha: lease.request.startSha,
+        leasedAt: lease.leasedAt,
       }),
     );
   }

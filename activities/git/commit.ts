@@ -51,7 +51,8 @@ export async function commitWork(input: CommitInput): Promise<CommitResult> {
   const staged = await worktree.api((g) => g.diff(['--cached', '--name-only', '-z', '--no-renames']));
   if (staged !== '') {
     await worktree.raw(['commit', '--no-verify', '--no-gpg-sign', '--cleanup=whitespace', '--file=-'], {
-      input: taskCommitMessage(boardId, taskId, description),
+      // Only a remote board's commit needs its lease (its branch is shared by the workers' runs).
+      input: taskCommitMessage(boardId, taskId, description, config.remote !== undefined ? input.leasedAt : undefined),
     });
     crashPoint('commit:after-commit');
   }

@@ -14,6 +14,8 @@ export const TRAILER_BOARD = 'Todone-Board';
 export const TRAILER_TASK = 'Todone-Task';
 /** On integration commits: the task commit they bring in, so a re-run of the same task id is told apart. */
 export const TRAILER_COMMIT = 'Todone-Commit';
+/** On a remote board's task commits: when the run that made it was leased (see CommitInput.leasedAt). */
+export const TRAILER_LEASED = 'Todone-Leased';
 
 export function assertBoardId(boardId: string): void {
   if (!isSafeId(boardId)) throw new GitConfigError(`${JSON.stringify(boardId)} is not a safe board id`);
@@ -74,11 +76,14 @@ export interface TaskTrailers {
   task: string;
   /** Only on integration commits (merge, squash, last replayed commit of a rebase). */
   commit?: string;
+  /** Only on a remote board's task commits: when their run was leased (workflow time, ms). */
+  leased?: number;
 }
 
 export function formatTrailers(t: TaskTrailers): string {
   const lines = [`${TRAILER_BOARD}: ${t.board}`, `${TRAILER_TASK}: ${t.task}`];
   if (t.commit) lines.push(`${TRAILER_COMMIT}: ${t.commit}`);
+  if (t.leased !== undefined) lines.push(`${TRAILER_LEASED}: ${t.leased}`);
   return lines.join('\n');
 }
 
@@ -97,6 +102,7 @@ export function parseTrailers(message: string): Partial<TaskTrailers> {
     if (key === TRAILER_BOARD) found.board = value;
     else if (key === TRAILER_TASK) found.task = value;
     else if (key === TRAILER_COMMIT) found.commit = value;
+    else if (key === TRAILER_LEASED && /^\d+$/.test(value)) found.leased = Number(value);
   }
   return found;
 }
@@ -130,7 +136,7 @@ const SUBJECT_MAX = 72;
  * when the subject could not hold it, and the trailers. The description is free text: it only ever
  * reaches git as the content of stdin, never as part of a command line.
  */
-export function taskCommitMessage(boardId: string, taskId: string, description: string): string {
+export function taskCommitMessage(boardId: string, taskId: string, description: string, leased?: number): string {
   // NUL cannot be stored in a commit message; other control characters are harmless.
   const text = description.replace(/\0/g, '').replace(/\r\n/g, '\n').trim();
   const firstLine = (text.split('\n').find((l) => l.trim() !== '') ?? '').trim().replace(/\s+/g, ' ');
@@ -139,7 +145,8 @@ export function taskCommitMessage(boardId: string, taskId: string, description: 
   const summary = firstLine.length > room ? `${firstLine.slice(0, room - 1)}…` : firstLine;
   const subject = summary ? `${prefix}: ${summary}` : prefix;
   const needsBody = text !== '' && text !== summary;
-  return [subject, ...(needsBody ? [text] : []), formatTrailers({ board: boardId, task: taskId })].join('\n\n') + '\n';
+  const trailers = formatTrailers({ board: boardId, task: taskId, ...(leased !== undefined ? { leased } : {}) });
+  return [subject, ...(needsBody ? [text] : []), trailers].join('\n\n') + '\n';
 }
 
 /** The merge or squash commit that brings a task commit into the integration branch. */

@@ -20,7 +20,7 @@ import { crashPoint } from './crash-point.js';
 import { GitCommandError, GitConfigError } from './errors.js';
 import { branchSha, isAncestor, openGit, tryRevParse, type Git } from './git.js';
 import { ensureIntegrationWorktree, integrate, rebuildOnto } from './integration.js';
-import { boardBranch, boardBranchPrefix, integrationBranch, taskBranch } from './names.js';
+import { boardBranch, boardBranchPrefix, integrationBranch, parseTrailers, taskBranch } from './names.js';
 import { exists } from './paths.js';
 import { withRepoLock } from './repo-lock.js';
 import type {
@@ -291,17 +291,57 @@ export async function commitRemoteWork(
   const result = await commitWork({ ...input, git: local });
   // Unchanged: the start commit is already on the integration branch, nothing to carry over.
   if (!result.changed) return result;
-  const pushed = await pushTaskBranch(openGit(local.repo, author(local)), input.branch, result.sha);
+  crashPoint('commit:before-push');
+  const pushed = await pushTaskBranch(openGit(local.repo, author(local)), input.branch, result.sha, input.leasedAt);
   crashPoint('commit:after-push');
   return { ...result, pushed };
 }
 
-/** The task branch is the task's own: a retry, or a rerun after a lost worker, overwrites it. */
-async function pushTaskBranch(clone: Git, branch: string, sha: string): Promise<'pushed' | 'already'> {
-  const there = (await lsRemote(clone, [`refs/heads/${branch}`])).get(`refs/heads/${branch}`);
-  if (there === sha) return 'already';
-  await pushRef(clone, branch, sha, 'force');
-  return 'pushed';
+/** Attempts at the compare-and-swap before the step gives up (and is retried). */
+const PUSH_TRIES = 5;
+/**
+ * A lease further ahead of this worker's clock than any skew between machines is not believed: an
+ * agent can commit by itself with a trailer of its choosing, and must not stop later runs of its task.
+ */
+const CREDIBLE_LEASE_AHEAD_MS = 60 * 60_000;
+
+/**
+ * The task branch is the task's own: a retry, a rerun after a lost worker or a later run of the
+ * board overwrites it, but never with an older lease's commit. A worker taken for lost (stopped,
+ * partitioned) that wakes up before its push would otherwise put its commit over the rerun's, and
+ * the merge step, fetching the branch, would not find the commit it was asked to merge.
+ */
+async function pushTaskBranch(
+  clone: Git,
+  branch: string,
+  sha: string,
+  leasedAt: number | undefined,
+): Promise<'pushed' | 'already'> {
+  const ref = `refs/heads/${branch}`;
+  for (let tries = 1; ; tries++) {
+    const there = (await lsRemote(clone, [ref])).get(ref);
+    if (there === sha) return 'already';
+    // An input recorded before leases were passed: the old rule, last push wins.
+    if (leasedAt === undefined) {
+      await pushRef(clone, branch, sha, 'force');
+      return 'pushed';
+    }
+    const theirs = there === undefined ? undefined : await leaseOf(clone, branch, there);
+    if (theirs !== undefined && theirs > leasedAt && theirs <= Date.now() + CREDIBLE_LEASE_AHEAD_MS)
+      throw new GitConfigError(
+        `${branch} holds ${there!.slice(0, 12)} from a later run of the task: this run was taken for lost, and its commit ${sha.slice(0, 12)} is not pushed`,
+      );
+    // Compare-and-swap on what was read: a push in between (another run's) is read again.
+    if ((await pushRef(clone, branch, sha, { expected: there })) === 'pushed') return 'pushed';
+    if (tries >= PUSH_TRIES) throw moved(branch, ORIGIN);
+  }
+}
+
+/** The lease time of the commit at the tip of the remote's `branch` (undefined: a commit without one). */
+async function leaseOf(clone: Git, branch: string, sha: string): Promise<number | undefined> {
+  if (!(await tryRevParse(clone, sha))) await fetchBranches(clone, [branch]);
+  const message = await clone.run(['log', '-1', '--format=%B', sha, '--'], { ok: [128] });
+  return message.exitCode === 0 ? parseTrailers(message.stdout).leased : undefined;
 }
 
 /**
@@ -319,6 +359,7 @@ export async function integrateRemote(home: string, input: IntegrateInput): Prom
   if (input.branch !== own && !isCandidateBranch(own, input.branch)) {
     throw new GitConfigError(`integrate: task ${input.taskId} works on ${own}, not ${input.branch}`);
   }
+  crashPoint('integrate:start');
   return withRepoLock(local.repo, async () => {
     const heads = await fetchBranches(clone, [branch, input.branch]);
     const remoteHead = heads.get(branch);

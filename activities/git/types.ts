@@ -78,6 +78,12 @@ export interface CommitInput {
   branch: string;
   /** The task's start commit: a branch head different from it means the commit was already made. */
   startSha: string;
+  /**
+   * When the workflow leased this worktree (workflow time, ms). On a remote board the commit carries
+   * it, and a run's commit never replaces one of a later lease on the task branch: a worker taken
+   * for lost that wakes up cannot push over the rerun. Absent in inputs recorded before it existed.
+   */
+  leasedAt?: number;
 }
 
 export interface CommitResult {

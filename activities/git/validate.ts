@@ -50,6 +50,7 @@ export const commitSchema = taskInput.extend({
   path: absolutePath,
   branch: z.string(),
   startSha: sha,
+  leasedAt: z.number().int().min(0).optional(),
 });
 export const integrateSchema = taskInput.extend({ branch: z.string(), taskSha: sha });
 export const releaseSchema = taskInput.extend({

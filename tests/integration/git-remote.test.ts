@@ -50,7 +50,14 @@ async function fleet(overrides: Partial<BoardGitConfig> = {}): Promise<Fleet> {
 }
 
 /** A task on worker `home`: worktree, the agent's files, commit (pushed). */
-async function work(f: Fleet, home: string, taskId: string, startSha: string, files: Record<string, string>) {
+async function work(
+  f: Fleet,
+  home: string,
+  taskId: string,
+  startSha: string,
+  files: Record<string, string>,
+  leasedAt?: number,
+) {
   const wt = await prepareOn({ home, input: { git: f.config, boardId: board, taskId, startSha } });
   await writeFiles(wt.path, files);
   const input = {
@@ -61,6 +68,7 @@ async function work(f: Fleet, home: string, taskId: string, startSha: string, fi
     path: wt.path,
     branch: wt.branch,
     startSha,
+    ...(leasedAt !== undefined ? { leasedAt } : {}),
   };
   const commit = await commitOn({ home, input });
   return { wt, commit, input };
@@ -69,6 +77,57 @@ async function work(f: Fleet, home: string, taskId: string, startSha: string, fi
 const integration = `todone/${board}/integration`;
 
 describe.concurrent('a board split between two workers', () => {
+  it("never pushes a run's commit over a later lease's, and believes no lease from the future", async () => {
+    const f = await fleet();
+    const branch = `todone/${board}/fenced`;
+    const start = f.info.baseSha;
+    // A run on worker A commits; before it pushes, it is taken for lost and the task reruns on B.
+    const staleTree = await prepareOn({
+      home: f.a,
+      input: { git: f.config, boardId: board, taskId: 'fenced', startSha: start },
+    });
+    await writeFiles(staleTree.path, { 'out.txt': 'stale run\n' });
+    const rerun = await work(f, f.b, 'fenced', start, { 'out.txt': 'rerun\n' }, 2_000);
+    expect(await git(f.url, ['rev-parse', branch])).toBe(rerun.commit.sha);
+    // A wakes up and pushes: refused, and the branch keeps the rerun's commit.
+    const staleInput = {
+      git: f.config,
+      boardId: board,
+      taskId: 'fenced',
+      description: 'stale',
+      path: staleTree.path,
+      branch: staleTree.branch,
+      startSha: start,
+      leasedAt: 1_000,
+    };
+    await expect(commitOn({ home: f.a, input: staleInput })).rejects.toThrow(
+      /from a later run of the task: this run was taken for lost/,
+    );
+    expect(await git(f.url, ['rev-parse', branch])).toBe(rerun.commit.sha);
+
+    // An agent that commits by itself with a lease far in the future cannot hold the branch against later runs.
+    const planted = await prepareOn({
+      home: f.a,
+      input: { git: f.config, boardId: board, taskId: 'fenced', startSha: start },
+    });
+    await writeFiles(planted.path, { 'out.txt': 'planted\n' });
+    await git(planted.path, ['add', '-A']);
+    await git(planted.path, [
+      '-c',
+      'user.name=agent',
+      '-c',
+      'user.email=agent@localhost',
+      'commit',
+      '-q',
+      '-m',
+      'mine\n\nTodone-Leased: 99999999999999',
+    ]);
+    const plantedCommit = await commitOn({ home: f.a, input: { ...staleInput, path: planted.path, leasedAt: 3_000 } });
+    expect(await git(f.url, ['rev-parse', branch])).toBe(plantedCommit.sha);
+    const later = await work(f, f.b, 'fenced', start, { 'out.txt': 'later\n' }, 4_000);
+    expect(await git(f.url, ['rev-parse', branch])).toBe(later.commit.sha);
+  });
+
   it('creates the integration branch on the remote from its default branch, and takes it up again', async () => {
     const f = await fleet();
     const main = await git(f.url, ['rev-parse', 'main']);
