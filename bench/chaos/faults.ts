@@ -110,7 +110,9 @@ export class Injector {
       case 'worker-stop': {
         const slot = await this.idleWorker();
         if (!slot) return undefined;
-        const heldMs = Math.round(HEARTBEAT_TIMEOUT_MS + random.between(1_000, 3_000));
+        // Past the heartbeat timeout always; past the time after which its queue's steps are given up
+        // on (lostWorkerAfterMs: 10 s here) about half the time, so it is also taken for lost.
+        const heldMs = Math.round(HEARTBEAT_TIMEOUT_MS + random.between(1_000, 11_000));
         if (!slot.member.signal('SIGSTOP')) return undefined;
         this.recover(slot.name, async () => {
           await delay(heldMs);
