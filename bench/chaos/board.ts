@@ -1,8 +1,8 @@
 /**
  * The chaos board: a git board on a bare remote, `tasks` tasks with real dependencies, a few pairs
  * that conflict on purpose, some that need the capability only one worker offers. Every agent is
- * the same small shell script (agent.sh): it appends a line to the task's execution log outside
- * the worktree when it starts and when it ends, checks that its dependencies' files reached its
+ * the same small shell script (chaos-agent.sh, on base), confined like any task: it appends a line to
+ * the task's execution log outside the worktree (the board's one `writable:` folder) when it starts and when it ends, checks that its dependencies' files reached its
  * worktree, and writes `files/<task>.txt`, which its check (`validate`) then looks for.
  */
 import fs from 'node:fs/promises';
@@ -34,8 +34,10 @@ export interface ChaosBoard {
 }
 
 export interface BoardPlace {
-  /** The run's folder: agent.sh and the execution logs live here. */
+  /** The run's folder: the boards are written here. */
   root: string;
+  /** Where the agents write their execution logs (createExecutionsFolder). */
+  executions: string;
   /** The bare repository every worker clones and pushes to. */
   remote: string;
 }
@@ -80,36 +82,44 @@ export function conflictPairsOf(tasks: readonly PlannedTask[]): [string, string]
   return [...byFile.values()].map(([a, b]) => [a!, b!]);
 }
 
-/** The files the remote starts with: the conflicting pairs' files exist on base. */
+/** The agent every task runs, committed on base so that it is in every worktree (a confined task sees nothing else of the run's folder). */
+export const AGENT_SCRIPT = 'chaos-agent.sh';
+
+/**
+ * `sh chaos-agent.sh <executions folder> <task> <seconds> <dependencies,...> [<conflict file>]`. A run is
+ * named by its pid and start time: confined runs each have their own pid namespace, so their pids repeat.
+ */
+const AGENT = [
+  '#!/bin/sh',
+  'set -e',
+  'log="$1/$TODONE_BOARD_ID/$2.log"',
+  'mkdir -p "$1/$TODONE_BOARD_ID"',
+  'run="$$-$(date +%s%N)"',
+  // The worktree path names the worker's data folder: which worker ran it.
+  `printf 'start %s %s %s %s\\n' "$(date +%s%3N)" "$TODONE_ATTEMPT" "$PWD" "$run" >> "$log"`,
+  'for dep in $(echo "$4" | tr , " "); do',
+  '  [ -s "files/$dep.txt" ] || { echo "the file of dependency $dep is not in this worktree" >&2; exit 3; }',
+  'done',
+  'sleep "$3"',
+  'mkdir -p files',
+  'echo "$2" > "files/$2.txt"',
+  'if [ -n "$5" ]; then echo "$2" > "$5"; fi',
+  `printf 'end %s %s\\n' "$(date +%s%3N)" "$run" >> "$log"`,
+  '',
+].join('\n');
+
+/** The files the remote starts with: the agent, and the conflicting pairs' files on base. */
 export const BASE_FILES: Record<string, string> = {
   'README.md': '# chaos\n',
+  [AGENT_SCRIPT]: AGENT,
   ...Object.fromEntries(Array.from({ length: CONFLICT_PAIRS }, (_, p) => [`conflicts/c${p}.txt`, 'base\n'])),
 };
 
-export async function writeAgentScript(root: string): Promise<string> {
-  const script = path.join(root, 'agent.sh');
-  await fs.writeFile(
-    script,
-    [
-      '#!/bin/sh',
-      '# The chaos agent: agent.sh <executions folder> <task> <seconds> <dependencies,...> [<conflict file>]',
-      'set -e',
-      'log="$1/$TODONE_BOARD_ID/$2.log"',
-      'mkdir -p "$1/$TODONE_BOARD_ID"',
-      // The worktree path names the worker's data folder: which worker ran it.
-      `printf 'start %s %s %s %s\\n' "$(date +%s%3N)" "$TODONE_ATTEMPT" "$PWD" "$$" >> "$log"`,
-      'for dep in $(echo "$4" | tr , " "); do',
-      '  [ -s "files/$dep.txt" ] || { echo "the file of dependency $dep is not in this worktree" >&2; exit 3; }',
-      'done',
-      'sleep "$3"',
-      'mkdir -p files',
-      'echo "$2" > "files/$2.txt"',
-      'if [ -n "$5" ]; then echo "$2" > "$5"; fi',
-      `printf 'end %s %s\\n' "$(date +%s%3N)" "$$" >> "$log"`,
-      '',
-    ].join('\n'),
-  );
-  return script;
+/** Where the agents write their execution logs: outside every worktree, the one folder the board makes writable. */
+export async function createExecutionsFolder(root: string): Promise<string> {
+  const executions = path.join(root, 'executions');
+  await fs.mkdir(executions, { recursive: true });
+  return executions;
 }
 
 export async function writeBoard(
@@ -118,16 +128,16 @@ export async function writeBoard(
   tasks: PlannedTask[],
   random: Random,
 ): Promise<ChaosBoard> {
-  const executions = path.join(place.root, 'executions');
-  const script = path.join(place.root, 'agent.sh');
+  const { executions } = place;
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const doc = {
     name: id,
     remote: place.remote,
     base: 'main',
     maxParallel: 6,
-    // The execution logs are outside the worktree, where a confined agent cannot write.
-    sandbox: 'none',
+    // Confined, as boards are by default: the execution logs are the one folder outside the worktree it may write.
+    writable: [executions],
+    network: false,
     heartbeatTimeout: `${HEARTBEAT_TIMEOUT_MS / 1000}s`,
     // Every fault costs an attempt at most; the budget leaves room for several on one task.
     retry: { maxAttempts: 12, initialInterval: '200ms', maxInterval: '2s' },
@@ -137,7 +147,7 @@ export async function writeBoard(
       ...(t.dependsOn.length > 0 ? { dependsOn: t.dependsOn } : {}),
       agent: [
         'sh',
-        quote(script),
+        AGENT_SCRIPT,
         quote(executions),
         t.id,
         random.between(0.5, 2.5).toFixed(2),

@@ -7,7 +7,8 @@ export interface Execution {
   attempt: string;
   /** The worktree it ran in, which names the worker's data folder. */
   cwd: string;
-  pid: number;
+  /** Its pid and start time in nanoseconds: pids repeat across the sandbox's pid namespaces. */
+  run: string;
   /** When the agent finished its work (absent: it was killed, or is still running). */
   end?: number;
 }
@@ -23,16 +24,16 @@ export async function readExecutions(executions: string, boardId: string): Promi
   return byTask;
 }
 
-/** Lines of concurrent runs (a run a lost worker left going, and its rerun) interleave: an end line names its run's pid. */
+/** Lines of concurrent runs (a run a lost worker left going, and its rerun) interleave: an end line names its run. */
 export function parseLog(text: string): Execution[] {
   const runs: Execution[] = [];
   for (const line of text.split('\n')) {
-    // start <ms> <attempt> <cwd> <pid>, end <ms> <pid>
-    const [kind, time, attempt, cwd, pid] = line.split(' ');
-    if (kind === 'start' && time && cwd && pid) {
-      runs.push({ start: Number(time), attempt: attempt ?? '', cwd, pid: Number(pid) });
+    // start <ms> <attempt> <cwd> <run>, end <ms> <run>
+    const [kind, time, attempt, cwd, run] = line.split(' ');
+    if (kind === 'start' && time && cwd && run) {
+      runs.push({ start: Number(time), attempt: attempt ?? '', cwd, run });
     } else if (kind === 'end' && time) {
-      const open = [...runs].reverse().find((r) => r.end === undefined && String(r.pid) === attempt);
+      const open = [...runs].reverse().find((r) => r.end === undefined && r.run === attempt);
       if (open) open.end = Number(time);
     }
   }

@@ -36,8 +36,8 @@ export interface InjectorOptions {
   random: Random;
   kinds: readonly FaultKind[];
   everyMs: number;
-  /** agent.sh: how running agents are found. */
-  script: string;
+  /** The run's executions folder: its agents' command lines name it (runningAgents). */
+  executions: string;
   submitter: SubmitterControl;
   log: (line: string) => void;
 }
@@ -154,7 +154,7 @@ export class Injector {
       }
       case 'agent-kill': {
         // An agent runs for a second or two of its task's life: wait a little for one.
-        const agents = await soon(() => runningAgents(this.o.script), this.o.everyMs);
+        const agents = await soon(() => runningAgents(this.o.executions), this.o.everyMs);
         if (agents.length === 0) return undefined;
         const target = random.pick(agents);
         try {

@@ -25,14 +25,14 @@ export const HISTORY_EVENTS_LIMIT = 10_240;
 export const HISTORY_BYTES_LIMIT = 10 * 1024 * 1024;
 export const WORKER_RSS_LIMIT_MB = 1_024;
 
-export async function noOrphans(script: string, waitMs = 10_000): Promise<Check> {
+export async function noOrphans(executions: string, waitMs = 10_000): Promise<Check> {
   const c = check('no-orphan-agents', 'no agent process outlives the run (once every worker has stopped)');
   const deadline = Date.now() + waitMs;
-  let left = await runningAgents(script);
+  let left = await runningAgents(executions);
   // An agent a worker was running when it stopped gets the worker's grace to end; nothing longer.
   while (left.length > 0 && Date.now() < deadline) {
     await delay(250);
-    left = await runningAgents(script);
+    left = await runningAgents(executions);
   }
   c.checked = 1;
   for (const agent of left) {

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { BASE_FILES, planTasks, writeAgentScript, writeBoard, type ChaosBoard } from './board.js';
+import { BASE_FILES, planTasks, createExecutionsFolder, writeBoard, type ChaosBoard } from './board.js';
 import { boardInvariants } from './board-invariants.js';
 import { merge, type Check } from './check.js';
 import { readExecutions } from './executions.js';
@@ -46,7 +46,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     `chaos: seed ${options.seed}, ${options.minutes} min, ${options.workers} worker(s), a fault every ~${options.everySeconds} s, in ${root}`,
   );
   const remote = await createRemote(root, BASE_FILES);
-  const script = await writeAgentScript(root);
+  const executions = await createExecutionsFolder(root);
   const fleet = await Fleet.start(root, remote, options.workers);
   const skipped: string[] = [];
   let kinds = options.faults;
@@ -66,7 +66,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     random: seeded(options.seed ^ 0x5eed),
     kinds,
     everyMs: options.everySeconds * 1_000,
-    script,
+    executions,
     submitter,
     log,
   });
@@ -81,7 +81,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       for (let round = 1; Date.now() < until && !injector.failure; round++) {
         const id = `chaos-${options.seed}-${round}`;
         const tasks = planTasks(boardsRandom, options.tasks, options.workers > 1);
-        const board = await writeBoard({ root, remote }, id, tasks, boardsRandom);
+        const board = await writeBoard({ root, remote, executions }, id, tasks, boardsRandom);
         const t0 = Date.now();
         log(`board ${id}: ${tasks.length} tasks`);
         const result = await runRound(fleet, client, board, submitter, log);
@@ -101,7 +101,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     }
     await fleet.stopWorkers();
     checks.push(workersSurvive(fleet));
-    checks.push(await noOrphans(script));
+    checks.push(await noOrphans(executions));
     const chaosBoards = boards.map((b) => b.board);
     checks.push(await cleanLeavesNothing(fleet, chaosBoards));
     checks.push(await historiesBounded(client, chaosBoards));

@@ -1,10 +1,11 @@
 /**
  * What a fault can be aimed at right now, found from outside as an operator would: running agents
- * in the process table (their command line names agent.sh), task worktrees in the workers' data
+ * in the process table (their command line names the chaos agent and the run's executions folder), task worktrees in the workers' data
  * folders.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { AGENT_SCRIPT } from './board.js';
 
 export interface RunningAgent {
   pid: number;
@@ -13,14 +14,14 @@ export interface RunningAgent {
   taskId: string;
 }
 
-/** The running chaos agents: shells whose command line is `sh <script> <executions> <task> …`. */
-export async function runningAgents(script: string): Promise<RunningAgent[]> {
+/** The running agents of one chaos run: shells whose command line is `sh chaos-agent.sh <executions> <task> …`. */
+export async function runningAgents(executions: string): Promise<RunningAgent[]> {
   const found: RunningAgent[] = [];
   for (const entry of await fs.readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
     const argv = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
-    if (argv[1] !== script || argv[3] === undefined) continue;
+    if (argv[1] !== AGENT_SCRIPT || argv[2] !== executions || argv[3] === undefined) continue;
     const environ = (await fs.readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '')).split('\0');
     const boardId = environ.find((e) => e.startsWith('TODONE_BOARD_ID='))?.slice('TODONE_BOARD_ID='.length);
     const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
