@@ -169,6 +169,9 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
     ]);
     settledValue(removed);
     if (!settledValue(workdirOk)) {
+      // A task's worktree is Todone's own: removed from under the worker, and the retry makes it again.
+      const gone = `the worktree ${input.workdir} is gone (removed from under the worker): the retry makes it again`;
+      if (input.worktree) throw failed(gone, { attempts: attempt, logPath });
       throw invalid(`workdir ${input.workdir} does not exist or is not a folder`, { attempts: attempt, logPath });
     }
     const { prompt, promptFile, descriptionFile } = settledValue(written);
