@@ -93,14 +93,17 @@ export class Injector {
     }
   }
 
-  /** The fault, injected; undefined when it has no target right now. */
+  /**
+   * The fault, injected; undefined when it has no target right now. Its time is when it lands, not
+   * when it was drawn: waiting for a target can take a gap, and the checker matches it to task runs.
+   */
   private async inject(kind: FaultKind): Promise<Fault | undefined> {
     const { fleet, random } = this.o;
-    const at = Date.now();
     switch (kind) {
       case 'worker-kill': {
         const slot = await this.idleWorker();
         if (!slot) return undefined;
+        const at = Date.now();
         this.recover(slot.name, async () => {
           await slot.member.kill();
           await restartWorker(slot);
@@ -113,6 +116,7 @@ export class Injector {
         // Past the heartbeat timeout always; past the time after which its queue's steps are given up
         // on (lostWorkerAfterMs: 10 s here) about half the time, so it is also taken for lost.
         const heldMs = Math.round(HEARTBEAT_TIMEOUT_MS + random.between(1_000, 11_000));
+        const at = Date.now();
         if (!slot.member.signal('SIGSTOP')) return undefined;
         this.recover(slot.name, async () => {
           await delay(heldMs);
@@ -121,11 +125,13 @@ export class Injector {
         return { at, kind, worker: slot.name, heldMs };
       }
       case 'submitter-kill': {
+        const at = Date.now();
         if (this.busy.has('submitter') || !(await this.o.submitter.kill())) return undefined;
         return { at, kind };
       }
       case 'server-kill': {
         if (this.busy.has('server')) return undefined;
+        const at = Date.now();
         await fleet.killServer();
         this.recover('server', () => retrying('the dev server to restart', () => fleet.restartServer()));
         return { at, kind };
@@ -135,6 +141,7 @@ export class Injector {
         if (!slot) return undefined;
         const heldMs = Math.round(random.between(2_000, 5_000));
         this.busy.add(slot.name);
+        const at = Date.now();
         await fillDisk(slot.home);
         this.recover(slot.name, async () => {
           await delay(heldMs);
@@ -149,6 +156,7 @@ export class Injector {
         );
         if (worktrees.length === 0) return undefined;
         const target = random.pick(worktrees);
+        const at = Date.now();
         await fs.rm(target.path, { recursive: true, force: true });
         return { at, kind, worker: target.worker, boardId: target.boardId, taskId: target.taskId };
       }
@@ -157,6 +165,7 @@ export class Injector {
         const agents = await soon(() => runningAgents(this.o.executions), this.o.everyMs);
         if (agents.length === 0) return undefined;
         const target = random.pick(agents);
+        const at = Date.now();
         try {
           process.kill(-target.pgid, 'SIGKILL');
         } catch {
