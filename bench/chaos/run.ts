@@ -111,7 +111,9 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     process.off('SIGTERM', interrupted);
     await connection.close().catch(() => undefined);
     await fleet.close();
-    if (!options.keep) await fs.rm(root, { recursive: true, force: true }).catch(() => undefined);
+    // A run where an invariant broke keeps its folder (the report names it): the logs are the evidence.
+    const broke = checks.length === 0 || checks.some((c) => c.violations.length > 0);
+    if (!options.keep && !broke) await fs.rm(root, { recursive: true, force: true }).catch(() => undefined);
   }
   const merged = merge(checks);
   const missing = kinds.filter((k) => !injector.journal.some((f) => f.kind === k));
