@@ -46,9 +46,31 @@ export class AttemptFacts {
   begin(ctx: Pick<Context, 'heartbeat'>, now = Date.now(), quietMs = 0): void {
     this.begun = true;
     this.run.startedAt = now;
-    const beat = () => ctx.heartbeat(this.details({ phase: 'start' }));
-    if (quietMs <= 0) beat();
-    else this.firstBeat = setTimeout(beat, quietMs);
+    this.heardAt = now;
+    const beat = (at: number) => {
+      this.heard(at);
+      ctx.heartbeat(this.details({ phase: 'start' }));
+    };
+    if (quietMs <= 0) beat(now);
+    else this.firstBeat = setTimeout(() => beat(Date.now()), quietMs);
+  }
+
+  /** When the server last heard from this attempt before its agent starts: its start, then its first heartbeat. */
+  private heardAt = 0;
+  private longestSilence = 0;
+
+  private heard(at: number): void {
+    this.longestSilence = Math.max(this.longestSilence, at - this.heardAt);
+    this.heardAt = at;
+  }
+
+  /**
+   * The longest time the server went without word from this attempt so far. Past the heartbeat
+   * timeout the server has given the task to a new attempt, even if a late heartbeat went out
+   * since (a worker paused by SIGSTOP or starved fires its timers only when it runs again).
+   */
+  silenceMs(now = Date.now()): number {
+    return Math.max(this.longestSilence, now - this.heardAt);
   }
 
   recordUsage(usage: Usage | undefined): void {

@@ -16,6 +16,7 @@ import { recordUnfinished } from './agents/unfinished-note.js';
 import { unfinishedWork } from './agents/work-check.js';
 import { clip, readLogTail } from './agents/output.js';
 import { validationLogPath, writePrompt } from './agents/prompt-file.js';
+import { crashPoint } from './git/crash-point.js';
 import { prepareWorktree } from './git/worktree.js';
 import { killLeftover } from './process/process-group.js';
 import { supervise, type SuperviseOutcome } from './process/supervise.js';
@@ -240,6 +241,16 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
       progressEveryMs: heartbeatEveryMs,
       redactor,
     };
+    crashPoint('task:before-agent');
+    // An attempt the server has already given up on must not start its agent: a new attempt runs
+    // the task elsewhere (or here) and the two would do the same work at once, in the same worktree.
+    const silence = facts.silenceMs();
+    const heartbeatTimeoutMs = ctx.info.heartbeatTimeoutMs;
+    if (heartbeatTimeoutMs && silence > heartbeatTimeoutMs) {
+      const message = `attempt ${attempt} of task ${input.taskId} was silent for ${seconds(silence)}, past its heartbeat timeout of ${seconds(heartbeatTimeoutMs)} (its worker was paused or starved): Temporal has handed the task to a new attempt, so this one does not start its agent`;
+      ctx.log.warn(message);
+      throw failed(message, { attempts: attempt, logPath });
+    }
     // The proxy attributes refusals to this attempt until it ends.
     try {
       // A hung agent still has a live supervisor heartbeating for it; silence is how it shows.
@@ -445,6 +456,10 @@ function watchIdle(timeoutMs: number | undefined) {
     },
     stop: () => clearTimeout(timer),
   };
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 function failed(message: string, details: TaskOutcome): ApplicationFailure {

@@ -17,7 +17,9 @@ export type CrashPointName =
   | 'integrate:after-merge'
   | 'integrate:before-push'
   | 'integrate:after-push'
-  | 'land:before-update';
+  | 'land:before-update'
+  /** In the task activity, once everything is ready and just before its agent would start. */
+  | 'task:before-agent';
 
 export const CRASH_POINTS: readonly CrashPointName[] = [
   'worktree:after-add',

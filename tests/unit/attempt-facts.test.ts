@@ -1,5 +1,5 @@
 import { ActivityFailure, RetryState, TimeoutFailure } from '@temporalio/common';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AttemptFacts, carriedFacts } from '../../activities/attempt-facts.js';
 import { makeTask } from '../support/boards.js';
 import { MAX_RUNS } from '../../src/core/outcome.js';
@@ -60,6 +60,30 @@ describe('what one attempt hands the next through its heartbeat details', () => 
       { phase: 'start', facts: { runs: [{ attempt: 1, host: 'h', log: '/l', startedAt: 20 }] } },
     ]);
     slow.end();
+  });
+
+  it('says how long the server went without word from it, a heartbeat that went out too late included', () => {
+    vi.useFakeTimers({ now: 1_000 });
+    try {
+      const live = new AttemptFacts({ attempt: 1, heartbeatDetails: undefined }, 'h', '/l');
+      live.begin(recorder(), Date.now(), 500);
+      vi.advanceTimersByTime(400);
+      expect(live.silenceMs()).toBe(400);
+      vi.advanceTimersByTime(300);
+      // Its first heartbeat went out at 500 ms: the longest silence so far.
+      expect(live.silenceMs()).toBe(500);
+      live.end();
+
+      // A worker paused for 5 s fires the due heartbeat only when it runs again: too late to count.
+      const paused = new AttemptFacts({ attempt: 1, heartbeatDetails: undefined }, 'h', '/l');
+      paused.begin(recorder(), Date.now(), 500);
+      vi.setSystemTime(Date.now() + 5_000);
+      vi.advanceTimersByTime(500);
+      expect(paused.silenceMs()).toBeGreaterThanOrEqual(5_000);
+      paused.end();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a retry on another host starts from what the last heartbeat said and adds its own', () => {
