@@ -5,7 +5,15 @@
  */
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { countTasks, type BoardStatus, type TaskState, type TaskStatus } from '../../src/core/run-state.js';
+import type { BoardSnapshot } from '../../src/client/board-client.js';
+import {
+  countTasks,
+  type BoardResult,
+  type BoardStatus,
+  type TaskState,
+  type TaskStatus,
+} from '../../src/core/run-state.js';
+import { watchBoard } from '../../src/cli/watch/board-watch.js';
 import { ProgressReporter } from '../../src/cli/progress/reporter.js';
 import { RateMeter } from '../../src/cli/progress/rate.js';
 
@@ -91,6 +99,30 @@ describe('ProgressReporter', () => {
       't1 succeeded in 0ms',
       waitLine('t2'),
       't2 cancelled',
+    ]);
+  });
+
+  it('a waiting task taken and finished with the whole board between two polls still gets its taken line', async () => {
+    const { out, reporter } = capture();
+    const wait = { taskId: 't0', requires: ['gpu'], queue: 'todone@gpu' };
+    let finish: (result: BoardResult) => void = () => undefined;
+    const final = new Promise<BoardResult>((resolve) => (finish = resolve));
+    await watchBoard({
+      // One poll sees t0 waiting; the board's result comes before the next.
+      snapshot: () => {
+        finish(board(['succeeded']) as BoardResult);
+        return Promise.resolve({ answered: true, status: board(['running']), waiting: [wait] } as BoardSnapshot);
+      },
+      result: () => final,
+      recovery: { recover: () => Promise.resolve(false) },
+      reporter,
+      noWorkerMessage: '',
+      pollMs: 1,
+    });
+    expect(out.filter((l) => /waiting|taken|succeeded/.test(l)).map((l) => l.replace(/^\S+ \S+ /, ''))).toEqual([
+      't0 waiting for a worker with capability gpu (none is polling todone@gpu): start `todone worker --capability gpu`',
+      't0 taken by a worker with gpu',
+      't0 succeeded in 0ms',
     ]);
   });
 

@@ -38,6 +38,9 @@ export async function watchBoard(opts: BoardWatchOptions): Promise<BoardResult> 
     const early = await Promise.race([final, delay(opts.pollMs)]);
     if (early) {
       if (early.ok) {
+        // A task that waited for a capability may have been taken and finished since the last poll,
+        // the board with it: its "taken" line still comes before the last lines.
+        opts.reporter.capabilityWaits?.([], early.value);
         opts.reporter.update(early.value);
         return early.value;
       }
