@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../src/util/write-atomic.js';
 
 export interface DevServerInfo {
   /** host:port of the gRPC frontend. */
@@ -100,9 +101,7 @@ export async function readRecord(paths: DevServerPaths): Promise<DevServerRecord
 
 /** Atomic (write then rename) so a concurrent reader never sees half a file. */
 export async function writeRecord(paths: DevServerPaths, record: DevServerRecord): Promise<void> {
-  const tmp = `${paths.stateFile}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`);
-  await fs.rename(tmp, paths.stateFile);
+  await writeFileAtomic(paths.stateFile, `${JSON.stringify(record, null, 2)}\n`);
 }
 
 export async function markStopped(paths: DevServerPaths, pid: number): Promise<void> {

@@ -11,6 +11,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isGone, processStartTime } from '../src/util/processes.js';
+import { writeFileAtomic } from '../src/util/write-atomic.js';
 
 export interface WorkerRecord {
   identity: string;
@@ -73,7 +74,7 @@ function removeRecords(): void {
 
 export async function writeWorkerRecord(home: string, record: WorkerRecord): Promise<void> {
   await fs.mkdir(workersDir(home), { recursive: true });
-  await fs.writeFile(recordPath(home, record.identity), JSON.stringify(record));
+  await writeFileAtomic(recordPath(home, record.identity), JSON.stringify(record));
 }
 
 export async function readWorkerRecord(home: string, identity: string): Promise<WorkerRecord | undefined> {

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import { isRunning, terminate } from '../../src/util/processes.js';
+import { writeFileAtomic } from '../../src/util/write-atomic.js';
 
 interface PidRecord {
   pid: number;
@@ -12,7 +13,7 @@ interface PidRecord {
 }
 
 export async function writePidFile(file: string, record: PidRecord): Promise<void> {
-  await fs.writeFile(file, JSON.stringify(record));
+  await writeFileAtomic(file, JSON.stringify(record));
 }
 
 export async function removePidFile(file: string): Promise<void> {

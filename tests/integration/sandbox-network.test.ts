@@ -124,7 +124,9 @@ describe('the default network policy', () => {
     const list = `'${temporal}' workflow list --address ${address} --limit 1 --command-timeout 5s`;
     const direct = await failure(run(b, shell(`${list} > /dev/null`)));
     expect(direct.type).toBe(FAILURE_TYPES.taskFailed);
-    expect(direct.message).toMatch(/Nothing is listening at 127\.0\.0\.1:|connection refused/i);
+    // A connection failure, not some other error. Usually refused; once in CI the CLI's last retry
+    // met a socket that closed at once ("error reading server preface: EOF"): the server unreached all the same.
+    expect(direct.message).toMatch(/Nothing is listening at 127\.0\.0\.1:|connection refused|connection error/i);
 
     const port = address.split(':').at(-1)!;
     const ask = `curl -s -o /dev/null -w '%{http_connect}' -x "$HTTPS_PROXY" --noproxy '' https://127.0.0.1:${port}/`;
