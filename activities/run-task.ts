@@ -28,6 +28,7 @@ import { logRefusedConnections, sandboxVerdict, type SandboxVerdict } from './sa
 import { baseEnvironment, workerSecrets } from './sandbox/task-env.js';
 import { makeTaskPlaces, taskPlaces } from './sandbox/task-places.js';
 import { AttemptFacts, attemptHost, budgetBlocks } from './attempt-facts.js';
+import { supersededBecause } from './attempt-current.js';
 import { prepareOutputFiles, readTaskOutput } from './task-output.js';
 import { asTaskOutcome } from '../src/core/outcome.js';
 import { readVerdict } from '../src/core/verdict.js';
@@ -248,6 +249,12 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
     const heartbeatTimeoutMs = ctx.info.heartbeatTimeoutMs;
     if (heartbeatTimeoutMs && silence > heartbeatTimeoutMs) {
       const message = `attempt ${attempt} of task ${input.taskId} was silent for ${seconds(silence)}, past its heartbeat timeout of ${seconds(heartbeatTimeoutMs)} (its worker was paused or starved): Temporal has handed the task to a new attempt, so this one does not start its agent`;
+      ctx.log.warn(message);
+      throw failed(message, { attempts: attempt, logPath });
+    }
+    const superseded = await supersededBecause(ctx);
+    if (superseded) {
+      const message = `attempt ${attempt} of task ${input.taskId} is no longer current: ${superseded} (its worker was paused or starved after taking it), so it does not start its agent`;
       ctx.log.warn(message);
       throw failed(message, { attempts: attempt, logPath });
     }

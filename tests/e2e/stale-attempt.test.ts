@@ -4,13 +4,17 @@
  * the task to a new attempt, which another worker runs. When the paused worker wakes, its attempt
  * must not start the agent as well — the same work twice, and on a git board in the same place.
  * The worker stops itself at the exact moment (TODONE_STOP_AT=task:before-agent); the agent's runs
- * are counted in a marker file.
+ * are counted in a marker file. A paused worker with a free slot also holds a waiting poll, which
+ * the server can hand the next attempt to: that attempt starts only when the worker wakes, with no
+ * silence on its own clock, and must ask the server whether it is still current.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { boardWorkflowId } from '../../workflows/api.js';
 import type { BoardResult } from '../../src/core/run-state.js';
 import { spawnCli } from '../support/cli.js';
 import { followLines } from '../support/output-lines.js';
@@ -30,53 +34,92 @@ async function isStopped(pid: number): Promise<boolean> {
   return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
 }
 
+interface Scene {
+  runs: string;
+  file: string;
+  start(name: string, extra?: Record<string, string>, slots?: number): Promise<StartedWorker>;
+  submit(): ReturnType<typeof spawnCli>;
+  cleanUp(): Promise<void>;
+}
+
+interface StartedWorker {
+  child: ReturnType<typeof spawnCli>;
+  err: ReturnType<typeof followLines>;
+}
+
+/** A one-task board whose agent appends its attempt to a marker file, and workers for it. */
+async function scene(name: string, maxAttempts: number): Promise<Scene> {
+  const queue = `stale-${randomUUID()}`;
+  const runs = path.join(dir, `${name}-runs`);
+  const env = (who: string, extra: Record<string, string> = {}) => ({
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TODONE_HOME: path.join(dir, `${name}-home-${who}`),
+    TODONE_TASK_QUEUE: queue,
+    ...extra,
+  });
+  const file = path.join(dir, `${name}.yaml`);
+  await fs.writeFile(
+    file,
+    [
+      `name: ${name}`,
+      // The marker file is the test's, outside any task folder.
+      'sandbox: none',
+      'heartbeatTimeout: 2s',
+      `retry: { maxAttempts: ${maxAttempts}, initialInterval: 200ms }`,
+      'tasks:',
+      `  - { id: work, agent: "echo $TODONE_ATTEMPT >> ${runs}" }`,
+      '',
+    ].join('\n'),
+  );
+  const children: ReturnType<typeof spawnCli>[] = [];
+  return {
+    runs,
+    file,
+    async start(who, extra = {}, slots = 1) {
+      // --verbose: the worker's log lines on stderr too, where the test reads the woken attempt's.
+      const child = spawnCli(['--verbose', 'worker', '--max-concurrent-activities', String(slots)], {
+        env: env(who, extra),
+      });
+      children.push(child);
+      const out = followLines(child.stdout);
+      const err = followLines(child.stderr);
+      await out.next(/Todone worker polling/, `worker ${who} to say it is up`, 60_000);
+      return { child, err };
+    },
+    submit() {
+      const run = spawnCli(['run', '--no-worker', '--json', file], { env: env('client') });
+      children.push(run);
+      return run;
+    },
+    async cleanUp() {
+      for (const child of children) {
+        child.kill('SIGCONT');
+        child.kill('SIGKILL');
+      }
+      await Promise.allSettled(children);
+    },
+  };
+}
+
+async function markers(file: string): Promise<string[]> {
+  return (await fs.readFile(file, 'utf8')).split('\n').filter(Boolean);
+}
+
 describe('an attempt whose worker was paused past its heartbeat timeout', () => {
   it('does not start its agent when the worker wakes: the new attempt ran it, once', async () => {
-    const queue = `stale-${randomUUID()}`;
-    const runs = path.join(dir, 'runs');
-    const env = (name: string, extra: Record<string, string> = {}) => ({
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TODONE_HOME: path.join(dir, `home-${name}`),
-      TODONE_TASK_QUEUE: queue,
-      ...extra,
-    });
-    const file = path.join(dir, 'board.yaml');
-    await fs.writeFile(
-      file,
-      [
-        'name: stale-attempt',
-        // The marker file is the test's, outside any task folder.
-        'sandbox: none',
-        'heartbeatTimeout: 2s',
-        'retry: { maxAttempts: 3, initialInterval: 200ms }',
-        'tasks:',
-        `  - { id: work, agent: "echo $TODONE_ATTEMPT >> ${runs}" }`,
-        '',
-      ].join('\n'),
-    );
-    const workers: ReturnType<typeof spawnCli>[] = [];
-    const start = async (name: string, extra: Record<string, string> = {}) => {
-      // --verbose: the worker's log lines on stderr too, where the test reads the woken attempt's.
-      // One task at a time: a paused worker with a free slot would hold a poll that can receive the
-      // next attempt too, which then starts only when it wakes (a case this guard cannot see).
-      const child = spawnCli(['--verbose', 'worker', '--max-concurrent-activities', '1'], { env: env(name, extra) });
-      workers.push(child);
-      const output = { out: followLines(child.stdout), err: followLines(child.stderr) };
-      await output.out.next(/Todone worker polling/, `worker ${name} to say it is up`, 60_000);
-      return { child, ...output };
-    };
-    const paused = await start('paused', { TODONE_STOP_AT: 'task:before-agent' });
-    const run = spawnCli(['run', '--no-worker', '--json', file], { env: env('client') });
+    const s = await scene('stale-attempt', 3);
     try {
+      // One task at a time: no free slot, so no waiting poll (the next test is that case).
+      const paused = await s.start('paused', { TODONE_STOP_AT: 'task:before-agent' });
+      const run = s.submit();
       await waitFor('the first worker to stop itself just before the agent', () => isStopped(paused.child.pid!), {
         timeoutMs: 60_000,
         intervalMs: 100,
       });
-      await start('other');
-      const finished = await run;
-      const result = JSON.parse(String(finished.stdout)) as BoardResult;
+      await s.start('other');
+      const result = JSON.parse(String((await run).stdout)) as BoardResult;
       expect(result.state).toBe('completed');
-      expect((await fs.readFile(runs, 'utf8')).split('\n').filter(Boolean)).toEqual(['2']);
+      expect(await markers(s.runs)).toEqual(['2']);
 
       // Woken, the paused attempt says why it stops, and the agent does not run again.
       process.kill(paused.child.pid!, 'SIGCONT');
@@ -85,14 +128,51 @@ describe('an attempt whose worker was paused past its heartbeat timeout', () => 
         'the woken attempt to give up before its agent',
         30_000,
       );
-      expect((await fs.readFile(runs, 'utf8')).split('\n').filter(Boolean)).toEqual(['2']);
+      expect(await markers(s.runs)).toEqual(['2']);
     } finally {
-      for (const child of workers) {
-        child.kill('SIGCONT');
-        child.kill('SIGKILL');
-      }
-      run.kill('SIGKILL');
-      await Promise.allSettled([...workers, run]);
+      await s.cleanUp();
+    }
+  }, 180_000);
+
+  it('does not start an attempt its waiting poll received while it was paused, once the server has moved on', async () => {
+    const s = await scene('stale-poll', 5);
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    try {
+      // Two slots: while attempt 1 is paused before its agent, the free slot's poll waits on the server.
+      const paused = await s.start('paused', { TODONE_STOP_AT: 'task:before-agent' }, 2);
+      const run = s.submit();
+      await waitFor('the first worker to stop itself just before the agent', () => isStopped(paused.child.pid!), {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+      });
+      // Attempt 1 times out; the server hands attempt 2 to the paused worker's waiting poll.
+      const handle = new Client({ connection }).workflow.getHandle(boardWorkflowId('stale-poll'));
+      const handedOver = await waitFor(
+        'attempt 2 to be handed to the paused worker',
+        async () => {
+          const pending = (await handle.describe()).raw.pendingActivities?.[0];
+          return pending?.attempt === 2 && pending.lastStartedTime ? pending : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
+      expect(handedOver.lastWorkerIdentity).toContain(String(paused.child.pid));
+      // It times out in turn, and the other worker runs attempt 3.
+      await s.start('other');
+      const result = JSON.parse(String((await run).stdout)) as BoardResult;
+      expect(result.state).toBe('completed');
+      expect(await markers(s.runs)).toEqual(['3']);
+
+      process.kill(paused.child.pid!, 'SIGCONT');
+      await paused.err.next(
+        /attempt 2 of task work is no longer current: the server no longer has it pending .* does not start its agent/,
+        'the attempt the waiting poll received to give up before its agent',
+        30_000,
+      );
+      await paused.err.next(/attempt 1 of task work was silent/, 'the paused attempt to give up too', 30_000);
+      expect(await markers(s.runs)).toEqual(['3']);
+    } finally {
+      await s.cleanUp();
+      await connection.close();
     }
   }, 180_000);
 });

@@ -1,0 +1,36 @@
+/**
+ * Whether the server still counts this attempt as the task's current one. An attempt handed to a
+ * worker's waiting poll while the worker was paused (SIGSTOP, a frozen VM) starts only when it
+ * wakes, with no silence on its own clock: the server may long since have timed it out and given
+ * the task to another attempt. Asking costs a call to the server, so only an attempt that has
+ * waited since it was scheduled for longer than its heartbeat timeout asks; the rest cannot have
+ * been timed out by heartbeat yet.
+ */
+import type { Context } from '@temporalio/activity';
+import proto from '@temporalio/proto';
+
+const SCHEDULED = proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED;
+
+type AttemptContext = Pick<Context, 'info' | 'client'>;
+
+/** Why this attempt is no longer the task's current one, or undefined when it is (or the server cannot say). */
+export async function supersededBecause(ctx: AttemptContext, now = Date.now()): Promise<string | undefined> {
+  const { info } = ctx;
+  const heartbeatTimeoutMs = info.heartbeatTimeoutMs;
+  const execution = info.workflowExecution;
+  if (!heartbeatTimeoutMs || !execution) return undefined;
+  if (now - info.currentAttemptScheduledTimestampMs <= heartbeatTimeoutMs) return undefined;
+  let pending;
+  try {
+    const described = await ctx.client.workflow.getHandle(execution.workflowId, execution.runId).describe();
+    pending = described.raw.pendingActivities ?? [];
+  } catch {
+    // No client (a test's mock environment) or no answer: the attempt runs, as it would have before asking.
+    return undefined;
+  }
+  const current = pending.find((activity) => activity.activityId === info.activityId);
+  if (!current) return 'the server no longer has it pending (another attempt finished it, or it timed out)';
+  if (current.attempt !== info.attempt) return `the server is on attempt ${current.attempt} of it`;
+  if (current.state === SCHEDULED) return 'the server has timed it out and scheduled it again';
+  return undefined;
+}
