@@ -240,16 +240,13 @@ export class BoardScheduler {
       return this.fail(id, 'failed', { ...outcome, reason }, now);
     }
     const commit = status.commit;
-    this.status.set(id, {
-      ...acrossRounds(status),
+    this.status.set(
       id,
-      state: 'pending',
-      attempts: status.attempts,
-      ...(status.usage ? { usage: status.usage } : {}),
-      ...(status.runs ? { runs: status.runs } : {}),
-      feedback,
-      rework: commit?.changed ? { startSha: commit.sha, startBranch: commit.branch } : {},
-    });
+      pendingAgain(status, status, {
+        feedback,
+        rework: commit?.changed ? { startSha: commit.sha, startBranch: commit.branch } : {},
+      }),
+    );
     this.settlePending(id);
     this.enqueueIfReady(id);
     return [];
@@ -263,16 +260,10 @@ export class BoardScheduler {
     const status = this.status.get(id)!;
     if (status.state !== 'running') return;
     this.runningCount--;
-    this.status.set(id, {
-      ...acrossRounds(status),
+    this.status.set(
       id,
-      state: 'pending',
-      attempts: outcome.attempts,
-      ...(outcome.usage ? { usage: outcome.usage } : {}),
-      ...(outcome.runs ? { runs: outcome.runs } : {}),
-      rework: { conflictFiles },
-      conflicts: (status.conflicts ?? 0) + 1,
-    });
+      pendingAgain(status, outcome, { rework: { conflictFiles }, conflicts: (status.conflicts ?? 0) + 1 }),
+    );
     this.touch(id);
     this.settlePending(id);
     this.enqueueIfReady(id);
@@ -294,17 +285,14 @@ export class BoardScheduler {
     if (review.state !== 'running') return [];
     this.runningCount--;
     const round = review.round ?? 1;
-    this.status.set(reviewId, {
-      ...acrossRounds(review),
-      id: reviewId,
-      state: 'pending',
-      attempts: outcome.attempts,
-      ...(outcome.usage ? { usage: outcome.usage } : {}),
-      ...(outcome.runs ? { runs: outcome.runs } : {}),
-      ...(outcome.verdict ? { verdict: outcome.verdict } : {}),
-      ...(review.startedAt !== undefined ? { startedAt: review.startedAt } : {}),
-      round: round + 1,
-    });
+    this.status.set(
+      reviewId,
+      pendingAgain(review, outcome, {
+        ...(outcome.verdict ? { verdict: outcome.verdict } : {}),
+        ...(review.startedAt !== undefined ? { startedAt: review.startedAt } : {}),
+        round: round + 1,
+      }),
+    );
     this.touch(reviewId);
     const sent: string[] = [];
     for (const id of reviewed) {
@@ -316,18 +304,15 @@ export class BoardScheduler {
         review: reviewId,
         comment,
       });
-      this.status.set(id, {
-        ...acrossRounds(status),
+      this.status.set(
         id,
-        state: 'pending',
-        attempts: status.attempts,
-        ...(status.usage ? { usage: status.usage } : {}),
-        ...(status.runs ? { runs: status.runs } : {}),
-        decisions,
-        round: (status.round ?? 1) + 1,
-        feedback: { from: `review "${reviewId}" (round ${round})`, comment },
-        rework: {},
-      });
+        pendingAgain(status, status, {
+          decisions,
+          round: (status.round ?? 1) + 1,
+          feedback: { from: `review "${reviewId}" (round ${round})`, comment },
+          rework: {},
+        }),
+      );
       const wave = this.waveOf.get(id)!;
       this.openInWave[wave] = (this.openInWave[wave] ?? 0) + 1;
       this.touch(id);
@@ -574,6 +559,27 @@ function deadline(gate: { timeoutMs?: number; onTimeout?: ApprovalWait['onTimeou
 
 function keepDecisions(list: readonly TaskDecision[] | undefined, decision: TaskDecision): TaskDecision[] {
   return [...(list ?? []), decision].slice(-MAX_DECISIONS);
+}
+
+/**
+ * A task back to pending for another round: what it keeps across rounds, what its attempts have
+ * spent so far (`spent`: its own status, or the outcome of the run that sent it back), and what
+ * the next round needs.
+ */
+function pendingAgain(
+  status: TaskStatus,
+  spent: Pick<TaskStatus, 'attempts' | 'usage' | 'runs'>,
+  next: Partial<TaskStatus>,
+): TaskStatus {
+  return {
+    ...acrossRounds(status),
+    id: status.id,
+    state: 'pending',
+    attempts: spent.attempts,
+    ...(spent.usage ? { usage: spent.usage } : {}),
+    ...(spent.runs ? { runs: spent.runs } : {}),
+    ...next,
+  };
 }
 
 /** What a task keeps from one run to the next: what people and reviews decided, and its rounds. */
