@@ -7,29 +7,11 @@ import { todoneHome } from '../data-dir.js';
 import { TodoneError } from '../errors.js';
 import { explainFailure, fullStack } from './failure.js';
 import { terminalText } from './format/terminal-text.js';
-import { cacheClearCommand, cacheListCommand, cachePruneCommand } from './commands/cache.js';
-import { cancelCommand } from './commands/cancel.js';
-import { cleanCommand } from './commands/clean.js';
-import { codecServerCommand, DEFAULT_CODEC_PORT } from './commands/codec-server.js';
-import { DRAFT_AGENTS, draftCommand, type DraftCommandOptions } from './commands/draft.js';
-import { landCommand } from './commands/land.js';
-import { mcpCommand } from './commands/mcp.js';
-import { planCommand } from './commands/plan.js';
-import { replayCommand } from './commands/replay.js';
-import { reportCommand, type ReportFormat } from './commands/report.js';
-import { traceCommand } from './commands/trace.js';
-import { runCommand } from './commands/run.js';
-import { schemaCommand } from './commands/schema.js';
-import { serverCommand } from './commands/server.js';
-import { setupCommand } from './commands/setup.js';
-import { statusCommand } from './commands/status.js';
-import { uiCommand, DEFAULT_UI_PORT } from './commands/ui.js';
-import { watchCommand } from './commands/watch.js';
-import { addCommand, breakCommand, pauseCommand, resumeCommand, retryCommand, setCommand } from './commands/steer.js';
-import { approveCommand, rejectCommand } from './commands/decide.js';
-import { workerCommand } from './commands/worker.js';
-import { loadBoardFile } from '../board/load.js';
+import type { DraftCommandOptions } from './commands/draft.js';
+import type { ReportFormat } from './commands/report.js';
 import { processIO, type CommandIO } from './io.js';
+import { DEFAULT_CODEC_PORT, DEFAULT_UI_PORT } from './command-defaults.js';
+import { DRAFT_AGENTS } from '../draft/draft-agents.js';
 import path from 'node:path';
 import { todoneVersion } from '../version.js';
 
@@ -108,7 +90,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
           cache: boolean;
         },
       ) => {
-        setExitCode(await runCommand({ file: board, ...opts }, io));
+        setExitCode(await (await import('./commands/run.js')).runCommand({ file: board, ...opts }, io));
       },
     );
 
@@ -123,7 +105,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
       positiveInt,
     )
     .action(async (board: string, opts: { json?: boolean; summaryEvery?: number }) => {
-      setExitCode(await watchCommand({ board, ...opts }, io));
+      setExitCode(await (await import('./commands/watch.js')).watchCommand({ board, ...opts }, io));
     });
 
   program
@@ -138,7 +120,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--host <address>', 'address to bind (default 127.0.0.1: only this machine)')
     .option('--open <board>', 'print the link to this board rather than to the list')
     .action(async (opts: { port: number; host?: string; open?: string }) => {
-      setExitCode(await uiCommand(opts, io));
+      setExitCode(await (await import('./commands/ui.js')).uiCommand(opts, io));
     });
 
   program
@@ -150,11 +132,19 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--max-parallel <n>', "plan for this many slots instead of the board's maxParallel", positiveInt)
     .action(
       async (file: string, opts: { json?: boolean; format: 'text' | 'mermaid' | 'dot'; maxParallel?: number }) => {
+        const { loadBoardFile } = await import('../board/load.js');
         const board = await loadBoardFile(path.resolve(io.cwd, file), {
           maxParallel: opts.maxParallel,
           home: todoneHome(io.env),
         });
-        setExitCode(planCommand({ board, json: opts.json, format: opts.format, write: io.stdout }));
+        setExitCode(
+          (await import('./commands/plan.js')).planCommand({
+            board,
+            json: opts.json,
+            format: opts.format,
+            write: io.stdout,
+          }),
+        );
       },
     );
 
@@ -183,7 +173,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--force', 'replace the output file if it exists')
     .option('--run', 'run the board once it is written (as todone run)')
     .action(async (goal: string, opts: Omit<DraftCommandOptions, 'goal'>) => {
-      setExitCode(await draftCommand({ goal, ...opts }, io));
+      setExitCode(await (await import('./commands/draft.js')).draftCommand({ goal, ...opts }, io));
     });
 
   program
@@ -191,8 +181,8 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .description(
       "print the board file's JSON Schema (for editors' $schema, and services that check boards before sending them)",
     )
-    .action(() => {
-      setExitCode(schemaCommand(io.stdout));
+    .action(async () => {
+      setExitCode((await import('./commands/schema.js')).schemaCommand(io.stdout));
     });
 
   program
@@ -205,7 +195,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
       'which tasks: "all", or states such as failed,running (big boards show the ones that matter by default)',
     )
     .action(async (board: string, opts: { json?: boolean; tasks?: string }) => {
-      setExitCode(await statusCommand({ board, ...opts }, io));
+      setExitCode(await (await import('./commands/status.js')).statusCommand({ board, ...opts }, io));
     });
 
   program
@@ -215,7 +205,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .argument('[task]', 'task id')
     .option('--reason <text>', 'recorded as the reason')
     .action(async (board: string, task: string | undefined, opts: { reason?: string }) => {
-      setExitCode(await cancelCommand({ board, task, reason: opts.reason }, io));
+      setExitCode(await (await import('./commands/cancel.js')).cancelCommand({ board, task, reason: opts.reason }, io));
     });
 
   program
@@ -226,7 +216,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .argument('<board>', 'board file or board id')
     .argument('<tasks...>', 'task ids')
     .action(async (board: string, tasks: string[]) => {
-      setExitCode(await retryCommand({ board, tasks }, io));
+      setExitCode(await (await import('./commands/steer.js')).retryCommand({ board, tasks }, io));
     });
 
   program
@@ -235,7 +225,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .argument('<board>', 'the board file')
     .argument('<file>', 'a file with the tasks to add (a list, or a mapping with tasks:)')
     .action(async (board: string, file: string) => {
-      setExitCode(await addCommand({ board, file }, io));
+      setExitCode(await (await import('./commands/steer.js')).addCommand({ board, file }, io));
     });
 
   program
@@ -243,7 +233,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .description('stop starting new tasks on a running board (running ones finish)')
     .argument('<board>', 'board file or board id')
     .action(async (board: string) => {
-      setExitCode(await pauseCommand({ board }, io));
+      setExitCode(await (await import('./commands/steer.js')).pauseCommand({ board }, io));
     });
 
   program
@@ -251,7 +241,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .description('start tasks again on a paused board')
     .argument('<board>', 'board file or board id')
     .action(async (board: string) => {
-      setExitCode(await resumeCommand({ board }, io));
+      setExitCode(await (await import('./commands/steer.js')).resumeCommand({ board }, io));
     });
 
   program
@@ -260,7 +250,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .argument('<board>', 'board file or board id')
     .argument('<task>', 'task id')
     .action(async (board: string, task: string) => {
-      setExitCode(await breakCommand({ board, task }, io));
+      setExitCode(await (await import('./commands/steer.js')).breakCommand({ board, task }, io));
     });
 
   program
@@ -270,7 +260,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .argument('<task>', 'task id')
     .option('--comment <text>', 'recorded with the approval')
     .action(async (board: string, task: string, opts: { comment?: string }) => {
-      setExitCode(await approveCommand({ board, task, ...opts }, io));
+      setExitCode(await (await import('./commands/decide.js')).approveCommand({ board, task, ...opts }, io));
     });
 
   program
@@ -281,7 +271,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--comment <text>', 'why: the task is told, in its prompt and TODONE_FEEDBACK (required)')
     .option('--final', 'reject for good: the task fails and its dependents are skipped')
     .action(async (board: string, task: string, opts: { comment?: string; final?: boolean }) => {
-      setExitCode(await rejectCommand({ board, task, ...opts }, io));
+      setExitCode(await (await import('./commands/decide.js')).rejectCommand({ board, task, ...opts }, io));
     });
 
   program
@@ -290,7 +280,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .argument('<board>', 'board file or board id')
     .option('--max-parallel <n>', 'how many tasks may run at once', positiveInt)
     .action(async (board: string, opts: { maxParallel?: number }) => {
-      setExitCode(await setCommand({ board, ...opts }, io));
+      setExitCode(await (await import('./commands/steer.js')).setCommand({ board, ...opts }, io));
     });
 
   program
@@ -302,7 +292,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--latest', 'only the latest run (default: every run of its chain, continue-as-new included)')
     .option('--json', 'print the outcome of each run as JSON')
     .action(async (board: string, opts: { latest?: boolean; json?: boolean }) => {
-      setExitCode(await replayCommand({ board, ...opts }, io));
+      setExitCode(await (await import('./commands/replay.js')).replayCommand({ board, ...opts }, io));
     });
 
   program
@@ -318,7 +308,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     )
     .option('--out <file>', 'write the report to this file instead of stdout')
     .action(async (board: string, opts: { format: ReportFormat; out?: string }) => {
-      setExitCode(await reportCommand({ board, ...opts }, io));
+      setExitCode(await (await import('./commands/report.js')).reportCommand({ board, ...opts }, io));
     });
 
   program
@@ -329,7 +319,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .argument('<board>', 'board file or board id')
     .option('--json', 'print the events as JSON')
     .action(async (board: string, opts: { json?: boolean }) => {
-      setExitCode(await traceCommand({ board, ...opts }, io));
+      setExitCode(await (await import('./commands/trace.js')).traceCommand({ board, ...opts }, io));
     });
 
   program
@@ -337,7 +327,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .description("fast-forward a finished git board's base branch to its integration branch")
     .argument('<board>', 'board file or board id')
     .action(async (board: string) => {
-      setExitCode(await landCommand({ board }, io));
+      setExitCode(await (await import('./commands/land.js')).landCommand({ board }, io));
     });
 
   const cache = program
@@ -348,7 +338,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .description('every entry: its task and board, size, when stored and last used, what a hit saves')
     .option('--json', 'print the entries as JSON')
     .action(async (opts: { json?: boolean }) => {
-      setExitCode(await cacheListCommand(opts, io));
+      setExitCode(await (await import('./commands/cache.js')).cacheListCommand(opts, io));
     });
   cache
     .command('prune')
@@ -357,13 +347,13 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     )
     .option('--max-size <size>', 'prune to this size instead (bytes, or a number with KB, MB or GB)')
     .action(async (opts: { maxSize?: string }) => {
-      setExitCode(await cachePruneCommand(opts, io));
+      setExitCode(await (await import('./commands/cache.js')).cachePruneCommand(opts, io));
     });
   cache
     .command('clear')
     .description('remove every entry')
     .action(async () => {
-      setExitCode(await cacheClearCommand(io));
+      setExitCode(await (await import('./commands/cache.js')).cacheClearCommand(io));
     });
 
   program
@@ -373,7 +363,9 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--all', 'also remove the integration branch')
     .option('--finished', 'every finished board: remove leftover worktrees, keep those kept for inspection')
     .action(async (board: string | undefined, opts: { all?: boolean; finished?: boolean }) => {
-      setExitCode(await cleanCommand({ board, all: opts.all, finished: opts.finished }, io));
+      setExitCode(
+        await (await import('./commands/clean.js')).cleanCommand({ board, all: opts.all, finished: opts.finished }, io),
+      );
     });
 
   program
@@ -383,7 +375,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--ui-port <port>', 'Web UI port', positiveInt)
     .option('--stop', 'stop the background dev server that `todone run` started')
     .action(async (opts: { port?: number; uiPort?: number; stop?: boolean }) => {
-      setExitCode(await serverCommand(opts, io));
+      setExitCode(await (await import('./commands/server.js')).serverCommand(opts, io));
     });
 
   program
@@ -393,7 +385,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     )
     .option('--quiet', 'print nothing but problems')
     .action(async (opts: { quiet?: boolean }) => {
-      setExitCode(await setupCommand(opts, io));
+      setExitCode(await (await import('./commands/setup.js')).setupCommand(opts, io));
     });
 
   program
@@ -405,7 +397,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--no-worker', 'do not host a worker in this process (use `todone worker`s instead)')
     .option(...capabilityOption())
     .action(async (opts: { taskQueue?: string; worker: boolean; capability?: string[] }) => {
-      setExitCode(await mcpCommand(opts, io));
+      setExitCode(await (await import('./commands/mcp.js')).mcpCommand(opts, io));
     });
 
   program
@@ -418,7 +410,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
       'browser origins allowed to call it (default: the local Web UI, http://127.0.0.1:8233)',
     )
     .action(async (opts: { port: number; host?: string; uiOrigin?: string[] }) => {
-      setExitCode(await codecServerCommand(opts, io));
+      setExitCode(await (await import('./commands/codec-server.js')).codecServerCommand(opts, io));
     });
 
   program
@@ -428,7 +420,7 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--max-concurrent-activities <n>', 'cap on tasks this worker runs at once', positiveInt)
     .option(...capabilityOption())
     .action(async (opts: { taskQueue?: string; maxConcurrentActivities?: number; capability?: string[] }) => {
-      setExitCode(await workerCommand(opts, io));
+      setExitCode(await (await import('./commands/worker.js')).workerCommand(opts, io));
     });
 
   return program;

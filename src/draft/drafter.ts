@@ -13,9 +13,6 @@ import { supervise } from '../../activities/process/supervise.js';
 import type { AgentSpec, CliAgentSpec, SandboxMode } from '../core/board.js';
 import { SetupError } from '../errors.js';
 
-/** The coding-agent CLIs that can write a draft (a custom argv template is the other way). */
-export const DRAFT_AGENTS = ['claude', 'codex', 'gemini', 'aider'] as const;
-
 export type DraftAgent =
   { kind: CliAgentSpec['kind']; model?: string; bin?: string } | { kind: 'custom'; command: string[] };
 

@@ -18,7 +18,6 @@ export interface CodecServerCommandOptions {
   stopped?: Promise<void>;
 }
 
-export const DEFAULT_CODEC_PORT = 8234;
 const DEFAULT_UI_ORIGINS = ['http://127.0.0.1:8233', 'http://localhost:8233'];
 
 export async function codecServerCommand(options: CodecServerCommandOptions, io: CommandIO): Promise<number> {

@@ -13,7 +13,6 @@ import type { CliAgentSpec, SandboxMode } from '../../core/board.js';
 import { todoneHome } from '../../data-dir.js';
 import { DEFAULT_DRAFT_TIMEOUT_MS, DEFAULT_ROUNDS, draftBoard } from '../../draft/draft.js';
 import type { DraftAgent } from '../../draft/drafter.js';
-export { DRAFT_AGENTS } from '../../draft/drafter.js';
 import { writeBoardFile } from '../../draft/write-board.js';
 import { InvalidInputError, type Issue } from '../../errors.js';
 import { formatPlanText } from '../format/plan-text.js';

@@ -9,8 +9,6 @@ import { startUiServer } from '../../ui/server.js';
 import type { CommandIO } from '../io.js';
 import { openSession } from '../session.js';
 
-export const DEFAULT_UI_PORT = 8235;
-
 export async function uiCommand(
   options: { port: number; host?: string; open?: string },
   io: CommandIO,
