@@ -2,7 +2,7 @@
  * What the page's buttons do: the same BoardClient calls the CLI's cancel, retry, approve, reject,
  * pause, resume and set commands make. Each answers a short sentence for the page to show.
  */
-import type { BoardClient } from '../client/board-client.js';
+import { requester, type BoardClient } from '../client/board-client.js';
 import { LIMITS } from '../core/limits.js';
 import { InvalidInputError } from '../errors.js';
 
@@ -12,7 +12,8 @@ export type TaskAction = 'cancel' | 'retry' | 'approve' | 'reject';
 export const BOARD_ACTIONS: readonly string[] = ['cancel', 'pause', 'resume', 'max-parallel'] satisfies BoardAction[];
 export const TASK_ACTIONS: readonly string[] = ['cancel', 'retry', 'approve', 'reject'] satisfies TaskAction[];
 
-const BY = 'todone ui';
+/** Whoever started `todone ui`: only they were given its token, so a click is theirs. */
+const BY = `${requester()} via web board`;
 
 export async function boardAction(
   boards: BoardClient,

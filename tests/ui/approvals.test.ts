@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskSpec } from '../../src/core/board.js';
+import { requester } from '../../src/client/board-client.js';
 import { newToken } from '../../src/server/guard.js';
 import { startUiServer } from '../../src/ui/server.js';
 import { axeViolations } from '../support/axe.js';
@@ -131,8 +132,8 @@ describe('approval gates on the web board', () => {
         expect(await countRuns(dir, 'build')).toBe(2);
         const build = result.tasks.find((t) => t.id === 'build')!;
         expect(build.decisions).toEqual([
-          expect.objectContaining({ decision: 'reject', by: 'todone ui', comment }),
-          expect.objectContaining({ decision: 'approve', by: 'todone ui', comment: 'good now' }),
+          expect.objectContaining({ decision: 'reject', by: `${requester()} via web board`, comment }),
+          expect.objectContaining({ decision: 'approve', by: `${requester()} via web board`, comment: 'good now' }),
         ]);
       } finally {
         await server.close();
