@@ -58,6 +58,9 @@ export class SetupError extends TodoneError {
   }
 }
 
+/** The Temporal server did not answer: a setup problem, or a server not up yet (a worker may wait for it). */
+export class ServerUnreachableError extends SetupError {}
+
 export class NotFoundError extends TodoneError {
   constructor(message: string) {
     super(message, 'NOT_FOUND', 2);

@@ -2,7 +2,7 @@ import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnection } from '@temporalio/worker';
-import { SetupError } from '../src/errors.js';
+import { ServerUnreachableError, SetupError } from '../src/errors.js';
 import { ensureDevServer, type DevServerInfo, type DevServerOptions } from './dev-server.js';
 import { ensureNamespace } from './namespace.js';
 import { payloadCodecFromEnv } from './payload-codec.js';
@@ -139,15 +139,15 @@ export async function connectWorkerConnection(target: ConnectionTarget): Promise
   }
 }
 
-function unreachable(target: ConnectionTarget, error: unknown): SetupError {
+function unreachable(target: ConnectionTarget, error: unknown): ServerUnreachableError {
   const head = `Cannot reach Temporal at ${target.address} (namespace ${target.namespace}): ${message(error)}.`;
   if (target.embedded) {
-    return new SetupError(
+    return new ServerUnreachableError(
       `${head}\nThe embedded dev server (pid ${target.embedded.pid}) may have stopped; ` +
         `see ${target.embedded.logFile}. Running the command again restarts it.`,
     );
   }
-  return new SetupError(
+  return new ServerUnreachableError(
     `${head}\nCheck that the server is running and reachable from here, and the settings that point at it: ` +
       'TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS* / TEMPORAL_API_KEY, TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE. ' +
       'Unset TEMPORAL_ADDRESS to use the embedded dev server instead.',

@@ -10,15 +10,22 @@ import { terminalText } from './format/terminal-text.js';
 import type { DraftCommandOptions } from './commands/draft.js';
 import type { ReportFormat } from './commands/report.js';
 import { processIO, type CommandIO } from './io.js';
-import { DEFAULT_CODEC_PORT, DEFAULT_UI_PORT } from './command-defaults.js';
+import { DEFAULT_CODEC_PORT, DEFAULT_UI_PORT, DEFAULT_WORKER_WAIT_MS } from './command-defaults.js';
 import { DRAFT_AGENTS } from '../draft/draft-agents.js';
 import path from 'node:path';
 import { todoneVersion } from '../version.js';
+import { parseDuration } from '../core/duration.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
   return n;
+}
+
+function duration(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError(`expected a duration like 90s, 2m or 0, got "${value}"`);
+  return ms;
 }
 
 function nonNegativeInt(value: string): number {
@@ -419,9 +426,22 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--task-queue <name>', 'Temporal task queue (default: $TODONE_TASK_QUEUE or "todone")')
     .option('--max-concurrent-activities <n>', 'cap on tasks this worker runs at once', positiveInt)
     .option(...capabilityOption())
-    .action(async (opts: { taskQueue?: string; maxConcurrentActivities?: number; capability?: string[] }) => {
-      setExitCode(await (await import('./commands/worker.js')).workerCommand(opts, io));
-    });
+    .option(
+      '--wait-for-server <duration>',
+      'when Temporal does not answer at start, keep trying this long before giving up (0: give up at once)',
+      duration,
+      DEFAULT_WORKER_WAIT_MS,
+    )
+    .action(
+      async (opts: {
+        taskQueue?: string;
+        maxConcurrentActivities?: number;
+        capability?: string[];
+        waitForServer: number;
+      }) => {
+        setExitCode(await (await import('./commands/worker.js')).workerCommand(opts, io));
+      },
+    );
 
   return program;
 }
