@@ -116,6 +116,16 @@ async function failOverBoard(options: FailoverOptions, workflowId: string, probl
             `TODONE_TASK_KEY=${boardId}/${taskId}`,
           )
         : undefined;
+    // Stopping the leftover can take seconds, and Temporal fails an activity by id, whichever its
+    // attempt: had the dead attempt timed out and a retry started meanwhile, the retry would be
+    // failed instead. Only the attempt seen dead is failed, so the window is down to one call.
+    const now = await currentAttempt(options.client, workflowId, attempt.activityId);
+    if (!sameAttempt(now, attempt)) {
+      problems.push(
+        `${attempt.activityId}: it moved on (attempt ${now?.attempt ?? 'none'} now) and is left to its retry`,
+      );
+      continue;
+    }
     try {
       await options.client.activity.fail(
         { workflowId, runId: description.runId, activityId: attempt.activityId },
@@ -139,6 +149,33 @@ async function failOverBoard(options: FailoverOptions, workflowId: string, probl
     }
   }
   return done;
+}
+
+async function currentAttempt(
+  client: Client,
+  workflowId: string,
+  activityId: string,
+): Promise<PendingAttempt | undefined> {
+  const description = await client.workflow.getHandle(workflowId).describe();
+  const p = description.raw.pendingActivities?.find((a) => a.activityId === activityId);
+  return p
+    ? {
+        activityId,
+        state: Number(p.state ?? 0),
+        attempt: p.attempt ?? 1,
+        lastWorkerIdentity: p.lastWorkerIdentity ?? '',
+      }
+    : undefined;
+}
+
+/** Whether `now` is still the attempt `seen`: the same number, started, on the same worker. */
+export function sameAttempt(now: PendingAttempt | undefined, seen: PendingAttempt): boolean {
+  return (
+    now !== undefined &&
+    now.attempt === seen.attempt &&
+    now.state === STARTED &&
+    now.lastWorkerIdentity === seen.lastWorkerIdentity
+  );
 }
 
 /** `todone worker` serves whichever boards run on its queue: it looks at all of them. */

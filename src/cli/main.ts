@@ -426,11 +426,13 @@ export function buildProgram(io: CommandIO, setExitCode: (code: number) => void)
     .option('--task-queue <name>', 'Temporal task queue (default: $TODONE_TASK_QUEUE or "todone")')
     .option('--max-concurrent-activities <n>', 'cap on tasks this worker runs at once', positiveInt)
     .option(...capabilityOption())
-    .option(
-      '--wait-for-server <duration>',
-      'when Temporal does not answer at start, keep trying this long before giving up (0: give up at once)',
-      duration,
-      DEFAULT_WORKER_WAIT_MS,
+    .addOption(
+      new Option(
+        '--wait-for-server <duration>',
+        'when Temporal does not answer at start, keep trying this long before giving up (0: give up at once)',
+      )
+        .argParser(duration)
+        .default(DEFAULT_WORKER_WAIT_MS, '2m'),
     )
     .action(
       async (opts: {

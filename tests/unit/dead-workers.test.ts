@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { attemptsOfDeadWorkers, type PendingAttempt } from '../../worker/failover.js';
+import { attemptsOfDeadWorkers, sameAttempt, type PendingAttempt } from '../../worker/failover.js';
 import { processStartTime } from '../../src/util/processes.js';
 import { isDeadWorker, workerIdentity, type WorkerRecord } from '../../worker/worker-registry.js';
 
@@ -71,5 +71,18 @@ describe('attemptsOfDeadWorkers', () => {
   it('does not trust a record filed under another identity', () => {
     const pending: PendingAttempt[] = [{ activityId: 'task-x', state: STARTED, attempt: 1, lastWorkerIdentity: 'a' }];
     expect(attemptsOfDeadWorkers(pending, new Map([['a', record('b', {})]]), () => true)).toEqual([]);
+  });
+});
+
+describe('sameAttempt', () => {
+  const seen: PendingAttempt = { activityId: 'task-a', state: STARTED, attempt: 2, lastWorkerIdentity: 'dead#1' };
+
+  it('is the attempt failover saw only with the same number, still started, on the same worker', () => {
+    expect(sameAttempt({ ...seen }, seen)).toBe(true);
+    // Timed out and retried meanwhile: failing by id would fail the retry.
+    expect(sameAttempt({ ...seen, attempt: 3, lastWorkerIdentity: 'live#2' }, seen)).toBe(false);
+    expect(sameAttempt({ ...seen, attempt: 3, state: SCHEDULED, lastWorkerIdentity: '' }, seen)).toBe(false);
+    expect(sameAttempt({ ...seen, lastWorkerIdentity: 'live#2' }, seen)).toBe(false);
+    expect(sameAttempt(undefined, seen)).toBe(false);
   });
 });
