@@ -10,8 +10,9 @@ import { hostSandboxProbes, type SandboxProbes } from '../../activities/agents/h
 import { plannedInvocation } from '../../activities/agents/planned-invocation.js';
 import type { ResolvedAgent } from '../../activities/agents/types.js';
 import { supervise } from '../../activities/process/supervise.js';
-import type { AgentSpec, CliAgentSpec, SandboxMode } from '../core/board.js';
+import type { AgentSpec, CliAgentSpec, NetworkPolicy, SandboxMode } from '../core/board.js';
 import { SetupError } from '../errors.js';
+import { modelEndpoints } from './model-endpoints.js';
 
 export type DraftAgent =
   { kind: CliAgentSpec['kind']; model?: string; bin?: string } | { kind: 'custom'; command: string[] };
@@ -49,8 +50,10 @@ function writeAccess(kind: CliAgentSpec['kind'], draftDir: string, draftFile: st
 }
 
 function agentSpec(round: DraftRound): ResolvedAgent<AgentSpec> {
-  // The host's network, as before the default policy: its model API may be anywhere (a test's is on 127.0.0.1).
-  const confinement = { sandbox: round.sandbox, network: true };
+  // Confined, the default network policy: the outside through Todone's proxy, none of this machine's
+  // services or private addresses but the model API the environment points the agent at.
+  const network: NetworkPolicy = round.sandbox === 'none' ? true : { allow: modelEndpoints(process.env) };
+  const confinement = { sandbox: round.sandbox, network };
   if (round.agent.kind === 'custom') return { kind: 'custom', command: round.agent.command, env: {}, ...confinement };
   const { kind, model, bin } = round.agent;
   return {

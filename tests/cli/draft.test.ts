@@ -1,11 +1,14 @@
 /**
  * `todone draft` with a custom agent command (tests/fixtures/draft-agent/agent.mjs): a first draft
  * with a mistake, the loader's problems sent back, a valid board second; the board saved whole and
- * shown with its plan; the agent confined (it cannot write the repository); bad input refused with
+ * shown with its plan; the agent confined (it cannot write the repository, nor reach this machine's
+ * services but the model API its environment names); bad input refused with
  * exit 2; an agent that never gets it right ends with exit 1 and its last problems.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
+import http from 'node:http';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -65,6 +68,50 @@ describe('todone draft', () => {
     await expect(fs.access(path.join(repo, 'escaped.txt'))).rejects.toThrow();
     expect(execFileSync('git', ['status', '--porcelain'], { cwd: repo, encoding: 'utf8' })).toBe('?? board.yaml\n');
     await fs.rm(path.join(repo, 'board.yaml'));
+  });
+
+  it("reaches the model API its environment names, and none of this machine's other services", async () => {
+    const servers: http.Server[] = [];
+    const listen = async () => {
+      let requests = 0;
+      const server = http.createServer((_req, res) => {
+        requests++;
+        res.end('ok');
+      });
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`, requests: () => requests };
+    };
+    const [service, model] = [await listen(), await listen()];
+    // Straight to each address, no proxy: what a process that ignores the proxy variables would do.
+    const probe = [
+      "const http = require('http'); const fs = require('fs');",
+      'const get = (url) => new Promise((done) => { const req = http.get(url, { timeout: 5000 }, (res) => { res.resume(); done(String(res.statusCode)); });',
+      "  req.on('error', (e) => done(e.code || 'error')); req.on('timeout', () => { req.destroy(); done('timeout'); }); });",
+      '(async () => { const s = await get(process.env.PROBE_SERVICE); const m = await get(process.env.ANTHROPIC_BASE_URL);',
+      '  fs.writeFileSync(process.env.TODONE_DRAFT_FILE, `name: probe\ntasks:\n  - { id: t, agent: "true", description: "service ${s} model ${m}" }\n`); })();',
+    ].join('\n');
+    try {
+      const result = await runCli(
+        [
+          'draft',
+          'probe',
+          '--command',
+          JSON.stringify([process.execPath, '-e', probe, '{promptFile}']),
+          '-o',
+          'probe.yaml',
+        ],
+        { cwd: repo, env: env({ PROBE_SERVICE: service.url, ANTHROPIC_BASE_URL: model.url }) },
+      );
+      expect(result.exitCode, result.stderr).toBe(0);
+      const board = await loadBoardFile(path.join(repo, 'probe.yaml'));
+      expect(board.tasks[0]!.description).toMatch(/^service (?!200)\S+ model 200$/);
+      expect(service.requests()).toBe(0);
+      expect(model.requests()).toBe(1);
+    } finally {
+      for (const server of servers) server.close();
+      await fs.rm(path.join(repo, 'probe.yaml'), { force: true });
+    }
   });
 
   it('ends with exit 1 and the last problems when the agent never writes a valid board', async () => {
