@@ -7,9 +7,7 @@
  * been timed out by heartbeat yet.
  */
 import type { Context } from '@temporalio/activity';
-import proto from '@temporalio/proto';
-
-const SCHEDULED = proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED;
+import { PENDING_SCHEDULED, pendingActivity } from '../temporal/pending-activity.js';
 
 type AttemptContext = Pick<Context, 'info' | 'client'>;
 
@@ -20,17 +18,15 @@ export async function supersededBecause(ctx: AttemptContext, now = Date.now()): 
   const execution = info.workflowExecution;
   if (!heartbeatTimeoutMs || !execution) return undefined;
   if (now - info.currentAttemptScheduledTimestampMs <= heartbeatTimeoutMs) return undefined;
-  let pending;
+  let current;
   try {
-    const described = await ctx.client.workflow.getHandle(execution.workflowId, execution.runId).describe();
-    pending = described.raw.pendingActivities ?? [];
+    current = await pendingActivity(ctx.client, execution, info.activityId);
   } catch {
     // No client (a test's mock environment) or no answer: the attempt runs, as it would have before asking.
     return undefined;
   }
-  const current = pending.find((activity) => activity.activityId === info.activityId);
   if (!current) return 'the server no longer has it pending (another attempt finished it, or it timed out)';
   if (current.attempt !== info.attempt) return `the server is on attempt ${current.attempt} of it`;
-  if (current.state === SCHEDULED) return 'the server has timed it out and scheduled it again';
+  if (current.state === PENDING_SCHEDULED) return 'the server has timed it out and scheduled it again';
   return undefined;
 }

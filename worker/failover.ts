@@ -11,6 +11,13 @@ import path from 'node:path';
 import { ApplicationFailure, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { killLeftover } from '../activities/process/process-group.js';
 import { listBoardExecutions } from '../temporal/board-executions.js';
+import {
+  PENDING_STARTED,
+  PENDING_UNSPECIFIED,
+  pendingActivity,
+  type PendingActivityInfo,
+  type PendingActivityState,
+} from '../temporal/pending-activity.js';
 import { taskDataDir } from '../src/data-dir.js';
 import { BOARD_WORKFLOW_TYPE, boardWorkflowId } from '../workflows/api.js';
 import { isDeadWorker, readWorkerRecord, tidyWorkerRecords, type WorkerRecord } from './worker-registry.js';
@@ -18,8 +25,6 @@ import { isDeadWorker, readWorkerRecord, tidyWorkerRecords, type WorkerRecord } 
 /** The failure type a failed-over attempt ends with. */
 export const WORKER_DIED = 'WorkerDied';
 
-/** temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED (@temporalio/proto is CommonJS: no named ESM import). */
-const STARTED = 2;
 const TASK_ACTIVITY_PREFIX = 'task-';
 const BOARD_WORKFLOW_PREFIX = boardWorkflowId('');
 
@@ -47,7 +52,7 @@ export interface FailoverOptions {
 /** What a pending activity needs to say for the decision: its state and its last worker. */
 export interface PendingAttempt {
   activityId: string;
-  state: number;
+  state: PendingActivityState;
   attempt: number;
   lastWorkerIdentity: string;
 }
@@ -59,7 +64,7 @@ export function attemptsOfDeadWorkers(
   isDead: (record: WorkerRecord) => boolean = isDeadWorker,
 ): PendingAttempt[] {
   return pending.filter((p) => {
-    if (p.state !== STARTED || !p.lastWorkerIdentity) return false;
+    if (p.state !== PENDING_STARTED || !p.lastWorkerIdentity) return false;
     const record = records.get(p.lastWorkerIdentity);
     return record !== undefined && record.identity === p.lastWorkerIdentity && isDead(record);
   });
@@ -90,12 +95,7 @@ async function failOverBoard(options: FailoverOptions, workflowId: string, probl
       throw error;
     });
   if (description?.status.name !== 'RUNNING') return [];
-  const pending: PendingAttempt[] = (description.raw.pendingActivities ?? []).map((p) => ({
-    activityId: p.activityId ?? '',
-    state: Number(p.state ?? 0),
-    attempt: p.attempt ?? 1,
-    lastWorkerIdentity: p.lastWorkerIdentity ?? '',
-  }));
+  const pending = (description.raw.pendingActivities ?? []).map(asPendingAttempt);
   const records = new Map<string, WorkerRecord | undefined>();
   for (const identity of new Set(pending.map((p) => p.lastWorkerIdentity).filter(Boolean))) {
     records.set(identity, await readWorkerRecord(options.home, identity));
@@ -119,7 +119,8 @@ async function failOverBoard(options: FailoverOptions, workflowId: string, probl
     // Stopping the leftover can take seconds, and Temporal fails an activity by id, whichever its
     // attempt: had the dead attempt timed out and a retry started meanwhile, the retry would be
     // failed instead. Only the attempt seen dead is failed, so the window is down to one call.
-    const now = await currentAttempt(options.client, workflowId, attempt.activityId);
+    const current = await pendingActivity(options.client, { workflowId, runId: description.runId }, attempt.activityId);
+    const now = current && asPendingAttempt(current);
     if (!sameAttempt(now, attempt)) {
       problems.push(
         `${attempt.activityId}: it moved on (attempt ${now?.attempt ?? 'none'} now) and is left to its retry`,
@@ -151,21 +152,13 @@ async function failOverBoard(options: FailoverOptions, workflowId: string, probl
   return done;
 }
 
-async function currentAttempt(
-  client: Client,
-  workflowId: string,
-  activityId: string,
-): Promise<PendingAttempt | undefined> {
-  const description = await client.workflow.getHandle(workflowId).describe();
-  const p = description.raw.pendingActivities?.find((a) => a.activityId === activityId);
-  return p
-    ? {
-        activityId,
-        state: Number(p.state ?? 0),
-        attempt: p.attempt ?? 1,
-        lastWorkerIdentity: p.lastWorkerIdentity ?? '',
-      }
-    : undefined;
+function asPendingAttempt(p: PendingActivityInfo): PendingAttempt {
+  return {
+    activityId: p.activityId ?? '',
+    state: p.state ?? PENDING_UNSPECIFIED,
+    attempt: p.attempt ?? 1,
+    lastWorkerIdentity: p.lastWorkerIdentity ?? '',
+  };
 }
 
 /** Whether `now` is still the attempt `seen`: the same number, started, on the same worker. */
@@ -173,7 +166,7 @@ export function sameAttempt(now: PendingAttempt | undefined, seen: PendingAttemp
   return (
     now !== undefined &&
     now.attempt === seen.attempt &&
-    now.state === STARTED &&
+    now.state === PENDING_STARTED &&
     now.lastWorkerIdentity === seen.lastWorkerIdentity
   );
 }
