@@ -4,7 +4,7 @@
  * payload (a board carried into each continued run) is written once. Files are written to a
  * temporary name and renamed, so a crash never leaves a half payload under a real name.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -16,6 +16,7 @@ import {
 } from '@temporalio/common';
 // The proto package is CommonJS: its namespace comes in as the default export under ESM.
 import proto from '@temporalio/proto';
+import { writeFileAtomic } from '../src/util/write-atomic.js';
 
 const PayloadProto = proto.temporal.api.common.v1.Payload;
 
@@ -33,9 +34,7 @@ export class FileStorageDriver implements StorageDriver {
         const file = this.fileOf(hash);
         if (!(await exists(file))) {
           await fs.mkdir(path.dirname(file), { recursive: true });
-          const temp = `${file}.${randomUUID()}.tmp`;
-          await fs.writeFile(temp, bytes);
-          await fs.rename(temp, file);
+          await writeFileAtomic(file, bytes);
         }
         return new StorageDriverClaim({ hashAlgorithm: 'sha256', hashValue: hash });
       }),

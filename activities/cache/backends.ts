@@ -4,11 +4,12 @@
  * data folder, or `TODONE_PAYLOAD_STORE=file:/…`), or objects under a prefix of the S3 bucket.
  * A backend moves bytes by name and knows nothing of what they mean (store.ts does).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { awsS3 } from '../../temporal/aws-s3.js';
+import { writeFileAtomic } from '../../src/util/write-atomic.js';
 
 export interface StoredObject {
   name: string;
@@ -56,13 +57,7 @@ export class FileCacheBackend implements CacheBackend {
   async put(name: string, bytes: Uint8Array): Promise<void> {
     const file = path.join(this.root, checkName(name));
     await fs.mkdir(path.dirname(file), { recursive: true });
-    const temp = `${file}.${randomUUID()}.tmp`;
-    try {
-      await fs.writeFile(temp, bytes, { flag: 'wx' });
-      await fs.rename(temp, file);
-    } finally {
-      await fs.rm(temp, { force: true });
-    }
+    await writeFileAtomic(file, bytes);
   }
 
   async touch(name: string): Promise<void> {

@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { boardDataDir } from '../../src/data-dir.js';
+import { writeFileAtomic } from '../../src/util/write-atomic.js';
 import type { BoardGitConfig } from './types.js';
 
 const FILE = 'git.json';
@@ -13,9 +14,8 @@ export async function rememberBoardRepo(home: string, boardId: string, git: Boar
   const dir = boardDataDir(home, boardId);
   await fs.mkdir(dir, { recursive: true });
   const file = path.join(dir, FILE);
-  // Written whole then renamed: a crash never leaves half a record.
-  await fs.writeFile(`${file}.tmp`, JSON.stringify({ boardId, git }));
-  await fs.rename(`${file}.tmp`, file);
+  // A crash never leaves half a record.
+  await writeFileAtomic(file, JSON.stringify({ boardId, git }));
 }
 
 export async function knownBoardRepos(home: string): Promise<{ boardId: string; git: BoardGitConfig }[]> {

@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
  * another process never sees half of it: failover reads a task's pid file while its worker may be
  * writing it, and a torn file would be taken for none.
  */
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await fs.writeFile(tmp, data);
