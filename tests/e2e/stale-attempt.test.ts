@@ -36,9 +36,12 @@ async function isStopped(pid: number): Promise<boolean> {
 
 interface Scene {
   runs: string;
-  file: string;
   start(name: string, extra?: Record<string, string>, slots?: number): Promise<StartedWorker>;
-  submit(): ReturnType<typeof spawnCli>;
+  /**
+   * A worker with `slots` that stops itself (SIGSTOP) just before the agent's first run, and the
+   * board submitted to it; resolves once the worker is stopped.
+   */
+  pausedBeforeAgent(slots: number): Promise<{ paused: StartedWorker; run: ReturnType<typeof spawnCli> }>;
   cleanUp(): Promise<void>;
 }
 
@@ -72,24 +75,29 @@ async function scene(name: string, maxAttempts: number): Promise<Scene> {
     ].join('\n'),
   );
   const children: ReturnType<typeof spawnCli>[] = [];
+  const start = async (who: string, extra: Record<string, string> = {}, slots = 1): Promise<StartedWorker> => {
+    // --verbose: the worker's log lines on stderr too, where the test reads the woken attempt's.
+    const child = spawnCli(['--verbose', 'worker', '--max-concurrent-activities', String(slots)], {
+      env: env(who, extra),
+    });
+    children.push(child);
+    const out = followLines(child.stdout);
+    const err = followLines(child.stderr);
+    await out.next(/Todone worker polling/, `worker ${who} to say it is up`, 60_000);
+    return { child, err };
+  };
   return {
     runs,
-    file,
-    async start(who, extra = {}, slots = 1) {
-      // --verbose: the worker's log lines on stderr too, where the test reads the woken attempt's.
-      const child = spawnCli(['--verbose', 'worker', '--max-concurrent-activities', String(slots)], {
-        env: env(who, extra),
-      });
-      children.push(child);
-      const out = followLines(child.stdout);
-      const err = followLines(child.stderr);
-      await out.next(/Todone worker polling/, `worker ${who} to say it is up`, 60_000);
-      return { child, err };
-    },
-    submit() {
+    start,
+    async pausedBeforeAgent(slots) {
+      const paused = await start('paused', { TODONE_STOP_AT: 'task:before-agent' }, slots);
       const run = spawnCli(['run', '--no-worker', '--json', file], { env: env('client') });
       children.push(run);
-      return run;
+      await waitFor('the first worker to stop itself just before the agent', () => isStopped(paused.child.pid!), {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+      });
+      return { paused, run };
     },
     async cleanUp() {
       for (const child of children) {
@@ -110,12 +118,7 @@ describe('an attempt whose worker was paused past its heartbeat timeout', () => 
     const s = await scene('stale-attempt', 3);
     try {
       // One task at a time: no free slot, so no waiting poll (the next test is that case).
-      const paused = await s.start('paused', { TODONE_STOP_AT: 'task:before-agent' });
-      const run = s.submit();
-      await waitFor('the first worker to stop itself just before the agent', () => isStopped(paused.child.pid!), {
-        timeoutMs: 60_000,
-        intervalMs: 100,
-      });
+      const { paused, run } = await s.pausedBeforeAgent(1);
       await s.start('other');
       const result = JSON.parse(String((await run).stdout)) as BoardResult;
       expect(result.state).toBe('completed');
@@ -139,12 +142,7 @@ describe('an attempt whose worker was paused past its heartbeat timeout', () => 
     const connection = await Connection.connect({ address: inject('temporalAddress') });
     try {
       // Two slots: while attempt 1 is paused before its agent, the free slot's poll waits on the server.
-      const paused = await s.start('paused', { TODONE_STOP_AT: 'task:before-agent' }, 2);
-      const run = s.submit();
-      await waitFor('the first worker to stop itself just before the agent', () => isStopped(paused.child.pid!), {
-        timeoutMs: 60_000,
-        intervalMs: 100,
-      });
+      const { paused, run } = await s.pausedBeforeAgent(2);
       // Attempt 1 times out; the server hands attempt 2 to the paused worker's waiting poll.
       const handle = new Client({ connection }).workflow.getHandle(boardWorkflowId('stale-poll'));
       const handedOver = await waitFor(
