@@ -59,7 +59,15 @@ export class SetupError extends TodoneError {
 }
 
 /** The Temporal server did not answer: a setup problem, or a server not up yet (a worker may wait for it). */
-export class ServerUnreachableError extends SetupError {}
+export class ServerUnreachableError extends SetupError {
+  constructor(
+    message: string,
+    /** The `host:port` that did not answer. */
+    readonly address: string,
+  ) {
+    super(message);
+  }
+}
 
 export class NotFoundError extends TodoneError {
   constructor(message: string) {

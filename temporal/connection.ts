@@ -145,12 +145,14 @@ function unreachable(target: ConnectionTarget, error: unknown): ServerUnreachabl
     return new ServerUnreachableError(
       `${head}\nThe embedded dev server (pid ${target.embedded.pid}) may have stopped; ` +
         `see ${target.embedded.logFile}. Running the command again restarts it.`,
+      target.address,
     );
   }
   return new ServerUnreachableError(
     `${head}\nCheck that the server is running and reachable from here, and the settings that point at it: ` +
       'TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS* / TEMPORAL_API_KEY, TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE. ' +
       'Unset TEMPORAL_ADDRESS to use the embedded dev server instead.',
+    target.address,
   );
 }
 

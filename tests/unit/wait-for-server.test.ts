@@ -8,7 +8,11 @@ function clock() {
 }
 
 const unreachable = () =>
-  new ServerUnreachableError('Cannot reach Temporal at 127.0.0.1:1 (namespace default): refused.\nCheck…');
+  new ServerUnreachableError(
+    'Cannot reach Temporal at 127.0.0.1:1 (namespace default): refused.\nCheck…',
+    '127.0.0.1:1',
+  );
+const listening = () => Promise.resolve(true);
 
 describe('untilServerAnswers', () => {
   it('tries again while the server does not answer, says so once, and once more when it does', async () => {
@@ -16,7 +20,7 @@ describe('untilServerAnswers', () => {
     let tries = 0;
     const result = await untilServerAnswers(
       () => (++tries < 4 ? Promise.reject(unreachable()) : Promise.resolve('up')),
-      { waitMs: 60_000, say: (line) => lines.push(line), ...clock() },
+      { waitMs: 60_000, say: (line) => lines.push(line), listening, ...clock() },
     );
     expect(result).toBe('up');
     expect(tries).toBe(4);
@@ -35,12 +39,49 @@ describe('untilServerAnswers', () => {
           tries++;
           return Promise.reject(unreachable());
         },
-        { waitMs: 5_000, everyMs: 2_000, say: () => {}, ...fake },
+        { waitMs: 5_000, everyMs: 2_000, say: () => {}, listening, ...fake },
       ),
     ).rejects.toBeInstanceOf(ServerUnreachableError);
     // At 0, 2, 4 and 5 s: the last try is at the deadline itself.
     expect(tries).toBe(4);
     expect(fake.now()).toBe(5_000);
+  });
+
+  it('between tries only checks the port, and tries again once it accepts (or at the deadline)', async () => {
+    const fake = clock();
+    const checked: string[] = [];
+    let tries = 0;
+    const result = await untilServerAnswers(
+      () => (++tries < 2 ? Promise.reject(unreachable()) : Promise.resolve('up')),
+      {
+        waitMs: 60_000,
+        everyMs: 2_000,
+        say: () => {},
+        // Closed for 10 s, then open.
+        listening: (address) => {
+          checked.push(address);
+          return Promise.resolve(fake.now() >= 10_000);
+        },
+        ...fake,
+      },
+    );
+    expect(result).toBe('up');
+    expect(tries).toBe(2);
+    expect(checked).toEqual(Array(5).fill('127.0.0.1:1'));
+
+    let closedTries = 0;
+    const closed = clock();
+    await expect(
+      untilServerAnswers(
+        () => {
+          closedTries++;
+          return Promise.reject(unreachable());
+        },
+        { waitMs: 5_000, everyMs: 2_000, say: () => {}, listening: () => Promise.resolve(false), ...closed },
+      ),
+    ).rejects.toBeInstanceOf(ServerUnreachableError);
+    expect(closedTries).toBe(2);
+    expect(closed.now()).toBe(5_000);
   });
 
   it('tries once with no wait, and never waits out any other error', async () => {
