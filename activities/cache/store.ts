@@ -146,7 +146,10 @@ export class CacheStore {
   async prune(maxBytes = this.options.maxBytes): Promise<{ removed: number; freedBytes: number; damaged: number }> {
     const { records, unreadable, entries } = await this.survey();
     const named = new Set(records.map((r) => r.record.entry));
-    const orphans = [...entries.values()].filter((e) => !named.has(e.name.slice(-64)));
+    // A put writes its entry before its index record: an entry no record names yet may be another
+    // put's (a task of this board or another worker's) in progress, and only an old one is left over.
+    const settled = Date.now() - ORPHAN_GRACE_MS;
+    const orphans = [...entries.values()].filter((e) => !named.has(e.name.slice(-64)) && e.modifiedMs < settled);
     const dangling = records.filter((r) => !entries.has(r.record.entry));
     const live = records.filter((r) => entries.has(r.record.entry));
     let total = live.reduce((sum, r) => sum + r.object.size + (entries.get(r.record.entry)?.size ?? 0), 0);
@@ -210,6 +213,8 @@ function checkKey(key: string): void {
   if (!HEX64.test(key)) throw new Error(`not a cache key: ${JSON.stringify(key)}`);
 }
 
+/** How long an entry no index record names may be a put in progress. */
+const ORPHAN_GRACE_MS = 10 * 60_000;
 const indexName = (key: string) => `keys/${key.slice(0, 2)}/${key}`;
 const entryName = (hash: string) => `entries/${hash.slice(0, 2)}/${hash}`;
 

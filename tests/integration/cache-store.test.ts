@@ -83,13 +83,29 @@ describe('the cache store', () => {
     await fs.rm(file(root, 'entries', await entryHash(root, key(2))));
     expect(await s.get(key(2))).toEqual({ damaged: 'its entry is missing from the store' });
 
-    // prune clears what cannot be used; the sound entry of key 1 no record names any more goes too.
+    // prune clears what cannot be used; the sound entry of key 1 no record names any more goes too,
+    // once it is older than a put in progress could be.
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await fs.utimes(one, hourAgo, hourAgo);
     const pruned = await s.prune();
     expect(pruned.damaged).toBe(2);
     expect(await s.list()).toEqual([]);
     expect(await fs.readdir(path.join(root, 'entries'), { recursive: true })).not.toContainEqual(
       expect.stringMatching(/[0-9a-f]{64}$/),
     );
+  });
+
+  it('keeps an entry no record names yet: another put may be between writing it and its record', async () => {
+    const { root, store: s } = await store();
+    await s.put(entry(key(3)));
+    const written = file(root, 'entries', await entryHash(root, key(3)));
+    // As a concurrent put leaves it for a moment: its entry written, its index record not yet.
+    const record = await fs.readFile(file(root, 'keys', key(3)));
+    await fs.rm(file(root, 'keys', key(3)));
+    await s.prune();
+    await expect(fs.access(written)).resolves.toBeUndefined();
+    await fs.writeFile(file(root, 'keys', key(3)), record);
+    expect(await s.get(key(3))).toHaveProperty('entry');
   });
 
   it('lets the least recently used go past the size limit, a hit counting as a use', async () => {
