@@ -255,6 +255,19 @@ function moved(branch: string, url: string): GitCommandError {
 }
 
 /**
+ * Whether the clone holds the commit and everything it is made of. A fetch cut short (its worker
+ * killed, its disk full) can leave a commit's object without its trees, since small fetches are
+ * unpacked object by object, commits first: rev-parse finds the commit, a checkout of it then
+ * fails ("bad tree object"), and nothing would fetch it again. The walk stops at what the clone's
+ * refs reach, which git keeps whole, so a commit a ref holds costs one call.
+ */
+async function holdsWhole(clone: Git, sha: string): Promise<boolean> {
+  if (!(await tryRevParse(clone, sha))) return false;
+  const walk = await clone.run(['rev-list', '--objects', '--quiet', sha, '--not', '--all'], { ok: [128] });
+  return walk.exitCode === 0;
+}
+
+/**
  * The task's worktree in this worker's clone, after fetching the commit it starts from when the
  * clone does not have it yet (another worker integrated it). Answers which queue reaches this worker.
  */
@@ -269,11 +282,11 @@ export async function prepareRemoteWorktree(
   // The name reaches a refspec: only a branch of this board.
   if (input.startBranch !== undefined) boardBranch(input.boardId, input.startBranch);
   await withRepoLock(local.repo, async () => {
-    if (await tryRevParse(clone, input.startSha)) return;
+    if (await holdsWhole(clone, input.startSha)) return;
     // A start commit is base or an integration head (the integration branch holds both), or the
     // task's own earlier work on its branch (a task sent back).
     await fetchBranches(clone, [...new Set([integrationBranch(input.boardId), startBranch])]);
-    if (await tryRevParse(clone, input.startSha)) return;
+    if (await holdsWhole(clone, input.startSha)) return;
     throw new GitConfigError(
       `task ${input.taskId} starts from ${input.startSha}, which ${local.remote} does not have on ${startBranch}: was the branch rewritten?`,
     );

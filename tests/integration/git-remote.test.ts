@@ -4,6 +4,7 @@
  * thing they share; pushes already done are recognised, and a crash around a push repairs.
  */
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitConfigError } from '../../activities/git/errors.js';
 import { cleanRemoteBranches, initRemoteIntegration, landRemote, remoteFolder } from '../../activities/git/remote.js';
@@ -188,6 +189,38 @@ describe.concurrent('a board split between two workers', () => {
     expect(await gitMaybe(f.url, ['rev-parse', '--verify', '-q', `refs/heads/todone/${board}/root`])).toBe('');
     expect(await exists(root.wt.path)).toBe(false);
     await fsck(f.url);
+  });
+
+  it('fetches a start commit again that a fetch cut short left without its trees', async () => {
+    const f = await fleet();
+    // Worker b's clone, made by a first task before the merge below exists.
+    await work(f, f.b, 'other', f.info.baseSha, { 'b.txt': 'from worker b\n' });
+    const root = await work(f, f.a, 'root', f.info.baseSha, { 'a.txt': 'from worker a\n' });
+    const merged = await integrateOn({
+      home: f.a,
+      input: { git: f.config, boardId: board, taskId: 'root', branch: root.wt.branch, taskSha: root.commit.sha },
+    });
+    // A fetch of the merge into b's clone cut short after its commit object: small fetches are
+    // unpacked object by object, commits first, so a full disk or a kill mid-fetch leaves this.
+    const clone = path.join(remoteFolder(f.b, f.url), 'clone');
+    const commitObject = await execa('git', ['cat-file', 'commit', merged.head], {
+      cwd: f.url,
+      stripFinalNewline: false,
+    });
+    const written = await execa('git', ['hash-object', '-w', '-t', 'commit', '--stdin'], {
+      cwd: clone,
+      input: commitObject.stdout,
+    });
+    expect(written.stdout).toBe(merged.head);
+    const tree = await execa('git', ['cat-file', '-e', `${merged.head}^{tree}`], { cwd: clone, reject: false });
+    expect(tree.exitCode).not.toBe(0);
+
+    const dependent = await prepareOn({
+      home: f.b,
+      input: { git: f.config, boardId: board, taskId: 'dependent', startSha: merged.head },
+    });
+    expect(await showFile(dependent.path, 'HEAD', 'a.txt')).toBe('from worker a');
+    await fsck(clone);
   });
 
   it('reports a conflict as on one machine and leaves the remote integration branch as it was', async () => {
