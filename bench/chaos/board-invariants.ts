@@ -11,6 +11,7 @@ import type { ChaosBoard } from './board.js';
 import { check, type Check } from './check.js';
 import type { Execution } from './executions.js';
 import type { Fault } from './faults.js';
+import { runsWithinFaults } from './runs-within-faults.js';
 
 const run = promisify(execFile);
 
@@ -29,7 +30,12 @@ export interface BoardEvidence {
 }
 
 export async function boardInvariants(e: BoardEvidence): Promise<Check[]> {
-  return [completes(e), await integratedOnce(e), noRunAfterSuccess(e), runsWithinFaults(e)];
+  return [
+    completes(e),
+    await integratedOnce(e),
+    noRunAfterSuccess(e),
+    runsWithinFaults({ boardId: e.board.id, tasks: e.result.tasks, ...e }),
+  ];
 }
 
 function completes({ board, result }: BoardEvidence): Check {
@@ -102,42 +108,6 @@ function noRunAfterSuccess({ board, result, executions }: BoardEvidence): Check 
     if (late.length > 0)
       c.violations.push(
         `${board.id}/${t.id} succeeded at ${iso(t.endedAt)} and ran again at ${late.map((r) => iso(r.start)).join(', ')}`,
-      );
-  }
-  return c;
-}
-
-/**
- * Each fault that hit a task may cost it one more run of its agent: a fault hits a task when it
- * falls within the task's life (from its start to its end) and is aimed at it (its agent killed,
- * its worktree removed), at a worker one of its runs ran on (killed, stopped, disk filled), or at
- * the server. A kill of the submitter hits nothing: it does no task's work.
- */
-function runsWithinFaults({ board, result, executions, journal, homes }: BoardEvidence): Check {
-  const c = check('runs-within-faults', "a task's agent ran at most once plus once per fault that hit the task");
-  const workerOf = (run: Execution) => [...homes].find(([, home]) => run.cwd.startsWith(`${home}/`))?.[0];
-  for (const t of result.tasks) {
-    const runs = executions.get(t.id) ?? [];
-    c.checked++;
-    if (t.state === 'succeeded' && !runs.some((r) => r.end !== undefined))
-      c.violations.push(`${board.id}/${t.id} succeeded, yet no run of its agent finished`);
-    if (runs.length <= 1) continue;
-    const from = Math.min(t.startedAt ?? Infinity, runs[0]!.start);
-    const to = Math.max(t.endedAt ?? 0, runs[runs.length - 1]!.start);
-    const workers = new Set(runs.map(workerOf));
-    const hits = journal.filter(
-      (f) =>
-        f.at + (f.heldMs ?? 0) >= from &&
-        f.at <= to &&
-        (f.kind === 'server-kill' ||
-          ((f.kind === 'agent-kill' || f.kind === 'worktree-remove') && f.boardId === board.id && f.taskId === t.id) ||
-          ((f.kind === 'worker-kill' || f.kind === 'worker-stop' || f.kind === 'disk-full') && workers.has(f.worker))),
-    );
-    if (runs.length > 1 + hits.length)
-      c.violations.push(
-        `${board.id}/${t.id} ran ${runs.length} times with ${hits.length} fault(s) hitting it ` +
-          `(${hits.map((f) => `${f.kind}${f.worker ? ` on ${f.worker}` : ''} at ${iso(f.at)}`).join(', ') || 'none'}): ` +
-          runs.map((r) => `${iso(r.start)} on ${workerOf(r) ?? r.cwd}`).join(', '),
       );
   }
   return c;

@@ -22,8 +22,13 @@ export interface Fault {
   worker?: string;
   boardId?: string;
   taskId?: string;
-  /** How long the target stayed down, stopped or full (ms). */
+  /** How long the target was meant to stay stopped or full (ms), as drawn. */
   heldMs?: number;
+  /**
+   * Epoch ms when the target was whole again (worker back, disk emptied, server up): a fault lasts
+   * from `at` to this, which is later than `at + heldMs` by the time filling and freeing took.
+   */
+  until?: number;
 }
 
 export interface SubmitterControl {
@@ -104,11 +109,10 @@ export class Injector {
         const slot = await this.idleWorker();
         if (!slot) return undefined;
         const at = Date.now();
-        this.recover(slot.name, async () => {
+        return this.recover(slot.name, { at, kind, worker: slot.name }, async () => {
           await slot.member.kill();
           await restartWorker(slot);
         });
-        return { at, kind, worker: slot.name };
       }
       case 'worker-stop': {
         const slot = await this.idleWorker();
@@ -118,11 +122,10 @@ export class Injector {
         const heldMs = Math.round(HEARTBEAT_TIMEOUT_MS + random.between(1_000, 11_000));
         const at = Date.now();
         if (!slot.member.signal('SIGSTOP')) return undefined;
-        this.recover(slot.name, async () => {
+        return this.recover(slot.name, { at, kind, worker: slot.name, heldMs }, async () => {
           await delay(heldMs);
           slot.member.signal('SIGCONT');
         });
-        return { at, kind, worker: slot.name, heldMs };
       }
       case 'submitter-kill': {
         const at = Date.now();
@@ -133,8 +136,9 @@ export class Injector {
         if (this.busy.has('server')) return undefined;
         const at = Date.now();
         await fleet.killServer();
-        this.recover('server', () => retrying('the dev server to restart', () => fleet.restartServer()));
-        return { at, kind };
+        return this.recover('server', { at, kind }, () =>
+          retrying('the dev server to restart', () => fleet.restartServer()),
+        );
       }
       case 'disk-full': {
         const slot = await this.idleWorker((w) => w.quota);
@@ -143,11 +147,10 @@ export class Injector {
         this.busy.add(slot.name);
         const at = Date.now();
         await fillDisk(slot.home);
-        this.recover(slot.name, async () => {
+        return this.recover(slot.name, { at, kind, worker: slot.name, heldMs }, async () => {
           await delay(heldMs);
           await freeDisk(slot.home);
         });
-        return { at, kind, worker: slot.name, heldMs };
       }
       case 'worktree-remove': {
         const worktrees = await soon(
@@ -185,9 +188,13 @@ export class Injector {
     return idle.length > 0 ? this.o.random.pick(idle) : undefined;
   }
 
-  private recover(target: string, work: () => Promise<void>): void {
+  /** Starts the target's recovery in the background; the fault's `until` is set when it is done. */
+  private recover(target: string, fault: Fault, work: () => Promise<void>): Fault {
     this.busy.add(target);
     const done: Promise<void> = work()
+      .then(() => {
+        fault.until = Date.now();
+      })
       .catch((error: unknown) => {
         this.failure ??= new Error(
           `${target} did not recover: ${error instanceof Error ? error.message : String(error)}`,
@@ -198,6 +205,7 @@ export class Injector {
         this.recoveries.delete(done);
       });
     this.recoveries.add(done);
+    return fault;
   }
 }
 

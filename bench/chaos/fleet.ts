@@ -136,12 +136,23 @@ export class Fleet {
     await Promise.all(this.workers.map((w) => w.member.stop()));
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops everything and unmounts the quotas. With `saveLogs`, each worker's task logs (its data
+   * folder's boards/: every attempt's output, prompt and checks) are copied to logs/<worker>-boards
+   * first: a quota's folder is gone once unmounted, and they are the evidence of a broken invariant.
+   */
+  async close({ saveLogs = false } = {}): Promise<void> {
     this.closing = true;
     if (this.sampler) clearInterval(this.sampler);
     await Promise.all(this.workers.map((w) => w.member.stop()));
     await Promise.all(this.workers.map((w) => w.member.close()));
     await stopDevServer(path.join(this.root, 'server')).catch(() => undefined);
-    for (const w of this.workers) if (w.quota) await unmountQuota(w.home);
+    for (const w of this.workers) {
+      if (saveLogs)
+        await fs
+          .cp(path.join(w.home, 'boards'), path.join(this.root, 'logs', `${w.name}-boards`), { recursive: true })
+          .catch(() => undefined);
+      if (w.quota) await unmountQuota(w.home);
+    }
   }
 }

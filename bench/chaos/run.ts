@@ -110,9 +110,9 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
     await connection.close().catch(() => undefined);
-    await fleet.close();
     // A run where an invariant broke keeps its folder (the report names it): the logs are the evidence.
     const broke = checks.length === 0 || checks.some((c) => c.violations.length > 0);
+    await fleet.close({ saveLogs: broke || options.keep });
     if (!options.keep && !broke) await fs.rm(root, { recursive: true, force: true }).catch(() => undefined);
   }
   const merged = merge(checks);
