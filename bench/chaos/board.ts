@@ -139,8 +139,10 @@ export async function writeBoard(
     writable: [executions],
     network: false,
     heartbeatTimeout: `${HEARTBEAT_TIMEOUT_MS / 1000}s`,
-    // Every fault costs an attempt at most; the budget leaves room for several on one task.
-    retry: { maxAttempts: 12, initialInterval: '200ms', maxInterval: '2s' },
+    // A fault can cost a task several attempts: while the one worker able to run it is stopped,
+    // each retry is handed to that worker's open poll and times out there. 30 leaves room for a
+    // dozen faults on one task; a board with a budget its faults can exhaust fails by design.
+    retry: { maxAttempts: 30, initialInterval: '200ms', maxInterval: '2s' },
     timeout: '2m',
     tasks: tasks.map((t) => ({
       id: t.id,

@@ -87,26 +87,40 @@ export async function cleanLeavesNothing(fleet: Fleet, boards: readonly ChaosBoa
   return c;
 }
 
-/** Task and pool worktrees of the board still in the worker's clone (registered with git, or as folders). */
+/**
+ * Task and pool worktrees of the board still in the worker's clone (registered with git, or as
+ * folders), each with what git and the folder say of it: the evidence of why clean passed it by.
+ */
 async function leftoverWorktrees(home: string, boardId: string): Promise<string[]> {
   const left: string[] = [];
   const gitDir = path.join(home, 'git');
   for (const remote of await fs.readdir(gitDir).catch(() => [] as string[])) {
     const root = path.join(gitDir, remote, 'worktrees', boardId);
-    for (const group of ['tasks', 'pool'])
-      for (const name of await fs.readdir(path.join(root, group)).catch(() => [] as string[]))
-        left.push(path.join(root, group, name));
     const clone = path.join(gitDir, remote, 'clone');
     const listed = await run('git', ['-C', clone, 'worktree', 'list', '--porcelain']).catch(() => ({ stdout: '' }));
-    for (const line of listed.stdout.split('\n'))
-      if (
-        line.startsWith('worktree ') &&
-        line.includes(`${root}/`) &&
-        // The integration worktree stays with the integration branch (`todone clean --all` takes both).
-        line.slice(9) !== path.join(root, 'integration') &&
-        !left.includes(line.slice(9))
-      )
-        left.push(`${line.slice(9)} (registered)`);
+    // Porcelain records are blank-line separated: "worktree <path>", then HEAD, branch, locked, prunable lines.
+    const records = new Map(
+      listed.stdout
+        .split('\n\n')
+        .map((record) => record.split('\n').filter(Boolean))
+        .filter((lines) => lines[0]?.startsWith('worktree '))
+        .map((lines) => [lines[0]!.slice('worktree '.length), lines.slice(1).join('; ')] as const),
+    );
+    const found = new Set<string>();
+    for (const group of ['tasks', 'pool'])
+      for (const name of await fs.readdir(path.join(root, group)).catch(() => [] as string[]))
+        found.add(path.join(root, group, name));
+    for (const registered of records.keys())
+      // The integration worktree stays with the integration branch (`todone clean --all` takes both).
+      if (registered.startsWith(`${root}/`) && registered !== path.join(root, 'integration')) found.add(registered);
+    for (const wt of found) {
+      const hasGit = await fs.lstat(path.join(wt, '.git')).then(
+        () => 'a .git file',
+        () => 'no .git file',
+      );
+      const record = records.get(wt);
+      left.push(`${wt} (${record === undefined ? 'not registered' : `registered: ${record}`}; ${hasGit})`);
+    }
   }
   return left;
 }
