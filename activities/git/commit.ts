@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { crashPoint } from './crash-point.js';
-import { GitConfigError, WorktreeGoneError } from './errors.js';
+import { GitCommandError, GitConfigError, WorktreeGoneError } from './errors.js';
 import { extraExcludes } from './extras.js';
 import { clearStaleIndexLock, commonDirOf, gitDirOf, openGit, revParse, type Git } from './git.js';
 import { taskBranch, taskCommitMessage } from './names.js';
@@ -24,13 +24,8 @@ export async function commitWork(input: CommitInput): Promise<CommitResult> {
   const branch = taskBranch(boardId, taskId);
   if (input.branch !== branch)
     throw new GitConfigError(`commitWork: task ${taskId} works on ${branch}, not ${input.branch}`);
-  // Removed from under the worker (or never finished): its work is gone, and no retry brings it back.
-  if (!(await exists(path.join(input.path, '.git'))))
-    throw new WorktreeGoneError(
-      `the worktree ${input.path} of task ${taskId} is gone: its work was lost before the commit`,
-    );
   const worktree = openGit(input.path, config.author ? { author: config.author } : {});
-  await assertWorktreeOf(worktree, config.repo);
+  await checkTaskWorktree(worktree, config.repo, taskId);
 
   if (
     await fs.stat(path.join(await gitDirOf(worktree), 'index.lock')).then(
@@ -63,6 +58,30 @@ export async function commitWork(input: CommitInput): Promise<CommitResult> {
   if (sha === startSha)
     return { sha, tree, changed: false, files: [], filesTruncated: false, insertions: 0, deletions: 0 };
   return { sha, tree, changed: true, ...(await diffStat(worktree, startSha, sha)) };
+}
+
+/**
+ * The task's worktree as git sees it. One git cannot read as a repository any more has lost its
+ * work, and no retry of the step brings it back: removed from under the worker (even while this
+ * looks: a removal under way fails git before its .git goes), or its link to the repository
+ * broken. The task starts again from a new worktree. One of another repository is misconfigured.
+ */
+async function checkTaskWorktree(worktree: Git, repo: string, taskId: string): Promise<void> {
+  const gone = () =>
+    new WorktreeGoneError(
+      `the worktree ${worktree.dir} of task ${taskId} is gone or no longer a git worktree: its work was lost before the commit`,
+    );
+  if (!(await exists(path.join(worktree.dir, '.git')))) throw gone();
+  let common: string;
+  try {
+    common = await commonDirOf(worktree);
+  } catch (error) {
+    const unreadable = error instanceof GitCommandError && error.status === 128;
+    if (unreadable || !(await exists(path.join(worktree.dir, '.git')))) throw gone();
+    throw error;
+  }
+  if ((await realpathLoose(common)) !== (await repoKey(repo)))
+    throw new GitConfigError(`${worktree.dir} is not a worktree of ${repo}`);
 }
 
 export async function assertWorktreeOf(worktree: Git, repo: string): Promise<void> {

@@ -48,4 +48,26 @@ describe('a worktree removed before its work is committed', () => {
     const merges = await git(repo, ['log', '--merges', '--format=%s', branch]);
     expect(merges.split('\n').filter((s) => s.endsWith('merge gone'))).toHaveLength(1);
   });
+
+  it('reruns a task whose worktree git no longer reads, instead of failing it as misconfigured', async () => {
+    // Seen in `npm run chaos` (seed 5) as a removal under way while the commit step looked: the
+    // .git file was still there, git could no longer read the folder, and the task failed for good
+    // ("is not a worktree of"). Here the first run cuts the worktree's link to the repository (its
+    // private git dir) and leaves the folder with its .git file: the same state, made exactly.
+    const root = await h.tempDir('todone-worktree-unreadable-');
+    const repo = await createRepo(path.join(root, 'repo'), { 'README.md': '# project\n' });
+    const runs = path.join(root, 'cut.runs');
+    const command =
+      `echo run >> ${runs}; echo done > cut.txt; ` +
+      `if [ "$(wc -l < ${runs})" -eq 1 ]; then rm -rf "$(git rev-parse --absolute-git-dir)"; fi`;
+    const board = makeBoard(`cut-${randomUUID().slice(0, 8)}`, repo, [{ id: 'cut', command, sandbox: 'none' }], {
+      git: gitSpec(repo, path.join(root, 'worktrees')),
+    });
+
+    const result = await h.run(board);
+
+    expect(result.state, JSON.stringify(result.tasks.map((t) => [t.id, t.state, t.reason]))).toBe('completed');
+    expect((await fs.readFile(runs, 'utf8')).split('\n').filter(Boolean)).toHaveLength(2);
+    expect(await showFile(repo, result.integration!.branch, 'cut.txt')).toBe('done');
+  });
 });
