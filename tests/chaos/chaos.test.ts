@@ -4,9 +4,10 @@
  * boards of 40 tasks, then every invariant. The seed is fixed so a failure can be run again
  * (`CHAOS_SEED` picks another); the report is printed when an invariant breaks.
  *
- * Not part of `npm test` yet (`npm run test:chaos` runs it): one invariant is still broken at
- * random — an attempt the server already gave up on can start its agent after its worker wakes
- * (docs/reliability.md, "open") — and a suite that fails by chance is one nobody trusts.
+ * `npm test` runs it last, on its own (`TODONE_CHAOS_TEST=1 vitest run tests/chaos` after the
+ * suite): its faults are timed against a 3 s heartbeat timeout, and the rest of the suite sharing
+ * the two cores would starve live workers past it, which is a different fault from the ones injected.
+ * `npm run test:chaos` runs it alone.
  */
 import { describe, expect, it } from 'vitest';
 import { FAULT_KINDS } from '../../bench/chaos/fault-kinds.js';
