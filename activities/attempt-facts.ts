@@ -25,6 +25,8 @@ export class AttemptFacts {
   /** Set once the attempt runs something: an attempt refused before that is not listed. */
   begun = false;
   private firstBeat: NodeJS.Timeout | undefined;
+  /** Heartbeats while the attempt gets ready, until its agent's supervisor heartbeats instead. */
+  private readying: NodeJS.Timeout | undefined;
 
   constructor(info: Pick<Info, 'attempt' | 'heartbeatDetails'>, host: string, log: string, now = Date.now()) {
     this.earlier = carriedFacts(info.heartbeatDetails);
@@ -43,7 +45,7 @@ export class AttemptFacts {
    * its facts leave with its result or its failure (a worker dying in that moment leaves it
    * unlisted, and that is all it costs).
    */
-  begin(ctx: Pick<Context, 'heartbeat'>, now = Date.now(), quietMs = 0): void {
+  begin(ctx: Pick<Context, 'heartbeat'>, now = Date.now(), quietMs = 0, everyMs = 0): void {
     this.begun = true;
     this.run.startedAt = now;
     this.heardAt = now;
@@ -51,8 +53,26 @@ export class AttemptFacts {
       this.heard(at);
       ctx.heartbeat(this.details({ phase: 'start' }));
     };
-    if (quietMs <= 0) beat(now);
-    else this.firstBeat = setTimeout(() => beat(Date.now()), quietMs);
+    // Getting ready (a retry's worktree reset, the prompt, the sandbox) can outlast a short heartbeat
+    // timeout on a loaded machine: without beats then, the server gave a live attempt up and started
+    // another, while this one went on to start its agent (found by `npm run chaos`).
+    const keepBeating = () => {
+      if (everyMs > 0) this.readying = setInterval(() => beat(Date.now()), everyMs);
+    };
+    if (quietMs <= 0) {
+      beat(now);
+      keepBeating();
+    } else
+      this.firstBeat = setTimeout(() => {
+        beat(Date.now());
+        keepBeating();
+      }, quietMs);
+  }
+
+  /** The agent starts: its supervisor heartbeats with its progress from here on. */
+  ready(): void {
+    clearTimeout(this.firstBeat);
+    clearInterval(this.readying);
   }
 
   /** When the server last heard from this attempt before its agent starts: its start, then its first heartbeat. */
@@ -78,7 +98,7 @@ export class AttemptFacts {
   }
 
   end(now = Date.now()): void {
-    clearTimeout(this.firstBeat);
+    this.ready();
     this.run.endedAt ??= now;
   }
 

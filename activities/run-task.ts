@@ -155,7 +155,13 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
     }
     // From here on this attempt is listed: even if its worker dies, the next attempt sees where it ran.
     // Listed by a heartbeat once it has run a moment: a no-op task ends before, and sends none.
-    facts.begin(ctx, Date.now(), Math.min(FIRST_HEARTBEAT_MS, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 4));
+    const timeoutMs = ctx.info.heartbeatTimeoutMs ?? 30_000;
+    facts.begin(
+      ctx,
+      Date.now(),
+      Math.min(FIRST_HEARTBEAT_MS, timeoutMs / 4),
+      Math.max(100, Math.min(5_000, timeoutMs / 3)),
+    );
 
     // A retry must not build on what the failed attempt left in the worktree.
     if (input.worktree && attempt > 1) await prepareWorktree(input.worktree);
@@ -258,6 +264,7 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
       ctx.log.warn(message);
       throw failed(message, { attempts: attempt, logPath });
     }
+    facts.ready();
     // The proxy attributes refusals to this attempt until it ends.
     try {
       // A hung agent still has a live supervisor heartbeating for it; silence is how it shows.

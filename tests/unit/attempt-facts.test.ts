@@ -86,6 +86,35 @@ describe('what one attempt hands the next through its heartbeat details', () => 
     }
   });
 
+  it('keeps heartbeating while it gets ready, however long that takes, and stops once its agent starts', () => {
+    vi.useFakeTimers({ now: 1_000 });
+    try {
+      const ctx = recorder();
+      const facts = new AttemptFacts({ attempt: 2, heartbeatDetails: undefined }, 'h', '/l');
+      // Heartbeat timeout 3 s: first beat at 750 ms, then one a second while a slow reset or prompt runs.
+      facts.begin(ctx, Date.now(), 750, 1_000);
+      vi.advanceTimersByTime(4_800);
+      expect(ctx.beats).toHaveLength(5);
+      // The server never went more than a second without word: a live attempt is not given up on.
+      expect(facts.silenceMs()).toBeLessThanOrEqual(1_000);
+      facts.ready();
+      vi.advanceTimersByTime(10_000);
+      expect(ctx.beats).toHaveLength(5);
+
+      // Ready before its first beat (a quick step): none at all, as before.
+      const quick = recorder();
+      const short = new AttemptFacts({ attempt: 1, heartbeatDetails: undefined }, 'h', '/l');
+      short.begin(quick, Date.now(), 750, 1_000);
+      vi.advanceTimersByTime(500);
+      short.ready();
+      vi.advanceTimersByTime(5_000);
+      expect(quick.beats).toEqual([]);
+      short.end();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('a retry on another host starts from what the last heartbeat said and adds its own', () => {
     const handedOn = {
       phase: 'ended',
