@@ -262,7 +262,7 @@ function moved(branch: string, url: string): GitCommandError {
  * refs reach, which git keeps whole, so a commit a ref holds costs one call.
  */
 async function holdsWhole(clone: Git, sha: string): Promise<boolean> {
-  if (!(await tryRevParse(clone, sha))) return false;
+  // One git call: a commit the clone lacks altogether fails the walk the same way ("bad object").
   const walk = await clone.run(['rev-list', '--objects', '--quiet', sha, '--not', '--all'], { ok: [128] });
   return walk.exitCode === 0;
 }
