@@ -72,23 +72,32 @@ async function checkTaskWorktree(worktree: Git, repo: string, taskId: string): P
       `the worktree ${worktree.dir} of task ${taskId} is gone or no longer a git worktree: its work was lost before the commit`,
     );
   if (!(await exists(path.join(worktree.dir, '.git')))) throw gone();
+  await assertWorktreeOf(worktree, repo, async (error) => {
+    const unreadable = error instanceof GitCommandError && error.status === 128;
+    return unreadable || !(await exists(path.join(worktree.dir, '.git'))) ? gone() : error;
+  });
+}
+
+/**
+ * Fails unless `worktree` is a worktree of `repo`. `unreadable` says what a git failure to read it
+ * means (by default the same misconfiguration; gone, for a task's worktree being committed).
+ */
+export async function assertWorktreeOf(
+  worktree: Git,
+  repo: string,
+  unreadable: (error: unknown) => Promise<unknown> = () => Promise.resolve(notWorktreeOf(worktree, repo)),
+): Promise<void> {
   let common: string;
   try {
     common = await commonDirOf(worktree);
   } catch (error) {
-    const unreadable = error instanceof GitCommandError && error.status === 128;
-    if (unreadable || !(await exists(path.join(worktree.dir, '.git')))) throw gone();
-    throw error;
+    throw await unreadable(error);
   }
-  if ((await realpathLoose(common)) !== (await repoKey(repo)))
-    throw new GitConfigError(`${worktree.dir} is not a worktree of ${repo}`);
+  if ((await realpathLoose(common)) !== (await repoKey(repo))) throw notWorktreeOf(worktree, repo);
 }
 
-export async function assertWorktreeOf(worktree: Git, repo: string): Promise<void> {
-  const common = await commonDirOf(worktree).catch(() => undefined);
-  if (!common || (await realpathLoose(common)) !== (await repoKey(repo))) {
-    throw new GitConfigError(`${worktree.dir} is not a worktree of ${repo}`);
-  }
+function notWorktreeOf(worktree: Git, repo: string): GitConfigError {
+  return new GitConfigError(`${worktree.dir} is not a worktree of ${repo}`);
 }
 
 export async function diffStat(
