@@ -28,7 +28,7 @@ import { logRefusedConnections, sandboxVerdict, type SandboxVerdict } from './sa
 import { baseEnvironment, workerSecrets } from './sandbox/task-env.js';
 import { makeTaskPlaces, taskPlaces } from './sandbox/task-places.js';
 import { AttemptFacts, attemptHost, budgetBlocks } from './attempt-facts.js';
-import { supersededBecause } from './attempt-current.js';
+import { beginsLate, supersededBecause } from './attempt-current.js';
 import { prepareOutputFiles, readTaskOutput } from './task-output.js';
 import { asTaskOutcome } from '../src/core/outcome.js';
 import { readVerdict } from '../src/core/verdict.js';
@@ -156,10 +156,12 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
     // From here on this attempt is listed: even if its worker dies, the next attempt sees where it ran.
     // Listed by a heartbeat once it has run a moment: a no-op task ends before, and sends none.
     const timeoutMs = ctx.info.heartbeatTimeoutMs ?? 30_000;
+    const now = Date.now();
     facts.begin(
       ctx,
-      Date.now(),
-      Math.min(FIRST_HEARTBEAT_MS, timeoutMs / 4),
+      now,
+      // Handed over long ago (a paused worker's poll held it): the server may be close to giving it up.
+      beginsLate(ctx.info, now) ? 0 : Math.min(FIRST_HEARTBEAT_MS, timeoutMs / 4),
       Math.max(100, Math.min(5_000, timeoutMs / 3)),
     );
 
@@ -263,6 +265,12 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
       const message = `attempt ${attempt} of task ${input.taskId} is no longer current: ${superseded} (its worker was paused or starved after taking it), so it does not start its agent`;
       ctx.log.warn(message);
       throw failed(message, { attempts: attempt, logPath });
+    }
+    // A heartbeat answered "not found" (the server gave this attempt up) cancels it: no agent then.
+    if (ctx.cancellationSignal.aborted) {
+      const message = `attempt ${attempt} of task ${input.taskId} was given up by the server while it got ready (${String(ctx.cancellationSignal.reason)}), so it does not start its agent`;
+      ctx.log.warn(message);
+      ctx.cancellationSignal.throwIfAborted();
     }
     facts.ready();
     // The proxy attributes refusals to this attempt until it ends.

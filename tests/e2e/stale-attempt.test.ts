@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { boardWorkflowId } from '../../workflows/api.js';
 import type { BoardResult } from '../../src/core/run-state.js';
@@ -51,7 +52,11 @@ interface StartedWorker {
 }
 
 /** A one-task board whose agent appends its attempt to a marker file, and workers for it. */
-async function scene(name: string, maxAttempts: number): Promise<Scene> {
+async function scene(
+  name: string,
+  maxAttempts: number,
+  { heartbeatTimeout = '2s', agentTail = '' }: { heartbeatTimeout?: string; agentTail?: string } = {},
+): Promise<Scene> {
   const queue = `stale-${randomUUID()}`;
   const runs = path.join(dir, `${name}-runs`);
   const env = (who: string, extra: Record<string, string> = {}) => ({
@@ -67,10 +72,10 @@ async function scene(name: string, maxAttempts: number): Promise<Scene> {
       `name: ${name}`,
       // The marker file is the test's, outside any task folder.
       'sandbox: none',
-      'heartbeatTimeout: 2s',
+      `heartbeatTimeout: ${heartbeatTimeout}`,
       `retry: { maxAttempts: ${maxAttempts}, initialInterval: 200ms }`,
       'tasks:',
-      `  - { id: work, agent: "echo $TODONE_ATTEMPT >> ${runs}" }`,
+      `  - { id: work, agent: "echo $TODONE_ATTEMPT >> ${runs}${agentTail}" }`,
       '',
     ].join('\n'),
   );
@@ -168,6 +173,42 @@ describe('an attempt whose worker was paused past its heartbeat timeout', () => 
       );
       await paused.err.next(/attempt 1 of task work was silent/, 'the paused attempt to give up too', 30_000);
       expect(await markers(s.runs)).toEqual(['3']);
+    } finally {
+      await s.cleanUp();
+      await connection.close();
+    }
+  }, 180_000);
+
+  it('heartbeats at once when its waiting poll received it most of a heartbeat timeout ago, and the agent runs once', async () => {
+    const timeoutMs = 4_000;
+    // The agent outlasts the moment the server would time attempt 2 out, had it not heard from it.
+    const s = await scene('late-poll', 5, { heartbeatTimeout: `${timeoutMs / 1000}s`, agentTail: '; sleep 2' });
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    try {
+      const { paused, run } = await s.pausedBeforeAgent(2);
+      const handle = new Client({ connection }).workflow.getHandle(boardWorkflowId('late-poll'));
+      const handedOver = await waitFor(
+        'attempt 2 to be handed to the paused worker',
+        async () => {
+          const pending = (await handle.describe()).raw.pendingActivities?.[0];
+          return pending?.attempt === 2 && pending.lastStartedTime ? pending : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
+      expect(handedOver.lastWorkerIdentity).toContain(String(paused.child.pid));
+      // Woken 0.8 s before the server would time attempt 2 out: sooner than an attempt's usual first
+      // heartbeat (1 s in), and the agent, ready at once, starts before the timeout. Without a heartbeat
+      // as it begins, the server gives attempt 2 up while its agent runs, and attempt 3 runs too.
+      const wakeAt = tsToMs(handedOver.lastStartedTime) + timeoutMs - 800;
+      expect(wakeAt - Date.now(), 'time left to wake the worker before attempt 2 times out').toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, wakeAt - Date.now()));
+      process.kill(paused.child.pid!, 'SIGCONT');
+
+      const result = JSON.parse(String((await run).stdout)) as BoardResult;
+      expect(result.state).toBe('completed');
+      // Exactly one run: attempt 2's (its heartbeat reached the server in time), or, if the machine was
+      // too slow for that, attempt 3's after attempt 2 gave up. Never both.
+      expect(await markers(s.runs)).toHaveLength(1);
     } finally {
       await s.cleanUp();
       await connection.close();

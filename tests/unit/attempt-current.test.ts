@@ -1,7 +1,7 @@
 import proto from '@temporalio/proto';
 import type { Context } from '@temporalio/activity';
 import { describe, expect, it } from 'vitest';
-import { supersededBecause } from '../../activities/attempt-current.js';
+import { beginsLate, supersededBecause } from '../../activities/attempt-current.js';
 
 const { PENDING_ACTIVITY_STATE_STARTED: STARTED, PENDING_ACTIVITY_STATE_SCHEDULED: SCHEDULED } =
   proto.temporal.api.enums.v1.PendingActivityState;
@@ -36,10 +36,17 @@ function context(
 }
 
 describe('supersededBecause', () => {
-  it('does not ask the server when the attempt was scheduled within its heartbeat timeout', async () => {
-    const { ctx, asked } = context(1_999, []);
+  it('does not ask the server when the attempt was scheduled within half its heartbeat timeout', async () => {
+    const { ctx, asked } = context(1_000, []);
     expect(await supersededBecause(ctx, NOW)).toBeUndefined();
     expect(asked()).toBe(0);
+  });
+
+  it('asks once the attempt was scheduled more than half its heartbeat timeout ago, though within it', async () => {
+    // The seed-13 chaos case: handed to a paused worker's poll 1.5 s of 2 s before it woke.
+    const { ctx, asked } = context(1_500, [{ activityId: 'task-t1', attempt: 3, state: STARTED }]);
+    expect(await supersededBecause(ctx, NOW)).toBe('the server is on attempt 3 of it');
+    expect(asked()).toBe(1);
   });
 
   it('is current when the server holds this attempt as started', async () => {
@@ -60,5 +67,22 @@ describe('supersededBecause', () => {
   it('lets the attempt run when the server cannot be asked', async () => {
     const { ctx } = context(10_000, new Error('unavailable'));
     expect(await supersededBecause(ctx, NOW)).toBeUndefined();
+  });
+});
+
+describe('beginsLate', () => {
+  const info = (scheduledAgoMs: number, heartbeatTimeoutMs: number | undefined) => ({
+    heartbeatTimeoutMs,
+    currentAttemptScheduledTimestampMs: NOW - scheduledAgoMs,
+  });
+
+  it('is late past a quarter of the heartbeat timeout since the attempt was scheduled', () => {
+    expect(beginsLate(info(500, 2_000), NOW)).toBe(false);
+    expect(beginsLate(info(501, 2_000), NOW)).toBe(true);
+    expect(beginsLate(info(60_000, 30_000), NOW)).toBe(true);
+  });
+
+  it('is never late without a heartbeat timeout (a test mock says it was scheduled at 1 ms past 1970)', () => {
+    expect(beginsLate(info(NOW - 1, undefined), NOW)).toBe(false);
   });
 });
