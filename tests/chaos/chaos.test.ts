@@ -4,9 +4,9 @@
  * boards of 40 tasks, then every invariant. The seed is fixed so a failure can be run again
  * (`CHAOS_SEED` picks another); the report is printed when an invariant breaks.
  *
- * Not part of `npm test` (`npm run test:chaos` runs it): one invariant still breaks at random. An
- * attempt a stopped worker's poll held can start its agent just as the server gives it up
- * (docs/reliability.md, open); run last in `npm test`, on its own, it failed CI once that way.
+ * `npm test` runs it last, on its own once the suite has finished: its faults are timed against a
+ * 3 s heartbeat timeout, which the suite sharing two cores would starve live workers past
+ * (`vitest run` skips it without TODONE_CHAOS_TEST=1; `npm run test:chaos` runs only it).
  */
 import { describe, expect, it } from 'vitest';
 import { FAULT_KINDS } from '../../bench/chaos/fault-kinds.js';
