@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Info } from '@temporalio/activity';
 import { CancelledFailure, type ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
+import type { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRunTask } from '../../activities/run-task.js';
 import type { RunTaskInput, TaskOutcome } from '../../activities/types.js';
@@ -25,7 +25,7 @@ import {
 } from '../fixtures/model-server/clis.js';
 import { startModelServer, type ModelScript, type ModelServer } from '../fixtures/model-server/server.js';
 import { waitFor } from '../support/wait-for.js';
-import { failure, quietLogger } from '../support/activity-failure.js';
+import { failure, taskActivityEnvironment } from '../support/activity-failure.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 
@@ -108,10 +108,7 @@ interface Attempt {
 }
 
 function attempt(box: Sandbox, input: RunTaskInput, number = 1, info: Partial<Info> = {}): Attempt {
-  const env = new MockActivityEnvironment(
-    { attempt: number, heartbeatTimeoutMs: 900, ...info },
-    { logger: quietLogger },
-  );
+  const env = taskActivityEnvironment({ attempt: number, heartbeatTimeoutMs: 900, ...info });
   const heartbeats: Record<string, unknown>[] = [];
   env.on('heartbeat', (details: Record<string, unknown>) => heartbeats.push(details));
   return { env, heartbeats, result: env.run(box.runTask, input) };

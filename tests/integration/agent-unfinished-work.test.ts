@@ -8,7 +8,6 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hostSandboxProbes, type SandboxProbes } from '../../activities/agents/host-sandboxes.js';
 import { probeCodexSandbox } from '../../activities/agents/codex-sandbox-probe.js';
@@ -20,7 +19,7 @@ import type { AgentSpec, CliAgentSpec } from '../../src/core/board.js';
 import { claudeInvocation, cliPath, codexInvocation } from '../fixtures/model-server/clis.js';
 import { addFilePatch, updateLinePatch } from '../fixtures/model-server/script.js';
 import { startModelServer, type ModelScript, type ModelServer } from '../fixtures/model-server/server.js';
-import { failure, quietLogger } from '../support/activity-failure.js';
+import { failure, taskActivityEnvironment } from '../support/activity-failure.js';
 import { bwrapPath } from '../support/tools.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -97,7 +96,7 @@ function run(
   attempt = 1,
   sandboxes: SandboxProbes = hostSandboxProbes,
 ): Promise<{ summary?: string }> {
-  const env = new MockActivityEnvironment({ attempt, heartbeatTimeoutMs: 900 }, { logger: quietLogger });
+  const env = taskActivityEnvironment({ attempt, heartbeatTimeoutMs: 900 });
   return env.run(createRunTask({ home: b.home, sandboxes }), taskInput);
 }
 

@@ -15,7 +15,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hostSandboxProbes, type SandboxProbes } from '../../activities/agents/host-sandboxes.js';
 import { runBounded } from '../../activities/process/run-bounded.js';
@@ -28,7 +27,7 @@ import { claudeInvocation, cliPath, codexInvocation } from '../fixtures/model-se
 import { addFilePatch } from '../fixtures/model-server/script.js';
 import { startModelServer } from '../fixtures/model-server/server.js';
 import { createRepo, git } from '../support/git-repo.js';
-import { failure, quietLogger } from '../support/activity-failure.js';
+import { failure, taskActivityEnvironment } from '../support/activity-failure.js';
 import { bwrapPath } from '../support/tools.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -77,7 +76,7 @@ function input(b: Box, agent: AgentSpec, extra: Partial<RunTaskInput> = {}): Run
 }
 
 function run(b: Box, taskInput: RunTaskInput, sandboxes: SandboxProbes = hostSandboxProbes): Promise<TaskOutcome> {
-  const env = new MockActivityEnvironment({ attempt: 1, heartbeatTimeoutMs: 5_000 }, { logger: quietLogger });
+  const env = taskActivityEnvironment({ attempt: 1, heartbeatTimeoutMs: 5_000 });
   return env.run(createRunTask({ home: b.home, sandboxes }), taskInput);
 }
 

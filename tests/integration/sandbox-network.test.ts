@@ -14,7 +14,6 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { probeConfinement } from '../../activities/process/sandbox.js';
 import { createRunTask } from '../../activities/run-task.js';
@@ -22,7 +21,7 @@ import type { RunTaskInput, TaskOutcome } from '../../activities/types.js';
 import { FAILURE_TYPES } from '../../workflows/api.js';
 import type { AgentSpec, NetworkPolicy } from '../../src/core/board.js';
 import { ensureTool } from '../../src/tools/provision.js';
-import { failure, quietLogger } from '../support/activity-failure.js';
+import { failure, taskActivityEnvironment } from '../support/activity-failure.js';
 import { bwrapPath } from '../support/tools.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -63,7 +62,7 @@ function run(
   agent: AgentSpec,
   options: { env?: NodeJS.ProcessEnv; extra?: Partial<RunTaskInput> } = {},
 ): Promise<TaskOutcome> {
-  const env = new MockActivityEnvironment({ attempt: 1, heartbeatTimeoutMs: 30_000 }, { logger: quietLogger });
+  const env = taskActivityEnvironment({ attempt: 1, heartbeatTimeoutMs: 30_000 });
   const task = createRunTask({ home: b.home, ...(options.env ? { env: options.env } : {}) });
   return env.run(task, {
     boardId: 'network-board',

@@ -10,7 +10,6 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRunTask } from '../../activities/run-task.js';
 import { probeConfinement } from '../../activities/process/sandbox.js';
@@ -19,7 +18,7 @@ import type { RunTaskInput, TaskOutcome } from '../../activities/types.js';
 import { FAILURE_TYPES } from '../../workflows/api.js';
 import type { AgentSpec } from '../../src/core/board.js';
 import { taskDataDir } from '../../src/data-dir.js';
-import { failure, quietLogger } from '../support/activity-failure.js';
+import { failure, taskActivityEnvironment } from '../support/activity-failure.js';
 import { bwrapPath } from '../support/tools.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -55,7 +54,7 @@ function shell(command: string, extra: Partial<AgentSpec> = {}): AgentSpec {
 }
 
 function run(b: Box, agent: AgentSpec, attempt: number, extra: Partial<RunTaskInput> = {}): Promise<TaskOutcome> {
-  const env = new MockActivityEnvironment({ attempt, heartbeatTimeoutMs: 5_000 }, { logger: quietLogger });
+  const env = taskActivityEnvironment({ attempt, heartbeatTimeoutMs: 5_000 });
   return env.run(createRunTask({ home: b.home }), {
     boardId: 'files-board',
     taskId: 't1',

@@ -7,19 +7,18 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prepareWorktree } from '../../activities/git/worktree.js';
 import { createRunTask } from '../../activities/run-task.js';
 import type { RunTaskInput } from '../../activities/types.js';
 import { FAILURE_TYPES } from '../../workflows/api.js';
-import { failure, quietLogger } from '../support/activity-failure.js';
+import { failure, taskActivityEnvironment } from '../support/activity-failure.js';
 import { fixture, git, removeTempDirs, tempDir } from '../support/git-layer.js';
 
 afterAll(removeTempDirs);
 
 function run(home: string, input: RunTaskInput, attempt: number): Promise<unknown> {
-  const env = new MockActivityEnvironment({ attempt, heartbeatTimeoutMs: 2_000 }, { logger: quietLogger });
+  const env = taskActivityEnvironment({ attempt, heartbeatTimeoutMs: 2_000 });
   return env.run(createRunTask({ home }), input);
 }
 
