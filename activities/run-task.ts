@@ -28,7 +28,7 @@ import { logRefusedConnections, sandboxVerdict, type SandboxVerdict } from './sa
 import { baseEnvironment, workerSecrets } from './sandbox/task-env.js';
 import { makeTaskPlaces, taskPlaces } from './sandbox/task-places.js';
 import { AttemptFacts, attemptHost, budgetBlocks } from './attempt-facts.js';
-import { beginsLate, supersededBecause } from './attempt-current.js';
+import { beginsLate, cancelledBecause, supersededBecause } from './attempt-current.js';
 import { prepareOutputFiles, readTaskOutput } from './task-output.js';
 import { asTaskOutcome } from '../src/core/outcome.js';
 import { readVerdict } from '../src/core/verdict.js';
@@ -266,10 +266,11 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
       ctx.log.warn(message);
       throw failed(message, { attempts: attempt, logPath });
     }
-    // A heartbeat answered "not found" (the server gave this attempt up) cancels it: no agent then.
+    // Cancelled while it got ready (a heartbeat the server answered "not found", a cancelled board): no agent.
     if (ctx.cancellationSignal.aborted) {
-      const message = `attempt ${attempt} of task ${input.taskId} was given up by the server while it got ready (${String(ctx.cancellationSignal.reason)}), so it does not start its agent`;
-      ctx.log.warn(message);
+      ctx.log.info(
+        `attempt ${attempt} of task ${input.taskId} does not start its agent: ${cancelledBecause(ctx.cancellationSignal.reason)}`,
+      );
       ctx.cancellationSignal.throwIfAborted();
     }
     facts.ready();

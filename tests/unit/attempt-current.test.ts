@@ -1,7 +1,8 @@
 import proto from '@temporalio/proto';
 import type { Context } from '@temporalio/activity';
 import { describe, expect, it } from 'vitest';
-import { beginsLate, supersededBecause } from '../../activities/attempt-current.js';
+import { CancelledFailure } from '@temporalio/common';
+import { beginsLate, cancelledBecause, supersededBecause } from '../../activities/attempt-current.js';
 
 const { PENDING_ACTIVITY_STATE_STARTED: STARTED, PENDING_ACTIVITY_STATE_SCHEDULED: SCHEDULED } =
   proto.temporal.api.enums.v1.PendingActivityState;
@@ -84,5 +85,14 @@ describe('beginsLate', () => {
 
   it('is never late without a heartbeat timeout (a test mock says it was scheduled at 1 ms past 1970)', () => {
     expect(beginsLate(info(NOW - 1, undefined), NOW)).toBe(false);
+    expect(beginsLate(info(NOW - 1, 0), NOW)).toBe(false);
+  });
+});
+
+describe('cancelledBecause', () => {
+  it('says in words why the SDK cancelled an attempt, and names a reason it does not know', () => {
+    expect(cancelledBecause(new CancelledFailure('NOT_FOUND'))).toMatch(/server has given it up/);
+    expect(cancelledBecause(new CancelledFailure('CANCELLED'))).toBe('the board cancelled it');
+    expect(cancelledBecause('SOMETHING_NEW')).toBe('it was cancelled (SOMETHING_NEW)');
   });
 });
