@@ -14,6 +14,18 @@ const unreachable = () =>
   );
 const listening = () => Promise.resolve(true);
 
+/** A try that never reaches the server, and how many times it was made. */
+function alwaysUnreachable() {
+  const counted = {
+    tries: 0,
+    attempt: (): Promise<never> => {
+      counted.tries++;
+      return Promise.reject(unreachable());
+    },
+  };
+  return counted;
+}
+
 describe('untilServerAnswers', () => {
   it('tries again while the server does not answer, says so once, and once more when it does', async () => {
     const lines: string[] = [];
@@ -31,19 +43,13 @@ describe('untilServerAnswers', () => {
   });
 
   it('gives up at its deadline with the error as it came', async () => {
-    let tries = 0;
+    const down = alwaysUnreachable();
     const fake = clock();
     await expect(
-      untilServerAnswers(
-        () => {
-          tries++;
-          return Promise.reject(unreachable());
-        },
-        { waitMs: 5_000, everyMs: 2_000, say: () => {}, listening, ...fake },
-      ),
+      untilServerAnswers(down.attempt, { waitMs: 5_000, everyMs: 2_000, say: () => {}, listening, ...fake }),
     ).rejects.toBeInstanceOf(ServerUnreachableError);
     // At 0, 2, 4 and 5 s: the last try is at the deadline itself.
-    expect(tries).toBe(4);
+    expect(down.tries).toBe(4);
     expect(fake.now()).toBe(5_000);
   });
 
@@ -69,29 +75,28 @@ describe('untilServerAnswers', () => {
     expect(tries).toBe(2);
     expect(checked).toEqual(Array(5).fill('127.0.0.1:1'));
 
-    let closedTries = 0;
+    // A port that never opens: one try at the start, one at the deadline.
+    const down = alwaysUnreachable();
     const closed = clock();
     await expect(
-      untilServerAnswers(
-        () => {
-          closedTries++;
-          return Promise.reject(unreachable());
-        },
-        { waitMs: 5_000, everyMs: 2_000, say: () => {}, listening: () => Promise.resolve(false), ...closed },
-      ),
+      untilServerAnswers(down.attempt, {
+        waitMs: 5_000,
+        everyMs: 2_000,
+        say: () => {},
+        listening: () => Promise.resolve(false),
+        ...closed,
+      }),
     ).rejects.toBeInstanceOf(ServerUnreachableError);
-    expect(closedTries).toBe(2);
+    expect(down.tries).toBe(2);
     expect(closed.now()).toBe(5_000);
   });
 
   it('tries once with no wait, and never waits out any other error', async () => {
-    let tries = 0;
-    const once = () => {
-      tries++;
-      return Promise.reject(unreachable());
-    };
-    await expect(untilServerAnswers(once, { waitMs: 0, say: () => {}, ...clock() })).rejects.toThrow(/Cannot reach/);
-    expect(tries).toBe(1);
+    const down = alwaysUnreachable();
+    await expect(untilServerAnswers(down.attempt, { waitMs: 0, say: () => {}, ...clock() })).rejects.toThrow(
+      /Cannot reach/,
+    );
+    expect(down.tries).toBe(1);
     const other = () => Promise.reject(new SetupError('no Temporal CLI'));
     await expect(untilServerAnswers(other, { waitMs: 60_000, say: () => {}, ...clock() })).rejects.toThrow(
       'no Temporal CLI',
