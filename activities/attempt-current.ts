@@ -22,21 +22,23 @@ type AttemptContext = Pick<Context, 'info' | 'client'>;
  * worker was paused or starved while its poll held it), so the server's heartbeat clock may have
  * run that long already and the attempt must heartbeat at once, not after its usual quiet moment.
  */
-export function beginsLate(
-  info: Pick<Context['info'], 'heartbeatTimeoutMs' | 'currentAttemptScheduledTimestampMs'>,
-  now = Date.now(),
-): boolean {
+export function beginsLate(info: ScheduleInfo, now = Date.now()): boolean {
+  return scheduledOver(info, 1 / 4, now);
+}
+
+type ScheduleInfo = Pick<Context['info'], 'heartbeatTimeoutMs' | 'currentAttemptScheduledTimestampMs'>;
+
+/** Whether the attempt was scheduled longer ago than `share` of its heartbeat timeout (never, without one). */
+function scheduledOver(info: ScheduleInfo, share: number, now: number): boolean {
   const timeoutMs = info.heartbeatTimeoutMs;
-  return !!timeoutMs && now - info.currentAttemptScheduledTimestampMs > timeoutMs / 4;
+  return !!timeoutMs && now - info.currentAttemptScheduledTimestampMs > timeoutMs * share;
 }
 
 /** Why this attempt is no longer the task's current one, or undefined when it is (or the server cannot say). */
 export async function supersededBecause(ctx: AttemptContext, now = Date.now()): Promise<string | undefined> {
   const { info } = ctx;
-  const heartbeatTimeoutMs = info.heartbeatTimeoutMs;
   const execution = info.workflowExecution;
-  if (!heartbeatTimeoutMs || !execution) return undefined;
-  if (now - info.currentAttemptScheduledTimestampMs <= heartbeatTimeoutMs / 2) return undefined;
+  if (!execution || !scheduledOver(info, 1 / 2, now)) return undefined;
   let current;
   try {
     current = await pendingActivity(ctx.client, execution, info.activityId);

@@ -156,13 +156,15 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
     // From here on this attempt is listed: even if its worker dies, the next attempt sees where it ran.
     // Listed by a heartbeat once it has run a moment: a no-op task ends before, and sends none.
     const timeoutMs = ctx.info.heartbeatTimeoutMs ?? 30_000;
+    // Often enough that the server hears from the attempt about three times per heartbeat timeout.
+    const beatEveryMs = Math.max(100, Math.min(5_000, timeoutMs / 3));
     const now = Date.now();
     facts.begin(
       ctx,
       now,
       // Handed over long ago (a paused worker's poll held it): the server may be close to giving it up.
       beginsLate(ctx.info, now) ? 0 : Math.min(FIRST_HEARTBEAT_MS, timeoutMs / 4),
-      Math.max(100, Math.min(5_000, timeoutMs / 3)),
+      beatEveryMs,
     );
 
     // A retry must not build on what the failed attempt left in the worktree.
@@ -234,14 +236,9 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
       TODONE_TASK_KEY: taskKey,
     };
     // Progress is sampled often enough for the idle watch too (the worker throttles the heartbeats themselves).
-    const heartbeatEveryMs = Math.max(
-      100,
-      Math.min(
-        5_000,
-        (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3,
-        input.idleTimeoutMs ? input.idleTimeoutMs / 4 : Infinity,
-      ),
-    );
+    const heartbeatEveryMs = input.idleTimeoutMs
+      ? Math.max(100, Math.min(beatEveryMs, input.idleTimeoutMs / 4))
+      : beatEveryMs;
     const supervision = {
       cwd: input.workdir,
       pidFile,
