@@ -114,6 +114,24 @@ async function scene(
   };
 }
 
+/**
+ * Waits for the server to hand attempt 2 of the board's one task to the paused worker's waiting
+ * poll (attempt 1 timed out while paused), and checks that it went there; its pending activity.
+ */
+async function secondAttemptHandedTo(paused: StartedWorker, connection: Connection, board: string) {
+  const handle = new Client({ connection }).workflow.getHandle(boardWorkflowId(board));
+  const handedOver = await waitFor(
+    'attempt 2 to be handed to the paused worker',
+    async () => {
+      const pending = (await handle.describe()).raw.pendingActivities?.[0];
+      return pending?.attempt === 2 && pending.lastStartedTime ? pending : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 100 },
+  );
+  expect(handedOver.lastWorkerIdentity).toContain(String(paused.child.pid));
+  return handedOver;
+}
+
 async function markers(file: string): Promise<string[]> {
   return (await fs.readFile(file, 'utf8')).split('\n').filter(Boolean);
 }
@@ -149,16 +167,7 @@ describe('an attempt whose worker was paused past its heartbeat timeout', () => 
       // Two slots: while attempt 1 is paused before its agent, the free slot's poll waits on the server.
       const { paused, run } = await s.pausedBeforeAgent(2);
       // Attempt 1 times out; the server hands attempt 2 to the paused worker's waiting poll.
-      const handle = new Client({ connection }).workflow.getHandle(boardWorkflowId('stale-poll'));
-      const handedOver = await waitFor(
-        'attempt 2 to be handed to the paused worker',
-        async () => {
-          const pending = (await handle.describe()).raw.pendingActivities?.[0];
-          return pending?.attempt === 2 && pending.lastStartedTime ? pending : undefined;
-        },
-        { timeoutMs: 30_000, intervalMs: 100 },
-      );
-      expect(handedOver.lastWorkerIdentity).toContain(String(paused.child.pid));
+      await secondAttemptHandedTo(paused, connection, 'stale-poll');
       // It times out in turn, and the other worker runs attempt 3.
       await s.start('other');
       const result = JSON.parse(String((await run).stdout)) as BoardResult;
@@ -186,16 +195,7 @@ describe('an attempt whose worker was paused past its heartbeat timeout', () => 
     const connection = await Connection.connect({ address: inject('temporalAddress') });
     try {
       const { paused, run } = await s.pausedBeforeAgent(2);
-      const handle = new Client({ connection }).workflow.getHandle(boardWorkflowId('late-poll'));
-      const handedOver = await waitFor(
-        'attempt 2 to be handed to the paused worker',
-        async () => {
-          const pending = (await handle.describe()).raw.pendingActivities?.[0];
-          return pending?.attempt === 2 && pending.lastStartedTime ? pending : undefined;
-        },
-        { timeoutMs: 30_000, intervalMs: 100 },
-      );
-      expect(handedOver.lastWorkerIdentity).toContain(String(paused.child.pid));
+      const handedOver = await secondAttemptHandedTo(paused, connection, 'late-poll');
       // Woken 0.8 s before the server would time attempt 2 out: sooner than an attempt's usual first
       // heartbeat (1 s in), and the agent, ready at once, starts before the timeout. Without a heartbeat
       // as it begins, the server gives attempt 2 up while its agent runs, and attempt 3 runs too.
