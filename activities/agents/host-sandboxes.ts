@@ -63,7 +63,7 @@ export const hostSandboxProbes: SandboxProbes = {
       return probeConfinement(bwrap);
     }),
   filteredNetwork: async (allow, workerEnv) => {
-    const nsenter = await findNsenter();
+    const nsenter = await (nsenterFound ??= findNsenter());
     if (!nsenter) return { refused: filteredNetworkUnavailable("util-linux's nsenter is not on PATH") };
     try {
       return await joinFilteredNetwork(allow, { bwrap, nsenter }, workerEnv);
@@ -80,6 +80,9 @@ export function filteredNetworkUnavailable(reason: string): string {
     'or `network: false` (none) on the board or the task.'
   );
 }
+
+/** Looked for once per worker: a sandboxed task would otherwise stat every PATH folder as it starts. */
+let nsenterFound: Promise<string | undefined> | undefined;
 
 /** util-linux is on every Linux, but not always on a worker's PATH (sbin folders). */
 async function findNsenter(): Promise<string | undefined> {

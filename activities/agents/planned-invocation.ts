@@ -208,9 +208,15 @@ async function cliFolders(file: string): Promise<string[]> {
   return [...new Set(folders)];
 }
 
+/** Found once per process: the walk up reads files synchronously, on every task's way in otherwise. */
+let installation: string[] | undefined;
+
 function todoneInstallation(): string[] {
-  const root = findPackageRoot();
-  return root ? [root] : [];
+  if (!installation) {
+    const root = findPackageRoot();
+    installation = root ? [root] : [];
+  }
+  return installation;
 }
 
 /** Where each CLI keeps its sessions, settings and logs: it fails without being able to write there. */

@@ -5,12 +5,11 @@
  */
 import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import type { Readable } from 'node:stream';
-import { execa } from 'execa';
 import type { Redactor } from '../secrets/redact.js';
 import { OutputTail } from './output-tail.js';
 import { terminate } from '../../src/util/processes.js';
 import { removePidFile, writePidFile } from './process-group.js';
+import { spawnCommand, type CommandEnd } from './spawner/spawner-client.js';
 
 export interface SuperviseOptions {
   /** Run directly, never through a shell (a shell command is `/bin/sh`, `-c`, command). */
@@ -50,30 +49,28 @@ export async function supervise(options: SuperviseOptions): Promise<SuperviseOut
   log.on('error', (error) => (logError ??= error.message));
   const started = Date.now();
 
-  const child = execa(options.file, options.args, {
-    cwd: options.cwd,
-    env: options.env,
-    extendEnv: false,
-    // Agents wait on an open stdin; a new process group lets cancellation reach grandchildren.
-    stdin: options.stdinFile ? { file: options.stdinFile } : 'ignore',
-    detached: true,
-    buffer: false,
-    reject: false,
-    stripFinalNewline: false,
-  });
-
-  const flushes = [child.stdout, child.stderr].map((stream) =>
-    stream ? capture(stream, log, tail, options.redactor) : () => undefined,
+  // Through the worker's spawner: a fork of the worker itself would cost the main thread ms per command.
+  const captures = { stdout: capture(log, tail, options.redactor), stderr: capture(log, tail, options.redactor) };
+  const child = spawnCommand(
+    {
+      file: options.file,
+      args: options.args,
+      cwd: options.cwd,
+      env: options.env,
+      ...(options.stdinFile ? { stdinFile: options.stdinFile } : {}),
+    },
+    (chunk, stream) => captures[stream].write(chunk),
   );
+  const pid = await child.started;
 
-  if (child.pid !== undefined) {
-    await writePidFile(options.pidFile, { pid: child.pid, attempt: options.attempt, startedAt: started });
+  if (pid !== undefined) {
+    await writePidFile(options.pidFile, { pid, attempt: options.attempt, startedAt: started });
   }
 
   let aborted = false;
   const onAbort = () => {
     aborted = true;
-    if (child.pid !== undefined) void terminate(child.pid, { group: true, graceMs: 2_000 });
+    if (pid !== undefined) void terminate(pid, { group: true, graceMs: 2_000 });
   };
   if (options.signal.aborted) onAbort();
   else options.signal.addEventListener('abort', onAbort, { once: true });
@@ -85,55 +82,55 @@ export async function supervise(options: SuperviseOptions): Promise<SuperviseOut
 
   let ended: SuperviseOutcome;
   try {
-    ended = outcomeOf(await child, aborted, Date.now() - started, tail);
+    ended = outcomeOf(await child.ended, aborted, Date.now() - started, tail);
   } finally {
     clearInterval(timer);
     options.signal.removeEventListener('abort', onAbort);
     // Children of the shell may outlive it while holding our pipes; the group goes with the task.
-    if (child.pid !== undefined) await terminate(child.pid, { group: true, graceMs: 500 });
-    for (const flush of flushes) flush();
+    if (pid !== undefined) await terminate(pid, { group: true, graceMs: 500 });
+    captures.stdout.flush();
+    captures.stderr.flush();
     // A stream that failed reports the failure to end()'s callback too; 'close' comes either way.
     await Promise.all([new Promise<void>((resolve) => log.end(() => resolve())), removePidFile(options.pidFile)]);
   }
   return logError === undefined ? ended : { ...ended, logError };
 }
 
-function outcomeOf(
-  result: Awaited<ReturnType<typeof execa>>,
-  aborted: boolean,
-  durationMs: number,
-  tail: OutputTail,
-): SuperviseOutcome {
+function outcomeOf(end: CommandEnd, aborted: boolean, durationMs: number, tail: OutputTail): SuperviseOutcome {
+  if (end.kind === 'spawn-error') return { kind: 'spawn-error', message: end.message, durationMs, tail };
   // CLIs trap SIGTERM and exit with a code of their own (143): that is still our kill.
-  if (aborted) return { kind: 'killed', signal: result.signal ?? 'SIGTERM', durationMs, tail, aborted };
-  if (typeof result.exitCode === 'number') return { kind: 'exited', exitCode: result.exitCode, durationMs, tail };
-  if (result.signal) return { kind: 'killed', signal: result.signal, durationMs, tail, aborted };
-  return { kind: 'spawn-error', message: result.shortMessage ?? result.message ?? 'could not start', durationMs, tail };
+  if (aborted) return { kind: 'killed', signal: end.signal ?? 'SIGTERM', durationMs, tail, aborted };
+  if (typeof end.exitCode === 'number') return { kind: 'exited', exitCode: end.exitCode, durationMs, tail };
+  return { kind: 'killed', signal: end.signal ?? 'SIGKILL', durationMs, tail, aborted };
 }
 
 /**
  * Copies one output stream into the log and the tail. Without secrets the bytes go as they came;
- * with secrets, as redacted text. Returns what writes out the end a redactor held back.
+ * with secrets, as redacted text, and `flush` writes out the end a redactor held back.
  */
-function capture(stream: Readable, log: fs.WriteStream, tail: OutputTail, redactor: Redactor | undefined): () => void {
+function capture(
+  log: fs.WriteStream,
+  tail: OutputTail,
+  redactor: Redactor | undefined,
+): { write: (chunk: Buffer) => void; flush: () => void } {
   if (!redactor?.active) {
-    stream.on('data', (chunk: Buffer) => tail.push(chunk));
-    stream.pipe(log, { end: false });
-    return () => undefined;
+    return {
+      write: (chunk) => {
+        tail.push(chunk);
+        // After a failed write (a full disk) the log is gone: the tail still gets the output.
+        if (!log.destroyed) log.write(chunk);
+      },
+      flush: () => undefined,
+    };
   }
   const decoder = new StringDecoder('utf8');
   const redacting = redactor.stream();
-  let flushed = false;
   const write = (text: string, bytes: number) => {
     tail.add(text, bytes);
-    if (text) log.write(text);
+    if (text && !log.destroyed) log.write(text);
   };
-  stream.on('data', (chunk: Buffer) => write(redacting.push(decoder.write(chunk)), chunk.length));
-  const flush = () => {
-    if (flushed) return;
-    flushed = true;
-    write(redacting.push(decoder.end()) + redacting.end(), 0);
+  return {
+    write: (chunk) => write(redacting.push(decoder.write(chunk)), chunk.length),
+    flush: () => write(redacting.push(decoder.end()) + redacting.end(), 0),
   };
-  stream.once('end', flush);
-  return flush;
 }

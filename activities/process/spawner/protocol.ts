@@ -1,0 +1,23 @@
+/**
+ * The messages between a worker and its spawner (spawner-main.ts), over Node's IPC channel with
+ * advanced serialization, so output chunks travel as Buffers. One spawner serves every command a
+ * worker runs; `id` ties each message to the command it is about.
+ */
+
+export interface SpawnRequest {
+  type: 'spawn';
+  id: number;
+  file: string;
+  args: readonly string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** Fed to the command's stdin; otherwise stdin is closed. */
+  stdinFile?: string;
+}
+
+export type SpawnerEvent =
+  | { type: 'spawned'; id: number; pid: number }
+  | { type: 'spawn-error'; id: number; message: string }
+  | { type: 'output'; id: number; stream: 'stdout' | 'stderr'; chunk: Uint8Array }
+  /** After both output streams have ended: no output message for `id` follows it. */
+  | { type: 'exit'; id: number; exitCode: number | null; signal: string | null };

@@ -1,0 +1,208 @@
+/**
+ * The worker's process spawner: commands start through a small helper process instead of forks of
+ * the worker. Real commands, a real helper; the helper is killed the way a crash would kill it.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnCommand, type CommandSpec } from '../../activities/process/spawner/spawner-client.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'todone-spawner-'));
+});
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+
+/** Starts `spec`; `result` is everything it printed, and how it ended. */
+function start(spec: CommandSpec) {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const command = spawnCommand(spec, (chunk, stream) => (stream === 'stdout' ? out : err).push(chunk));
+  const result = command.ended.then((end) => ({
+    end,
+    stdout: Buffer.concat(out).toString(),
+    stderr: Buffer.concat(err).toString(),
+  }));
+  return { started: command.started, result };
+}
+
+const collect = (spec: CommandSpec) => start(spec).result;
+
+/** The spawner helpers this process runs (children of it whose command line names the spawner). */
+function spawners(): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (parent === process.pid && cmdline.includes('spawner-main')) found.push(Number(entry));
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return found;
+}
+
+describe('the process spawner', () => {
+  it('runs a command in its own process group and hands back its output, pid and exit code', async () => {
+    const command = start({
+      file: '/bin/sh',
+      args: ['-c', 'echo "out $(ps -o pgid= -p $$ | tr -d " ")"; echo err >&2; exit 7'],
+      cwd: dir,
+      env,
+    });
+    const pid = await command.started;
+    const { end, stdout, stderr } = await command.result;
+    expect(end).toEqual({ kind: 'exit', exitCode: 7, signal: null });
+    // Its own group: a cancel reaches everything it starts, and nothing of the worker's.
+    expect(stdout).toBe(`out ${pid}\n`);
+    expect(stderr).toBe('err\n');
+  });
+
+  it('passes exactly the environment given, and the working folder', async () => {
+    const { stdout } = await collect({
+      file: '/bin/sh',
+      args: ['-c', 'pwd; env | sort'],
+      cwd: dir,
+      env: { ...env, ONLY: 'this' },
+    });
+    const [cwd, ...vars] = stdout.trim().split('\n');
+    expect(cwd).toBe(await fs.realpath(dir));
+    expect(
+      vars.filter((line) => !line.startsWith('PWD=') && !line.startsWith('SHLVL=') && line !== '_=/usr/bin/env'),
+    ).toEqual([`ONLY=this`, `PATH=${env.PATH}`]);
+  });
+
+  it('feeds a file to stdin, and closes stdin otherwise', async () => {
+    const input = path.join(dir, 'input.txt');
+    await fs.writeFile(input, 'from the file\n');
+    const fed = await collect({ file: '/bin/cat', args: [], cwd: dir, env, stdinFile: input });
+    expect(fed.stdout).toBe('from the file\n');
+    // A closed stdin reads as end of file at once: an agent waiting on it would hang a task.
+    const closed = await collect({ file: '/bin/cat', args: [], cwd: dir, env });
+    expect(closed).toMatchObject({ end: { kind: 'exit', exitCode: 0 }, stdout: '' });
+  });
+
+  it('reports a command that cannot start, naming why, and keeps serving', async () => {
+    const missing = start({ file: path.join(dir, 'no-such-agent'), args: [], cwd: dir, env });
+    expect(await missing.started).toBeUndefined();
+    const { end } = await missing.result;
+    expect(end.kind === 'spawn-error' && end.message).toMatch(/ENOENT/);
+    const noFolder = await collect({ file: '/bin/true', args: [], cwd: path.join(dir, 'gone'), env });
+    expect(noFolder.end).toMatchObject({ kind: 'spawn-error' });
+    const noInput = await collect({ file: '/bin/cat', args: [], cwd: dir, env, stdinFile: path.join(dir, 'no-input') });
+    expect(noInput.end.kind === 'spawn-error' && noInput.end.message).toMatch(/ENOENT.*no-input/);
+    expect((await collect({ file: '/bin/true', args: [], cwd: dir, env })).end).toMatchObject({
+      exitCode: 0,
+    });
+  });
+
+  it('delivers a flood of output whole and in order', async () => {
+    // 32 MB: past the spawner's pause threshold, so output waits on the worker instead of filling memory.
+    const lines = 2_000_000;
+    const { end, stdout } = await collect({ file: '/usr/bin/seq', args: [String(lines)], cwd: dir, env });
+    expect(end).toMatchObject({ exitCode: 0 });
+    const numbers = stdout.trimEnd().split('\n');
+    expect(numbers.length).toBe(lines);
+    expect(numbers.every((n, i) => Number(n) === i + 1)).toBe(true);
+  });
+
+  it('runs many commands at once, each with its own output', async () => {
+    const runs = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        collect({ file: '/bin/sh', args: ['-c', `sleep 0.0$((${i} % 10)); echo ${i}`], cwd: dir, env }),
+      ),
+    );
+    expect(runs.map((run) => run.stdout)).toEqual(Array.from({ length: 40 }, (_, i) => `${i}\n`));
+  });
+
+  it('ends the commands of a spawner that dies, and starts a new spawner for the next command', async () => {
+    const marker = path.join(dir, 'survived');
+    const running = start({ file: '/bin/sh', args: ['-c', `sleep 30; touch ${marker}`], cwd: dir, env });
+    const pid = await running.started;
+    const [helper, ...others] = spawners();
+    expect(others).toEqual([]);
+    process.kill(helper!, 'SIGKILL');
+    const { end } = await running.result;
+    expect(end).toEqual({ kind: 'exit', exitCode: null, signal: 'SIGKILL' });
+    // The command's group is the caller's to stop (supervise does); it is still there to be stopped.
+    process.kill(-pid!, 'SIGKILL');
+    const next = await collect({ file: '/bin/echo', args: ['again'], cwd: dir, env });
+    expect(next).toMatchObject({ end: { exitCode: 0 }, stdout: 'again\n' });
+    expect(spawners()).not.toContain(helper);
+  });
+
+  it('does not keep a finished program alive, and leaves with it', async () => {
+    const tag = `spawner-test-${process.pid}-${Date.now()}`;
+    const run = await execa('node', [await program(), 'echo'], {
+      env: { TAG: tag },
+      // The spawner inherits stderr: a spawner that stayed would hold it open, and this wait with it.
+      stderr: 'ignore',
+      timeout: 20_000,
+      reject: false,
+    });
+    // Bounded: a spawner that held the program open would time it out, not pass slowly.
+    expect(run.timedOut).toBe(false);
+    expect(run.stdout).toBe('hi\n{"kind":"exit","exitCode":0,"signal":null}');
+    await expectGone(tag);
+  });
+
+  it('leaves with a worker that is killed while its command runs', async () => {
+    const tag = `spawner-test-${process.pid}-${Date.now()}`;
+    const worker = execa('node', [await program(), 'sleep'], {
+      env: { TAG: tag },
+      stderr: 'ignore',
+      timeout: 20_000,
+      reject: false,
+    });
+    let sleeper = 0;
+    worker.stdout.once('data', (line: Buffer) => {
+      sleeper = Number(/started (\d+)/.exec(String(line))?.[1]);
+      worker.kill('SIGKILL');
+    });
+    await worker;
+    await expectGone(tag);
+    // Its command outlives it in its own group, as a crashed worker's always did (the pid file's job).
+    expect(sleeper).toBeGreaterThan(0);
+    process.kill(-sleeper, 'SIGKILL');
+  });
+});
+
+/** A program that runs one command through the spawner: `echo` prints and ends, `sleep` waits a minute. */
+async function program(): Promise<string> {
+  const script = path.join(dir, 'one-command.mjs');
+  const client = path.resolve('dist/activities/process/spawner/spawner-client.js');
+  await fs.writeFile(
+    script,
+    `import { spawnCommand } from ${JSON.stringify(client)};
+const [file, args] = process.argv[2] === 'echo' ? ['/bin/echo', ['hi']] : ['/bin/sleep', ['60']];
+const command = spawnCommand({ file, args, cwd: '/', env: {} }, (chunk) => process.stdout.write(chunk));
+if (file === '/bin/sleep') console.log('started', await command.started);
+console.log(JSON.stringify(await command.ended));`,
+  );
+  return script;
+}
+
+/** Waits (5 s at most) until no process carries `tag` in its environment: the spawner left. */
+async function expectGone(tag: string): Promise<void> {
+  const carriers = () =>
+    readdirSync('/proc').filter((entry) => {
+      try {
+        return /^\d+$/.test(entry) && readFileSync(`/proc/${entry}/environ`, 'utf8').includes(`TAG=${tag}`);
+      } catch {
+        return false;
+      }
+    });
+  const deadline = Date.now() + 5_000;
+  while (carriers().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(carriers(), 'the spawner outlived its program').toEqual([]);
+}
