@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findPackageRoot } from '../../../src/util/package-root.js';
+import { signal } from '../../../src/util/processes.js';
 import type { SpawnerEvent, SpawnRequest } from './protocol.js';
 
 export type CommandEnd =
@@ -28,6 +29,8 @@ export type CommandSpec = Omit<SpawnRequest, 'type' | 'id'>;
 const ANSWER_WITHIN_MS = 30_000;
 
 interface Pending {
+  /** The helper the command was handed to: its death ends the command for the worker. */
+  via: ChildProcess;
   output: OutputCallback;
   started: (pid: number | undefined) => void;
   ended: (end: CommandEnd) => void;
@@ -54,12 +57,12 @@ export function spawnCommand(spec: CommandSpec, output: OutputCallback): Spawned
       fail(id, `the process spawner did not start the command within ${ANSWER_WITHIN_MS / 1000} s`);
   }, ANSWER_WITHIN_MS);
   timer.unref();
-  pending.set(id, { output, started, ended, answered: false, timer });
+  const via = running();
+  pending.set(id, { via, output, started, ended, answered: false, timer });
+  via.ref();
+  via.channel?.ref();
   const request: SpawnRequest = { type: 'spawn', id, ...spec };
-  const channel = running();
-  channel.ref();
-  channel.channel?.ref();
-  channel.send(request, (error) => {
+  via.send(request, (error) => {
     if (error) fail(id, `the process spawner could not be reached: ${error.message}`);
   });
   return command;
@@ -76,9 +79,8 @@ function running(): ChildProcess {
   });
   started.on('message', (event: SpawnerEvent) => deliver(event));
   const lost = (why: string) => {
-    if (helper !== started) return;
-    helper = undefined;
-    for (const id of [...pending.keys()]) fail(id, `the process spawner ${why}`);
+    if (helper === started) helper = undefined;
+    for (const [id, entry] of [...pending]) if (entry.via === started) fail(id, `the process spawner ${why}`);
   };
   started.once('error', (error) => lost(`failed: ${error.message}`));
   started.once('exit', (code, signal) => lost(`exited (${signal ?? `code ${code}`})`));
@@ -88,7 +90,11 @@ function running(): ChildProcess {
 
 function deliver(event: SpawnerEvent): void {
   const entry = pending.get(event.id);
-  if (!entry) return;
+  if (!entry) {
+    // Started after the worker stopped waiting for it: nobody would supervise it.
+    if (event.type === 'spawned') signal(-event.pid, 'SIGKILL');
+    return;
+  }
   switch (event.type) {
     case 'spawned':
       entry.answered = true;
