@@ -59,14 +59,15 @@ export async function supervise(options: SuperviseOptions): Promise<SuperviseOut
       env: options.env,
       ...(options.stdinFile ? { stdinFile: options.stdinFile } : {}),
     },
-    (chunk, stream) => captures[stream].write(chunk),
+    (chunk, stream) => {
+      // A log that cannot keep up holds the command back, as a pipe would.
+      if (!captures[stream].write(chunk)) child.pause();
+    },
   );
-  const pid = await child.started;
+  log.on('drain', () => child.resume());
 
-  if (pid !== undefined) {
-    await writePidFile(options.pidFile, { pid, attempt: options.attempt, startedAt: started });
-  }
-
+  // Listening (and heartbeating) from the request on: a cancel may come before the command starts.
+  let pid: number | undefined;
   let aborted = false;
   const onAbort = () => {
     aborted = true;
@@ -74,7 +75,6 @@ export async function supervise(options: SuperviseOptions): Promise<SuperviseOut
   };
   if (options.signal.aborted) onAbort();
   else options.signal.addEventListener('abort', onAbort, { once: true });
-
   const timer = setInterval(
     () => options.onProgress({ outputBytes: tail.bytes, lastLine: tail.lastLine, elapsedMs: Date.now() - started }),
     options.progressEveryMs,
@@ -82,7 +82,15 @@ export async function supervise(options: SuperviseOptions): Promise<SuperviseOut
 
   let ended: SuperviseOutcome;
   try {
-    ended = outcomeOf(await child.ended, aborted, Date.now() - started, tail);
+    pid = await child.started;
+    if (pid !== undefined) {
+      if (aborted) onAbort();
+      await writePidFile(options.pidFile, { pid, attempt: options.attempt, startedAt: started });
+    }
+    const end = await child.ended;
+    // The worker's spawner failed, not the command: an error the attempt is retried for.
+    if (end.kind === 'lost') throw new SpawnerLostError(end.message);
+    ended = outcomeOf(end, aborted, Date.now() - started, tail);
   } finally {
     clearInterval(timer);
     options.signal.removeEventListener('abort', onAbort);
@@ -96,7 +104,17 @@ export async function supervise(options: SuperviseOptions): Promise<SuperviseOut
   return logError === undefined ? ended : { ...ended, logError };
 }
 
-function outcomeOf(end: CommandEnd, aborted: boolean, durationMs: number, tail: OutputTail): SuperviseOutcome {
+/** The worker's process spawner died or hung under a command: the attempt, not the task, failed. */
+export class SpawnerLostError extends Error {
+  override name = 'SpawnerLost';
+}
+
+function outcomeOf(
+  end: Exclude<CommandEnd, { kind: 'lost' }>,
+  aborted: boolean,
+  durationMs: number,
+  tail: OutputTail,
+): SuperviseOutcome {
   if (end.kind === 'spawn-error') return { kind: 'spawn-error', message: end.message, durationMs, tail };
   // CLIs trap SIGTERM and exit with a code of their own (143): that is still our kill.
   if (aborted) return { kind: 'killed', signal: end.signal ?? 'SIGTERM', durationMs, tail, aborted };
@@ -106,19 +124,20 @@ function outcomeOf(end: CommandEnd, aborted: boolean, durationMs: number, tail: 
 
 /**
  * Copies one output stream into the log and the tail. Without secrets the bytes go as they came;
- * with secrets, as redacted text, and `flush` writes out the end a redactor held back.
+ * with secrets, as redacted text, and `flush` writes out the end a redactor held back. `write`
+ * says false when the log asks to wait for its 'drain'.
  */
 function capture(
   log: fs.WriteStream,
   tail: OutputTail,
   redactor: Redactor | undefined,
-): { write: (chunk: Buffer) => void; flush: () => void } {
+): { write: (chunk: Buffer) => boolean; flush: () => void } {
   if (!redactor?.active) {
     return {
       write: (chunk) => {
         tail.push(chunk);
         // After a failed write (a full disk) the log is gone: the tail still gets the output.
-        if (!log.destroyed) log.write(chunk);
+        return log.destroyed || log.write(chunk);
       },
       flush: () => undefined,
     };
@@ -127,10 +146,10 @@ function capture(
   const redacting = redactor.stream();
   const write = (text: string, bytes: number) => {
     tail.add(text, bytes);
-    if (text && !log.destroyed) log.write(text);
+    return !text || log.destroyed || log.write(text);
   };
   return {
     write: (chunk) => write(redacting.push(decoder.write(chunk)), chunk.length),
-    flush: () => write(redacting.push(decoder.end()) + redacting.end(), 0),
+    flush: () => void write(redacting.push(decoder.end()) + redacting.end(), 0),
   };
 }

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnCommand, type CommandSpec } from '../../activities/process/spawner/spawner-client.js';
+import { SpawnerLostError, supervise } from '../../activities/process/supervise.js';
+import { isRunning } from '../../src/util/processes.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -21,16 +23,16 @@ afterAll(async () => {
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
 /** Starts `spec`; `result` is everything it printed, and how it ended. */
-function start(spec: CommandSpec) {
+function start(spec: CommandSpec, options?: { answerWithinMs: number }) {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  const command = spawnCommand(spec, (chunk, stream) => (stream === 'stdout' ? out : err).push(chunk));
+  const command = spawnCommand(spec, (chunk, stream) => (stream === 'stdout' ? out : err).push(chunk), options);
   const result = command.ended.then((end) => ({
     end,
     stdout: Buffer.concat(out).toString(),
     stderr: Buffer.concat(err).toString(),
   }));
-  return { started: command.started, result };
+  return { started: command.started, result, command, bytes: () => out.reduce((sum, b) => sum + b.length, 0) };
 }
 
 const collect = (spec: CommandSpec) => start(spec).result;
@@ -98,7 +100,9 @@ describe('the process spawner', () => {
     const { end } = await missing.result;
     expect(end.kind === 'spawn-error' && end.message).toMatch(/ENOENT/);
     const noFolder = await collect({ file: '/bin/true', args: [], cwd: path.join(dir, 'gone'), env });
-    expect(noFolder.end).toMatchObject({ kind: 'spawn-error' });
+    expect(noFolder.end.kind === 'spawn-error' && noFolder.end.message).toBe(
+      `its working folder ${path.join(dir, 'gone')} does not exist`,
+    );
     const noInput = await collect({ file: '/bin/cat', args: [], cwd: dir, env, stdinFile: path.join(dir, 'no-input') });
     expect(noInput.end.kind === 'spawn-error' && noInput.end.message).toMatch(/ENOENT.*no-input/);
     expect((await collect({ file: '/bin/true', args: [], cwd: dir, env })).end).toMatchObject({
@@ -107,7 +111,7 @@ describe('the process spawner', () => {
   });
 
   it('delivers a flood of output whole and in order', async () => {
-    // 32 MB: past the spawner's pause threshold, so output waits on the worker instead of filling memory.
+    // About 15 MB, in chunks of at most 64 KB: any chunk lost, doubled or reordered shows.
     const lines = 2_000_000;
     const { end, stdout } = await collect({ file: '/usr/bin/seq', args: [String(lines)], cwd: dir, env });
     expect(end).toMatchObject({ exitCode: 0 });
@@ -133,7 +137,7 @@ describe('the process spawner', () => {
     expect(others).toEqual([]);
     process.kill(helper!, 'SIGKILL');
     const { end } = await running.result;
-    expect(end).toEqual({ kind: 'exit', exitCode: null, signal: 'SIGKILL' });
+    expect(end).toEqual({ kind: 'lost', message: "the worker's process spawner was killed or did not answer" });
     // The command's group is the caller's to stop (supervise does); it is still there to be stopped.
     process.kill(-pid!, 'SIGKILL');
     const next = await collect({ file: '/bin/echo', args: ['again'], cwd: dir, env });
@@ -141,9 +145,91 @@ describe('the process spawner', () => {
     expect(spawners()).not.toContain(helper);
   });
 
+  it('fails a supervised command whose spawner dies as the worker’s fault, and stops the command', async () => {
+    const pidFile = path.join(dir, 'supervised.json');
+    const supervised = supervise({
+      file: '/bin/sleep',
+      args: ['30'],
+      cwd: dir,
+      env,
+      logPath: path.join(dir, 'supervised.log'),
+      pidFile,
+      attempt: 1,
+      signal: new AbortController().signal,
+      progressEveryMs: 50,
+      onProgress: () => undefined,
+    });
+    const outcome = supervised.catch((error: unknown) => error);
+    // The pid file is written once the command has started.
+    let pid: number | undefined;
+    for (let waited = 0; pid === undefined && waited < 10_000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      pid = await fs.readFile(pidFile, 'utf8').then(
+        (text) => (JSON.parse(text) as { pid: number }).pid,
+        () => undefined,
+      );
+    }
+    expect(pid, 'the command never started').toBeDefined();
+    for (const helper of spawners()) process.kill(helper, 'SIGKILL');
+    const error = await outcome;
+    // Not the command's failure ("could not start", "killed"): Temporal retries the attempt.
+    expect(error).toBeInstanceOf(SpawnerLostError);
+    expect(isRunning(pid!)).toBe(false);
+    await expect(fs.access(pidFile)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('takes a spawner that does not answer for hung, and replaces it', async () => {
+    // A spawner stopped (as a frozen process would be) before it can start the command.
+    const first = start({ file: '/bin/true', args: [], cwd: dir, env });
+    await first.result;
+    const [helper] = spawners();
+    process.kill(helper!, 'SIGSTOP');
+    const hung = start({ file: '/bin/echo', args: ['never'], cwd: dir, env }, { answerWithinMs: 300 });
+    expect((await hung.result).end).toEqual({
+      kind: 'lost',
+      message: "the worker's process spawner was killed or did not answer",
+    });
+    const next = await collect({ file: '/bin/echo', args: ['again'], cwd: dir, env });
+    expect(next).toMatchObject({ end: { exitCode: 0 }, stdout: 'again\n' });
+    expect(spawners()).not.toContain(helper);
+  });
+
+  it('holds a command back while its reader pauses it, and lets it finish when resumed', async () => {
+    // 20 MB: far more than a pipe and the spawner's reads hold, so a paused command cannot finish.
+    const flood = start({ file: '/bin/sh', args: ['-c', 'head -c 20000000 /dev/zero'], cwd: dir, env });
+    flood.command.pause();
+    const early = await Promise.race([
+      flood.result.then(() => 'finished'),
+      new Promise((resolve) => setTimeout(() => resolve('held'), 1_000)),
+    ]);
+    expect(early).toBe('held');
+    expect(flood.bytes()).toBeLessThan(20_000_000);
+    flood.command.resume();
+    expect((await flood.result).end).toMatchObject({ exitCode: 0 });
+    expect(flood.bytes()).toBe(20_000_000);
+  });
+
+  it('keeps running the commands of a worker that is interrupted (Ctrl-C reaches its process group)', async () => {
+    const tag = `spawner-test-${process.pid}-${Date.now()}`;
+    const worker = execa(process.execPath, [await program(), 'interrupted'], {
+      env: { TAG: tag },
+      // Its own group, as a terminal's foreground job: the signal goes to the group.
+      detached: true,
+      stderr: 'ignore',
+      timeout: 20_000,
+      reject: false,
+    });
+    worker.stdout.once('data', () => process.kill(-worker.pid!, 'SIGINT'));
+    const run = await worker;
+    expect(run.timedOut).toBe(false);
+    // The worker lets its task finish on Ctrl-C; its command is still there, and ends as it would.
+    expect(run.stdout).toBe('started\ninterrupted\nfinished\n{"kind":"exit","exitCode":0,"signal":null}');
+    await expectGone(tag);
+  });
+
   it('does not keep a finished program alive, and leaves with it', async () => {
     const tag = `spawner-test-${process.pid}-${Date.now()}`;
-    const run = await execa('node', [await program(), 'echo'], {
+    const run = await execa(process.execPath, [await program(), 'echo'], {
       env: { TAG: tag },
       // The spawner inherits stderr: a spawner that stayed would hold it open, and this wait with it.
       stderr: 'ignore',
@@ -158,7 +244,7 @@ describe('the process spawner', () => {
 
   it('leaves with a worker that is killed while its command runs', async () => {
     const tag = `spawner-test-${process.pid}-${Date.now()}`;
-    const worker = execa('node', [await program(), 'sleep'], {
+    const worker = execa(process.execPath, [await program(), 'sleep'], {
       env: { TAG: tag },
       stderr: 'ignore',
       timeout: 20_000,
@@ -177,16 +263,27 @@ describe('the process spawner', () => {
   });
 });
 
-/** A program that runs one command through the spawner: `echo` prints and ends, `sleep` waits a minute. */
+/**
+ * A program that runs one command through the spawner: `echo` prints and ends, `sleep` waits a
+ * minute, `interrupted` waits half a second and says so on SIGINT.
+ */
 async function program(): Promise<string> {
   const script = path.join(dir, 'one-command.mjs');
   const client = path.resolve('dist/activities/process/spawner/spawner-client.js');
   await fs.writeFile(
     script,
     `import { spawnCommand } from ${JSON.stringify(client)};
-const [file, args] = process.argv[2] === 'echo' ? ['/bin/echo', ['hi']] : ['/bin/sleep', ['60']];
+const commands = {
+  echo: ['/bin/echo', ['hi']],
+  sleep: ['/bin/sleep', ['60']],
+  interrupted: ['/bin/sh', ['-c', 'sleep 0.5; echo finished']],
+};
+const [file, args] = commands[process.argv[2]];
+process.on('SIGINT', () => console.log('interrupted'));
 const command = spawnCommand({ file, args, cwd: '/', env: {} }, (chunk) => process.stdout.write(chunk));
-if (file === '/bin/sleep') console.log('started', await command.started);
+const pid = await command.started;
+if (process.argv[2] === 'sleep') console.log('started', pid);
+if (process.argv[2] === 'interrupted') console.log('started');
 console.log(JSON.stringify(await command.ended));`,
   );
   return script;

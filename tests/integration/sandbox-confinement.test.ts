@@ -95,6 +95,24 @@ describe('a task in the sandbox', () => {
     expect(await fs.readFile(path.join(b.work, 'out.txt'), 'utf8')).toBe('done\n');
   });
 
+  it('writes its worktree inside the user’s home, and nothing else of the home', async () => {
+    // The usual layout (~/project): the worktree is mounted writable over the read-only home.
+    const b = await box();
+    const home = path.join(b.root, 'home');
+    const work = path.join(home, 'project');
+    await fs.mkdir(work, { recursive: true });
+    const env = taskActivityEnvironment({ attempt: 1, heartbeatTimeoutMs: 5_000 });
+    const runTask = createRunTask({ home: b.home, env: { ...process.env, HOME: home } });
+    const wrote: TaskOutcome = await env.run(runTask, input(b, shell('echo done > out.txt'), { workdir: work }));
+    expect(wrote.exitCode).toBe(0);
+    expect(await fs.readFile(path.join(work, 'out.txt'), 'utf8')).toBe('done\n');
+    const refused = await failure(
+      env.run(runTask, input(b, shell(`echo pwned > '${path.join(home, 'beside')}'`), { workdir: work })),
+    );
+    expect(refused.message).toContain('the sandbox refused a write to');
+    expect(await exists(path.join(home, 'beside'))).toBe(false);
+  });
+
   it('cannot write into the user’s home: the task fails for good, naming the path and the setting', async () => {
     const b = await box();
     const name = `.todone-sandbox-test-${randomUUID()}`;

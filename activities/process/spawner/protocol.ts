@@ -1,6 +1,6 @@
 /**
  * The messages between a worker and its spawner (spawner-main.ts), over Node's IPC channel with
- * advanced serialization, so output chunks travel as Buffers. One spawner serves every command a
+ * advanced serialization, so output chunks travel as bytes. One spawner serves every command a
  * worker runs; `id` ties each message to the command it is about.
  */
 
@@ -14,6 +14,14 @@ export interface SpawnRequest {
   /** Fed to the command's stdin; otherwise stdin is closed. */
   stdinFile?: string;
 }
+
+/** Stop or go on reading a command's output: the worker's log cannot keep up, or caught up. */
+export interface FlowRequest {
+  type: 'pause' | 'resume';
+  id: number;
+}
+
+export type SpawnerRequest = SpawnRequest | FlowRequest;
 
 export type SpawnerEvent =
   | { type: 'spawned'; id: number; pid: number }

@@ -1,7 +1,7 @@
 /**
  * The worker's side of its spawner (spawner-main.ts): one helper process per worker process,
- * started with the first command and again after it dies. A command's output is handed to a
- * callback as it arrives, all of it before its end resolves.
+ * started with the first command and again after it dies or hangs. A command's output is handed
+ * to a callback as it arrives, all of it before its end resolves.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,24 +9,34 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findPackageRoot } from '../../../src/util/package-root.js';
 import { signal } from '../../../src/util/processes.js';
-import type { SpawnerEvent, SpawnRequest } from './protocol.js';
+import type { SpawnerEvent, SpawnerRequest, SpawnRequest } from './protocol.js';
 
 export type CommandEnd =
-  { kind: 'exit'; exitCode: number | null; signal: string | null } | { kind: 'spawn-error'; message: string };
+  | { kind: 'exit'; exitCode: number | null; signal: string | null }
+  /** The command could not start: its own fault (a missing file or folder), said in `message`. */
+  | { kind: 'spawn-error'; message: string }
+  /**
+   * The spawner died or hung: the worker's fault, not the command's. A command it had started may
+   * still run, in its own group: the caller stops it.
+   */
+  | { kind: 'lost'; message: string };
 
 export interface SpawnedCommand {
   /** The command's pid once it started; undefined when it could not. */
   started: Promise<number | undefined>;
   /** After all of its output went to the callback. */
   ended: Promise<CommandEnd>;
+  /** Stops reading its output (the command blocks once its pipe is full), until `resume`. */
+  pause(): void;
+  resume(): void;
 }
 
 export type OutputCallback = (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
 
 export type CommandSpec = Omit<SpawnRequest, 'type' | 'id'>;
 
-/** How long the spawner may take to say a command started before it counts as broken. */
-const ANSWER_WITHIN_MS = 30_000;
+/** How long the spawner may take to say a command started before it counts as hung. */
+export const ANSWER_WITHIN_MS = 30_000;
 
 interface Pending {
   /** The helper the command was handed to: its death ends the command for the worker. */
@@ -34,7 +44,6 @@ interface Pending {
   output: OutputCallback;
   started: (pid: number | undefined) => void;
   ended: (end: CommandEnd) => void;
-  answered: boolean;
   timer: NodeJS.Timeout;
 }
 
@@ -42,28 +51,46 @@ let helper: ChildProcess | undefined;
 let nextId = 1;
 const pending = new Map<number, Pending>();
 
-/** Starts `spec` through the spawner; `output` gets what it prints, in order, stream by stream. */
-export function spawnCommand(spec: CommandSpec, output: OutputCallback): SpawnedCommand {
+/**
+ * Starts `spec` through the spawner; `output` gets what it prints, in order, stream by stream. A
+ * spawner that has not said the command started within `answerWithinMs` is taken for hung.
+ */
+export function spawnCommand(
+  spec: CommandSpec,
+  output: OutputCallback,
+  { answerWithinMs = ANSWER_WITHIN_MS }: { answerWithinMs?: number } = {},
+): SpawnedCommand {
   const id = nextId++;
   let started!: (pid: number | undefined) => void;
   let ended!: (end: CommandEnd) => void;
+  const tell = (request: SpawnerRequest) => {
+    const entry = pending.get(id);
+    if (entry?.via.connected) entry.via.send(request, () => undefined);
+  };
   const command: SpawnedCommand = {
     started: new Promise((resolve) => (started = resolve)),
     ended: new Promise((resolve) => (ended = resolve)),
+    pause: () => tell({ type: 'pause', id }),
+    resume: () => tell({ type: 'resume', id }),
   };
+  let via: ChildProcess;
+  try {
+    via = running();
+  } catch (error) {
+    started(undefined);
+    ended({ kind: 'lost', message: `the process spawner cannot start: ${(error as Error).message}` });
+    return command;
+  }
   const timer = setTimeout(() => {
-    const entry = pending.get(id);
-    if (entry && !entry.answered)
-      fail(id, `the process spawner did not start the command within ${ANSWER_WITHIN_MS / 1000} s`);
-  }, ANSWER_WITHIN_MS);
+    // A spawner that does not answer is of no more use to later commands than to this one.
+    if (pending.get(id)?.via === via) via.kill('SIGKILL');
+  }, answerWithinMs);
   timer.unref();
-  const via = running();
-  pending.set(id, { via, output, started, ended, answered: false, timer });
+  pending.set(id, { via, output, started, ended, timer });
   via.ref();
   via.channel?.ref();
-  const request: SpawnRequest = { type: 'spawn', id, ...spec };
-  via.send(request, (error) => {
-    if (error) fail(id, `the process spawner could not be reached: ${error.message}`);
+  via.send({ type: 'spawn', id, ...spec } satisfies SpawnRequest, (error) => {
+    if (error) via.kill('SIGKILL');
   });
   return command;
 }
@@ -74,16 +101,22 @@ function running(): ChildProcess {
     // Advanced serialization carries output chunks as bytes rather than JSON arrays of numbers.
     serialization: 'advanced',
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    // Its own session: a Ctrl-C to the worker's group must not end it under the running tasks.
+    detached: true,
     // The worker's own flags (an inspector, a profiler) are not the spawner's.
     execArgv: [],
   });
   started.on('message', (event: SpawnerEvent) => deliver(event));
   const lost = (why: string) => {
     if (helper === started) helper = undefined;
-    for (const [id, entry] of [...pending]) if (entry.via === started) fail(id, `the process spawner ${why}`);
+    for (const [id, entry] of [...pending])
+      if (entry.via === started) settle(id, { kind: 'lost', message: `the worker's process spawner ${why}` });
   };
   started.once('error', (error) => lost(`failed: ${error.message}`));
-  started.once('exit', (code, signal) => lost(`exited (${signal ?? `code ${code}`})`));
+  // 'close', not 'exit': it comes after the last messages the spawner sent were read.
+  started.once('close', (code, signalName) => {
+    lost(signalName === 'SIGKILL' ? 'was killed or did not answer' : `exited (${signalName ?? `code ${code}`})`);
+  });
   helper = started;
   return started;
 }
@@ -97,7 +130,6 @@ function deliver(event: SpawnerEvent): void {
   }
   switch (event.type) {
     case 'spawned':
-      entry.answered = true;
       clearTimeout(entry.timer);
       entry.started(event.pid);
       return;
@@ -105,19 +137,12 @@ function deliver(event: SpawnerEvent): void {
       entry.output(Buffer.from(event.chunk.buffer, event.chunk.byteOffset, event.chunk.byteLength), event.stream);
       return;
     case 'spawn-error':
-      fail(event.id, event.message);
+      settle(event.id, { kind: 'spawn-error', message: event.message });
       return;
     case 'exit':
       settle(event.id, { kind: 'exit', exitCode: event.exitCode, signal: event.signal });
       return;
   }
-}
-
-function fail(id: number, message: string): void {
-  const entry = pending.get(id);
-  if (!entry) return;
-  // A command that started and lost its spawner ended for the worker: its group is the caller's to stop.
-  settle(id, entry.answered ? { kind: 'exit', exitCode: null, signal: 'SIGKILL' } : { kind: 'spawn-error', message });
 }
 
 function settle(id: number, end: CommandEnd): void {
@@ -140,6 +165,6 @@ function spawnerScript(): string {
   if (here.endsWith('.js')) return path.join(path.dirname(here), 'spawner-main.js');
   const root = findPackageRoot(path.dirname(here));
   const built = root && path.join(root, 'dist', 'activities', 'process', 'spawner', 'spawner-main.js');
-  if (!built || !existsSync(built)) throw new Error('the process spawner is not built: run `npm run build`');
+  if (!built || !existsSync(built)) throw new Error('it is not built: run `npm run build`');
   return built;
 }
