@@ -208,15 +208,9 @@ async function cliFolders(file: string): Promise<string[]> {
   return [...new Set(folders)];
 }
 
-/** Found once per process: the walk up reads files synchronously, on every task's way in otherwise. */
-let installation: string[] | undefined;
-
 function todoneInstallation(): string[] {
-  if (!installation) {
-    const root = findPackageRoot();
-    installation = root ? [root] : [];
-  }
-  return installation;
+  const root = findPackageRoot();
+  return root ? [root] : [];
 }
 
 /** Where each CLI keeps its sessions, settings and logs: it fails without being able to write there. */

@@ -7,7 +7,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export function findPackageRoot(start: string = path.dirname(fileURLToPath(import.meta.url))): string | undefined {
+/** This code's own package root, found once: the walk reads files synchronously, and tasks ask per attempt. */
+let own: { root: string | undefined } | undefined;
+
+export function findPackageRoot(start?: string): string | undefined {
+  if (start !== undefined) return walkUp(start);
+  own ??= { root: walkUp(path.dirname(fileURLToPath(import.meta.url))) };
+  return own.root;
+}
+
+function walkUp(start: string): string | undefined {
   let dir = start;
   for (;;) {
     const manifest = path.join(dir, 'package.json');

@@ -36,7 +36,7 @@ export type OutputCallback = (chunk: Buffer, stream: 'stdout' | 'stderr') => voi
 export type CommandSpec = Omit<SpawnRequest, 'type' | 'id'>;
 
 /** How long the spawner may take to say a command started before it counts as hung. */
-export const ANSWER_WITHIN_MS = 30_000;
+const ANSWER_WITHIN_MS = 30_000;
 
 interface Pending {
   /** The helper the command was handed to: its death ends the command for the worker. */
