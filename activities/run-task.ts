@@ -281,6 +281,7 @@ function createAttempt({ home, sandboxes = hostSandboxProbes, env: workerEnv = p
         signal: AbortSignal.any([ctx.cancellationSignal, idle.signal]),
         file: invocation.file,
         args: invocation.args,
+        ...(invocation.joins ? { joins: invocation.joins } : {}),
         env: {
           ...base,
           ...agentEnv,

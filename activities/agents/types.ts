@@ -42,6 +42,8 @@ export interface AgentInvocation {
   args: string[];
   /** Added to the worker's environment (Todone's own TODONE_* variables are added after). */
   env: Record<string, string>;
+  /** Set by Todone's sandbox: the argv begins by joining this network namespace (process/sandbox.ts). */
+  joins?: { nsenter: string; enter: readonly string[] };
 }
 
 /** What an agent's own output says about its run; the worktree and validation still judge the work. */

@@ -42,16 +42,22 @@ export interface Confinement {
 }
 
 /**
+ * A confined command, complete as it stands. `joins`: it begins by joining a namespace with nsenter,
+ * which a runner already inside that namespace may skip (the worker's spawner does).
+ */
+export interface ConfinedArgv {
+  file: string;
+  args: string[];
+  joins?: { nsenter: string; enter: readonly string[] };
+}
+
+/**
  * The argv that runs `file args` confined. Mounts are laid in layers, each over the ones before:
  * the private /tmp; what it may read and write; then what no writable folder may open up (hidden
  * and read-only folders, so a workdir holding your home or Todone's data folder does not make them
  * writable); then again what of its own lies inside those; last, a .git in a writable folder.
  */
-export function confinedArgv(
-  confinement: Confinement,
-  file: string,
-  args: readonly string[],
-): { file: string; args: string[] } {
+export function confinedArgv(confinement: Confinement, file: string, args: readonly string[]): ConfinedArgv {
   const unique = (dirs: readonly string[] | undefined) => [...new Set((dirs ?? []).map((dir) => path.resolve(dir)))];
   const writable = unique(confinement.writable);
   const readable = unique(confinement.readable).filter((dir) => !writable.includes(dir));
@@ -101,7 +107,7 @@ export function confinedArgv(
     ...args,
   ];
   if (typeof network === 'object')
-    return { file: network.nsenter, args: [...network.enter, confinement.bwrap, ...bwrapArgs] };
+    return { file: network.nsenter, args: [...network.enter, confinement.bwrap, ...bwrapArgs], joins: network };
   return { file: confinement.bwrap, args: bwrapArgs };
 }
 

@@ -9,12 +9,14 @@ import type { Redactor } from '../secrets/redact.js';
 import { OutputTail } from './output-tail.js';
 import { terminate } from '../../src/util/processes.js';
 import { removePidFile, writePidFile } from './process-group.js';
-import { spawnCommand, type CommandEnd } from './spawner/spawner-client.js';
+import { spawnCommand, type CommandEnd, type NamespaceEntry } from './spawner/spawner-client.js';
 
 export interface SuperviseOptions {
   /** Run directly, never through a shell (a shell command is `/bin/sh`, `-c`, command). */
   file: string;
   args: readonly string[];
+  /** The command begins by joining this namespace (`nsenter ...enter`): see spawner-client.ts. */
+  joins?: NamespaceEntry;
   cwd: string;
   /** The command's whole environment: nothing of the worker's is added (sandbox/task-env.ts). */
   env: Record<string, string>;
@@ -55,6 +57,7 @@ export async function supervise(options: SuperviseOptions): Promise<SuperviseOut
     {
       file: options.file,
       args: options.args,
+      ...(options.joins ? { joins: options.joins } : {}),
       cwd: options.cwd,
       env: options.env,
       ...(options.stdinFile ? { stdinFile: options.stdinFile } : {}),

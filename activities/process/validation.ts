@@ -6,18 +6,19 @@
 import fs from 'node:fs/promises';
 import type { ValidateSpec } from '../../src/core/board.js';
 import type { ValidationRecord } from '../types.js';
+import type { ConfinedArgv } from './sandbox.js';
 import { supervise, type SuperviseOptions } from './supervise.js';
 
 /** Ends the log of a run that failed; the next attempt's prompt only quotes a log that has it. */
 export const VALIDATION_FAILED_MARKER = '[todone] required check failed:';
 
-export type ValidationOptions = Omit<SuperviseOptions, 'file' | 'args' | 'appendLog' | 'onProgress'> & {
+export type ValidationOptions = Omit<SuperviseOptions, 'file' | 'args' | 'joins' | 'appendLog' | 'onProgress'> & {
   commands: readonly ValidateSpec[];
   /**
    * Runs each check inside the task's confinement: the agent could have rewritten the scripts a
    * check calls, so the checks are held to the same folders as the agent.
    */
-  confine?: (file: string, args: readonly string[]) => { file: string; args: string[] };
+  confine?: (file: string, args: readonly string[]) => ConfinedArgv;
   onProgress: (progress: { command: string; outputBytes: number; lastLine: string; elapsedMs: number }) => void;
 };
 

@@ -2,7 +2,7 @@
  * The worker's process spawner: commands start through a small helper process instead of forks of
  * the worker. Real commands, a real helper; the helper is killed the way a crash would kill it.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnCommand, type CommandSpec } from '../../activities/process/spawner/spawner-client.js';
 import { SpawnerLostError, supervise } from '../../activities/process/supervise.js';
 import { isRunning } from '../../src/util/processes.js';
+import { openNetworkNamespace, type NetworkNamespace } from '../../activities/network/network-namespace.js';
+import { bwrapPath } from '../support/tools.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -260,6 +262,90 @@ describe('the process spawner', () => {
     // Its command outlives it in its own group, as a crashed worker's always did (the pid file's job).
     expect(sleeper).toBeGreaterThan(0);
     process.kill(-sleeper, 'SIGKILL');
+  });
+});
+
+describe('commands that join a network namespace', () => {
+  let namespace: NetworkNamespace;
+  let nsenter: string;
+  beforeAll(async () => {
+    nsenter = (await execa('sh', ['-c', 'command -v nsenter'])).stdout.trim();
+    namespace = await openNetworkNamespace({
+      bwrap: await bwrapPath(),
+      nsenter,
+      listeners: [{ host: '127.0.0.1', port: 0 }],
+      onConnection: (_, socket) => socket.end('from the worker\n'),
+    });
+  });
+  afterAll(() => namespace?.close());
+
+  /** Its network namespace, its parent's, and its parent's command line, as a command inside sees them. */
+  const whereScript = 'readlink /proc/self/ns/net /proc/$PPID/ns/net; tr "\\0" " " < /proc/$PPID/cmdline; echo';
+
+  it('are started inside it by a spawner already there, without an nsenter of their own', async () => {
+    const joins = { nsenter, enter: namespace.enter };
+    const run = await collect({
+      file: nsenter,
+      args: [...namespace.enter, '/bin/sh', '-c', whereScript],
+      joins,
+      cwd: dir,
+      env,
+    });
+    expect(run.end).toEqual({ kind: 'exit', exitCode: 0, signal: null });
+    const [netns, parentNetns, parent] = run.stdout.split('\n');
+    // The namespace nsenter itself puts a command in, not the worker's.
+    const viaNsenter = await execa(nsenter, [...namespace.enter, 'readlink', '/proc/self/ns/net']);
+    expect(netns).toBe(viaNsenter.stdout);
+    expect(netns).not.toBe(readlinkSync('/proc/self/ns/net'));
+    // Started by a spawner inside it, not joined afresh from the worker's own.
+    expect(parentNetns).toBe(netns);
+    expect(parent).toContain('spawner-main');
+    // Its loopback is the namespace's: the worker's listener there answers.
+    const port = namespace.ports[0]!;
+    const reached = await collect({
+      file: nsenter,
+      args: [
+        ...namespace.enter,
+        process.execPath,
+        '-e',
+        `require('net').connect(${port}, '127.0.0.1').pipe(process.stdout)`,
+      ],
+      joins,
+      cwd: dir,
+      env,
+    });
+    expect(reached.stdout).toBe('from the worker\n');
+  });
+
+  it('run as given when their argv does not begin with the namespace they name', async () => {
+    const joins = { nsenter, enter: namespace.enter };
+    const run = await collect({ file: '/bin/sh', args: ['-c', whereScript], joins, cwd: dir, env });
+    expect(run.stdout.split('\n')[0]).toBe(readlinkSync('/proc/self/ns/net'));
+  });
+
+  it('keep the worker’s own spawner apart: the namespace’s dying ends only its commands', async () => {
+    const joins = { nsenter, enter: namespace.enter };
+    const inside = start({ file: nsenter, args: [...namespace.enter, '/bin/sleep', '30'], joins, cwd: dir, env });
+    const outside = start({ file: '/bin/sh', args: ['-c', 'sleep 1; echo outside'], cwd: dir, env });
+    const insidePid = await inside.started;
+    await outside.started;
+    const spawnerOf = (pid: number) => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    };
+    process.kill(spawnerOf(insidePid!), 'SIGKILL');
+    expect((await inside.result).end).toMatchObject({ kind: 'lost' });
+    process.kill(-insidePid!, 'SIGKILL');
+    expect(await outside.result).toMatchObject({ end: { exitCode: 0 }, stdout: 'outside\n' });
+    // The next command that joins it gets a new spawner there.
+    const again = await collect({
+      file: nsenter,
+      args: [...namespace.enter, '/bin/echo', 'again'],
+      joins,
+      cwd: dir,
+      env,
+    });
+    expect(again).toMatchObject({ end: { exitCode: 0 }, stdout: 'again\n' });
   });
 });
 

@@ -1,7 +1,8 @@
 /**
- * The worker's side of its spawner (spawner-main.ts): one helper process per worker process,
- * started with the first command and again after it dies or hangs. A command's output is handed
- * to a callback as it arrives, all of it before its end resolves.
+ * The worker's side of its spawner (spawner-main.ts): one helper process per worker process and
+ * per network namespace its commands join, started with the first command and again after it dies
+ * or hangs. A command's output is handed to a callback as it arrives, all of it before its end
+ * resolves.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -33,7 +34,20 @@ export interface SpawnedCommand {
 
 export type OutputCallback = (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
 
-export type CommandSpec = Omit<SpawnRequest, 'type' | 'id'>;
+/** A namespace a command joins first, as `nsenter ...enter file args` (network/network-namespace.ts). */
+export interface NamespaceEntry {
+  nsenter: string;
+  enter: readonly string[];
+}
+
+export type CommandSpec = Omit<SpawnRequest, 'type' | 'id'> & {
+  /**
+   * Set when the command is `nsenter ...enter` and then the real one: a spawner already inside that
+   * namespace starts the real one, which spares every such command nsenter's own start (an exec
+   * more per task, about a millisecond here).
+   */
+  joins?: NamespaceEntry;
+};
 
 /** How long the spawner may take to say a command started before it counts as hung. */
 const ANSWER_WITHIN_MS = 30_000;
@@ -47,7 +61,8 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-let helper: ChildProcess | undefined;
+/** The running spawners: '' is the worker's own namespace, other keys a namespace joined (placeKey). */
+const helpers = new Map<string, ChildProcess>();
 let nextId = 1;
 const pending = new Map<number, Pending>();
 
@@ -73,9 +88,10 @@ export function spawnCommand(
     pause: () => tell({ type: 'pause', id }),
     resume: () => tell({ type: 'resume', id }),
   };
+  const { place, request } = placed(spec);
   let via: ChildProcess;
   try {
-    via = running();
+    via = running(place);
   } catch (error) {
     started(undefined);
     ended({ kind: 'lost', message: `the process spawner cannot start: ${(error as Error).message}` });
@@ -89,26 +105,47 @@ export function spawnCommand(
   pending.set(id, { via, output, started, ended, timer });
   via.ref();
   via.channel?.ref();
-  via.send({ type: 'spawn', id, ...spec } satisfies SpawnRequest, (error) => {
+  via.send({ type: 'spawn', id, ...request } satisfies SpawnRequest, (error) => {
     if (error) via.kill('SIGKILL');
   });
   return command;
 }
 
-function running(): ChildProcess {
-  if (helper?.connected) return helper;
+/**
+ * Where a command is started: a command that joins a namespace as its spec says goes, without its
+ * nsenter prefix, to the spawner inside that namespace; anything else as it is to the worker's own.
+ */
+function placed(spec: CommandSpec): { place: NamespaceEntry | undefined; request: Omit<SpawnRequest, 'type' | 'id'> } {
+  const { joins, ...request } = spec;
+  const prefix = joins?.enter.length ?? 0;
+  const joining =
+    joins !== undefined &&
+    spec.file === joins.nsenter &&
+    spec.args.length > prefix &&
+    joins.enter.every((arg, i) => spec.args[i] === arg);
+  if (!joining) return { place: undefined, request };
+  return { place: joins, request: { ...request, file: spec.args[prefix]!, args: spec.args.slice(prefix + 1) } };
+}
+
+const placeKey = (place: NamespaceEntry | undefined) => (place ? JSON.stringify([place.nsenter, ...place.enter]) : '');
+
+function running(place: NamespaceEntry | undefined): ChildProcess {
+  const key = placeKey(place);
+  const current = helpers.get(key);
+  if (current?.connected) return current;
   const started = fork(spawnerScript(), [], {
     // Advanced serialization carries output chunks as bytes rather than JSON arrays of numbers.
     serialization: 'advanced',
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     // Its own session: a Ctrl-C to the worker's group must not end it under the running tasks.
     detached: true,
-    // The worker's own flags (an inspector, a profiler) are not the spawner's.
-    execArgv: [],
+    // The worker's own flags (an inspector, a profiler) are not the spawner's. Inside a namespace,
+    // nsenter joins it and then runs Node on the spawner, its IPC channel inherited.
+    ...(place ? { execPath: place.nsenter, execArgv: [...place.enter, process.execPath] } : { execArgv: [] }),
   });
   started.on('message', (event: SpawnerEvent) => deliver(event));
   const lost = (why: string) => {
-    if (helper === started) helper = undefined;
+    if (helpers.get(key) === started) helpers.delete(key);
     for (const [id, entry] of [...pending])
       if (entry.via === started) settle(id, { kind: 'lost', message: `the worker's process spawner ${why}` });
   };
@@ -117,7 +154,7 @@ function running(): ChildProcess {
   started.once('close', (code, signalName) => {
     lost(signalName === 'SIGKILL' ? 'was killed or did not answer' : `exited (${signalName ?? `code ${code}`})`);
   });
-  helper = started;
+  helpers.set(key, started);
   return started;
 }
 
@@ -152,10 +189,11 @@ function settle(id: number, end: CommandEnd): void {
   clearTimeout(entry.timer);
   entry.started(undefined);
   entry.ended(end);
-  if (pending.size === 0 && helper) {
-    // Idle, the spawner must not keep a command-line process alive.
-    helper.unref();
-    helper.channel?.unref();
+  const via = entry.via;
+  if (![...pending.values()].some((other) => other.via === via)) {
+    // Idle, a spawner must not keep a command-line process alive.
+    via.unref();
+    via.channel?.unref();
   }
 }
 
