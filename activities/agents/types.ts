@@ -4,6 +4,7 @@
  */
 import type { AgentSpec, CliAgentSpec } from '../../src/core/board.js';
 import type { Usage } from '../types.js';
+import type { NamespaceEntry } from '../process/spawner/spawner-client.js';
 
 /** An agent whose `{ fromEnv }` references were read from the worker's environment (activities/secrets/resolve-env.ts). */
 export type ResolvedAgent<S extends AgentSpec = AgentSpec> = S & { env: Record<string, string> };
@@ -43,7 +44,7 @@ export interface AgentInvocation {
   /** Added to the worker's environment (Todone's own TODONE_* variables are added after). */
   env: Record<string, string>;
   /** Set by Todone's sandbox: the argv begins by joining this network namespace (process/sandbox.ts). */
-  joins?: { nsenter: string; enter: readonly string[] };
+  joins?: NamespaceEntry;
 }
 
 /** What an agent's own output says about its run; the worktree and validation still judge the work. */

@@ -4,8 +4,9 @@
  * namespace of its own, opens the listening sockets inside it and hands them to the worker over
  * Node's IPC channel; the worker then holds the namespaces open by file descriptor, so the helper
  * exits at once and no process has to stay alive (nor can a recycled pid stand in for it). Every
- * task under the policy joins the namespace with util-linux's nsenter before its own bubblewrap:
- * one exec more per task, where a proxy process per task would cost tens of milliseconds.
+ * task under the policy joins the namespace with util-linux's nsenter before its own bubblewrap; the
+ * worker's process spawner joins it once and starts them there (process/spawner/), where a proxy
+ * process per task would cost tens of milliseconds.
  *
  * The helper runs without `--dev`: with it, an unprivileged user could not join the namespace
  * afterwards (nsenter: reassociate to ns/net: Operation not permitted; bubblewrap 0.8 and 0.11).
@@ -14,6 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import type net from 'node:net';
 import { execa } from 'execa';
+import { releasePlace } from '../process/spawner/spawner-client.js';
 
 /** Long enough for a loaded machine to start bubblewrap and Node once; a hang is said, not waited out. */
 const OPEN_TIMEOUT_MS = 20_000;
@@ -85,13 +87,17 @@ export async function openNetworkNamespace(options: {
       HELPER,
       JSON.stringify(listeners),
     ],
-    { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+    // Nothing of the worker's environment: a NODE_OPTIONS with --inspect would open a debugger in there.
+    { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: {} },
   );
   let stderr = '';
   helper.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2_000)));
   const servers: net.Server[] = [];
   const fds: number[] = [];
+  let enter: string[] | undefined;
   const close = () => {
+    // Its spawner first: the descriptor paths that name this namespace may name another one later.
+    if (enter) releasePlace({ nsenter: options.nsenter, enter });
     for (const server of servers) server.close();
     for (const fd of fds.splice(0)) fs.closeSync(fd);
     if (helper.connected) helper.disconnect();
@@ -110,7 +116,7 @@ export async function openNetworkNamespace(options: {
     });
     helper.disconnect();
     const [user, netns] = fds as [number, number];
-    const enter = [
+    enter = [
       `--user=/proc/${process.pid}/fd/${user}`,
       `--net=/proc/${process.pid}/fd/${netns}`,
       '--preserve-credentials',

@@ -13,6 +13,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { lastLine, runBounded } from './run-bounded.js';
+import type { NamespaceEntry } from './spawner/spawner-client.js';
 
 export const DEFAULT_BWRAP = 'bwrap';
 
@@ -21,8 +22,11 @@ export type ConfinedNetwork =
   | 'host'
   /** Its own namespace with only a loopback: it reaches nothing. */
   | 'none'
-  /** A namespace of Todone's (the filtered policy): `nsenter` runs bubblewrap inside it. */
-  | { nsenter: string; enter: readonly string[] };
+  /**
+   * A namespace of Todone's (the filtered policy): `nsenter` runs bubblewrap inside it, or the
+   * worker's spawner already there does (ConfinedArgv's `joins`).
+   */
+  | NamespaceEntry;
 
 export interface Confinement {
   /** The bubblewrap executable. */
@@ -48,7 +52,7 @@ export interface Confinement {
 export interface ConfinedArgv {
   file: string;
   args: string[];
-  joins?: { nsenter: string; enter: readonly string[] };
+  joins?: NamespaceEntry;
 }
 
 /**

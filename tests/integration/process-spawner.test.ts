@@ -12,6 +12,7 @@ import { spawnCommand, type CommandSpec } from '../../activities/process/spawner
 import { SpawnerLostError, supervise } from '../../activities/process/supervise.js';
 import { isRunning } from '../../src/util/processes.js';
 import { openNetworkNamespace, type NetworkNamespace } from '../../activities/network/network-namespace.js';
+import { confinedArgv } from '../../activities/process/sandbox.js';
 import { bwrapPath } from '../support/tools.js';
 
 let dir: string;
@@ -212,9 +213,7 @@ describe('the process spawner', () => {
   });
 
   it('keeps running the commands of a worker that is interrupted (Ctrl-C reaches its process group)', async () => {
-    const tag = `spawner-test-${process.pid}-${Date.now()}`;
     const worker = execa(process.execPath, [await program(), 'interrupted'], {
-      env: { TAG: tag },
       // Its own group, as a terminal's foreground job: the signal goes to the group.
       detached: true,
       stderr: 'ignore',
@@ -226,28 +225,25 @@ describe('the process spawner', () => {
     expect(run.timedOut).toBe(false);
     // The worker lets its task finish on Ctrl-C; its command is still there, and ends as it would.
     expect(run.stdout).toBe('started\ninterrupted\nfinished\n{"kind":"exit","exitCode":0,"signal":null}');
-    await expectGone(tag);
+    await expectGone(worker.pid);
   });
 
   it('does not keep a finished program alive, and leaves with it', async () => {
-    const tag = `spawner-test-${process.pid}-${Date.now()}`;
-    const run = await execa(process.execPath, [await program(), 'echo'], {
-      env: { TAG: tag },
+    const echoing = execa(process.execPath, [await program(), 'echo'], {
       // The spawner inherits stderr: a spawner that stayed would hold it open, and this wait with it.
       stderr: 'ignore',
       timeout: 20_000,
       reject: false,
     });
+    const run = await echoing;
     // Bounded: a spawner that held the program open would time it out, not pass slowly.
     expect(run.timedOut).toBe(false);
     expect(run.stdout).toBe('hi\n{"kind":"exit","exitCode":0,"signal":null}');
-    await expectGone(tag);
+    await expectGone(echoing.pid);
   });
 
   it('leaves with a worker that is killed while its command runs', async () => {
-    const tag = `spawner-test-${process.pid}-${Date.now()}`;
     const worker = execa(process.execPath, [await program(), 'sleep'], {
-      env: { TAG: tag },
       stderr: 'ignore',
       timeout: 20_000,
       reject: false,
@@ -258,7 +254,7 @@ describe('the process spawner', () => {
       worker.kill('SIGKILL');
     });
     await worker;
-    await expectGone(tag);
+    await expectGone(worker.pid);
     // Its command outlives it in its own group, as a crashed worker's always did (the pid file's job).
     expect(sleeper).toBeGreaterThan(0);
     process.kill(-sleeper, 'SIGKILL');
@@ -268,16 +264,36 @@ describe('the process spawner', () => {
 describe('commands that join a network namespace', () => {
   let namespace: NetworkNamespace;
   let nsenter: string;
-  beforeAll(async () => {
-    nsenter = (await execa('sh', ['-c', 'command -v nsenter'])).stdout.trim();
-    namespace = await openNetworkNamespace({
+  const workerOnly = { NODE_OPTIONS: process.env.NODE_OPTIONS, TODONE_WORKER_ONLY: process.env.TODONE_WORKER_ONLY };
+  const open = async () =>
+    openNetworkNamespace({
       bwrap: await bwrapPath(),
       nsenter,
       listeners: [{ host: '127.0.0.1', port: 0 }],
       onConnection: (_, socket) => socket.end('from the worker\n'),
     });
+  beforeAll(async () => {
+    nsenter = (await execa('sh', ['-c', 'command -v nsenter'])).stdout.trim();
+    // What the worker's environment holds must not reach the spawner inside: with --inspect, a
+    // NODE_OPTIONS would open a debugger on the loopback the namespace's tasks share.
+    process.env.NODE_OPTIONS = '--no-deprecation';
+    process.env.TODONE_WORKER_ONLY = 'the worker only';
+    namespace = await open();
   });
-  afterAll(() => namespace?.close());
+  afterAll(() => {
+    namespace?.close();
+    for (const [name, value] of Object.entries(workerOnly))
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+  });
+
+  /** The network namespace of a process, as the kernel names it. */
+  const netnsOf = (pid: number | 'self') => readlinkSync(`/proc/${pid}/ns/net`);
+  /** The parent of a process. */
+  const parentOf = (pid: number) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  };
 
   /** Its network namespace, its parent's, and its parent's command line, as a command inside sees them. */
   const whereScript = 'readlink /proc/self/ns/net /proc/$PPID/ns/net; tr "\\0" " " < /proc/$PPID/cmdline; echo';
@@ -320,7 +336,87 @@ describe('commands that join a network namespace', () => {
   it('run as given when their argv does not begin with the namespace they name', async () => {
     const joins = { nsenter, enter: namespace.enter };
     const run = await collect({ file: '/bin/sh', args: ['-c', whereScript], joins, cwd: dir, env });
-    expect(run.stdout.split('\n')[0]).toBe(readlinkSync('/proc/self/ns/net'));
+    expect(run.stdout.split('\n')[0]).toBe(netnsOf('self'));
+    // An argv that joins another namespace than the one named goes where its own nsenter takes it.
+    const other = await open();
+    try {
+      const elsewhere = await collect({
+        file: nsenter,
+        args: [...other.enter, 'readlink', '/proc/self/ns/net'],
+        joins,
+        cwd: dir,
+        env,
+      });
+      const viaNsenter = await execa(nsenter, [...other.enter, 'readlink', '/proc/self/ns/net']);
+      expect(elsewhere.stdout.trim()).toBe(viaNsenter.stdout);
+      expect(elsewhere.stdout.trim()).not.toBe(
+        (await execa(nsenter, [...namespace.enter, 'readlink', '/proc/self/ns/net'])).stdout,
+      );
+    } finally {
+      other.close();
+    }
+  });
+
+  it('get a spawner that holds nothing of the worker’s environment but whose it is', async () => {
+    const joins = { nsenter, enter: namespace.enter };
+    const run = await collect({
+      file: nsenter,
+      args: [...namespace.enter, '/bin/sh', '-c', 'echo $PPID'],
+      joins,
+      cwd: dir,
+      env,
+    });
+    const spawner = Number(run.stdout.trim());
+    const environment = readFileSync(`/proc/${spawner}/environ`, 'utf8').split('\0');
+    expect(environment).toContain(`TODONE_SPAWNER_OF=${process.pid}`);
+    expect(environment.filter((entry) => /^(NODE_OPTIONS|TODONE_WORKER_ONLY|PATH|HOME)=/.test(entry))).toEqual([]);
+  });
+
+  it('lose their spawner there when the namespace is closed, and a namespace opened later gets its own', async () => {
+    const other = await open();
+    const joins = { nsenter, enter: other.enter };
+    const first = await collect({
+      file: nsenter,
+      args: [...other.enter, '/bin/sh', '-c', 'echo $PPID'],
+      joins,
+      cwd: dir,
+      env,
+    });
+    const spawner = Number(first.stdout.trim());
+    expect(netnsOf(spawner)).toBe((await execa(nsenter, [...other.enter, 'readlink', '/proc/self/ns/net'])).stdout);
+    other.close();
+    const deadline = Date.now() + 5_000;
+    while (isRunning(spawner) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(isRunning(spawner), 'the closed namespace’s spawner stayed').toBe(false);
+    // The next namespace may well be named by the same descriptor paths: its commands run in it.
+    const next = await open();
+    try {
+      const run = await collect({
+        file: nsenter,
+        args: [...next.enter, '/bin/sh', '-c', 'echo $PPID'],
+        joins: { nsenter, enter: next.enter },
+        cwd: dir,
+        env,
+      });
+      const nextSpawner = Number(run.stdout.trim());
+      expect(nextSpawner).not.toBe(spawner);
+      expect(netnsOf(nextSpawner)).toBe(
+        (await execa(nsenter, [...next.enter, 'readlink', '/proc/self/ns/net'])).stdout,
+      );
+      expect(parentOf(nextSpawner)).toBe(process.pid);
+    } finally {
+      next.close();
+    }
+  });
+
+  it('are what a confined argv under a filtered network says: its whole nsenter argv, and whom it joins', () => {
+    const network = { nsenter, enter: namespace.enter };
+    const argv = confinedArgv({ bwrap: 'bwrap', writable: [dir], network }, '/bin/true', []);
+    expect(argv.joins).toEqual(network);
+    expect(argv.file).toBe(nsenter);
+    expect(argv.args.slice(0, network.enter.length)).toEqual(network.enter);
+    expect(argv.args[network.enter.length]).toBe('bwrap');
+    expect(confinedArgv({ bwrap: 'bwrap', writable: [dir], network: 'none' }, '/bin/true', []).joins).toBeUndefined();
   });
 
   it('keep the worker’s own spawner apart: the namespace’s dying ends only its commands', async () => {
@@ -334,7 +430,10 @@ describe('commands that join a network namespace', () => {
       return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
     };
     process.kill(spawnerOf(insidePid!), 'SIGKILL');
-    expect((await inside.result).end).toMatchObject({ kind: 'lost' });
+    expect((await inside.result).end).toEqual({
+      kind: 'lost',
+      message: "the worker's process spawner in a network namespace was killed or did not answer",
+    });
     process.kill(-insidePid!, 'SIGKILL');
     expect(await outside.result).toMatchObject({ end: { exitCode: 0 }, stdout: 'outside\n' });
     // The next command that joins it gets a new spawner there.
@@ -375,12 +474,14 @@ console.log(JSON.stringify(await command.ended));`,
   return script;
 }
 
-/** Waits (5 s at most) until no process carries `tag` in its environment: the spawner left. */
-async function expectGone(tag: string): Promise<void> {
+/** Waits (5 s at most) until no spawner of the program `pid` is left (its environment names its worker). */
+async function expectGone(pid: number | undefined): Promise<void> {
+  expect(pid, 'the program never started').toBeDefined();
+  const mark = `TODONE_SPAWNER_OF=${pid}`;
   const carriers = () =>
     readdirSync('/proc').filter((entry) => {
       try {
-        return /^\d+$/.test(entry) && readFileSync(`/proc/${entry}/environ`, 'utf8').includes(`TAG=${tag}`);
+        return /^\d+$/.test(entry) && readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(mark);
       } catch {
         return false;
       }

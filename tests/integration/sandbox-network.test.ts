@@ -9,6 +9,7 @@
  *
  * Every server here listens on this machine; the only outside hosts are the package registries.
  */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -116,6 +117,28 @@ function outwardAddress(): string | undefined {
 }
 
 describe('the default network policy', () => {
+  it('runs the task’s bubblewrap from the worker’s spawner inside the namespace, not through an nsenter of its own', async () => {
+    const b = await box();
+    // The task's own pid namespace hides its parents, so the worker looks from outside: a spawner of
+    // its own whose network is not the host's.
+    const outcome = await run(b, shell('true'));
+    expect(outcome.exitCode).toBe(0);
+    const mine = `TODONE_SPAWNER_OF=${process.pid}`;
+    const hostNet = readlinkSync('/proc/self/ns/net');
+    const inside = readdirSync('/proc').filter((entry) => {
+      try {
+        return (
+          /^\d+$/.test(entry) &&
+          readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(mine) &&
+          readlinkSync(`/proc/${entry}/ns/net`) !== hostNet
+        );
+      } catch {
+        return false;
+      }
+    });
+    expect(inside, 'no spawner of this worker runs inside the filtered network').not.toEqual([]);
+  });
+
   it('keeps the Temporal frontend out of reach, directly and through the proxy; network: true reaches it', async () => {
     const b = await box();
     const address = inject('temporalAddress');

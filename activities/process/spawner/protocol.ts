@@ -1,7 +1,7 @@
 /**
  * The messages between a worker and its spawner (spawner-main.ts), over Node's IPC channel with
  * advanced serialization, so output chunks travel as bytes. One spawner serves every command a
- * worker runs; `id` ties each message to the command it is about.
+ * worker runs in one network namespace; `id` ties each message to the command it is about.
  */
 
 export interface SpawnRequest {

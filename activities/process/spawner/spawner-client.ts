@@ -1,7 +1,7 @@
 /**
  * The worker's side of its spawner (spawner-main.ts): one helper process per worker process and
- * per network namespace its commands join, started with the first command and again after it dies
- * or hangs. A command's output is handed to a callback as it arrives, all of it before its end
+ * per network namespace its commands join (started there through nsenter, once), started with the
+ * first command and again after it dies or hangs. A command's output is handed to a callback as it arrives, all of it before its end
  * resolves.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -43,8 +43,8 @@ export interface NamespaceEntry {
 export type CommandSpec = Omit<SpawnRequest, 'type' | 'id'> & {
   /**
    * Set when the command is `nsenter ...enter` and then the real one: a spawner already inside that
-   * namespace starts the real one, which spares every such command nsenter's own start (an exec
-   * more per task, about a millisecond here).
+   * namespace starts the real one, which spares every such command nsenter's own start (0.4–1 ms
+   * per command measured here; docs/benchmarks.md).
    */
   joins?: NamespaceEntry;
 };
@@ -118,8 +118,10 @@ export function spawnCommand(
 function placed(spec: CommandSpec): { place: NamespaceEntry | undefined; request: Omit<SpawnRequest, 'type' | 'id'> } {
   const { joins, ...request } = spec;
   const prefix = joins?.enter.length ?? 0;
+  // The entry must end its options with `--`: what follows is then the command, never an option.
   const joining =
     joins !== undefined &&
+    joins.enter.at(-1) === '--' &&
     spec.file === joins.nsenter &&
     spec.args.length > prefix &&
     joins.enter.every((arg, i) => spec.args[i] === arg);
@@ -139,15 +141,19 @@ function running(place: NamespaceEntry | undefined): ChildProcess {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     // Its own session: a Ctrl-C to the worker's group must not end it under the running tasks.
     detached: true,
-    // The worker's own flags (an inspector, a profiler) are not the spawner's. Inside a namespace,
-    // nsenter joins it and then runs Node on the spawner, its IPC channel inherited.
+    // Nothing of the worker's environment or flags: each command brings its own environment, and a
+    // NODE_OPTIONS with --inspect would open a debugger on the loopback the namespace's tasks share.
+    // The one variable says whose spawner it is (`ps e`, the tests).
+    env: { TODONE_SPAWNER_OF: String(process.pid) },
+    // Inside a namespace, nsenter joins it and then runs Node on the spawner, its IPC channel inherited.
     ...(place ? { execPath: place.nsenter, execArgv: [...place.enter, process.execPath] } : { execArgv: [] }),
   });
   started.on('message', (event: SpawnerEvent) => deliver(event));
+  const which = place ? "the worker's process spawner in a network namespace" : "the worker's process spawner";
   const lost = (why: string) => {
     if (helpers.get(key) === started) helpers.delete(key);
     for (const [id, entry] of [...pending])
-      if (entry.via === started) settle(id, { kind: 'lost', message: `the worker's process spawner ${why}` });
+      if (entry.via === started) settle(id, { kind: 'lost', message: `${which} ${why}` });
   };
   started.once('error', (error) => lost(`failed: ${error.message}`));
   // 'close', not 'exit': it comes after the last messages the spawner sent were read.
@@ -156,6 +162,19 @@ function running(place: NamespaceEntry | undefined): ChildProcess {
   });
   helpers.set(key, started);
   return started;
+}
+
+/**
+ * The namespace `place` names is closed: its spawner, if one runs, is let go (it exits when its
+ * channel closes; a command still running there ends as lost). A namespace opened later may be named
+ * by the same descriptor paths, and must get a spawner of its own.
+ */
+export function releasePlace(place: NamespaceEntry): void {
+  const key = placeKey(place);
+  const helper = helpers.get(key);
+  if (!helper) return;
+  helpers.delete(key);
+  if (helper.connected) helper.disconnect();
 }
 
 function deliver(event: SpawnerEvent): void {
