@@ -19,6 +19,9 @@ import {
 } from './run-state.js';
 
 const RECENT_LIMIT = 50;
+/** The change log's bound (changedSince): this many changes per task, and this many at least. */
+export const CHANGES_KEPT_PER_TASK = 4;
+export const CHANGES_KEPT_AT_LEAST = 64;
 
 /** States a task can be retried from: it ran (or was about to) and did not succeed. */
 export const RETRYABLE_STATES: readonly TaskState[] = ['failed', 'conflicted', 'cancelled'];
@@ -43,6 +46,15 @@ export class BoardScheduler {
   /** Bumped on every change of a task's state: watchers ask for what changed since a number they saw. */
   private seq: number;
   private readonly changedAt = new Map<string, number>();
+  /**
+   * Every change since `logFloor`, oldest first: what `changedSince` reads, so a watcher's poll
+   * costs what changed, not the whole board (a 10,000-task board is polled every 300 ms).
+   */
+  private changeLog: { id: string; seq: number }[] = [];
+  /** The log holds every change numbered above this; an older number is answered by a full scan. */
+  private logFloor: number;
+  /** Each task's place in board order, which `changedSince` answers in. */
+  private readonly position = new Map<string, number>();
   /** The last tasks to end, newest last (bounded): what a summary of a big board shows. */
   private readonly recent: string[] = [];
   /** Tasks waiting for a person's decision (state `awaiting-approval`): they hold no slot. */
@@ -65,6 +77,7 @@ export class BoardScheduler {
     this.maxParallel = board.maxParallel;
     this.policy = board.policy;
     this.seq = carriedSeq;
+    this.logFloor = carriedSeq;
     this.graph = buildGraph(this.tasks);
     const carriedById = new Map(carried.map((t) => [t.id, t]));
     for (const task of this.tasks) {
@@ -76,6 +89,7 @@ export class BoardScheduler {
           ? { ...previous }
           : { ...sentBack(previous), id: task.id, state: 'pending', attempts: previous?.attempts ?? 0 };
       this.status.set(task.id, status);
+      this.position.set(task.id, this.position.size);
       if (status.state === 'awaiting-approval') this.awaiting.add(task.id);
       this.changedAt.set(task.id, carriedSeq);
     }
@@ -131,7 +145,22 @@ export class BoardScheduler {
 
   /** Tasks whose state changed after `seq`, in board order. */
   changedSince(seq: number): TaskStatus[] {
-    return this.tasks.filter((t) => this.changedAt.get(t.id)! > seq).map((t) => ({ ...this.status.get(t.id)! }));
+    if (seq >= this.seq) return [];
+    if (seq < this.logFloor)
+      return this.tasks.filter((t) => this.changedAt.get(t.id)! > seq).map((t) => ({ ...this.status.get(t.id)! }));
+    // The first change numbered above `seq`: the log is in number order.
+    let low = 0;
+    let high = this.changeLog.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.changeLog[middle]!.seq > seq) high = middle;
+      else low = middle + 1;
+    }
+    const ids = new Set<string>();
+    for (let i = low; i < this.changeLog.length; i++) ids.add(this.changeLog[i]!.id);
+    return [...ids]
+      .sort((a, b) => this.position.get(a)! - this.position.get(b)!)
+      .map((id) => ({ ...this.status.get(id)! }));
   }
 
   /** The ids of the last tasks to end, newest last. */
@@ -417,6 +446,7 @@ export class BoardScheduler {
   add(tasks: readonly TaskSpec[]): void {
     for (const task of tasks) {
       this.tasks.push(task);
+      this.position.set(task.id, this.position.size);
       this.status.set(task.id, { id: task.id, state: 'pending', attempts: 0 });
       this.touch(task.id);
     }
@@ -519,6 +549,12 @@ export class BoardScheduler {
 
   private touch(id: string): void {
     this.changedAt.set(id, ++this.seq);
+    this.changeLog.push({ id, seq: this.seq });
+    // Bounded: past a few changes per task the older half goes, and asks older than that scan.
+    if (this.changeLog.length > CHANGES_KEPT_PER_TASK * this.tasks.length + CHANGES_KEPT_AT_LEAST) {
+      this.changeLog = this.changeLog.slice(this.changeLog.length >>> 1);
+      this.logFloor = this.changeLog[0]!.seq - 1;
+    }
   }
 
   private skip(id: string, reason: string): void {

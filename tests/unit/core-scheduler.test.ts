@@ -253,4 +253,38 @@ describe('BoardScheduler', () => {
       },
     ]);
   });
+
+  it('answers what changed since any number from its change log as a scan of every task would, past the log’s bound too', () => {
+    /** The answer the log stands for: every task whose last change is numbered above `seq`, in board order. */
+    const scanned = (scheduler: BoardScheduler, seq: number) => {
+      const changedAt = (scheduler as unknown as { changedAt: Map<string, number> }).changedAt;
+      return scheduler.taskIds.filter((id) => changedAt.get(id)! > seq);
+    };
+    const answered = (scheduler: BoardScheduler, seq: number) => scheduler.changedSince(seq).map((t) => t.id);
+    const check = (scheduler: BoardScheduler) => {
+      for (let seq = -1; seq <= scheduler.changeSeq + 1; seq++)
+        expect(answered(scheduler, seq)).toEqual(scanned(scheduler, seq));
+    };
+    fc.assert(
+      fc.property(scenarioArb, fc.integer({ min: 0, max: 50 }), (scenario, carriedSeq) => {
+        // Carried from an earlier run at some number, then driven; asked after every step.
+        const scheduler = new BoardScheduler(boardOf(scenario), [], carriedSeq);
+        const trace: Trace = { started: [], failed: new Set() };
+        const clock = { now: 0, pick: 0 };
+        for (let step = 0; step < 3 * scenario.tasks.length && !scheduler.done; step++) {
+          drive(scheduler, scenario, trace, 1, clock);
+          check(scheduler);
+        }
+        // Failed tasks retried again and again: far more changes than the log keeps.
+        const failed = scenario.tasks.map((t) => t.id).filter((id) => scheduler.statusOf(id)!.state === 'failed');
+        for (let round = 0; failed.length > 0 && round < 40; round++) {
+          scheduler.retry(failed);
+          for (const id of scheduler.startNext(clock.now))
+            scheduler.fail(id, 'failed', { attempts: 1, reason: 'again' }, ++clock.now);
+        }
+        check(scheduler);
+      }),
+      { numRuns: 100 },
+    );
+  });
 });
