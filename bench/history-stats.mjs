@@ -1,6 +1,8 @@
 // What a board's workflow histories hold, read back through the client: for each run of the
-// workflow (following continue-as-new), its events, its size, its largest payload, and its
-// longest workflow task (WorkflowTaskStarted to WorkflowTaskCompleted, by the server's clock).
+// workflow (following continue-as-new), its events, its size, its largest payload, its longest
+// workflow task (WorkflowTaskStarted to WorkflowTaskCompleted, by the server's clock), how long it
+// took to schedule its first activity (startingMs) and, for a run that continued as new, how long
+// it drained after scheduling its last (drainingMs): the price of each continue-as-new.
 import proto from '@temporalio/proto';
 
 const { History, EventType } = {
@@ -37,7 +39,14 @@ export async function historyStats(client, workflowId, firstRunId) {
     let workflowTasks = 0;
     let largest = 0;
     let next;
+    let firstScheduled;
+    let lastScheduled;
+    let continuedAt;
     for (const event of events) {
+      if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+        firstScheduled ??= millis(event.eventTime);
+        lastScheduled = millis(event.eventTime);
+      }
       if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED)
         started.set(Number(event.eventId), millis(event.eventTime));
       if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) {
@@ -47,6 +56,7 @@ export async function historyStats(client, workflowId, firstRunId) {
       }
       if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW) {
         next = event.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+        continuedAt = millis(event.eventTime);
       }
       largest = Math.max(largest, largestPayload(event));
     }
@@ -57,6 +67,8 @@ export async function historyStats(client, workflowId, firstRunId) {
       largestPayload: largest,
       longestTaskMs,
       workflowTasks,
+      startingMs: firstScheduled === undefined || !events[0] ? 0 : firstScheduled - millis(events[0].eventTime),
+      drainingMs: continuedAt === undefined || lastScheduled === undefined ? 0 : continuedAt - lastScheduled,
     });
     runId = next;
   }
