@@ -40,16 +40,20 @@ function start(spec: CommandSpec, options?: { answerWithinMs: number }) {
 
 const collect = (spec: CommandSpec) => start(spec).result;
 
+/** The parent of a process, from its stat line (the command name in parentheses may hold spaces). */
+function parentOf(pid: number | string): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
 /** The spawner helpers this process runs (children of it whose command line names the spawner). */
 function spawners(): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (parent === process.pid && cmdline.includes('spawner-main')) found.push(Number(entry));
+      if (parentOf(entry) === process.pid && cmdline.includes('spawner-main')) found.push(Number(entry));
     } catch {
       // Gone while we looked.
     }
@@ -289,47 +293,37 @@ describe('commands that join a network namespace', () => {
 
   /** The network namespace of a process, as the kernel names it. */
   const netnsOf = (pid: number | 'self') => readlinkSync(`/proc/${pid}/ns/net`);
-  /** The parent of a process. */
-  const parentOf = (pid: number) => {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  };
+  /** The network namespace nsenter itself puts a command in: what `namespace` is, as the kernel names it. */
+  const netnsVia = async (ns: NetworkNamespace) =>
+    (await execa(nsenter, [...ns.enter, 'readlink', '/proc/self/ns/net'])).stdout;
+  /** Runs `file args` joining `ns`, through the spawner, saying so in `joins`. */
+  const inside = (ns: NetworkNamespace, file: string, ...args: string[]) =>
+    collect({ file: nsenter, args: [...ns.enter, file, ...args], joins: { nsenter, enter: ns.enter }, cwd: dir, env });
+  /** The spawner that starts the commands joining `ns`: the parent of one of them. */
+  const spawnerIn = async (ns: NetworkNamespace) =>
+    Number((await inside(ns, '/bin/sh', '-c', 'echo $PPID')).stdout.trim());
 
   /** Its network namespace, its parent's, and its parent's command line, as a command inside sees them. */
   const whereScript = 'readlink /proc/self/ns/net /proc/$PPID/ns/net; tr "\\0" " " < /proc/$PPID/cmdline; echo';
 
   it('are started inside it by a spawner already there, without an nsenter of their own', async () => {
-    const joins = { nsenter, enter: namespace.enter };
-    const run = await collect({
-      file: nsenter,
-      args: [...namespace.enter, '/bin/sh', '-c', whereScript],
-      joins,
-      cwd: dir,
-      env,
-    });
+    const run = await inside(namespace, '/bin/sh', '-c', whereScript);
     expect(run.end).toEqual({ kind: 'exit', exitCode: 0, signal: null });
     const [netns, parentNetns, parent] = run.stdout.split('\n');
     // The namespace nsenter itself puts a command in, not the worker's.
-    const viaNsenter = await execa(nsenter, [...namespace.enter, 'readlink', '/proc/self/ns/net']);
-    expect(netns).toBe(viaNsenter.stdout);
-    expect(netns).not.toBe(readlinkSync('/proc/self/ns/net'));
+    expect(netns).toBe(await netnsVia(namespace));
+    expect(netns).not.toBe(netnsOf('self'));
     // Started by a spawner inside it, not joined afresh from the worker's own.
     expect(parentNetns).toBe(netns);
     expect(parent).toContain('spawner-main');
     // Its loopback is the namespace's: the worker's listener there answers.
     const port = namespace.ports[0]!;
-    const reached = await collect({
-      file: nsenter,
-      args: [
-        ...namespace.enter,
-        process.execPath,
-        '-e',
-        `require('net').connect(${port}, '127.0.0.1').pipe(process.stdout)`,
-      ],
-      joins,
-      cwd: dir,
-      env,
-    });
+    const reached = await inside(
+      namespace,
+      process.execPath,
+      '-e',
+      `require('net').connect(${port}, '127.0.0.1').pipe(process.stdout)`,
+    );
     expect(reached.stdout).toBe('from the worker\n');
   });
 
@@ -347,26 +341,15 @@ describe('commands that join a network namespace', () => {
         cwd: dir,
         env,
       });
-      const viaNsenter = await execa(nsenter, [...other.enter, 'readlink', '/proc/self/ns/net']);
-      expect(elsewhere.stdout.trim()).toBe(viaNsenter.stdout);
-      expect(elsewhere.stdout.trim()).not.toBe(
-        (await execa(nsenter, [...namespace.enter, 'readlink', '/proc/self/ns/net'])).stdout,
-      );
+      expect(elsewhere.stdout.trim()).toBe(await netnsVia(other));
+      expect(elsewhere.stdout.trim()).not.toBe(await netnsVia(namespace));
     } finally {
       other.close();
     }
   });
 
   it('get a spawner that holds nothing of the worker’s environment but whose it is', async () => {
-    const joins = { nsenter, enter: namespace.enter };
-    const run = await collect({
-      file: nsenter,
-      args: [...namespace.enter, '/bin/sh', '-c', 'echo $PPID'],
-      joins,
-      cwd: dir,
-      env,
-    });
-    const spawner = Number(run.stdout.trim());
+    const spawner = await spawnerIn(namespace);
     const environment = readFileSync(`/proc/${spawner}/environ`, 'utf8').split('\0');
     expect(environment).toContain(`TODONE_SPAWNER_OF=${process.pid}`);
     expect(environment.filter((entry) => /^(NODE_OPTIONS|TODONE_WORKER_ONLY|PATH|HOME)=/.test(entry))).toEqual([]);
@@ -374,16 +357,8 @@ describe('commands that join a network namespace', () => {
 
   it('lose their spawner there when the namespace is closed, and a namespace opened later gets its own', async () => {
     const other = await open();
-    const joins = { nsenter, enter: other.enter };
-    const first = await collect({
-      file: nsenter,
-      args: [...other.enter, '/bin/sh', '-c', 'echo $PPID'],
-      joins,
-      cwd: dir,
-      env,
-    });
-    const spawner = Number(first.stdout.trim());
-    expect(netnsOf(spawner)).toBe((await execa(nsenter, [...other.enter, 'readlink', '/proc/self/ns/net'])).stdout);
+    const spawner = await spawnerIn(other);
+    expect(netnsOf(spawner)).toBe(await netnsVia(other));
     other.close();
     const deadline = Date.now() + 5_000;
     while (isRunning(spawner) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -391,18 +366,9 @@ describe('commands that join a network namespace', () => {
     // The next namespace may well be named by the same descriptor paths: its commands run in it.
     const next = await open();
     try {
-      const run = await collect({
-        file: nsenter,
-        args: [...next.enter, '/bin/sh', '-c', 'echo $PPID'],
-        joins: { nsenter, enter: next.enter },
-        cwd: dir,
-        env,
-      });
-      const nextSpawner = Number(run.stdout.trim());
+      const nextSpawner = await spawnerIn(next);
       expect(nextSpawner).not.toBe(spawner);
-      expect(netnsOf(nextSpawner)).toBe(
-        (await execa(nsenter, [...next.enter, 'readlink', '/proc/self/ns/net'])).stdout,
-      );
+      expect(netnsOf(nextSpawner)).toBe(await netnsVia(next));
       expect(parentOf(nextSpawner)).toBe(process.pid);
     } finally {
       next.close();
@@ -421,29 +387,19 @@ describe('commands that join a network namespace', () => {
 
   it('keep the worker’s own spawner apart: the namespace’s dying ends only its commands', async () => {
     const joins = { nsenter, enter: namespace.enter };
-    const inside = start({ file: nsenter, args: [...namespace.enter, '/bin/sleep', '30'], joins, cwd: dir, env });
+    const sleeping = start({ file: nsenter, args: [...namespace.enter, '/bin/sleep', '30'], joins, cwd: dir, env });
     const outside = start({ file: '/bin/sh', args: ['-c', 'sleep 1; echo outside'], cwd: dir, env });
-    const insidePid = await inside.started;
+    const sleeper = await sleeping.started;
     await outside.started;
-    const spawnerOf = (pid: number) => {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    };
-    process.kill(spawnerOf(insidePid!), 'SIGKILL');
-    expect((await inside.result).end).toEqual({
+    process.kill(parentOf(sleeper!), 'SIGKILL');
+    expect((await sleeping.result).end).toEqual({
       kind: 'lost',
       message: "the worker's process spawner in a network namespace was killed or did not answer",
     });
-    process.kill(-insidePid!, 'SIGKILL');
+    process.kill(-sleeper!, 'SIGKILL');
     expect(await outside.result).toMatchObject({ end: { exitCode: 0 }, stdout: 'outside\n' });
     // The next command that joins it gets a new spawner there.
-    const again = await collect({
-      file: nsenter,
-      args: [...namespace.enter, '/bin/echo', 'again'],
-      joins,
-      cwd: dir,
-      env,
-    });
+    const again = await inside(namespace, '/bin/echo', 'again');
     expect(again).toMatchObject({ end: { exitCode: 0 }, stdout: 'again\n' });
   });
 });
