@@ -13,6 +13,7 @@ import { SpawnerLostError, supervise } from '../../activities/process/supervise.
 import { isRunning } from '../../src/util/processes.js';
 import { openNetworkNamespace, type NetworkNamespace } from '../../activities/network/network-namespace.js';
 import { confinedArgv } from '../../activities/process/sandbox.js';
+import { spawnersOf } from '../support/process-scan.js';
 import { bwrapPath } from '../support/tools.js';
 
 let dir: string;
@@ -433,16 +434,8 @@ console.log(JSON.stringify(await command.ended));`,
 /** Waits (5 s at most) until no spawner of the program `pid` is left (its environment names its worker). */
 async function expectGone(pid: number | undefined): Promise<void> {
   expect(pid, 'the program never started').toBeDefined();
-  const mark = `TODONE_SPAWNER_OF=${pid}`;
-  const carriers = () =>
-    readdirSync('/proc').filter((entry) => {
-      try {
-        return /^\d+$/.test(entry) && readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(mark);
-      } catch {
-        return false;
-      }
-    });
   const deadline = Date.now() + 5_000;
-  while (carriers().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-  expect(carriers(), 'the spawner outlived its program').toEqual([]);
+  while ((await spawnersOf(pid!)).length > 0 && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(await spawnersOf(pid!), 'the spawner outlived its program').toEqual([]);
 }

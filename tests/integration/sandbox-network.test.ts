@@ -9,7 +9,7 @@
  *
  * Every server here listens on this machine; the only outside hosts are the package registries.
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -23,6 +23,7 @@ import { FAILURE_TYPES } from '../../workflows/api.js';
 import type { AgentSpec, NetworkPolicy } from '../../src/core/board.js';
 import { ensureTool } from '../../src/tools/provision.js';
 import { failure, taskActivityEnvironment } from '../support/activity-failure.js';
+import { spawnersOf } from '../support/process-scan.js';
 import { bwrapPath } from '../support/tools.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -123,18 +124,17 @@ describe('the default network policy', () => {
     // its own whose network is not the host's.
     const outcome = await run(b, shell('true'));
     expect(outcome.exitCode).toBe(0);
-    const mine = `TODONE_SPAWNER_OF=${process.pid}`;
     const hostNet = readlinkSync('/proc/self/ns/net');
-    const inside = readdirSync('/proc').filter((entry) => {
+    const netnsOf = (pid: number) => {
       try {
-        return (
-          /^\d+$/.test(entry) &&
-          readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(mine) &&
-          readlinkSync(`/proc/${entry}/ns/net`) !== hostNet
-        );
+        return readlinkSync(`/proc/${pid}/ns/net`);
       } catch {
-        return false;
+        return undefined; // Gone while we looked.
       }
+    };
+    const inside = (await spawnersOf(process.pid)).filter((pid) => {
+      const network = netnsOf(pid);
+      return network !== undefined && network !== hostNet;
     });
     expect(inside, 'no spawner of this worker runs inside the filtered network').not.toEqual([]);
   });

@@ -26,3 +26,15 @@ export async function processesWith(token: string): Promise<number[]> {
   }
   return found;
 }
+
+/** The process spawners of the worker process `workerPid`: their environment names it (spawner-client.ts). */
+export async function spawnersOf(workerPid: number): Promise<number[]> {
+  const mark = `TODONE_SPAWNER_OF=${workerPid}`;
+  const found: number[] = [];
+  for (const entry of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const environment = await fs.readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
+    if (environment.split('\0').includes(mark)) found.push(Number(entry));
+  }
+  return found;
+}

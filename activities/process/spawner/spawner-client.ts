@@ -1,8 +1,8 @@
 /**
  * The worker's side of its spawner (spawner-main.ts): one helper process per worker process and
  * per network namespace its commands join (started there through nsenter, once), started with the
- * first command and again after it dies or hangs. A command's output is handed to a callback as it arrives, all of it before its end
- * resolves.
+ * first command and again after it dies or hangs. A command's output is handed to a callback as it
+ * arrives, all of it before its end resolves.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
